@@ -1,0 +1,41 @@
+# Two commands do all the set-up on a fresh Debian machine with Python 3.11+:
+#   make dev   installs what is missing, then runs the whole product on this machine
+#   make test  installs what is missing, then runs every check and test, as CI does
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: dev test lint format bench install clean
+
+$(STAMP): requirements-dev.txt layers/common/requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is required"; exit 1; }
+	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || { \
+		echo "Installing python3-venv (Debian) ..."; \
+		apt-get update -qq && apt-get install -y -qq python3-venv; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+dev: install
+	$(BIN)/python -m infra.local
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy layers/common/python/chatflow functions infra bench tests
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: lint
+	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python -m bench.widget_api
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

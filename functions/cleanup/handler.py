@@ -1,0 +1,16 @@
+"""Scheduled (EventBridge): close open and pending conversations idle for over two hours."""
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from chatflow.cleanup import close_stale_conversations
+from chatflow.observability import logger, metrics, tracer
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, object], context: LambdaContext) -> dict[str, int]:
+    closed = close_stale_conversations()
+    metrics.add_metric(name="StaleConversationsClosed", unit=MetricUnit.Count, value=len(closed))
+    return {"closed": len(closed)}

@@ -1,0 +1,24 @@
+"""PATCH /api/chat/{conversationId} — the visitor ends the conversation (idempotent)."""
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from chatflow.conversations import close_conversation
+from chatflow.observability import correlation_paths, logger, metrics, tracer
+from chatflow.widget_api import CloseRequest, CloseResponse, build_resolver, parse_body, parse_uuid
+
+app = build_resolver()
+
+
+@app.patch("/api/chat/<conversation_id>")
+def patch_chat(conversation_id: str) -> dict[str, object]:
+    conversation = parse_uuid(conversation_id, "conversationId")
+    request = parse_body(app.current_event, CloseRequest)
+    close_conversation(conversation_id=conversation, visitor_id=request.visitor_id)
+    return CloseResponse(id=conversation).dump()
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, object], context: LambdaContext) -> dict[str, object]:
+    return app.resolve(event, context)

@@ -1,0 +1,1 @@
+"""The local stack: the same functions as AWS, on one machine."""

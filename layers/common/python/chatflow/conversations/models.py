@@ -1,0 +1,34 @@
+"""What the conversation service returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+__all__ = ["ConversationView", "MessageView", "PostResult"]
+
+
+@dataclass(frozen=True, slots=True)
+class MessageView:
+    id: UUID
+    role: str
+    content: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PostResult:
+    conversation_id: UUID
+    status: str
+    responder_mode: str
+    handoff: bool
+    reply: MessageView | None
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationView:
+    id: UUID
+    status: str
+    responder_mode: str
+    messages: list[MessageView]

@@ -1,0 +1,444 @@
+"""The SQL of conversations. Each write is one statement, so that it and the usage it counts commit
+together without a transaction's extra round trips."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from psycopg.types.json import Jsonb
+
+from chatflow.ai.prompt import HistoryEntry
+from chatflow.ai_config import ChannelOverrides, OrganizationAISettings
+from chatflow.api_keys import PLATFORM_KEY_SETTING
+from chatflow.conversations.models import ConversationView, MessageView
+from chatflow.db import Connection
+from chatflow.usage import COUNT_USAGE_SQL
+
+__all__ = [
+    "ConversationState",
+    "PostContext",
+    "PriorMessage",
+    "WrittenMessage",
+    "close_conversation",
+    "close_stale_conversations",
+    "find_reply",
+    "insert_opening_message",
+    "insert_reply",
+    "insert_visitor_message",
+    "load_conversation",
+    "load_post_context",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationState:
+    id: UUID
+    status: str
+    responder_mode: str
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
+class PriorMessage:
+    """A visitor message already stored under the request's clientMessageId."""
+
+    id: UUID
+    content: str
+    reply: MessageView | None
+
+
+@dataclass(frozen=True, slots=True)
+class PostContext:
+    channel_id: UUID
+    organization_id: UUID
+    allowed_origins: tuple[str, ...]
+    channel: ChannelOverrides
+    organization: OrganizationAISettings
+    platform_encrypted_key: str | None
+    conversation: ConversationState | None
+    prior: PriorMessage | None
+    history: list[HistoryEntry]
+
+
+@dataclass(frozen=True, slots=True)
+class WrittenMessage:
+    id: UUID
+    created_at: datetime
+    conversation: ConversationState
+
+
+_LOAD_POST_CONTEXT = """
+SELECT ch.id AS channel_id, ch.organization_id, ch.allowed_origins, ch.handoff_enabled,
+       ch.system_prompt AS channel_system_prompt, ch.handoff_keywords AS channel_handoff_keywords,
+       s.provider, s.model, s.temperature::float8 AS temperature, s.max_tokens,
+       s.system_prompt AS org_system_prompt, s.handoff_keywords AS org_handoff_keywords, s.encrypted_api_key,
+       (SELECT value FROM platform_settings WHERE key = %(platform_key)s) AS platform_encrypted_key,
+       conv.id AS conversation_id, conv.status, conv.responder_mode, conv.language,
+       prior.id AS prior_id, prior.content AS prior_content,
+       reply.id AS reply_id, reply.role AS reply_role, reply.content AS reply_content,
+       reply.created_at AS reply_created_at,
+       hist.history
+FROM channels ch
+JOIN organizations o ON o.id = ch.organization_id AND o.active
+JOIN ai_settings s ON s.organization_id = ch.organization_id
+LEFT JOIN LATERAL (
+    SELECT m.id, m.conversation_id, m.content, m.seq
+    FROM messages m JOIN conversations c ON c.id = m.conversation_id
+    WHERE %(client_message_id)s::uuid IS NOT NULL AND m.client_message_id = %(client_message_id)s
+      AND c.channel_id = ch.id AND c.visitor_id = %(visitor_id)s
+    LIMIT 1
+) prior ON true
+LEFT JOIN LATERAL (
+    SELECT r.id, r.role, r.content, r.created_at FROM messages r WHERE r.reply_to = prior.id
+) reply ON true
+LEFT JOIN LATERAL (
+    SELECT c.id, c.status, c.responder_mode, c.language
+    FROM conversations c
+    WHERE c.id = coalesce(prior.conversation_id, %(conversation_id)s::uuid)
+      AND c.channel_id = ch.id AND c.visitor_id = %(visitor_id)s
+) conv ON true
+LEFT JOIN LATERAL (
+    SELECT coalesce(json_agg(json_build_object('role', h.role, 'content', h.content) ORDER BY h.seq), '[]') AS history
+    FROM (
+        SELECT m.role, m.content, m.seq FROM messages m
+        WHERE m.conversation_id = conv.id AND conv.status <> 'closed'
+          AND (prior.seq IS NULL OR m.seq < prior.seq)
+        ORDER BY m.seq DESC LIMIT %(history_limit)s
+    ) h
+) hist ON true
+WHERE ch.public_key = %(public_key)s AND ch.active
+"""
+
+
+def load_post_context(
+    conn: Connection,
+    *,
+    public_key: UUID,
+    visitor_id: UUID,
+    conversation_id: UUID | None,
+    client_message_id: UUID | None,
+    history_limit: int,
+) -> PostContext | None:
+    """Everything a visitor's POST needs, in one round trip; None when the channel is unknown or inactive."""
+    row = conn.execute(
+        _LOAD_POST_CONTEXT,
+        {
+            "public_key": public_key,
+            "visitor_id": visitor_id,
+            "conversation_id": conversation_id,
+            "client_message_id": client_message_id,
+            "history_limit": history_limit,
+            "platform_key": PLATFORM_KEY_SETTING,
+        },
+    ).fetchone()
+    if row is None:
+        return None
+    conversation = None
+    if row["conversation_id"] is not None:
+        conversation = ConversationState(
+            id=row["conversation_id"],
+            status=row["status"],
+            responder_mode=row["responder_mode"],
+            language=row["language"],
+        )
+    prior = None
+    if row["prior_id"] is not None:
+        reply = None
+        if row["reply_id"] is not None:
+            reply = MessageView(
+                id=row["reply_id"],
+                role=row["reply_role"],
+                content=row["reply_content"],
+                created_at=row["reply_created_at"],
+            )
+        prior = PriorMessage(id=row["prior_id"], content=row["prior_content"], reply=reply)
+    channel_keywords = row["channel_handoff_keywords"]
+    return PostContext(
+        channel_id=row["channel_id"],
+        organization_id=row["organization_id"],
+        allowed_origins=tuple(row["allowed_origins"]),
+        channel=ChannelOverrides(
+            system_prompt=row["channel_system_prompt"],
+            handoff_keywords=tuple(channel_keywords) if channel_keywords is not None else None,
+            handoff_enabled=row["handoff_enabled"],
+        ),
+        organization=OrganizationAISettings(
+            provider=row["provider"],
+            model=row["model"],
+            temperature=row["temperature"],
+            max_tokens=row["max_tokens"],
+            system_prompt=row["org_system_prompt"],
+            handoff_keywords=tuple(row["org_handoff_keywords"]),
+            encrypted_api_key=row["encrypted_api_key"],
+        ),
+        platform_encrypted_key=row["platform_encrypted_key"],
+        conversation=conversation,
+        prior=prior,
+        history=[HistoryEntry(role=h["role"], content=h["content"]) for h in row["history"] or []],
+    )
+
+
+_INSERT_OPENING_MESSAGE = f"""
+WITH conv AS (
+    INSERT INTO conversations (channel_id, organization_id, visitor_id, status, responder_mode, language,
+                               page_url, visitor_metadata, opening_client_message_id)
+    VALUES (%(channel_id)s, %(organization_id)s, %(visitor_id)s, %(status)s, %(responder_mode)s,
+            %(language)s, %(page_url)s, %(visitor_metadata)s, %(client_message_id)s)
+    ON CONFLICT (channel_id, visitor_id, opening_client_message_id) DO NOTHING
+    RETURNING id, status, responder_mode, language, last_message_at
+), msg AS (
+    INSERT INTO messages (conversation_id, organization_id, role, content, client_message_id, created_at)
+    SELECT conv.id, %(organization_id)s, 'visitor', %(content)s, %(client_message_id)s, conv.last_message_at
+    FROM conv
+    RETURNING id, created_at
+), counted AS (
+    SELECT %(organization_id)s::uuid AS organization_id, 1 AS conversations, 1 AS messages,
+           0 AS ai_messages, 0 AS tokens
+    FROM msg
+), usage AS ({COUNT_USAGE_SQL})
+SELECT msg.id, msg.created_at, conv.id AS conversation_id, conv.status, conv.responder_mode, conv.language
+FROM conv, msg
+"""
+
+
+def insert_opening_message(
+    conn: Connection,
+    *,
+    channel_id: UUID,
+    organization_id: UUID,
+    visitor_id: UUID,
+    content: str,
+    client_message_id: UUID | None,
+    language: str,
+    handoff: bool,
+    page_url: str | None,
+    visitor_metadata: dict[str, Any],
+) -> WrittenMessage | None:
+    """Open a conversation with its first message and bill it; None when a retry of the same
+    first message already opened it (the caller then reloads)."""
+    row = conn.execute(
+        _INSERT_OPENING_MESSAGE,
+        {
+            "channel_id": channel_id,
+            "organization_id": organization_id,
+            "visitor_id": visitor_id,
+            "status": "pending" if handoff else "open",
+            "responder_mode": "human" if handoff else "ai",
+            "language": language,
+            "page_url": page_url,
+            "visitor_metadata": Jsonb(visitor_metadata),
+            "client_message_id": client_message_id,
+            "content": content,
+        },
+    ).fetchone()
+    return _written(row)
+
+
+_INSERT_VISITOR_MESSAGE = f"""
+WITH msg AS (
+    INSERT INTO messages (conversation_id, organization_id, role, content, client_message_id)
+    SELECT c.id, c.organization_id, 'visitor', %(content)s, %(client_message_id)s
+    FROM conversations c WHERE c.id = %(conversation_id)s AND c.status <> 'closed'
+    ON CONFLICT (conversation_id, client_message_id) DO NOTHING
+    RETURNING id, conversation_id, organization_id, created_at
+), conv AS (
+    UPDATE conversations c SET
+        last_message_at = msg.created_at,
+        language = %(language)s,
+        responder_mode = CASE WHEN %(handoff)s THEN 'human' ELSE c.responder_mode END,
+        status = CASE WHEN %(handoff)s THEN 'pending' ELSE c.status END
+    FROM msg WHERE c.id = msg.conversation_id
+    RETURNING c.id, c.status, c.responder_mode, c.language
+), counted AS (
+    SELECT organization_id, 0 AS conversations, 1 AS messages, 0 AS ai_messages, 0 AS tokens FROM msg
+), usage AS ({COUNT_USAGE_SQL})
+SELECT msg.id, msg.created_at, conv.id AS conversation_id, conv.status, conv.responder_mode, conv.language
+FROM msg, conv
+"""
+
+
+def insert_visitor_message(
+    conn: Connection,
+    *,
+    conversation_id: UUID,
+    content: str,
+    client_message_id: UUID | None,
+    language: str,
+    handoff: bool,
+) -> WrittenMessage | None:
+    """Add a message to a conversation that is not closed; None when it was closed meanwhile or
+    the same clientMessageId was written by a racing retry (the caller then reloads)."""
+    row = conn.execute(
+        _INSERT_VISITOR_MESSAGE,
+        {
+            "conversation_id": conversation_id,
+            "content": content,
+            "client_message_id": client_message_id,
+            "language": language,
+            "handoff": handoff,
+        },
+    ).fetchone()
+    return _written(row)
+
+
+def _written(row: dict[str, Any] | None) -> WrittenMessage | None:
+    if row is None:
+        return None
+    return WrittenMessage(
+        id=row["id"],
+        created_at=row["created_at"],
+        conversation=ConversationState(
+            id=row["conversation_id"],
+            status=row["status"],
+            responder_mode=row["responder_mode"],
+            language=row["language"],
+        ),
+    )
+
+
+_INSERT_REPLY = f"""
+WITH reply AS (
+    INSERT INTO messages (conversation_id, organization_id, role, content, tokens_used, model, reply_to)
+    VALUES (%(conversation_id)s, %(organization_id)s, %(role)s, %(content)s, %(tokens_used)s, %(model)s,
+            %(reply_to)s)
+    ON CONFLICT (reply_to) WHERE reply_to IS NOT NULL DO NOTHING
+    RETURNING id, role, content, created_at, organization_id
+), conv AS (
+    UPDATE conversations c SET last_message_at = reply.created_at
+    FROM reply WHERE c.id = %(conversation_id)s
+), counted AS (
+    SELECT organization_id, 0 AS conversations, %(counted_messages)s AS messages,
+           %(ai_messages)s AS ai_messages, %(tokens_used)s AS tokens
+    FROM reply
+), usage AS ({COUNT_USAGE_SQL})
+SELECT id, role, content, created_at FROM reply
+"""
+
+
+def insert_reply(
+    conn: Connection,
+    *,
+    conversation_id: UUID,
+    organization_id: UUID,
+    reply_to: UUID,
+    role: str,
+    content: str,
+    model: str | None,
+    tokens_used: int,
+    counts_as_ai_message: bool,
+) -> MessageView | None:
+    """Store the answer to a visitor message; None when another request already answered it.
+    System notices are ours, not conversation traffic, so they are not counted as messages."""
+    row = conn.execute(
+        _INSERT_REPLY,
+        {
+            "conversation_id": conversation_id,
+            "organization_id": organization_id,
+            "reply_to": reply_to,
+            "role": role,
+            "content": content,
+            "model": model,
+            "tokens_used": tokens_used,
+            "counted_messages": 0 if role == "system" else 1,
+            "ai_messages": 1 if counts_as_ai_message else 0,
+        },
+    ).fetchone()
+    return _message(row) if row is not None else None
+
+
+def find_reply(conn: Connection, *, reply_to: UUID) -> MessageView | None:
+    row = conn.execute("SELECT id, role, content, created_at FROM messages WHERE reply_to = %s", (reply_to,)).fetchone()
+    return _message(row) if row is not None else None
+
+
+def _message(row: dict[str, Any]) -> MessageView:
+    return MessageView(id=row["id"], role=row["role"], content=row["content"], created_at=row["created_at"])
+
+
+_LOAD_CONVERSATION = """
+SELECT c.id, c.status, c.responder_mode, ch.allowed_origins,
+       (SELECT coalesce(json_agg(json_build_object(
+                   'id', m.id, 'role', m.role, 'content', m.content, 'created_at', m.created_at) ORDER BY m.seq),
+               '[]')
+        FROM (
+            SELECT id, role, content, created_at, seq FROM messages
+            WHERE conversation_id = c.id
+              AND seq > coalesce((SELECT a.seq FROM messages a
+                                  WHERE a.id = %(after)s::uuid AND a.conversation_id = c.id), 0)
+            ORDER BY seq LIMIT %(limit)s
+        ) m) AS messages
+FROM conversations c
+JOIN channels ch ON ch.id = c.channel_id AND ch.public_key = %(public_key)s AND ch.active
+JOIN organizations o ON o.id = ch.organization_id AND o.active
+WHERE c.id = %(conversation_id)s AND c.visitor_id = %(visitor_id)s
+"""
+
+
+def load_conversation(
+    conn: Connection,
+    *,
+    public_key: UUID,
+    visitor_id: UUID,
+    conversation_id: UUID,
+    after: UUID | None,
+    limit: int,
+) -> tuple[ConversationView, tuple[str, ...]] | None:
+    """The conversation with its messages after `after` (all when `after` is not one of its
+    messages), and its channel's allowed origins; None when it is not this visitor's on this channel."""
+    row = conn.execute(
+        _LOAD_CONVERSATION,
+        {
+            "public_key": public_key,
+            "visitor_id": visitor_id,
+            "conversation_id": conversation_id,
+            "after": after,
+            "limit": limit,
+        },
+    ).fetchone()
+    if row is None:
+        return None
+    view = ConversationView(
+        id=row["id"],
+        status=row["status"],
+        responder_mode=row["responder_mode"],
+        messages=[
+            MessageView(
+                id=UUID(m["id"]),
+                role=m["role"],
+                content=m["content"],
+                created_at=datetime.fromisoformat(m["created_at"]),
+            )
+            for m in row["messages"]
+        ],
+    )
+    return view, tuple(row["allowed_origins"])
+
+
+_CLOSE_CONVERSATION = """
+UPDATE conversations SET status = 'closed', closed_at = coalesce(closed_at, now())
+WHERE id = %(conversation_id)s AND visitor_id = %(visitor_id)s
+RETURNING id, status
+"""
+
+
+def close_conversation(conn: Connection, *, conversation_id: UUID, visitor_id: UUID) -> bool:
+    """Close a visitor's conversation (again, harmlessly, if it is closed); False when it is not theirs."""
+    row = conn.execute(_CLOSE_CONVERSATION, {"conversation_id": conversation_id, "visitor_id": visitor_id}).fetchone()
+    return row is not None
+
+
+_CLOSE_STALE = """
+UPDATE conversations SET status = 'closed', closed_at = now()
+WHERE status <> 'closed' AND last_message_at < now() - make_interval(secs => %(idle_seconds)s)
+RETURNING id, organization_id
+"""
+
+
+def close_stale_conversations(conn: Connection, *, idle_seconds: float) -> list[tuple[UUID, UUID]]:
+    """Close every open or pending conversation idle for longer than idle_seconds, in one statement;
+    returns (conversation id, organization id) of each."""
+    rows = conn.execute(_CLOSE_STALE, {"idle_seconds": idle_seconds}).fetchall()
+    return [(row["id"], row["organization_id"]) for row in rows]

@@ -1,0 +1,272 @@
+"""The conversation service: a visitor's message in, the answer out.
+
+A POST is at most three round trips: load everything (channel, settings, conversation, history,
+a prior attempt of the same clientMessageId), write the visitor's message with its usage, write the
+answer with its usage. The AI is called between the two writes, outside any transaction, so a slow
+provider never holds a database connection's locks and a failing one never loses the message.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from uuid import UUID
+
+from chatflow.ai import AIProviderError, build_prompt, provider_for
+from chatflow.ai.prompt import HistoryEntry
+from chatflow.ai_config import EffectiveAIConfig, effective_config
+from chatflow.api_keys import resolve_api_key
+from chatflow.conversations import repository as repo
+from chatflow.conversations.models import ConversationView, MessageView, PostResult
+from chatflow.db import Connection, connection
+from chatflow.errors import Forbidden, NotFound, ServiceUnavailable
+from chatflow.handoff import asks_for_human
+from chatflow.languages import DEFAULT_LANGUAGE, Language, normalize_language, text
+from chatflow.settings import Settings, get_settings
+
+__all__ = ["HISTORY_PAGE_LIMIT", "close_conversation", "get_conversation", "post_visitor_message"]
+
+_logger = logging.getLogger(__name__)
+
+HISTORY_PAGE_LIMIT = 1_000
+# Each lost race (a concurrent retry, a close in between) costs one reload; two are plenty.
+_MAX_ATTEMPTS = 3
+
+
+def post_visitor_message(
+    *,
+    public_key: UUID,
+    visitor_id: UUID,
+    message: str,
+    conversation_id: UUID | None = None,
+    language: Language | None = None,
+    page_url: str | None = None,
+    client_message_id: UUID | None = None,
+    origin: str | None = None,
+    visitor_metadata: dict[str, Any] | None = None,
+) -> PostResult:
+    settings = get_settings()
+    with connection() as conn:
+        for _ in range(_MAX_ATTEMPTS):
+            ctx = repo.load_post_context(
+                conn,
+                public_key=public_key,
+                visitor_id=visitor_id,
+                conversation_id=conversation_id,
+                client_message_id=client_message_id,
+                history_limit=settings.chat_history_messages,
+            )
+            if ctx is None:
+                raise NotFound("channel_not_found", "No active channel has this public key.")
+            _check_origin(ctx.allowed_origins, origin)
+            if conversation_id is not None and ctx.conversation is None and ctx.prior is None:
+                raise NotFound("conversation_not_found", "This conversation does not exist for this visitor.")
+            config = effective_config(ctx.organization, ctx.channel)
+
+            if ctx.prior is not None and ctx.conversation is not None:
+                return _answer_again(conn, ctx, ctx.conversation, ctx.prior, config, settings)
+
+            open_conversation = ctx.conversation if ctx.conversation and ctx.conversation.status != "closed" else None
+            already_human = open_conversation is not None and open_conversation.responder_mode == "human"
+            handoff = config.handoff_enabled and not already_human and asks_for_human(message, config.handoff_keywords)
+            lang = language or normalize_language(open_conversation.language if open_conversation else None)
+            lang = lang or DEFAULT_LANGUAGE
+            if open_conversation is None:
+                # A closed conversation is never reopened by the visitor: a new one starts (and is billed).
+                written = repo.insert_opening_message(
+                    conn,
+                    channel_id=ctx.channel_id,
+                    organization_id=ctx.organization_id,
+                    visitor_id=visitor_id,
+                    content=message,
+                    client_message_id=client_message_id,
+                    language=lang,
+                    handoff=handoff,
+                    page_url=page_url,
+                    visitor_metadata=visitor_metadata or {},
+                )
+                history: list[HistoryEntry] = []
+            else:
+                written = repo.insert_visitor_message(
+                    conn,
+                    conversation_id=open_conversation.id,
+                    content=message,
+                    client_message_id=client_message_id,
+                    language=lang,
+                    handoff=handoff,
+                )
+                history = ctx.history
+            if written is None:
+                continue  # lost a race; what won is visible on reload
+            _logger.info(
+                "visitor message stored",
+                extra={"conversation_id": str(written.conversation.id), "handoff": handoff},
+            )
+            reply = _reply_to(
+                conn,
+                organization_id=ctx.organization_id,
+                conversation=written.conversation,
+                visitor_message_id=written.id,
+                message=message,
+                history=history,
+                handoff=handoff,
+                config=config,
+                platform_encrypted_key=ctx.platform_encrypted_key,
+                settings=settings,
+            )
+            return PostResult(
+                conversation_id=written.conversation.id,
+                status=written.conversation.status,
+                responder_mode=written.conversation.responder_mode,
+                handoff=handoff,
+                reply=reply,
+            )
+    raise ServiceUnavailable("conflict_retry", "The conversation changed while the message was stored; retry.")
+
+
+def _answer_again(
+    conn: Connection,
+    ctx: repo.PostContext,
+    conversation: repo.ConversationState,
+    prior: repo.PriorMessage,
+    config: EffectiveAIConfig,
+    settings: Settings,
+) -> PostResult:
+    """A retry of a message already stored: the first answer, or the answer the first attempt never wrote."""
+    reply = prior.reply
+    if reply is None and conversation.responder_mode == "ai":
+        reply = _reply_to(
+            conn,
+            organization_id=ctx.organization_id,
+            conversation=conversation,
+            visitor_message_id=prior.id,
+            message=prior.content,
+            history=ctx.history,
+            handoff=False,
+            config=config,
+            platform_encrypted_key=ctx.platform_encrypted_key,
+            settings=settings,
+        )
+    return PostResult(
+        conversation_id=conversation.id,
+        status=conversation.status,
+        responder_mode=conversation.responder_mode,
+        handoff=reply is not None and reply.role == "system",
+        reply=reply,
+    )
+
+
+def _reply_to(
+    conn: Connection,
+    *,
+    organization_id: UUID,
+    conversation: repo.ConversationState,
+    visitor_message_id: UUID,
+    message: str,
+    history: list[HistoryEntry],
+    handoff: bool,
+    config: EffectiveAIConfig,
+    platform_encrypted_key: str | None,
+    settings: Settings,
+) -> MessageView | None:
+    language = normalize_language(conversation.language) or DEFAULT_LANGUAGE
+    if handoff:
+        role, content, model, tokens, is_ai = "system", text("handoff_notice", language), None, 0, False
+    elif conversation.responder_mode == "human":
+        return None  # a person is in charge; the AI stays silent
+    else:
+        role, content, model, tokens, is_ai = _ask_ai(
+            config=config,
+            platform_encrypted_key=platform_encrypted_key,
+            language=language,
+            history=history,
+            message=message,
+            settings=settings,
+            conversation_id=conversation.id,
+        )
+    stored = repo.insert_reply(
+        conn,
+        conversation_id=conversation.id,
+        organization_id=organization_id,
+        reply_to=visitor_message_id,
+        role=role,
+        content=content,
+        model=model,
+        tokens_used=tokens,
+        counts_as_ai_message=is_ai,
+    )
+    return stored if stored is not None else repo.find_reply(conn, reply_to=visitor_message_id)
+
+
+def _ask_ai(
+    *,
+    config: EffectiveAIConfig,
+    platform_encrypted_key: str | None,
+    language: Language,
+    history: list[HistoryEntry],
+    message: str,
+    settings: Settings,
+    conversation_id: UUID,
+) -> tuple[str, str, str | None, int, bool]:
+    """(role, content, model, tokens, counts as an AI message): the AI's answer, or a polite
+    fallback in the visitor's language when the provider fails after its retries."""
+    key = resolve_api_key(
+        organization_encrypted=config.encrypted_api_key,
+        platform_encrypted=platform_encrypted_key,
+        settings=settings,
+    )
+    try:
+        provider = provider_for(config.provider, key, settings)
+        completion = provider.complete(
+            build_prompt(system_prompt=config.system_prompt, language=language, history=history, message=message),
+            model=config.model,
+            temperature=config.temperature,
+            max_tokens=config.max_tokens,
+            language=language,
+        )
+    except AIProviderError as exc:
+        _logger.warning(
+            "AI provider failed; answering with the fallback",
+            extra={"conversation_id": str(conversation_id), "reason": str(exc), "key_source": key.source},
+        )
+        return "ai", text("ai_fallback", language), None, 0, False
+    return "ai", completion.content, completion.model, completion.tokens_used, True
+
+
+def _check_origin(allowed_origins: tuple[str, ...], origin: str | None) -> None:
+    """A channel that lists origins answers only pages of those origins. Requests without an Origin
+    header (not from a browser) pass: the header is a browser's promise, not a credential."""
+    if not allowed_origins or origin is None:
+        return
+    if origin.rstrip("/").lower() not in {o.rstrip("/").lower() for o in allowed_origins}:
+        raise Forbidden("origin_not_allowed", "This channel does not accept messages from this website.")
+
+
+def get_conversation(
+    *,
+    public_key: UUID,
+    visitor_id: UUID,
+    conversation_id: UUID,
+    after: UUID | None = None,
+    origin: str | None = None,
+) -> ConversationView:
+    with connection() as conn:
+        found = repo.load_conversation(
+            conn,
+            public_key=public_key,
+            visitor_id=visitor_id,
+            conversation_id=conversation_id,
+            after=after,
+            limit=HISTORY_PAGE_LIMIT,
+        )
+    if found is None:
+        raise NotFound("conversation_not_found", "This conversation does not exist for this visitor.")
+    view, allowed_origins = found
+    _check_origin(allowed_origins, origin)
+    return view
+
+
+def close_conversation(*, conversation_id: UUID, visitor_id: UUID) -> None:
+    with connection() as conn:
+        if not repo.close_conversation(conn, conversation_id=conversation_id, visitor_id=visitor_id):
+            raise NotFound("conversation_not_found", "This conversation does not exist for this visitor.")

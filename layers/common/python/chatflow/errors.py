@@ -1,0 +1,41 @@
+"""The domain's exceptions. Each carries a machine-readable code; the edges map them to HTTP."""
+
+from __future__ import annotations
+
+__all__ = [
+    "BadRequest",
+    "DomainError",
+    "Forbidden",
+    "NotFound",
+    "PayloadTooLarge",
+    "ServiceUnavailable",
+]
+
+
+class DomainError(Exception):
+    status = 400
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class BadRequest(DomainError):
+    status = 400
+
+
+class Forbidden(DomainError):
+    status = 403
+
+
+class NotFound(DomainError):
+    status = 404
+
+
+class PayloadTooLarge(DomainError):
+    status = 413
+
+
+class ServiceUnavailable(DomainError):
+    status = 503

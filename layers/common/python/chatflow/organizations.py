@@ -1,0 +1,71 @@
+"""Organisations and their channels: creation with the defaults every tenant starts from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from chatflow.db import Connection
+from chatflow.handoff import DEFAULT_HANDOFF_KEYWORDS
+from chatflow.usage import Plan
+
+__all__ = ["DEFAULT_MODEL", "NewChannel", "create_channel", "create_organization"]
+
+DEFAULT_MODEL = "gpt-4o-mini"
+
+
+@dataclass(frozen=True, slots=True)
+class NewChannel:
+    id: UUID
+    public_key: UUID
+
+
+def create_organization(conn: Connection, *, name: str, plan: Plan = "starter", system_prompt: str = "") -> UUID:
+    """An organisation with its ai_settings: gpt-4o-mini and the 19 default handoff keywords."""
+    row = conn.execute(
+        """
+        WITH org AS (INSERT INTO organizations (name, plan) VALUES (%(name)s, %(plan)s) RETURNING id)
+        INSERT INTO ai_settings (organization_id, model, system_prompt, handoff_keywords)
+        SELECT id, %(model)s, %(system_prompt)s, %(keywords)s FROM org
+        RETURNING organization_id
+        """,
+        {
+            "name": name,
+            "plan": plan,
+            "model": DEFAULT_MODEL,
+            "system_prompt": system_prompt,
+            "keywords": list(DEFAULT_HANDOFF_KEYWORDS),
+        },
+    ).fetchone()
+    assert row is not None
+    organization_id: UUID = row["organization_id"]
+    return organization_id
+
+
+def create_channel(
+    conn: Connection,
+    *,
+    organization_id: UUID,
+    name: str,
+    system_prompt: str | None = None,
+    handoff_enabled: bool = True,
+    handoff_keywords: list[str] | None = None,
+    allowed_origins: list[str] | None = None,
+) -> NewChannel:
+    row = conn.execute(
+        """
+        INSERT INTO channels (organization_id, name, system_prompt, handoff_enabled, handoff_keywords, allowed_origins)
+        VALUES (%(org)s, %(name)s, %(system_prompt)s, %(handoff_enabled)s, %(handoff_keywords)s, %(allowed_origins)s)
+        RETURNING id, public_key
+        """,
+        {
+            "org": organization_id,
+            "name": name,
+            "system_prompt": system_prompt,
+            "handoff_enabled": handoff_enabled,
+            "handoff_keywords": handoff_keywords,
+            "allowed_origins": allowed_origins or [],
+        },
+    ).fetchone()
+    assert row is not None
+    return NewChannel(id=row["id"], public_key=row["public_key"])

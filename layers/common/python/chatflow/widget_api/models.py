@@ -1,0 +1,132 @@
+"""The widget API's JSON, camelCase on the wire."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_serializer
+from pydantic.alias_generators import to_camel
+
+from chatflow.conversations.models import ConversationView, MessageView, PostResult
+from chatflow.languages import Language, normalize_language
+
+__all__ = [
+    "MAX_MESSAGE_CHARS",
+    "ChatRequest",
+    "ChatResponse",
+    "CloseRequest",
+    "CloseResponse",
+    "ConversationResponse",
+    "HistoryQuery",
+    "MessageOut",
+]
+
+MAX_MESSAGE_CHARS = 2_000
+
+
+def _storable(value: str) -> str:
+    """PostgreSQL text holds neither NUL nor lone surrogates (which JSON can smuggle in as \\ud800)."""
+    if "\x00" in value:
+        raise ValueError("contains a NUL character")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError("is not valid Unicode text") from exc
+    return value
+
+
+StorableText = Annotated[str, AfterValidator(_storable)]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=False, extra="ignore", frozen=True)
+
+
+class ChatRequest(_In):
+    public_key: UUID
+    visitor_id: UUID
+    message: Annotated[StorableText, Field(min_length=1, max_length=MAX_MESSAGE_CHARS)]
+    conversation_id: UUID | None = None
+    lang: Annotated[StorableText, Field(max_length=35)] | None = None
+    page_url: Annotated[StorableText, Field(max_length=2_048)] | None = None
+    client_message_id: UUID | None = None
+
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    @property
+    def language(self) -> Language | None:
+        return normalize_language(self.lang)
+
+
+class HistoryQuery(_In):
+    public_key: UUID
+    visitor_id: UUID
+    after: UUID | None = None
+
+
+class CloseRequest(_In):
+    visitor_id: UUID
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True)
+
+    def dump(self) -> dict[str, object]:
+        return self.model_dump(mode="json", by_alias=True)
+
+
+class MessageOut(_Out):
+    id: UUID
+    role: Literal["visitor", "ai", "agent", "system"]
+    content: str
+    created_at: datetime
+
+    @field_serializer("created_at")
+    def _iso_utc(self, value: datetime) -> str:
+        # One format for every timestamp we send: what JavaScript's Date parses everywhere.
+        return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+    @classmethod
+    def of(cls, message: MessageView) -> MessageOut:
+        return cls(id=message.id, role=message.role, content=message.content, created_at=message.created_at)  # type: ignore[arg-type]
+
+
+class ChatResponse(_Out):
+    conversation_id: UUID
+    status: str
+    responder_mode: str
+    handoff: bool
+    reply: MessageOut | None
+
+    @classmethod
+    def of(cls, result: PostResult) -> ChatResponse:
+        return cls(
+            conversation_id=result.conversation_id,
+            status=result.status,
+            responder_mode=result.responder_mode,
+            handoff=result.handoff,
+            reply=MessageOut.of(result.reply) if result.reply is not None else None,
+        )
+
+
+class ConversationResponse(_Out):
+    id: UUID
+    status: str
+    responder_mode: str
+    messages: list[MessageOut]
+
+    @classmethod
+    def of(cls, view: ConversationView) -> ConversationResponse:
+        return cls(
+            id=view.id,
+            status=view.status,
+            responder_mode=view.responder_mode,
+            messages=[MessageOut.of(m) for m in view.messages],
+        )
+
+
+class CloseResponse(_Out):
+    id: UUID
+    status: Literal["closed"] = "closed"

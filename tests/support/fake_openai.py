@@ -1,0 +1,107 @@
+"""A small OpenAI-compatible server on loopback that records what it was sent and answers as scripted."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+__all__ = ["FakeOpenAI", "Scripted"]
+
+
+@dataclass
+class Scripted:
+    """One answer: a reply text, or a failure (status code, raw body, delay before answering)."""
+
+    content: str = "Hello from the fake model."
+    status: int = 200
+    raw_body: bytes | None = None
+    delay_seconds: float = 0.0
+    total_tokens: int = 42
+
+
+@dataclass
+class FakeOpenAI:
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    headers: list[dict[str, str]] = field(default_factory=list)
+    script: deque[Scripted] = field(default_factory=deque)
+    default: Scripted = field(default_factory=Scripted)
+    _server: ThreadingHTTPServer | None = None
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}/v1"
+
+    def then(self, *answers: Scripted) -> None:
+        self.script.extend(answers)
+
+    def reset(self) -> None:
+        self.requests.clear()
+        self.headers.clear()
+        self.script.clear()
+        self.default = Scripted()
+
+    def start(self) -> FakeOpenAI:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length", "0"))
+                body = json.loads(self.rfile.read(length) or b"{}")
+                fake.requests.append(body)
+                fake.headers.append({k.lower(): v for k, v in self.headers.items()})
+                answer = fake.script.popleft() if fake.script else fake.default
+                if answer.delay_seconds:
+                    time.sleep(answer.delay_seconds)
+                if answer.raw_body is not None:
+                    payload = answer.raw_body
+                elif answer.status != 200:
+                    payload = json.dumps({"error": {"message": "scripted failure", "type": "server_error"}}).encode()
+                else:
+                    payload = json.dumps(
+                        {
+                            "id": "chatcmpl-fake",
+                            "object": "chat.completion",
+                            "created": int(time.time()),
+                            "model": body.get("model", "fake"),
+                            "choices": [
+                                {
+                                    "index": 0,
+                                    "message": {"role": "assistant", "content": answer.content},
+                                    "finish_reason": "stop",
+                                }
+                            ],
+                            "usage": {
+                                "prompt_tokens": 30,
+                                "completion_tokens": 12,
+                                "total_tokens": answer.total_tokens,
+                            },
+                        }
+                    ).encode()
+                try:
+                    self.send_response(answer.status)
+                    self.send_header("content-type", "application/json")
+                    self.send_header("content-length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (a timeout under test)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
