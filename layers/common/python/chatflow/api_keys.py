@@ -3,16 +3,20 @@ its own encrypted key → the platform key → OPENAI_API_KEY → none (the offl
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Literal
 
-from chatflow.crypto import EncryptionKeyError, decrypt, parse_key
+from chatflow.crypto import EncryptionKeyError, decrypt
+from chatflow.secrets import encryption_key
 from chatflow.settings import Settings
 
 __all__ = ["PLATFORM_KEY_SETTING", "ResolvedKey", "resolve_api_key"]
 
 # platform_settings.key under which the encrypted platform OpenAI key is stored.
 PLATFORM_KEY_SETTING = "openai_api_key"
+
+_logger = logging.getLogger(__name__)
 
 KeySource = Literal["organization", "platform", "environment", "none"]
 
@@ -31,23 +35,16 @@ def resolve_api_key(
 ) -> ResolvedKey:
     """Stored keys that cannot be decrypted (wrong ENCRYPTION_KEY) are skipped, not fatal."""
     if organization_encrypted or platform_encrypted:
-        key = _encryption_key(settings)
-        if key is not None:
+        key = encryption_key(settings)
+        if key is None:
+            _logger.warning("stored API keys are ignored: ENCRYPTION_KEY is missing or malformed")
+        else:
             for source, encrypted in (("organization", organization_encrypted), ("platform", platform_encrypted)):
                 if encrypted:
                     try:
                         return ResolvedKey(source, decrypt(encrypted, key))  # type: ignore[arg-type]
                     except EncryptionKeyError:
-                        continue
+                        _logger.warning("the %s API key cannot be decrypted with ENCRYPTION_KEY; skipped", source)
     if settings.openai_api_key is not None and settings.openai_api_key.get_secret_value():
         return ResolvedKey("environment", settings.openai_api_key.get_secret_value())
     return ResolvedKey("none", None)
-
-
-def _encryption_key(settings: Settings) -> bytes | None:
-    if settings.encryption_key is None:
-        return None
-    try:
-        return parse_key(settings.encryption_key.get_secret_value())
-    except EncryptionKeyError:
-        return None

@@ -13,6 +13,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from chatflow.errors import ServiceUnavailable
+from chatflow.secrets import database_url
 from chatflow.settings import get_settings
 
 __all__ = ["Connection", "close_pool", "connection"]
@@ -34,7 +35,7 @@ def _get_pool() -> ConnectionPool[Connection]:
             if _pool is None:
                 settings = get_settings()
                 _pool = ConnectionPool(
-                    settings.database_url.get_secret_value(),
+                    database_url(settings),
                     min_size=1,
                     max_size=settings.db_pool_max_size,
                     kwargs={

@@ -52,8 +52,9 @@ def migrate(database_url: str) -> list[str]:
 
 
 if __name__ == "__main__":
+    from chatflow.secrets import database_url
     from chatflow.settings import get_settings
 
     logging.basicConfig(level=logging.INFO)
-    names = migrate(get_settings().database_url.get_secret_value())
+    names = migrate(database_url(get_settings()))
     print(f"applied {len(names)} migration(s): {', '.join(names) or 'none pending'}")

@@ -13,13 +13,21 @@ __all__ = ["Settings", "get_settings"]
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
 
-    database_url: SecretStr = Field(description="libpq URI of the PostgreSQL database")
+    # Locally: one libpq URI. In AWS: the RDS Proxy endpoint plus the RDS-managed secret (JSON with
+    # username and password), read once per cold start.
+    database_url: SecretStr | None = None
+    database_host: str | None = None
+    database_port: int = 5432
+    database_name: str = "chatflow"
+    database_secret_arn: str | None = None
+    db_sslmode: str = "prefer"
     db_pool_max_size: int = Field(default=2, ge=1, le=100)
     db_connect_timeout_seconds: float = Field(default=5.0, gt=0)
     db_statement_timeout_ms: int = Field(default=10_000, ge=0)
 
     # 32 bytes as base64 or 64 hex digits; without it organisation API keys cannot be stored or read.
     encryption_key: SecretStr | None = None
+    encryption_key_secret_arn: str | None = None
 
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
@@ -34,4 +42,4 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()  # type: ignore[call-arg]  # pydantic-settings fills required fields from the environment
+    return Settings()

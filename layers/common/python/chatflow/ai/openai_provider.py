@@ -52,7 +52,8 @@ class OpenAIProvider:
                 temperature=temperature,
                 max_tokens=max_tokens,
             )
-        except openai.OpenAIError as exc:
+        # A 200 with a body that is not a completion surfaces as a parsing error, not an OpenAIError.
+        except (openai.OpenAIError, ValueError, TypeError, KeyError) as exc:
             raise AIProviderError(f"{type(exc).__name__}: {_safe_reason(exc)}") from exc
         if not response.choices or not (response.choices[0].message.content or "").strip():
             raise AIProviderError("the provider returned no text")

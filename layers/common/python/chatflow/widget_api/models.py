@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_serializer
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, field_serializer
 from pydantic.alias_generators import to_camel
 
 from chatflow.conversations.models import ConversationView, MessageView, PostResult
@@ -37,7 +37,12 @@ def _storable(value: str) -> str:
     return value
 
 
-StorableText = Annotated[str, AfterValidator(_storable)]
+# Trimmed strings within bounds that PostgreSQL can store.
+MessageText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_MESSAGE_CHARS), AfterValidator(_storable)
+]
+LanguageTag = Annotated[str, StringConstraints(strip_whitespace=True, max_length=35), AfterValidator(_storable)]
+PageUrl = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2_048), AfterValidator(_storable)]
 
 
 class _In(BaseModel):
@@ -47,13 +52,11 @@ class _In(BaseModel):
 class ChatRequest(_In):
     public_key: UUID
     visitor_id: UUID
-    message: Annotated[StorableText, Field(min_length=1, max_length=MAX_MESSAGE_CHARS)]
+    message: MessageText
     conversation_id: UUID | None = None
-    lang: Annotated[StorableText, Field(max_length=35)] | None = None
-    page_url: Annotated[StorableText, Field(max_length=2_048)] | None = None
+    lang: LanguageTag | None = None
+    page_url: PageUrl | None = None
     client_message_id: UUID | None = None
-
-    model_config = ConfigDict(str_strip_whitespace=True)
 
     @property
     def language(self) -> Language | None:

@@ -1,0 +1,33 @@
+"""Integration fixtures: a tenant with a channel, in the real test database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID, uuid4
+
+import psycopg
+import pytest
+
+from chatflow.organizations import create_channel, create_organization
+from tests.support.widget import WidgetClient
+
+
+@dataclass(frozen=True)
+class Tenant:
+    organization_id: UUID
+    channel_id: UUID
+    public_key: UUID
+
+
+@pytest.fixture
+def tenant(db: psycopg.Connection[dict[str, Any]]) -> Tenant:
+    """An organisation with the default AI settings and one website channel."""
+    organization_id = create_organization(db, name="Acme Coffee", system_prompt="We sell coffee. Open 8-18.")
+    channel = create_channel(db, organization_id=organization_id, name="Website")
+    return Tenant(organization_id, channel.id, channel.public_key)
+
+
+@pytest.fixture
+def visitor(tenant: Tenant) -> WidgetClient:
+    return WidgetClient(tenant.public_key, uuid4())

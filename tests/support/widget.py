@@ -1,0 +1,79 @@
+"""Calls the widget API's functions the way API Gateway does: real event shapes, real handlers."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID, uuid4
+
+from infra.functions import load_handler
+from tests.support.events import LambdaContextStub, rest_event
+
+__all__ = ["Answer", "WidgetClient"]
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: Any
+    headers: dict[str, str]
+
+    @property
+    def error_code(self) -> str:
+        code: str = self.body["error"]["code"]
+        return code
+
+
+def _answer(response: dict[str, Any]) -> Answer:
+    headers = {k: v[-1] for k, v in (response.get("multiValueHeaders") or {}).items()}
+    headers.update(response.get("headers") or {})
+    return Answer(response["statusCode"], json.loads(response["body"]), headers)
+
+
+@dataclass
+class WidgetClient:
+    public_key: UUID
+    visitor_id: UUID
+
+    def post(self, message: str, **fields: Any) -> Answer:
+        body = {"publicKey": str(self.public_key), "visitorId": str(self.visitor_id), "message": message}
+        body.update({k: str(v) if isinstance(v, UUID) else v for k, v in fields.items()})
+        return self.post_raw(json.dumps(body))
+
+    def post_raw(self, raw_body: str, headers: dict[str, str] | None = None, base64_body: bool = False) -> Answer:
+        event = rest_event(
+            "POST", "/api/chat", resource="/api/chat", raw_body=raw_body, headers=headers, base64_body=base64_body
+        )
+        return _answer(load_handler("chat")(event, LambdaContextStub()))
+
+    def history(self, conversation_id: UUID | str, **query: str) -> Answer:
+        params = {"publicKey": str(self.public_key), "visitorId": str(self.visitor_id), **query}
+        return self.history_raw(str(conversation_id), params)
+
+    def history_raw(self, conversation_id: str, query: dict[str, str], headers: dict[str, str] | None = None) -> Answer:
+        event = rest_event(
+            "GET",
+            f"/api/chat/{conversation_id}",
+            resource="/api/chat/{conversationId}",
+            query=query,
+            path_parameters={"conversationId": conversation_id},
+            headers=headers,
+        )
+        return _answer(load_handler("history")(event, LambdaContextStub()))
+
+    def close(self, conversation_id: UUID | str, visitor_id: UUID | None = None) -> Answer:
+        return self.close_raw(str(conversation_id), json.dumps({"visitorId": str(visitor_id or self.visitor_id)}))
+
+    def close_raw(self, conversation_id: str, raw_body: str) -> Answer:
+        event = rest_event(
+            "PATCH",
+            f"/api/chat/{conversation_id}",
+            resource="/api/chat/{conversationId}",
+            raw_body=raw_body,
+            path_parameters={"conversationId": conversation_id},
+        )
+        return _answer(load_handler("close")(event, LambdaContextStub()))
+
+    def another_visitor(self) -> WidgetClient:
+        return WidgetClient(self.public_key, uuid4())
