@@ -4,7 +4,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chatflow.conversations import post_visitor_message
-from chatflow.observability import correlation_paths, logger, metrics, tracer
+from chatflow.observability import correlation_paths, logger, metrics, trace_handler
 from chatflow.widget_api import ChatRequest, ChatResponse, build_resolver, origin_of, parse_body, visitor_metadata
 
 app = build_resolver()
@@ -29,7 +29,7 @@ def post_chat() -> dict[str, object]:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler(capture_response=False)  # message bodies are personal data
+@trace_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, object], context: LambdaContext) -> dict[str, object]:
     return app.resolve(event, context)

@@ -4,11 +4,11 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chatflow.cleanup import close_stale_conversations
-from chatflow.observability import logger, metrics, tracer
+from chatflow.observability import logger, metrics, trace_handler
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@trace_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, object], context: LambdaContext) -> dict[str, int]:
     closed = close_stale_conversations()

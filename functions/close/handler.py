@@ -3,7 +3,7 @@
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chatflow.conversations import close_conversation
-from chatflow.observability import correlation_paths, logger, tracer
+from chatflow.observability import correlation_paths, logger, trace_handler
 from chatflow.widget_api import CloseRequest, CloseResponse, build_resolver, parse_body, parse_uuid
 
 app = build_resolver()
@@ -18,6 +18,6 @@ def patch_chat(conversation_id: str) -> dict[str, object]:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler(capture_response=False)
+@trace_handler
 def lambda_handler(event: dict[str, object], context: LambdaContext) -> dict[str, object]:
     return app.resolve(event, context)

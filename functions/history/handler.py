@@ -3,7 +3,7 @@
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chatflow.conversations import get_conversation
-from chatflow.observability import correlation_paths, logger, tracer
+from chatflow.observability import correlation_paths, logger, trace_handler
 from chatflow.widget_api import ConversationResponse, HistoryQuery, build_resolver, origin_of, parse_query, parse_uuid
 
 app = build_resolver()
@@ -23,6 +23,6 @@ def get_chat(conversation_id: str) -> dict[str, object]:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler(capture_response=False)  # message bodies are personal data
+@trace_handler
 def lambda_handler(event: dict[str, object], context: LambdaContext) -> dict[str, object]:
     return app.resolve(event, context)

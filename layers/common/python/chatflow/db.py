@@ -8,8 +8,9 @@ from contextlib import contextmanager
 from typing import Any
 
 import psycopg
-from pgvector.psycopg import register_vector
+from pgvector.psycopg.vector import register_vector_info
 from psycopg.rows import dict_row
+from psycopg.types import TypeInfo
 from psycopg_pool import ConnectionPool
 
 from chatflow.errors import ServiceUnavailable
@@ -24,8 +25,18 @@ _pool: ConnectionPool[Connection] | None = None
 _pool_lock = threading.Lock()
 
 
+_vector_info: TypeInfo | None = None
+
+
 def _configure(conn: Connection) -> None:
-    register_vector(conn)
+    """Teach each new connection pgvector's `vector` type. Its oid is the same for every connection
+    of a database, so it is looked up once per process (one round trip), not per connection."""
+    global _vector_info
+    if _vector_info is None:
+        row = conn.execute("SELECT oid, typarray FROM pg_type WHERE oid = 'vector'::regtype").fetchone()
+        assert row is not None
+        _vector_info = TypeInfo("vector", row["oid"], row["typarray"])
+    register_vector_info(conn, _vector_info)
 
 
 def _get_pool() -> ConnectionPool[Connection]:
@@ -40,6 +51,8 @@ def _get_pool() -> ConnectionPool[Connection]:
                     max_size=settings.db_pool_max_size,
                     kwargs={
                         "autocommit": True,
+                        # Prepared statements pin RDS Proxy sessions; the proxy's deployments turn them off.
+                        "prepare_threshold": 5 if settings.db_prepare_statements else None,
                         "row_factory": dict_row,
                         "connect_timeout": max(1, int(settings.db_connect_timeout_seconds)),
                         "options": f"-c statement_timeout={settings.db_statement_timeout_ms} -c timezone=UTC",
@@ -67,7 +80,8 @@ def connection() -> Iterator[Connection]:
 
 
 def close_pool() -> None:
-    global _pool
+    global _pool, _vector_info
+    _vector_info = None  # the next pool may reach another database
     with _pool_lock:
         if _pool is not None:
             _pool.close()

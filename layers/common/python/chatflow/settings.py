@@ -21,7 +21,9 @@ class Settings(BaseSettings):
     database_name: str = "chatflow"
     database_secret_arn: str | None = None
     db_sslmode: str = "prefer"
-    db_pool_max_size: int = Field(default=2, ge=1, le=100)
+    # A Lambda serves one request at a time: one connection. The local gateway serves many at once.
+    db_pool_max_size: int = Field(default=1, ge=1, le=100)
+    db_prepare_statements: bool = True
     db_connect_timeout_seconds: float = Field(default=5.0, gt=0)
     db_statement_timeout_ms: int = Field(default=10_000, ge=0)
 
@@ -38,6 +40,25 @@ class Settings(BaseSettings):
     chat_history_messages: int = Field(default=20, ge=0, le=200)
 
     conversation_idle_hours: float = Field(default=2.0, gt=0)
+
+    # Cognito: the dashboard's users. boto3 reaches moto on a laptop through AWS_ENDPOINT_URL.
+    aws_region: str = Field(default="us-east-1", validation_alias="AWS_REGION")
+    cognito_user_pool_id: str | None = None
+    cognito_client_id: str | None = None
+    # Defaults to AWS's URL for the pool; moto serves it elsewhere.
+    cognito_jwks_url: str | None = None
+
+    # Notification mail.
+    ses_sender: str = "no-reply@chatflow360.local"
+    dashboard_url: str = "http://127.0.0.1:8000/app"
+
+    @property
+    def cognito_issuer(self) -> str:
+        return f"https://cognito-idp.{self.aws_region}.amazonaws.com/{self.cognito_user_pool_id}"
+
+    @property
+    def cognito_jwks(self) -> str:
+        return self.cognito_jwks_url or f"{self.cognito_issuer}/.well-known/jwks.json"
 
 
 @lru_cache(maxsize=1)
