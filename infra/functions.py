@@ -29,6 +29,10 @@ def load_handler(function: str) -> Handler:
             if str(LAYER_PYTHON_DIR) not in sys.path:
                 sys.path.insert(0, str(LAYER_PYTHON_DIR))
             path = FUNCTIONS_DIR / function / "handler.py"
+            # Lambda puts the function's folder on sys.path: its own modules (the dashboard API's
+            # app and routers) import as top-level names there, and so they do here.
+            if str(path.parent) not in sys.path:
+                sys.path.append(str(path.parent))
             # Every function's module is named handler.py; give each its own name in sys.modules.
             spec = importlib.util.spec_from_file_location(f"chatflow_functions.{function}.handler", path)
             if spec is None or spec.loader is None:

@@ -30,7 +30,10 @@ WIDGET_ROUTES: tuple[Route, ...] = (
     Route("PATCH", "/api/chat/{conversationId}", "close"),
 )
 
+ROUTES: tuple[Route, ...] = WIDGET_ROUTES
+
 # Answered by API Gateway itself (and the local gateway) for browsers' preflight requests.
-CORS_METHODS: tuple[str, ...] = ("GET", "POST", "PATCH", "OPTIONS")
+CORS_METHODS: tuple[str, ...] = ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+CORS_HEADERS: tuple[str, ...] = ("Authorization", "Content-Type")
 
 SCHEDULED_FUNCTIONS: tuple[ScheduledFunction, ...] = (ScheduledFunction("cleanup", rate_minutes=60),)

@@ -4,6 +4,8 @@ and the environment a function runs with."""
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,7 +30,7 @@ os.environ["AI_MAX_RETRIES"] = "0"
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def database_url() -> Iterator[str]:
     """DATABASE_URL when set (another PostgreSQL), else an embedded server in a temp dir."""
     from chatflow.migrate import migrate
 
@@ -39,7 +41,9 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     else:
         from infra.local import postgres
 
-        pgdata = tmp_path_factory.mktemp("postgres") / "data"
+        # Not under pytest's temp root: a concurrent pytest session resets its mode to 0700, which
+        # the embedded server's own system user then cannot traverse.
+        pgdata = Path(tempfile.mkdtemp(prefix="chatflow-test-pg-")) / "data"
         server_url = postgres.start(pgdata)
         with psycopg.connect(server_url, autocommit=True) as conn:
             conn.execute("CREATE DATABASE chatflow_test")
@@ -54,6 +58,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         from infra.local import postgres
 
         postgres.stop(pgdata)
+        shutil.rmtree(pgdata.parent, ignore_errors=True)
 
 
 @pytest.fixture

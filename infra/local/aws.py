@@ -1,0 +1,119 @@
+"""Cognito, SES and SQS for the local stack, played by moto's server on loopback.
+
+The functions reach it the way they reach AWS: boto3 reads the standard AWS_ENDPOINT_URL variable
+and dummy credentials, so no code path differs between a laptop and an account. moto keeps
+everything in memory, so the user pool (and the super admin's `sub`) is new on every start.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+from infra.local.gateway import REGION
+
+__all__ = ["INGEST_QUEUE_NAME", "LocalAws", "start"]
+
+INGEST_QUEUE_NAME = "chatflow-ingest"
+
+
+@dataclass(frozen=True, slots=True)
+class LocalAws:
+    endpoint_url: str
+    user_pool_id: str
+    client_id: str
+    ses_sender: str
+    ingest_queue_url: str
+    admin_sub: str
+    _server: ThreadedMotoServer
+
+    @property
+    def jwks_url(self) -> str:
+        return f"{self.endpoint_url}/{self.user_pool_id}/.well-known/jwks.json"
+
+    def environment(self) -> dict[str, str]:
+        """What the functions read to find these services."""
+        return {
+            "COGNITO_USER_POOL_ID": self.user_pool_id,
+            "COGNITO_CLIENT_ID": self.client_id,
+            "COGNITO_JWKS_URL": self.jwks_url,
+            "SES_SENDER": self.ses_sender,
+            "INGEST_QUEUE_URL": self.ingest_queue_url,
+        }
+
+    def stop(self) -> None:
+        self._server.stop()
+
+
+def start(*, host: str, port: int, admin_email: str, admin_password: str, ses_sender: str) -> LocalAws:
+    """Start moto, point this process's AWS SDK at it, and create the pool, the super admin,
+    the verified sender and the ingest queue. The caller checks first that the port is free:
+    moto's server waits forever for a port it cannot bind."""
+    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+    server.start()
+    endpoint_url = f"http://{host}:{port}"
+    try:
+        _point_sdk_at(endpoint_url)
+        user_pool_id, client_id, admin_sub = _cognito(admin_email, admin_password)
+        boto3.client("ses").verify_email_identity(EmailAddress=ses_sender)
+        queue_url: str = boto3.client("sqs").create_queue(QueueName=INGEST_QUEUE_NAME)["QueueUrl"]
+    except BaseException:
+        server.stop()
+        raise
+    return LocalAws(
+        endpoint_url=endpoint_url,
+        user_pool_id=user_pool_id,
+        client_id=client_id,
+        ses_sender=ses_sender,
+        ingest_queue_url=queue_url,
+        admin_sub=admin_sub,
+        _server=server,
+    )
+
+
+def _point_sdk_at(endpoint_url: str) -> None:
+    os.environ["AWS_ENDPOINT_URL"] = endpoint_url
+    os.environ["AWS_ACCESS_KEY_ID"] = "local"
+    os.environ["AWS_SECRET_ACCESS_KEY"] = "local"  # noqa: S105  # moto accepts any
+    # One region for everything local, whatever the developer's shell says: pool ids, queue URLs
+    # and the gateway's ARNs then agree.
+    os.environ["AWS_DEFAULT_REGION"] = REGION
+    os.environ["AWS_REGION"] = REGION
+    # A developer's own profile or session must never sign requests meant for the local stack.
+    for name in ("AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        os.environ.pop(name, None)
+
+
+def _cognito(admin_email: str, admin_password: str) -> tuple[str, str, str]:
+    """(user pool id, app client id, the super admin's sub)."""
+    cognito: Any = boto3.client("cognito-idp")
+    pool_id: str = cognito.create_user_pool(
+        PoolName="chatflow-local",
+        UsernameAttributes=["email"],
+        AutoVerifiedAttributes=["email"],
+    )["UserPool"]["Id"]
+    client_id: str = cognito.create_user_pool_client(
+        UserPoolId=pool_id,
+        ClientName="chatflow-dashboard",
+        GenerateSecret=False,
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        # Without them the IdToken carries no email.
+        ReadAttributes=["email", "email_verified", "name"],
+    )["UserPoolClient"]["ClientId"]
+    user = cognito.admin_create_user(
+        UserPoolId=pool_id,
+        Username=admin_email,
+        MessageAction="SUPPRESS",
+        UserAttributes=[
+            {"Name": "email", "Value": admin_email},
+            {"Name": "email_verified", "Value": "true"},
+            {"Name": "name", "Value": "Super Admin"},
+        ],
+    )["User"]
+    cognito.admin_set_user_password(UserPoolId=pool_id, Username=admin_email, Password=admin_password, Permanent=True)
+    sub: str = next(a["Value"] for a in user["Attributes"] if a["Name"] == "sub")
+    return pool_id, client_id, sub

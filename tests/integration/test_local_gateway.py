@@ -1,0 +1,240 @@
+"""The local gateway over real HTTP: uvicorn in a thread, the real functions, the test database."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+import uvicorn
+from starlette.applications import Starlette
+
+from chatflow.organizations import NewChannel, create_channel, create_organization
+from infra.functions import Handler, load_handler
+from infra.local.gateway import bind_socket, create_app
+from infra.routes import CORS_METHODS, WIDGET_ROUTES, Route
+
+Db = psycopg.Connection[dict[str, Any]]
+
+
+@contextmanager
+def serving(app: Starlette) -> Iterator[httpx.Client]:
+    """The app on a free loopback port, and a client for it."""
+    sock = bind_socket("127.0.0.1", 0)
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "the gateway did not start"
+        time.sleep(0.01)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+            yield client
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+@pytest.fixture
+def channel(db: Db) -> NewChannel:
+    organization_id = create_organization(db, name="Gateway Test Co.", plan="pro")
+    return create_channel(db, organization_id=organization_id, name="Website")
+
+
+@pytest.fixture
+def widget_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "widget"
+    folder.mkdir()
+    (folder / "chatflow360.js").write_text("console.log('chatflow360');\n")
+    return folder
+
+
+@pytest.fixture
+def gateway(db: Db, widget_dir: Path) -> Iterator[httpx.Client]:
+    with serving(create_app(static_dir=widget_dir)) as client:
+        yield client
+
+
+def _post_chat(client: httpx.Client, channel: NewChannel, visitor_id: str, message: str = "Hello") -> httpx.Response:
+    return client.post(
+        "/api/chat", json={"publicKey": str(channel.public_key), "visitorId": visitor_id, "message": message}
+    )
+
+
+def _load_with(function: str, handler: Handler) -> Callable[[str], Handler]:
+    def load(name: str) -> Handler:
+        return handler if name == function else load_handler(name)
+
+    return load
+
+
+def test_post_chat_answers_with_the_offline_ai_reply(gateway: httpx.Client, channel: NewChannel) -> None:
+    response = _post_chat(gateway, channel, str(uuid.uuid4()), "What time do you open?")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert body["status"] == "open"
+    assert body["reply"]["role"] == "ai"
+    assert "What time do you open?" in body["reply"]["content"]
+
+
+def test_get_chat_returns_the_messages_of_the_conversation(gateway: httpx.Client, channel: NewChannel) -> None:
+    visitor_id = str(uuid.uuid4())
+    conversation_id = _post_chat(gateway, channel, visitor_id).json()["conversationId"]
+
+    response = gateway.get(
+        f"/api/chat/{conversation_id}", params={"publicKey": str(channel.public_key), "visitorId": visitor_id}
+    )
+
+    assert response.status_code == 200
+    assert [m["role"] for m in response.json()["messages"]] == ["visitor", "ai"]
+
+
+def test_patch_chat_closes_the_conversation(gateway: httpx.Client, channel: NewChannel) -> None:
+    visitor_id = str(uuid.uuid4())
+    conversation_id = _post_chat(gateway, channel, visitor_id).json()["conversationId"]
+
+    response = gateway.patch(f"/api/chat/{conversation_id}", json={"visitorId": visitor_id})
+
+    assert response.status_code == 200
+    assert response.json() == {"id": conversation_id, "status": "closed"}
+
+
+def test_function_error_answers_pass_through_unchanged(gateway: httpx.Client) -> None:
+    response = gateway.post("/api/chat", content=b"{not json", headers={"content-type": "application/json"})
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_json"
+
+
+@pytest.fixture
+def eager_thread_switching() -> Iterator[None]:
+    """Threads switch thousands of times more often than usual, so that a race between two
+    invocations shows within a short test."""
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    yield
+    sys.setswitchinterval(previous)
+
+
+@pytest.mark.usefixtures("eager_thread_switching")
+def test_concurrent_requests_each_get_the_answer_to_their_own_message(
+    gateway: httpx.Client, channel: NewChannel
+) -> None:
+    # Powertools keeps the current event in a class attribute: unless the gateway runs one
+    # invocation at a time, as Lambda does, a request can be answered from another's event.
+    messages = [f"message number {n}" for n in range(12)]
+
+    with ThreadPoolExecutor(max_workers=len(messages)) as pool:
+        replies = list(pool.map(lambda m: _post_chat(gateway, channel, str(uuid.uuid4()), m).json(), messages))
+
+    for message, reply in zip(messages, replies, strict=True):
+        assert f'"{message}"' in reply["reply"]["content"]
+
+
+def test_preflight_is_answered_by_the_gateway_with_open_cors(gateway: httpx.Client) -> None:
+    response = gateway.options(
+        f"/api/chat/{uuid.uuid4()}",
+        headers={"Origin": "https://shop.example.com", "Access-Control-Request-Method": "PATCH"},
+    )
+
+    assert response.status_code == 204
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert response.headers["access-control-allow-methods"] == ",".join(CORS_METHODS)
+    assert response.headers["access-control-allow-headers"] == "Authorization,Content-Type"
+    assert response.headers["access-control-max-age"] == "600"
+
+
+def test_unknown_path_answers_404_in_the_error_shape(gateway: httpx.Client) -> None:
+    response = gateway.get("/api/nothing-here")
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "route_not_found"
+    assert response.json()["error"]["message"]
+
+
+def test_known_path_with_another_method_answers_405_in_the_error_shape(gateway: httpx.Client) -> None:
+    response = gateway.delete(f"/api/chat/{uuid.uuid4()}")
+
+    assert response.status_code == 405
+    assert response.json()["error"]["code"] == "method_not_allowed"
+    assert response.headers["allow"] == "GET, PATCH, OPTIONS"
+
+
+def test_body_over_10_mb_answers_413_in_the_error_shape(gateway: httpx.Client) -> None:
+    response = gateway.post("/api/chat", content=b"x" * (10 * 1024 * 1024 + 1))
+
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "payload_too_large"
+
+
+def test_handler_exception_answers_502_like_api_gateway(db: Db, widget_dir: Path) -> None:
+    def crash(_event: dict[str, Any], _context: Any) -> Any:
+        raise RuntimeError("a bug")
+
+    routes = (*WIDGET_ROUTES, Route("GET", "/api/crash", "crash"))
+    with serving(create_app(routes=routes, load=_load_with("crash", crash), static_dir=widget_dir)) as client:
+        response = client.get("/api/crash")
+
+    assert response.status_code == 502
+    assert response.json() == {"message": "Internal server error"}
+
+
+def test_malformed_proxy_response_answers_502_like_api_gateway(db: Db, widget_dir: Path) -> None:
+    def malformed(_event: dict[str, Any], _context: Any) -> Any:
+        return "not a proxy response"
+
+    routes = (*WIDGET_ROUTES, Route("GET", "/api/malformed", "malformed"))
+    with serving(create_app(routes=routes, load=_load_with("malformed", malformed), static_dir=widget_dir)) as client:
+        response = client.get("/api/malformed")
+
+    assert response.status_code == 502
+    assert response.json() == {"message": "Internal server error"}
+
+
+def test_widget_files_are_served_with_no_cache(gateway: httpx.Client) -> None:
+    response = gateway.get("/widget/chatflow360.js")
+
+    assert response.status_code == 200
+    assert response.text == "console.log('chatflow360');\n"
+    assert response.headers["cache-control"] == "no-cache"
+
+
+def test_healthz_answers_200(gateway: httpx.Client) -> None:
+    assert gateway.get("/healthz").status_code == 200
+
+
+def test_scheduled_cleanup_closes_a_stale_conversation_at_start(db: Db, channel: NewChannel, widget_dir: Path) -> None:
+    row = db.execute(
+        """
+        INSERT INTO conversations (channel_id, organization_id, visitor_id, last_message_at)
+        SELECT id, organization_id, gen_random_uuid(), now() - interval '3 hours' FROM channels WHERE id = %s
+        RETURNING id
+        """,
+        (channel.id,),
+    ).fetchone()
+    assert row is not None
+
+    with serving(create_app(static_dir=widget_dir)):
+        deadline = time.monotonic() + 10
+        while True:
+            status = db.execute("SELECT status FROM conversations WHERE id = %s", (row["id"],)).fetchone()
+            if status == {"status": "closed"} or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+
+    assert status == {"status": "closed"}
+
