@@ -237,4 +237,3 @@ def test_scheduled_cleanup_closes_a_stale_conversation_at_start(db: Db, channel:
             time.sleep(0.05)
 
     assert status == {"status": "closed"}
-
