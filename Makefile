@@ -6,9 +6,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test lint format bench install clean
+.PHONY: dev test test-e2e lint format bench widget-size chromium install clean
 
-$(STAMP): requirements-dev.txt layers/common/requirements.txt
+$(STAMP): requirements-dev.txt requirements-e2e.txt layers/common/requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is required"; exit 1; }
 	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || { \
 		echo "Installing python3-venv (Debian) ..."; \
@@ -18,6 +18,13 @@ $(STAMP): requirements-dev.txt layers/common/requirements.txt
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+# The browser tests drive Debian's Chromium through Playwright; Playwright's own browser download
+# is never used (it reaches outside the package registries).
+chromium:
+	@test -x /usr/bin/chromium || { \
+		echo "Installing Chromium (Debian) for the browser tests ..."; \
+		apt-get update -qq && apt-get install -y -qq chromium fonts-noto-color-emoji; }
 
 dev: install
 	$(BIN)/python -m infra.local
@@ -31,11 +38,18 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: lint
+test: lint chromium
 	$(BIN)/pytest
+
+test-e2e: install chromium
+	$(BIN)/pytest -m e2e
 
 bench: install
 	$(BIN)/python -m bench.widget_api
+	$(BIN)/python -m bench.widget_size
+
+widget-size: install
+	$(BIN)/python -m bench.widget_size
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -280,10 +280,15 @@ async def _serve(server: uvicorn.Server, sock: socket.socket, ready: Callable[[]
     await serving
 
 
+def _demo_url(config: StackConfig, demo: Demo) -> str:
+    """The demo site with the demo channel's key, which it cannot know by itself."""
+    return f"{config.api_url}/widget/demo.html?key={demo.public_key}"
+
+
 def _stack_info(config: StackConfig, demo: Demo, admin_password: str) -> dict[str, Any]:
     info: dict[str, Any] = {"apiUrl": config.api_url}
     if (WIDGET_DIR / "demo.html").exists():
-        info["widgetDemoUrl"] = f"{config.api_url}/widget/demo.html"
+        info["widgetDemoUrl"] = _demo_url(config, demo)
     info["demo"] = {
         "publicKey": str(demo.public_key),
         "organizationId": str(demo.organization_id),
@@ -310,7 +315,7 @@ def _banner(config: StackConfig, demo: Demo, admin_password: str, stack_file: Pa
         f"  API           {config.api_url}",
     ]
     if (WIDGET_DIR / "demo.html").exists():
-        lines.append(f"  Widget demo   {config.api_url}/widget/demo.html")
+        lines.append(f"  Widget demo   {_demo_url(config, demo)}")
     lines += [
         f"  Admin login   {config.admin_email} / {admin_password}",
         f"  AI answers    {_ai_provider()}",

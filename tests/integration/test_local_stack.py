@@ -161,6 +161,7 @@ def test_stack_json_describes_the_running_stack(running: tuple[Stack, dict[str, 
     assert set(info["demo"]) == {"publicKey", "organizationId", "channelId"}
     assert info["admin"]["email"] == "admin@chatflow360.local"
     assert info["admin"]["password"]
+    assert info["widgetDemoUrl"] == f"{info['apiUrl']}/widget/demo.html?key={info['demo']['publicKey']}"
 
 
 def test_demo_key_gets_the_offline_ai_reply(running: tuple[Stack, dict[str, Any]]) -> None:

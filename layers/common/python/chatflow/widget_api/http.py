@@ -30,7 +30,8 @@ Model = TypeVar("Model", bound=BaseModel)
 
 # CORS is open; a channel that lists allowed origins is enforced by the domain (403), which a
 # header alone could not do for non-browser clients.
-_CORS = CORSConfig(allow_origin="*", allow_headers=["Content-Type"], max_age=600)
+# Retry-After is exposed so that a widget on another origin can read how long to wait after a 429.
+_CORS = CORSConfig(allow_origin="*", allow_headers=["Content-Type"], expose_headers=["Retry-After"], max_age=600)
 
 
 def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response[Any]:

@@ -1,0 +1,641 @@
+/*! ChatFlow360 widget: one dependency-free script, no build step.
+ * <script src="https://…/widget/chatflow360.js" data-key="PUBLIC_KEY" data-lang="es"
+ *         data-color="#2f92ad" data-position="right" defer></script>
+ *
+ * Everything lives in a Shadow DOM under <chatflow360-widget>: the page's CSS cannot reach it
+ * and its CSS cannot leak. Text from visitors and from the server is only ever set with
+ * textContent. The API is the one of ARCHITECTURE.md ("The widget API"), on the script's origin.
+ */
+(() => {
+  "use strict";
+  const TAG = "ChatFlow360: ";
+  const script = document.currentScript || document.querySelector('script[data-key][src*="chatflow360"]');
+  if (!script) return;
+  const attr = (name) => (script.getAttribute("data-" + name) || "").trim();
+  const KEY = attr("key").toLowerCase();
+  const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+  if (!UUID_RE.test(KEY)) {
+    console.error(
+      TAG +
+        (KEY ? 'data-key "' + KEY + '" is not a public key' : "data-key is missing") +
+        ': add data-key="YOUR_PUBLIC_KEY" (see your dashboard, channel settings) to the <script> tag. No chat is shown.',
+    );
+    return;
+  }
+  if (document.querySelector('chatflow360-widget[data-key="' + KEY + '"]')) return; // pasted twice
+
+  const API = new URL(script.src, location.href).origin + "/api/chat";
+  const MAX = 2000;
+  const IDLE_MS = 2 * 3600e3; // a conversation idle this long is closed and forgotten
+  const POLL_OPEN_MS = 5e3;
+  const POLL_CLOSED_MS = 30e3;
+
+  // ---- Language ----------------------------------------------------------------------------------
+  const TEXTS = {
+    en: {
+      open: "Open chat",
+      close: "Close chat",
+      title: "Chat with us",
+      sub: "Our AI assistant answers in seconds",
+      human: "A person from our team will answer here",
+      hi: "Hi there! 👋",
+      start: "How can we help you today? Write your question below to start a conversation.",
+      ph: "Write a message…",
+      msg: "Message",
+      send: "Send",
+      ai: "AI assistant",
+      agent: "Team",
+      you: "You",
+      typing: "Typing…",
+      end: "End conversation",
+      ask: "End this conversation?",
+      yes: "Yes",
+      no: "No",
+      fail: "Not sent.",
+      retry: "Retry",
+      slow: "You're sending messages a little too fast. Please wait {s} seconds, then try again.",
+      ended: "This conversation has ended. Write again any time to start a new one.",
+      big: "Expand",
+      small: "Shrink",
+      log: "Messages",
+      chars: "characters",
+    },
+    es: {
+      open: "Abrir chat",
+      close: "Cerrar chat",
+      title: "Chatea con nosotros",
+      sub: "Nuestro asistente de IA responde en segundos",
+      human: "Una persona de nuestro equipo te responderá aquí",
+      hi: "¡Hola! 👋",
+      start: "¿En qué podemos ayudarte hoy? Escribe tu pregunta abajo para empezar una conversación.",
+      ph: "Escribe un mensaje…",
+      msg: "Mensaje",
+      send: "Enviar",
+      ai: "Asistente de IA",
+      agent: "Equipo",
+      you: "Tú",
+      typing: "Escribiendo…",
+      end: "Finalizar conversación",
+      ask: "¿Finalizar esta conversación?",
+      yes: "Sí",
+      no: "No",
+      fail: "No enviado.",
+      retry: "Reintentar",
+      slow: "Estás enviando mensajes demasiado rápido. Espera {s} segundos y vuelve a intentarlo.",
+      ended: "Esta conversación ha terminado. Escríbenos cuando quieras para empezar una nueva.",
+      big: "Ampliar",
+      small: "Reducir",
+      log: "Mensajes",
+      chars: "caracteres",
+    },
+  };
+  const pickLang = (tag) => ((tag = (tag || "").slice(0, 2).toLowerCase()), TEXTS[tag] ? tag : "");
+  let lang = pickLang(attr("lang"));
+  if (attr("lang") && !lang) console.warn(TAG + 'data-lang must be "en" or "es"; using the browser\'s language.');
+  lang = lang || pickLang(navigator.language) || "en";
+  const t = TEXTS[lang];
+
+  // ---- Colour: validated, with a text colour that keeps 4.5:1 on it (WCAG AA) -------------------------
+  let color = attr("color") || "#2f92ad";
+  if (!/^#([0-9a-f]{3}){1,2}$/i.test(color)) {
+    console.warn(TAG + 'data-color must be a hex colour such as "#2f92ad"; using the default.');
+    color = "#2f92ad";
+  }
+  if (color.length === 4) color = "#" + [...color.slice(1)].map((c) => c + c).join("");
+  const luminance = (hex) =>
+    [1, 3, 5]
+      .map((i) => parseInt(hex.substr(i, 2), 16) / 255)
+      .map((c) => (c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4))
+      .reduce((sum, c, i) => sum + c * [0.2126, 0.7152, 0.0722][i], 0);
+  const L = luminance(color);
+  const DARK = "#111418";
+  const ratio = (a, b) => (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  // White when it reaches 4.5:1, else near-black, else black (one of white and black always does).
+  const fg = ratio(L, 1) >= 4.5 ? "#fff" : ratio(L, luminance(DARK)) >= 4.5 ? DARK : "#000";
+  const left = attr("position") === "left";
+
+  // ---- Storage: per public key, so two widgets on one page never collide -------------------------------
+  const memory = {};
+  const storage = (kind) => {
+    try {
+      const s = window[kind];
+      s.setItem("cf360_t", "1");
+      s.removeItem("cf360_t");
+      return s;
+    } catch (e) {
+      return null; // blocked storage (private mode, sandboxed frames): this page view only
+    }
+  };
+  const local = storage("localStorage");
+  const session = storage("sessionStorage");
+  const keyOf = (name) => "cf360_" + name + "_" + KEY;
+  const load = (name, s = local) => (s ? s.getItem(keyOf(name)) : memory[keyOf(name)]) || null;
+  const save = (name, value, s = local) => {
+    try {
+      if (value == null) s ? s.removeItem(keyOf(name)) : delete memory[keyOf(name)];
+      else s ? s.setItem(keyOf(name), value) : (memory[keyOf(name)] = value);
+    } catch (e) {
+      /* quota: not worth breaking the chat for */
+    }
+  };
+  const uuid = () => {
+    if (crypto.randomUUID) return crypto.randomUUID(); // secure contexts only
+    const b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 15) | 64;
+    b[8] = (b[8] & 63) | 128;
+    const h = [...b].map((x) => (x + 256).toString(16).slice(1)).join("");
+    return [h.slice(0, 8), h.slice(8, 12), h.slice(12, 16), h.slice(16, 20), h.slice(20)].join("-");
+  };
+  let visitorId = load("visitor");
+  if (!UUID_RE.test(visitorId || "")) save("visitor", (visitorId = uuid()));
+
+  // ---- State ----------------------------------------------------------------------------------------
+  const S = {
+    conv: load("conv"), // the open conversation's id, or null
+    mode: "ai", // responderMode: "ai" or "human"
+    open: false,
+    last: null, // id of the newest message from the server, for ?after=
+    seen: new Set(), // ids of the messages shown
+    mine: [], // texts sent from this page, to recognise them when a poll brings them back
+    queue: Promise.resolve(), // sends go one after another, each with the conversation id of the one before
+    until: 0, // rate limited until (ms since epoch)
+    restored: false,
+    timer: 0,
+    polling: false,
+  };
+  const touch = () => save("conv_ts", String(Date.now()));
+  const stale = () => {
+    const ts = +load("conv_ts");
+    return ts > 0 && Date.now() - ts > IDLE_MS;
+  };
+
+  // ---- The API ---------------------------------------------------------------------------------------
+  const api = async (method, path, body, keepalive) => {
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), 45e3);
+    try {
+      const res = await fetch(API + path, {
+        method,
+        headers: body ? { "Content-Type": "application/json" } : {},
+        body: body ? JSON.stringify(body) : undefined,
+        credentials: "omit",
+        keepalive: !!keepalive,
+        signal: abort.signal,
+      });
+      const data = await res.json().catch(() => ({}));
+      return {
+        ok: res.ok,
+        status: res.status,
+        data,
+        code: data.error && data.error.code,
+        wait: parseInt(res.headers.get("Retry-After"), 10),
+      };
+    } catch (e) {
+      return { ok: false, status: 0, data: {} }; // offline, timed out, refused
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  const query = (after) =>
+    "?publicKey=" + KEY + "&visitorId=" + visitorId + (after ? "&after=" + encodeURIComponent(after) : "");
+  const closeRemote = (id) => api("PATCH", "/" + id, { visitorId }, true); // fire and forget
+
+  // ---- DOM ---------------------------------------------------------------------------------------------
+  const icon = (d, fill) =>
+    '<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false" ' +
+    (fill
+      ? 'fill="currentColor"'
+      : 'fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"') +
+    '><path d="' +
+    d +
+    '"/></svg>';
+  const ICON_CHAT = icon("M6 3h12a3 3 0 0 1 3 3v8a3 3 0 0 1-3 3h-7l-5 4v-4a3 3 0 0 1-3-3V6a3 3 0 0 1 3-3z", 1);
+  const ICON_X = icon("M6 6l12 12M18 6 6 18");
+  const ICON_BIG = icon("M14 4h6v6M10 20H4v-6M20 4l-7 7M4 20l7-7");
+  const ICON_SMALL = icon("M4 14h6v6M20 10h-6V4M14 10l7-7M10 14l-7 7");
+
+  const CSS = `
+:host{all:initial!important;display:block!important;--c:${color};--f:${fg};font:14px/1.45 -apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif!important;color:#1f2328!important;direction:ltr!important}
+*{box-sizing:border-box;margin:0;padding:0;font:inherit;color:inherit}
+[hidden]{display:none!important}
+button,textarea{background:none;border:0;font:inherit;color:inherit}
+button{cursor:pointer}
+svg{width:20px;height:20px;display:block}
+:focus{outline:none}
+:focus-visible{outline:2px solid currentColor;outline-offset:2px}
+.l,.s,.p{z-index:2147483000}
+.l{position:fixed;bottom:20px;right:20px;width:58px;height:58px;border-radius:50%;background:var(--c);color:var(--f);display:flex;align-items:center;justify-content:center;box-shadow:0 6px 20px rgba(0,0,0,.25)}
+.l:hover{box-shadow:0 8px 28px rgba(0,0,0,.38)}
+.l svg{width:28px;height:28px}
+.l:focus-visible,.s:focus-visible{outline:3px solid ${DARK};outline-offset:3px;box-shadow:0 0 0 3px #fff}
+.open .i1,.i2{display:none}.open .i2{display:block}
+.dot{position:absolute;top:2px;right:2px;width:14px;height:14px;border-radius:50%;background:#d1242f;border:2px solid #fff}
+.left .l{left:20px;right:auto}
+.p{position:fixed;bottom:92px;right:20px;width:380px;height:520px;max-height:calc(100% - 112px);display:flex;flex-direction:column;background:#fff;border-radius:16px;box-shadow:0 12px 48px rgba(0,0,0,.24);overflow:hidden;animation:cf-in .2s ease-out}
+.left .p{left:20px;right:auto}
+.p.big{top:0;bottom:0;right:0;width:420px;height:auto;max-height:none;border-radius:0}
+.left .p.big{left:0}
+.open.wide .l{display:none}
+@keyframes cf-in{from{opacity:0;transform:translateY(14px)}}
+.h{display:flex;align-items:center;gap:4px;padding:14px 10px 14px 18px;background:var(--c);color:var(--f)}
+.h div{flex:1;min-width:0}
+.h h2{font-size:16px;font-weight:700;line-height:1.3}
+.h p{font-size:12.5px}
+.hb{width:36px;height:36px;border-radius:10px;display:flex;align-items:center;justify-content:center;flex:none}
+.hb:hover{background:rgba(127,127,127,.22)}
+.bd{flex:1;overflow-y:auto;padding:16px;background:#f6f7f9;overscroll-behavior:contain}
+.wl{padding:24px 4px 12px}
+.wl strong{display:block;font-size:22px;font-weight:700;margin-bottom:6px}
+.wl p{color:#424a53;font-size:15px}
+.log{display:flex;flex-direction:column;gap:12px}
+.m{display:flex;flex-direction:column;align-items:flex-start;max-width:86%}
+.b{padding:9px 13px;border-radius:16px;white-space:pre-wrap;overflow-wrap:anywhere;background:#fff;border:1px solid #e1e4e8;border-bottom-left-radius:5px}
+.visitor{align-self:flex-end;align-items:flex-end}
+.visitor .b{background:var(--c);color:var(--f);border-color:transparent;border-radius:16px 16px 5px}
+.agent .b{box-shadow:inset 3px 0 0 var(--c)}
+.system{align-self:center;align-items:center;max-width:94%;text-align:center}
+.system .b{background:#fff4d6;border-color:#f0dca0;color:#4d3b00;border-radius:10px;font-size:13px}
+.meta{font-size:11.5px;color:#57606a;margin:3px 5px 0}
+.meta b{font-weight:600;color:#424a53}
+.sending .b{opacity:.8}
+.failed .b{border:2px dashed #cf222e}
+.failed .meta{color:#b3261e}
+.meta button{text-decoration:underline;font-weight:700;margin-left:6px;color:#1f2328}
+.ty{display:flex;gap:4px;width:max-content;margin-top:12px;padding:13px 14px;background:#fff;border:1px solid #e1e4e8;border-radius:16px 16px 16px 5px}
+.ty i{width:7px;height:7px;border-radius:50%;background:#6e7781;animation:cf-b 1.2s infinite}
+.ty i:nth-child(2){animation-delay:.2s}.ty i:nth-child(3){animation-delay:.4s}
+@keyframes cf-b{0%,60%,100%{opacity:.3;transform:none}30%{opacity:1;transform:translateY(-3px)}}
+.f{display:flex;align-items:flex-end;gap:8px;padding:10px 12px 6px;border-top:1px solid #e1e4e8;background:#fff}
+textarea{flex:1;resize:none;min-height:42px;max-height:132px;padding:10px 12px;border:1px solid #8c959f;border-radius:12px;line-height:1.45;background:#fff}
+textarea::placeholder{color:#6e7781}
+textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1f2328}
+.s{width:42px;height:42px;border-radius:12px;background:var(--c);color:var(--f);display:flex;align-items:center;justify-content:center;flex:none}
+.s:disabled{opacity:.4;cursor:default}
+.ft{display:flex;align-items:center;justify-content:space-between;gap:8px;min-height:30px;padding:0 14px 8px;background:#fff;font-size:12.5px;color:#57606a}
+.ft button{text-decoration:underline}
+.ft .y,.ft .n{text-decoration:none;padding:3px 12px;border-radius:999px;border:1px solid #8c959f;margin-left:6px;font-weight:600;color:#1f2328}
+.ft .y{background:#b3261e;border-color:#b3261e;color:#fff}
+.cn{margin-left:auto;font-variant-numeric:tabular-nums}
+.cn.max{color:#b3261e;font-weight:700}
+.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+@media (max-width:479px){.p,.p.big{inset:0;width:auto;height:auto;max-height:none;border-radius:0}.big-t{display:none}.open .l{display:none}textarea{font-size:16px}}
+@media (prefers-reduced-motion:reduce){*{animation:none!important;transition:none!important}}`;
+
+  const host = document.createElement("chatflow360-widget");
+  host.setAttribute("data-key", KEY);
+  const root = host.attachShadow({ mode: "open" });
+  root.innerHTML = // our own constants only: never text from visitors or the server
+    "<style>" +
+    CSS +
+    '</style><div class="w' +
+    (left ? " left" : "") +
+    '" lang="' +
+    lang +
+    '"><div class="p" id="p" role="dialog" aria-labelledby="tt" hidden><div class="h"><div><h2 id="tt">' +
+    t.title +
+    '</h2><p class="sub">' +
+    t.sub +
+    '</p></div><button class="hb big-t" type="button" aria-label="' +
+    t.big +
+    '">' +
+    ICON_BIG +
+    '</button><button class="hb x" type="button" aria-label="' +
+    t.close +
+    '">' +
+    ICON_X +
+    '</button></div><div class="bd"><div class="wl"><strong>' +
+    t.hi +
+    "</strong><p>" +
+    t.start +
+    '</p></div><div class="log" role="log" aria-live="polite" aria-label="' +
+    t.log +
+    '"></div><div class="ty" role="status" hidden><i></i><i></i><i></i><span class="sr">' +
+    t.typing +
+    '</span></div></div><form class="f"><textarea rows="1" maxlength="' +
+    MAX +
+    '" aria-label="' +
+    t.msg +
+    '" aria-describedby="cn" placeholder="' +
+    t.ph +
+    '"></textarea><button class="s" type="submit" aria-label="' +
+    t.send +
+    '" disabled>' +
+    icon("M3.4 20.4 21 12 3.4 3.6 3.4 10l12.6 2-12.6 2z", 1) +
+    '</button></form><div class="ft"><button class="end" type="button" hidden>' +
+    t.end +
+    '</button><div class="cf" role="group" aria-labelledby="q" hidden><span id="q">' +
+    t.ask +
+    '</span><button class="y" type="button">' +
+    t.yes +
+    '</button><button class="n" type="button">' +
+    t.no +
+    '</button></div><span class="cn" id="cn" hidden></span></div></div><button class="l" type="button" aria-controls="p" aria-expanded="false" aria-label="' +
+    t.open +
+    '"><span class="i1">' +
+    ICON_CHAT +
+    '</span><span class="i2">' +
+    ICON_X +
+    '</span><span class="dot" hidden></span></button></div>';
+  const $ = (sel) => root.querySelector(sel);
+  const wrap = $(".w");
+  const panel = $(".p");
+  const launcher = $(".l");
+  const dot = $(".dot");
+  const sub = $(".sub");
+  const bigToggle = $(".big-t");
+  const body = $(".bd");
+  const welcome = $(".wl");
+  const log = $(".log");
+  const typing = $(".ty");
+  const form = $(".f");
+  const input = $("textarea");
+  const sendButton = $(".s");
+  const endButton = $(".end");
+  const confirmBox = $(".cf");
+  const counter = $(".cn");
+
+  const el = (tag, cls, text) => {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text != null) e.textContent = text;
+    return e;
+  };
+  const clock = (iso) => {
+    const d = iso ? new Date(iso) : new Date();
+    const options = { hour: "numeric", minute: "2-digit" };
+    if (d.toDateString() !== new Date().toDateString()) Object.assign(options, { month: "short", day: "numeric" });
+    const time = el("time", "", d.toLocaleString(lang, options));
+    time.dateTime = d.toISOString();
+    return time;
+  };
+  const scrollDown = () => (body.scrollTop = body.scrollHeight);
+  const refresh = () => {
+    welcome.hidden = log.childElementCount > 0;
+    endButton.hidden = !S.conv || !confirmBox.hidden;
+    sendButton.disabled = !input.value.trim();
+  };
+
+  // One message in the list: the text as text (line breaks kept by CSS), then who and when.
+  const show = (role, content, createdAt) => {
+    const row = el("div", "m " + role);
+    if (role === "visitor") row.append(el("span", "sr", t.you + ": "));
+    row.append(el("div", "b", content));
+    if (role !== "system") {
+      const meta = el("div", "meta");
+      if (role !== "visitor") meta.append(el("b", "", role === "agent" ? t.agent : t.ai), " · ");
+      meta.append(clock(createdAt));
+      row.append(meta);
+    }
+    log.append(row);
+    refresh();
+    scrollDown();
+    return row;
+  };
+  const notice = (text) => show("system", text);
+
+  // Every message the server tells us about comes through here, whichever way it came (the POST's
+  // answer, the history, a poll; later a WebSocket's `message.created`), so nothing shows twice.
+  const receive = (messages, live) => {
+    for (const m of messages || []) {
+      if (S.seen.has(m.id)) continue;
+      S.seen.add(m.id);
+      S.last = m.id;
+      const mine = m.role === "visitor" ? S.mine.indexOf(m.content) : -1;
+      if (mine >= 0) {
+        S.mine.splice(mine, 1); // sent from this page and already shown
+        continue;
+      }
+      show(m.role, m.content, m.createdAt);
+      if (live) {
+        touch();
+        if (!S.open && m.role !== "visitor") dot.hidden = false;
+      }
+    }
+  };
+  const setMode = (mode) => {
+    S.mode = mode === "human" ? "human" : "ai";
+    sub.textContent = S.mode === "human" ? t.human : t.sub;
+    schedule();
+  };
+  const setConversation = (id) => {
+    if (id === S.conv) return;
+    S.conv = id;
+    save("conv", id);
+    refresh();
+  };
+  // Forget the conversation: the next message starts a new one. Unless `keep`, back to the welcome screen.
+  const forget = (keep) => {
+    S.conv = S.last = null;
+    S.seen.clear();
+    S.mine = [];
+    save("conv", null);
+    save("conv_ts", null);
+    if (!keep) log.textContent = "";
+    setMode("ai");
+    refresh();
+  };
+
+  // ---- Live updates -------------------------------------------------------------------------------------
+  // Polling today: every 5 s while the panel is open and a person is in charge (30 s while it is
+  // closed, to light the unread dot). A WebSocket will later feed receive()/setMode() directly and
+  // leave schedule() to run only while the socket is down.
+  const sync = async (full) => {
+    const id = S.conv;
+    if (!id) return;
+    const r = await api("GET", "/" + id + query(full ? null : S.last));
+    if (id !== S.conv) return; // forgotten or replaced meanwhile
+    if (r.status === 404 || (r.ok && r.data.status === "closed")) {
+      if (full) return forget();
+      forget(true);
+      notice(t.ended);
+      return;
+    }
+    if (!r.ok) return;
+    S.restored = true;
+    receive(r.data.messages, !full);
+    setMode(r.data.responderMode);
+  };
+  function schedule(delay) {
+    clearTimeout(S.timer);
+    if (S.conv && S.mode === "human") S.timer = setTimeout(poll, delay ?? (S.open ? POLL_OPEN_MS : POLL_CLOSED_MS));
+  }
+  const poll = async () => {
+    if (!document.hidden && !S.polling && Date.now() >= S.until) {
+      S.polling = true;
+      await sync();
+      S.polling = false;
+    }
+    schedule();
+  };
+  document.addEventListener("visibilitychange", () => document.hidden || schedule(0));
+
+  // ---- Sending ------------------------------------------------------------------------------------------
+  const mark = (msg, state, note) => {
+    msg.row.classList.toggle("sending", state === "sending");
+    msg.row.classList.toggle("failed", state === "failed");
+    const meta = msg.row.querySelector(".meta");
+    meta.textContent = "";
+    if (state !== "failed") return meta.append(clock(msg.at));
+    meta.append(note || t.fail);
+    const retry = el("button", "", t.retry);
+    retry.type = "button";
+    retry.onclick = () => {
+      deliver(msg);
+      input.focus();
+    };
+    meta.append(retry);
+  };
+  const post = async (msg) => {
+    if (S.until > Date.now()) await new Promise((ok) => setTimeout(ok, S.until - Date.now()));
+    typing.hidden = S.mode !== "ai";
+    scrollDown();
+    const sentTo = S.conv;
+    const r = await api("POST", "", {
+      publicKey: KEY,
+      visitorId,
+      message: msg.text,
+      conversationId: sentTo || undefined,
+      lang,
+      pageUrl: location.href,
+      clientMessageId: msg.id, // the same on every retry: the server stores the message once
+    });
+    typing.hidden = true;
+    if (r.ok) {
+      mark(msg, "sent");
+      setConversation(r.data.conversationId); // a new id when the old conversation had been closed
+      touch();
+      if (r.data.reply) receive([r.data.reply], true);
+      setMode(r.data.responderMode);
+      return;
+    }
+    if (r.code === "channel_not_found" || r.code === "origin_not_allowed") {
+      console.error(
+        TAG +
+          (r.code === "channel_not_found"
+            ? "no active channel has the public key " + KEY + ". Check data-key"
+            : "this channel does not accept messages from " + location.origin + ". Add it to the channel's allowed origins") +
+          "; the chat is hidden.",
+      );
+      clearTimeout(S.timer);
+      host.remove();
+      return;
+    }
+    if (r.code === "conversation_not_found" && sentTo && sentTo === S.conv) {
+      forget(true); // gone on the server: start a new conversation with the same message
+      return post(msg);
+    }
+    if (r.status === 429) {
+      const seconds = Math.min(r.wait > 0 ? r.wait : 10, 600);
+      S.until = Date.now() + seconds * 1e3;
+      mark(msg, "failed");
+      notice(t.slow.replace("{s}", seconds));
+      return;
+    }
+    mark(msg, "failed");
+  };
+  const deliver = (msg) => {
+    mark(msg, "sending");
+    S.queue = S.queue.then(() => post(msg)).catch(() => mark(msg, "failed")); // never jam the queue
+  };
+  const send = () => {
+    const text = input.value.trim();
+    if (!text) return;
+    if (S.conv && stale()) {
+      // idle too long in an open tab: that conversation is over
+      closeRemote(S.conv);
+      forget();
+    }
+    input.value = "";
+    onInput();
+    const msg = { id: uuid(), text, at: new Date().toISOString() };
+    S.mine.push(text);
+    msg.row = show("visitor", text, msg.at);
+    touch();
+    deliver(msg);
+  };
+
+  // ---- Opening, closing, the composer ------------------------------------------------------------------------
+  const toggle = (open, moveFocus) => {
+    S.open = open;
+    wrap.classList.toggle("open", open);
+    panel.hidden = !open;
+    launcher.setAttribute("aria-expanded", open);
+    launcher.setAttribute("aria-label", open ? t.close : t.open);
+    save("open", open ? "1" : null, session);
+    if (open) {
+      dot.hidden = true;
+      if (S.conv && !S.restored) sync(true);
+      scrollDown();
+      if (moveFocus) input.focus();
+    } else if (moveFocus) launcher.focus();
+    schedule(open ? 0 : undefined);
+  };
+  const setBig = (big) => {
+    panel.classList.toggle("big", big);
+    wrap.classList.toggle("wide", big);
+    bigToggle.innerHTML = big ? ICON_SMALL : ICON_BIG; // our own constant
+    bigToggle.setAttribute("aria-label", big ? t.small : t.big);
+    scrollDown();
+  };
+  const onInput = () => {
+    const n = input.value.length;
+    counter.hidden = n < MAX - 200;
+    counter.textContent = n + " / " + MAX;
+    counter.setAttribute("aria-label", n + " / " + MAX + " " + t.chars);
+    counter.classList.toggle("max", n >= MAX);
+    input.style.height = "auto";
+    input.style.height = Math.min(input.scrollHeight + 2, 132) + "px";
+    refresh();
+  };
+  const showConfirm = (show) => {
+    confirmBox.hidden = !show;
+    refresh();
+    (show ? $(".n") : S.conv ? endButton : input).focus();
+  };
+
+  launcher.onclick = () => toggle(!S.open, true);
+  $(".x").onclick = () => toggle(false, true);
+  bigToggle.onclick = () => setBig(!panel.classList.contains("big"));
+  form.onsubmit = (e) => {
+    e.preventDefault();
+    send();
+    input.focus();
+  };
+  input.oninput = onInput;
+  input.onkeydown = (e) => {
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
+      e.preventDefault(); // Enter sends; Shift+Enter is a new line
+      send();
+    }
+  };
+  endButton.onclick = () => showConfirm(true);
+  $(".n").onclick = () => showConfirm(false);
+  $(".y").onclick = () => {
+    const id = S.conv;
+    forget();
+    if (id) closeRemote(id);
+    showConfirm(false);
+  };
+  root.addEventListener("keydown", (e) => {
+    if (e.key !== "Escape" || !S.open) return;
+    e.stopPropagation();
+    if (!confirmBox.hidden) showConfirm(false);
+    else toggle(false, true);
+  });
+
+  // ---- Start ---------------------------------------------------------------------------------------------
+  const start = () => {
+    document.body.append(host);
+    if (S.conv && stale()) {
+      closeRemote(S.conv); // the server's cleanup would close it too; this is sooner
+      forget();
+    } else if (S.conv) {
+      sync(true);
+    }
+    refresh();
+    // Still open from the previous page of this visit (not on phones, where it would cover the page).
+    if (load("open", session) && innerWidth >= 480) toggle(true, false);
+  };
+  if (document.body) start();
+  else document.addEventListener("DOMContentLoaded", start);
+})();
