@@ -2,13 +2,15 @@
 #   make dev   installs what is missing, then runs the whole product on this machine
 #   make test  installs what is missing, then runs every check and test, as CI does
 PYTHON ?= python3
+ENV ?= dev
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test test-e2e lint format bench widget-size chromium install clean
+.PHONY: dev test test-e2e lint format bench widget-size chromium install synth diff deploy clean
 
-$(STAMP): requirements-dev.txt requirements-e2e.txt layers/common/requirements.txt
+$(STAMP): requirements-dev.txt requirements-e2e.txt requirements-infra.txt layers/common/requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is required"; exit 1; }
 	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || { \
 		echo "Installing python3-venv (Debian) ..."; \
@@ -17,7 +19,22 @@ $(STAMP): requirements-dev.txt requirements-e2e.txt layers/common/requirements.t
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $(STAMP)
 
+NPM_STAMP := node_modules/.package-lock.json
+
 install: $(STAMP)
+
+# The CDK CLI, pinned in package-lock.json.
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+synth: install $(NPM_STAMP)
+	npx cdk synth --quiet -c env=$(ENV)
+
+diff: install $(NPM_STAMP)
+	npx cdk diff -c env=$(ENV)
+
+deploy: install $(NPM_STAMP)
+	npx cdk deploy --all -c env=$(ENV)
 
 # The browser tests drive Debian's Chromium through Playwright; Playwright's own browser download
 # is never used (it reaches outside the package registries).
@@ -47,9 +64,10 @@ test-e2e: install chromium
 bench: install
 	$(BIN)/python -m bench.widget_api
 	$(BIN)/python -m bench.widget_size
+	$(BIN)/python -m bench.realtime_fanout
 
 widget-size: install
 	$(BIN)/python -m bench.widget_size
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache cdk.out node_modules

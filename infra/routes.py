@@ -8,13 +8,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["CORS_METHODS", "SCHEDULED_FUNCTIONS", "WIDGET_ROUTES", "Route", "ScheduledFunction"]
+__all__ = [
+    "CORS_METHODS",
+    "SCHEDULED_FUNCTIONS",
+    "WEBSOCKET_ROUTES",
+    "WEBSOCKET_ROUTE_SELECTION",
+    "WIDGET_ROUTES",
+    "Route",
+    "ScheduledFunction",
+    "WebSocketRoute",
+]
 
 
 @dataclass(frozen=True, slots=True)
 class Route:
     method: str
     path: str
+    function: str  # the folder under functions/
+
+
+@dataclass(frozen=True, slots=True)
+class WebSocketRoute:
+    route_key: str  # $connect, $disconnect, $default, or a value of the body's `action`
     function: str  # the folder under functions/
 
 
@@ -30,7 +45,19 @@ WIDGET_ROUTES: tuple[Route, ...] = (
     Route("PATCH", "/api/chat/{conversationId}", "close"),
 )
 
-ROUTES: tuple[Route, ...] = WIDGET_ROUTES
+# The operators' API is one FastAPI function that routes within itself.
+DASHBOARD_ROUTES: tuple[Route, ...] = (Route("ANY", "/api/dashboard/{proxy+}", "dashboard_api"),)
+
+ROUTES: tuple[Route, ...] = WIDGET_ROUTES + DASHBOARD_ROUTES
+
+# The WebSocket API (live updates). A message goes to the route named by its JSON body's `action`,
+# and to $default when no route has that name; with only the three below, every message is $default.
+WEBSOCKET_ROUTE_SELECTION = "$request.body.action"
+WEBSOCKET_ROUTES: tuple[WebSocketRoute, ...] = (
+    WebSocketRoute("$connect", "realtime"),
+    WebSocketRoute("$disconnect", "realtime"),
+    WebSocketRoute("$default", "realtime"),
+)
 
 # Answered by API Gateway itself (and the local gateway) for browsers' preflight requests.
 CORS_METHODS: tuple[str, ...] = ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")

@@ -24,11 +24,15 @@
   }
   if (document.querySelector('chatflow360-widget[data-key="' + KEY + '"]')) return; // pasted twice
 
-  const API = new URL(script.src, location.href).origin + "/api/chat";
+  const ORIGIN = new URL(script.src, location.href).origin;
+  const API = ORIGIN + "/api/chat";
+  const WS = ORIGIN.replace(/^http/, "ws") + "/ws"; // the WebSocket API beside the REST API
   const MAX = 2000;
   const IDLE_MS = 2 * 3600e3; // a conversation idle this long is closed and forgotten
   const POLL_OPEN_MS = 5e3;
   const POLL_CLOSED_MS = 30e3;
+  const PING_MS = 4 * 60e3; // API Gateway closes a socket idle for 10 minutes
+  const BACKOFF_MAX_MS = 60e3;
 
   // ---- Language ----------------------------------------------------------------------------------
   const TEXTS = {
@@ -162,6 +166,10 @@
     restored: false,
     timer: 0,
     polling: false,
+    ws: null, // the live socket of the conversation, while one is open or opening
+    tries: 0, // reconnections since the socket last stayed up
+    retry: 0,
+    ping: 0,
   };
   const touch = () => save("conv_ts", String(Date.now()));
   const stale = () => {
@@ -394,7 +402,7 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
   const notice = (text) => show("system", text);
 
   // Every message the server tells us about comes through here, whichever way it came (the POST's
-  // answer, the history, a poll; later a WebSocket's `message.created`), so nothing shows twice.
+  // answer, the history, a poll, the socket's `message.created`), so nothing shows twice.
   const receive = (messages, live) => {
     for (const m of messages || []) {
       if (S.seen.has(m.id)) continue;
@@ -421,10 +429,13 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
     if (id === S.conv) return;
     S.conv = id;
     save("conv", id);
+    drop();
+    connect();
     refresh();
   };
   // Forget the conversation: the next message starts a new one. Unless `keep`, back to the welcome screen.
   const forget = (keep) => {
+    drop();
     S.conv = S.last = null;
     S.seen.clear();
     S.mine = [];
@@ -436,9 +447,9 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
   };
 
   // ---- Live updates -------------------------------------------------------------------------------------
-  // Polling today: every 5 s while the panel is open and a person is in charge (30 s while it is
-  // closed, to light the unread dot). A WebSocket will later feed receive()/setMode() directly and
-  // leave schedule() to run only while the socket is down.
+  // A WebSocket for the open conversation feeds receive()/setMode() as things happen. While it is
+  // down, polling takes over: every 5 s while the panel is open and a person is in charge (30 s while
+  // it is closed, to light the unread dot).
   const sync = async (full) => {
     const id = S.conv;
     if (!id) return;
@@ -446,8 +457,7 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
     if (id !== S.conv) return; // forgotten or replaced meanwhile
     if (r.status === 404 || (r.ok && r.data.status === "closed")) {
       if (full) return forget();
-      forget(true);
-      notice(t.ended);
+      ended();
       return;
     }
     if (!r.ok) return;
@@ -455,9 +465,15 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
     receive(r.data.messages, !full);
     setMode(r.data.responderMode);
   };
+  const ended = () => {
+    forget(true);
+    notice(t.ended);
+  };
+  const live = () => S.ws && S.ws.readyState === 1;
   function schedule(delay) {
     clearTimeout(S.timer);
-    if (S.conv && S.mode === "human") S.timer = setTimeout(poll, delay ?? (S.open ? POLL_OPEN_MS : POLL_CLOSED_MS));
+    if (S.conv && S.mode === "human" && !live())
+      S.timer = setTimeout(poll, delay ?? (S.open ? POLL_OPEN_MS : POLL_CLOSED_MS));
   }
   const poll = async () => {
     if (!document.hidden && !S.polling && Date.now() >= S.until) {
@@ -467,7 +483,53 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
     }
     schedule();
   };
-  document.addEventListener("visibilitychange", () => document.hidden || schedule(0));
+  function connect() {
+    clearTimeout(S.retry);
+    if (S.ws || !S.conv || !window.WebSocket) return;
+    let ws,
+      up = 0;
+    try {
+      ws = S.ws = new WebSocket(WS + query() + "&conversationId=" + S.conv);
+    } catch (e) {
+      return; // refused by the browser (an insecure ws: from an https: page, say): polling it is
+    }
+    ws.onopen = () => {
+      up = Date.now();
+      S.ping = setInterval(() => ws.send('{"action":"ping"}'), PING_MS);
+      schedule(); // no polling while the socket is up
+      sync(); // whatever came while it was down
+    };
+    ws.onmessage = (e) => {
+      let ev;
+      try {
+        ev = JSON.parse(e.data);
+      } catch (x) {
+        return;
+      }
+      const d = ev.data || {};
+      if (ev.conversationId !== S.conv) return;
+      if (ev.type === "message.created") receive([d], true);
+      else if (ev.type === "conversation.updated") d.status === "closed" ? ended() : setMode(d.responderMode);
+    };
+    ws.onclose = () => {
+      if (S.ws !== ws) return; // dropped on purpose
+      S.ws = null;
+      clearInterval(S.ping);
+      if (!up) sync(); // refused: the conversation may be gone (a 404 forgets it, and stops this)
+      if (up && Date.now() - up > 30e3) S.tries = 0; // it stayed up: start the backoff afresh
+      schedule();
+      // Exponential backoff with full jitter, so that a restart is not met by every widget at once.
+      S.retry = setTimeout(connect, Math.random() * Math.min(BACKOFF_MAX_MS, 1e3 * 2 ** S.tries++));
+    };
+  }
+  function drop() {
+    const ws = S.ws;
+    S.ws = null;
+    clearInterval(S.ping);
+    clearTimeout(S.retry);
+    if (ws) ws.close();
+  }
+  document.addEventListener("visibilitychange", () => document.hidden || (schedule(0), connect()));
 
   // ---- Sending ------------------------------------------------------------------------------------------
   const mark = (msg, state, note) => {
@@ -631,6 +693,7 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
       forget();
     } else if (S.conv) {
       sync(true);
+      connect();
     }
     refresh();
     // Still open from the previous page of this visit (not on phones, where it would cover the page).

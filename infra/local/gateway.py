@@ -5,6 +5,12 @@ AWS. Like API Gateway it answers CORS preflights itself, turns a crashed or malf
 502 `{"message": "Internal server error"}`, refuses bodies over 10 MB, and runs the scheduled
 functions with EventBridge's event. It also serves the widget's files and a health check.
 
+It is the WebSocket API too, at /ws: a handshake becomes the $connect event (refused with 403
+unless the function answers 2xx), each message the event of its route ($default here), a close
+the $disconnect event. Functions reach sockets as in AWS, through the Management API that boto3
+posts to: POST, GET and DELETE on /ws/@connections/{connectionId}, 410 GoneException for a socket
+that is not open. Like API Gateway it closes a socket idle for 10 minutes or open for 2 hours.
+
 Functions run in worker processes, each serving one invocation at a time, as Lambda's execution
 environments do: Powertools' resolver relies on it by keeping the current event in a class
 attribute that every resolver of a process shares, so two threads of one process would answer
@@ -17,6 +23,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import json
 import logging
 import multiprocessing
 import re
@@ -42,25 +49,41 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount
 from starlette.routing import Route as StarletteRoute
+from starlette.routing import WebSocketRoute as StarletteWebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
+from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from infra.functions import ROOT, Handler, load_handler
-from infra.routes import CORS_HEADERS, CORS_METHODS, ROUTES, SCHEDULED_FUNCTIONS, Route, ScheduledFunction
+from infra.routes import (
+    CORS_HEADERS,
+    CORS_METHODS,
+    ROUTES,
+    SCHEDULED_FUNCTIONS,
+    WEBSOCKET_ROUTES,
+    Route,
+    ScheduledFunction,
+    WebSocketRoute,
+)
 
 __all__ = [
     "ACCOUNT_ID",
     "MAX_BODY_BYTES",
+    "MAX_WEBSOCKET_MESSAGE_BYTES",
     "REGION",
+    "WEBSOCKET_PATH",
     "WIDGET_DIR",
     "HttpRequest",
     "LambdaContext",
     "RouteMatch",
     "RouteTable",
+    "SocketInfo",
     "bind_socket",
     "create_app",
+    "new_connection_id",
     "rest_event",
     "scheduled_event",
+    "websocket_event",
 ]
 
 _logger = logging.getLogger(__name__)
@@ -73,6 +96,10 @@ STAGE = "local"
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 WIDGET_DIR = ROOT / "widget"
 FUNCTION_TIMEOUT_SECONDS = 30
+WEBSOCKET_PATH = "/ws"
+MAX_WEBSOCKET_MESSAGE_BYTES = 128 * 1024  # API Gateway's limit on a WebSocket message
+WEBSOCKET_IDLE_SECONDS = 10 * 60  # API Gateway's idle connection timeout
+WEBSOCKET_MAX_SECONDS = 2 * 3600  # API Gateway's maximum connection duration
 
 _ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 _TEXT_TYPES = ("application/json", "application/xml", "application/javascript", "application/x-www-form-urlencoded")
@@ -259,6 +286,90 @@ def scheduled_event(function: str, *, now: datetime | None = None) -> dict[str, 
     }
 
 
+def new_connection_id() -> str:
+    """An id in the format of API Gateway's (`L0SM9cOFvHcCIhw=`): 11 random bytes, base64. Like
+    AWS's it may hold `/` and `+`, which boto3 percent-encodes in the @connections path."""
+    return base64.b64encode(secrets.token_bytes(11)).decode("ascii")
+
+
+@dataclass(frozen=True, slots=True)
+class SocketInfo:
+    """What the gateway knows of a socket, and puts in each of its events."""
+
+    connection_id: str
+    connected_at: datetime
+    source_ip: str
+    user_agent: str | None
+    domain_name: str
+
+
+def websocket_event(
+    socket_info: SocketInfo,
+    *,
+    route_key: str,
+    event_type: str,
+    request: HttpRequest | None = None,
+    body: bytes | None = None,
+    disconnect_code: int | None = None,
+    disconnect_reason: str = "",
+    request_id: str | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """The event API Gateway's WebSocket API sends a Lambda function: CONNECT (with the handshake's
+    headers and query string), MESSAGE (with the body) or DISCONNECT (with the close code)."""
+    now = now or datetime.now(UTC)
+    context: dict[str, Any] = {"routeKey": route_key}
+    if event_type == "MESSAGE":
+        context["messageId"] = new_connection_id()
+    if event_type == "DISCONNECT":
+        context["disconnectStatusCode"] = disconnect_code if disconnect_code is not None else 1005
+    context.update(
+        eventType=event_type,
+        extendedRequestId=new_connection_id(),
+        requestTime=now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+        messageDirection="IN",
+    )
+    if event_type == "DISCONNECT":
+        context["disconnectReason"] = disconnect_reason
+    identity: dict[str, Any] = {"sourceIp": socket_info.source_ip}
+    if event_type != "MESSAGE" and socket_info.user_agent is not None:
+        identity = {"userAgent": socket_info.user_agent, **identity}
+    context.update(
+        stage=STAGE,
+        connectedAt=int(socket_info.connected_at.timestamp() * 1000),
+        requestTimeEpoch=int(now.timestamp() * 1000),
+        identity=identity,
+        requestId=request_id or new_connection_id(),
+        domainName=socket_info.domain_name,
+        connectionId=socket_info.connection_id,
+        apiId=API_ID,
+    )
+    event: dict[str, Any] = {}
+    if event_type == "CONNECT" and request is not None:
+        multi_headers = _forwarded(request, now)
+        event["headers"] = {name: values[-1] for name, values in multi_headers.items()}
+        event["multiValueHeaders"] = multi_headers
+        multi_query: dict[str, list[str]] = {}
+        for name, value in parse_qsl(request.query_string, keep_blank_values=True):
+            multi_query.setdefault(name, []).append(value)
+        if multi_query:  # AWS leaves the keys out when the URL has no query string
+            event["queryStringParameters"] = {k: v[-1] for k, v in multi_query.items()}
+            event["multiValueQueryStringParameters"] = multi_query
+    elif event_type == "DISCONNECT":
+        headers = {"Host": socket_info.domain_name, "X-Forwarded-For": socket_info.source_ip}
+        event["headers"] = headers
+        event["multiValueHeaders"] = {k: [v] for k, v in headers.items()}
+    event["requestContext"] = context
+    if event_type == "MESSAGE":
+        try:
+            event["body"], event["isBase64Encoded"] = (body or b"").decode("utf-8"), False
+        except UnicodeDecodeError:
+            event["body"], event["isBase64Encoded"] = base64.b64encode(body or b"").decode("ascii"), True
+    else:
+        event["isBase64Encoded"] = False
+    return event
+
+
 @dataclass
 class LambdaContext:
     """The attributes and method of Lambda's context object that our code and Powertools read."""
@@ -440,6 +551,58 @@ class _NoCacheStaticFiles(StaticFiles):
         return response
 
 
+class _OpenSocket:
+    """One accepted socket. Sends are serialised so that frames posted together arrive whole and
+    in order; a socket is closed once, whoever closes it."""
+
+    def __init__(self, info: SocketInfo, websocket: WebSocket) -> None:
+        self.info = info
+        self.websocket = websocket
+        self.last_active = info.connected_at
+        self.closed_by_gateway: tuple[int, str] | None = None
+        self._send_lock = anyio.Lock()
+
+    async def send(self, data: bytes) -> bool:
+        """False when the socket is (or becomes) closed; raises TimeoutError when the client does not
+        read (API Gateway's LimitExceededException: its buffer is full)."""
+        if self.closed_by_gateway is not None:
+            return False
+        async with self._send_lock:
+            try:
+                with anyio.fail_after(_SEND_TIMEOUT_SECONDS):
+                    try:
+                        await self.websocket.send_text(data.decode("utf-8"))
+                    except UnicodeDecodeError:
+                        await self.websocket.send_bytes(data)
+            except (RuntimeError, OSError, WebSocketDisconnect):
+                return False  # closed meanwhile
+        self.last_active = datetime.now(UTC)
+        return True
+
+    async def close(self, code: int, reason: str) -> None:
+        if self.closed_by_gateway is not None:
+            return
+        self.closed_by_gateway = (code, reason)
+        with contextlib.suppress(RuntimeError, OSError):
+            await self.websocket.close(code=code, reason=reason)
+
+
+_SEND_TIMEOUT_SECONDS = 5
+
+
+def _management_error(status: int, error_type: str, message: str | None) -> JSONResponse:
+    # boto3 raises the exception named by x-amzn-ErrorType (GoneException for a 410).
+    return JSONResponse(
+        {"message": message},
+        status_code=status,
+        headers={"x-amzn-ErrorType": error_type, "x-amzn-RequestId": str(uuid.uuid4())},
+    )
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def create_app(
     *,
     routes: Sequence[Route] = ROUTES,
@@ -448,12 +611,17 @@ def create_app(
     static_dir: Path = WIDGET_DIR,
     load: Callable[[str], Handler] | None = None,
     workers: int = 4,
+    websocket_routes: Sequence[WebSocketRoute] = WEBSOCKET_ROUTES,
+    websocket_idle_seconds: float = WEBSOCKET_IDLE_SECONDS,
+    websocket_max_seconds: float = WEBSOCKET_MAX_SECONDS,
 ) -> Starlette:
     """The gateway. Scheduled functions run once at start, then every `rate_minutes` of the table,
     or every `schedule_interval_seconds` when given (the local stack's CLEANUP_INTERVAL_SECONDS).
     Functions run in `workers` processes, unless a test gives its own `load`."""
     table = RouteTable(routes)
     functions = _Functions(load, workers)
+    socket_routes = {route.route_key: route for route in websocket_routes}
+    sockets: dict[str, _OpenSocket] = {}
 
     async def invoke_route(request: Request) -> Response:
         match = table.match(request.method, request.url.path)
@@ -506,6 +674,146 @@ def create_app(
             _logger.exception("function %s failed on %s %s", match.route.function, request.method, request.url.path)
             return _internal_server_error(request_id)
 
+    async def invoke_socket_route(route: WebSocketRoute, event: dict[str, Any]) -> bool:
+        """Run the route's function; True when it answered 2xx."""
+        request_id = event["requestContext"]["requestId"]
+        try:
+            result = await run_in_threadpool(functions.invoke, route.function, event, request_id)
+        except Exception:
+            _logger.exception("function %s failed on WebSocket %s", route.function, route.route_key)
+            return False
+        status = result.get("statusCode") if isinstance(result, Mapping) else None
+        return isinstance(status, int) and 200 <= status < 300
+
+    def message_route(data: bytes) -> WebSocketRoute | None:
+        # The route selection expression $request.body.action: a JSON body's `action` names the
+        # route when one has that key; everything else goes to $default.
+        try:
+            action = json.loads(data).get("action")
+        except (ValueError, AttributeError, RecursionError):
+            action = None
+        if isinstance(action, str) and not action.startswith("$") and action in socket_routes:
+            return socket_routes[action]
+        return socket_routes.get("$default")
+
+    async def on_message(sock: _OpenSocket, data: bytes) -> None:
+        route = message_route(data)
+        event = websocket_event(
+            sock.info, route_key=route.route_key if route else "$default", event_type="MESSAGE", body=data
+        )
+        if route is None:
+            # What API Gateway answers a message no route takes.
+            forbidden = {
+                "message": "Forbidden",
+                "connectionId": sock.info.connection_id,
+                "requestId": event["requestContext"]["requestId"],
+            }
+            await sock.send(json.dumps(forbidden).encode())
+            return
+        await invoke_socket_route(route, event)
+
+    async def serve_socket(sock: _OpenSocket) -> tuple[int, str]:
+        """Hand the socket's messages to their route until it closes; its close code and reason."""
+        closes_at = time.monotonic() + websocket_max_seconds
+        while True:
+            wait = min(websocket_idle_seconds, closes_at - time.monotonic())
+            with anyio.move_on_after(max(wait, 0)) as timer:
+                try:
+                    message = await sock.websocket.receive()
+                except (RuntimeError, WebSocketDisconnect):
+                    message = {"type": "websocket.disconnect", "code": 1006}
+            if timer.cancelled_caught:
+                # API Gateway's limits: 10 minutes without a message, 2 hours in all.
+                await sock.close(1001, "Going away")
+                return 1001, "Going away"
+            if message["type"] == "websocket.disconnect":
+                code, reason = message.get("code") or 1005, message.get("reason") or ""
+                return sock.closed_by_gateway or (code, reason)
+            data = message["bytes"] if message.get("bytes") is not None else (message.get("text") or "").encode()
+            sock.last_active = datetime.now(UTC)
+            if len(data) > MAX_WEBSOCKET_MESSAGE_BYTES:
+                await sock.close(1009, "Message too big")
+                return 1009, "Message too big"
+            await on_message(sock, data)
+
+    async def websocket_endpoint(websocket: WebSocket) -> None:
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in websocket.scope["headers"]]
+        host = websocket.headers.get("host", "localhost")
+        source_ip = websocket.client.host if websocket.client else "127.0.0.1"
+        info = SocketInfo(
+            connection_id=new_connection_id(),
+            connected_at=datetime.now(UTC),
+            source_ip=source_ip,
+            user_agent=websocket.headers.get("user-agent"),
+            domain_name=host.rsplit(":", 1)[0] if not host.endswith("]") else host,
+        )
+        secure = websocket.url.scheme == "wss"
+        handshake = HttpRequest(
+            method="GET",
+            path=websocket.url.path,
+            query_string=websocket.url.query,
+            headers=headers,
+            source_ip=source_ip,
+            scheme="https" if secure else "http",
+            server_port=websocket.url.port or (443 if secure else 80),
+        )
+        connect = socket_routes.get("$connect")
+        if connect is not None:
+            event = websocket_event(info, route_key="$connect", event_type="CONNECT", request=handshake)
+            if not await invoke_socket_route(connect, event):
+                # Closing before accepting refuses the handshake: the client gets HTTP 403, as from AWS.
+                await websocket.close(code=1008)
+                return
+        await websocket.accept()
+        sock = sockets[info.connection_id] = _OpenSocket(info, websocket)
+        code, reason = 1006, ""
+        try:
+            code, reason = await serve_socket(sock)
+        finally:
+            del sockets[info.connection_id]
+            sock.closed_by_gateway = sock.closed_by_gateway or (code, reason)
+            disconnect = socket_routes.get("$disconnect")
+            if disconnect is not None:
+                event = websocket_event(
+                    info,
+                    route_key="$disconnect",
+                    event_type="DISCONNECT",
+                    disconnect_code=code,
+                    disconnect_reason=reason,
+                )
+                # Shielded: a socket dropped as the gateway stops still gets its $disconnect.
+                with anyio.CancelScope(shield=True):
+                    await invoke_socket_route(disconnect, event)
+
+    async def connections_endpoint(request: Request) -> Response:
+        """API Gateway's Management API for this gateway's sockets, as boto3's
+        apigatewaymanagementapi client calls it."""
+        sock = sockets.get(request.path_params["connection_id"])
+        if request.method == "POST":
+            try:
+                data = await _read_body(request)
+            except _TooLarge:
+                data = b"x" * (MAX_WEBSOCKET_MESSAGE_BYTES + 1)
+            if len(data) > MAX_WEBSOCKET_MESSAGE_BYTES:
+                return _management_error(413, "PayloadTooLargeException", "Message too long")
+            try:
+                sent = sock is not None and await sock.send(data)
+            except TimeoutError:
+                return _management_error(429, "LimitExceededException", "The client is not reading")
+            return Response(status_code=200) if sent else _management_error(410, "GoneException", None)
+        if sock is None or sock.closed_by_gateway is not None:
+            return _management_error(410, "GoneException", None)
+        if request.method == "DELETE":
+            await sock.close(1000, "")
+            return Response(status_code=204)
+        return JSONResponse(
+            {
+                "connectedAt": _iso(sock.info.connected_at),
+                "identity": {"sourceIp": sock.info.source_ip, "userAgent": sock.info.user_agent or ""},
+                "lastActiveAt": _iso(sock.last_active),
+            }
+        )
+
     async def healthz(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
@@ -534,6 +842,12 @@ def create_app(
         routes=[
             StarletteRoute("/healthz", healthz, methods=["GET"]),
             Mount("/widget", _NoCacheStaticFiles(directory=static_dir, check_dir=False), name="widget"),
+            StarletteWebSocketRoute(WEBSOCKET_PATH, websocket_endpoint),
+            StarletteRoute(
+                WEBSOCKET_PATH + "/@connections/{connection_id:path}",
+                connections_endpoint,
+                methods=["GET", "POST", "DELETE"],
+            ),
             StarletteRoute("/{path:path}", invoke_route, methods=_ALL_METHODS),
         ],
         lifespan=lifespan,

@@ -14,6 +14,7 @@ import fcntl
 import json
 import logging
 import os
+import re
 import secrets
 import signal
 import socket
@@ -34,7 +35,7 @@ from chatflow.db import close_pool
 from chatflow.migrate import migrate
 from infra.functions import ROOT
 from infra.local import aws, postgres
-from infra.local.gateway import WIDGET_DIR, bind_socket, create_app
+from infra.local.gateway import WEBSOCKET_PATH, WIDGET_DIR, bind_socket, create_app
 from infra.local.seed import Demo, seed
 
 __all__ = ["StackConfig", "StackError", "run"]
@@ -105,6 +106,16 @@ class StackConfig:
         elif ":" in host:
             host = f"[{host}]"
         return f"http://{host}:{self.gateway_port}"
+
+    @property
+    def ws_url(self) -> str:
+        """The WebSocket API, served by the gateway beside the REST API."""
+        return "ws" + self.api_url.removeprefix("http") + WEBSOCKET_PATH
+
+    @property
+    def websocket_management_url(self) -> str:
+        """Where functions post to sockets (API Gateway's @connections endpoint, here the gateway's)."""
+        return self.api_url + WEBSOCKET_PATH
 
 
 def run() -> int:
@@ -190,6 +201,7 @@ def _start_and_serve(config: StackConfig, started: contextlib.ExitStack) -> None
         POWERTOOLS_TRACE_DISABLED="true",
         POWERTOOLS_METRICS_DISABLED="true",
         POWERTOOLS_SERVICE_NAME="chatflow-local",
+        WEBSOCKET_MANAGEMENT_URL=config.websocket_management_url,
         **local_aws.environment(),
     )
     os.environ.setdefault("LOG_LEVEL", "INFO")
@@ -198,13 +210,41 @@ def _start_and_serve(config: StackConfig, started: contextlib.ExitStack) -> None
     demo = seed(admin_email=config.admin_email, admin_sub=local_aws.admin_sub)
 
     app = create_app(schedule_interval_seconds=config.schedule_interval_seconds, workers=config.workers)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="info", server_header=False, lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            log_level="info",
+            server_header=False,
+            lifespan="on",
+            # API Gateway's WebSocket API compresses nothing; neither do we (it costs both ends CPU).
+            ws_per_message_deflate=False,
+        )
+    )
+    # After uvicorn.Config, which configures its loggers: one event fans out to every operator's
+    # socket, and a line per post would bury the requests worth reading.
+    logging.getLogger("uvicorn.access").addFilter(_not_a_post_to_a_socket)
+    logging.getLogger("uvicorn.error").addFilter(_without_tokens)  # it logs each WebSocket handshake's URL
 
     def ready() -> None:
         _write_private(stack_file, json.dumps(_stack_info(config, demo, admin_password), indent=2) + "\n")
         print(_banner(config, demo, admin_password, stack_file), flush=True)
 
     asyncio.run(_serve(server, gateway_socket, ready))
+
+
+_TOKEN_IN_URL = re.compile(r"(token=)[^&\s\"]+")
+
+
+def _without_tokens(record: logging.LogRecord) -> bool:
+    """An operator's socket carries their access token in its URL: never print it."""
+    if isinstance(record.args, tuple):
+        record.args = tuple(_TOKEN_IN_URL.sub(r"\1…", a) if isinstance(a, str) else a for a in record.args)
+    return True
+
+
+def _not_a_post_to_a_socket(record: logging.LogRecord) -> bool:
+    path = record.args[2] if isinstance(record.args, tuple) and len(record.args) > 2 else ""
+    return not str(path).startswith(WEBSOCKET_PATH + "/@connections/")
 
 
 @contextlib.contextmanager
@@ -286,7 +326,7 @@ def _demo_url(config: StackConfig, demo: Demo) -> str:
 
 
 def _stack_info(config: StackConfig, demo: Demo, admin_password: str) -> dict[str, Any]:
-    info: dict[str, Any] = {"apiUrl": config.api_url}
+    info: dict[str, Any] = {"apiUrl": config.api_url, "wsUrl": config.ws_url}
     if (WIDGET_DIR / "demo.html").exists():
         info["widgetDemoUrl"] = _demo_url(config, demo)
     info["demo"] = {
@@ -313,6 +353,7 @@ def _banner(config: StackConfig, demo: Demo, admin_password: str, stack_file: Pa
         "",
         "ChatFlow360 is running on this machine.",
         f"  API           {config.api_url}",
+        f"  Live updates  {config.ws_url}",
     ]
     if (WIDGET_DIR / "demo.html").exists():
         lines.append(f"  Widget demo   {_demo_url(config, demo)}")

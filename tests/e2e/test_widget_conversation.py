@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from uuid import UUID
 
@@ -100,6 +101,8 @@ def test_the_history_and_the_open_panel_come_back_after_a_reload(page: Page, sta
 
 
 def test_asking_for_a_person_hands_over_and_agent_messages_appear_by_polling(page: Page, stack: Stack, db: Db) -> None:
+    # The widget polls only while its socket is down (tests/e2e/test_widget_live.py has the socket up).
+    page.route_web_socket(re.compile(r"/ws(\?|$)"), lambda ws: ws.close())
     page.goto(stack.demo())
     widget = Widget(page)
     widget.open()

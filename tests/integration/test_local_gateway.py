@@ -237,3 +237,14 @@ def test_scheduled_cleanup_closes_a_stale_conversation_at_start(db: Db, channel:
             time.sleep(0.05)
 
     assert status == {"status": "closed"}
+
+
+def test_the_dashboard_api_is_served_under_api_dashboard(database_url: str, widget_dir: Path) -> None:
+    with serving(create_app(static_dir=widget_dir, workers=1)) as client:
+        document = client.get("/api/dashboard/openapi.json")
+        unauthenticated = client.get("/api/dashboard/me")
+
+    assert document.status_code == 200
+    assert "/api/dashboard/organizations" in document.json()["paths"]
+    assert unauthenticated.status_code == 401
+    assert unauthenticated.json()["error"]["code"] == "missing_token"

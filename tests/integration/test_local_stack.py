@@ -198,6 +198,19 @@ def test_admin_of_stack_json_signs_in_to_the_local_cognito(running: tuple[Stack,
     assert answer["AuthenticationResult"]["IdToken"]
 
 
+def test_admin_of_stack_json_signs_in_to_the_dashboard_api_as_super_admin(
+    running: tuple[Stack, dict[str, Any]],
+) -> None:
+    _, info = running
+    api = f"{info['apiUrl']}/api/dashboard"
+
+    tokens = httpx.post(f"{api}/auth/login", json=info["admin"], timeout=30).json()
+    me = httpx.get(f"{api}/me", headers={"Authorization": f"Bearer {tokens['accessToken']}"}, timeout=30).json()
+
+    assert me["user"]["isSuperAdmin"] is True
+    assert info["demo"]["organizationId"] in {o["id"] for o in me["organizations"]}
+
+
 def test_second_start_on_the_same_data_dir_keeps_the_demo_public_key(stack: Stack) -> None:
     stack.start()
     first = stack.wait_ready()

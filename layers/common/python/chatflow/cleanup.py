@@ -1,24 +1,53 @@
-"""The third layer of cleanup: close conversations nobody has written in for a while."""
+"""The scheduled cleanup: close conversations nobody has written in for a while (the third layer of
+cleanup), tell whoever watches them, and forget WebSocket connections API Gateway has surely closed."""
 
 from __future__ import annotations
 
 import logging
 from uuid import UUID
 
+from chatflow import realtime
 from chatflow.conversations import repository as repo
-from chatflow.db import connection
+from chatflow.db import Connection, connection
+from chatflow.realtime import connections as ws_connections
 from chatflow.settings import get_settings
 
-__all__ = ["close_stale_conversations"]
+__all__ = ["close_stale_conversations", "remove_stale_connections"]
 
 _logger = logging.getLogger(__name__)
 
 
 def close_stale_conversations() -> list[tuple[UUID, UUID]]:
-    """Close open and pending conversations whose last message is older than CONVERSATION_IDLE_HOURS;
-    returns (conversation id, organization id) of each closed."""
+    """The scheduled run: close open and pending conversations whose last message is older than
+    CONVERSATION_IDLE_HOURS and publish conversation.updated for each (operators' lists and the
+    visitors' widgets show them closed), then remove stale connections. Returns (conversation id,
+    organization id) of each conversation closed."""
     idle_seconds = get_settings().conversation_idle_hours * 3600
     with connection() as conn:
         closed = repo.close_stale_conversations(conn, idle_seconds=idle_seconds)
-    _logger.info("closed stale conversations", extra={"closed": len(closed)})
+        _logger.info("closed stale conversations", extra={"closed": len(closed)})
+        # The UPDATE has committed (autocommit): the events describe what everyone can now read.
+        _publish_closed([conversation_id for conversation_id, _ in closed], conn)
+    remove_stale_connections()
     return closed
+
+
+def _publish_closed(conversation_ids: list[UUID], conn: Connection) -> None:
+    """One publish for the whole run: one lookup of who listens, every post concurrent."""
+    if not conversation_ids or not get_settings().websocket_management_url:
+        return
+    try:
+        events = [e for c in conversation_ids for e in realtime.conversation_events(conn, c)]
+    except Exception:  # the conversations are closed either way; clients' polls will see it
+        _logger.exception("closed conversations not published")
+        return
+    realtime.publish(events, conn=conn)
+
+
+def remove_stale_connections() -> int:
+    """Forget connections older than API Gateway's two-hour limit: their socket is closed, and
+    their $disconnect, if any came, was lost. Returns how many."""
+    with connection() as conn:
+        removed = ws_connections.delete_stale(conn)
+    _logger.info("removed stale connections", extra={"removed": removed})
+    return removed

@@ -55,7 +55,11 @@ def _get_pool() -> ConnectionPool[Connection]:
                         "prepare_threshold": 5 if settings.db_prepare_statements else None,
                         "row_factory": dict_row,
                         "connect_timeout": max(1, int(settings.db_connect_timeout_seconds)),
-                        "options": f"-c statement_timeout={settings.db_statement_timeout_ms} -c timezone=UTC",
+                        **(
+                            {"options": f"-c statement_timeout={settings.db_statement_timeout_ms} -c timezone=UTC"}
+                            if settings.db_session_options
+                            else {}
+                        ),
                     },
                     configure=_configure,
                     # No check on checkout: it would cost a round trip per request. A connection

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 __all__ = [
     "BadRequest",
+    "Conflict",
     "DomainError",
     "Forbidden",
     "NotFound",
     "PayloadTooLarge",
     "ServiceUnavailable",
+    "TooManyRequests",
+    "Unauthorized",
 ]
 
 
@@ -25,6 +28,14 @@ class BadRequest(DomainError):
     status = 400
 
 
+class Unauthorized(DomainError):
+    status = 401
+
+
+class Conflict(DomainError):
+    status = 409
+
+
 class Forbidden(DomainError):
     status = 403
 
@@ -35,6 +46,10 @@ class NotFound(DomainError):
 
 class PayloadTooLarge(DomainError):
     status = 413
+
+
+class TooManyRequests(DomainError):
+    status = 429
 
 
 class ServiceUnavailable(DomainError):

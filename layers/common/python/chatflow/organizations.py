@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 from chatflow.db import Connection
+from chatflow.errors import NotFound
 from chatflow.handoff import DEFAULT_HANDOFF_KEYWORDS
 from chatflow.usage import Plan
 
@@ -69,3 +71,54 @@ def create_channel(
     ).fetchone()
     assert row is not None
     return NewChannel(id=row["id"], public_key=row["public_key"])
+
+
+@dataclass(frozen=True, slots=True)
+class Organization:
+    id: UUID
+    name: str
+    plan: Plan
+    active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+_COLUMNS = "id, name, plan, active, created_at, updated_at"
+
+
+def list_organizations(conn: Connection, *, organization_ids: list[UUID] | None) -> list[Organization]:
+    """Every organisation (None: a super admin) or the given ones, by name."""
+    rows = conn.execute(
+        f"SELECT {_COLUMNS} FROM organizations WHERE %(ids)s::uuid[] IS NULL OR id = ANY(%(ids)s) ORDER BY lower(name)",
+        {"ids": organization_ids},
+    ).fetchall()
+    return [Organization(**row) for row in rows]
+
+
+def get_organization(conn: Connection, organization_id: UUID) -> Organization:
+    row = conn.execute(f"SELECT {_COLUMNS} FROM organizations WHERE id = %s", (organization_id,)).fetchone()
+    if row is None:
+        raise NotFound("organization_not_found", "No such organisation.")
+    return Organization(**row)
+
+
+def update_organization(
+    conn: Connection, organization_id: UUID, *, name: str | None, plan: Plan | None, active: bool | None
+) -> Organization:
+    row = conn.execute(
+        f"""
+        UPDATE organizations SET name = coalesce(%(name)s, name), plan = coalesce(%(plan)s, plan),
+               active = coalesce(%(active)s, active), updated_at = now()
+        WHERE id = %(id)s RETURNING {_COLUMNS}
+        """,
+        {"id": organization_id, "name": name, "plan": plan, "active": active},
+    ).fetchone()
+    if row is None:
+        raise NotFound("organization_not_found", "No such organisation.")
+    return Organization(**row)
+
+
+def delete_organization(conn: Connection, organization_id: UUID) -> None:
+    """Deletes the organisation and, by cascade, its channels, conversations, knowledge and usage."""
+    if conn.execute("DELETE FROM organizations WHERE id = %s", (organization_id,)).rowcount == 0:
+        raise NotFound("organization_not_found", "No such organisation.")

@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     # A Lambda serves one request at a time: one connection. The local gateway serves many at once.
     db_pool_max_size: int = Field(default=1, ge=1, le=100)
     db_prepare_statements: bool = True
+    # Per-connection timezone and statement timeout; off behind RDS Proxy, where the cluster sets them.
+    db_session_options: bool = True
     db_connect_timeout_seconds: float = Field(default=5.0, gt=0)
     db_statement_timeout_ms: int = Field(default=10_000, ge=0)
 
@@ -51,6 +53,20 @@ class Settings(BaseSettings):
     # Notification mail.
     ses_sender: str = "no-reply@chatflow360.local"
     dashboard_url: str = "http://127.0.0.1:8000/app"
+
+    # Live updates: the WebSocket API's @connections endpoint (https://{api}.execute-api.{region}.
+    # amazonaws.com/{stage} in AWS, http://127.0.0.1:8000/ws locally). Given to boto3 explicitly,
+    # because AWS_ENDPOINT_URL points every other client at moto on the local stack. Unset: nothing
+    # is published.
+    websocket_management_url: str | None = None
+    # One post waits this long at most, and one publish this long for all of its posts: a slow or
+    # dead connection must not hold up the request whose write it reports.
+    realtime_post_timeout_seconds: float = Field(default=2.0, gt=0)
+    realtime_publish_deadline_seconds: float = Field(default=3.0, gt=0)
+    # Posts in flight at once, per process.
+    realtime_concurrency: int = Field(default=32, ge=1, le=256)
+    # Where the widget's script is served, for the embed snippet; by default next to the dashboard.
+    widget_script_url: str | None = None
 
     @property
     def cognito_issuer(self) -> str:

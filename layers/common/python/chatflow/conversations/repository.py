@@ -3,7 +3,7 @@ together without a transaction's extra round trips."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -15,10 +15,11 @@ from chatflow.ai_config import ChannelOverrides, OrganizationAISettings
 from chatflow.api_keys import PLATFORM_KEY_SETTING
 from chatflow.conversations.models import ConversationView, MessageView
 from chatflow.db import Connection
-from chatflow.usage import COUNT_USAGE_SQL
+from chatflow.usage import COUNT_USAGE_SQL, PLAN_CONVERSATION_LIMITS, Plan
 
 __all__ = [
     "ConversationState",
+    "MonthUsage",
     "PostContext",
     "PriorMessage",
     "WrittenMessage",
@@ -64,10 +65,25 @@ class PostContext:
 
 
 @dataclass(frozen=True, slots=True)
+class MonthUsage:
+    """What an opening message's statement reads back from the month's usage row, so that the
+    over-limit notice costs no round trip until it is due."""
+
+    plan: Plan
+    conversations: int
+    over_limit_notified: bool
+
+    @property
+    def over_limit_notice_due(self) -> bool:
+        return not self.over_limit_notified and self.conversations > PLAN_CONVERSATION_LIMITS[self.plan]
+
+
+@dataclass(frozen=True, slots=True)
 class WrittenMessage:
     id: UUID
     created_at: datetime
     conversation: ConversationState
+    month_usage: MonthUsage | None = None  # only for an opening message
 
 
 _LOAD_POST_CONTEXT = """
@@ -184,9 +200,10 @@ def load_post_context(
 _INSERT_OPENING_MESSAGE = f"""
 WITH conv AS (
     INSERT INTO conversations (channel_id, organization_id, visitor_id, status, responder_mode, language,
-                               page_url, visitor_metadata, opening_client_message_id)
+                               page_url, visitor_metadata, opening_client_message_id, handed_off_at)
     VALUES (%(channel_id)s, %(organization_id)s, %(visitor_id)s, %(status)s, %(responder_mode)s,
-            %(language)s, %(page_url)s, %(visitor_metadata)s, %(client_message_id)s)
+            %(language)s, %(page_url)s, %(visitor_metadata)s, %(client_message_id)s,
+            CASE WHEN %(handoff)s THEN now() END)
     ON CONFLICT (channel_id, visitor_id, opening_client_message_id) DO NOTHING
     RETURNING id, status, responder_mode, language, last_message_at
 ), msg AS (
@@ -198,9 +215,14 @@ WITH conv AS (
     SELECT %(organization_id)s::uuid AS organization_id, 1 AS conversations, 1 AS messages,
            0 AS ai_messages, 0 AS tokens
     FROM msg
-), usage AS ({COUNT_USAGE_SQL})
-SELECT msg.id, msg.created_at, conv.id AS conversation_id, conv.status, conv.responder_mode, conv.language
-FROM conv, msg
+), usage AS ({COUNT_USAGE_SQL}
+    -- The month's count after this conversation, for the over-limit notice (chatflow.notifications.over_limit).
+    RETURNING u.conversations, u.over_limit_notified_at IS NOT NULL AS over_limit_notified
+)
+SELECT msg.id, msg.created_at, conv.id AS conversation_id, conv.status, conv.responder_mode, conv.language,
+       usage.conversations AS month_conversations, usage.over_limit_notified,
+       (SELECT o.plan FROM organizations o WHERE o.id = %(organization_id)s) AS plan
+FROM conv CROSS JOIN msg LEFT JOIN usage ON true
 """
 
 
@@ -232,9 +254,20 @@ def insert_opening_message(
             "visitor_metadata": Jsonb(visitor_metadata),
             "client_message_id": client_message_id,
             "content": content,
+            "handoff": handoff,
         },
     ).fetchone()
-    return _written(row)
+    written = _written(row)
+    if written is None or row is None or row["month_conversations"] is None:
+        return written
+    return replace(
+        written,
+        month_usage=MonthUsage(
+            plan=row["plan"],
+            conversations=row["month_conversations"],
+            over_limit_notified=row["over_limit_notified"],
+        ),
+    )
 
 
 _INSERT_VISITOR_MESSAGE = f"""
@@ -249,7 +282,9 @@ WITH msg AS (
         last_message_at = msg.created_at,
         language = %(language)s,
         responder_mode = CASE WHEN %(handoff)s THEN 'human' ELSE c.responder_mode END,
-        status = CASE WHEN %(handoff)s THEN 'pending' ELSE c.status END
+        status = CASE WHEN %(handoff)s THEN 'pending' ELSE c.status END,
+        handed_off_at = CASE WHEN %(handoff)s THEN coalesce(c.handed_off_at, msg.created_at)
+                             ELSE c.handed_off_at END
     FROM msg WHERE c.id = msg.conversation_id
     RETURNING c.id, c.status, c.responder_mode, c.language
 ), counted AS (

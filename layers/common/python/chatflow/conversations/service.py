@@ -4,6 +4,9 @@ A POST is at most three round trips: load everything (channel, settings, convers
 a prior attempt of the same clientMessageId), write the visitor's message with its usage, write the
 answer with its usage. The AI is called between the two writes, outside any transaction, so a slow
 provider never holds a database connection's locks and a failing one never loses the message.
+Where a WebSocket API is configured, publishing the new messages to live operators costs two more
+(what changed, who listens). Only a handoff (finding the admins to email) and, once a month, the
+first conversation over the plan (claiming the over-limit notice) cost one round trip more each.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import logging
 from typing import Any
 from uuid import UUID
 
+from chatflow import realtime
 from chatflow.ai import AIProviderError, build_prompt, provider_for
 from chatflow.ai.prompt import HistoryEntry
 from chatflow.ai_config import EffectiveAIConfig, effective_config
@@ -114,6 +118,14 @@ def post_visitor_message(
                 platform_encrypted_key=ctx.platform_encrypted_key,
                 settings=settings,
             )
+            # One publish for the visitor's message and its answer: two more round trips, not four.
+            realtime.publish_changes(
+                written.conversation.id,
+                created=open_conversation is None,
+                message_ids=[written.id] if reply is None else [written.id, reply.id],
+                conn=conn,
+            )
+            _notify_operators(conn, settings, organization_id=ctx.organization_id, written=written, handoff=handoff)
             return PostResult(
                 conversation_id=written.conversation.id,
                 status=written.conversation.status,
@@ -122,6 +134,35 @@ def post_visitor_message(
                 reply=reply,
             )
     raise ServiceUnavailable("conflict_retry", "The conversation changed while the message was stored; retry.")
+
+
+def _notify_operators(
+    conn: Connection, settings: Settings, *, organization_id: UUID, written: repo.WrittenMessage, handoff: bool
+) -> None:
+    """Email the organisation's admins, once the writes have committed (the connection autocommits):
+    a conversation handed to a person, or the month's conversations past the plan for the first time.
+    In the normal case neither is due and this costs nothing. It never fails the visitor's request."""
+    over_limit_due = written.month_usage is not None and written.month_usage.over_limit_notice_due
+    if not handoff and not over_limit_due:
+        return
+    # Imported here: they bring botocore (~30 ms), which the widget's cold start otherwise never needs.
+    from chatflow.notifications import Email, send
+    from chatflow.notifications.handoff import handoff_emails, load_handoff_recipients
+    from chatflow.notifications.over_limit import claim_over_limit_notice, over_limit_emails
+
+    try:
+        emails: list[Email] = []
+        if handoff:
+            recipients = load_handoff_recipients(conn, conversation_id=written.conversation.id)
+            emails += handoff_emails(recipients, settings, conversation_id=written.conversation.id)
+        if over_limit_due:
+            notice = claim_over_limit_notice(conn, organization_id=organization_id)
+            if notice is not None:
+                emails += over_limit_emails(notice, settings, organization_id=organization_id)
+        for email in emails:
+            send(settings, email)
+    except Exception:  # a notice is worth less than the visitor's answer
+        _logger.exception("operators not notified", extra={"conversation_id": str(written.conversation.id)})
 
 
 def _answer_again(
@@ -147,6 +188,8 @@ def _answer_again(
             platform_encrypted_key=ctx.platform_encrypted_key,
             settings=settings,
         )
+        if reply is not None:
+            realtime.publish_changes(conversation.id, message_ids=[reply.id], conn=conn)
     return PostResult(
         conversation_id=conversation.id,
         status=conversation.status,
@@ -270,3 +313,4 @@ def close_conversation(*, conversation_id: UUID, visitor_id: UUID) -> None:
     with connection() as conn:
         if not repo.close_conversation(conn, conversation_id=conversation_id, visitor_id=visitor_id):
             raise NotFound("conversation_not_found", "This conversation does not exist for this visitor.")
+        realtime.publish_changes(conversation_id, conn=conn)

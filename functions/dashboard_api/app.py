@@ -1,0 +1,138 @@
+"""The operators' API: a FastAPI app, one router per resource, every route under /api/dashboard."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import psycopg
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.responses import Response
+
+from chatflow.errors import DomainError
+from routers import ai_settings, auth, channels, conversations, me, organizations, platform, stats, usage, users
+
+# One line per resource; the order is the order of the OpenAPI document.
+ROUTERS = [
+    auth.router,
+    me.router,
+    organizations.router,
+    users.router,
+    channels.router,
+    ai_settings.router,
+    platform.router,
+    conversations.router,
+    usage.router,
+    stats.router,
+]
+
+PREFIX = "/api/dashboard"
+
+_logger = logging.getLogger("chatflow.dashboard_api")
+
+# Every answer of the API carries these; the SPA is served from another origin (CloudFront).
+SECURITY_HEADERS = {
+    "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+}
+
+
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"error": {"code": code, "message": message}})
+
+
+class _SecurityHeaders(BaseHTTPMiddleware):
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title="ChatFlow360 dashboard API",
+        version="1.0.0",
+        description="Everything the operators' app calls: sign-in, organisations, users, channels, "
+        'AI settings, the inbox, usage and figures. Errors are `{"error": {"code", "message"}}`.',
+        openapi_url=f"{PREFIX}/openapi.json",
+        docs_url=f"{PREFIX}/docs",
+        redoc_url=None,
+    )
+    app.add_middleware(_SecurityHeaders)
+
+    @app.exception_handler(DomainError)
+    async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
+        return _error(exc.status, exc.code, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+        where = ".".join(str(part) for part in first.get("loc", ())[1:]) or "body"
+        if first.get("type") == "json_invalid":
+            return _error(400, "invalid_json", "The request body is not valid JSON.")
+        return _error(400, "invalid_field", f"{where}: {first.get('msg')}")
+
+    @app.exception_handler(psycopg.errors.DataError)
+    async def _unstorable(_request: Request, exc: psycopg.errors.DataError) -> JSONResponse:
+        # Input that passed validation but that PostgreSQL cannot hold (a NUL in text, a number out
+        # of range): the client's mistake, not ours.
+        return _error(400, "invalid_field", "A field holds a value the database cannot store.")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "route_not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return _error(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        _logger.exception("unhandled error")
+        return _error(500, "internal_error", "Something went wrong on our side.")
+
+    for router in ROUTERS:
+        app.include_router(router, prefix=PREFIX)
+    app.openapi = lambda: _openapi_with_our_errors(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi_with_our_errors(app: FastAPI) -> dict[str, Any]:
+    """FastAPI documents validation failures as 422 with its own body; this API answers 400 with
+    the error shape every other failure has, so the document says that."""
+    if app.openapi_schema is None:
+        schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        schema["components"]["schemas"]["Error"] = {
+            "type": "object",
+            "required": ["error"],
+            "properties": {
+                "error": {
+                    "type": "object",
+                    "required": ["code", "message"],
+                    "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+                }
+            },
+        }
+        error = {
+            "description": "Invalid request",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        }
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                responses = operation.get("responses", {})
+                if responses.pop("422", None) is not None:
+                    responses["400"] = error
+        for name in ("HTTPValidationError", "ValidationError"):
+            schema["components"]["schemas"].pop(name, None)
+        app.openapi_schema = schema
+    return app.openapi_schema
+
+
+app = create_app()

@@ -1,0 +1,127 @@
+"""An organisation's AI settings. Members read them; org admins change the business parameters
+(system prompt, handoff keywords); only super admins change the technical ones (provider, model,
+temperature, max tokens, API key). The API key is write-only: only its hint is ever returned."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from fastapi import APIRouter
+from pydantic import Field, SecretStr, StringConstraints, field_validator, model_validator
+
+from chatflow import ai_settings
+from chatflow.ai_settings import DEFAULT_HANDOFF_KEYWORDS, MAX_SYSTEM_PROMPT_LENGTH, TECHNICAL_FIELDS
+from chatflow.api_keys import KeySource
+from chatflow.errors import Forbidden
+from dependencies import AppSettings, CurrentCaller, Db
+from schemas import Schema
+
+router = APIRouter(prefix="/organizations/{organization_id}/ai-settings", tags=["ai-settings"])
+
+Provider = Literal["openai"]
+Model = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[\w.:/-]+$")]
+# PostgreSQL text cannot hold NUL: refused here as 400 rather than failing in the database.
+SystemPrompt = Annotated[str, StringConstraints(max_length=MAX_SYSTEM_PROMPT_LENGTH, pattern=r"^[^\x00]*$")]
+
+
+class AISettingsOut(Schema):
+    provider: Provider
+    model: str
+    temperature: float
+    max_tokens: int
+    system_prompt: str
+    handoff_keywords: list[str]
+    default_handoff_keywords: list[str] = Field(description="The 19 bilingual defaults, to pre-fill the form.")
+    api_key_hint: str | None = Field(description="Like sk-...abcd; the key itself is never returned.")
+    api_key_source: KeySource = Field(description="Which key answers now: organization, platform, environment, none.")
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, settings: ai_settings.AISettings) -> AISettingsOut:
+        return cls(
+            provider=settings.provider,
+            model=settings.model,
+            temperature=settings.temperature,
+            max_tokens=settings.max_tokens,
+            system_prompt=settings.system_prompt,
+            handoff_keywords=settings.handoff_keywords,
+            default_handoff_keywords=list(DEFAULT_HANDOFF_KEYWORDS),
+            api_key_hint=settings.api_key_hint,
+            api_key_source=settings.api_key_source,
+            updated_at=settings.updated_at,
+        )
+
+
+class AISettingsUpdate(Schema):
+    # Business: org admins and super admins.
+    system_prompt: SystemPrompt | None = None
+    handoff_keywords: list[str] | None = None
+    # Technical: super admins only.
+    provider: Provider | None = None
+    model: Model | None = None
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    max_tokens: int | None = Field(default=None, ge=1, le=16384)
+    api_key: SecretStr | None = Field(default=None, description="Write-only; null removes the organisation's key.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nulls(cls, data: Any) -> Any:
+        """Only apiKey may be null (it clears the key); any other field is left out to keep it."""
+        if isinstance(data, dict):
+            for name, value in data.items():
+                if value is None and name not in {"apiKey", "api_key"}:
+                    raise ValueError(f"{name} may not be null")
+        return data
+
+    @field_validator("handoff_keywords")
+    @classmethod
+    def _keywords(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else ai_settings.clean_handoff_keywords(value)
+
+    @field_validator("api_key")
+    @classmethod
+    def _api_key(cls, value: SecretStr | None) -> SecretStr | None:
+        return None if value is None else SecretStr(ai_settings.clean_api_key(value.get_secret_value()))
+
+
+def _refuse_technical_fields(body: AISettingsUpdate) -> None:
+    """An org admin's request with a technical field is refused whole, naming the fields."""
+    refused = [
+        AISettingsUpdate.model_fields[name].alias or name
+        for name in AISettingsUpdate.model_fields
+        if name in TECHNICAL_FIELDS and name in body.model_fields_set
+    ]
+    if refused:
+        raise Forbidden("forbidden_field", f"Only a super admin may change {', '.join(refused)}.")
+
+
+@router.get("", response_model=AISettingsOut)
+def get_ai_settings(organization_id: UUID, caller: CurrentCaller, db: Db, settings: AppSettings) -> AISettingsOut:
+    """Members: the organisation's AI settings, the default handoff keywords, and which API key answers."""
+    caller.require_member(organization_id)
+    return AISettingsOut.of(ai_settings.get_ai_settings(db, settings, organization_id))
+
+
+@router.patch("", response_model=AISettingsOut)
+def update_ai_settings(
+    organization_id: UUID, body: AISettingsUpdate, caller: CurrentCaller, db: Db, settings: AppSettings
+) -> AISettingsOut:
+    """Org admin: systemPrompt, handoffKeywords. Super admin: also provider, model, temperature,
+    maxTokens and apiKey (null clears it); 403 forbidden_field when an org admin sends one of those.
+    503 encryption_unavailable when a key is sent and the server has no encryption key."""
+    caller.require_admin(organization_id)
+    if not caller.is_super_admin:
+        _refuse_technical_fields(body)
+    changes = ai_settings.AISettingsChanges(
+        system_prompt=body.system_prompt,
+        handoff_keywords=body.handoff_keywords,
+        provider=body.provider,
+        model=body.model,
+        temperature=body.temperature,
+        max_tokens=body.max_tokens,
+        set_api_key="api_key" in body.model_fields_set,
+        api_key=body.api_key.get_secret_value() if body.api_key is not None else None,
+    )
+    return AISettingsOut.of(ai_settings.update_ai_settings(db, settings, organization_id, changes))

@@ -1,0 +1,118 @@
+"""Sign-in through Cognito: tokens for the SPA, refresh, sign-out and password reset."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+from pydantic import Field
+
+from chatflow.auth import cognito
+from chatflow.auth.tokens import verify_access_token
+from chatflow.db import connection
+from chatflow.errors import Unauthorized
+from chatflow.users import link_cognito_user
+from dependencies import AppSettings, BearerToken
+from schemas import Email, Schema
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+class LoginIn(Schema):
+    email: Email
+    password: str = Field(min_length=1, max_length=256)
+
+
+class TokensOut(Schema):
+    id_token: str
+    access_token: str
+    refresh_token: str | None
+    expires_in: int
+    token_type: str = "Bearer"  # noqa: S105  # the OAuth token type, not a secret
+
+
+class ChallengeOut(Schema):
+    """A first sign-in with a temporary password: answer with POST /auth/new-password."""
+
+    challenge: str
+    session: str
+
+
+class NewPasswordIn(Schema):
+    email: Email
+    session: str = Field(min_length=1, max_length=4096)
+    new_password: str = Field(min_length=8, max_length=256)
+
+
+class RefreshIn(Schema):
+    refresh_token: str = Field(min_length=1, max_length=8192)
+
+
+class ForgotPasswordIn(Schema):
+    email: Email
+
+
+class ConfirmForgotPasswordIn(Schema):
+    email: Email
+    code: str = Field(min_length=1, max_length=32)
+    new_password: str = Field(min_length=8, max_length=256)
+
+
+def _out(tokens: cognito.Tokens) -> TokensOut:
+    return TokensOut(
+        id_token=tokens.id_token,
+        access_token=tokens.access_token,
+        refresh_token=tokens.refresh_token,
+        expires_in=tokens.expires_in,
+    )
+
+
+def _linked(tokens: cognito.Tokens, email: str, settings: AppSettings) -> TokensOut:
+    """Every sign-in links the Cognito user to its users row, found by email."""
+    claims = verify_access_token(tokens.access_token, settings)
+    with connection() as conn:
+        if not link_cognito_user(conn, sub=claims.sub, email=email):
+            raise Unauthorized("unknown_user", "This account has no access to ChatFlow360.")
+    return _out(tokens)
+
+
+@router.post("/login", response_model=TokensOut | ChallengeOut)
+def login(body: LoginIn, settings: AppSettings) -> TokensOut | ChallengeOut:
+    """Email and password → ID, access and refresh tokens (or a new-password challenge)."""
+    result = cognito.sign_in(settings, email=body.email, password=body.password)
+    if result.tokens is None:
+        return ChallengeOut(challenge=result.challenge or "UNKNOWN", session=result.session or "")
+    return _linked(result.tokens, body.email, settings)
+
+
+@router.post("/new-password", response_model=TokensOut)
+def new_password(body: NewPasswordIn, settings: AppSettings) -> TokensOut:
+    """Set a permanent password on first sign-in; returns tokens."""
+    tokens = cognito.complete_new_password(
+        settings, email=body.email, session=body.session, new_password=body.new_password
+    )
+    return _linked(tokens, body.email, settings)
+
+
+@router.post("/refresh", response_model=TokensOut)
+def refresh(body: RefreshIn, settings: AppSettings) -> TokensOut:
+    """A refresh token → fresh ID and access tokens."""
+    return _out(cognito.refresh(settings, refresh_token=body.refresh_token))
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+def logout(token: BearerToken, settings: AppSettings) -> None:
+    """Revoke the caller's refresh tokens everywhere."""
+    verify_access_token(token, settings)
+    cognito.sign_out(settings, access_token=token)
+
+
+@router.post("/forgot-password", status_code=status.HTTP_202_ACCEPTED)
+def forgot_password(body: ForgotPasswordIn, settings: AppSettings) -> dict[str, str]:
+    """Email a reset code. Answers the same whether or not the email has an account."""
+    cognito.forgot_password(settings, email=body.email)
+    return {"status": "sent"}
+
+
+@router.post("/confirm-forgot-password", status_code=status.HTTP_204_NO_CONTENT)
+def confirm_forgot_password(body: ConfirmForgotPasswordIn, settings: AppSettings) -> None:
+    """The emailed code and a new password."""
+    cognito.confirm_forgot_password(settings, email=body.email, code=body.code, new_password=body.new_password)

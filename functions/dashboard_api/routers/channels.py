@@ -1,0 +1,168 @@
+"""An organisation's channels: org admins and super admins write, agents read. A website channel's
+answer carries the one `<script>` tag its business pastes into its pages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, status
+from pydantic import Field, StringConstraints, field_validator, model_validator
+
+from chatflow import channels
+from chatflow.ai_settings import MAX_SYSTEM_PROMPT_LENGTH, clean_handoff_keywords
+from chatflow.channels import MAX_ALLOWED_ORIGINS, ChannelType
+from chatflow.settings import Settings
+from dependencies import AppSettings, CurrentCaller, Db
+from schemas import Schema
+
+router = APIRouter(prefix="/organizations/{organization_id}/channels", tags=["channels"])
+
+# PostgreSQL text cannot hold NUL: refused here as 400 rather than failing in the database.
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^\x00]*$")]
+SystemPrompt = Annotated[str, StringConstraints(max_length=MAX_SYSTEM_PROMPT_LENGTH, pattern=r"^[^\x00]*$")]
+Origins = Annotated[list[str], Field(max_length=MAX_ALLOWED_ORIGINS)]
+
+
+class _ChannelFields(Schema):
+    @field_validator("allowed_origins", check_fields=False)
+    @classmethod
+    def _origins(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else channels.normalize_origins(value)
+
+    @field_validator("handoff_keywords", check_fields=False)
+    @classmethod
+    def _keywords(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else clean_handoff_keywords(value)
+
+
+class ChannelCreate(_ChannelFields):
+    name: Name
+    type: ChannelType = "website"
+    active: bool = True
+    allowed_origins: Origins = Field(default_factory=list, description="Empty: any website may embed it.")
+    handoff_enabled: bool = True
+    handoff_keywords: list[str] | None = Field(default=None, description="null: the organisation's keywords.")
+    system_prompt: SystemPrompt | None = Field(default=None, description="null: the organisation's prompt.")
+
+
+# Fields that may be left out of a PATCH but not set to null (null means "inherit" only for the others).
+_NOT_NULLABLE = ("name", "type", "active", "allowedOrigins", "handoffEnabled")
+
+
+class ChannelUpdate(_ChannelFields):
+    name: Name | None = None
+    type: ChannelType | None = None
+    active: bool | None = None
+    allowed_origins: Origins | None = None
+    handoff_enabled: bool | None = None
+    handoff_keywords: list[str] | None = Field(default=None, description="null: inherit the organisation's again.")
+    system_prompt: SystemPrompt | None = Field(default=None, description="null: inherit the organisation's again.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nulls(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for name in _NOT_NULLABLE:
+                if name in data and data[name] is None:
+                    raise ValueError(f"{name} may not be null")
+        return data
+
+
+class ChannelOut(Schema):
+    id: UUID
+    organization_id: UUID
+    name: str
+    type: ChannelType
+    active: bool
+    public_key: UUID
+    allowed_origins: list[str]
+    handoff_enabled: bool
+    handoff_keywords: list[str] | None
+    system_prompt: str | None
+    embed_snippet: str | None = Field(description="The <script> tag for the website; null for other types.")
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, channel: channels.Channel, settings: Settings) -> ChannelOut:
+        return cls(
+            id=channel.id,
+            organization_id=channel.organization_id,
+            name=channel.name,
+            type=channel.type,
+            active=channel.active,
+            public_key=channel.public_key,
+            allowed_origins=channel.allowed_origins,
+            handoff_enabled=channel.handoff_enabled,
+            handoff_keywords=channel.handoff_keywords,
+            system_prompt=channel.system_prompt,
+            embed_snippet=channels.embed_snippet(settings, channel),
+            created_at=channel.created_at,
+            updated_at=channel.updated_at,
+        )
+
+
+@router.get("", response_model=list[ChannelOut])
+def list_channels(organization_id: UUID, caller: CurrentCaller, db: Db, settings: AppSettings) -> list[ChannelOut]:
+    """Members: the organisation's channels, by name."""
+    caller.require_member(organization_id)
+    return [ChannelOut.of(c, settings) for c in channels.list_channels(db, organization_id)]
+
+
+@router.post("", response_model=ChannelOut, status_code=status.HTTP_201_CREATED)
+def create_channel(
+    organization_id: UUID, body: ChannelCreate, caller: CurrentCaller, db: Db, settings: AppSettings
+) -> ChannelOut:
+    """Org admin: a new channel with its public key. 409 plan_limit beyond the plan's channels
+    (starter 1, pro 3, growth 10)."""
+    caller.require_admin(organization_id)
+    channel = channels.create_channel(
+        db,
+        organization_id,
+        name=body.name,
+        channel_type=body.type,
+        active=body.active,
+        allowed_origins=body.allowed_origins,
+        handoff_enabled=body.handoff_enabled,
+        handoff_keywords=body.handoff_keywords,
+        system_prompt=body.system_prompt,
+    )
+    return ChannelOut.of(channel, settings)
+
+
+@router.get("/{channel_id}", response_model=ChannelOut)
+def get_channel(
+    organization_id: UUID, channel_id: UUID, caller: CurrentCaller, db: Db, settings: AppSettings
+) -> ChannelOut:
+    caller.require_member(organization_id)
+    return ChannelOut.of(channels.get_channel(db, organization_id, channel_id), settings)
+
+
+@router.patch("/{channel_id}", response_model=ChannelOut)
+def update_channel(
+    organization_id: UUID, channel_id: UUID, body: ChannelUpdate, caller: CurrentCaller, db: Db, settings: AppSettings
+) -> ChannelOut:
+    """Org admin: change any field; handoffKeywords or systemPrompt set to null inherit the organisation's."""
+    caller.require_admin(organization_id)
+    sent = body.model_fields_set
+    changes = channels.ChannelChanges(
+        name=body.name,
+        type=body.type,
+        active=body.active,
+        allowed_origins=body.allowed_origins,
+        handoff_enabled=body.handoff_enabled,
+        set_handoff_keywords="handoff_keywords" in sent,
+        handoff_keywords=body.handoff_keywords,
+        set_system_prompt="system_prompt" in sent,
+        system_prompt=body.system_prompt,
+    )
+    return ChannelOut.of(channels.update_channel(db, organization_id, channel_id, changes), settings)
+
+
+@router.delete("/{channel_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_channel(organization_id: UUID, channel_id: UUID, caller: CurrentCaller, db: Db) -> None:
+    """Org admin: delete the channel with its conversations; its widget stops answering."""
+    caller.require_admin(organization_id)
+    channels.delete_channel(db, organization_id, channel_id)

@@ -1,0 +1,251 @@
+"""The inbox: conversations of the caller's organisations, one with its messages, an agent's reply,
+take over, release, close, reopen. Agents, org admins and super admins; another organisation's
+conversation answers 404 like a missing one."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Query, status
+from pydantic import AfterValidator, BeforeValidator, StringConstraints
+
+from chatflow import inbox
+from chatflow.errors import BadRequest
+from dependencies import AppSettings, CurrentCaller, Db
+from schemas import Page, Schema
+
+router = APIRouter(prefix="/conversations", tags=["conversations"])
+
+Status = Literal["open", "pending", "closed"]
+ResponderMode = Literal["ai", "human"]
+Language = Literal["en", "es"]
+Role = Literal["visitor", "ai", "agent", "system"]
+
+MAX_AGENT_MESSAGE_CHARS = 5_000
+
+
+def _storable(value: str) -> str:
+    """PostgreSQL text holds neither NUL nor lone surrogates."""
+    if "\x00" in value:
+        raise ValueError("contains a NUL character")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError("is not valid Unicode text") from exc
+    return value
+
+
+def _day_or_instant(value: object) -> object:
+    """`2026-03-05` is a whole day; anything longer is an instant."""
+    if isinstance(value, str) and len(value.strip()) == len("YYYY-MM-DD"):
+        return date.fromisoformat(value.strip())
+    return value
+
+
+DayOrInstant = Annotated[datetime | date, BeforeValidator(_day_or_instant)]
+SearchText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+AgentText = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_AGENT_MESSAGE_CHARS),
+    AfterValidator(_storable),
+]
+
+
+class UserRefOut(Schema):
+    id: str
+    name: str
+
+
+class LastMessageOut(Schema):
+    role: Role
+    content: str
+    created_at: datetime
+
+
+class ConversationSummaryOut(Schema):
+    id: UUID
+    organization_id: UUID
+    channel_id: UUID
+    channel_name: str
+    status: Status
+    responder_mode: ResponderMode
+    language: Language
+    page_url: str | None
+    visitor_id: UUID
+    last_message: LastMessageOut | None
+    message_count: int
+    created_at: datetime
+    last_message_at: datetime
+    assigned_user: UserRefOut | None
+    needs_human: bool
+
+    @classmethod
+    def of(cls, c: inbox.ConversationSummary) -> ConversationSummaryOut:
+        return cls(
+            id=c.id,
+            organization_id=c.organization_id,
+            channel_id=c.channel_id,
+            channel_name=c.channel_name,
+            status=c.status,  # type: ignore[arg-type]  # the database's CHECK keeps it one of these
+            responder_mode=c.responder_mode,  # type: ignore[arg-type]
+            language=c.language,  # type: ignore[arg-type]
+            page_url=c.page_url,
+            visitor_id=c.visitor_id,
+            last_message=(
+                LastMessageOut(
+                    role=c.last_message.role,  # type: ignore[arg-type]
+                    content=c.last_message.content,
+                    created_at=c.last_message.created_at,
+                )
+                if c.last_message
+                else None
+            ),
+            message_count=c.message_count,
+            created_at=c.created_at,
+            last_message_at=c.last_message_at,
+            assigned_user=UserRefOut(id=c.assigned_user.id, name=c.assigned_user.name) if c.assigned_user else None,
+            needs_human=c.needs_human,
+        )
+
+
+class MessageOut(Schema):
+    id: UUID
+    role: Role
+    content: str
+    created_at: datetime
+    author: UserRefOut | None = None
+    model: str | None = None
+    tokens_used: int | None = None
+
+    @classmethod
+    def of(cls, m: inbox.InboxMessage) -> MessageOut:
+        return cls(
+            id=m.id,
+            role=m.role,  # type: ignore[arg-type]
+            content=m.content,
+            created_at=m.created_at,
+            author=UserRefOut(id=m.author.id, name=m.author.name) if m.author else None,
+            model=m.model,
+            tokens_used=m.tokens_used,
+        )
+
+
+class ConversationOut(ConversationSummaryOut):
+    visitor_metadata: dict[str, Any]
+    handed_off_at: datetime | None
+    closed_at: datetime | None
+    messages: list[MessageOut]
+
+    @classmethod
+    def of_detail(cls, d: inbox.ConversationDetail) -> ConversationOut:
+        return cls(
+            **ConversationSummaryOut.of(d.summary).model_dump(),
+            visitor_metadata=d.visitor_metadata,
+            handed_off_at=d.handed_off_at,
+            closed_at=d.closed_at,
+            messages=[MessageOut.of(m) for m in d.messages],
+        )
+
+
+class AgentMessageIn(Schema):
+    content: AgentText
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def _from(value: datetime | date | None) -> datetime | None:
+    """Inclusive: a day from its first instant (UTC), an instant from itself."""
+    if value is None or isinstance(value, datetime):
+        return _as_utc(value) if value else None
+    return datetime.combine(value, time.min, tzinfo=UTC)
+
+
+def _before(value: datetime | date | None) -> datetime | None:
+    """Inclusive `to`, as the first instant after it: a day up to its end, an instant up to itself."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return _as_utc(value) + timedelta(microseconds=1)
+    return datetime.combine(value + timedelta(days=1), time.min, tzinfo=UTC)
+
+
+@router.get("", response_model=Page[ConversationSummaryOut])
+def list_conversations(
+    caller: CurrentCaller,
+    db: Db,
+    organization_id: Annotated[UUID | None, Query(alias="organizationId")] = None,
+    channel_id: Annotated[UUID | None, Query(alias="channelId")] = None,
+    statuses: Annotated[list[Status] | None, Query(alias="status", description="Repeatable.")] = None,
+    responder_mode: Annotated[ResponderMode | None, Query(alias="responderMode")] = None,
+    language: Language | None = None,
+    q: Annotated[
+        SearchText | None, Query(description="Text in any message; case and accents ignored (cafe finds Café).")
+    ] = None,
+    active_from: Annotated[
+        DayOrInstant | None, Query(alias="from", description="Last activity from: a UTC day or an instant.")
+    ] = None,
+    active_to: Annotated[
+        DayOrInstant | None, Query(alias="to", description="Last activity up to (inclusive): a UTC day or an instant.")
+    ] = None,
+    cursor: Annotated[str | None, Query(max_length=500, description="nextCursor of the previous page.")] = None,
+    limit: Annotated[int, Query(ge=1, le=inbox.MAX_PAGE_SIZE)] = 25,
+) -> Page[ConversationSummaryOut]:
+    """Conversations of the caller's organisations (every organisation for a super admin), newest
+    activity first, a page at a time."""
+    filters = inbox.InboxFilter(
+        organization_id=organization_id,
+        channel_id=channel_id,
+        statuses=tuple(dict.fromkeys(statuses or [])),
+        responder_mode=responder_mode,
+        language=language,
+        text=q,
+        active_from=_from(active_from),
+        active_before=_before(active_to),
+    )
+    if filters.active_from and filters.active_before and filters.active_from >= filters.active_before:
+        raise BadRequest("invalid_field", "from: must not be after to")
+    page = inbox.list_conversations(db, caller, filters, cursor=cursor, limit=limit)
+    return Page[ConversationSummaryOut](
+        items=[ConversationSummaryOut.of(c) for c in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.get("/{conversation_id}", response_model=ConversationOut)
+def get_conversation(conversation_id: UUID, caller: CurrentCaller, db: Db) -> ConversationOut:
+    """One conversation with every message (oldest first) and what the widget knew of the visitor."""
+    return ConversationOut.of_detail(inbox.get_conversation(db, caller, conversation_id))
+
+
+@router.post("/{conversation_id}/messages", response_model=MessageOut, status_code=status.HTTP_201_CREATED)
+def send_agent_message(conversation_id: UUID, body: AgentMessageIn, caller: CurrentCaller) -> MessageOut:
+    """Answer the visitor as the caller. A person answers from now on (the AI stays silent), a
+    waiting conversation is answered, and it is assigned to the caller if it was nobody's.
+    409 `conversation_closed` on a closed conversation."""
+    return MessageOut.of(inbox.send_agent_message(caller, conversation_id, body.content))
+
+
+@router.post("/{conversation_id}/takeover", response_model=ConversationOut)
+def take_over(conversation_id: UUID, caller: CurrentCaller, settings: AppSettings) -> ConversationOut:
+    """The caller answers from now on; the visitor reads "An agent joined". If the AI was answering,
+    the organisation's admins are emailed."""
+    return ConversationOut.of_detail(inbox.take_over_conversation(caller, conversation_id, settings))
+
+
+@router.post("/{conversation_id}/release", response_model=ConversationOut)
+def release(conversation_id: UUID, caller: CurrentCaller) -> ConversationOut:
+    """Give the conversation back to the AI; the visitor is told."""
+    return ConversationOut.of_detail(inbox.release_conversation(caller, conversation_id))
+
+
+@router.post("/{conversation_id}/close", response_model=ConversationOut)
+def close(conversation_id: UUID, caller: CurrentCaller) -> ConversationOut:
+    return ConversationOut.of_detail(inbox.close_conversation(caller, conversation_id))
+
+
+@router.post("/{conversation_id}/reopen", response_model=ConversationOut)
+def reopen(conversation_id: UUID, caller: CurrentCaller) -> ConversationOut:
+    return ConversationOut.of_detail(inbox.reopen_conversation(caller, conversation_id))

@@ -1,0 +1,54 @@
+"""Platform-wide settings (super admins): the platform's OpenAI key, which answers every organisation
+that has no key of its own. Write-only: the API tells whether one is set and shows its hint."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+from pydantic import Field, SecretStr, field_validator
+
+from chatflow import platform_settings
+from chatflow.ai_settings import clean_api_key
+from dependencies import AppSettings, CurrentCaller, Db
+from schemas import Schema
+
+router = APIRouter(prefix="/platform", tags=["platform"])
+
+
+class PlatformKeyIn(Schema):
+    api_key: SecretStr = Field(description="Write-only; never returned, never logged.")
+
+    @field_validator("api_key")
+    @classmethod
+    def _api_key(cls, value: SecretStr) -> SecretStr:
+        return SecretStr(clean_api_key(value.get_secret_value()))
+
+
+class PlatformKeyOut(Schema):
+    configured: bool
+    hint: str | None = Field(description="Like sk-...abcd; null when no key is set.")
+
+    @classmethod
+    def of(cls, key: platform_settings.PlatformKey) -> PlatformKeyOut:
+        return cls(configured=key.configured, hint=key.hint)
+
+
+@router.get("/openai-key", response_model=PlatformKeyOut)
+def get_platform_key(caller: CurrentCaller, db: Db) -> PlatformKeyOut:
+    """Super admin: whether a platform key is set, and its hint."""
+    caller.require_super_admin()
+    return PlatformKeyOut.of(platform_settings.get_platform_key(db))
+
+
+@router.put("/openai-key", response_model=PlatformKeyOut)
+def set_platform_key(body: PlatformKeyIn, caller: CurrentCaller, db: Db, settings: AppSettings) -> PlatformKeyOut:
+    """Super admin: store (or replace) the platform key, encrypted. 503 encryption_unavailable when the
+    server has no encryption key."""
+    caller.require_super_admin()
+    return PlatformKeyOut.of(platform_settings.set_platform_key(db, settings, body.api_key.get_secret_value()))
+
+
+@router.delete("/openai-key", status_code=status.HTTP_204_NO_CONTENT)
+def clear_platform_key(caller: CurrentCaller, db: Db) -> None:
+    """Super admin: remove the platform key (organisations without their own fall back to OPENAI_API_KEY)."""
+    caller.require_super_admin()
+    platform_settings.clear_platform_key(db)

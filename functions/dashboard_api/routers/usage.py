@@ -1,0 +1,139 @@
+"""Usage and billing: conversations against the plan (overage: $10 per started block of 200 extra),
+messages, AI messages and tokens, by UTC calendar month. An organisation's members read its own;
+super admins read every organisation's."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+
+from chatflow import billing
+from chatflow.errors import NotFound
+from chatflow.usage import OVERAGE_BLOCK_CONVERSATIONS, OVERAGE_BLOCK_PRICE_USD
+from dependencies import CurrentCaller, Db
+from schemas import Schema
+
+router = APIRouter(tags=["usage"])
+
+Plan = Literal["starter", "pro", "growth"]
+
+
+class MonthUsageOut(Schema):
+    month: date
+    conversations: int
+    conversation_limit: int
+    overage_conversations: int
+    overage_blocks: int
+    overage_cost_usd: int
+    messages: int
+    ai_messages: int
+    tokens: int
+    over_limit_notified_at: datetime | None
+
+    @classmethod
+    def of(cls, m: billing.MonthUsage) -> MonthUsageOut:
+        return cls(
+            month=m.month,
+            conversations=m.conversations,
+            conversation_limit=m.conversation_limit,
+            overage_conversations=m.overage_conversations,
+            overage_blocks=m.overage_blocks,
+            overage_cost_usd=m.overage_cost_usd,
+            messages=m.messages,
+            ai_messages=m.ai_messages,
+            tokens=m.tokens,
+            over_limit_notified_at=m.over_limit_notified_at,
+        )
+
+
+class OverageTermsOut(Schema):
+    block_conversations: int = OVERAGE_BLOCK_CONVERSATIONS
+    block_price_usd: int = OVERAGE_BLOCK_PRICE_USD
+
+
+class OrganizationUsageOut(Schema):
+    organization_id: UUID
+    name: str
+    plan: Plan
+    active: bool
+    overage: OverageTermsOut
+    months: list[MonthUsageOut]
+
+
+class OrganizationMonthOut(MonthUsageOut):
+    organization_id: UUID
+    name: str
+    plan: Plan
+    active: bool
+
+
+class UsageTotalsOut(Schema):
+    conversations: int
+    overage_cost_usd: int
+    messages: int
+    ai_messages: int
+    tokens: int
+
+
+class PlatformUsageOut(Schema):
+    month: date
+    totals: UsageTotalsOut
+    organizations: list[OrganizationMonthOut]
+
+
+@router.get("/organizations/{organization_id}/usage", response_model=OrganizationUsageOut)
+def organization_usage(
+    organization_id: UUID,
+    caller: CurrentCaller,
+    db: Db,
+    months: Annotated[int, Query(ge=1, le=billing.MAX_MONTHS, description="This month and the ones before.")] = 6,
+) -> OrganizationUsageOut:
+    """This month and past months (UTC), newest first, measured against the organisation's current plan."""
+    caller.require_member(organization_id)
+    usage = billing.organization_usage(
+        db,
+        scope=None if caller.is_super_admin else caller.organization_ids,
+        organization_id=organization_id,
+        months=months,
+    )
+    if usage is None:
+        raise NotFound("organization_not_found", "No such organisation.")
+    return OrganizationUsageOut(
+        organization_id=usage.organization_id,
+        name=usage.name,
+        plan=usage.plan,
+        active=usage.active,
+        overage=OverageTermsOut(),
+        months=[MonthUsageOut.of(m) for m in usage.months],
+    )
+
+
+@router.get("/usage", response_model=PlatformUsageOut)
+def platform_usage(caller: CurrentCaller, db: Db) -> PlatformUsageOut:
+    """Super admin: every organisation's usage this month, by name, and the totals."""
+    caller.require_super_admin()
+    month, organizations = billing.usage_this_month(db)
+    rows = [
+        OrganizationMonthOut(
+            organization_id=o.organization_id,
+            name=o.name,
+            plan=o.plan,
+            active=o.active,
+            **MonthUsageOut.of(o.months[0]).model_dump(),
+        )
+        for o in organizations
+    ]
+    return PlatformUsageOut(
+        month=month,
+        totals=UsageTotalsOut(
+            conversations=sum(r.conversations for r in rows),
+            overage_cost_usd=sum(r.overage_cost_usd for r in rows),
+            messages=sum(r.messages for r in rows),
+            ai_messages=sum(r.ai_messages for r in rows),
+            tokens=sum(r.tokens for r in rows),
+        ),
+        organizations=rows,
+    )

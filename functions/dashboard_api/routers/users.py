@@ -1,0 +1,281 @@
+"""Users and memberships. Super admins manage every user; an org admin invites people into its own
+organisations and changes their role there. Nobody but a super admin makes anyone a super admin."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Query, status
+from pydantic import Field, StringConstraints, field_validator
+
+from chatflow import members, users
+from chatflow.access import Caller
+from chatflow.errors import Conflict, Forbidden
+from dependencies import AppSettings, CurrentCaller, Db
+from schemas import Email, Page, Schema
+
+router = APIRouter(tags=["users"])
+
+Language = Literal["en", "es"]
+MemberRole = Literal["admin", "agent"]
+# PostgreSQL text cannot hold NUL: refused here as 400 rather than failing in the database.
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^\x00]*$")]
+UserId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+
+
+class MembershipIn(Schema):
+    organization_id: UUID
+    role: MemberRole
+
+
+class UserCreate(Schema):
+    email: Email
+    name: Name
+    preferred_language: Language = "en"
+    is_super_admin: bool = False
+    memberships: list[MembershipIn] = Field(default_factory=list, max_length=100)
+
+    @field_validator("memberships")
+    @classmethod
+    def _one_role_per_organization(cls, value: list[MembershipIn]) -> list[MembershipIn]:
+        if len({m.organization_id for m in value}) != len(value):
+            raise ValueError("an organisation appears more than once")
+        return value
+
+
+class UserUpdate(Schema):
+    name: Name | None = None
+    preferred_language: Language | None = None
+    is_super_admin: bool | None = None
+
+
+class UserMembershipOut(Schema):
+    organization_id: UUID
+    organization_name: str
+    role: MemberRole
+
+
+class UserDetailOut(Schema):
+    id: str
+    email: str
+    name: str
+    is_super_admin: bool
+    preferred_language: Language
+    active: bool
+    created_at: datetime
+    memberships: list[UserMembershipOut]
+
+    @classmethod
+    def of(cls, user: users.UserDetail) -> UserDetailOut:
+        return cls(
+            id=user.id,
+            email=user.email,
+            name=user.name,
+            is_super_admin=user.is_super_admin,
+            preferred_language=user.preferred_language,  # type: ignore[arg-type]  # CHECK in the table
+            active=user.active,
+            created_at=user.created_at,
+            memberships=[
+                UserMembershipOut(organization_id=m.organization_id, organization_name=m.organization_name, role=m.role)
+                for m in user.memberships
+            ],
+        )
+
+
+class UserCreated(UserDetailOut):
+    invitation_sent: bool = Field(description="False when SES did not take the invitation: invite again later.")
+
+
+class MemberCreate(Schema):
+    email: Email
+    name: Name | None = Field(default=None, description="For a new user only; an existing user keeps its name.")
+    role: MemberRole
+    preferred_language: Language | None = Field(
+        default=None, description="For a new user only (its invitation's language); the inviter's by default."
+    )
+    is_super_admin: bool | None = Field(default=None, description="Super admins only.")
+
+
+class MemberUpdate(Schema):
+    role: MemberRole | None = None
+    is_super_admin: bool | None = Field(default=None, description="Super admins only.")
+
+
+class MemberOut(Schema):
+    user_id: str
+    email: str
+    name: str
+    preferred_language: Language
+    active: bool
+    role: MemberRole
+    joined_at: datetime
+
+    @classmethod
+    def of(cls, member: members.Member) -> MemberOut:
+        return cls(
+            user_id=member.user_id,
+            email=member.email,
+            name=member.name,
+            preferred_language=member.preferred_language,  # type: ignore[arg-type]  # CHECK in the table
+            active=member.active,
+            role=member.role,
+            joined_at=member.joined_at,
+        )
+
+
+class MemberAdded(MemberOut):
+    new_user: bool = Field(description="True when the account was created now and an invitation emailed.")
+    invitation_sent: bool
+
+
+def _only_super_admin_makes_super_admins(caller: Caller, is_super_admin: bool | None) -> None:
+    if is_super_admin is not None and not caller.is_super_admin:
+        raise Forbidden("forbidden_field", "Only a super admin may change isSuperAdmin.")
+
+
+def _not_oneself(caller: Caller, user_id: str, what: str) -> None:
+    if user_id == caller.user_id:
+        raise Conflict("own_account", f"You cannot {what} your own account; ask another super admin.")
+
+
+# --- Users (super admin) ---
+
+
+@router.post("/users", response_model=UserCreated, status_code=status.HTTP_201_CREATED)
+def create_user(body: UserCreate, caller: CurrentCaller, db: Db, settings: AppSettings) -> UserCreated:
+    """Super admin: create a user in Cognito and here together, with optional memberships, and email
+    it an invitation (its language) with a temporary password. 409 user_exists for a taken email."""
+    caller.require_super_admin()
+    invited = users.invite_user(
+        db,
+        settings,
+        email=body.email,
+        name=body.name,
+        preferred_language=body.preferred_language,
+        is_super_admin=body.is_super_admin,
+        memberships=[(m.organization_id, m.role) for m in body.memberships],
+    )
+    created = UserDetailOut.of(users.get_user_detail(db, invited.user_id))
+    return UserCreated(**created.model_dump(), invitation_sent=invited.invitation_sent)
+
+
+@router.get("/users", response_model=Page[UserDetailOut])
+def list_users(
+    caller: CurrentCaller,
+    db: Db,
+    search: Annotated[str | None, Query(max_length=200, description="Part of the email or name")] = None,
+    cursor: Annotated[str | None, Query(max_length=1000, description="nextCursor of the previous page")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> Page[UserDetailOut]:
+    """Super admin: every user, by email, a page at a time."""
+    caller.require_super_admin()
+    found, next_cursor = users.list_users(db, search=search, cursor=cursor, limit=limit)
+    return Page[UserDetailOut](items=[UserDetailOut.of(u) for u in found], next_cursor=next_cursor)
+
+
+@router.get("/users/{user_id}", response_model=UserDetailOut)
+def get_user(user_id: UserId, caller: CurrentCaller, db: Db) -> UserDetailOut:
+    caller.require_super_admin()
+    return UserDetailOut.of(users.get_user_detail(db, user_id))
+
+
+@router.patch("/users/{user_id}", response_model=UserDetailOut)
+def update_user(user_id: UserId, body: UserUpdate, caller: CurrentCaller, db: Db) -> UserDetailOut:
+    """Super admin: name, preferred language, super-admin standing (not one's own)."""
+    caller.require_super_admin()
+    if body.is_super_admin is False:
+        _not_oneself(caller, user_id, "remove super admin from")
+    users.update_user(
+        db, user_id, name=body.name, preferred_language=body.preferred_language, is_super_admin=body.is_super_admin
+    )
+    return UserDetailOut.of(users.get_user_detail(db, user_id))
+
+
+@router.post("/users/{user_id}/deactivate", response_model=UserDetailOut)
+def deactivate_user(user_id: UserId, caller: CurrentCaller, db: Db, settings: AppSettings) -> UserDetailOut:
+    """Super admin: the user can no longer sign in (Cognito disabled) and its tokens stop working."""
+    caller.require_super_admin()
+    _not_oneself(caller, user_id, "deactivate")
+    users.set_user_active(db, settings, user_id, active=False)
+    return UserDetailOut.of(users.get_user_detail(db, user_id))
+
+
+@router.post("/users/{user_id}/activate", response_model=UserDetailOut)
+def activate_user(user_id: UserId, caller: CurrentCaller, db: Db, settings: AppSettings) -> UserDetailOut:
+    caller.require_super_admin()
+    users.set_user_active(db, settings, user_id, active=True)
+    return UserDetailOut.of(users.get_user_detail(db, user_id))
+
+
+@router.delete("/users/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_user(user_id: UserId, caller: CurrentCaller, db: Db, settings: AppSettings) -> None:
+    """Super admin: delete the user in Cognito and here; messages it wrote stay, without an author."""
+    caller.require_super_admin()
+    _not_oneself(caller, user_id, "delete")
+    users.delete_user(db, settings, user_id)
+
+
+# --- Members of an organisation (its admins, or a super admin) ---
+
+
+@router.get("/organizations/{organization_id}/members", response_model=list[MemberOut], tags=["members"])
+def list_members(organization_id: UUID, caller: CurrentCaller, db: Db) -> list[MemberOut]:
+    """Admins and agents of the organisation (and super admins): its members, admins first."""
+    caller.require_member(organization_id)
+    return [MemberOut.of(m) for m in members.list_members(db, organization_id)]
+
+
+@router.post(
+    "/organizations/{organization_id}/members",
+    response_model=MemberAdded,
+    status_code=status.HTTP_201_CREATED,
+    tags=["members"],
+)
+def add_member(
+    organization_id: UUID, body: MemberCreate, caller: CurrentCaller, db: Db, settings: AppSettings
+) -> MemberAdded:
+    """Org admin: add the user with this email, or create it and email it an invitation.
+    409 already_member when it belongs already."""
+    caller.require_admin(organization_id)
+    _only_super_admin_makes_super_admins(caller, body.is_super_admin)
+    added = members.invite_member(
+        db,
+        settings,
+        organization_id=organization_id,
+        email=body.email,
+        name=body.name,
+        role=body.role,
+        preferred_language=body.preferred_language or caller.preferred_language,
+    )
+    if body.is_super_admin is not None:
+        users.update_user(db, added.member.user_id, is_super_admin=body.is_super_admin)
+    member = MemberOut.of(added.member)
+    return MemberAdded(**member.model_dump(), new_user=added.new_user, invitation_sent=added.invitation_sent)
+
+
+@router.patch("/organizations/{organization_id}/members/{user_id}", response_model=MemberOut, tags=["members"])
+def update_member(
+    organization_id: UUID, user_id: UserId, body: MemberUpdate, caller: CurrentCaller, db: Db
+) -> MemberOut:
+    """Org admin: make a member admin or agent. 409 last_admin when it would leave no admin."""
+    caller.require_admin(organization_id)
+    _only_super_admin_makes_super_admins(caller, body.is_super_admin)
+    member = members.get_member(db, organization_id, user_id)
+    if body.role is not None:
+        member = members.change_role(db, organization_id, user_id, body.role)
+    if body.is_super_admin is not None:
+        if body.is_super_admin is False:
+            _not_oneself(caller, user_id, "remove super admin from")
+        users.update_user(db, user_id, is_super_admin=body.is_super_admin)
+    return MemberOut.of(member)
+
+
+@router.delete(
+    "/organizations/{organization_id}/members/{user_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["members"]
+)
+def remove_member(organization_id: UUID, user_id: UserId, caller: CurrentCaller, db: Db) -> None:
+    """Org admin: take a member out of the organisation (its account stays). 409 last_admin for the last admin."""
+    caller.require_admin(organization_id)
+    members.remove_member(db, organization_id, user_id)

@@ -1,0 +1,97 @@
+"""The WebSocket API's routes: $connect (authenticates), $disconnect, $default (ping).
+
+API Gateway keeps a socket whose $connect answered 2xx and refuses the handshake otherwise. Query
+parameters carry the credentials (browsers cannot set headers on a WebSocket): `token` for an
+operator's dashboard, optionally with `organizationId`; `publicKey`, `visitorId` and
+`conversationId` for a visitor's widget. Anything else, bad input included, is refused with 401,
+403 or 404 and writes nothing; no input is worth a 500.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+from uuid import UUID
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from chatflow.errors import DomainError, Unauthorized
+from chatflow.observability import correlation_paths, logger, trace_handler
+from chatflow.realtime.sockets import (
+    DashboardCredentials,
+    WidgetCredentials,
+    answer,
+    connect_dashboard,
+    connect_widget,
+    disconnect,
+)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@trace_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    request = event.get("requestContext") or {}
+    route_key = request.get("routeKey")
+    connection_id = request.get("connectionId")
+    if not isinstance(connection_id, str) or not connection_id:
+        return _refused(Unauthorized("no_connection", "Not a WebSocket event."))
+    if route_key == "$connect":
+        try:
+            _connect(connection_id, event)
+        except DomainError as error:
+            logger.info("connection refused", extra={"code": error.code, "status": error.status})
+            return _refused(error)
+        return {"statusCode": 200}
+    if route_key == "$disconnect":
+        disconnect(connection_id)
+        return {"statusCode": 200}
+    body = event.get("body")
+    answer(connection_id, body if isinstance(body, str) and not event.get("isBase64Encoded") else None)
+    return {"statusCode": 200}
+
+
+def _connect(connection_id: str, event: Mapping[str, Any]) -> None:
+    query: Mapping[str, Any] = event.get("queryStringParameters") or {}
+    if query.get("token"):
+        organization_id = _uuid(query, "organizationId") if query.get("organizationId") else None
+        connect_dashboard(
+            connection_id, DashboardCredentials(token=str(query["token"]), organization_id=organization_id)
+        )
+    elif query.get("publicKey"):
+        connect_widget(
+            connection_id,
+            WidgetCredentials(
+                public_key=_uuid(query, "publicKey"),
+                visitor_id=_uuid(query, "visitorId"),
+                conversation_id=_uuid(query, "conversationId"),
+                origin=_header(event, "origin"),
+            ),
+        )
+    else:
+        raise Unauthorized("missing_credentials", "Connect with ?token=… or ?publicKey=…&visitorId=…&conversationId=….")
+
+
+def _uuid(query: Mapping[str, Any], name: str) -> UUID:
+    value = query.get(name)
+    if not value:
+        raise Unauthorized("missing_credentials", f"{name}: required.")
+    try:
+        return UUID(str(value))
+    except ValueError:
+        raise Unauthorized("invalid_credentials", f"{name}: not a UUID.") from None
+
+
+def _header(event: Mapping[str, Any], name: str) -> str | None:
+    for key, value in (event.get("headers") or {}).items():
+        if key.lower() == name and isinstance(value, str):
+            return value
+    return None
+
+
+def _refused(error: DomainError) -> dict[str, Any]:
+    return {
+        "statusCode": error.status,
+        "headers": {"Content-Type": "application/json"},
+        "body": json.dumps({"error": {"code": error.code, "message": error.message}}),
+    }

@@ -1,0 +1,92 @@
+"""Who may do what: the caller of a dashboard request, its roles, and the checks every route makes.
+
+A resource of an organisation the caller does not belong to answers exactly like a missing one (404);
+a member without the role a route needs gets 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Literal
+from uuid import UUID
+
+from chatflow.db import Connection, connection
+from chatflow.errors import Forbidden, NotFound, Unauthorized
+
+__all__ = ["Caller", "Role", "load_caller", "scoped_connection"]
+
+Role = Literal["admin", "agent"]
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    user_id: str
+    email: str
+    name: str
+    is_super_admin: bool
+    preferred_language: str
+    memberships: dict[UUID, Role] = field(default_factory=dict)
+
+    @property
+    def organization_ids(self) -> list[UUID]:
+        return list(self.memberships)
+
+    def require_super_admin(self) -> None:
+        if not self.is_super_admin:
+            raise Forbidden("forbidden", "Only a super admin may do this.")
+
+    def require_member(self, organization_id: UUID) -> Role | Literal["super_admin"]:
+        """The caller's standing in the organisation; 404 when it has none (as if it did not exist)."""
+        if self.is_super_admin:
+            return "super_admin"
+        role = self.memberships.get(organization_id)
+        if role is None:
+            raise NotFound("organization_not_found", "No such organisation.")
+        return role
+
+    def require_admin(self, organization_id: UUID) -> None:
+        if self.require_member(organization_id) == "agent":
+            raise Forbidden("forbidden", "Only an organisation admin may do this.")
+
+    def may_administer(self, organization_id: UUID) -> bool:
+        return self.is_super_admin or self.memberships.get(organization_id) == "admin"
+
+
+_LOAD_CALLER = """
+SELECT u.id, u.email, u.name, u.is_super_admin, u.preferred_language, u.active,
+       coalesce(json_object_agg(m.organization_id, m.role) FILTER (WHERE m.organization_id IS NOT NULL), '{}')
+           AS memberships
+FROM users u
+LEFT JOIN organization_members m ON m.user_id = u.id
+WHERE u.id = %s
+GROUP BY u.id
+"""
+
+
+def load_caller(conn: Connection, user_id: str) -> Caller:
+    row = conn.execute(_LOAD_CALLER, (user_id,)).fetchone()
+    if row is None or not row["active"]:
+        raise Unauthorized("unknown_user", "This account has no access to ChatFlow360.")
+    return Caller(
+        user_id=row["id"],
+        email=row["email"],
+        name=row["name"],
+        is_super_admin=row["is_super_admin"],
+        preferred_language=row["preferred_language"],
+        memberships={UUID(org): role for org, role in row["memberships"].items()},
+    )
+
+
+@contextmanager
+def scoped_connection(caller: Caller) -> Iterator[Connection]:
+    """A transaction that runs as chatflow_dashboard and sees only the caller's organisations
+    (every organisation for a super admin), whatever the queries inside it forget to filter."""
+    with connection() as conn, conn.transaction():
+        conn.execute("SET LOCAL ROLE chatflow_dashboard")
+        conn.execute(
+            "SELECT set_config('chatflow.organization_ids', %s, true), set_config('chatflow.super_admin', %s, true)",
+            ("{" + ",".join(str(o) for o in caller.organization_ids) + "}", "on" if caller.is_super_admin else "off"),
+        )
+        yield conn

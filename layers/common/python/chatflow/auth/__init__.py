@@ -1,0 +1,1 @@
+"""Who is calling the dashboard API: Cognito sign-in, and verification of its tokens."""

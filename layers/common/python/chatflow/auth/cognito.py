@@ -1,0 +1,180 @@
+"""Sign-in and user management through Cognito's real API (moto's on a laptop)."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from chatflow.aws import client
+from chatflow.errors import BadRequest, Conflict, DomainError, ServiceUnavailable, TooManyRequests, Unauthorized
+from chatflow.settings import Settings
+
+__all__ = [
+    "SignIn",
+    "Tokens",
+    "complete_new_password",
+    "confirm_forgot_password",
+    "create_user",
+    "delete_user",
+    "forgot_password",
+    "refresh",
+    "set_user_enabled",
+    "sign_in",
+    "sign_out",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Tokens:
+    id_token: str
+    access_token: str
+    refresh_token: str | None
+    expires_in: int
+
+
+@dataclass(frozen=True, slots=True)
+class SignIn:
+    """Tokens, or the challenge a first sign-in with a temporary password must answer."""
+
+    tokens: Tokens | None
+    challenge: str | None = None
+    session: str | None = None
+
+
+def _translate(exc: ClientError) -> DomainError:
+    code = exc.response.get("Error", {}).get("Code", "")
+    if code in {"NotAuthorizedException", "UserNotFoundException", "UserNotConfirmedException"}:
+        # One answer for a wrong password and an unknown email: no account enumeration.
+        return Unauthorized("invalid_credentials", "The email or password is not correct.")
+    if code == "InvalidPasswordException":
+        return BadRequest("weak_password", "The password does not meet the password policy.")
+    if code in {"CodeMismatchException", "ExpiredCodeException"}:
+        return BadRequest("invalid_code", "The code is wrong or has expired.")
+    if code == "UsernameExistsException":
+        return Conflict("user_exists", "A user with this email already exists.")
+    if code in {"LimitExceededException", "TooManyRequestsException", "TooManyFailedAttemptsException"}:
+        return TooManyRequests("too_many_attempts", "Too many attempts; wait a moment and try again.")
+    if code == "InvalidParameterException":
+        return BadRequest("invalid_field", "Cognito refused a parameter of this request.")
+    return ServiceUnavailable("auth_unavailable", "Sign-in is not available right now.")
+
+
+def _call(settings: Settings, operation: str, **params: Any) -> dict[str, Any]:
+    try:
+        result: dict[str, Any] = getattr(client("cognito-idp", settings.aws_region), operation)(**params)
+    except ClientError as exc:
+        raise _translate(exc) from exc
+    except BotoCoreError as exc:
+        raise ServiceUnavailable("auth_unavailable", "Sign-in is not available right now.") from exc
+    return result
+
+
+def normalize_email(email: str) -> str:
+    """Cognito usernames are compared as given; emails are not case-sensitive to people."""
+    return email.strip().lower()
+
+
+def _tokens(result: dict[str, Any], refresh_token: str | None = None) -> Tokens:
+    auth = result["AuthenticationResult"]
+    return Tokens(
+        id_token=auth["IdToken"],
+        access_token=auth["AccessToken"],
+        refresh_token=auth.get("RefreshToken", refresh_token),
+        expires_in=int(auth.get("ExpiresIn", 3600)),
+    )
+
+
+def sign_in(settings: Settings, *, email: str, password: str) -> SignIn:
+    result = _call(
+        settings,
+        "initiate_auth",
+        ClientId=settings.cognito_client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": normalize_email(email), "PASSWORD": password},
+    )
+    if "AuthenticationResult" in result:
+        return SignIn(tokens=_tokens(result))
+    return SignIn(tokens=None, challenge=result.get("ChallengeName"), session=result.get("Session"))
+
+
+def complete_new_password(settings: Settings, *, email: str, session: str, new_password: str) -> Tokens:
+    result = _call(
+        settings,
+        "respond_to_auth_challenge",
+        ClientId=settings.cognito_client_id,
+        ChallengeName="NEW_PASSWORD_REQUIRED",
+        Session=session,
+        ChallengeResponses={"USERNAME": normalize_email(email), "NEW_PASSWORD": new_password},
+    )
+    return _tokens(result)
+
+
+def refresh(settings: Settings, *, refresh_token: str) -> Tokens:
+    result = _call(
+        settings,
+        "initiate_auth",
+        ClientId=settings.cognito_client_id,
+        AuthFlow="REFRESH_TOKEN_AUTH",
+        AuthParameters={"REFRESH_TOKEN": refresh_token},
+    )
+    return _tokens(result, refresh_token=refresh_token)
+
+
+def sign_out(settings: Settings, *, access_token: str) -> None:
+    """Revokes the user's refresh tokens everywhere; access tokens lapse at their expiry."""
+    _call(settings, "global_sign_out", AccessToken=access_token)
+
+
+def forgot_password(settings: Settings, *, email: str) -> None:
+    # An unknown email answers like a known one: no account enumeration.
+    with contextlib.suppress(Unauthorized):
+        _call(settings, "forgot_password", ClientId=settings.cognito_client_id, Username=normalize_email(email))
+
+
+def confirm_forgot_password(settings: Settings, *, email: str, code: str, new_password: str) -> None:
+    _call(
+        settings,
+        "confirm_forgot_password",
+        ClientId=settings.cognito_client_id,
+        Username=normalize_email(email),
+        ConfirmationCode=code,
+        Password=new_password,
+    )
+
+
+def create_user(settings: Settings, *, email: str, name: str, temporary_password: str) -> str:
+    """Creates the Cognito user (no Cognito mail: we send our own invitation); returns its sub."""
+    result = _call(
+        settings,
+        "admin_create_user",
+        UserPoolId=settings.cognito_user_pool_id,
+        Username=email,
+        UserAttributes=[
+            {"Name": "email", "Value": email},
+            {"Name": "email_verified", "Value": "true"},
+            {"Name": "name", "Value": name},
+        ],
+        MessageAction="SUPPRESS",
+    )
+    _call(
+        settings,
+        "admin_set_user_password",
+        UserPoolId=settings.cognito_user_pool_id,
+        Username=email,
+        Password=temporary_password,
+        Permanent=False,
+    )
+    attributes = {a["Name"]: a["Value"] for a in result["User"].get("Attributes", [])}
+    return str(attributes.get("sub") or result["User"]["Username"])
+
+
+def delete_user(settings: Settings, *, email: str) -> None:
+    _call(settings, "admin_delete_user", UserPoolId=settings.cognito_user_pool_id, Username=email)
+
+
+def set_user_enabled(settings: Settings, *, email: str, enabled: bool) -> None:
+    operation = "admin_enable_user" if enabled else "admin_disable_user"
+    _call(settings, operation, UserPoolId=settings.cognito_user_pool_id, Username=email)

@@ -1,0 +1,56 @@
+"""Verifies Cognito access tokens with PyJWT: signature against the pool's JWKS (cached), issuer,
+client id, expiry and token use."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import jwt
+
+from chatflow.errors import Unauthorized
+from chatflow.settings import Settings
+
+__all__ = ["AccessClaims", "verify_access_token"]
+
+_jwks_clients: dict[str, jwt.PyJWKClient] = {}
+_jwks_lock = threading.Lock()
+
+
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    sub: str
+    expires_at: int
+
+
+def _jwks_client(url: str) -> jwt.PyJWKClient:
+    with _jwks_lock:
+        client = _jwks_clients.get(url)
+        if client is None:
+            # Keys are cached for an hour; an unknown kid triggers one refetch (key rotation).
+            client = jwt.PyJWKClient(url, cache_keys=True, lifespan=3600, timeout=5)
+            _jwks_clients[url] = client
+        return client
+
+
+def verify_access_token(token: str, settings: Settings) -> AccessClaims:
+    if not settings.cognito_user_pool_id or not settings.cognito_client_id:
+        raise Unauthorized("auth_not_configured", "Sign-in is not configured on this server.")
+    try:
+        signing_key = _jwks_client(settings.cognito_jwks).get_signing_key_from_jwt(token)
+        # Cognito access tokens carry client_id instead of aud, so aud is not verified here but below.
+        claims = jwt.decode(
+            token,
+            signing_key.key,
+            algorithms=["RS256"],
+            issuer=settings.cognito_issuer,
+            options={"require": ["exp", "iss", "sub", "token_use"], "verify_aud": False},
+            leeway=30,
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise Unauthorized("token_expired", "The session has expired; sign in again.") from exc
+    except (jwt.PyJWKClientError, jwt.InvalidTokenError) as exc:
+        raise Unauthorized("invalid_token", "The access token is not valid.") from exc
+    if claims.get("token_use") != "access" or claims.get("client_id") != settings.cognito_client_id:
+        raise Unauthorized("invalid_token", "The access token is not valid.")
+    return AccessClaims(sub=str(claims["sub"]), expires_at=int(claims["exp"]))

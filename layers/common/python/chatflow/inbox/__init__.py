@@ -1,0 +1,39 @@
+"""The operators' inbox: conversations of the caller's organisations, read, answered, handed over."""
+
+from chatflow.inbox.repository import (
+    ConversationDetail,
+    ConversationSummary,
+    InboxFilter,
+    InboxMessage,
+    LastMessage,
+    UserRef,
+)
+from chatflow.inbox.service import (
+    MAX_PAGE_SIZE,
+    InboxPage,
+    close_conversation,
+    get_conversation,
+    list_conversations,
+    release_conversation,
+    reopen_conversation,
+    send_agent_message,
+    take_over_conversation,
+)
+
+__all__ = [
+    "MAX_PAGE_SIZE",
+    "ConversationDetail",
+    "ConversationSummary",
+    "InboxFilter",
+    "InboxMessage",
+    "InboxPage",
+    "LastMessage",
+    "UserRef",
+    "close_conversation",
+    "get_conversation",
+    "list_conversations",
+    "release_conversation",
+    "reopen_conversation",
+    "send_agent_message",
+    "take_over_conversation",
+]

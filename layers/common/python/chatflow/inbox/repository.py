@@ -1,0 +1,473 @@
+"""The SQL of the inbox. Every query runs on a dashboard connection (row-level security on) and is
+also scoped by hand to the caller's organisations: `scope` is their ids, or None for a super admin."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any, LiteralString
+from uuid import UUID
+
+from psycopg import sql
+
+from chatflow.db import Connection
+from chatflow.usage import COUNT_USAGE_SQL
+
+__all__ = [
+    "AgentMessageResult",
+    "ConversationDetail",
+    "ConversationSummary",
+    "InboxFilter",
+    "InboxMessage",
+    "LastMessage",
+    "LockedConversation",
+    "UserRef",
+    "close",
+    "insert_agent_message",
+    "list_conversations",
+    "load_detail",
+    "lock_conversation",
+    "release",
+    "reopen",
+    "take_over",
+]
+
+LAST_MESSAGE_CHARS = 200
+
+
+@dataclass(frozen=True, slots=True)
+class UserRef:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class LastMessage:
+    role: str
+    content: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationSummary:
+    id: UUID
+    organization_id: UUID
+    channel_id: UUID
+    channel_name: str
+    status: str
+    responder_mode: str
+    language: str
+    page_url: str | None
+    visitor_id: UUID
+    last_message: LastMessage | None
+    message_count: int
+    created_at: datetime
+    last_message_at: datetime
+    assigned_user: UserRef | None
+
+    @property
+    def needs_human(self) -> bool:
+        """Handed to a person and nobody has answered yet."""
+        return self.status == "pending" and self.responder_mode == "human"
+
+
+@dataclass(frozen=True, slots=True)
+class InboxMessage:
+    id: UUID
+    role: str
+    content: str
+    created_at: datetime
+    author: UserRef | None  # agent messages
+    model: str | None  # AI messages
+    tokens_used: int | None  # AI messages
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationDetail:
+    summary: ConversationSummary
+    visitor_metadata: dict[str, Any]
+    handed_off_at: datetime | None
+    closed_at: datetime | None
+    messages: list[InboxMessage]
+
+
+@dataclass(frozen=True, slots=True)
+class InboxFilter:
+    """Every field narrows the list; None (or empty) leaves it out."""
+
+    organization_id: UUID | None = None
+    channel_id: UUID | None = None
+    statuses: tuple[str, ...] = ()
+    responder_mode: str | None = None
+    language: str | None = None
+    text: str | None = None
+    active_from: datetime | None = None  # last activity at or after
+    active_before: datetime | None = None  # last activity strictly before
+
+
+# Case- and accent-insensitive text: lower-cased, then the Latin accents of English and Spanish text
+# (and their neighbours) folded, so "Cafe" finds "café" and "NIÑO" finds "nino". Both sides of the
+# comparison go through it; the LIKE wildcards and the escape character are untouched by it.
+_ACCENTED = "áàâäãåéèêëíìîïóòôöõúùûüñçýÿ"
+_PLAIN = "aaaaaaeeeeiiiiooooouuuuncyy"
+
+
+def _folded(expression: LiteralString) -> LiteralString:
+    return "translate(lower(" + expression + "), '" + _ACCENTED + "', '" + _PLAIN + "')"
+
+
+_SUMMARY_COLUMNS = f"""
+    c.id, c.organization_id, c.channel_id, ch.name AS channel_name, c.status, c.responder_mode, c.language,
+    c.page_url, c.visitor_id, c.created_at, c.last_message_at,
+    c.assigned_user_id, au.name AS assigned_user_name,
+    last.role AS last_role, left(last.content, {LAST_MESSAGE_CHARS}) AS last_content,
+    last.created_at AS last_created_at,
+    (SELECT count(*) FROM messages n WHERE n.conversation_id = c.id) AS message_count
+"""
+
+_SUMMARY_JOINS = """
+JOIN channels ch ON ch.id = c.channel_id
+LEFT JOIN users au ON au.id = c.assigned_user_id
+LEFT JOIN LATERAL (
+    SELECT m.role, m.content, m.created_at FROM messages m
+    WHERE m.conversation_id = c.id ORDER BY m.seq DESC LIMIT 1
+) last ON true
+"""
+
+# One fixed fragment per filter; a request's query is the fragments of the filters it sets, so each
+# combination is its own plan (a catch-all `x IS NULL OR …` would make one poor generic plan).
+_CONDITIONS: dict[str, LiteralString] = {
+    "scope": "c.organization_id = ANY(%(scope)s::uuid[])",
+    "organization_id": "c.organization_id = %(organization_id)s",
+    "channel_id": "c.channel_id = %(channel_id)s",
+    "statuses": "c.status = ANY(%(statuses)s::text[])",
+    "responder_mode": "c.responder_mode = %(responder_mode)s",
+    "language": "c.language = %(language)s",
+    "active_from": "c.last_message_at >= %(active_from)s",
+    "active_before": "c.last_message_at < %(active_before)s",
+    # A sub-select, not EXISTS: the planner keeps it per row, so the scan walks conversations
+    # newest first and stops at the page's end (a frequent word: a few rows read). EXISTS becomes a
+    # semi-join that folds every message of the organisation first, whatever the page needs.
+    "pattern": "(SELECT true FROM messages s WHERE s.conversation_id = c.id"
+    + " AND lower(s.content) LIKE %(rough_pattern)s ESCAPE '\\' AND "
+    + _folded("s.content")
+    + " LIKE "
+    + _folded("%(pattern)s")
+    + " ESCAPE '\\' LIMIT 1) IS NOT NULL",
+    # Keyset pagination, newest activity first: strictly after the last row of the previous page.
+    "cursor_at": "(c.last_message_at, c.id) < (%(cursor_at)s, %(cursor_id)s)",
+}
+
+# The page's ids first, then what is shown of them: the last message and the counts are read for
+# the page's rows only, not for every row that matches.
+_LIST = (
+    """
+WITH page AS (
+    SELECT c.id FROM conversations c
+    WHERE {conditions}
+    ORDER BY c.last_message_at DESC, c.id DESC
+    LIMIT %(limit)s
+)
+SELECT """
+    + _SUMMARY_COLUMNS
+    + " FROM page JOIN conversations c ON c.id = page.id "
+    + _SUMMARY_JOINS
+    + " ORDER BY c.last_message_at DESC, c.id DESC"
+)
+
+
+def _like_pattern(text: str) -> str:
+    """`text` anywhere, its LIKE wildcards (and the escape character itself) taken literally."""
+    return "%" + "".join(_literal(ch) for ch in text) + "%"
+
+
+def _literal(ch: str) -> str:
+    return "\\" + ch if ch in "\\%_" else ch
+
+
+# The letters the fold turns accented ones into.
+_FOLD_TARGETS = frozenset(_PLAIN)
+
+
+def _rough_pattern(text: str) -> str:
+    """A condition every folded match also meets, ten times cheaper to test (translate() is slow):
+    `lower(content) LIKE` this, where each letter the fold may have produced, and anything not
+    ASCII, matches any one character. The folded comparison then runs on the few rows that pass."""
+    return (
+        "%"
+        + "".join("_" if not ch.isascii() or ch.lower() in _FOLD_TARGETS else _literal(ch.lower()) for ch in text)
+        + "%"
+    )
+
+
+def list_conversations(
+    conn: Connection,
+    *,
+    scope: list[UUID] | None,
+    filters: InboxFilter,
+    after: tuple[datetime, UUID] | None,
+    limit: int,
+) -> list[ConversationSummary]:
+    """Up to `limit` conversations, newest activity first, after the (last_message_at, id) of the
+    previous page's last row."""
+    if filters.organization_id is None and scope is not None and len(scope) == 1:
+        # The same rows; but an equality lets the planner walk conversations_org_activity_idx in
+        # order and stop at the page's end, where `= ANY(array)` reads every row and sorts them.
+        filters = replace(filters, organization_id=scope[0])
+    params: dict[str, Any] = {
+        "scope": scope,
+        "organization_id": filters.organization_id,
+        "channel_id": filters.channel_id,
+        "statuses": list(filters.statuses) or None,
+        "responder_mode": filters.responder_mode,
+        "language": filters.language,
+        "active_from": filters.active_from,
+        "active_before": filters.active_before,
+        "pattern": _like_pattern(filters.text) if filters.text else None,
+        "rough_pattern": _rough_pattern(filters.text) if filters.text else None,
+        "cursor_at": after[0] if after else None,
+        "cursor_id": after[1] if after else None,
+        "limit": limit,
+    }
+    conditions = [sql.SQL(fragment) for name, fragment in _CONDITIONS.items() if params[name] is not None]
+    query = sql.SQL(_LIST).format(conditions=sql.SQL(" AND ").join(conditions) if conditions else sql.SQL("true"))
+    return [_summary(row) for row in conn.execute(query, params).fetchall()]
+
+
+def _summary(row: dict[str, Any]) -> ConversationSummary:
+    return ConversationSummary(
+        id=row["id"],
+        organization_id=row["organization_id"],
+        channel_id=row["channel_id"],
+        channel_name=row["channel_name"],
+        status=row["status"],
+        responder_mode=row["responder_mode"],
+        language=row["language"],
+        page_url=row["page_url"],
+        visitor_id=row["visitor_id"],
+        last_message=(
+            LastMessage(role=row["last_role"], content=row["last_content"], created_at=row["last_created_at"])
+            if row["last_role"] is not None
+            else None
+        ),
+        message_count=row["message_count"],
+        created_at=row["created_at"],
+        last_message_at=row["last_message_at"],
+        assigned_user=(
+            UserRef(id=row["assigned_user_id"], name=row["assigned_user_name"] or "")
+            if row["assigned_user_id"] is not None
+            else None
+        ),
+    )
+
+
+_IN_SCOPE = "(%(scope)s::uuid[] IS NULL OR c.organization_id = ANY(%(scope)s::uuid[]))"
+
+_DETAIL = (
+    "SELECT "
+    + _SUMMARY_COLUMNS
+    + ", c.visitor_metadata, c.handed_off_at, c.closed_at FROM conversations c "
+    + _SUMMARY_JOINS
+    + " WHERE c.id = %(conversation_id)s AND "
+    + _IN_SCOPE
+)
+
+_MESSAGES = """
+SELECT m.id, m.role, m.content, m.created_at, m.author_user_id, a.name AS author_name, m.model, m.tokens_used
+FROM messages m
+LEFT JOIN users a ON a.id = m.author_user_id
+WHERE m.conversation_id = %(conversation_id)s
+ORDER BY m.seq
+"""
+
+
+def load_detail(conn: Connection, *, scope: list[UUID] | None, conversation_id: UUID) -> ConversationDetail | None:
+    """The conversation with every message, oldest first; None when it is missing or not the caller's."""
+    row = conn.execute(_DETAIL, {"scope": scope, "conversation_id": conversation_id}).fetchone()
+    if row is None:
+        return None
+    messages = conn.execute(_MESSAGES, {"conversation_id": conversation_id}).fetchall()
+    return ConversationDetail(
+        summary=_summary(row),
+        visitor_metadata=row["visitor_metadata"],
+        handed_off_at=row["handed_off_at"],
+        closed_at=row["closed_at"],
+        messages=[_message(m) for m in messages],
+    )
+
+
+def _message(row: dict[str, Any]) -> InboxMessage:
+    is_ai = row["role"] == "ai"
+    return InboxMessage(
+        id=row["id"],
+        role=row["role"],
+        content=row["content"],
+        created_at=row["created_at"],
+        author=(
+            UserRef(id=row["author_user_id"], name=row["author_name"] or "")
+            if row["role"] == "agent" and row["author_user_id"] is not None
+            else None
+        ),
+        model=row["model"] if is_ai else None,
+        tokens_used=row["tokens_used"] if is_ai else None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class LockedConversation:
+    id: UUID
+    organization_id: UUID
+    status: str
+    responder_mode: str
+    language: str
+    assigned_user_id: str | None
+
+
+_LOCKED_COLUMNS = "c.id, c.organization_id, c.status, c.responder_mode, c.language, c.assigned_user_id"
+
+_LOCK = (
+    "SELECT "
+    + _LOCKED_COLUMNS
+    + " FROM conversations c WHERE c.id = %(conversation_id)s AND "
+    + _IN_SCOPE
+    + " FOR NO KEY UPDATE"
+)
+
+
+def lock_conversation(
+    conn: Connection, *, scope: list[UUID] | None, conversation_id: UUID
+) -> LockedConversation | None:
+    """The conversation's state, locked until the transaction ends so that two operators' actions
+    on it apply one after the other; None when it is missing or not the caller's."""
+    row = conn.execute(_LOCK, {"scope": scope, "conversation_id": conversation_id}).fetchone()
+    return LockedConversation(**row) if row is not None else None
+
+
+_INSERT_AGENT_MESSAGE = (
+    """
+WITH target AS (
+    SELECT c.id, c.organization_id, c.status FROM conversations c
+    WHERE c.id = %(conversation_id)s AND """
+    + _IN_SCOPE
+    + f"""
+), msg AS (
+    INSERT INTO messages (conversation_id, organization_id, role, content, author_user_id)
+    SELECT target.id, target.organization_id, 'agent', %(content)s, %(author_id)s
+    FROM target WHERE target.status <> 'closed'
+    RETURNING id, conversation_id, organization_id, role, content, created_at, author_user_id
+), conv AS (
+    UPDATE conversations c SET
+        responder_mode = 'human',
+        status = CASE WHEN c.status = 'pending' THEN 'open' ELSE c.status END,
+        assigned_user_id = coalesce(c.assigned_user_id, msg.author_user_id),
+        last_message_at = msg.created_at
+    FROM msg WHERE c.id = msg.conversation_id
+    RETURNING c.id
+), counted AS (
+    SELECT organization_id, 0 AS conversations, 1 AS messages, 0 AS ai_messages, 0 AS tokens FROM msg
+), usage AS ({COUNT_USAGE_SQL})
+SELECT target.status AS conversation_status, msg.id, msg.role, msg.content, msg.created_at, msg.author_user_id,
+       u.name AS author_name, NULL::text AS model, 0 AS tokens_used
+FROM target
+LEFT JOIN msg ON true
+LEFT JOIN conv ON true
+LEFT JOIN users u ON u.id = msg.author_user_id
+"""
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AgentMessageResult:
+    found: bool
+    closed: bool
+    message: InboxMessage | None
+
+
+def insert_agent_message(
+    conn: Connection, *, scope: list[UUID] | None, conversation_id: UUID, author_id: str, content: str
+) -> AgentMessageResult:
+    """An agent's message, in one statement with what it does to the conversation (a person answers
+    from now on; a waiting conversation is answered; the author is assigned if nobody was) and the
+    message it adds to the month's usage. Nothing is written to a closed conversation.
+
+    One statement and no lock taken before it: the widget's own writes lock the conversation and
+    the organisation's usage row, in one order or the other, so a transaction holding one of them
+    while it waits for the other could deadlock with them."""
+    row = conn.execute(
+        _INSERT_AGENT_MESSAGE,
+        {"scope": scope, "conversation_id": conversation_id, "author_id": author_id, "content": content},
+    ).fetchone()
+    if row is None:
+        return AgentMessageResult(found=False, closed=False, message=None)
+    if row["id"] is None:
+        return AgentMessageResult(found=True, closed=row["conversation_status"] == "closed", message=None)
+    return AgentMessageResult(found=True, closed=False, message=_message(row))
+
+
+_TAKE_OVER = """
+WITH conv AS (
+    UPDATE conversations SET responder_mode = 'human', status = 'open', assigned_user_id = %(user_id)s,
+           handed_off_at = coalesce(handed_off_at, now()), last_message_at = now()
+    WHERE id = %(conversation_id)s
+    RETURNING id, organization_id
+)
+INSERT INTO messages (conversation_id, organization_id, role, content)
+SELECT id, organization_id, 'system', %(notice)s FROM conv
+RETURNING id
+"""
+
+
+def take_over(conn: Connection, *, conversation_id: UUID, user_id: str, notice: str) -> UUID:
+    """A person answers from now on, this one; the visitor reads `notice` (its id is returned).
+    System notices are ours, not conversation traffic: they are not counted in usage."""
+    row = conn.execute(
+        _TAKE_OVER, {"conversation_id": conversation_id, "user_id": user_id, "notice": notice}
+    ).fetchone()
+    assert row is not None  # the caller holds the conversation's lock
+    notice_id: UUID = row["id"]
+    return notice_id
+
+
+_RELEASE = """
+WITH conv AS (
+    UPDATE conversations SET responder_mode = 'ai', status = 'open', assigned_user_id = NULL,
+           last_message_at = now()
+    WHERE id = %(conversation_id)s
+    RETURNING id, organization_id
+)
+INSERT INTO messages (conversation_id, organization_id, role, content)
+SELECT id, organization_id, 'system', %(notice)s FROM conv
+RETURNING id
+"""
+
+
+def release(conn: Connection, *, conversation_id: UUID, notice: str) -> UUID:
+    """The AI answers again; the visitor reads `notice` (its id is returned)."""
+    row = conn.execute(_RELEASE, {"conversation_id": conversation_id, "notice": notice}).fetchone()
+    assert row is not None  # the caller holds the conversation's lock
+    notice_id: UUID = row["id"]
+    return notice_id
+
+
+def close(conn: Connection, *, conversation_id: UUID) -> bool:
+    """True when it was not closed yet."""
+    return (
+        conn.execute(
+            "UPDATE conversations SET status = 'closed', closed_at = now() WHERE id = %s AND status <> 'closed'",
+            (conversation_id,),
+        ).rowcount
+        == 1
+    )
+
+
+def reopen(conn: Connection, *, conversation_id: UUID) -> bool:
+    """Open again, with its last activity now: the scheduled cleanup closes conversations idle for
+    two hours, and a conversation an operator just reopened is not idle. True when it was closed."""
+    return (
+        conn.execute(
+            "UPDATE conversations SET status = 'open', closed_at = NULL, last_message_at = now() "
+            "WHERE id = %s AND status = 'closed'",
+            (conversation_id,),
+        ).rowcount
+        == 1
+    )

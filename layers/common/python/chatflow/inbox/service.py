@@ -1,0 +1,207 @@
+"""The operators' inbox: find conversations, read one, answer it, take it over from the AI, give it
+back, close and reopen it. Agents and admins of the conversation's organisation and super admins
+may do all of it; a conversation of another organisation answers exactly like a missing one (404).
+
+Reads run on the request's dashboard connection. Each action opens its own dashboard transaction,
+so that what must follow the commit does: one action, one transaction, then its effects — the
+live update to operators and to the visitor's widget (chatflow.realtime), the handoff email.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from chatflow import realtime
+from chatflow.access import Caller, scoped_connection
+from chatflow.db import Connection
+from chatflow.errors import BadRequest, Conflict, NotFound
+from chatflow.inbox import repository as repo
+from chatflow.inbox.repository import ConversationDetail, ConversationSummary, InboxFilter, InboxMessage
+from chatflow.notifications import Email, send
+from chatflow.notifications.handoff import handoff_emails, load_handoff_recipients
+from chatflow.settings import Settings
+
+__all__ = [
+    "MAX_PAGE_SIZE",
+    "InboxPage",
+    "close_conversation",
+    "get_conversation",
+    "list_conversations",
+    "release_conversation",
+    "reopen_conversation",
+    "send_agent_message",
+    "take_over_conversation",
+]
+
+_logger = logging.getLogger(__name__)
+
+MAX_PAGE_SIZE = 100
+
+# What the visitor reads in the chat when a person joins or leaves, in the conversation's language.
+_AGENT_JOINED = {
+    "en": "An agent joined the conversation.",
+    "es": "Un agente se unió a la conversación.",
+}
+_AGENT_LEFT = {
+    "en": "The agent left the conversation; our virtual assistant will answer from here.",
+    "es": "El agente salió de la conversación; nuestro asistente virtual te responderá desde aquí.",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class InboxPage:
+    items: list[ConversationSummary]
+    next_cursor: str | None
+
+
+def _scope(caller: Caller) -> list[UUID] | None:
+    """The organisations whose rows the caller may read; None: every one (a super admin)."""
+    return None if caller.is_super_admin else caller.organization_ids
+
+
+def list_conversations(
+    conn: Connection, caller: Caller, filters: InboxFilter, *, cursor: str | None, limit: int
+) -> InboxPage:
+    """Conversations of the caller's organisations, newest activity first, `limit` (≤ 100) a page."""
+    if filters.organization_id is not None:
+        caller.require_member(filters.organization_id)
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    rows = repo.list_conversations(
+        conn, scope=_scope(caller), filters=filters, after=_decode_cursor(cursor) if cursor else None, limit=limit + 1
+    )
+    items = rows[:limit]
+    more = len(rows) > limit
+    return InboxPage(items=items, next_cursor=_encode_cursor(items[-1]) if more else None)
+
+
+def _encode_cursor(last: ConversationSummary) -> str:
+    """Opaque to clients: where the next page starts, as (last activity, id) of this page's last row."""
+    raw = json.dumps([last.last_message_at.isoformat(), str(last.id)], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        at, conversation_id = json.loads(raw)
+        after = datetime.fromisoformat(at), UUID(conversation_id)
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as exc:
+        raise BadRequest("invalid_cursor", "cursor: not a cursor this API returned.") from exc
+    if after[0].tzinfo is None:
+        raise BadRequest("invalid_cursor", "cursor: not a cursor this API returned.")
+    return after
+
+
+def get_conversation(conn: Connection, caller: Caller, conversation_id: UUID) -> ConversationDetail:
+    detail = repo.load_detail(conn, scope=_scope(caller), conversation_id=conversation_id)
+    if detail is None:
+        raise _not_found()
+    return detail
+
+
+def send_agent_message(caller: Caller, conversation_id: UUID, content: str) -> InboxMessage:
+    """The caller's message to the visitor (live on the widget's socket, and on its next read). From
+    then on a person answers: a waiting conversation is answered, and it is the caller's if it was
+    nobody's."""
+    with scoped_connection(caller) as conn:
+        result = repo.insert_agent_message(
+            conn, scope=_scope(caller), conversation_id=conversation_id, author_id=caller.user_id, content=content
+        )
+    if not result.found:
+        raise _not_found()
+    if result.message is None:
+        raise _closed()
+    realtime.publish_changes(conversation_id, message_ids=[result.message.id])
+    return result.message
+
+
+def take_over_conversation(caller: Caller, conversation_id: UUID, settings: Settings) -> ConversationDetail:
+    """The caller answers from now on; the visitor is told in their language. When the AI was
+    answering until now, the organisation's admins get the handoff email, once this has committed."""
+    emails: list[Email] = []
+    notice_id = None
+    with scoped_connection(caller) as conn:
+        current = _lock_open(conn, caller, conversation_id)
+        if current.responder_mode != "human" or current.assigned_user_id != caller.user_id:
+            notice_id = repo.take_over(
+                conn, conversation_id=conversation_id, user_id=caller.user_id, notice=_AGENT_JOINED[_lang(current)]
+            )
+        if current.responder_mode == "ai":
+            recipients = load_handoff_recipients(conn, conversation_id=conversation_id)
+            emails = handoff_emails(
+                recipients, settings, conversation_id=conversation_id, taken_over_by=caller.name or caller.email
+            )
+        detail = get_conversation(conn, caller, conversation_id)
+    if notice_id is not None:
+        realtime.publish_changes(conversation_id, message_ids=[notice_id])
+    for email in emails:
+        send(settings, email)
+    _logger.info("conversation taken over", extra={"conversation_id": str(conversation_id), "emails": len(emails)})
+    return detail
+
+
+def release_conversation(caller: Caller, conversation_id: UUID) -> ConversationDetail:
+    """The AI answers again (nothing changes if it already does); the visitor is told."""
+    notice_id = None
+    with scoped_connection(caller) as conn:
+        current = _lock_open(conn, caller, conversation_id)
+        if current.responder_mode == "human":
+            notice_id = repo.release(conn, conversation_id=conversation_id, notice=_AGENT_LEFT[_lang(current)])
+        detail = get_conversation(conn, caller, conversation_id)
+    if notice_id is not None:
+        realtime.publish_changes(conversation_id, message_ids=[notice_id])
+    return detail
+
+
+def close_conversation(caller: Caller, conversation_id: UUID) -> ConversationDetail:
+    """Closed (again, harmlessly, if it is). The visitor's next message starts a new conversation."""
+    with scoped_connection(caller) as conn:
+        _lock(conn, caller, conversation_id)
+        changed = repo.close(conn, conversation_id=conversation_id)
+        detail = get_conversation(conn, caller, conversation_id)
+    if changed:
+        realtime.publish_changes(conversation_id)
+    return detail
+
+
+def reopen_conversation(caller: Caller, conversation_id: UUID) -> ConversationDetail:
+    """Open again (nothing changes if it is not closed), with whoever was answering still answering."""
+    with scoped_connection(caller) as conn:
+        _lock(conn, caller, conversation_id)
+        changed = repo.reopen(conn, conversation_id=conversation_id)
+        detail = get_conversation(conn, caller, conversation_id)
+    if changed:
+        realtime.publish_changes(conversation_id)
+    return detail
+
+
+def _lock(conn: Connection, caller: Caller, conversation_id: UUID) -> repo.LockedConversation:
+    current = repo.lock_conversation(conn, scope=_scope(caller), conversation_id=conversation_id)
+    if current is None:
+        raise _not_found()
+    return current
+
+
+def _lock_open(conn: Connection, caller: Caller, conversation_id: UUID) -> repo.LockedConversation:
+    current = _lock(conn, caller, conversation_id)
+    if current.status == "closed":
+        raise _closed()
+    return current
+
+
+def _lang(conversation: repo.LockedConversation) -> str:
+    return "es" if conversation.language == "es" else "en"
+
+
+def _closed() -> Conflict:
+    return Conflict("conversation_closed", "This conversation is closed; reopen it first.")
+
+
+def _not_found() -> NotFound:
+    return NotFound("conversation_not_found", "No such conversation.")

@@ -1,0 +1,40 @@
+"""Email to operators through SES (moto's on a laptop). Each kind of message has its own module with
+its English and Spanish text; sending never makes the request that caused it fail."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from chatflow.aws import client
+from chatflow.settings import Settings
+
+__all__ = ["Email", "send"]
+
+_logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Email:
+    to: str
+    subject: str
+    text: str
+
+
+def send(settings: Settings, email: Email) -> bool:
+    """Send one email; False (and a warning without the address) when SES refuses or is unreachable."""
+    try:
+        client("ses", settings.aws_region).send_email(
+            Source=settings.ses_sender,
+            Destination={"ToAddresses": [email.to]},
+            Message={
+                "Subject": {"Data": email.subject, "Charset": "UTF-8"},
+                "Body": {"Text": {"Data": email.text, "Charset": "UTF-8"}},
+            },
+        )
+    except (ClientError, BotoCoreError) as exc:
+        _logger.warning("email not sent", extra={"subject": email.subject, "reason": type(exc).__name__})
+        return False
+    return True

@@ -1,0 +1,123 @@
+"""The email an organisation's admins get when one of its conversations is handed to a person: one
+each, in the admin's language, with the visitor's first words and a link to the conversation.
+
+Built inside the write's transaction (or right after it, on the widget's autocommit connection) and
+sent only once that write has committed, by the caller."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from chatflow.db import Connection
+from chatflow.notifications import Email
+from chatflow.settings import Settings
+
+__all__ = ["HandoffRecipient", "handoff_emails", "load_handoff_recipients"]
+
+SUBJECT_EXCERPT_CHARS = 60
+TEXT_EXCERPT_CHARS = 300
+
+
+@dataclass(frozen=True, slots=True)
+class HandoffRecipient:
+    email: str
+    name: str
+    language: str
+    organization_name: str
+    channel_name: str
+    first_message: str | None
+
+
+# The organisation's active admins, with what the email says about the conversation. One round trip.
+_RECIPIENTS = """
+SELECT u.email, u.name, u.preferred_language, o.name AS organization_name, ch.name AS channel_name,
+       (SELECT m.content FROM messages m
+        WHERE m.conversation_id = c.id AND m.role = 'visitor'
+        ORDER BY m.seq LIMIT 1) AS first_message
+FROM conversations c
+JOIN organizations o ON o.id = c.organization_id
+JOIN channels ch ON ch.id = c.channel_id
+JOIN organization_members om ON om.organization_id = c.organization_id AND om.role = 'admin'
+JOIN users u ON u.id = om.user_id AND u.active
+WHERE c.id = %(conversation_id)s
+ORDER BY u.email
+"""
+
+
+def load_handoff_recipients(conn: Connection, *, conversation_id: UUID) -> list[HandoffRecipient]:
+    rows = conn.execute(_RECIPIENTS, {"conversation_id": conversation_id}).fetchall()
+    return [
+        HandoffRecipient(
+            email=row["email"],
+            name=row["name"],
+            language=row["preferred_language"],
+            organization_name=row["organization_name"],
+            channel_name=row["channel_name"],
+            first_message=row["first_message"],
+        )
+        for row in rows
+    ]
+
+
+_SUBJECT = {
+    "en": "[{organization}] A visitor is waiting for a person: “{excerpt}”",
+    "es": "[{organization}] Un visitante espera a una persona: “{excerpt}”",
+}
+
+_WHAT_HAPPENED = {
+    "en": {
+        "keyword": "A visitor on {channel} ({organization}) asked to talk to a person.",
+        "takeover": "{agent} took over a conversation on {channel} ({organization}).",
+    },
+    "es": {
+        "keyword": "Un visitante en {channel} ({organization}) pidió hablar con una persona.",
+        "takeover": "{agent} tomó una conversación en {channel} ({organization}).",
+    },
+}
+
+_BODY = {
+    "en": "Their first message:\n“{excerpt}”\n\nOpen the conversation: {link}\n\nThe ChatFlow360 team",
+    "es": "Su primer mensaje:\n“{excerpt}”\n\nAbre la conversación: {link}\n\nEl equipo de ChatFlow360",
+}
+
+_NO_MESSAGE = {"en": "(no message)", "es": "(sin mensaje)"}
+
+
+def handoff_emails(
+    recipients: list[HandoffRecipient],
+    settings: Settings,
+    *,
+    conversation_id: UUID,
+    taken_over_by: str | None = None,
+) -> list[Email]:
+    """One email per recipient, in their language ("es", else English). `taken_over_by` is the
+    agent's name when a person took the conversation over from the dashboard, None for a visitor's
+    request (a handoff keyword)."""
+    emails = []
+    for recipient in recipients:
+        lang = "es" if recipient.language == "es" else "en"
+        first = _one_line(recipient.first_message or "") or _NO_MESSAGE[lang]
+        link = f"{settings.dashboard_url.rstrip('/')}/{lang}/conversations/{conversation_id}"
+        what = _WHAT_HAPPENED[lang]["takeover" if taken_over_by else "keyword"].format(
+            channel=recipient.channel_name, organization=recipient.organization_name, agent=taken_over_by
+        )
+        emails.append(
+            Email(
+                to=recipient.email,
+                subject=_SUBJECT[lang].format(
+                    organization=recipient.organization_name, excerpt=_excerpt(first, SUBJECT_EXCERPT_CHARS)
+                ),
+                text=f"{what}\n\n" + _BODY[lang].format(excerpt=_excerpt(first, TEXT_EXCERPT_CHARS), link=link),
+            )
+        )
+    return emails
+
+
+def _one_line(text: str) -> str:
+    """Whitespace (newlines included: a subject is one line) collapsed to single spaces."""
+    return " ".join(text.split())
+
+
+def _excerpt(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -1,0 +1,69 @@
+"""The invitation a new dashboard user receives: where to sign in, with which temporary password,
+in the user's language (English or Spanish)."""
+
+from __future__ import annotations
+
+from chatflow.notifications import Email
+
+__all__ = ["invitation_email"]
+
+_SUBJECT = {
+    "en": "You have been invited to ChatFlow360",
+    "es": "Te han invitado a ChatFlow360",
+}
+
+_INTRO = {
+    "en": "Hello {name},\n\nAn account has been created for you on ChatFlow360.",
+    "es": "Hola {name}:\n\nSe ha creado una cuenta para ti en ChatFlow360.",
+}
+
+_ORGANIZATION = {
+    "en": "You have joined {organization} as {role}.",
+    "es": "Te has unido a {organization} como {role}.",
+}
+
+_ROLE = {
+    "en": {"admin": "an administrator", "agent": "an agent"},
+    "es": {"admin": "administrador/a", "agent": "agente"},
+}
+
+_BODY = {
+    "en": (
+        "Sign in at: {url}\n"
+        "Email: {email}\n"
+        "Temporary password: {password}\n\n"
+        "You will be asked to choose your own password the first time you sign in. "
+        "The temporary password expires after a few days; if it has, ask your administrator to invite you again.\n\n"
+        "If you were not expecting this email, you can ignore it.\n\n"
+        "The ChatFlow360 team"
+    ),
+    "es": (
+        "Inicia sesión en: {url}\n"
+        "Correo electrónico: {email}\n"
+        "Contraseña temporal: {password}\n\n"
+        "La primera vez que inicies sesión te pediremos que elijas tu propia contraseña. "
+        "La contraseña temporal caduca a los pocos días; si ya ha caducado, "
+        "pide a tu administrador que te invite de nuevo.\n\n"
+        "Si no esperabas este correo, puedes ignorarlo.\n\n"
+        "El equipo de ChatFlow360"
+    ),
+}
+
+
+def invitation_email(
+    *,
+    to: str,
+    name: str,
+    language: str,
+    temporary_password: str,
+    sign_in_url: str,
+    organization: str | None = None,
+    role: str | None = None,
+) -> Email:
+    """The invitation in `language` ("en" or "es"; anything else reads English)."""
+    lang = language if language in _SUBJECT else "en"
+    paragraphs = [_INTRO[lang].format(name=name or to)]
+    if organization and role in _ROLE[lang]:
+        paragraphs.append(_ORGANIZATION[lang].format(organization=organization, role=_ROLE[lang][role]))
+    paragraphs.append(_BODY[lang].format(url=sign_in_url, email=to, password=temporary_password))
+    return Email(to=to, subject=_SUBJECT[lang], text="\n\n".join(paragraphs))

@@ -1,0 +1,151 @@
+"""The email an organisation's admins get the first time a month's conversations pass the plan:
+once a month, whatever the number of requests racing past the limit together. Nobody is cut off.
+
+The opening message's statement returns the month's count and whether the notice went out, so
+under the limit (and after the notice) this costs no round trip at all; past it, one statement
+claims the notice (`over_limit_notified_at IS NULL` → now(), under the row's lock) and returns
+the admins to write to: only the request that claimed it sends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
+from chatflow.db import Connection
+from chatflow.notifications import Email
+from chatflow.settings import Settings
+from chatflow.usage import OVERAGE_BLOCK_CONVERSATIONS, OVERAGE_BLOCK_PRICE_USD, PLAN_CONVERSATION_LIMITS, Plan
+
+__all__ = ["OverLimitNotice", "claim_over_limit_notice", "over_limit_emails"]
+
+
+@dataclass(frozen=True, slots=True)
+class OverLimitNotice:
+    organization_name: str
+    plan: Plan
+    month: date
+    conversations: int
+    recipients: list[tuple[str, str]]  # (email, preferred language)
+
+
+_CLAIM = """
+WITH claimed AS (
+    UPDATE usage_tracking u SET over_limit_notified_at = now()
+    FROM organizations o
+    WHERE u.organization_id = %(organization_id)s AND o.id = u.organization_id
+      AND u.month = date_trunc('month', now() AT TIME ZONE 'UTC')::date
+      AND u.over_limit_notified_at IS NULL
+      AND u.conversations > CASE o.plan WHEN 'starter' THEN %(starter)s WHEN 'pro' THEN %(pro)s
+                                        ELSE %(growth)s END
+    RETURNING u.organization_id, u.month, u.conversations, o.name, o.plan
+)
+SELECT claimed.month, claimed.conversations, claimed.name, claimed.plan, u.email, u.preferred_language
+FROM claimed
+LEFT JOIN organization_members om ON om.organization_id = claimed.organization_id AND om.role = 'admin'
+LEFT JOIN users u ON u.id = om.user_id AND u.active
+ORDER BY u.email
+"""
+
+
+def claim_over_limit_notice(conn: Connection, *, organization_id: UUID) -> OverLimitNotice | None:
+    """Mark this month's notice as sent and return whom to tell; None when it was already claimed
+    (or the month is not over the plan). Committed on its own on an autocommit connection."""
+    rows = conn.execute(
+        _CLAIM,
+        {
+            "organization_id": organization_id,
+            "starter": PLAN_CONVERSATION_LIMITS["starter"],
+            "pro": PLAN_CONVERSATION_LIMITS["pro"],
+            "growth": PLAN_CONVERSATION_LIMITS["growth"],
+        },
+    ).fetchall()
+    if not rows:
+        return None
+    first = rows[0]
+    return OverLimitNotice(
+        organization_name=first["name"],
+        plan=first["plan"],
+        month=first["month"],
+        conversations=first["conversations"],
+        recipients=[(r["email"], r["preferred_language"]) for r in rows if r["email"] is not None],
+    )
+
+
+_MONTHS = {
+    "en": [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+    "es": [
+        "enero",
+        "febrero",
+        "marzo",
+        "abril",
+        "mayo",
+        "junio",
+        "julio",
+        "agosto",
+        "septiembre",
+        "octubre",
+        "noviembre",
+        "diciembre",
+    ],
+}
+
+_MONTH_FORMAT = {"en": "{name} {year}", "es": "{name} de {year}"}
+
+_PLAN_NAMES = {"starter": "Starter", "pro": "Pro", "growth": "Growth"}
+
+_SUBJECT = {
+    "en": "[{organization}] This month's conversations passed your plan ({limit})",
+    "es": "[{organization}] Las conversaciones de este mes superaron tu plan ({limit})",
+}
+
+_BODY = {
+    "en": (
+        "{organization} has had {conversations} conversations in {month}, over the {limit} included in "
+        "the {plan} plan.\n\n"
+        "Nobody is cut off: your visitors keep chatting and every conversation is counted. Each started "
+        "block of {block} conversations over the plan costs ${price}.\n\n"
+        "See your usage or change your plan: {link}\n\n"
+        "The ChatFlow360 team"
+    ),
+    "es": (
+        "{organization} lleva {conversations} conversaciones en {month}, por encima de las {limit} "
+        "incluidas en el plan {plan}.\n\n"
+        "Nadie se queda sin atención: tus visitantes siguen conversando y cada conversación se cuenta. "
+        "Cada bloque iniciado de {block} conversaciones por encima del plan cuesta {price} USD.\n\n"
+        "Consulta tu consumo o cambia de plan: {link}\n\n"
+        "El equipo de ChatFlow360"
+    ),
+}
+
+
+def over_limit_emails(notice: OverLimitNotice, settings: Settings, *, organization_id: UUID) -> list[Email]:
+    emails = []
+    for address, language in notice.recipients:
+        lang = "es" if language == "es" else "en"
+        month = _MONTH_FORMAT[lang].format(name=_MONTHS[lang][notice.month.month - 1], year=notice.month.year)
+        values = {
+            "organization": notice.organization_name,
+            "conversations": str(notice.conversations),
+            "limit": str(PLAN_CONVERSATION_LIMITS[notice.plan]),
+            "plan": _PLAN_NAMES[notice.plan],
+            "month": month,
+            "block": str(OVERAGE_BLOCK_CONVERSATIONS),
+            "price": str(OVERAGE_BLOCK_PRICE_USD),
+            "link": f"{settings.dashboard_url.rstrip('/')}/{lang}/organizations/{organization_id}/usage",
+        }
+        emails.append(Email(to=address, subject=_SUBJECT[lang].format(**values), text=_BODY[lang].format(**values)))
+    return emails

@@ -1,0 +1,127 @@
+"""The one call a write path makes: "this conversation changed (and these messages are new)".
+
+It reads what the events say from the database, after the write committed, so that every write
+path publishes the same shapes whatever it had at hand, and a path that knows only ids (a take
+over whose notice it did not read back) costs one round trip, not a refactor.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from chatflow.db import Connection
+from chatflow.realtime.events import (
+    Event,
+    conversation_created,
+    conversation_updated,
+    message_created,
+)
+from chatflow.realtime.publisher import PublishResult, connection_for, publish
+from chatflow.settings import get_settings
+
+__all__ = ["conversation_events", "publish_changes"]
+
+_logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class _Message:
+    id: UUID
+    role: str
+    content: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class _Person:
+    id: str
+    name: str
+
+
+_LOAD = """
+SELECT c.id, c.organization_id, c.channel_id, c.visitor_id, c.status, c.responder_mode, c.language, c.page_url,
+       c.created_at, c.last_message_at, c.assigned_user_id, au.name AS assigned_user_name,
+       (SELECT coalesce(json_agg(json_build_object(
+                   'id', m.id, 'role', m.role, 'content', m.content, 'created_at', m.created_at,
+                   'author_id', m.author_user_id, 'author_name', a.name) ORDER BY m.seq), '[]')
+        FROM messages m LEFT JOIN users a ON a.id = m.author_user_id
+        WHERE m.conversation_id = c.id AND m.id = ANY(%(message_ids)s::uuid[])) AS messages
+FROM conversations c
+LEFT JOIN users au ON au.id = c.assigned_user_id
+WHERE c.id = %(conversation_id)s
+"""
+
+
+def conversation_events(
+    conn: Connection, conversation_id: UUID, *, created: bool = False, message_ids: Collection[UUID] = ()
+) -> list[Event]:
+    """conversation.created (or .updated) with the conversation as it is now, then message.created
+    for each of `message_ids` of it, oldest first. Empty when the conversation does not exist."""
+    row = conn.execute(_LOAD, {"conversation_id": conversation_id, "message_ids": list(message_ids)}).fetchone()
+    if row is None:
+        return []
+    return [_conversation_event(row, created=created)] + [
+        message_created(
+            _Message(
+                id=UUID(m["id"]),
+                role=m["role"],
+                content=m["content"],
+                created_at=datetime.fromisoformat(m["created_at"]),
+            ),
+            conversation_id=row["id"],
+            organization_id=row["organization_id"],
+            author=_Person(m["author_id"], m["author_name"] or "") if m["role"] == "agent" and m["author_id"] else None,
+        )
+        for m in row["messages"]
+    ]
+
+
+def _conversation_event(row: dict[str, Any], *, created: bool) -> Event:
+    if created:
+        return conversation_created(
+            conversation_id=row["id"],
+            organization_id=row["organization_id"],
+            channel_id=row["channel_id"],
+            visitor_id=row["visitor_id"],
+            status=row["status"],
+            responder_mode=row["responder_mode"],
+            language=row["language"],
+            created_at=row["created_at"],
+            last_message_at=row["last_message_at"],
+            page_url=row["page_url"],
+        )
+    assigned = row["assigned_user_id"]
+    return conversation_updated(
+        conversation_id=row["id"],
+        organization_id=row["organization_id"],
+        status=row["status"],
+        responder_mode=row["responder_mode"],
+        last_message_at=row["last_message_at"],
+        assigned_user=_Person(assigned, row["assigned_user_name"] or "") if assigned else None,
+    )
+
+
+def publish_changes(
+    conversation_id: UUID,
+    *,
+    created: bool = False,
+    message_ids: Collection[UUID] = (),
+    conn: Connection | None = None,
+) -> PublishResult:
+    """Publish what a committed write did to one conversation: `created` for a new conversation,
+    `message_ids` for the messages it added. `conn`: the caller's connection when it holds one,
+    outside any transaction. Never raises."""
+    if not get_settings().websocket_management_url:
+        return PublishResult()  # no WebSocket API here: not even the read
+    try:
+        with connection_for(conn) as c:
+            events = conversation_events(c, conversation_id, created=created, message_ids=message_ids)
+    except Exception:
+        _logger.exception("live updates not published", extra={"conversation_id": str(conversation_id)})
+        return PublishResult()
+    return publish(events, conn=conn)

@@ -1,0 +1,111 @@
+"""A socket's life: who may connect ($connect), forgetting it ($disconnect), answering it ($default).
+
+Browsers cannot set headers on a WebSocket, so credentials come in the query string: an operator's
+Cognito access token, or a visitor's public key, visitor id and conversation, checked exactly as
+the widget API checks them. A refusal is a DomainError (401, 403 or 404) and writes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from chatflow.access import load_caller
+from chatflow.auth.tokens import verify_access_token
+from chatflow.db import connection
+from chatflow.errors import Forbidden, NotFound
+from chatflow.realtime import connections as repo
+from chatflow.realtime.publisher import send
+from chatflow.settings import get_settings
+
+__all__ = ["DashboardCredentials", "WidgetCredentials", "answer", "connect_dashboard", "connect_widget", "disconnect"]
+
+_logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class DashboardCredentials:
+    token: str
+    organization_id: UUID | None = None  # only this organisation's events; None: all of the caller's
+
+
+@dataclass(frozen=True, slots=True)
+class WidgetCredentials:
+    public_key: UUID
+    visitor_id: UUID
+    conversation_id: UUID
+    origin: str | None = None  # the page's Origin header, checked against the channel's allowed origins
+
+
+def connect_dashboard(connection_id: str, credentials: DashboardCredentials) -> None:
+    """An operator's socket: a valid access token of an active user with an organisation (any user
+    who is a super admin). With an organisation, the caller must be a member of it (404 otherwise,
+    as the API answers for another tenant's organisation)."""
+    claims = verify_access_token(credentials.token, get_settings())
+    with connection() as conn:
+        caller = load_caller(conn, claims.sub)
+        if credentials.organization_id is not None:
+            caller.require_member(credentials.organization_id)
+        elif not caller.is_super_admin and not caller.memberships:
+            raise Forbidden("no_organization", "This account belongs to no organisation yet.")
+        repo.insert_dashboard_connection(
+            conn, connection_id=connection_id, user_id=caller.user_id, organization_id=credentials.organization_id
+        )
+    _logger.info("dashboard connected", extra={"connection_id": connection_id, "user_id": caller.user_id})
+
+
+def connect_widget(connection_id: str, credentials: WidgetCredentials) -> None:
+    """A visitor's socket on one conversation of theirs, on an active channel."""
+    with connection() as conn:
+        found = repo.find_widget_conversation(
+            conn,
+            public_key=credentials.public_key,
+            visitor_id=credentials.visitor_id,
+            conversation_id=credentials.conversation_id,
+        )
+        if found is None:
+            raise NotFound("conversation_not_found", "This conversation does not exist for this visitor.")
+        if not _origin_allowed(found.allowed_origins, credentials.origin):
+            raise Forbidden("origin_not_allowed", "This channel does not accept messages from this website.")
+        repo.insert_widget_connection(
+            conn,
+            connection_id=connection_id,
+            visitor_id=credentials.visitor_id,
+            organization_id=found.organization_id,
+            conversation_id=credentials.conversation_id,
+        )
+    _logger.info(
+        "widget connected", extra={"connection_id": connection_id, "conversation_id": str(credentials.conversation_id)}
+    )
+
+
+def _origin_allowed(allowed_origins: tuple[str, ...], origin: str | None) -> bool:
+    # The widget API's rule: a channel that lists origins answers pages of those origins; a client
+    # that sends no Origin (not a browser) passes, since the header is a browser's promise.
+    if not allowed_origins or origin is None:
+        return True
+    return origin.rstrip("/").lower() in {o.rstrip("/").lower() for o in allowed_origins}
+
+
+def disconnect(connection_id: str) -> None:
+    with connection() as conn:
+        repo.delete_connection(conn, connection_id=connection_id)
+
+
+def answer(connection_id: str, body: str | None) -> None:
+    """A client's message: `{"action": "ping"}` gets `{"type": "pong"}` (clients ping to keep API
+    Gateway's 10-minute idle timeout away); anything else is ignored, as clients send nothing else."""
+    if _action(body) == "ping":
+        send(connection_id, {"type": "pong"})
+
+
+def _action(body: str | None) -> str | None:
+    try:
+        message: Any = json.loads(body or "")
+    except (ValueError, RecursionError):
+        return None
+    action = message.get("action") if isinstance(message, dict) else None
+    return action if isinstance(action, str) else None
