@@ -1,0 +1,304 @@
+"""Everything that runs code or serves the product and holds no data of its own: the functions and
+their layer, the REST and WebSocket APIs, the CloudFront origin with the dashboard and the widget,
+both web ACLs, the schedules and the ingest queue, notification mail, alarms and the dashboard of
+metrics.
+
+The site lives here rather than in a stack of its own because the two depend on each other: the
+distribution forwards /api/ to this API, and the functions put the distribution's address in the
+mail they send (DASHBOARD_URL).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_secretsmanager as secretsmanager
+from constructs import Construct
+
+from infra.config import EnvironmentConfig
+from infra.constructs.api import STAGE_NAME, Api
+from infra.constructs.database import DATABASE_NAME, Database
+from infra.constructs.email import NotificationEmail
+from infra.constructs.firewall import EdgeFirewall, OriginGuard
+from infra.constructs.jobs import Jobs
+from infra.constructs.layer import CommonLayer
+from infra.constructs.migration import Migrations
+from infra.constructs.monitoring import Monitoring
+from infra.constructs.nag import acknowledge
+from infra.constructs.network import Network
+from infra.constructs.realtime import REALTIME_STAGE_NAME, RealtimeApi
+from infra.constructs.service_function import DatabaseAccess, FunctionSpec, ServiceFunction, SharedServices
+from infra.constructs.static_site import ApiOrigin, RealtimeOrigin, SiteSource, StaticSite, site_sources
+from infra.routes import (
+    CORS_HEADERS,
+    CORS_METHODS,
+    ROUTES,
+    SCHEDULED_FUNCTIONS,
+    WEBSOCKET_ROUTE_SELECTION,
+    WEBSOCKET_ROUTES,
+)
+from infra.stacks.data_stack import DataStack
+
+__all__ = ["FUNCTION_SPECS", "AppStack", "spec_for"]
+
+# Sizing and permissions per function. API functions stay under API Gateway's 29 s integration
+# timeout. chat and dashboard_api get the most memory (and so CPU): chat imports the OpenAI SDK and
+# waits on the model (8 s timeout × up to 3 attempts), dashboard_api imports FastAPI on a cold start.
+FUNCTION_SPECS: Mapping[str, FunctionSpec] = {
+    spec.name: spec
+    for spec in (
+        FunctionSpec(
+            "chat",
+            "POST /api/chat: a visitor's message in, the AI's answer out",
+            memory_mb=1024,
+            timeout=cdk.Duration.seconds(28),
+            reads_encryption_key=True,
+            sends_email=True,  # handoff and over-limit notices to the organisation's admins
+            publishes_live=True,
+        ),
+        FunctionSpec("history", "GET /api/chat/{conversationId}: a visitor's conversation"),
+        FunctionSpec(
+            "close", "PATCH /api/chat/{conversationId}: the visitor ends the conversation", publishes_live=True
+        ),
+        FunctionSpec(
+            "dashboard_api",
+            "ANY /api/dashboard/{proxy+}: the operators' API (FastAPI behind Mangum)",
+            memory_mb=1024,
+            timeout=cdk.Duration.seconds(28),
+            reads_encryption_key=True,  # super admins store the platform's and organisations' keys
+            sends_email=True,  # invitations and handoff notices
+            manages_operators=True,
+            publishes_live=True,
+        ),
+        FunctionSpec(
+            "realtime",
+            "WebSocket $connect (authenticates), $disconnect, $default (ping)",
+            verifies_operator_tokens=True,
+            publishes_live=True,  # answers a ping with a pong on the same connection
+        ),
+        FunctionSpec(
+            "cleanup",
+            "Scheduled: closes conversations idle for over two hours",
+            timeout=cdk.Duration.minutes(2),
+            publishes_live=True,
+        ),
+    )
+}
+
+
+def spec_for(function: str) -> FunctionSpec:
+    """A function the route table names without a spec gets the least: the database, 10 s, 512 MB."""
+    return FUNCTION_SPECS.get(function) or FunctionSpec(function, f"functions/{function}")
+
+
+class AppStack(cdk.Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: EnvironmentConfig,
+        network: Network,
+        data: DataStack,
+        deploy_nonce: str,
+        sources: list[SiteSource] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        # Declared before any grant: a KMS key in the data stack then trusts this stack's roles
+        # through IAM instead of naming them in its key policy, which would make the data stack
+        # depend on this one (a cycle).
+        self.add_stack_dependency(data)
+        self.layer = CommonLayer(self, "CommonLayer").layer_version
+        self.email = NotificationEmail(self, "Email", identity=config.email_identity, sender=config.email_sender)
+        self.functions = self._build_functions(config, network, data)
+        self.migrations = self._build_migrations(config, network, data, deploy_nonce)
+        handlers: dict[str, lambda_.IFunction] = {name: fn.function for name, fn in self.functions.items()}
+        self.api = Api(
+            self,
+            "Api",
+            routes=ROUTES,
+            cors_methods=CORS_METHODS,
+            cors_headers=CORS_HEADERS,
+            handlers=handlers,
+            sizing=config.sizing,
+            env_name=config.name,
+        )
+        self.realtime = RealtimeApi(
+            self,
+            "Realtime",
+            routes=WEBSOCKET_ROUTES,
+            route_selection=WEBSOCKET_ROUTE_SELECTION,
+            handlers=handlers,
+            sizing=config.sizing,
+            env_name=config.name,
+        )
+        self.site = self._build_site(config, sources)
+        for function in self.functions.values():
+            function.set_dashboard_url(self.site.dashboard_url)
+            function.connect_realtime(self.realtime)
+        self.jobs = Jobs(self, "Jobs", schedules=SCHEDULED_FUNCTIONS, handlers=handlers)
+        self.monitoring = Monitoring(
+            self,
+            "Monitoring",
+            env_name=config.name,
+            sizing=config.sizing,
+            functions={**handlers, "migrate": self.migrations.runner.function},
+            api=self.api.rest_api,
+            cluster=data.database.cluster,
+            max_connections=Database.max_connections(config.sizing),
+            dead_letter_queues=[self.jobs.ingest_dead_letters],
+            alarm_email=config.alarm_email,
+        )
+        self._build_outputs()
+        self._acknowledge_cdk_providers()
+
+    def _build_functions(
+        self, config: EnvironmentConfig, network: Network, data: DataStack
+    ) -> dict[str, ServiceFunction]:
+        """One function per name in the route tables (REST, WebSocket) and the schedules, each with its
+        own role."""
+        through_proxy = DatabaseAccess(
+            host=data.database.proxy.endpoint,
+            name=DATABASE_NAME,
+            secret=data.database.secret,
+            endpoint=data.database.proxy,
+        )
+        services = SharedServices(
+            encryption_key=data.encryption_key,
+            email=self.email,
+            user_pool=data.auth.user_pool,
+            user_pool_client=data.auth.client,
+        )
+        names = dict.fromkeys(
+            [route.function for route in ROUTES]
+            + [route.function for route in WEBSOCKET_ROUTES]
+            + [schedule.function for schedule in SCHEDULED_FUNCTIONS]
+        )
+        return {
+            name: ServiceFunction(
+                self,
+                f"{name.title().replace('_', '')}Function",
+                spec=spec_for(name),
+                layer=self.layer,
+                vpc=network.vpc,
+                subnets=network.app_subnets,
+                database=through_proxy,
+                sizing=config.sizing,
+                services=services,
+            )
+            for name in names
+        }
+
+    def _build_migrations(
+        self, config: EnvironmentConfig, network: Network, data: DataStack, deploy_nonce: str
+    ) -> Migrations:
+        migrations = Migrations(
+            self,
+            "Migrations",
+            layer=self.layer,
+            vpc=network.vpc,
+            subnets=network.app_subnets,
+            cluster_host=data.database.cluster.cluster_endpoint.hostname,
+            cluster=data.database.cluster,
+            secret=data.database.secret,
+            database_name=DATABASE_NAME,
+            sizing=config.sizing,
+            deploy_nonce=deploy_nonce,
+            after=data.database.cluster,
+        )
+        migrations.run_before(*(fn.function for fn in self.functions.values()))
+        return migrations
+
+    def _build_site(self, config: EnvironmentConfig, sources: list[SiteSource] | None) -> StaticSite:
+        verify = secretsmanager.Secret(
+            self,
+            "OriginVerify",
+            description="ChatFlow360: the header value CloudFront adds and the API's web ACL requires",
+            generate_secret_string=secretsmanager.SecretStringGenerator(password_length=48, exclude_punctuation=True),
+        )
+        acknowledge(
+            verify,
+            "AwsSolutions-SMG4",
+            "A token shared by CloudFront and the API's web ACL, resolved by CloudFormation at deploy; it guards "
+            "no data. Rotating it means a new value and a redeploy of both (DEPLOY.md).",
+        )
+        # A dynamic reference ({{resolve:secretsmanager:…}}), resolved by CloudFormation: the value
+        # itself is never in the template.
+        token = verify.secret_value.unsafe_unwrap()
+        OriginGuard(self, "ApiOriginGuard", env_name=config.name, stage=self.api.stage, token=token)
+        edge = EdgeFirewall(
+            self,
+            "EdgeFirewall",
+            env_name=config.name,
+            requests_per_ip_per_5_minutes=config.sizing.waf_requests_per_ip_per_5_minutes,
+        )
+        return StaticSite(
+            self,
+            "Site",
+            sizing=config.sizing,
+            api=ApiOrigin(
+                # Built from the API's id and the stage's name, not from the stage resource: the
+                # stage depends on the functions, which depend on this distribution (DASHBOARD_URL).
+                domain_name=f"{self.api.rest_api.rest_api_id}.execute-api.{self.region}.{self.url_suffix}",
+                stage_name=STAGE_NAME,
+                verify_token=token,
+            ),
+            realtime=RealtimeOrigin(domain_name=self.realtime.domain_name, stage_name=REALTIME_STAGE_NAME),
+            web_acl_arn=edge.web_acl.attr_arn,
+            domain=config.web_domain,
+            sources=site_sources() if sources is None else sources,
+        )
+
+    def _build_outputs(self) -> None:
+        cdk.CfnOutput(self, "SiteUrl", value=self.site.url, description="The product's public origin")
+        cdk.CfnOutput(self, "DashboardUrl", value=self.site.dashboard_url)
+        cdk.CfnOutput(self, "WidgetScriptUrl", value=f"{self.site.url}/widget/chatflow360.js")
+        cdk.CfnOutput(self, "WebSocketUrl", value=f"{self.site.url.replace('https://', 'wss://', 1)}/ws")
+        cdk.CfnOutput(
+            self,
+            "DistributionDomainName",
+            value=self.site.distribution.domain_name,
+            description="CNAME (or alias) target for the custom domain",
+        )
+        cdk.CfnOutput(self, "IngestQueueUrl", value=self.jobs.ingest_queue.queue_url)
+        cdk.CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn)
+
+    def _acknowledge_cdk_providers(self) -> None:
+        """CDK's own handlers: BucketDeployment copies the built files from the asset bucket into the
+        site bucket; in dev the auto-delete provider empties buckets before deletion."""
+        site_bucket = self.site.bucket.node.default_child
+        assert isinstance(site_bucket, cdk.CfnElement)
+        qualifier = cdk.DefaultStackSynthesizer.DEFAULT_QUALIFIER
+        copy_reason = (
+            "CDK's BucketDeployment handler: it reads the uploaded build from the CDK asset bucket and syncs it "
+            "into the site bucket (list, get, put, delete under the prefix); its policy is generated by aws-cdk-lib."
+        )
+        copy_findings = [
+            "AwsSolutions-IAM5[Resource::*]",
+            "AwsSolutions-IAM5[Action::s3:GetBucket*]",
+            "AwsSolutions-IAM5[Action::s3:GetObject*]",
+            "AwsSolutions-IAM5[Action::s3:List*]",
+            "AwsSolutions-IAM5[Action::s3:Abort*]",
+            "AwsSolutions-IAM5[Action::s3:DeleteObject*]",
+            f"AwsSolutions-IAM5[Resource::arn:aws:s3:::cdk-{qualifier}-assets-{self.account}-{self.region}/*]",
+            f"AwsSolutions-IAM5[Resource::<{self.get_logical_id(site_bucket)}.Arn>/*]",
+        ]
+        for child in self.node.children:
+            if not child.node.id.startswith("Custom::CDKBucketDeployment"):
+                continue
+            for finding in copy_findings:
+                acknowledge(child, finding, copy_reason)
+            acknowledge(
+                child,
+                "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+                "CDK's BucketDeployment handler writes its own logs with AWS's basic execution policy.",
+            )
+            acknowledge(
+                child,
+                "AwsSolutions-L1",
+                "CDK's BucketDeployment handler: its runtime is chosen, and updated, by aws-cdk-lib.",
+            )
