@@ -45,6 +45,7 @@ from urllib.parse import parse_qsl
 import anyio
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount
@@ -68,6 +69,8 @@ from infra.routes import (
 
 __all__ = [
     "ACCOUNT_ID",
+    "DASHBOARD_DIR",
+    "DASHBOARD_PATH",
     "MAX_BODY_BYTES",
     "MAX_WEBSOCKET_MESSAGE_BYTES",
     "REGION",
@@ -95,6 +98,9 @@ API_ID = "local"
 STAGE = "local"
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 WIDGET_DIR = ROOT / "widget"
+# The operators' app, built by `npm run build` in dashboard/; served at /app as CloudFront serves it.
+DASHBOARD_DIR = ROOT / "dashboard" / "dist"
+DASHBOARD_PATH = "/app"
 FUNCTION_TIMEOUT_SECONDS = 30
 WEBSOCKET_PATH = "/ws"
 MAX_WEBSOCKET_MESSAGE_BYTES = 128 * 1024  # API Gateway's limit on a WebSocket message
@@ -603,12 +609,26 @@ def _iso(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+class _SinglePageApp(_NoCacheStaticFiles):
+    """The dashboard's build: its files, and index.html for any other path under /app, so that a
+    deep link (/app/es/conversations/…) or a reload opens the app, which routes in the browser."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        try:
+            return await super().get_response(path, scope)
+        except HTTPException as exc:
+            if exc.status_code != 404 or "." in path.rsplit("/", 1)[-1]:
+                raise  # a missing asset stays a 404
+            return await super().get_response("index.html", scope)
+
+
 def create_app(
     *,
     routes: Sequence[Route] = ROUTES,
     scheduled: Sequence[ScheduledFunction] = SCHEDULED_FUNCTIONS,
     schedule_interval_seconds: float | None = None,
     static_dir: Path = WIDGET_DIR,
+    dashboard_dir: Path = DASHBOARD_DIR,
     load: Callable[[str], Handler] | None = None,
     workers: int = 4,
     websocket_routes: Sequence[WebSocketRoute] = WEBSOCKET_ROUTES,
@@ -842,6 +862,9 @@ def create_app(
         routes=[
             StarletteRoute("/healthz", healthz, methods=["GET"]),
             Mount("/widget", _NoCacheStaticFiles(directory=static_dir, check_dir=False), name="widget"),
+            Mount(
+                DASHBOARD_PATH, _SinglePageApp(directory=dashboard_dir, html=True, check_dir=False), name="dashboard"
+            ),
             StarletteWebSocketRoute(WEBSOCKET_PATH, websocket_endpoint),
             StarletteRoute(
                 WEBSOCKET_PATH + "/@connections/{connection_id:path}",

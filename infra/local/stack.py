@@ -35,7 +35,7 @@ from chatflow.db import close_pool
 from chatflow.migrate import migrate
 from infra.functions import ROOT
 from infra.local import aws, postgres
-from infra.local.gateway import WEBSOCKET_PATH, WIDGET_DIR, bind_socket, create_app
+from infra.local.gateway import DASHBOARD_DIR, DASHBOARD_PATH, WEBSOCKET_PATH, WIDGET_DIR, bind_socket, create_app
 from infra.local.seed import Demo, seed
 
 __all__ = ["StackConfig", "StackError", "run"]
@@ -201,6 +201,7 @@ def _start_and_serve(config: StackConfig, started: contextlib.ExitStack) -> None
         POWERTOOLS_TRACE_DISABLED="true",
         POWERTOOLS_METRICS_DISABLED="true",
         POWERTOOLS_SERVICE_NAME="chatflow-local",
+        DASHBOARD_URL=f"{config.api_url}{DASHBOARD_PATH}",
         WEBSOCKET_MANAGEMENT_URL=config.websocket_management_url,
         **local_aws.environment(),
     )
@@ -327,6 +328,8 @@ def _demo_url(config: StackConfig, demo: Demo) -> str:
 
 def _stack_info(config: StackConfig, demo: Demo, admin_password: str) -> dict[str, Any]:
     info: dict[str, Any] = {"apiUrl": config.api_url, "wsUrl": config.ws_url}
+    if (DASHBOARD_DIR / "index.html").exists():
+        info["dashboardUrl"] = f"{config.api_url}{DASHBOARD_PATH}/"
     if (WIDGET_DIR / "demo.html").exists():
         info["widgetDemoUrl"] = _demo_url(config, demo)
     info["demo"] = {
@@ -355,6 +358,8 @@ def _banner(config: StackConfig, demo: Demo, admin_password: str, stack_file: Pa
         f"  API           {config.api_url}",
         f"  Live updates  {config.ws_url}",
     ]
+    if (DASHBOARD_DIR / "index.html").exists():
+        lines.append(f"  Dashboard     {config.api_url}{DASHBOARD_PATH}/")
     if (WIDGET_DIR / "demo.html").exists():
         lines.append(f"  Widget demo   {_demo_url(config, demo)}")
     lines += [

@@ -248,3 +248,22 @@ def test_the_dashboard_api_is_served_under_api_dashboard(database_url: str, widg
     assert "/api/dashboard/organizations" in document.json()["paths"]
     assert unauthenticated.status_code == 401
     assert unauthenticated.json()["error"]["code"] == "missing_token"
+
+
+def test_the_dashboard_build_is_served_under_app_with_deep_links_opening_the_app(
+    database_url: str, widget_dir: Path, tmp_path: Path
+) -> None:
+    dist = tmp_path / "dist"
+    (dist / "assets").mkdir(parents=True)
+    (dist / "index.html").write_text("<!doctype html><div id=root></div>")
+    (dist / "assets" / "app.js").write_text("console.log('app')")
+    with serving(create_app(static_dir=widget_dir, dashboard_dir=dist, workers=1)) as client:
+        index = client.get("/app/")
+        deep_link = client.get("/app/es/conversations/123")
+        asset = client.get("/app/assets/app.js")
+        missing_asset = client.get("/app/assets/missing.js")
+
+    assert index.status_code == deep_link.status_code == 200
+    assert deep_link.text == index.text == "<!doctype html><div id=root></div>"
+    assert asset.text == "console.log('app')"
+    assert missing_asset.status_code == 404
