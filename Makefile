@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test test-e2e lint format bench widget-size chromium install synth diff deploy clean
+.PHONY: dev test test-e2e lint format bench widget-size chromium dashboard install synth diff deploy clean
 
 $(STAMP): requirements-dev.txt requirements-e2e.txt requirements-infra.txt layers/common/requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is required"; exit 1; }
@@ -20,8 +20,17 @@ $(STAMP): requirements-dev.txt requirements-e2e.txt requirements-infra.txt layer
 	@touch $(STAMP)
 
 NPM_STAMP := node_modules/.package-lock.json
+DASHBOARD_STAMP := dashboard/node_modules/.package-lock.json
 
 install: $(STAMP)
+
+# The operators' app: TypeScript + React, built by Vite into dashboard/dist, which the local
+# gateway serves at /app (CloudFront in AWS). npm's registry is the only thing it downloads from.
+$(DASHBOARD_STAMP): dashboard/package.json dashboard/package-lock.json
+	npm --prefix dashboard ci --no-audit --no-fund
+
+dashboard: $(DASHBOARD_STAMP)
+	npm --prefix dashboard run build
 
 # The CDK CLI, pinned in package-lock.json.
 $(NPM_STAMP): package.json package-lock.json
@@ -43,7 +52,7 @@ chromium:
 		echo "Installing Chromium (Debian) for the browser tests ..."; \
 		apt-get update -qq && apt-get install -y -qq chromium fonts-noto-color-emoji; }
 
-dev: install
+dev: install dashboard
 	$(BIN)/python -m infra.local
 
 lint: install
@@ -55,10 +64,11 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: lint chromium
+test: lint chromium dashboard
+	npm --prefix dashboard test
 	$(BIN)/pytest
 
-test-e2e: install chromium
+test-e2e: install chromium dashboard
 	$(BIN)/pytest -m e2e
 
 bench: install
@@ -70,4 +80,4 @@ widget-size: install
 	$(BIN)/python -m bench.widget_size
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache cdk.out node_modules
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache cdk.out node_modules dashboard/node_modules dashboard/dist

@@ -1,0 +1,96 @@
+/** The operators' WebSocket: live events into TanStack Query's cache, a "Live" flag, ping, reconnect. */
+import { createContext, useContext, useEffect, useRef, useState, type ReactNode } from "react";
+import { useQueryClient } from "@tanstack/react-query";
+import { loadSession, onSessionChange } from "./session";
+import { applyToConversation, needsHumanNow } from "./inbox";
+import type { Conversation, LiveEvent } from "./types";
+import { notifyNeedsHuman } from "./notify";
+
+const PING_MS = 4 * 60_000;
+export const POLL_MS = 30_000;
+
+/** Reconnect delays: 1 s, 2 s, 4 s … capped at 30 s. */
+export function backoffDelay(attempt: number): number {
+  return Math.min(30_000, 1000 * 2 ** Math.max(0, attempt));
+}
+
+export function socketUrl(origin: string, token: string): string {
+  const url = new URL("/ws", origin);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  url.searchParams.set("token", token);
+  return url.toString();
+}
+
+const LiveContext = createContext(false);
+export const useLive = () => useContext(LiveContext);
+
+export function LiveProvider({ children }: { children: ReactNode }) {
+  const client = useQueryClient();
+  const [connected, setConnected] = useState(false);
+  const [token, setToken] = useState(() => loadSession()?.accessToken ?? null);
+  const timer = useRef<number | undefined>(undefined);
+
+  useEffect(() => onSessionChange((s) => setToken((old) => (s ? (old ?? s.accessToken) : null))), []);
+
+  useEffect(() => {
+    if (!token) return;
+    let socket: WebSocket | null = null;
+    let attempt = 0;
+    let stopped = false;
+    let ping: number | undefined;
+    let reconnect: number | undefined;
+
+    const invalidateLists = () => {
+      window.clearTimeout(timer.current);
+      timer.current = window.setTimeout(() => {
+        void client.invalidateQueries({ queryKey: ["conversations"] });
+        void client.invalidateQueries({ queryKey: ["stats"] });
+      }, 250);
+    };
+
+    const connect = () => {
+      const current = loadSession();
+      if (!current) return;
+      socket = new WebSocket(socketUrl(window.location.origin, current.accessToken));
+      socket.onopen = () => {
+        attempt = 0;
+        setConnected(true);
+        ping = window.setInterval(() => socket?.readyState === WebSocket.OPEN && socket.send(JSON.stringify({ action: "ping" })), PING_MS);
+        invalidateLists(); // catch up on what happened while disconnected
+        void client.invalidateQueries({ queryKey: ["conversation"] });
+      };
+      socket.onmessage = (msg) => {
+        let event: LiveEvent;
+        try {
+          event = JSON.parse(String(msg.data)) as LiveEvent;
+        } catch {
+          return;
+        }
+        if (!event.conversationId) return;
+        const key = ["conversation", event.conversationId];
+        client.setQueryData<Conversation>(key, (c) => (c ? applyToConversation(c, event) : c));
+        // A fetch already under way would overwrite this event with older data: fetch again.
+        if (client.isFetching({ queryKey: key }) > 0) void client.invalidateQueries({ queryKey: key });
+        invalidateLists();
+        if (needsHumanNow(event)) notifyNeedsHuman();
+      };
+      socket.onclose = () => {
+        setConnected(false);
+        window.clearInterval(ping);
+        if (stopped) return;
+        reconnect = window.setTimeout(connect, backoffDelay(attempt++));
+      };
+      socket.onerror = () => socket?.close();
+    };
+    connect();
+    return () => {
+      stopped = true;
+      window.clearInterval(ping);
+      window.clearTimeout(reconnect);
+      socket?.close();
+      setConnected(false);
+    };
+  }, [token, client]);
+
+  return <LiveContext.Provider value={connected}>{children}</LiveContext.Provider>;
+}

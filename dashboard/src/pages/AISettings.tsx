@@ -1,0 +1,151 @@
+import { useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { api } from "../lib/api";
+import { useApp, useLink } from "../lib/app";
+import { formatList, parseList } from "../lib/text";
+import type { AISettings } from "../lib/types";
+import { Button, Card, ErrorState, Field, Loading, Notice, Tabs, errorMessage } from "../components/ui";
+import { NeedOrganization } from "./Members";
+import { Link } from "react-router-dom";
+
+export function AISettingsPage() {
+  return (
+    <NeedOrganization>
+      <AISettingsView />
+    </NeedOrganization>
+  );
+}
+
+function AISettingsView() {
+  const { t } = useTranslation();
+  const { orgId, org, me, isAdmin } = useApp();
+  const superAdmin = me.user.isSuperAdmin;
+  const [tab, setTab] = useState<"instructions" | "quick">("instructions");
+  const key = ["ai-settings", orgId];
+  const settings = useQuery({ queryKey: key, queryFn: () => api<AISettings>(`/organizations/${orgId}/ai-settings`) });
+  const tabs = [{ id: "instructions" as const, label: t("ai.instructions") }, ...(superAdmin ? [{ id: "quick" as const, label: t("ai.quick") }] : [])];
+  return (
+    <div className="page">
+      <div className="page-head">
+        <h1>
+          {t("ai.title")} <small className="muted">{org?.name}</small>
+        </h1>
+      </div>
+      <Tabs tabs={tabs} value={tab} onChange={setTab} />
+      {settings.isPending ? (
+        <Loading />
+      ) : settings.isError ? (
+        <ErrorState error={settings.error} />
+      ) : tab === "instructions" ? (
+        <Instructions s={settings.data} readOnly={!isAdmin} key={`${orgId}-${settings.data.updatedAt}`} />
+      ) : (
+        <Quick s={settings.data} key={`${orgId}-q-${settings.data.updatedAt}`} />
+      )}
+    </div>
+  );
+}
+
+function useSave() {
+  const { orgId } = useApp();
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (body: Record<string, unknown>) => api<AISettings>(`/organizations/${orgId}/ai-settings`, { method: "PATCH", body }),
+    onSuccess: (s) => client.setQueryData(["ai-settings", orgId], s),
+  });
+}
+
+function Instructions({ s, readOnly }: { s: AISettings; readOnly: boolean }) {
+  const { t } = useTranslation();
+  const link = useLink();
+  const [prompt, setPrompt] = useState(s.systemPrompt);
+  const [keywords, setKeywords] = useState(formatList(s.handoffKeywords.length ? s.handoffKeywords : s.defaultHandoffKeywords));
+  const save = useSave();
+  return (
+    <Card>
+      <form
+        className="stack"
+        onSubmit={(e) => {
+          e.preventDefault();
+          save.mutate({ systemPrompt: prompt, handoffKeywords: parseList(keywords) });
+        }}
+      >
+        <Field label={t("ai.systemPrompt")} hint={t("ai.systemPromptHint")}>
+          {(id) => <textarea id={id} rows={8} maxLength={8000} value={prompt} onChange={(e) => setPrompt(e.target.value)} readOnly={readOnly} />}
+        </Field>
+        <Field
+          label={t("ai.keywords")}
+          hint={
+            <>
+              {t("ai.keywordsHint")} <Link to={link("/channels")}>{t("ai.handoffSwitchOnChannels")}</Link>
+            </>
+          }
+        >
+          {(id) => <textarea id={id} rows={8} value={keywords} onChange={(e) => setKeywords(e.target.value)} readOnly={readOnly} />}
+        </Field>
+        {!readOnly && (
+          <div className="row">
+            <Button variant="ghost" onClick={() => setKeywords(formatList(s.defaultHandoffKeywords))}>
+              {t("ai.restoreDefaults")}
+            </Button>
+            <span className="spacer" />
+            {save.isSuccess && <span className="ok-text">{t("common.saved")}</span>}
+            <Button type="submit" busy={save.isPending}>
+              {t("common.save")}
+            </Button>
+          </div>
+        )}
+        {save.isError && <Notice kind="error">{errorMessage(save.error, t("common.networkError"))}</Notice>}
+      </form>
+    </Card>
+  );
+}
+
+const MODELS = ["gpt-4o-mini", "gpt-4o", "gpt-4.1-mini", "gpt-4.1"];
+
+function Quick({ s }: { s: AISettings }) {
+  const { t } = useTranslation();
+  const [model, setModel] = useState(s.model);
+  const [temperature, setTemperature] = useState(s.temperature);
+  const [maxTokens, setMaxTokens] = useState(s.maxTokens);
+  const save = useSave();
+  useEffect(() => {
+    save.reset();
+  }, [model, temperature, maxTokens]); // a change hides the previous "Saved"
+  return (
+    <Card>
+      <form
+        className="stack narrow"
+        onSubmit={(e) => {
+          e.preventDefault();
+          save.mutate({ model, temperature, maxTokens });
+        }}
+      >
+        <Field label={t("ai.model")}>
+          {(id) => (
+            <>
+              <input id={id} list={`${id}-models`} required value={model} onChange={(e) => setModel(e.target.value)} />
+              <datalist id={`${id}-models`}>
+                {MODELS.map((m) => (
+                  <option key={m} value={m} />
+                ))}
+              </datalist>
+            </>
+          )}
+        </Field>
+        <Field label={t("ai.temperature", { value: temperature.toFixed(1) })} hint={t("ai.temperatureHint")}>
+          {(id) => <input id={id} type="range" min={0} max={2} step={0.1} value={temperature} onChange={(e) => setTemperature(Number(e.target.value))} />}
+        </Field>
+        <Field label={t("ai.maxTokens")}>{(id) => <input id={id} type="number" min={1} max={16384} required value={maxTokens} onChange={(e) => setMaxTokens(Number(e.target.value))} />}</Field>
+        <p className="muted small">{t(`keys.source.${s.apiKeySource}`)}{s.apiKeyHint ? ` (${s.apiKeyHint})` : ""}</p>
+        <div className="row end">
+          {save.isSuccess && <span className="ok-text">{t("common.saved")}</span>}
+          <Button type="submit" busy={save.isPending}>
+            {t("common.save")}
+          </Button>
+        </div>
+        {save.isError && <Notice kind="error">{errorMessage(save.error, t("common.networkError"))}</Notice>}
+      </form>
+    </Card>
+  );
+}

@@ -1,0 +1,123 @@
+import { useState } from "react";
+import { useTranslation } from "react-i18next";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { api } from "../lib/api";
+import type { AISettings, Organization } from "../lib/types";
+import { Badge, Button, Card, ErrorState, Loading, Notice, errorMessage } from "../components/ui";
+import { SuperAdminOnly } from "./Admin";
+
+export function ApiKeysPage() {
+  return (
+    <SuperAdminOnly>
+      <ApiKeys />
+    </SuperAdminOnly>
+  );
+}
+
+function KeyForm({ hint, onSave, onRemove, busy, label }: { hint: string | null; onSave: (k: string) => void; onRemove: () => void; busy: boolean; label: string }) {
+  const { t } = useTranslation();
+  const [value, setValue] = useState("");
+  return (
+    <form
+      className="key-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (value.trim()) onSave(value.trim());
+        setValue("");
+      }}
+    >
+      <span className="key-hint">{hint ? <code>{hint}</code> : <span className="muted">{t("keys.notSet")}</span>}</span>
+      <input type="password" autoComplete="off" placeholder="sk-…" aria-label={label} value={value} onChange={(e) => setValue(e.target.value)} />
+      <Button type="submit" busy={busy} disabled={!value.trim()}>
+        {hint ? t("keys.replace") : t("keys.set")}
+      </Button>
+      {hint && (
+        <Button variant="ghost" onClick={onRemove}>
+          {t("common.remove")}
+        </Button>
+      )}
+    </form>
+  );
+}
+
+function OrgKey({ org }: { org: Organization }) {
+  const { t } = useTranslation();
+  const client = useQueryClient();
+  const key = ["ai-settings", org.id];
+  const s = useQuery({ queryKey: key, queryFn: () => api<AISettings>(`/organizations/${org.id}/ai-settings`) });
+  const save = useMutation({
+    mutationFn: (apiKey: string | null) => api<AISettings>(`/organizations/${org.id}/ai-settings`, { method: "PATCH", body: { apiKey } }),
+    onSuccess: (d) => client.setQueryData(key, d),
+  });
+  return (
+    <tr>
+      <td>{org.name}</td>
+      <td>{s.data && <Badge tone={s.data.apiKeySource === "none" ? "red" : "neutral"}>{t(`keys.sourceShort.${s.data.apiKeySource}`)}</Badge>}</td>
+      <td>
+        {s.isPending ? (
+          <Loading />
+        ) : s.isError ? (
+          <ErrorState error={s.error} />
+        ) : (
+          <KeyForm label={t("keys.orgKeyFor", { name: org.name })} hint={s.data.apiKeyHint} busy={save.isPending} onSave={(k) => save.mutate(k)} onRemove={() => save.mutate(null)} />
+        )}
+        {save.isError && <Notice kind="error">{errorMessage(save.error, t("common.networkError"))}</Notice>}
+      </td>
+    </tr>
+  );
+}
+
+function ApiKeys() {
+  const { t } = useTranslation();
+  const client = useQueryClient();
+  const platform = useQuery({ queryKey: ["platform-key"], queryFn: () => api<{ configured: boolean; hint: string | null }>("/platform/openai-key") });
+  const orgs = useQuery({ queryKey: ["organizations"], queryFn: () => api<Organization[]>("/organizations") });
+  const put = useMutation({
+    mutationFn: (apiKey: string) => api("/platform/openai-key", { method: "PUT", body: { apiKey } }),
+    onSuccess: () => void client.invalidateQueries({ queryKey: ["platform-key"] }),
+  });
+  const del = useMutation({
+    mutationFn: () => api("/platform/openai-key", { method: "DELETE" }),
+    onSuccess: () => void client.invalidateQueries({ queryKey: ["platform-key"] }),
+  });
+  return (
+    <div className="page">
+      <div className="page-head">
+        <h1>{t("keys.title")}</h1>
+      </div>
+      <p className="muted">{t("keys.intro")}</p>
+      <Card title={t("keys.platform")}>
+        {platform.isPending ? (
+          <Loading />
+        ) : platform.isError ? (
+          <ErrorState error={platform.error} />
+        ) : (
+          <KeyForm label={t("keys.platform")} hint={platform.data.hint} busy={put.isPending || del.isPending} onSave={(k) => put.mutate(k)} onRemove={() => del.mutate()} />
+        )}
+        {(put.error ?? del.error) && <Notice kind="error">{errorMessage(put.error ?? del.error, t("common.networkError"))}</Notice>}
+      </Card>
+      <Card title={t("keys.perOrg")}>
+        {orgs.isPending ? (
+          <Loading />
+        ) : orgs.isError ? (
+          <ErrorState error={orgs.error} />
+        ) : (
+          <table className="table">
+            <thead>
+              <tr>
+                <th>{t("common.organization")}</th>
+                <th>{t("keys.answering")}</th>
+                <th>{t("keys.orgKey")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {orgs.data.map((o) => (
+                <OrgKey key={o.id} org={o} />
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Card>
+    </div>
+  );
+}

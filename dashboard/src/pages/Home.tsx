@@ -1,0 +1,127 @@
+import { Suspense, lazy, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { useQuery } from "@tanstack/react-query";
+import { api } from "../lib/api";
+import { useApp, useLang, useLink } from "../lib/app";
+import { POLL_MS, useLive } from "../lib/live";
+import { formatDay, formatDuration, formatNumber, formatPercent } from "../lib/format";
+import type { Stats } from "../lib/types";
+import { Card, Empty, ErrorState, Loading } from "../components/ui";
+import { ConversationRow } from "./Inbox";
+
+const DailyChart = lazy(() => import("../components/DailyChart"));
+
+function StatCard({ label, value, hint }: { label: string; value: string; hint?: string }) {
+  return (
+    <div className="stat">
+      <span className="stat-label">{label}</span>
+      <span className="stat-value">{value}</span>
+      {hint && <span className="stat-hint">{hint}</span>}
+    </div>
+  );
+}
+
+export function HomePage() {
+  const { t } = useTranslation();
+  const lang = useLang();
+  const link = useLink();
+  const live = useLive();
+  const { orgId, me } = useApp();
+  const [scope, setScope] = useState<"org" | "all">("org");
+  const [days, setDays] = useState(30);
+  const organizationId = scope === "org" ? orgId : null;
+  const stats = useQuery({
+    queryKey: ["stats", organizationId, days],
+    queryFn: () => api<Stats>("/stats", { query: { organizationId, days } }),
+    refetchInterval: live ? false : POLL_MS,
+  });
+  const n = (v: number) => formatNumber(v, lang);
+  return (
+    <div className="page">
+      <div className="page-head">
+        <h1>{t("home.title")}</h1>
+        <div className="row">
+          {me.organizations.length > 1 && (
+            <select aria-label={t("home.scope")} value={scope} onChange={(e) => setScope(e.target.value as "org" | "all")}>
+              <option value="org">{t("home.scopeOrg")}</option>
+              <option value="all">{t("home.scopeAll")}</option>
+            </select>
+          )}
+          <select aria-label={t("home.period")} value={days} onChange={(e) => setDays(Number(e.target.value))}>
+            {[7, 30, 90].map((d) => (
+              <option key={d} value={d}>
+                {t("home.lastDays", { count: d })}
+              </option>
+            ))}
+          </select>
+        </div>
+      </div>
+      {stats.isPending ? (
+        <Loading />
+      ) : stats.isError ? (
+        <ErrorState error={stats.error} onRetry={() => void stats.refetch()} />
+      ) : (
+        <>
+          <div className="stats-grid">
+            <StatCard label={t("home.today")} value={n(stats.data.conversationsToday)} />
+            <StatCard label={t("home.last7")} value={n(stats.data.conversationsLast7Days)} />
+            <StatCard label={t("home.last30")} value={n(stats.data.conversationsLast30Days)} />
+            <StatCard label={t("home.openNow")} value={n(stats.data.openNow)} />
+            <StatCard label={t("home.waiting")} value={n(stats.data.waitingForHuman)} />
+            <StatCard label={t("home.aiAlone")} value={formatPercent(stats.data.period.aiAloneShare, lang)} hint={t("home.ofPeriod", { count: stats.data.period.conversations })} />
+            <StatCard label={t("home.handoffRate")} value={formatPercent(stats.data.period.handoffRate, lang)} hint={t("home.handedCount", { count: stats.data.period.handedToHuman })} />
+            <StatCard label={t("home.firstResponse")} value={formatDuration(stats.data.period.medianFirstResponseSeconds)} />
+          </div>
+          <Card title={t("home.daily")}>
+            <div className="chart" role="img" aria-label={t("home.dailyAria")}>
+              <Suspense fallback={<Loading />}>
+                <DailyChart
+                  data={stats.data.daily.map((d) => ({ ...d, label: formatDay(d.date, lang) }))}
+                  conversationsLabel={t("home.seriesConversations")}
+                  handoffsLabel={t("home.seriesHandoffs")}
+                />
+              </Suspense>
+            </div>
+          </Card>
+          <div className="two-col">
+            <Card title={t("home.busiestPages")}>
+              {stats.data.busiestPages.length === 0 ? (
+                <Empty>{t("home.noPages")}</Empty>
+              ) : (
+                <table className="table">
+                  <thead>
+                    <tr>
+                      <th>{t("home.page")}</th>
+                      <th className="num">{t("home.conversations")}</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {stats.data.busiestPages.map((p) => (
+                      <tr key={p.pageUrl}>
+                        <td className="ellipsis" title={p.pageUrl}>
+                          {p.pageUrl}
+                        </td>
+                        <td className="num">{n(p.conversations)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              )}
+            </Card>
+            <Card title={t("home.recent")}>
+              {stats.data.recentConversations.length === 0 ? (
+                <Empty>{t("inbox.empty")}</Empty>
+              ) : (
+                <div className="conv-list">
+                  {stats.data.recentConversations.map((c) => (
+                    <ConversationRow key={c.id} c={c} to={link(`/conversations/${c.id}`)} />
+                  ))}
+                </div>
+              )}
+            </Card>
+          </div>
+        </>
+      )}
+    </div>
+  );
+}

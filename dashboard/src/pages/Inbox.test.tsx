@@ -1,0 +1,44 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { cleanup, render, screen } from "@testing-library/react";
+import { MemoryRouter, Route, Routes } from "react-router-dom";
+import i18n from "../i18n";
+import { ConversationRow } from "./Inbox";
+import type { ConversationSummary } from "../lib/types";
+
+const conversation: ConversationSummary = {
+  id: "c1", organizationId: "o", channelId: "ch", channelName: "Tienda", status: "pending", responderMode: "human", language: "es",
+  pageUrl: null, visitorId: "abcdef12-0000-0000-0000-000000000000", lastMessage: { role: "visitor", content: "Quiero hablar con una persona", createdAt: new Date(Date.now() - 5 * 60_000).toISOString() },
+  messageCount: 2, createdAt: new Date(Date.now() - 10 * 60_000).toISOString(), lastMessageAt: new Date(Date.now() - 5 * 60_000).toISOString(),
+  assignedUser: null, needsHuman: true,
+};
+
+function renderRow(lang: "en" | "es") {
+  void i18n.changeLanguage(lang);
+  return render(
+    <MemoryRouter initialEntries={[`/${lang}/conversations`]}>
+      <Routes>
+        <Route path="/:lang/conversations" element={<ConversationRow c={conversation} to={`/${lang}/conversations/c1`} />} />
+      </Routes>
+    </MemoryRouter>,
+  );
+}
+
+afterEach(cleanup);
+
+describe("a conversation in the inbox list", () => {
+  it("reads in Spanish, with a relative time and a needs-a-person flag", () => {
+    renderRow("es");
+    expect(screen.getByText("Visitante abcdef")).toBeTruthy();
+    expect(screen.getByText("hace 5 minutos")).toBeTruthy();
+    expect(screen.getByText("Necesita a una persona")).toBeTruthy();
+    expect(screen.getByText("En espera")).toBeTruthy();
+    expect(screen.getByText("Visitante: Quiero hablar con una persona")).toBeTruthy();
+    expect(screen.getByRole("link").getAttribute("href")).toBe("/es/conversations/c1");
+  });
+  it("reads in English", () => {
+    renderRow("en");
+    expect(screen.getByText("5 minutes ago")).toBeTruthy();
+    expect(screen.getByText("Needs a person")).toBeTruthy();
+    expect(screen.getByText("Agent answers")).toBeTruthy();
+  });
+});

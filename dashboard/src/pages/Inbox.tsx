@@ -1,0 +1,313 @@
+import { useEffect, useRef, useState, type FormEvent } from "react";
+import { Link, useNavigate, useParams, useSearchParams } from "react-router-dom";
+import { useTranslation } from "react-i18next";
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { api } from "../lib/api";
+import { useApp, useLang, useLink } from "../lib/app";
+import { POLL_MS, useLive } from "../lib/live";
+import { activeFilterCount, filtersFromSearch, filtersToQuery, filtersToSearch, type InboxFilters } from "../lib/filters";
+import { formatDateTime, formatRelative } from "../lib/format";
+import { applyToConversation } from "../lib/inbox";
+import type { Channel, Conversation, ConversationSummary, Message, Page } from "../lib/types";
+import { Badge, Button, Empty, ErrorState, Loading, Notice, errorMessage } from "../components/ui";
+
+export function StatusBadge({ c }: { c: Pick<ConversationSummary, "status" | "responderMode" | "needsHuman"> }) {
+  const { t } = useTranslation();
+  return (
+    <span className="badges">
+      {c.needsHuman && <Badge tone="red">{t("inbox.needsHuman")}</Badge>}
+      <Badge tone={c.status === "closed" ? "neutral" : c.status === "pending" ? "amber" : "green"}>{t(`status.${c.status}`)}</Badge>
+      <Badge tone={c.responderMode === "ai" ? "violet" : "blue"}>{t(`mode.${c.responderMode}`)}</Badge>
+    </span>
+  );
+}
+
+function Filters({ filters, onChange }: { filters: InboxFilters; onChange: (f: InboxFilters) => void }) {
+  const { t } = useTranslation();
+  const { me } = useApp();
+  const [q, setQ] = useState(filters.q ?? "");
+  useEffect(() => {
+    setQ(filters.q ?? "");
+  }, [filters.q]);
+  const channels = useQuery({
+    queryKey: ["channels", filters.organizationId],
+    queryFn: () => api<Channel[]>(`/organizations/${filters.organizationId}/channels`),
+    enabled: Boolean(filters.organizationId),
+  });
+  const status = filters.status.length === 1 ? filters.status[0] : "";
+  return (
+    <form
+      className="filters"
+      role="search"
+      onSubmit={(e: FormEvent) => {
+        e.preventDefault();
+        onChange({ ...filters, q: q.trim() || undefined });
+      }}
+    >
+      <input type="search" value={q} onChange={(e) => setQ(e.target.value)} placeholder={t("inbox.searchPlaceholder")} aria-label={t("inbox.search")} className="grow" />
+      <select aria-label={t("common.organization")} value={filters.organizationId ?? ""} onChange={(e) => onChange({ ...filters, organizationId: e.target.value || undefined, channelId: undefined })}>
+        <option value="">{t("inbox.allOrganizations")}</option>
+        {me.organizations.map((o) => (
+          <option key={o.id} value={o.id}>
+            {o.name}
+          </option>
+        ))}
+      </select>
+      <select aria-label={t("inbox.channel")} value={filters.channelId ?? ""} disabled={!filters.organizationId} onChange={(e) => onChange({ ...filters, channelId: e.target.value || undefined })}>
+        <option value="">{t("inbox.allChannels")}</option>
+        {channels.data?.map((c) => (
+          <option key={c.id} value={c.id}>
+            {c.name}
+          </option>
+        ))}
+      </select>
+      <select aria-label={t("inbox.status")} value={status} onChange={(e) => onChange({ ...filters, status: e.target.value ? [e.target.value as InboxFilters["status"][number]] : [] })}>
+        <option value="">{t("inbox.anyStatus")}</option>
+        <option value="open">{t("status.open")}</option>
+        <option value="pending">{t("status.pending")}</option>
+        <option value="closed">{t("status.closed")}</option>
+      </select>
+      <select aria-label={t("inbox.responder")} value={filters.responderMode ?? ""} onChange={(e) => onChange({ ...filters, responderMode: (e.target.value || undefined) as InboxFilters["responderMode"] })}>
+        <option value="">{t("inbox.anyResponder")}</option>
+        <option value="ai">{t("mode.ai")}</option>
+        <option value="human">{t("mode.human")}</option>
+      </select>
+      <select aria-label={t("inbox.language")} value={filters.language ?? ""} onChange={(e) => onChange({ ...filters, language: (e.target.value || undefined) as InboxFilters["language"] })}>
+        <option value="">{t("inbox.anyLanguage")}</option>
+        <option value="en">{t("languages.en")}</option>
+        <option value="es">{t("languages.es")}</option>
+      </select>
+      {activeFilterCount(filters) > 0 && (
+        <Button variant="ghost" onClick={() => onChange({ status: [] })}>
+          {t("inbox.clearFilters")}
+        </Button>
+      )}
+    </form>
+  );
+}
+
+export function ConversationRow({ c, active, to }: { c: ConversationSummary; active?: boolean; to: string }) {
+  const { t } = useTranslation();
+  const lang = useLang();
+  return (
+    <Link to={to} className={`conv-row ${active ? "active" : ""} ${c.needsHuman ? "urgent" : ""}`} aria-current={active ? "true" : undefined}>
+      <div className="conv-row-top">
+        <strong>{t("inbox.visitor", { id: c.visitorId.slice(0, 6) })}</strong>
+        <time dateTime={c.lastMessageAt} title={formatDateTime(c.lastMessageAt, lang)}>
+          {formatRelative(c.lastMessageAt, lang)}
+        </time>
+      </div>
+      <p className="conv-preview">{c.lastMessage ? `${t(`roles.msg.${c.lastMessage.role}`)}: ${c.lastMessage.content}` : t("inbox.noMessages")}</p>
+      <div className="conv-row-bottom">
+        <StatusBadge c={c} />
+        <span className="muted small">
+          {c.channelName} · {c.language.toUpperCase()}
+        </span>
+      </div>
+    </Link>
+  );
+}
+
+function Thread({ messages }: { messages: Message[] }) {
+  const { t } = useTranslation();
+  const lang = useLang();
+  const end = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    end.current?.scrollIntoView({ block: "end" });
+  }, [messages.length]);
+  return (
+    <div className="thread" role="log" aria-live="polite" aria-label={t("inbox.thread")}>
+      {messages.length === 0 && <Empty>{t("inbox.noMessages")}</Empty>}
+      {messages.map((m) => (
+        <div key={m.id} className={`msg msg-${m.role}`}>
+          {m.role !== "system" && (
+            <div className="msg-meta">
+              {m.role === "agent" && m.author ? m.author.name : t(`roles.msg.${m.role}`)} · <time dateTime={m.createdAt}>{formatDateTime(m.createdAt, lang)}</time>
+            </div>
+          )}
+          <div className="msg-body">{m.content}</div>
+        </div>
+      ))}
+      <div ref={end} />
+    </div>
+  );
+}
+
+function Detail({ id }: { id: string }) {
+  const { t } = useTranslation();
+  const lang = useLang();
+  const live = useLive();
+  const client = useQueryClient();
+  const [text, setText] = useState("");
+  const conv = useQuery({
+    queryKey: ["conversation", id],
+    queryFn: () => api<Conversation>(`/conversations/${id}`),
+    refetchInterval: live ? false : POLL_MS,
+  });
+  const refresh = (c: Conversation) => {
+    client.setQueryData(["conversation", id], c);
+    void client.invalidateQueries({ queryKey: ["conversations"] });
+  };
+  const action = useMutation({
+    mutationFn: (name: "takeover" | "release" | "close" | "reopen") => api<Conversation>(`/conversations/${id}/${name}`, { method: "POST" }),
+    onSuccess: refresh,
+  });
+  const send = useMutation({
+    mutationFn: (content: string) => api<Message>(`/conversations/${id}/messages`, { method: "POST", body: { content } }),
+    onSuccess: (m) => {
+      setText("");
+      // The answer is the message: add it (a refetch could race the visitor's next live message).
+      client.setQueryData<Conversation>(["conversation", id], (c) =>
+        c ? applyToConversation(c, { type: "message.created", organizationId: c.organizationId, conversationId: id, data: { ...m } }) : c,
+      );
+      void client.invalidateQueries({ queryKey: ["conversations"] });
+    },
+  });
+  if (conv.isPending) return <Loading />;
+  if (conv.isError) return <ErrorState error={conv.error} onRetry={() => void conv.refetch()} />;
+  const c = conv.data;
+  const closed = c.status === "closed";
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (text.trim()) send.mutate(text.trim());
+  };
+  const meta = Object.entries(c.visitorMetadata ?? {}).filter(([, v]) => typeof v === "string" || typeof v === "number");
+  return (
+    <div className="detail">
+      <header className="detail-head">
+        <div>
+          <h2>{t("inbox.visitor", { id: c.visitorId.slice(0, 6) })}</h2>
+          <p className="muted small">
+            {c.channelName} · {t(`languages.${c.language}`)} · {t("inbox.started", { when: formatDateTime(c.createdAt, lang) })}
+            {c.assignedUser && <> · {t("inbox.assignedTo", { name: c.assignedUser.name })}</>}
+          </p>
+          {c.pageUrl && (
+            <p className="muted small ellipsis" title={c.pageUrl}>
+              {c.pageUrl}
+            </p>
+          )}
+        </div>
+        <StatusBadge c={c} />
+      </header>
+      <div className="detail-actions">
+        {!closed && c.responderMode === "ai" && (
+          <Button onClick={() => action.mutate("takeover")} busy={action.isPending && action.variables === "takeover"}>
+            {t("inbox.takeOver")}
+          </Button>
+        )}
+        {!closed && c.responderMode === "human" && (
+          <Button variant="secondary" onClick={() => action.mutate("release")} busy={action.isPending && action.variables === "release"}>
+            {t("inbox.release")}
+          </Button>
+        )}
+        {!closed ? (
+          <Button variant="secondary" onClick={() => action.mutate("close")} busy={action.isPending && action.variables === "close"}>
+            {t("inbox.close")}
+          </Button>
+        ) : (
+          <Button variant="secondary" onClick={() => action.mutate("reopen")} busy={action.isPending && action.variables === "reopen"}>
+            {t("inbox.reopen")}
+          </Button>
+        )}
+      </div>
+      {action.isError && <Notice kind="error">{errorMessage(action.error, t("common.networkError"))}</Notice>}
+      {meta.length > 0 && (
+        <details className="meta">
+          <summary>{t("inbox.visitorDetails")}</summary>
+          <dl>
+            {meta.map(([k, v]) => (
+              <div key={k}>
+                <dt>{k}</dt>
+                <dd>{String(v)}</dd>
+              </div>
+            ))}
+          </dl>
+        </details>
+      )}
+      <Thread messages={c.messages} />
+      {closed ? (
+        <p className="muted reply-closed">{t("inbox.closedHint")}</p>
+      ) : (
+        <form className="reply" onSubmit={submit}>
+          <textarea
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+            placeholder={c.responderMode === "ai" ? t("inbox.replyPlaceholderAi") : t("inbox.replyPlaceholder")}
+            aria-label={t("inbox.reply")}
+            rows={3}
+            maxLength={5000}
+            onKeyDown={(e) => {
+              if (e.key === "Enter" && !e.shiftKey) submit(e);
+            }}
+          />
+          <div className="reply-bar">
+            {send.isError && <span className="error-text">{errorMessage(send.error, t("common.networkError"))}</span>}
+            <span className="muted small">{t("inbox.enterToSend")}</span>
+            <Button type="submit" busy={send.isPending} disabled={!text.trim()}>
+              {t("inbox.send")}
+            </Button>
+          </div>
+        </form>
+      )}
+    </div>
+  );
+}
+
+export function InboxPage() {
+  const { t } = useTranslation();
+  const { conversationId } = useParams();
+  const [search, setSearch] = useSearchParams();
+  const filters = filtersFromSearch(search);
+  const live = useLive();
+  const link = useLink();
+  const navigate = useNavigate();
+  const list = useInfiniteQuery({
+    queryKey: ["conversations", filtersToSearch(filters).toString()],
+    queryFn: ({ pageParam }) => api<Page<ConversationSummary>>("/conversations", { query: filtersToQuery(filters, pageParam) }),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.nextCursor,
+    refetchInterval: live ? false : POLL_MS,
+  });
+  const items = list.data?.pages.flatMap((p) => p.items) ?? [];
+  const qs = search.toString() ? `?${search.toString()}` : "";
+  return (
+    <div className={`inbox ${conversationId ? "has-detail" : ""}`}>
+      <section className="inbox-list" aria-label={t("inbox.title")}>
+        <div className="page-head">
+          <h1>{t("inbox.title")}</h1>
+        </div>
+        <Filters filters={filters} onChange={(f) => setSearch(filtersToSearch(f))} />
+        {list.isPending ? (
+          <Loading />
+        ) : list.isError ? (
+          <ErrorState error={list.error} onRetry={() => void list.refetch()} />
+        ) : items.length === 0 ? (
+          <Empty>{activeFilterCount(filters) ? t("inbox.emptyFiltered") : t("inbox.empty")}</Empty>
+        ) : (
+          <div className="conv-list">
+            {items.map((c) => (
+              <ConversationRow key={c.id} c={c} active={c.id === conversationId} to={link(`/conversations/${c.id}`) + qs} />
+            ))}
+            {list.hasNextPage && (
+              <Button variant="secondary" onClick={() => void list.fetchNextPage()} busy={list.isFetchingNextPage}>
+                {t("inbox.loadMore")}
+              </Button>
+            )}
+          </div>
+        )}
+      </section>
+      <section className="inbox-detail" aria-label={t("inbox.detail")}>
+        {conversationId ? (
+          <>
+            <Button variant="ghost" className="back-btn" onClick={() => navigate(link("/conversations") + qs)}>
+              ← {t("inbox.backToList")}
+            </Button>
+            <Detail id={conversationId} key={conversationId} />
+          </>
+        ) : (
+          <Empty>{t("inbox.pick")}</Empty>
+        )}
+      </section>
+    </div>
+  );
+}

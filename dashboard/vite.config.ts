@@ -1,0 +1,22 @@
+import { defineConfig } from "vitest/config";
+
+// No @vitejs/plugin-react: esbuild compiles TSX with the automatic JSX runtime (tsconfig "jsx").
+export default defineConfig({
+  base: "/app/",
+  esbuild: { jsx: "automatic" },
+  build: {
+    outDir: "dist",
+    emptyOutDir: true,
+    chunkSizeWarningLimit: 600,
+    rollupOptions: {
+      // TanStack Query marks its modules "use client" (for React Server Components); meaningless here.
+      onwarn(warning, warn) {
+        if (warning.code === "MODULE_LEVEL_DIRECTIVE") return;
+        warn(warning);
+      },
+      output: { manualChunks: { react: ["react", "react-dom", "react-router-dom"] } },
+    },
+  },
+  server: { proxy: { "/api": "http://127.0.0.1:8000", "/ws": { target: "ws://127.0.0.1:8000", ws: true } } },
+  test: { environment: "jsdom", include: ["src/**/*.test.{ts,tsx}"] },
+});
