@@ -514,9 +514,12 @@ def test_a_publish_to_a_dead_endpoint_does_not_fail_the_caller_and_takes_bounded
         result = realtime.publish_changes(conversation)
 
         elapsed = time.monotonic() - started
-    assert elapsed < 1.5, f"{elapsed:.2f} s: {result}"
+        rows = _rows(db, conversation_id=conversation)  # read while the socket is still open
+    # Bounded by the 1 s deadline, not by boto3's default 60 s timeouts; the margin absorbs a busy
+    # machine (this is a bound, not a speed target).
+    assert elapsed < 10, f"{elapsed:.2f} s: {result}"
     assert (result.sent, result.gone) == (0, 0)
-    assert len(_rows(db, conversation_id=conversation)) == 1  # not gone, only unreachable: kept
+    assert len(rows) == 1  # not gone, only unreachable: kept
 
 
 def test_publishing_inside_an_open_transaction_sends_nothing(gateway: Gateway, org_a: Org, db: Db) -> None:
