@@ -6,6 +6,7 @@ back to sign-in. Screenshots of every screen land in test-artifacts/dashboard--*
 from __future__ import annotations
 
 import re
+import urllib.error
 import uuid
 
 import pytest
@@ -169,6 +170,124 @@ def test_the_agent_invited_by_the_super_admin_answers_a_visitor_live(browsing: B
     assert [m for m in browsing.log.messages("error") if "409 (Conflict)" not in m] == []
 
 
+def test_the_super_admin_renames_and_deletes_an_organization_and_edits_and_deletes_a_user(
+    browsing: Browsing, dashboard: Dashboard
+) -> None:
+    page = browsing.page
+    suffix = uuid.uuid4().hex[:6]
+    org_name = f"Ferretería {suffix}"
+    new_name = f"Ferretería Central {suffix}"
+    email = f"eva-{suffix}@example.com"
+    token = dashboard.token(dashboard.admin_email, dashboard.admin_password)
+    org = dashboard.api("POST", "/api/dashboard/organizations", token, {"name": org_name})
+    user = dashboard.api(
+        "POST",
+        "/api/dashboard/users",
+        token,
+        {"email": email, "name": "Eva Editor", "memberships": [{"organizationId": org["id"], "role": "agent"}]},
+    )
+
+    # GIVEN the super admin on the Organizations screen
+    sign_in(page, dashboard, dashboard.admin_email, dashboard.admin_password)
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+    page.get_by_role("link", name="Organizations").click()
+    dialog = page.locator("dialog[open]")
+
+    # WHEN it renames an organisation, the list, the header and the API have the new name
+    page.locator("tr", has_text=org_name).get_by_role("button", name="Rename").click()
+    expect(dialog.get_by_role("button", name="Save")).to_be_disabled()  # nothing changed yet
+    dialog.get_by_label("New name").fill(new_name)
+    snap(page, "organization-rename")
+    dialog.get_by_role("button", name="Save").click()
+    expect(page.get_by_text(f"The organization is now called {new_name}.")).to_be_visible()
+    expect(page.get_by_role("cell", name=new_name, exact=True)).to_be_visible()
+    expect(page.locator("header.topbar select option", has_text=new_name)).to_have_count(1)
+    assert dashboard.api("GET", f"/api/dashboard/organizations/{org['id']}", token)["name"] == new_name
+
+    # … deleting it waits for its exact name to be typed
+    page.locator("tr", has_text=new_name).get_by_role("button", name="Delete").click()
+    expect(dialog).to_contain_text("everything it owns")
+    confirm = dialog.get_by_role("button", name="Delete organization")
+    expect(confirm).to_be_disabled()
+    typed = dialog.get_by_label(f"Type {new_name} to confirm")
+    typed.fill(org_name)  # the old name is not it
+    expect(confirm).to_be_disabled()
+    typed.fill(new_name)
+    expect(confirm).to_be_enabled()
+    snap(page, "organization-delete")
+
+    # … the API's refusal is shown as the API words it, and the dialog stays open
+    org_url = f"**/api/dashboard/organizations/{org['id']}"
+    page.route(
+        org_url,
+        lambda route: (
+            route.fulfill(
+                status=409,
+                json={"error": {"code": "busy", "message": "The organization is busy; try again in a minute."}},
+            )
+            if route.request.method == "DELETE"
+            else route.fallback()
+        ),
+    )
+    confirm.click()
+    expect(dialog.locator(".notice-error")).to_have_text("The organization is busy; try again in a minute.")
+    snap(page, "organization-delete-refused")
+    page.unroute(org_url)
+    confirm.click()
+    expect(page.get_by_text(f"{new_name} was deleted.")).to_be_visible()
+    expect(dialog).to_have_count(0)
+    expect(page.get_by_role("cell", name=new_name, exact=True)).to_have_count(0)
+    expect(page.locator("header.topbar select option", has_text=new_name)).to_have_count(0)
+    with pytest.raises(urllib.error.HTTPError) as gone:
+        dashboard.api("GET", f"/api/dashboard/organizations/{org['id']}", token)
+    assert gone.value.code == 404
+
+    # WHEN it edits a user's name, language and super admin standing
+    page.get_by_role("link", name="Users").click()
+    page.get_by_role("searchbox").fill(email)
+    page.get_by_role("button", name="Search", exact=True).click()
+    row = page.locator("tr", has_text=email)
+    expect(row).to_contain_text("Eva Editor")
+    row.get_by_role("button", name="Edit").click()
+    expect(dialog.get_by_role("button", name="Save")).to_be_disabled()
+    dialog.get_by_label("Name").fill("Eva Editora")
+    dialog.get_by_label("Language").select_option("es")
+    dialog.get_by_label("Super admin").check()
+    snap(page, "user-edit")
+    dialog.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Eva Editora was updated.")).to_be_visible()
+    expect(row).to_contain_text("Eva Editora")
+    expect(row).to_contain_text("Super admin")
+    saved = dashboard.api("GET", f"/api/dashboard/users/{user['id']}", token)
+    assert (saved["name"], saved["preferredLanguage"], saved["isSuperAdmin"]) == ("Eva Editora", "es", True)
+    assert saved["memberships"] == []  # its organisation went with the deletion
+
+    # … and it cannot take super admin from itself
+    page.get_by_role("searchbox").fill(dashboard.admin_email)
+    page.get_by_role("button", name="Search", exact=True).click()
+    own = page.locator("tr", has_text=dashboard.admin_email)
+    expect(own.get_by_role("button", name="Delete")).to_have_count(0)
+    own.get_by_role("button", name="Edit").click()
+    expect(dialog.get_by_label("Super admin")).to_be_disabled()
+    dialog.get_by_role("button", name="Cancel").click()
+
+    # WHEN it deletes the user, after confirming
+    page.get_by_role("searchbox").fill(email)
+    page.get_by_role("button", name="Search", exact=True).click()
+    row.get_by_role("button", name="Delete").click()
+    expect(dialog).to_contain_text("Eva Editora will no longer be able to sign in")
+    snap(page, "user-delete")
+    dialog.get_by_role("button", name="Delete").click()
+    expect(page.get_by_text(f"{email} was deleted.")).to_be_visible()
+    expect(page.locator("tr", has_text=email)).to_have_count(0)
+    with pytest.raises(urllib.error.HTTPError) as gone:
+        dashboard.api("GET", f"/api/dashboard/users/{user['id']}", token)
+    assert gone.value.code == 404
+    snap(page, "users-after-delete")
+    # Only the refusal staged above was logged as an error
+    assert [m for m in browsing.log.messages("error") if "409 (Conflict)" not in m] == []
+
+
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_every_screen_speaks_the_chosen_language(browsing: Browsing, dashboard: Dashboard, lang: str) -> None:
     en, es = locale("en"), locale("es")
@@ -190,10 +309,37 @@ def test_every_screen_speaks_the_chosen_language(browsing: Browsing, dashboard: 
     page.get_by_role("tab", name=es["ai.quick"] if lang == "es" else en["ai.quick"]).click()
     snap(page, f"{lang}-ai-quick")
     expect(page.get_by_role("tab")).to_have_count(2)  # Instructions and Quick settings; no Knowledge tab
+    # The management dialogs (opened and cancelled: nothing is changed)
+    words = en if lang == "en" else es
+    someone = f"dana-{lang}-{uuid.uuid4().hex[:6]}@example.com"
+    token = dashboard.token(dashboard.admin_email, dashboard.admin_password)
+    dashboard.api("POST", "/api/dashboard/users", token, {"email": someone, "name": "Dana"})
+    dialogs = [
+        ("/organizations", "orgs.rename", "organization-rename"),
+        ("/organizations", "common.delete", "organization-delete"),
+        ("/users", "common.edit", "user-edit"),
+        ("/users", "common.delete", "user-delete"),
+    ]
+    for screen, button, name in dialogs:
+        page.goto(f"{dashboard.url}/{lang}{screen}")
+        _settle(page)
+        if screen == "/users":  # found by search, however many users the stack has
+            page.get_by_role("searchbox").fill(someone)
+            page.get_by_role("button", name=words["common.search"], exact=True).click()
+        row = page.locator("tr", has_text=someone) if screen == "/users" else page.locator("tr").last
+        row.get_by_role("button", name=words[button], exact=True).click()
+        dialog = page.locator("dialog[open]")
+        expect(dialog).to_be_visible()
+        snap(page, f"{lang}-{name}-dialog", full_page=False)
+        if lang == "es":
+            leaked = sorted(s for s in english_only if s in dialog.inner_text())
+            assert leaked == [], f"English in the dialog on /es{screen}: {leaked}"
+        dialog.get_by_role("button", name=words["common.cancel"]).click()
+        expect(dialog).to_have_count(0)
     page.goto(f"{dashboard.url}/{lang}/no-such-page")
     expect(page.get_by_role("heading", name="404")).to_be_visible()
     page.set_viewport_size(TABLET)
-    for screen in ["", "/channels", "/usage"]:
+    for screen in ["", "/channels", "/usage", "/organizations", "/users"]:
         page.goto(f"{dashboard.url}/{lang}{screen}")
         _settle(page)
         snap(page, f"{lang}-{screen.strip('/') or 'home'}-768")

@@ -1,7 +1,8 @@
 /** The small component kit: buttons, fields, cards, states. Plain CSS in styles.css. */
-import { useEffect, useId, useRef, type ButtonHTMLAttributes, type ReactNode } from "react";
+import { useEffect, useId, useRef, useState, type ButtonHTMLAttributes, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiError } from "../lib/api";
+import { nameConfirmed } from "../lib/admin";
 
 export function Button({ variant = "primary", busy, children, ...props }: ButtonHTMLAttributes<HTMLButtonElement> & { variant?: "primary" | "secondary" | "danger" | "ghost"; busy?: boolean }) {
   return (
@@ -107,6 +108,49 @@ export function Modal({ open, title, onClose, children }: { open: boolean; title
         </>
       )}
     </dialog>
+  );
+}
+
+/** Asks before a destructive action; with `typedName`, the confirm button waits until that name is typed.
+ * The API's refusal (`error`) is shown in the dialog as the API words it. */
+export function ConfirmDialog({
+  open, title, message, confirmLabel, onConfirm, onClose, busy, error, typedName,
+}: {
+  open: boolean; title: string; message: ReactNode; confirmLabel: string; onConfirm: () => void; onClose: () => void;
+  busy?: boolean; error?: unknown; typedName?: string;
+}) {
+  const { t } = useTranslation();
+  const [typed, setTyped] = useState("");
+  useEffect(() => {
+    if (open) setTyped("");
+  }, [open]);
+  const ready = typedName === undefined || nameConfirmed(typed, typedName);
+  return (
+    <Modal open={open} title={title} onClose={onClose}>
+      <form
+        className="stack"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (ready && !busy) onConfirm();
+        }}
+      >
+        <p>{message}</p>
+        {typedName !== undefined && (
+          <Field label={t("common.typeToConfirm", { name: typedName })}>
+            {(id) => <input id={id} value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" spellCheck={false} autoFocus />}
+          </Field>
+        )}
+        {error != null && <Notice kind="error">{errorMessage(error, t("common.networkError"))}</Notice>}
+        <div className="row end">
+          <Button variant="secondary" onClick={onClose}>
+            {t("common.cancel")}
+          </Button>
+          <Button type="submit" variant="danger" busy={busy} disabled={!ready}>
+            {confirmLabel}
+          </Button>
+        </div>
+      </form>
+    </Modal>
   );
 }
 

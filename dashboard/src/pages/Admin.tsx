@@ -5,8 +5,9 @@ import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tansta
 import { api } from "../lib/api";
 import { useApp, useLang } from "../lib/app";
 import { formatDate } from "../lib/format";
+import { renameBody, userForm, userPatch, type UserForm } from "../lib/admin";
 import type { Lang, Organization, Page, Plan, UserDetail } from "../lib/types";
-import { Badge, Button, Card, Empty, ErrorState, Field, Loading, Modal, Notice, errorMessage } from "../components/ui";
+import { Badge, Button, Card, ConfirmDialog, Empty, ErrorState, Field, Loading, Modal, Notice, errorMessage } from "../components/ui";
 
 export function SuperAdminOnly({ children }: { children: React.ReactNode }) {
   const { t } = useTranslation();
@@ -49,12 +50,43 @@ function Organizations() {
     mutationFn: ({ id, body }: { id: string; body: Partial<Organization> }) => api<Organization>(`/organizations/${id}`, { method: "PATCH", body }),
     onSuccess: done,
   });
+  const [notice, setNotice] = useState<string | null>(null);
+  const [renaming, setRenaming] = useState<Organization | null>(null);
+  const [newName, setNewName] = useState("");
+  const rename = useMutation({
+    mutationFn: ({ id, body }: { id: string; body: { name: string } }) => api<Organization>(`/organizations/${id}`, { method: "PATCH", body }),
+    onSuccess: (o) => {
+      setRenaming(null);
+      setNotice(t("orgs.renamed", { name: o.name }));
+      done();
+    },
+  });
+  const [deleting, setDeleting] = useState<Organization | null>(null);
+  const remove = useMutation({
+    mutationFn: (o: Organization) => api<void>(`/organizations/${o.id}`, { method: "DELETE" }),
+    onSuccess: (_, o) => {
+      setDeleting(null);
+      setNotice(t("orgs.deleted", { name: o.name }));
+      done();
+    },
+  });
+  const startRename = (o: Organization) => {
+    rename.reset();
+    setNewName(o.name);
+    setRenaming(o);
+  };
+  const startDelete = (o: Organization) => {
+    remove.reset();
+    setDeleting(o);
+  };
+  const renameTo = renaming ? renameBody(renaming, newName) : null;
   return (
     <div className="page">
       <div className="page-head">
         <h1>{t("orgs.title")}</h1>
         <Button onClick={() => setOpen(true)}>{t("orgs.new")}</Button>
       </div>
+      {notice && <Notice kind="success">{notice}</Notice>}
       {update.isError && <Notice kind="error">{errorMessage(update.error, t("common.networkError"))}</Notice>}
       <Card>
         {orgs.isPending ? (
@@ -93,6 +125,12 @@ function Organizations() {
                     <Button variant="ghost" onClick={() => update.mutate({ id: o.id, body: { active: !o.active } })}>
                       {o.active ? t("common.deactivate") : t("common.activate")}
                     </Button>
+                    <Button variant="ghost" onClick={() => startRename(o)}>
+                      {t("orgs.rename")}
+                    </Button>
+                    <Button variant="ghost" className="danger-text" onClick={() => startDelete(o)}>
+                      {t("common.delete")}
+                    </Button>
                   </td>
                 </tr>
               ))}
@@ -100,6 +138,37 @@ function Organizations() {
           </table>
         )}
       </Card>
+      <Modal open={renaming !== null} title={t("orgs.renameTitle", { name: renaming?.name ?? "" })} onClose={() => setRenaming(null)}>
+        <form
+          className="stack"
+          onSubmit={(e: FormEvent) => {
+            e.preventDefault();
+            if (renaming && renameTo) rename.mutate({ id: renaming.id, body: renameTo });
+          }}
+        >
+          <Field label={t("orgs.newName")}>{(id) => <input id={id} required maxLength={200} value={newName} onChange={(e) => setNewName(e.target.value)} autoFocus />}</Field>
+          {rename.isError && <Notice kind="error">{errorMessage(rename.error, t("common.networkError"))}</Notice>}
+          <div className="row end">
+            <Button variant="secondary" onClick={() => setRenaming(null)}>
+              {t("common.cancel")}
+            </Button>
+            <Button type="submit" busy={rename.isPending} disabled={!renameTo}>
+              {t("common.save")}
+            </Button>
+          </div>
+        </form>
+      </Modal>
+      <ConfirmDialog
+        open={deleting !== null}
+        title={t("orgs.deleteTitle", { name: deleting?.name ?? "" })}
+        message={t("orgs.deleteWarning")}
+        confirmLabel={t("orgs.deleteForever")}
+        typedName={deleting?.name ?? ""}
+        busy={remove.isPending}
+        error={remove.isError ? remove.error : undefined}
+        onConfirm={() => deleting && remove.mutate(deleting)}
+        onClose={() => setDeleting(null)}
+      />
       <Modal open={open} title={t("orgs.new")} onClose={() => setOpen(false)}>
         <form
           className="stack"
@@ -182,6 +251,36 @@ function Users() {
     mutationFn: (u: UserDetail) => api<UserDetail>(`/users/${u.id}/${u.active ? "deactivate" : "activate"}`, { method: "POST" }),
     onSuccess: () => void client.invalidateQueries({ queryKey: ["users"] }),
   });
+  const [editing, setEditing] = useState<UserDetail | null>(null);
+  const [edit, setEdit] = useState<UserForm>({ name: "", preferredLanguage: "en", isSuperAdmin: false });
+  const changes = editing ? userPatch(editing, edit) : null;
+  const save = useMutation({
+    mutationFn: ({ id, body }: { id: string; body: object }) => api<UserDetail>(`/users/${id}`, { method: "PATCH", body }),
+    onSuccess: (u) => {
+      setEditing(null);
+      setNotice(t("users.updated", { name: u.name }));
+      void client.invalidateQueries({ queryKey: ["users"] });
+      if (u.id === me.user.id) void client.invalidateQueries({ queryKey: ["me"] });
+    },
+  });
+  const [deleting, setDeleting] = useState<UserDetail | null>(null);
+  const remove = useMutation({
+    mutationFn: (u: UserDetail) => api<void>(`/users/${u.id}`, { method: "DELETE" }),
+    onSuccess: (_, u) => {
+      setDeleting(null);
+      setNotice(t("users.deleted", { email: u.email }));
+      void client.invalidateQueries({ queryKey: ["users"] });
+    },
+  });
+  const startEdit = (u: UserDetail) => {
+    save.reset();
+    setEdit(userForm(u));
+    setEditing(u);
+  };
+  const startDelete = (u: UserDetail) => {
+    remove.reset();
+    setDeleting(u);
+  };
   const items = users.data?.pages.flatMap((p) => p.items) ?? [];
   return (
     <div className="page">
@@ -234,10 +333,18 @@ function Users() {
                   <td>{u.active ? <Badge tone="green">{t("common.active")}</Badge> : <Badge>{t("common.inactive")}</Badge>}</td>
                   <td>{formatDate(u.createdAt, lang)}</td>
                   <td className="actions">
+                    <Button variant="ghost" onClick={() => startEdit(u)}>
+                      {t("common.edit")}
+                    </Button>
                     {u.id !== me.user.id && (
-                      <Button variant="ghost" onClick={() => toggle.mutate(u)}>
-                        {u.active ? t("common.deactivate") : t("common.activate")}
-                      </Button>
+                      <>
+                        <Button variant="ghost" onClick={() => toggle.mutate(u)}>
+                          {u.active ? t("common.deactivate") : t("common.activate")}
+                        </Button>
+                        <Button variant="ghost" className="danger-text" onClick={() => startDelete(u)}>
+                          {t("common.delete")}
+                        </Button>
+                      </>
                     )}
                   </td>
                 </tr>
@@ -251,6 +358,54 @@ function Users() {
           </Button>
         )}
       </Card>
+      <Modal open={editing !== null} title={t("users.editTitle", { email: editing?.email ?? "" })} onClose={() => setEditing(null)}>
+        <form
+          className="stack"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (editing && changes) save.mutate({ id: editing.id, body: changes });
+          }}
+        >
+          <Field label={t("common.name")}>{(id) => <input id={id} required maxLength={200} value={edit.name} onChange={(e) => setEdit({ ...edit, name: e.target.value })} autoFocus />}</Field>
+          <Field label={t("common.language")}>
+            {(id) => (
+              <select id={id} value={edit.preferredLanguage} onChange={(e) => setEdit({ ...edit, preferredLanguage: e.target.value as Lang })}>
+                <option value="en">{t("languages.en")}</option>
+                <option value="es">{t("languages.es")}</option>
+              </select>
+            )}
+          </Field>
+          <label className="check">
+            <input
+              type="checkbox"
+              checked={edit.isSuperAdmin}
+              disabled={editing?.id === me.user.id}
+              onChange={(e) => setEdit({ ...edit, isSuperAdmin: e.target.checked })}
+            />{" "}
+            {t("roles.super_admin")}
+          </label>
+          {editing?.id === me.user.id && <p className="hint">{t("users.ownSuperAdmin")}</p>}
+          {save.isError && <Notice kind="error">{errorMessage(save.error, t("common.networkError"))}</Notice>}
+          <div className="row end">
+            <Button variant="secondary" onClick={() => setEditing(null)}>
+              {t("common.cancel")}
+            </Button>
+            <Button type="submit" busy={save.isPending} disabled={!changes}>
+              {t("common.save")}
+            </Button>
+          </div>
+        </form>
+      </Modal>
+      <ConfirmDialog
+        open={deleting !== null}
+        title={t("users.deleteTitle", { email: deleting?.email ?? "" })}
+        message={t("users.deleteWarning", { name: deleting?.name ?? "" })}
+        confirmLabel={t("common.delete")}
+        busy={remove.isPending}
+        error={remove.isError ? remove.error : undefined}
+        onConfirm={() => deleting && remove.mutate(deleting)}
+        onClose={() => setDeleting(null)}
+      />
       <Modal open={open} title={t("users.invite")} onClose={() => setOpen(false)}>
         <form
           className="stack"
