@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test test-e2e lint format bench widget-size chromium dashboard install synth diff deploy clean
+.PHONY: dev test test-e2e lint format bench bench-rag widget-size chromium dashboard install synth diff deploy clean
 
 $(STAMP): requirements-dev.txt requirements-e2e.txt requirements-infra.txt layers/common/requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is required"; exit 1; }
@@ -75,6 +75,11 @@ bench: install
 	$(BIN)/python -m bench.widget_api
 	$(BIN)/python -m bench.widget_size
 	$(BIN)/python -m bench.realtime_fanout
+
+# The knowledge base's retrieval quality and latency (about 2 minutes: it builds a 100k-chunk index).
+bench-rag: install
+	$(BIN)/python -m bench.rag_eval
+	$(BIN)/python -m bench.rag_latency
 
 widget-size: install
 	$(BIN)/python -m bench.widget_size

@@ -10,10 +10,12 @@ from dataclasses import dataclass
 
 __all__ = [
     "CORS_METHODS",
+    "QUEUE_FUNCTIONS",
     "SCHEDULED_FUNCTIONS",
     "WEBSOCKET_ROUTES",
     "WEBSOCKET_ROUTE_SELECTION",
     "WIDGET_ROUTES",
+    "QueueFunction",
     "Route",
     "ScheduledFunction",
     "WebSocketRoute",
@@ -37,6 +39,15 @@ class WebSocketRoute:
 class ScheduledFunction:
     function: str
     rate_minutes: int
+
+
+@dataclass(frozen=True, slots=True)
+class QueueFunction:
+    """A function fed by an SQS queue (Lambda's event source mapping; the local gateway's poller)."""
+
+    function: str
+    queue: str  # the queue's logical name: "ingest" is the CDK's Jobs.ingest_queue, INGEST_QUEUE_URL locally
+    batch_size: int
 
 
 WIDGET_ROUTES: tuple[Route, ...] = (
@@ -64,3 +75,6 @@ CORS_METHODS: tuple[str, ...] = ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIO
 CORS_HEADERS: tuple[str, ...] = ("Authorization", "Content-Type")
 
 SCHEDULED_FUNCTIONS: tuple[ScheduledFunction, ...] = (ScheduledFunction("cleanup", rate_minutes=60),)
+
+# Knowledge to embed: a few entries per invocation, each reported alone when it fails.
+QUEUE_FUNCTIONS: tuple[QueueFunction, ...] = (QueueFunction("ingest", queue="ingest", batch_size=5),)

@@ -15,7 +15,19 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 from starlette.responses import Response
 
 from chatflow.errors import DomainError
-from routers import ai_settings, auth, channels, conversations, me, organizations, platform, stats, usage, users
+from routers import (
+    ai_settings,
+    auth,
+    channels,
+    conversations,
+    knowledge,
+    me,
+    organizations,
+    platform,
+    stats,
+    usage,
+    users,
+)
 
 # One line per resource; the order is the order of the OpenAPI document.
 ROUTERS = [
@@ -24,6 +36,7 @@ ROUTERS = [
     organizations.router,
     users.router,
     channels.router,
+    knowledge.router,
     ai_settings.router,
     platform.router,
     conversations.router,

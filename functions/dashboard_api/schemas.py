@@ -7,7 +7,9 @@ from typing import Annotated, Generic, TypeVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 from pydantic.alias_generators import to_camel
 
-__all__ = ["Email", "Page", "Schema"]
+from chatflow.text import Storable
+
+__all__ = ["Email", "Name", "Page", "Schema"]
 
 
 def _lower(value: str) -> str:
@@ -21,6 +23,9 @@ Email = Annotated[
     StringConstraints(strip_whitespace=True, min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
     AfterValidator(_lower),
 ]
+
+# A person's, organisation's or channel's name.
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), Storable]
 
 
 class Schema(BaseModel):

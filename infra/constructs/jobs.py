@@ -1,10 +1,8 @@
 """Work that no visitor waits for: EventBridge schedules from infra.routes.SCHEDULED_FUNCTIONS and
-the knowledge-ingestion queue (with its dead-letter queue).
-
-functions/ingest does not exist yet. When it lands it is wired here as the queue's consumer
-(`SqsEventSource(self.ingest_queue, batch_size=…, report_batch_item_failures=True)`) and the
-dashboard API gets INGEST_QUEUE_URL plus `ingest_queue.grant_send_messages`; nothing else reads or
-writes the queue today.
+the knowledge-ingestion queue (with its dead-letter queue), consumed by the queue functions of
+infra.routes.QUEUE_FUNCTIONS (functions/ingest) through an SQS event source that reports batch
+item failures, so that only the failed messages are retried. The event source mapping grants the
+consumer exactly what it needs on this queue; the dashboard API is granted sending (app_stack).
 """
 
 from __future__ import annotations
@@ -15,10 +13,11 @@ from aws_cdk import Duration
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.routes import ScheduledFunction
+from infra.routes import QueueFunction, ScheduledFunction
 
 __all__ = ["INGEST_VISIBILITY_TIMEOUT", "Jobs"]
 
@@ -35,10 +34,28 @@ class Jobs(Construct):
         *,
         schedules: Iterable[ScheduledFunction],
         handlers: Mapping[str, lambda_.IFunction],
+        queue_functions: Iterable[QueueFunction] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         self.rules = self._build_schedules(tuple(schedules), handlers)
         self.ingest_dead_letters, self.ingest_queue = self._build_ingest_queue()
+        self._connect_consumers(tuple(queue_functions), handlers)
+
+    def _connect_consumers(
+        self, queue_functions: tuple[QueueFunction, ...], handlers: Mapping[str, lambda_.IFunction]
+    ) -> None:
+        queues = {"ingest": self.ingest_queue}
+        for queued in queue_functions:
+            handler = handlers[queued.function]
+            assert isinstance(handler, lambda_.Function)
+            handler.add_event_source(
+                event_sources.SqsEventSource(
+                    queues[queued.queue],
+                    batch_size=queued.batch_size,
+                    report_batch_item_failures=True,
+                    max_batching_window=Duration.seconds(1),
+                )
+            )
 
     def _build_schedules(
         self, schedules: tuple[ScheduledFunction, ...], handlers: Mapping[str, lambda_.IFunction]

@@ -3,7 +3,10 @@
 It reads the same route table as the CDK app, so a route that works here is wired the same way in
 AWS. Like API Gateway it answers CORS preflights itself, turns a crashed or malformed function into
 502 `{"message": "Internal server error"}`, refuses bodies over 10 MB, and runs the scheduled
-functions with EventBridge's event. It also serves the widget's files and a health check.
+functions with EventBridge's event. It also serves the widget's files and a health check. Like
+Lambda's SQS event source mapping, it long-polls each queue of a queue-fed function (given by URL),
+invokes the function with the SQS event, and deletes the messages that did not fail
+(`batchItemFailures`); the others come back after their visibility timeout.
 
 It is the WebSocket API too, at /ws: a handshake becomes the $connect event (refused with 403
 unless the function answers 2xx), each message the event of its route ($default here), a close
@@ -59,9 +62,11 @@ from infra.functions import ROOT, Handler, load_handler
 from infra.routes import (
     CORS_HEADERS,
     CORS_METHODS,
+    QUEUE_FUNCTIONS,
     ROUTES,
     SCHEDULED_FUNCTIONS,
     WEBSOCKET_ROUTES,
+    QueueFunction,
     Route,
     ScheduledFunction,
     WebSocketRoute,
@@ -86,6 +91,7 @@ __all__ = [
     "new_connection_id",
     "rest_event",
     "scheduled_event",
+    "sqs_event",
     "websocket_event",
 ]
 
@@ -274,6 +280,36 @@ def _event_body(body: bytes, headers: Mapping[str, str]) -> tuple[str | None, bo
         except UnicodeDecodeError:
             pass  # declared as text but is not: pass it on untouched
     return base64.b64encode(body).decode("ascii"), True
+
+
+def sqs_event(messages: Sequence[Mapping[str, Any]], *, queue_arn: str, region: str = REGION) -> dict[str, Any]:
+    """The event Lambda's SQS event source mapping sends, from messages as receive_message returns
+    them (with AttributeNames and MessageAttributeNames "All")."""
+    records = []
+    for m in messages:
+        records.append(
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": dict(m.get("Attributes", {})),
+                "messageAttributes": {
+                    name: {
+                        "stringValue": value.get("StringValue"),
+                        "binaryValue": value.get("BinaryValue"),
+                        "stringListValues": [],
+                        "binaryListValues": [],
+                        "dataType": value.get("DataType", "String"),
+                    }
+                    for name, value in (m.get("MessageAttributes") or {}).items()
+                },
+                "md5OfBody": m["MD5OfBody"],
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": region,
+            }
+        )
+    return {"Records": records}
 
 
 def scheduled_event(function: str, *, now: datetime | None = None) -> dict[str, Any]:
@@ -512,6 +548,47 @@ class _Functions:
                 self._pool = None
 
 
+class _QueuePoller:
+    """One queue's side of the event source mapping: receive a batch, then delete what succeeded."""
+
+    def __init__(self, function: QueueFunction, queue_url: str, wait_seconds: int) -> None:
+        import boto3
+
+        self._sqs: Any = boto3.client("sqs")
+        self._function = function
+        self._url = queue_url
+        self._wait = wait_seconds
+        self.queue_arn: str = self._sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+
+    def receive(self) -> list[dict[str, Any]]:
+        messages: list[dict[str, Any]] = self._sqs.receive_message(
+            QueueUrl=self._url,
+            MaxNumberOfMessages=min(self._function.batch_size, 10),
+            WaitTimeSeconds=self._wait,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        ).get("Messages", [])
+        return messages
+
+    def settle(self, messages: list[dict[str, Any]], result: Any) -> None:
+        """Delete every message but those the function reported as failed (Lambda's
+        ReportBatchItemFailures); a result that is not a batch response fails the whole batch."""
+        if not isinstance(result, dict) or not isinstance(result.get("batchItemFailures"), list):
+            _logger.error("queue function %s answered no batchItemFailures", self._function.function)
+            return
+        failed = {f.get("itemIdentifier") for f in result["batchItemFailures"] if isinstance(f, dict)}
+        done = [m for m in messages if m["MessageId"] not in failed]
+        if done:
+            self._sqs.delete_message_batch(
+                QueueUrl=self._url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
+            )
+        if failed:
+            _logger.warning("queue function %s: %d message(s) to retry", self._function.function, len(failed))
+
+
 def _error(status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
     # Open CORS on the gateway's own errors (as the CDK's gateway responses do) so that a browser
     # can read them.
@@ -634,10 +711,14 @@ def create_app(
     websocket_routes: Sequence[WebSocketRoute] = WEBSOCKET_ROUTES,
     websocket_idle_seconds: float = WEBSOCKET_IDLE_SECONDS,
     websocket_max_seconds: float = WEBSOCKET_MAX_SECONDS,
+    queue_functions: Sequence[QueueFunction] = QUEUE_FUNCTIONS,
+    queue_urls: Mapping[str, str] | None = None,
+    queue_wait_seconds: int = 5,
 ) -> Starlette:
     """The gateway. Scheduled functions run once at start, then every `rate_minutes` of the table,
     or every `schedule_interval_seconds` when given (the local stack's CLEANUP_INTERVAL_SECONDS).
-    Functions run in `workers` processes, unless a test gives its own `load`."""
+    Functions run in `workers` processes, unless a test gives its own `load`. Each queue function
+    whose queue has a URL in `queue_urls` (logical name -> SQS URL) is fed by a poller."""
     table = RouteTable(routes)
     functions = _Functions(load, workers)
     socket_routes = {route.route_key: route for route in websocket_routes}
@@ -849,11 +930,31 @@ def create_app(
                 _logger.exception("scheduled function %s failed", function.function)
             await anyio.sleep(interval)
 
+    async def poll_queue(function: QueueFunction, queue_url: str) -> None:
+        poller: _QueuePoller | None = None
+        while True:
+            try:
+                if poller is None:  # made (and remade after a failure) off the event loop: it calls SQS
+                    poller = await run_in_threadpool(_QueuePoller, function, queue_url, queue_wait_seconds)
+                # Abandoned on shutdown rather than waited for: a long poll may take its whole wait.
+                messages = await anyio.to_thread.run_sync(poller.receive, abandon_on_cancel=True)
+                if messages:
+                    event = sqs_event(messages, queue_arn=poller.queue_arn)
+                    result = await run_in_threadpool(functions.invoke, function.function, event, str(uuid.uuid4()))
+                    await run_in_threadpool(poller.settle, messages, result)
+            except Exception:
+                _logger.exception("queue function %s failed; its messages come back later", function.function)
+                await anyio.sleep(1)
+
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         async with anyio.create_task_group() as tasks:
             for function in scheduled:
                 tasks.start_soon(run_on_schedule, function)
+            for queue_function in queue_functions:
+                url = (queue_urls or {}).get(queue_function.queue)
+                if url:
+                    tasks.start_soon(poll_queue, queue_function, url)
             yield
             tasks.cancel_scope.cancel()
         await run_in_threadpool(functions.close)

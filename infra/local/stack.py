@@ -197,6 +197,8 @@ def _start_and_serve(config: StackConfig, started: contextlib.ExitStack) -> None
         # Each gateway worker is one execution environment serving one request at a time.
         DB_POOL_MAX_SIZE="1",
         ALLOW_OFFLINE_AI="true",
+        # The local stack may learn from pages on this machine and its network; AWS never does.
+        KNOWLEDGE_ALLOW_PRIVATE_URLS="true",
         ENCRYPTION_KEY=encryption_key,
         POWERTOOLS_TRACE_DISABLED="true",
         POWERTOOLS_METRICS_DISABLED="true",
@@ -210,7 +212,13 @@ def _start_and_serve(config: StackConfig, started: contextlib.ExitStack) -> None
 
     demo = seed(admin_email=config.admin_email, admin_sub=local_aws.admin_sub)
 
-    app = create_app(schedule_interval_seconds=config.schedule_interval_seconds, workers=config.workers)
+    ingest_queue_url = os.environ.get("INGEST_QUEUE_URL")
+    app = create_app(
+        schedule_interval_seconds=config.schedule_interval_seconds,
+        workers=config.workers,
+        # Knowledge entries queued by the dashboard API reach functions/ingest as in AWS.
+        queue_urls={"ingest": ingest_queue_url} if ingest_queue_url else None,
+    )
     server = uvicorn.Server(
         uvicorn.Config(
             app,

@@ -35,6 +35,7 @@ from infra.constructs.static_site import ApiOrigin, RealtimeOrigin, SiteSource, 
 from infra.routes import (
     CORS_HEADERS,
     CORS_METHODS,
+    QUEUE_FUNCTIONS,
     ROUTES,
     SCHEDULED_FUNCTIONS,
     WEBSOCKET_ROUTE_SELECTION,
@@ -78,6 +79,14 @@ FUNCTION_SPECS: Mapping[str, FunctionSpec] = {
             "WebSocket $connect (authenticates), $disconnect, $default (ping)",
             verifies_operator_tokens=True,
             publishes_live=True,  # answers a ping with a pong on the same connection
+        ),
+        FunctionSpec(
+            "ingest",
+            "SQS: fetches, chunks and embeds knowledge entries into pgvector",
+            memory_mb=1024,
+            # A sixth of the queue's visibility timeout (AWS's advice for SQS-fed functions).
+            timeout=cdk.Duration.seconds(150),
+            reads_encryption_key=True,  # embeddings are made with the organisation's own OpenAI key
         ),
         FunctionSpec(
             "cleanup",
@@ -140,7 +149,12 @@ class AppStack(cdk.Stack):
         for function in self.functions.values():
             function.set_dashboard_url(self.site.dashboard_url)
             function.connect_realtime(self.realtime)
-        self.jobs = Jobs(self, "Jobs", schedules=SCHEDULED_FUNCTIONS, handlers=handlers)
+        self.jobs = Jobs(
+            self, "Jobs", schedules=SCHEDULED_FUNCTIONS, queue_functions=QUEUE_FUNCTIONS, handlers=handlers
+        )
+        # The dashboard API queues knowledge entries to embed; it may only send, to that queue only.
+        self.jobs.ingest_queue.grant_send_messages(self.functions["dashboard_api"].function)
+        self.functions["dashboard_api"].function.add_environment("INGEST_QUEUE_URL", self.jobs.ingest_queue.queue_url)
         self.monitoring = Monitoring(
             self,
             "Monitoring",
@@ -177,6 +191,7 @@ class AppStack(cdk.Stack):
             [route.function for route in ROUTES]
             + [route.function for route in WEBSOCKET_ROUTES]
             + [schedule.function for schedule in SCHEDULED_FUNCTIONS]
+            + [queued.function for queued in QUEUE_FUNCTIONS]
         )
         return {
             name: ServiceFunction(

@@ -211,6 +211,34 @@ def test_admin_of_stack_json_signs_in_to_the_dashboard_api_as_super_admin(
     assert info["demo"]["organizationId"] in {o["id"] for o in me["organizations"]}
 
 
+def test_knowledge_added_in_the_dashboard_is_ingested_through_the_queue_and_answers_the_widget(
+    running: tuple[Stack, dict[str, Any]],
+) -> None:
+    _, info = running
+    api = f"{info['apiUrl']}/api/dashboard"
+    tokens = httpx.post(f"{api}/auth/login", json=info["admin"], timeout=30).json()
+    headers = {"Authorization": f"Bearer {tokens['accessToken']}"}
+    path = f"{api}/organizations/{info['demo']['organizationId']}/knowledge"
+
+    body = {"title": "Pickup", "content": "Orders are picked up at the side window."}
+    created = httpx.post(path, json=body, headers=headers, timeout=30).json()
+    deadline = time.monotonic() + 30
+    entry = created
+    while entry["status"] == "pending":
+        assert time.monotonic() < deadline, "moto's queue never reached functions/ingest"
+        time.sleep(0.2)
+        entry = httpx.get(f"{path}/{created['id']}", headers=headers, timeout=30).json()
+
+    assert (entry["status"], entry["chunkCount"]) == ("ready", 1)
+    reply = httpx.post(
+        f"{info['apiUrl']}/api/chat",
+        json={"publicKey": info["demo"]["publicKey"], "visitorId": str(uuid.uuid4()), "message": "Where is pickup?"},
+        timeout=30,
+    ).json()
+    detail = httpx.get(f"{api}/conversations/{reply['conversationId']}", headers=headers, timeout=30).json()
+    assert [s["knowledgeId"] for s in detail["messages"][-1]["knowledgeSources"]] == [created["id"]]
+
+
 def test_second_start_on_the_same_data_dir_keeps_the_demo_public_key(stack: Stack) -> None:
     stack.start()
     first = stack.wait_ready()

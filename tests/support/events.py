@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-__all__ = ["LambdaContextStub", "rest_event"]
+__all__ = ["LambdaContextStub", "rest_event", "sqs_event"]
 
 _TEMPLATE: dict[str, Any] = json.loads(
     (Path(__file__).parent.parent / "events" / "api_gateway_rest_post_chat.json").read_text()
@@ -45,6 +45,23 @@ def rest_event(
     )
     event["requestContext"].update(httpMethod=method, resourcePath=resource, path=f"/prod{path}")
     return event
+
+
+_SQS_TEMPLATE: dict[str, Any] = json.loads((Path(__file__).parent.parent / "events" / "sqs_ingest.json").read_text())
+
+
+def sqs_event(*bodies: str, receive_count: int = 1) -> dict[str, Any]:
+    """An SQS event as Lambda's event source mapping delivers it, one record per body."""
+    import hashlib
+    import uuid
+
+    records = []
+    for body in bodies:
+        record = copy.deepcopy(_SQS_TEMPLATE["Records"][0])
+        record.update(messageId=str(uuid.uuid4()), body=body, md5OfBody=hashlib.md5(body.encode()).hexdigest())
+        record["attributes"]["ApproximateReceiveCount"] = str(receive_count)
+        records.append(record)
+    return {"Records": records}
 
 
 class LambdaContextStub:

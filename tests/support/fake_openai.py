@@ -1,4 +1,8 @@
-"""A small OpenAI-compatible server on loopback that records what it was sent and answers as scripted."""
+"""A small OpenAI-compatible server on loopback that records what it was sent and answers as scripted.
+
+/v1/chat/completions answers from the script; /v1/embeddings answers with the offline lexical
+embedder's vectors (so that retrieval through "OpenAI" finds what shares words), or fails with
+`embedding_status` when that is not 200."""
 
 from __future__ import annotations
 
@@ -30,6 +34,8 @@ class FakeOpenAI:
     headers: list[dict[str, str]] = field(default_factory=list)
     script: deque[Scripted] = field(default_factory=deque)
     default: Scripted = field(default_factory=Scripted)
+    embedding_requests: list[dict[str, Any]] = field(default_factory=list)
+    embedding_status: int = 200
     _server: ThreadingHTTPServer | None = None
 
     @property
@@ -46,6 +52,8 @@ class FakeOpenAI:
         self.headers.clear()
         self.script.clear()
         self.default = Scripted()
+        self.embedding_requests.clear()
+        self.embedding_status = 200
 
     def start(self) -> FakeOpenAI:
         fake = self
@@ -57,6 +65,9 @@ class FakeOpenAI:
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length", "0"))
                 body = json.loads(self.rfile.read(length) or b"{}")
+                if self.path.rstrip("/").endswith("/embeddings"):
+                    self._embeddings(body)
+                    return
                 fake.requests.append(body)
                 fake.headers.append({k.lower(): v for k, v in self.headers.items()})
                 answer = fake.script.popleft() if fake.script else fake.default
@@ -95,6 +106,32 @@ class FakeOpenAI:
                     self.wfile.write(payload)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (a timeout under test)
+
+            def _embeddings(self, body: dict[str, Any]) -> None:
+                from chatflow.knowledge.embeddings import LexicalEmbedder
+
+                fake.embedding_requests.append(body)
+                inputs = body.get("input", [])
+                inputs = [inputs] if isinstance(inputs, str) else inputs
+                if fake.embedding_status != 200:
+                    payload = json.dumps({"error": {"message": "scripted failure", "type": "server_error"}}).encode()
+                else:
+                    payload = json.dumps(
+                        {
+                            "object": "list",
+                            "model": body.get("model", "fake"),
+                            "data": [
+                                {"object": "embedding", "index": i, "embedding": LexicalEmbedder.embed_one(text)}
+                                for i, text in enumerate(inputs)
+                            ],
+                            "usage": {"prompt_tokens": 10, "total_tokens": 10},
+                        }
+                    ).encode()
+                self.send_response(fake.embedding_status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True

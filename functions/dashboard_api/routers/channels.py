@@ -15,12 +15,11 @@ from chatflow.ai_settings import MAX_SYSTEM_PROMPT_LENGTH, clean_handoff_keyword
 from chatflow.channels import MAX_ALLOWED_ORIGINS, ChannelType
 from chatflow.settings import Settings
 from dependencies import AppSettings, CurrentCaller, Db
-from schemas import Schema
+from schemas import Name, Schema
 
 router = APIRouter(prefix="/organizations/{organization_id}/channels", tags=["channels"])
 
 # PostgreSQL text cannot hold NUL: refused here as 400 rather than failing in the database.
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^\x00]*$")]
 SystemPrompt = Annotated[str, StringConstraints(max_length=MAX_SYSTEM_PROMPT_LENGTH, pattern=r"^[^\x00]*$")]
 Origins = Annotated[list[str], Field(max_length=MAX_ALLOWED_ORIGINS)]
 

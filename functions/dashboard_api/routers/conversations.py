@@ -9,10 +9,11 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query, status
-from pydantic import AfterValidator, BeforeValidator, StringConstraints
+from pydantic import BeforeValidator, Field, StringConstraints
 
 from chatflow import inbox
 from chatflow.errors import BadRequest
+from chatflow.text import Storable
 from dependencies import AppSettings, CurrentCaller, Db
 from schemas import Page, Schema
 
@@ -24,17 +25,6 @@ Language = Literal["en", "es"]
 Role = Literal["visitor", "ai", "agent", "system"]
 
 MAX_AGENT_MESSAGE_CHARS = 5_000
-
-
-def _storable(value: str) -> str:
-    """PostgreSQL text holds neither NUL nor lone surrogates."""
-    if "\x00" in value:
-        raise ValueError("contains a NUL character")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise ValueError("is not valid Unicode text") from exc
-    return value
 
 
 def _day_or_instant(value: object) -> object:
@@ -49,7 +39,7 @@ SearchText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=
 AgentText = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_AGENT_MESSAGE_CHARS),
-    AfterValidator(_storable),
+    Storable,
 ]
 
 
@@ -110,6 +100,13 @@ class ConversationSummaryOut(Schema):
         )
 
 
+class KnowledgeSourceOut(Schema):
+    id: UUID
+    knowledge_id: UUID
+    title: str
+    excerpt: str
+
+
 class MessageOut(Schema):
     id: UUID
     role: Role
@@ -118,6 +115,7 @@ class MessageOut(Schema):
     author: UserRefOut | None = None
     model: str | None = None
     tokens_used: int | None = None
+    knowledge_sources: list[KnowledgeSourceOut] = Field(default_factory=list)
 
     @classmethod
     def of(cls, m: inbox.InboxMessage) -> MessageOut:
@@ -129,6 +127,10 @@ class MessageOut(Schema):
             author=UserRefOut(id=m.author.id, name=m.author.name) if m.author else None,
             model=m.model,
             tokens_used=m.tokens_used,
+            knowledge_sources=[
+                KnowledgeSourceOut(id=k.id, knowledge_id=k.knowledge_id, title=k.title, excerpt=k.excerpt)
+                for k in m.knowledge_sources
+            ],
         )
 
 

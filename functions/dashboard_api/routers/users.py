@@ -14,14 +14,12 @@ from chatflow import members, users
 from chatflow.access import Caller
 from chatflow.errors import Conflict, Forbidden
 from dependencies import AppSettings, CurrentCaller, Db
-from schemas import Email, Page, Schema
+from schemas import Email, Name, Page, Schema
 
 router = APIRouter(tags=["users"])
 
 Language = Literal["en", "es"]
 MemberRole = Literal["admin", "agent"]
-# PostgreSQL text cannot hold NUL: refused here as 400 rather than failing in the database.
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^\x00]*$")]
 UserId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 
 

@@ -68,6 +68,25 @@ class Settings(BaseSettings):
     # Where the widget's script is served, for the embed snippet; by default next to the dashboard.
     widget_script_url: str | None = None
 
+    # Knowledge base. The dashboard API enqueues entries to embed here (unset: nothing is enqueued,
+    # entries stay pending until an ingest run picks them up).
+    ingest_queue_url: str | None = None
+    # The queue's maxReceiveCount: on the last attempt an entry that still cannot be embedded fails.
+    ingest_max_attempts: int = Field(default=5, ge=1, le=100)
+    embedding_timeout_seconds: float = Field(default=20.0, gt=0)
+    embedding_max_retries: int = Field(default=3, ge=0, le=8)
+    knowledge_chunk_tokens: int = Field(default=300, ge=50, le=2000)
+    knowledge_chunk_overlap_tokens: int = Field(default=50, ge=0, le=500)
+    knowledge_top_k: int = Field(default=5, ge=1, le=20)
+    # The passages of one prompt, in tokens, at most.
+    knowledge_token_budget: int = Field(default=1500, ge=100, le=8000)
+    # Below this cosine similarity a passage is not relevant; unset: the embedder's own floor.
+    knowledge_similarity_floor: float | None = Field(default=None, ge=-1, le=1)
+    knowledge_max_file_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
+    knowledge_fetch_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Only the local stack (and tests) may fetch pages from loopback and private addresses.
+    knowledge_allow_private_urls: bool = False
+
     @property
     def cognito_issuer(self) -> str:
         return f"https://cognito-idp.{self.aws_region}.amazonaws.com/{self.cognito_user_pool_id}"

@@ -62,6 +62,8 @@ class PostContext:
     conversation: ConversationState | None
     prior: PriorMessage | None
     history: list[HistoryEntry]
+    # The channel has knowledge to search (its own or its organisation's); else retrieval is skipped.
+    has_knowledge: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +94,8 @@ SELECT ch.id AS channel_id, ch.organization_id, ch.allowed_origins, ch.handoff_e
        s.provider, s.model, s.temperature::float8 AS temperature, s.max_tokens,
        s.system_prompt AS org_system_prompt, s.handoff_keywords AS org_handoff_keywords, s.encrypted_api_key,
        (SELECT value FROM platform_settings WHERE key = %(platform_key)s) AS platform_encrypted_key,
+       EXISTS (SELECT FROM knowledge_chunks kc WHERE kc.organization_id = ch.organization_id
+               AND (kc.channel_id IS NULL OR kc.channel_id = ch.id)) AS has_knowledge,
        conv.id AS conversation_id, conv.status, conv.responder_mode, conv.language,
        prior.id AS prior_id, prior.content AS prior_content,
        reply.id AS reply_id, reply.role AS reply_role, reply.content AS reply_content,
@@ -194,6 +198,7 @@ def load_post_context(
         conversation=conversation,
         prior=prior,
         history=[HistoryEntry(role=h["role"], content=h["content"]) for h in row["history"] or []],
+        has_knowledge=row["has_knowledge"],
     )
 
 
@@ -336,9 +341,10 @@ def _written(row: dict[str, Any] | None) -> WrittenMessage | None:
 
 _INSERT_REPLY = f"""
 WITH reply AS (
-    INSERT INTO messages (conversation_id, organization_id, role, content, tokens_used, model, reply_to)
+    INSERT INTO messages (conversation_id, organization_id, role, content, tokens_used, model, reply_to,
+                          knowledge_chunk_ids)
     VALUES (%(conversation_id)s, %(organization_id)s, %(role)s, %(content)s, %(tokens_used)s, %(model)s,
-            %(reply_to)s)
+            %(reply_to)s, %(knowledge_chunk_ids)s)
     ON CONFLICT (reply_to) WHERE reply_to IS NOT NULL DO NOTHING
     RETURNING id, role, content, created_at, organization_id
 ), conv AS (
@@ -364,9 +370,11 @@ def insert_reply(
     model: str | None,
     tokens_used: int,
     counts_as_ai_message: bool,
+    knowledge_chunk_ids: list[UUID] | None = None,
 ) -> MessageView | None:
     """Store the answer to a visitor message; None when another request already answered it.
-    System notices are ours, not conversation traffic, so they are not counted as messages."""
+    System notices are ours, not conversation traffic, so they are not counted as messages.
+    knowledge_chunk_ids: the knowledge the AI answered from (None when no search ran)."""
     row = conn.execute(
         _INSERT_REPLY,
         {
@@ -379,6 +387,7 @@ def insert_reply(
             "tokens_used": tokens_used,
             "counted_messages": 0 if role == "system" else 1,
             "ai_messages": 1 if counts_as_ai_message else 0,
+            "knowledge_chunk_ids": knowledge_chunk_ids,
         },
     ).fetchone()
     return _message(row) if row is not None else None

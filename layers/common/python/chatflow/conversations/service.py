@@ -1,9 +1,11 @@
 """The conversation service: a visitor's message in, the answer out.
 
 A POST is at most three round trips: load everything (channel, settings, conversation, history,
-a prior attempt of the same clientMessageId), write the visitor's message with its usage, write the
-answer with its usage. The AI is called between the two writes, outside any transaction, so a slow
-provider never holds a database connection's locks and a failing one never loses the message.
+a prior attempt of the same clientMessageId, whether the channel has knowledge), write the visitor's
+message with its usage, write the answer with its usage. Where the channel has knowledge, retrieving
+the passages for the message costs one more (hybrid search in one query). The AI is called between
+the two writes, outside any transaction, so a slow provider never holds a database connection's
+locks and a failing one never loses the message.
 Where a WebSocket API is configured, publishing the new messages to live operators costs two more
 (what changed, who listens). Only a handoff (finding the admins to email) and, once a month, the
 first conversation over the plan (claiming the over-limit notice) cost one round trip more each.
@@ -17,7 +19,7 @@ from uuid import UUID
 
 from chatflow import realtime
 from chatflow.ai import AIProviderError, build_prompt, provider_for
-from chatflow.ai.prompt import HistoryEntry
+from chatflow.ai.prompt import HistoryEntry, Reference
 from chatflow.ai_config import EffectiveAIConfig, effective_config
 from chatflow.api_keys import resolve_api_key
 from chatflow.conversations import repository as repo
@@ -109,6 +111,8 @@ def post_visitor_message(
             reply = _reply_to(
                 conn,
                 organization_id=ctx.organization_id,
+                channel_id=ctx.channel_id,
+                has_knowledge=ctx.has_knowledge,
                 conversation=written.conversation,
                 visitor_message_id=written.id,
                 message=message,
@@ -179,6 +183,8 @@ def _answer_again(
         reply = _reply_to(
             conn,
             organization_id=ctx.organization_id,
+            channel_id=ctx.channel_id,
+            has_knowledge=ctx.has_knowledge,
             conversation=conversation,
             visitor_message_id=prior.id,
             message=prior.content,
@@ -203,6 +209,8 @@ def _reply_to(
     conn: Connection,
     *,
     organization_id: UUID,
+    channel_id: UUID,
+    has_knowledge: bool,
     conversation: repo.ConversationState,
     visitor_message_id: UUID,
     message: str,
@@ -213,12 +221,17 @@ def _reply_to(
     settings: Settings,
 ) -> MessageView | None:
     language = normalize_language(conversation.language) or DEFAULT_LANGUAGE
+    chunk_ids: list[UUID] | None = None
     if handoff:
         role, content, model, tokens, is_ai = "system", text("handoff_notice", language), None, 0, False
     elif conversation.responder_mode == "human":
         return None  # a person is in charge; the AI stays silent
     else:
-        role, content, model, tokens, is_ai = _ask_ai(
+        role, content, model, tokens, is_ai, chunk_ids = _ask_ai(
+            conn,
+            organization_id=organization_id,
+            channel_id=channel_id,
+            has_knowledge=has_knowledge,
             config=config,
             platform_encrypted_key=platform_encrypted_key,
             language=language,
@@ -237,12 +250,17 @@ def _reply_to(
         model=model,
         tokens_used=tokens,
         counts_as_ai_message=is_ai,
+        knowledge_chunk_ids=chunk_ids,
     )
     return stored if stored is not None else repo.find_reply(conn, reply_to=visitor_message_id)
 
 
 def _ask_ai(
+    conn: Connection,
     *,
+    organization_id: UUID,
+    channel_id: UUID,
+    has_knowledge: bool,
     config: EffectiveAIConfig,
     platform_encrypted_key: str | None,
     language: Language,
@@ -250,18 +268,35 @@ def _ask_ai(
     message: str,
     settings: Settings,
     conversation_id: UUID,
-) -> tuple[str, str, str | None, int, bool]:
-    """(role, content, model, tokens, counts as an AI message): the AI's answer, or a polite
-    fallback in the visitor's language when the provider fails after its retries."""
+) -> tuple[str, str, str | None, int, bool, list[UUID] | None]:
+    """(role, content, model, tokens, counts as an AI message, knowledge chunks used): the AI's
+    answer from the passages retrieved for the message, or a polite fallback in the visitor's
+    language when the provider fails after its retries."""
     key = resolve_api_key(
         organization_encrypted=config.encrypted_api_key,
         platform_encrypted=platform_encrypted_key,
         settings=settings,
     )
+    passages = None
+    if has_knowledge:
+        # Imported here: a channel without knowledge (and its cold start) never needs it.
+        from chatflow.knowledge.service import passages_for
+
+        passages = passages_for(
+            conn, organization_id=organization_id, channel_id=channel_id, question=message, key=key, settings=settings
+        )
+    references = None if passages is None else [Reference(p.title, p.content) for p in passages]
+    chunk_ids = None if passages is None else [p.chunk_id for p in passages]
     try:
         provider = provider_for(config.provider, key, settings)
         completion = provider.complete(
-            build_prompt(system_prompt=config.system_prompt, language=language, history=history, message=message),
+            build_prompt(
+                system_prompt=config.system_prompt,
+                language=language,
+                history=history,
+                message=message,
+                references=references,
+            ),
             model=config.model,
             temperature=config.temperature,
             max_tokens=config.max_tokens,
@@ -272,8 +307,8 @@ def _ask_ai(
             "AI provider failed; answering with the fallback",
             extra={"conversation_id": str(conversation_id), "reason": str(exc), "key_source": key.source},
         )
-        return "ai", text("ai_fallback", language), None, 0, False
-    return "ai", completion.content, completion.model, completion.tokens_used, True
+        return "ai", text("ai_fallback", language), None, 0, False, None
+    return "ai", completion.content, completion.model, completion.tokens_used, True, chunk_ids
 
 
 def _check_origin(allowed_origins: tuple[str, ...], origin: str | None) -> None:

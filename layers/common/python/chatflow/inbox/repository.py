@@ -19,6 +19,7 @@ __all__ = [
     "ConversationSummary",
     "InboxFilter",
     "InboxMessage",
+    "KnowledgeSource",
     "LastMessage",
     "LockedConversation",
     "UserRef",
@@ -72,6 +73,16 @@ class ConversationSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class KnowledgeSource:
+    """A knowledge chunk an AI message answered from (chunks replaced by a later edit are gone)."""
+
+    id: UUID
+    knowledge_id: UUID
+    title: str
+    excerpt: str
+
+
+@dataclass(frozen=True, slots=True)
 class InboxMessage:
     id: UUID
     role: str
@@ -80,6 +91,7 @@ class InboxMessage:
     author: UserRef | None  # agent messages
     model: str | None  # AI messages
     tokens_used: int | None  # AI messages
+    knowledge_sources: tuple[KnowledgeSource, ...] = ()  # AI messages
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,9 +285,17 @@ _DETAIL = (
 )
 
 _MESSAGES = """
-SELECT m.id, m.role, m.content, m.created_at, m.author_user_id, a.name AS author_name, m.model, m.tokens_used
+SELECT m.id, m.role, m.content, m.created_at, m.author_user_id, a.name AS author_name, m.model, m.tokens_used,
+       src.sources
 FROM messages m
 LEFT JOIN users a ON a.id = m.author_user_id
+LEFT JOIN LATERAL (
+    SELECT json_agg(json_build_object('id', kc.id, 'knowledge_id', kc.knowledge_id, 'title', k.title,
+                                      'excerpt', left(kc.content, 300))
+                    ORDER BY array_position(m.knowledge_chunk_ids, kc.id)) AS sources
+    FROM knowledge_chunks kc JOIN channel_knowledge k ON k.id = kc.knowledge_id
+    WHERE kc.id = ANY (m.knowledge_chunk_ids)
+) src ON m.knowledge_chunk_ids IS NOT NULL
 WHERE m.conversation_id = %(conversation_id)s
 ORDER BY m.seq
 """
@@ -310,6 +330,10 @@ def _message(row: dict[str, Any]) -> InboxMessage:
         ),
         model=row["model"] if is_ai else None,
         tokens_used=row["tokens_used"] if is_ai else None,
+        knowledge_sources=tuple(
+            KnowledgeSource(UUID(s["id"]), UUID(s["knowledge_id"]), s["title"], s["excerpt"])
+            for s in (row.get("sources") or [])
+        ),
     )
 
 

@@ -6,11 +6,12 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, field_serializer
+from pydantic import BaseModel, ConfigDict, StringConstraints, field_serializer
 from pydantic.alias_generators import to_camel
 
 from chatflow.conversations.models import ConversationView, MessageView, PostResult
 from chatflow.languages import Language, normalize_language
+from chatflow.text import Storable
 
 __all__ = [
     "MAX_MESSAGE_CHARS",
@@ -26,23 +27,12 @@ __all__ = [
 MAX_MESSAGE_CHARS = 2_000
 
 
-def _storable(value: str) -> str:
-    """PostgreSQL text holds neither NUL nor lone surrogates (which JSON can smuggle in as \\ud800)."""
-    if "\x00" in value:
-        raise ValueError("contains a NUL character")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise ValueError("is not valid Unicode text") from exc
-    return value
-
-
 # Trimmed strings within bounds that PostgreSQL can store.
 MessageText = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_MESSAGE_CHARS), AfterValidator(_storable)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_MESSAGE_CHARS), Storable
 ]
-LanguageTag = Annotated[str, StringConstraints(strip_whitespace=True, max_length=35), AfterValidator(_storable)]
-PageUrl = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2_048), AfterValidator(_storable)]
+LanguageTag = Annotated[str, StringConstraints(strip_whitespace=True, max_length=35), Storable]
+PageUrl = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2_048), Storable]
 
 
 class _In(BaseModel):

@@ -1,0 +1,168 @@
+"""Retrieval quality of the knowledge base, printed (never asserted).
+
+    .venv/bin/python -m bench.rag_eval        (make bench-rag)
+
+A fictional Miami bakery's bilingual knowledge (bench/data/brisa_knowledge.json, 45 entries in
+English and Spanish) and 106 questions (bench/data/brisa_questions.json: paraphrases, Spanish
+questions about English entries and the reverse, and questions the knowledge cannot answer).
+Each question is retrieved as the chat does (top 5, 1,500-token budget, the similarity floor) by
+vector-only, full-text-only and hybrid search, with the offline lexical embedder and, when
+OPENAI_API_KEY is set, with OpenAI's text-embedding-3-small. Prints hit@1 and hit@3 over the
+answerable questions, and for the unanswerable ones how often retrieval returned nothing
+(no-answer recall) and how often "nothing" was right (no-answer precision).
+
+Against a throw-away embedded PostgreSQL in a temp dir; stops by itself and removes what it made.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+DATA = Path(__file__).parent / "data"
+
+
+@dataclass
+class Score:
+    answerable: int = 0
+    hit1: int = 0
+    hit3: int = 0
+    unanswerable: int = 0
+    abstained: int = 0
+    abstained_right: int = 0
+    seconds: float = 0.0
+
+    def line(self, name: str) -> str:
+        precision = self.abstained_right / self.abstained if self.abstained else float("nan")
+        return (
+            f"{name:<14} hit@1 {self.hit1 / self.answerable:6.1%}   hit@3 {self.hit3 / self.answerable:6.1%}   "
+            f"no-answer precision {precision:6.1%} "
+            f"(abstained {self.abstained}, right {self.abstained_right})   "
+            f"no-answer recall {self.abstained_right / self.unanswerable:6.1%}   "
+            f"{1000 * self.seconds / (self.answerable + self.unanswerable):5.1f} ms/question"
+        )
+
+
+def _load(conn: Any, organization_id: Any, embedder: Any) -> dict[Any, str]:
+    """Store and embed every entry as functions/ingest does; knowledge id -> data id."""
+    from chatflow.knowledge import repository as repo
+    from chatflow.knowledge.chunking import chunk_text
+    from chatflow.knowledge.folding import fold
+
+    ids: dict[Any, str] = {}
+    for item in json.loads((DATA / "brisa_knowledge.json").read_text()):
+        entry = repo.create_entry(
+            conn,
+            organization_id,
+            channel_id=None,
+            title=item["title"],
+            content=item["content"],
+            source="text",
+            source_url=None,
+            file_name=None,
+        )
+        assert entry is not None
+        chunks = chunk_text(f"{entry.title}\n\n{entry.content}")
+        vectors = embedder.embed([c.content for c in chunks])
+        stored = [
+            repo.StoredChunk(c.content, c.token_count, fold(f"{entry.title}\n{c.content}"), v)
+            for c, v in zip(chunks, vectors, strict=True)
+        ]
+        repo.store_chunks(conn, entry, stored, embedding_model=embedder.model)
+        ids[entry.id] = item["id"]
+    return ids
+
+
+def _evaluate(conn: Any, organization_id: Any, channel_id: Any, embedder: Any, ids: dict[Any, str]) -> None:
+    from chatflow.knowledge.retrieval import retrieve
+
+    questions = json.loads((DATA / "brisa_questions.json").read_text())
+    modes = {"vector only": (True, False), "full-text only": (False, True), "hybrid": (True, True)}
+    print(f"\n{embedder.model} (similarity floor {embedder.similarity_floor})")
+    for name, (use_vector, use_text) in modes.items():
+        score = Score()
+        started = time.perf_counter()
+        for question in questions:
+            passages = retrieve(
+                conn,
+                organization_id=organization_id,
+                channel_id=channel_id,
+                question=question["q"],
+                embedder=embedder,
+                top_k=5,
+                token_budget=1500,
+                use_vector=use_vector,
+                use_text=use_text,
+            )
+            found = [ids[p.knowledge_id] for p in passages]
+            if question["answer"] is None:
+                score.unanswerable += 1
+                if not found:
+                    score.abstained += 1
+                    score.abstained_right += 1
+            else:
+                score.answerable += 1
+                score.hit1 += found[:1] == [question["answer"]]
+                score.hit3 += question["answer"] in found[:3]
+                score.abstained += not found
+        score.seconds = time.perf_counter() - started
+        print(score.line(name))
+
+
+def main() -> None:
+    from infra.functions import LAYER_PYTHON_DIR
+
+    if str(LAYER_PYTHON_DIR) not in sys.path:
+        sys.path.insert(0, str(LAYER_PYTHON_DIR))
+    from chatflow.migrate import migrate
+    from infra.local import postgres
+
+    pgdata = Path(tempfile.mkdtemp(prefix="chatflow-rag-eval-")) / "data"
+    try:
+        server_url = postgres.start(pgdata)
+        with psycopg.connect(server_url, autocommit=True) as admin:
+            admin.execute("CREATE DATABASE rag_eval")
+        url = server_url.replace("/postgres?", "/rag_eval?")
+        migrate(url)
+        os.environ["DATABASE_URL"] = url
+        from chatflow.db import close_pool, connection
+        from chatflow.knowledge.embeddings import LexicalEmbedder, OpenAIEmbedder
+        from chatflow.organizations import create_channel, create_organization
+        from chatflow.settings import get_settings
+
+        embedders: list[Any] = [LexicalEmbedder()]
+        settings = get_settings()
+        if settings.openai_api_key is not None:
+            embedders.append(
+                OpenAIEmbedder(
+                    api_key=settings.openai_api_key.get_secret_value(),
+                    base_url=settings.openai_base_url,
+                    timeout=settings.embedding_timeout_seconds,
+                    max_retries=settings.embedding_max_retries,
+                )
+            )
+        else:
+            print("OPENAI_API_KEY is not set: the offline embedder only.")
+        with connection() as conn:
+            for embedder in embedders:
+                organization_id = create_organization(conn, name=f"Café Brisa ({embedder.model})")
+                channel = create_channel(conn, organization_id=organization_id, name="Website")
+                ids = _load(conn, organization_id, embedder)
+                _evaluate(conn, organization_id, channel.id, embedder, ids)
+        close_pool()
+    finally:
+        postgres.stop(pgdata)
+        shutil.rmtree(pgdata.parent, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,314 @@
+"""The SQL of the knowledge base. Dashboard functions run on a dashboard connection (row-level
+security on) and are scoped by organisation by hand as well; ingestion and retrieval run as the
+owner and filter by organisation and channel explicitly."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, LiteralString
+from uuid import UUID
+
+from chatflow.db import Connection
+
+__all__ = [
+    "Candidate",
+    "Entry",
+    "IngestJob",
+    "StoredChunk",
+    "create_entry",
+    "delete_entry",
+    "get_entry",
+    "list_entries",
+    "load_ingest_job",
+    "mark_failed",
+    "search",
+    "store_chunks",
+    "update_entry",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    id: UUID
+    organization_id: UUID
+    channel_id: UUID | None
+    title: str
+    content: str
+    source: str
+    source_url: str | None
+    file_name: str | None
+    status: str
+    error: str | None
+    chunk_count: int
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+_ENTRY_COLUMNS: LiteralString = """id, organization_id, channel_id, title, content, source, source_url, file_name,
+    status, error, chunk_count, version, created_at, updated_at"""
+
+
+def _entry(row: dict[str, Any]) -> Entry:
+    return Entry(**row)
+
+
+def list_entries(conn: Connection, organization_id: UUID, *, channel_id: UUID | None = None) -> list[Entry]:
+    rows = conn.execute(
+        f"SELECT {_ENTRY_COLUMNS} FROM channel_knowledge WHERE organization_id = %(org)s"
+        " AND (%(channel)s::uuid IS NULL OR channel_id = %(channel)s) ORDER BY updated_at DESC, id",
+        {"org": organization_id, "channel": channel_id},
+    ).fetchall()
+    return [_entry(r) for r in rows]
+
+
+def get_entry(conn: Connection, organization_id: UUID, entry_id: UUID) -> Entry | None:
+    row = conn.execute(
+        f"SELECT {_ENTRY_COLUMNS} FROM channel_knowledge WHERE organization_id = %s AND id = %s",
+        (organization_id, entry_id),
+    ).fetchone()
+    return _entry(row) if row is not None else None
+
+
+def create_entry(
+    conn: Connection,
+    organization_id: UUID,
+    *,
+    channel_id: UUID | None,
+    title: str,
+    content: str,
+    source: str,
+    source_url: str | None,
+    file_name: str | None,
+) -> Entry | None:
+    """None when the channel is not one of the organisation's."""
+    row = conn.execute(
+        f"""INSERT INTO channel_knowledge (organization_id, channel_id, title, content, source, source_url, file_name)
+        SELECT %(org)s, %(channel)s, %(title)s, %(content)s, %(source)s, %(url)s, %(file)s
+        WHERE %(channel)s::uuid IS NULL
+           OR EXISTS (SELECT FROM channels WHERE id = %(channel)s AND organization_id = %(org)s)
+        RETURNING {_ENTRY_COLUMNS}""",
+        {
+            "org": organization_id,
+            "channel": channel_id,
+            "title": title,
+            "content": content,
+            "source": source,
+            "url": source_url,
+            "file": file_name,
+        },
+    ).fetchone()
+    return _entry(row) if row is not None else None
+
+
+def update_entry(
+    conn: Connection,
+    organization_id: UUID,
+    entry_id: UUID,
+    *,
+    title: str | None,
+    content: str | None,
+    source_url: str | None,
+) -> Entry | None:
+    """Changed fields, a new version and status pending again: the entry is to be re-embedded."""
+    row = conn.execute(
+        f"""UPDATE channel_knowledge SET
+            title = coalesce(%(title)s, title), content = coalesce(%(content)s, content),
+            source_url = coalesce(%(url)s, source_url),
+            status = 'pending', error = NULL, version = version + 1, updated_at = now()
+        WHERE organization_id = %(org)s AND id = %(id)s
+        RETURNING {_ENTRY_COLUMNS}""",
+        {"org": organization_id, "id": entry_id, "title": title, "content": content, "url": source_url},
+    ).fetchone()
+    return _entry(row) if row is not None else None
+
+
+def delete_entry(conn: Connection, organization_id: UUID, entry_id: UUID) -> bool:
+    """Its chunks go with it (ON DELETE CASCADE)."""
+    return (
+        conn.execute(
+            "DELETE FROM channel_knowledge WHERE organization_id = %s AND id = %s", (organization_id, entry_id)
+        ).rowcount
+        > 0
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class IngestJob:
+    entry: Entry
+    organization_encrypted_key: str | None
+    platform_encrypted_key: str | None
+
+
+def load_ingest_job(conn: Connection, entry_id: UUID) -> IngestJob | None:
+    """The entry with the keys its embeddings are made with, in one round trip."""
+    row = conn.execute(
+        f"""SELECT {", ".join("k." + c.strip() for c in _ENTRY_COLUMNS.split(","))},
+            s.encrypted_api_key AS organization_key,
+            (SELECT value FROM platform_settings WHERE key = 'openai_api_key') AS platform_key
+        FROM channel_knowledge k LEFT JOIN ai_settings s ON s.organization_id = k.organization_id
+        WHERE k.id = %s""",
+        (entry_id,),
+    ).fetchone()
+    if row is None:
+        return None
+    organization_key, platform_key = row.pop("organization_key"), row.pop("platform_key")
+    return IngestJob(_entry(row), organization_key, platform_key)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredChunk:
+    content: str
+    token_count: int
+    search_text: str
+    embedding: Sequence[float]
+
+
+def store_chunks(
+    conn: Connection,
+    entry: Entry,
+    chunks: Sequence[StoredChunk],
+    *,
+    embedding_model: str,
+    content: str | None = None,
+    title: str | None = None,
+) -> bool:
+    """Replace the entry's chunks and mark it ready, if it is still at the version that was embedded
+    (an edit in between wins: its own run stores its chunks). False when superseded or deleted."""
+    from pgvector import Vector
+
+    with conn.transaction():
+        current = conn.execute("SELECT version FROM channel_knowledge WHERE id = %s FOR UPDATE", (entry.id,)).fetchone()
+        if current is None or current["version"] != entry.version:
+            return False
+        conn.execute("DELETE FROM knowledge_chunks WHERE knowledge_id = %s", (entry.id,))
+        with conn.cursor() as cur:
+            cur.executemany(
+                """INSERT INTO knowledge_chunks
+                    (knowledge_id, organization_id, channel_id, chunk_index, content, token_count, search_text,
+                     embedding)
+                VALUES (%s, %s, %s, %s, %s, %s, %s, %s)""",
+                [
+                    (
+                        entry.id,
+                        entry.organization_id,
+                        entry.channel_id,
+                        i,
+                        c.content,
+                        c.token_count,
+                        c.search_text,
+                        Vector(list(c.embedding)),
+                    )
+                    for i, c in enumerate(chunks)
+                ],
+            )
+        conn.execute(
+            """UPDATE channel_knowledge SET status = 'ready', error = NULL, chunk_count = %(n)s,
+                embedding_model = %(model)s, content = coalesce(%(content)s, content),
+                title = coalesce(%(title)s, title)
+            WHERE id = %(id)s""",
+            {"n": len(chunks), "model": embedding_model, "content": content, "title": title, "id": entry.id},
+        )
+    return True
+
+
+def mark_failed(conn: Connection, entry: Entry, reason: str) -> bool:
+    """Failed, with the reason; its chunks are removed so that nothing stale is served."""
+    with conn.transaction():
+        updated = conn.execute(
+            """UPDATE channel_knowledge SET status = 'failed', error = %s, chunk_count = 0
+            WHERE id = %s AND version = %s""",
+            (reason[:500], entry.id, entry.version),
+        ).rowcount
+        if updated:
+            conn.execute("DELETE FROM knowledge_chunks WHERE knowledge_id = %s", (entry.id,))
+    return updated > 0
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    id: UUID
+    knowledge_id: UUID
+    title: str
+    content: str
+    token_count: int
+    similarity: float
+    vector_rank: int | None
+    text_rank: int | None
+
+
+# The full-text arm ranks at most this many matching chunks: a question whose terms match more (common
+# words) says little by them, and the vector arm carries it; this bounds the query's cost at scale.
+TEXT_SCAN_LIMIT = 300
+
+_SCOPE: LiteralString = "c.organization_id = %(org)s AND (c.channel_id IS NULL OR c.channel_id = %(channel)s)"
+
+_VECTOR_ARM: LiteralString = f"""
+vec AS (
+    SELECT c.id, row_number() OVER (ORDER BY c.embedding <=> %(embedding)s) AS vector_rank
+    FROM (SELECT c.id, c.embedding FROM knowledge_chunks c WHERE {_SCOPE}
+          ORDER BY c.embedding <=> %(embedding)s LIMIT %(vector_candidates)s) c
+)"""
+
+_TEXT_ARM: LiteralString = f"""
+fts AS (
+    SELECT m.id, row_number() OVER (ORDER BY ts_rank(m.search_tsv, m.q) DESC, m.id) AS text_rank
+    FROM (SELECT c.id, c.search_tsv, q FROM knowledge_chunks c, to_tsquery('simple', %(tsquery)s) q
+          WHERE {_SCOPE} AND c.search_tsv @@ q LIMIT %(text_scan_limit)s) m
+    ORDER BY ts_rank(m.search_tsv, m.q) DESC LIMIT %(text_candidates)s
+)"""
+
+_NO_TEXT_ARM: LiteralString = "fts AS (SELECT NULL::uuid AS id, NULL::bigint AS text_rank WHERE false)"
+
+_FUSE: LiteralString = """
+SELECT c.id, c.knowledge_id, k.title, c.content, c.token_count,
+       1 - (c.embedding <=> %(embedding)s) AS similarity, r.vector_rank, r.text_rank
+FROM (SELECT coalesce(v.id, f.id) AS id, v.vector_rank, f.text_rank
+      FROM vec v FULL JOIN fts f ON f.id = v.id) r
+JOIN knowledge_chunks c ON c.id = r.id
+JOIN channel_knowledge k ON k.id = c.knowledge_id
+WHERE k.embedding_model = %(model)s
+"""
+
+_SEARCH_BOTH: LiteralString = "WITH" + _VECTOR_ARM + "," + _TEXT_ARM + _FUSE
+_SEARCH_VECTOR: LiteralString = "WITH" + _VECTOR_ARM + "," + _NO_TEXT_ARM + _FUSE
+
+
+def search(
+    conn: Connection,
+    *,
+    organization_id: UUID,
+    channel_id: UUID,
+    embedding: Sequence[float],
+    model: str,
+    terms: Sequence[str],
+    candidates: int,
+    use_vector: bool = True,
+    use_text: bool = True,
+) -> list[Candidate]:
+    """One round trip: the nearest chunks by cosine (HNSW; the database sets iterative scans) and the
+    best full-text matches of any term, within the organisation's and this channel's knowledge.
+    use_vector / use_text switch an arm off (for the evaluation only)."""
+    from pgvector import Vector
+
+    query: LiteralString = _SEARCH_BOTH if terms and use_text else _SEARCH_VECTOR
+    rows = conn.execute(
+        query,
+        {
+            "org": organization_id,
+            "channel": channel_id,
+            "embedding": Vector(list(embedding)),
+            "model": model,
+            # Terms are folded [a-z0-9]+ words: nothing in them is tsquery syntax.
+            "tsquery": " | ".join(terms),
+            "vector_candidates": candidates if use_vector else 0,
+            "text_candidates": candidates,
+            "text_scan_limit": TEXT_SCAN_LIMIT,
+        },
+        # Planned for these parameters every time: a generic (prepared) plan cannot know how many
+        # chunks this tenant has and picks global index scans that cost several times more.
+        prepare=False,
+    ).fetchall()
+    return [Candidate(**r) for r in rows]

@@ -1,0 +1,83 @@
+"""Hybrid retrieval for one visitor message: vector and full-text candidates merged by reciprocal
+rank fusion, kept only above a similarity floor, the best first until top-k or the token budget."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from chatflow.db import Connection
+from chatflow.knowledge import repository as repo
+from chatflow.knowledge.embeddings import Embedder
+from chatflow.knowledge.folding import search_terms
+
+__all__ = ["RRF_K", "Passage", "fuse", "retrieve"]
+
+RRF_K = 60  # the constant of Cormack et al.'s reciprocal rank fusion
+_CANDIDATES = 20  # per arm
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    chunk_id: UUID
+    knowledge_id: UUID
+    title: str
+    content: str
+    similarity: float
+    score: float
+
+
+def fuse(candidates: list[repo.Candidate], *, floor: float | None, top_k: int, token_budget: int) -> list[Passage]:
+    """floor None: no floor (the evaluation of the full-text arm alone)."""
+    scored = []
+    for c in candidates:
+        if floor is not None and c.similarity < floor:
+            continue
+        score = sum(1.0 / (RRF_K + rank) for rank in (c.vector_rank, c.text_rank) if rank is not None)
+        scored.append((score, c))
+    scored.sort(key=lambda sc: (-sc[0], -sc[1].similarity, str(sc[1].id)))
+    chosen: list[Passage] = []
+    spent = 0
+    for score, c in scored:
+        if len(chosen) == top_k:
+            break
+        if spent + c.token_count > token_budget:
+            continue  # a shorter passage further down may still fit
+        spent += c.token_count
+        chosen.append(Passage(c.id, c.knowledge_id, c.title, c.content, c.similarity, score))
+    return chosen
+
+
+def retrieve(
+    conn: Connection,
+    *,
+    organization_id: UUID,
+    channel_id: UUID,
+    question: str,
+    embedder: Embedder,
+    top_k: int,
+    token_budget: int,
+    floor: float | None = None,
+    use_vector: bool = True,
+    use_text: bool = True,
+) -> list[Passage]:
+    """The passages of the channel's and its organisation's knowledge that answer the question.
+    Embedding the question may raise EmbeddingError; the query is one round trip."""
+    [embedding] = embedder.embed([question])
+    candidates = repo.search(
+        conn,
+        organization_id=organization_id,
+        channel_id=channel_id,
+        embedding=embedding,
+        model=embedder.model,
+        terms=search_terms(question),
+        candidates=_CANDIDATES,
+        use_vector=use_vector,
+        use_text=use_text,
+    )
+    return fuse(
+        candidates,
+        floor=(embedder.similarity_floor if floor is None else floor) if use_vector else None,
+        top_k=top_k,
+        token_budget=token_budget,
+    )

@@ -1,0 +1,259 @@
+"""The knowledge base's operations: entries for the dashboard, ingestion for functions/ingest,
+retrieval for the chat."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+from dataclasses import dataclass
+from uuid import UUID
+
+from chatflow.api_keys import ResolvedKey, resolve_api_key
+from chatflow.db import Connection
+from chatflow.errors import BadRequest, NotFound, PayloadTooLarge
+from chatflow.knowledge import repository as repo
+from chatflow.knowledge.chunking import chunk_text
+from chatflow.knowledge.embeddings import EmbeddingError, embedder_for
+from chatflow.knowledge.folding import fold
+from chatflow.knowledge.retrieval import Passage, retrieve
+from chatflow.knowledge.sources import SourceError, check_url, extract_file_text, fetch_url_text
+from chatflow.settings import Settings
+
+__all__ = [
+    "EntryInput",
+    "IngestOutcome",
+    "create_entry",
+    "delete_entry",
+    "enqueue",
+    "get_entry",
+    "ingest",
+    "ingest_message",
+    "list_entries",
+    "passages_for",
+    "update_entry",
+]
+
+_logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class EntryInput:
+    """What the dashboard sends: exactly one of content, file (base64 + name) or url."""
+
+    title: str | None
+    channel_id: UUID | None = None
+    content: str | None = None
+    file_base64: str | None = None
+    file_name: str | None = None
+    url: str | None = None
+
+
+def _not_found() -> NotFound:
+    return NotFound("knowledge_not_found", "No such knowledge entry.")
+
+
+def list_entries(conn: Connection, organization_id: UUID, *, channel_id: UUID | None) -> list[repo.Entry]:
+    return repo.list_entries(conn, organization_id, channel_id=channel_id)
+
+
+def get_entry(conn: Connection, organization_id: UUID, entry_id: UUID) -> repo.Entry:
+    entry = repo.get_entry(conn, organization_id, entry_id)
+    if entry is None:
+        raise _not_found()
+    return entry
+
+
+def _decoded_file(data: str, file_name: str, settings: Settings) -> str:
+    try:
+        raw = base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise BadRequest("invalid_file", "fileBase64 is not valid base64.") from exc
+    if len(raw) > settings.knowledge_max_file_bytes:
+        raise PayloadTooLarge("file_too_large", "The file is larger than 5 MB.")
+    try:
+        text = extract_file_text(raw, file_name, max_bytes=settings.knowledge_max_file_bytes)
+    except SourceError as exc:
+        raise BadRequest("invalid_file", str(exc)) from exc
+    if not text.strip():
+        raise BadRequest("invalid_file", "The file has no text.")
+    return text.replace("\x00", "")
+
+
+def create_entry(conn: Connection, organization_id: UUID, data: EntryInput, settings: Settings) -> repo.Entry:
+    """Stored pending; the caller enqueues it once the transaction commits."""
+    if data.file_base64 is not None:
+        file_name = data.file_name or ""
+        content, source, url = _decoded_file(data.file_base64, file_name, settings), "file", None
+        title = data.title or file_name
+    elif data.url is not None:
+        try:
+            check_url(data.url, settings)
+        except SourceError as exc:
+            raise BadRequest("invalid_url", str(exc)) from exc
+        content, source, url, file_name, title = "", "url", data.url, None, data.title or data.url
+    else:
+        content, source, url, file_name, title = data.content or "", "text", None, None, data.title or ""
+    entry = repo.create_entry(
+        conn,
+        organization_id,
+        channel_id=data.channel_id,
+        title=title[:200],
+        content=content,
+        source=source,
+        source_url=url,
+        file_name=file_name if source == "file" else None,
+    )
+    if entry is None:
+        raise NotFound("channel_not_found", "No such channel.")
+    return entry
+
+
+def update_entry(
+    conn: Connection,
+    organization_id: UUID,
+    entry_id: UUID,
+    *,
+    title: str | None,
+    content: str | None,
+    url: str | None,
+    settings: Settings,
+) -> repo.Entry:
+    """Any change re-embeds the entry (the caller enqueues it). Content is for text entries, url for
+    web pages; a file is replaced by deleting its entry and uploading again."""
+    current = get_entry(conn, organization_id, entry_id)
+    if content is not None and current.source == "url":
+        raise BadRequest("invalid_field", "A web page's content comes from its URL: change the url.")
+    if url is not None:
+        if current.source != "url":
+            raise BadRequest("invalid_field", "Only a web page entry has a url.")
+        try:
+            check_url(url, settings)
+        except SourceError as exc:
+            raise BadRequest("invalid_url", str(exc)) from exc
+    entry = repo.update_entry(conn, organization_id, entry_id, title=title, content=content, source_url=url)
+    if entry is None:
+        raise _not_found()
+    return entry
+
+
+def delete_entry(conn: Connection, organization_id: UUID, entry_id: UUID) -> None:
+    if not repo.delete_entry(conn, organization_id, entry_id):
+        raise _not_found()
+
+
+def enqueue(entry_id: UUID, settings: Settings) -> bool:
+    """Send the entry's id to the ingestion queue; False when no queue is configured."""
+    if not settings.ingest_queue_url:
+        _logger.warning("no INGEST_QUEUE_URL: the knowledge entry stays pending", extra={"entry": str(entry_id)})
+        return False
+    from chatflow import aws
+
+    aws.client("sqs", settings.aws_region).send_message(
+        QueueUrl=settings.ingest_queue_url, MessageBody=json.dumps({"knowledgeId": str(entry_id)})
+    )
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class IngestOutcome:
+    status: str  # ready / failed / superseded / missing
+    chunk_count: int = 0
+    error: str | None = None
+
+
+def ingest(conn: Connection, entry_id: UUID, settings: Settings, *, last_attempt: bool = False) -> IngestOutcome:
+    """Fetch (web pages), chunk, embed and store an entry. A source that cannot give text fails the
+    entry at once, with the reason; an embedding failure raises EmbeddingError so that the queue
+    retries, and fails the entry on the last attempt."""
+    job = repo.load_ingest_job(conn, entry_id)
+    if job is None:
+        return IngestOutcome("missing")
+    entry = job.entry
+    title, content = entry.title, entry.content
+    try:
+        if entry.source == "url" and entry.source_url:
+            content, page_title = fetch_url_text(entry.source_url, settings)
+            content = content.replace("\x00", "")
+            if page_title and title == entry.source_url:
+                title = page_title[:200]
+        chunks = chunk_text(
+            f"{title}\n\n{content}",
+            max_tokens=settings.knowledge_chunk_tokens,
+            overlap_tokens=min(settings.knowledge_chunk_overlap_tokens, settings.knowledge_chunk_tokens // 2),
+        )
+        if not chunks:
+            raise SourceError("The entry has no text.")
+    except SourceError as exc:
+        reason = str(exc)
+        return IngestOutcome("failed" if repo.mark_failed(conn, entry, reason) else "superseded", error=reason)
+    key = resolve_api_key(
+        organization_encrypted=job.organization_encrypted_key,
+        platform_encrypted=job.platform_encrypted_key,
+        settings=settings,
+    )
+    embedder = embedder_for(key, settings)
+    # Each chunk is embedded with its entry's title, so that a chunk deep in a document keeps its subject.
+    texts = [c.content if c.index == 0 else f"{title}\n{c.content}" for c in chunks]
+    try:
+        vectors = embedder.embed(texts)
+    except EmbeddingError as exc:
+        if last_attempt:
+            reason = f"The embeddings could not be made: {exc}"
+            repo.mark_failed(conn, entry, reason)
+            return IngestOutcome("failed", error=reason)
+        raise
+    stored = repo.store_chunks(
+        conn,
+        entry,
+        [
+            repo.StoredChunk(c.content, c.token_count, fold(f"{title}\n{c.content}"), v)
+            for c, v in zip(chunks, vectors, strict=True)
+        ],
+        embedding_model=embedder.model,
+        content=content if entry.source == "url" else None,
+        title=title if title != entry.title else None,
+    )
+    return IngestOutcome("ready", len(chunks)) if stored else IngestOutcome("superseded")
+
+
+def passages_for(
+    conn: Connection,
+    *,
+    organization_id: UUID,
+    channel_id: UUID,
+    question: str,
+    key: ResolvedKey,
+    settings: Settings,
+) -> list[Passage] | None:
+    """What the chat answers from, with the key the chat resolved; None when retrieval could not run
+    (the embedding provider is down): the AI then answers from its instructions alone."""
+    try:
+        return retrieve(
+            conn,
+            organization_id=organization_id,
+            channel_id=channel_id,
+            question=question,
+            embedder=embedder_for(key, settings),
+            top_k=settings.knowledge_top_k,
+            token_budget=settings.knowledge_token_budget,
+            floor=settings.knowledge_similarity_floor,
+        )
+    except EmbeddingError as exc:
+        _logger.warning("knowledge retrieval skipped: %s", exc)
+        return None
+
+
+def ingest_message(body: str, *, receive_count: int, settings: Settings) -> IngestOutcome:
+    """One queue message `{"knowledgeId": "…"}`. Malformed messages are dropped (retrying cannot fix
+    them); an embedding failure raises for the queue to retry, up to settings.ingest_max_attempts."""
+    from chatflow.db import connection
+
+    try:
+        entry_id = UUID(json.loads(body)["knowledgeId"])
+    except (ValueError, KeyError, TypeError):
+        _logger.error("malformed ingestion message dropped")
+        return IngestOutcome("missing")
+    with connection() as conn:
+        return ingest(conn, entry_id, settings, last_attempt=receive_count >= settings.ingest_max_attempts)

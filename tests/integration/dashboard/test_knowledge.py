@@ -1,0 +1,251 @@
+"""The knowledge routes: org admins and super admins write, agents read, other organisations get 404;
+every write is queued on (moto's) SQS and the ingest function makes the entry ready or failed; the
+inbox shows which knowledge an AI answer came from."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from typing import Any
+from uuid import UUID, uuid4
+
+import psycopg
+import pytest
+
+from chatflow.organizations import create_channel, create_organization
+from chatflow.settings import get_settings
+from infra.functions import load_handler
+from tests.support.events import LambdaContextStub
+from tests.support.people import People, Person
+from tests.support.widget import WidgetClient
+
+Db = psycopg.Connection[dict[str, Any]]
+
+
+def _queued() -> list[dict[str, Any]]:
+    """Every message waiting on the ingestion queue, as Lambda's event source mapping would deliver it."""
+    import boto3
+
+    sqs: Any = boto3.client("sqs")
+    url = get_settings().ingest_queue_url
+    records: list[dict[str, Any]] = []
+    while True:
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"]).get("Messages", [])
+        if not got:
+            return records
+        for m in got:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+            records.append(
+                {
+                    "messageId": m["MessageId"],
+                    "receiptHandle": m["ReceiptHandle"],
+                    "body": m["Body"],
+                    "attributes": m.get("Attributes", {}),
+                    "messageAttributes": {},
+                    "md5OfBody": m["MD5OfBody"],
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:chatflow-ingest",
+                    "awsRegion": "us-east-1",
+                }
+            )
+
+
+def _ingest_queued() -> list[str]:
+    records = _queued()
+    if records:
+        assert load_handler("ingest")({"Records": records}, LambdaContextStub()) == {"batchItemFailures": []}
+    return [json.loads(r["body"])["knowledgeId"] for r in records]
+
+
+@pytest.fixture
+def shop(people: People, db: Db) -> tuple[UUID, UUID, Person]:
+    _queued()  # what earlier tests left
+    organization_id = create_organization(db, name="Café Cubano", plan="pro")
+    channel = create_channel(db, organization_id=organization_id, name="Website")
+    return organization_id, channel.id, people.make(admin_of=[organization_id])
+
+
+def test_an_admin_adds_text_knowledge_that_becomes_ready_after_ingestion(
+    people: People, db: Db, shop: tuple[UUID, UUID, Person]
+) -> None:
+    org, channel, admin = shop
+
+    answer = people.post(
+        admin,
+        f"/organizations/{org}/knowledge",
+        {"title": "Hours", "content": "Open every day from 7 am to 9 pm.", "channelId": str(channel)},
+    )
+
+    assert answer.status_code == 201
+    body = answer.json()
+    assert (body["status"], body["chunkCount"], body["error"], body["source"], body["channelId"]) == (
+        "pending",
+        0,
+        None,
+        "text",
+        str(channel),
+    )
+    assert _ingest_queued() == [body["id"]]
+    ready = people.get(admin, f"/organizations/{org}/knowledge/{body['id']}").json()
+    assert (ready["status"], ready["chunkCount"]) == ("ready", 1)
+
+
+def test_files_are_uploaded_as_base64_text_markdown_or_pdf(
+    people: People, db: Db, shop: tuple[UUID, UUID, Person]
+) -> None:
+    org, _, admin = shop
+    markdown = base64.b64encode(b"# Menu\n\n* Cafecito: $2\n* Croqueta: $1.50").decode()
+
+    md = people.post(admin, f"/organizations/{org}/knowledge", {"fileBase64": markdown, "fileName": "menu.md"})
+    pdf = people.post(
+        admin,
+        f"/organizations/{org}/knowledge",
+        {"fileBase64": _pdf("Valet parking costs 10 dollars."), "fileName": "parking.pdf"},
+    )
+    exe = people.post(admin, f"/organizations/{org}/knowledge", {"fileBase64": markdown, "fileName": "menu.exe"})
+    junk = people.post(admin, f"/organizations/{org}/knowledge", {"fileBase64": "bm90IGEgcGRm", "fileName": "x.pdf"})
+
+    assert (md.status_code, md.json()["title"], md.json()["fileName"]) == (201, "menu.md", "menu.md")
+    assert "Cafecito: $2" in md.json()["content"]
+    assert pdf.status_code == 201
+    assert "Valet parking costs 10 dollars." in pdf.json()["content"]
+    assert (exe.status_code, exe.json()["error"]["code"]) == (400, "invalid_file")
+    assert (junk.status_code, junk.json()["error"]["code"]) == (400, "invalid_file")
+    _ingest_queued()
+    items = people.get(admin, f"/organizations/{org}/knowledge").json()
+    assert {i["status"] for i in items} == {"ready"}
+    assert len(items) == 2
+
+
+def test_a_file_over_5_mb_is_refused(
+    people: People, db: Db, shop: tuple[UUID, UUID, Person], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    org, _, admin = shop
+    monkeypatch.setenv("KNOWLEDGE_MAX_FILE_BYTES", "1000")
+    get_settings.cache_clear()
+    data = base64.b64encode(b"a" * 1001).decode()
+
+    answer = people.post(admin, f"/organizations/{org}/knowledge", {"fileBase64": data, "fileName": "big.txt"})
+
+    assert (answer.status_code, answer.json()["error"]["code"]) == (413, "file_too_large")
+
+
+def _pdf(text: str) -> str:
+    """A one-page PDF with the text, written by hand (pypdf reads, it does not typeset)."""
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for i, body in enumerate(objects, 1):
+        offsets.append(out.tell())
+        out.write(f"{i} 0 obj\n".encode() + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
+    for offset in offsets:
+        out.write(f"{offset:010d} 00000 n \n".encode())
+    out.write(f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
+    return base64.b64encode(out.getvalue()).decode()
+
+
+def test_editing_re_embeds_and_deleting_removes_chunks(people: People, db: Db, shop: tuple[UUID, UUID, Person]) -> None:
+    org, _, admin = shop
+    entry = people.post(admin, f"/organizations/{org}/knowledge", {"title": "Hours", "content": "Open at 7."}).json()
+    _ingest_queued()
+
+    edited = people.patch(admin, f"/organizations/{org}/knowledge/{entry['id']}", {"content": "Open at 8."})
+
+    assert edited.status_code == 200
+    assert edited.json()["status"] == "pending"
+    assert _ingest_queued() == [entry["id"]]
+    assert db.execute("SELECT content FROM knowledge_chunks").fetchall() == [{"content": "Hours\n\nOpen at 8."}]
+    assert people.delete(admin, f"/organizations/{org}/knowledge/{entry['id']}").status_code == 204
+    assert db.execute("SELECT count(*) AS n FROM knowledge_chunks").fetchone() == {"n": 0}
+    assert people.get(admin, f"/organizations/{org}/knowledge/{entry['id']}").status_code == 404
+
+
+def test_a_failed_entry_shows_its_reason(people: People, db: Db, shop: tuple[UUID, UUID, Person]) -> None:
+    org, _, admin = shop
+    entry = people.post(admin, f"/organizations/{org}/knowledge", {"title": "Hours", "content": "Open at 7."}).json()
+    db.execute("UPDATE channel_knowledge SET content = ' ', title = ' ' WHERE id = %s", (entry["id"],))
+    _ingest_queued()
+
+    failed = people.get(admin, f"/organizations/{org}/knowledge/{entry['id']}").json()
+
+    assert (failed["status"], failed["error"], failed["chunkCount"]) == ("failed", "The entry has no text.", 0)
+
+
+def test_a_loopback_url_is_refused_outside_the_local_stack(people: People, shop: tuple[UUID, UUID, Person]) -> None:
+    org, _, admin = shop
+
+    answer = people.post(admin, f"/organizations/{org}/knowledge", {"url": "http://127.0.0.1:9/admin"})
+
+    assert (answer.status_code, answer.json()["error"]["code"]) == (400, "invalid_url")
+
+
+def test_roles_on_every_knowledge_route(people: People, db: Db, shop: tuple[UUID, UUID, Person]) -> None:
+    org, channel, admin = shop
+    agent = people.make(agent_of=[org])
+    outsider_org = create_organization(db, name="Other")
+    outsider = people.make(admin_of=[outsider_org])
+    root = people.make(super_admin=True)
+    entry = people.post(admin, f"/organizations/{org}/knowledge", {"title": "Hours", "content": "Open at 7."}).json()
+    path = f"/organizations/{org}/knowledge"
+    item = f"{path}/{entry['id']}"
+
+    assert people.get(agent, path).status_code == 200
+    assert people.get(agent, item).status_code == 200
+    assert people.post(agent, path, {"title": "x", "content": "y"}).status_code == 403
+    assert people.patch(agent, item, {"title": "x"}).status_code == 403
+    assert people.delete(agent, item).status_code == 403
+    for call in (
+        people.get(outsider, path),
+        people.get(outsider, item),
+        people.post(outsider, path, {"title": "x", "content": "y"}),
+        people.patch(outsider, item, {"title": "x"}),
+        people.delete(outsider, item),
+        people.get(outsider, f"/organizations/{outsider_org}/knowledge/{entry['id']}"),
+    ):
+        assert call.status_code == 404
+    assert people.get(None, path).status_code == 401
+    assert people.patch(root, item, {"title": "Opening hours"}).json()["title"] == "Opening hours"
+    assert people.post(root, path, {"title": "Parking", "content": "Free."}).status_code == 201
+    other_channel = create_channel(db, organization_id=outsider_org, name="Theirs").id
+    wrong = people.post(admin, path, {"title": "x", "content": "y", "channelId": str(other_channel)})
+    assert wrong.status_code == 404
+    mine = people.get(admin, path, channelId=str(channel)).json()
+    assert mine == []  # both entries are organisation-wide
+    assert people.delete(root, item).status_code == 204
+    assert people.post(admin, path, {"content": "no title"}).status_code == 400
+    assert people.post(admin, path, {"title": "t", "content": "c", "url": "https://x.org"}).status_code == 400
+    assert people.post(admin, path, {"title": "t", "content": "nul \u0000 inside"}).status_code == 400
+    assert people.get(admin, f"{path}/{uuid4()}").status_code == 404
+
+
+def test_the_inbox_shows_which_knowledge_an_answer_came_from(
+    people: People, db: Db, shop: tuple[UUID, UUID, Person]
+) -> None:
+    org, channel, admin = shop
+    entry = people.post(
+        admin, f"/organizations/{org}/knowledge", {"title": "Hours", "content": "We open every day at 7 am."}
+    ).json()
+    _ingest_queued()
+    public_key = db.execute("SELECT public_key FROM channels WHERE id = %s", (channel,)).fetchone()
+    assert public_key is not None
+    posted = WidgetClient(public_key["public_key"], uuid4()).post("When do you open?")
+
+    detail = people.get(admin, f"/conversations/{posted.body['conversationId']}").json()
+
+    visitor_message, ai_message = detail["messages"]
+    assert visitor_message["knowledgeSources"] == []
+    [source] = ai_message["knowledgeSources"]
+    assert (source["knowledgeId"], source["title"]) == (entry["id"], "Hours")
+    assert "every day at 7 am" in source["excerpt"]
