@@ -12,9 +12,12 @@ from fastapi import APIRouter
 from pydantic import Field, SecretStr, StringConstraints, field_validator, model_validator
 
 from chatflow import ai_settings
+from chatflow.ai.prompt import HistoryEntry
 from chatflow.ai_settings import DEFAULT_HANDOFF_KEYWORDS, MAX_SYSTEM_PROMPT_LENGTH, TECHNICAL_FIELDS
 from chatflow.api_keys import KeySource
 from chatflow.errors import Forbidden
+from chatflow.preview import preview_answer
+from chatflow.text import Storable
 from dependencies import AppSettings, CurrentCaller, Db
 from schemas import Schema
 
@@ -125,3 +128,58 @@ def update_ai_settings(
         api_key=body.api_key.get_secret_value() if body.api_key is not None else None,
     )
     return AISettingsOut.of(ai_settings.update_ai_settings(db, settings, organization_id, changes))
+
+
+PreviewText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2_000), Storable]
+
+
+class PreviewTurn(Schema):
+    role: Literal["visitor", "ai", "agent"]
+    content: PreviewText
+
+
+class PreviewIn(Schema):
+    message: PreviewText
+    history: list[PreviewTurn] = Field(default_factory=list, max_length=20)
+    channel_id: UUID | None = Field(default=None, description="Answer with this channel's overrides and knowledge.")
+    language: Literal["en", "es"] = "en"
+
+
+class PreviewSourceOut(Schema):
+    knowledge_id: UUID
+    title: str
+    excerpt: str
+
+
+class PreviewOut(Schema):
+    reply: str
+    model: str | None
+    tokens_used: int
+    fallback: bool = Field(description="True when the provider failed and the reply is the polite fallback.")
+    sources: list[PreviewSourceOut]
+
+
+@router.post("/preview", response_model=PreviewOut)
+def preview(organization_id: UUID, body: PreviewIn, caller: CurrentCaller, db: Db, settings: AppSettings) -> PreviewOut:
+    """Try a message on the real pipeline (settings, channel overrides, knowledge, provider); nothing is
+    stored and no usage is counted. Members of the organisation and super admins."""
+    caller.require_member(organization_id)
+    answered = preview_answer(
+        db,
+        organization_id=organization_id,
+        channel_id=body.channel_id,
+        message=body.message,
+        history=[HistoryEntry(turn.role, turn.content) for turn in body.history],
+        language=body.language,
+        settings=settings,
+    )
+    return PreviewOut(
+        reply=answered.content,
+        model=answered.model,
+        tokens_used=answered.tokens_used,
+        fallback=not answered.from_model,
+        sources=[
+            PreviewSourceOut(knowledge_id=p.knowledge_id, title=p.title, excerpt=p.content[:300])
+            for p in answered.passages or []
+        ],
+    )

@@ -18,10 +18,9 @@ from typing import Any
 from uuid import UUID
 
 from chatflow import realtime
-from chatflow.ai import AIProviderError, build_prompt, provider_for
-from chatflow.ai.prompt import HistoryEntry, Reference
+from chatflow.ai.prompt import HistoryEntry
 from chatflow.ai_config import EffectiveAIConfig, effective_config
-from chatflow.api_keys import resolve_api_key
+from chatflow.answering import answer
 from chatflow.conversations import repository as repo
 from chatflow.conversations.models import ConversationView, MessageView, PostResult
 from chatflow.db import Connection, connection
@@ -227,7 +226,7 @@ def _reply_to(
     elif conversation.responder_mode == "human":
         return None  # a person is in charge; the AI stays silent
     else:
-        role, content, model, tokens, is_ai, chunk_ids = _ask_ai(
+        answered = answer(
             conn,
             organization_id=organization_id,
             channel_id=channel_id,
@@ -238,8 +237,10 @@ def _reply_to(
             history=history,
             message=message,
             settings=settings,
-            conversation_id=conversation.id,
+            log_context={"conversation_id": str(conversation.id)},
         )
+        role, content, model, tokens = "ai", answered.content, answered.model, answered.tokens_used
+        is_ai, chunk_ids = answered.from_model, answered.chunk_ids
     stored = repo.insert_reply(
         conn,
         conversation_id=conversation.id,
@@ -253,62 +254,6 @@ def _reply_to(
         knowledge_chunk_ids=chunk_ids,
     )
     return stored if stored is not None else repo.find_reply(conn, reply_to=visitor_message_id)
-
-
-def _ask_ai(
-    conn: Connection,
-    *,
-    organization_id: UUID,
-    channel_id: UUID,
-    has_knowledge: bool,
-    config: EffectiveAIConfig,
-    platform_encrypted_key: str | None,
-    language: Language,
-    history: list[HistoryEntry],
-    message: str,
-    settings: Settings,
-    conversation_id: UUID,
-) -> tuple[str, str, str | None, int, bool, list[UUID] | None]:
-    """(role, content, model, tokens, counts as an AI message, knowledge chunks used): the AI's
-    answer from the passages retrieved for the message, or a polite fallback in the visitor's
-    language when the provider fails after its retries."""
-    key = resolve_api_key(
-        organization_encrypted=config.encrypted_api_key,
-        platform_encrypted=platform_encrypted_key,
-        settings=settings,
-    )
-    passages = None
-    if has_knowledge:
-        # Imported here: a channel without knowledge (and its cold start) never needs it.
-        from chatflow.knowledge.service import passages_for
-
-        passages = passages_for(
-            conn, organization_id=organization_id, channel_id=channel_id, question=message, key=key, settings=settings
-        )
-    references = None if passages is None else [Reference(p.title, p.content) for p in passages]
-    chunk_ids = None if passages is None else [p.chunk_id for p in passages]
-    try:
-        provider = provider_for(config.provider, key, settings)
-        completion = provider.complete(
-            build_prompt(
-                system_prompt=config.system_prompt,
-                language=language,
-                history=history,
-                message=message,
-                references=references,
-            ),
-            model=config.model,
-            temperature=config.temperature,
-            max_tokens=config.max_tokens,
-            language=language,
-        )
-    except AIProviderError as exc:
-        _logger.warning(
-            "AI provider failed; answering with the fallback",
-            extra={"conversation_id": str(conversation_id), "reason": str(exc), "key_source": key.source},
-        )
-        return "ai", text("ai_fallback", language), None, 0, False, None
-    return "ai", completion.content, completion.model, completion.tokens_used, True, chunk_ids
 
 
 def _check_origin(allowed_origins: tuple[str, ...], origin: str | None) -> None:

@@ -280,7 +280,7 @@ def search(
     conn: Connection,
     *,
     organization_id: UUID,
-    channel_id: UUID,
+    channel_id: UUID | None,  # None: organisation-wide knowledge only
     embedding: Sequence[float],
     model: str,
     terms: Sequence[str],

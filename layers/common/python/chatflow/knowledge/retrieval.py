@@ -52,7 +52,7 @@ def retrieve(
     conn: Connection,
     *,
     organization_id: UUID,
-    channel_id: UUID,
+    channel_id: UUID | None,  # None: organisation-wide knowledge only
     question: str,
     embedder: Embedder,
     top_k: int,

@@ -222,7 +222,7 @@ def passages_for(
     conn: Connection,
     *,
     organization_id: UUID,
-    channel_id: UUID,
+    channel_id: UUID | None,  # None: organisation-wide knowledge only
     question: str,
     key: ResolvedKey,
     settings: Settings,

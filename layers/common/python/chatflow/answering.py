@@ -1,0 +1,91 @@
+"""The AI's answer to one message: the key, the passages retrieved for it, the prompt, the provider,
+and a polite fallback when the provider fails. The visitor's chat and the dashboard's preview both
+answer through here, so a preview shows exactly what a visitor would get."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from chatflow.ai import AIProviderError, build_prompt, provider_for
+from chatflow.ai.prompt import HistoryEntry, Reference
+from chatflow.ai_config import EffectiveAIConfig
+from chatflow.api_keys import resolve_api_key
+from chatflow.db import Connection
+from chatflow.languages import Language, text
+from chatflow.settings import Settings
+
+if TYPE_CHECKING:
+    from chatflow.knowledge.retrieval import Passage
+
+__all__ = ["Answer", "answer"]
+
+_logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    content: str
+    model: str | None
+    tokens_used: int
+    # False: the provider failed and `content` is the fallback sentence.
+    from_model: bool
+    # None: no knowledge was consulted; else the passages the prompt carried (possibly none).
+    passages: list[Passage] | None
+
+    @property
+    def chunk_ids(self) -> list[UUID] | None:
+        return None if self.passages is None else [p.chunk_id for p in self.passages]
+
+
+def answer(
+    conn: Connection,
+    *,
+    organization_id: UUID,
+    channel_id: UUID | None,
+    has_knowledge: bool,
+    config: EffectiveAIConfig,
+    platform_encrypted_key: str | None,
+    language: Language,
+    history: list[HistoryEntry],
+    message: str,
+    settings: Settings,
+    log_context: dict[str, str],
+) -> Answer:
+    key = resolve_api_key(
+        organization_encrypted=config.encrypted_api_key,
+        platform_encrypted=platform_encrypted_key,
+        settings=settings,
+    )
+    passages = None
+    if has_knowledge:
+        # Imported here: a channel without knowledge (and its cold start) never needs it.
+        from chatflow.knowledge.service import passages_for
+
+        passages = passages_for(
+            conn, organization_id=organization_id, channel_id=channel_id, question=message, key=key, settings=settings
+        )
+    try:
+        provider = provider_for(config.provider, key, settings)
+        completion = provider.complete(
+            build_prompt(
+                system_prompt=config.system_prompt,
+                language=language,
+                history=history,
+                message=message,
+                references=None if passages is None else [Reference(p.title, p.content) for p in passages],
+            ),
+            model=config.model,
+            temperature=config.temperature,
+            max_tokens=config.max_tokens,
+            language=language,
+        )
+    except AIProviderError as exc:
+        _logger.warning(
+            "AI provider failed; answering with the fallback",
+            extra={**log_context, "reason": str(exc), "key_source": key.source},
+        )
+        return Answer(text("ai_fallback", language), None, 0, from_model=False, passages=None)
+    return Answer(completion.content, completion.model, completion.tokens_used, from_model=True, passages=passages)

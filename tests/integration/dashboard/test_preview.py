@@ -1,0 +1,118 @@
+"""The preview chat: a message answered through the real pipeline, with nothing stored or counted."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import uuid4
+
+import psycopg
+
+from chatflow.organizations import create_channel, create_organization
+from tests.support.fake_openai import FakeOpenAI, Scripted
+from tests.support.people import People
+
+Db = psycopg.Connection[dict[str, Any]]
+
+
+def _count(db: Db, table: str) -> int:
+    row = db.execute(f"SELECT count(*) AS n FROM {table}").fetchone()
+    assert row is not None
+    return int(row["n"])
+
+
+def test_the_preview_answers_with_the_organisations_prompt_and_stores_nothing(
+    people: People, db: Db, fake_openai: FakeOpenAI
+) -> None:
+    org = create_organization(db, name="Acme", system_prompt="Always mention our croissants.")
+    admin = people.make(admin_of=[org])
+
+    answer = people.post(admin, f"/organizations/{org}/ai-settings/preview", {"message": "Hi", "language": "es"})
+
+    assert answer.status_code == 200
+    assert answer.json() == {
+        "reply": "Hello from the fake model.",
+        "model": "gpt-4o-mini",
+        "tokensUsed": 42,
+        "fallback": False,
+        "sources": [],
+    }
+    system = fake_openai.requests[-1]["messages"][0]["content"]
+    assert "Always mention our croissants." in system
+    assert "Spanish" in system
+    assert (_count(db, "conversations"), _count(db, "messages"), _count(db, "usage_tracking")) == (0, 0, 0)
+
+
+def test_the_preview_uses_the_channels_overrides_and_the_history(
+    people: People, db: Db, fake_openai: FakeOpenAI
+) -> None:
+    org = create_organization(db, name="Acme", system_prompt="Organisation prompt.")
+    channel = create_channel(db, organization_id=org, name="Shop", system_prompt="Channel prompt.")
+    agent = people.make(agent_of=[org])
+
+    people.post(
+        agent,
+        f"/organizations/{org}/ai-settings/preview",
+        {
+            "message": "And on Sunday?",
+            "channelId": str(channel.id),
+            "history": [{"role": "visitor", "content": "When do you open?"}, {"role": "ai", "content": "At 8."}],
+        },
+    )
+
+    sent = fake_openai.requests[-1]["messages"]
+    assert "Channel prompt." in sent[0]["content"]
+    assert "Organisation prompt." not in sent[0]["content"]
+    assert [(m["role"], m["content"]) for m in sent[1:]] == [
+        ("user", "When do you open?"),
+        ("assistant", "At 8."),
+        ("user", "And on Sunday?"),
+    ]
+
+
+def test_a_failing_provider_shows_the_fallback_the_visitor_would_get(
+    people: People, db: Db, fake_openai: FakeOpenAI
+) -> None:
+    org = create_organization(db, name="Acme")
+    admin = people.make(admin_of=[org])
+    fake_openai.default = Scripted(status=500)
+
+    answer = people.post(admin, f"/organizations/{org}/ai-settings/preview", {"message": "Hi"})
+
+    assert answer.status_code == 200
+    assert answer.json()["fallback"] is True
+    assert answer.json()["reply"].startswith("Sorry")
+
+
+def test_a_channel_of_another_organisation_is_404(people: People, db: Db) -> None:
+    org = create_organization(db, name="Acme")
+    other = create_channel(db, organization_id=create_organization(db, name="Beta"), name="Web")
+    admin = people.make(admin_of=[org])
+
+    answer = people.post(
+        admin, f"/organizations/{org}/ai-settings/preview", {"message": "Hi", "channelId": str(other.id)}
+    )
+
+    assert answer.status_code == 404
+    assert answer.json()["error"]["code"] == "channel_not_found"
+
+
+def test_an_outsider_cannot_preview_another_organisation(people: People, db: Db) -> None:
+    org = create_organization(db, name="Acme")
+    outsider = people.make(admin_of=[create_organization(db, name="Beta")])
+
+    answer = people.post(outsider, f"/organizations/{org}/ai-settings/preview", {"message": "Hi"})
+
+    assert answer.status_code == 404
+
+
+def test_an_empty_message_is_400(people: People, db: Db) -> None:
+    org = create_organization(db, name="Acme")
+    admin = people.make(admin_of=[org])
+
+    answer = people.post(admin, f"/organizations/{org}/ai-settings/preview", {"message": "   "})
+
+    assert answer.status_code == 400
+
+
+def test_no_token_is_401(people: People) -> None:
+    assert people.post(None, f"/organizations/{uuid4()}/ai-settings/preview", {"message": "Hi"}).status_code == 401
