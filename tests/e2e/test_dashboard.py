@@ -170,6 +170,145 @@ def test_the_agent_invited_by_the_super_admin_answers_a_visitor_live(browsing: B
     assert [m for m in browsing.log.messages("error") if "409 (Conflict)" not in m] == []
 
 
+def test_an_admin_adds_knowledge_and_the_ai_answer_shows_its_source(browsing: Browsing, dashboard: Dashboard) -> None:
+    page = browsing.page
+    suffix = uuid.uuid4().hex[:6]
+    org_name = f"Pastelería {suffix}"
+    token = dashboard.token(dashboard.admin_email, dashboard.admin_password)
+    org = dashboard.api("POST", "/api/dashboard/organizations", token, {"name": org_name})
+    channel = dashboard.api(
+        "POST", f"/api/dashboard/organizations/{org['id']}/channels", token, {"name": "Web", "type": "website"}
+    )
+
+    # GIVEN the super admin (an admin of every organisation) on the AI settings' Knowledge tab
+    sign_in(page, dashboard, dashboard.admin_email, dashboard.admin_password)
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+    page.locator("header.topbar select").select_option(label=org_name)
+    page.get_by_role("link", name="AI settings").click()
+    page.get_by_role("tab", name="Knowledge").click()
+    expect(page.get_by_text("No knowledge yet")).to_be_visible()
+
+    # WHEN it adds a text entry for the whole organisation
+    page.get_by_role("button", name="Add text").click()
+    dialog = page.locator("dialog[open]")
+    expect(dialog.get_by_label("Scope")).to_have_value("")  # organisation-wide
+    dialog.get_by_label("Title", exact=True).fill("Wedding cakes")
+    dialog.get_by_label("Text").fill(
+        "Wedding cakes are ordered three weeks ahead. A three tier wedding cake costs 450 dollars "
+        "and includes a free tasting of four flavours."
+    )
+    snap(page, "knowledge-add-text", full_page=False)
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog).to_have_count(0)
+    row = page.locator("tr", has_text="Wedding cakes")
+    expect(row).to_contain_text("Text")
+    expect(row).to_contain_text("Organization-wide")
+
+    # THEN the list refreshes by itself until the entry is ready, with its chunks
+    expect(row.locator(".badge")).to_have_text("Ready", timeout=30_000)
+    expect(row.locator("td").nth(4)).not_to_have_text("0")
+    expect(page.get_by_text("this list refreshes by itself")).to_have_count(0)
+    snap(page, "knowledge-ready")
+    # … the channel filter narrows to one channel's own entries
+    page.get_by_label("Show").select_option(label="Web")
+    expect(page.get_by_text("No entries for this choice.")).to_be_visible()
+    page.get_by_label("Show").select_option(label="Organization-wide")
+    expect(row).to_be_visible()
+    page.get_by_label("Show").select_option(label="All entries")
+
+    # … editing opens the title and the text, and a delete asks first (cancelled here)
+    row.get_by_role("button", name="Edit").click()
+    expect(dialog.get_by_label("Text")).to_have_value(re.compile("three tier wedding cake"))
+    expect(dialog.get_by_role("button", name="Save")).to_be_disabled()
+    dialog.get_by_role("button", name="Cancel").click()
+    row.get_by_role("button", name="Delete").click()
+    expect(dialog).to_contain_text("The AI stops answering from this entry")
+    snap(page, "knowledge-delete", full_page=False)
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(row).to_be_visible()
+
+    # … a file is read in the browser and sent as base64, for one channel
+    page.get_by_role("button", name="Upload file").click()
+    dialog.get_by_label("Scope").select_option(label="Web")
+    dialog.get_by_label("File").set_input_files(
+        files=[{"name": "hours.md", "mimeType": "text/markdown", "buffer": b"# Hours\n\nOpen every day from 7 to 19."}]
+    )
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog).to_have_count(0)
+    file_row = page.locator("tr", has_text="hours.md")
+    expect(file_row).to_contain_text("File")
+    expect(file_row).to_contain_text("Web")
+    expect(file_row.locator(".badge")).to_have_text("Ready", timeout=30_000)
+    # … and a web page that cannot be fetched fails, with the reason
+    page.get_by_role("button", name="Add web page").click()
+    dialog.get_by_label("Web page address").fill("http://127.0.0.1:9/menu")
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog).to_have_count(0)
+    url_row = page.locator("tr", has_text="127.0.0.1:9")
+    expect(url_row.locator(".badge")).to_have_text("Failed", timeout=30_000)
+    expect(url_row.locator(".kb-error")).not_to_be_empty()
+    snap(page, "knowledge-list")
+
+    # WHEN a visitor asks about it, the AI answer in the thread names its source
+    chat = dashboard.api(
+        "POST",
+        "/api/chat",
+        body={
+            "publicKey": channel["publicKey"],
+            "visitorId": str(uuid.uuid4()),
+            "message": "How much is a three tier wedding cake?",
+            "lang": "en",
+        },
+    )
+    page.get_by_role("link", name="Conversations").click()
+    page.locator(".conv-row", has_text="three tier wedding cake").click()
+    expect(page).to_have_url(re.compile(chat["conversationId"]))
+    thread = page.get_by_role("log", name="Messages")
+    sources = thread.locator(".msg-ai .msg-sources")
+    expect(sources.locator("summary")).to_have_text("Sources: Wedding cakes", timeout=10_000)
+    sources.locator("summary").click()
+    expect(sources.locator("li").first).to_contain_text("three tier wedding cake")
+    snap(page, "inbox-knowledge-sources", full_page=False)
+    detail = dashboard.api("GET", f"/api/dashboard/conversations/{chat['conversationId']}", token)
+    ai = [m for m in detail["messages"] if m["role"] == "ai"]
+    assert ai
+    assert ai[-1]["knowledgeSources"][0]["title"] == "Wedding cakes"
+
+    # … and deleting the entry, after confirming, empties the list
+    page.get_by_role("link", name="AI settings").click()
+    page.get_by_role("tab", name="Knowledge").click()
+    page.locator("tr", has_text="Wedding cakes").get_by_role("button", name="Delete").click()
+    dialog.get_by_role("button", name="Delete").click()
+    expect(page.get_by_text("Wedding cakes was deleted.")).to_be_visible()
+    expect(page.locator("tr", has_text="Wedding cakes")).to_have_count(0)
+    left = dashboard.api("GET", f"/api/dashboard/organizations/{org['id']}/knowledge", token)
+    assert sorted(e["source"] for e in left) == ["file", "url"]
+
+    # An agent of the organisation sees the knowledge base, read-only
+    agent_email = f"kb-agent-{suffix}@example.com"
+    dashboard.api(
+        "POST",
+        "/api/dashboard/users",
+        token,
+        {"email": agent_email, "name": "Kai", "memberships": [{"organizationId": org["id"], "role": "agent"}]},
+    )
+    agent = browsing.new_page()
+    sign_in(agent, dashboard, agent_email, dashboard.temporary_password(agent_email))
+    agent.get_by_label("New password", exact=True).fill("Agent-Pass-2026!")
+    agent.get_by_label("Repeat the new password").fill("Agent-Pass-2026!")
+    agent.get_by_role("button", name="Save password").click()
+    expect(agent.get_by_role("heading", name="Overview")).to_be_visible()
+    agent.get_by_role("link", name="AI settings").click()
+    agent.get_by_role("tab", name="Knowledge").click()
+    expect(agent.locator("tr", has_text="hours.md")).to_be_visible()
+    expect(agent.get_by_text("Only admins can change the knowledge base.")).to_be_visible()
+    expect(agent.get_by_role("button", name="Add text")).to_have_count(0)
+    expect(agent.get_by_role("button", name="Edit")).to_have_count(0)
+    expect(agent.get_by_role("button", name="Delete")).to_have_count(0)
+    snap(agent, "knowledge-agent")
+    assert browsing.log.messages("error") == []
+
+
 def test_the_super_admin_renames_and_deletes_an_organization_and_edits_and_deletes_a_user(
     browsing: Browsing, dashboard: Dashboard
 ) -> None:
@@ -308,7 +447,13 @@ def test_every_screen_speaks_the_chosen_language(browsing: Browsing, dashboard: 
     page.goto(f"{dashboard.url}/{lang}/ai")
     page.get_by_role("tab", name=es["ai.quick"] if lang == "es" else en["ai.quick"]).click()
     snap(page, f"{lang}-ai-quick")
-    expect(page.get_by_role("tab")).to_have_count(2)  # Instructions and Quick settings; no Knowledge tab
+    expect(page.get_by_role("tab")).to_have_count(3)  # Instructions, Knowledge and Quick settings
+    page.get_by_role("tab", name=es["ai.knowledge"] if lang == "es" else en["ai.knowledge"]).click()
+    _settle(page)
+    snap(page, f"{lang}-ai-knowledge")
+    if lang == "es":
+        leaked = sorted(s for s in english_only if s in page.locator("body").inner_text())
+        assert leaked == [], f"English on the Knowledge tab: {leaked}"
     # The management dialogs (opened and cancelled: nothing is changed)
     words = en if lang == "en" else es
     someone = f"dana-{lang}-{uuid.uuid4().hex[:6]}@example.com"

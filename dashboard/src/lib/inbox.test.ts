@@ -37,3 +37,17 @@ describe("live events", () => {
     expect(sortConversations(items).map((i) => i.id)).toEqual(["b", "c", "a"]);
   });
 });
+
+describe("an AI answer's sources", () => {
+  it("lists each entry's title once, in order", async () => {
+    const { uniqueTitles } = await import("./inbox");
+    expect(
+      uniqueTitles([
+        { knowledgeId: "k1", title: "Hours" },
+        { knowledgeId: "k2", title: "Prices" },
+        { knowledgeId: "k1", title: "Hours" },
+      ]),
+    ).toEqual(["Hours", "Prices"]);
+    expect(uniqueTitles([])).toEqual([]);
+  });
+});

@@ -53,3 +53,15 @@ function maxIso(a: string, b: string): string {
 export function needsHumanNow(event: LiveEvent): boolean {
   return (event.type === "conversation.updated" || event.type === "conversation.created") && event.data.responderMode === "human" && event.data.status === "pending";
 }
+
+/** The titles of an AI answer's sources, each once, in the order given (several chunks may share an entry). */
+export function uniqueTitles(sources: { knowledgeId: string; title: string }[]): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const s of sources) {
+    if (seen.has(s.knowledgeId)) continue;
+    seen.add(s.knowledgeId);
+    out.push(s.title);
+  }
+  return out;
+}

@@ -31,7 +31,11 @@ export interface ConversationSummary {
   language: Lang; pageUrl: string | null; visitorId: string; lastMessage: { role: MessageRole; content: string; createdAt: string } | null;
   messageCount: number; createdAt: string; lastMessageAt: string; assignedUser: UserRef | null; needsHuman: boolean;
 }
-export interface Message { id: string; role: MessageRole; content: string; createdAt: string; author?: UserRef | null; model?: string | null; tokensUsed?: number | null }
+export interface KnowledgeSourceRef { id: string; knowledgeId: string; title: string; excerpt: string }
+export interface Message {
+  id: string; role: MessageRole; content: string; createdAt: string; author?: UserRef | null; model?: string | null; tokensUsed?: number | null;
+  knowledgeSources?: KnowledgeSourceRef[];
+}
 export interface Conversation extends ConversationSummary {
   visitorMetadata: Record<string, unknown>; handedOffAt: string | null; closedAt: string | null; messages: Message[];
 }

@@ -8,6 +8,7 @@ import type { AISettings } from "../lib/types";
 import { Button, Card, ErrorState, Field, Loading, Notice, Tabs, errorMessage } from "../components/ui";
 import { NeedOrganization } from "./Members";
 import { Link } from "react-router-dom";
+import { KnowledgeTab } from "./Knowledge";
 
 export function AISettingsPage() {
   return (
@@ -21,10 +22,13 @@ function AISettingsView() {
   const { t } = useTranslation();
   const { orgId, org, me, isAdmin } = useApp();
   const superAdmin = me.user.isSuperAdmin;
-  const [tab, setTab] = useState<"instructions" | "quick">("instructions");
+  const [tab, setTab] = useState<"instructions" | "knowledge" | "quick">("instructions");
   const key = ["ai-settings", orgId];
   const settings = useQuery({ queryKey: key, queryFn: () => api<AISettings>(`/organizations/${orgId}/ai-settings`) });
-  const tabs = [{ id: "instructions" as const, label: t("ai.instructions") }, ...(superAdmin ? [{ id: "quick" as const, label: t("ai.quick") }] : [])];
+  const tabs = [
+    { id: "instructions" as const, label: t("ai.instructions") },
+    { id: "knowledge" as const, label: t("ai.knowledge") },
+    ...(superAdmin ? [{ id: "quick" as const, label: t("ai.quick") }] : [])];
   return (
     <div className="page">
       <div className="page-head">
@@ -33,7 +37,9 @@ function AISettingsView() {
         </h1>
       </div>
       <Tabs tabs={tabs} value={tab} onChange={setTab} />
-      {settings.isPending ? (
+      {tab === "knowledge" ? (
+        <KnowledgeTab key={orgId} />
+      ) : settings.isPending ? (
         <Loading />
       ) : settings.isError ? (
         <ErrorState error={settings.error} />

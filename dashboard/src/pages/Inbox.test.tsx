@@ -42,3 +42,22 @@ describe("a conversation in the inbox list", () => {
     expect(screen.getByText("Agent answers")).toBeTruthy();
   });
 });
+
+describe("the sources under an AI answer", () => {
+  it("shows the titles, and each excerpt on expand and as a tooltip, in both languages", async () => {
+    const { Sources } = await import("./Inbox");
+    const sources = [
+      { id: "x1", knowledgeId: "k1", title: "Horario", excerpt: "Abrimos de 8 a 18." },
+      { id: "x2", knowledgeId: "k1", title: "Horario", excerpt: "Los domingos cerramos." },
+    ];
+    void i18n.changeLanguage("es");
+    const { container } = render(<Sources sources={sources} />);
+    expect(container.querySelector("summary")?.textContent).toBe("Fuentes: Horario");
+    expect(screen.getByText("Abrimos de 8 a 18.")).toBeTruthy();
+    expect(container.querySelector("li")?.getAttribute("title")).toBe("Abrimos de 8 a 18.");
+    cleanup();
+    void i18n.changeLanguage("en");
+    const again = render(<Sources sources={sources} />);
+    expect(again.container.querySelector("summary")?.textContent).toBe("Sources: Horario");
+  });
+});

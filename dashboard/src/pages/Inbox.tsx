@@ -7,8 +7,8 @@ import { useApp, useLang, useLink } from "../lib/app";
 import { POLL_MS, useLive } from "../lib/live";
 import { activeFilterCount, filtersFromSearch, filtersToQuery, filtersToSearch, type InboxFilters } from "../lib/filters";
 import { formatDateTime, formatRelative } from "../lib/format";
-import { applyToConversation } from "../lib/inbox";
-import type { Channel, Conversation, ConversationSummary, Message, Page } from "../lib/types";
+import { applyToConversation, uniqueTitles } from "../lib/inbox";
+import type { Channel, Conversation, ConversationSummary, KnowledgeSourceRef, Message, Page } from "../lib/types";
 import { Badge, Button, Empty, ErrorState, Loading, Notice, errorMessage } from "../components/ui";
 
 export function StatusBadge({ c }: { c: Pick<ConversationSummary, "status" | "responderMode" | "needsHuman"> }) {
@@ -108,6 +108,26 @@ export function ConversationRow({ c, active, to }: { c: ConversationSummary; act
   );
 }
 
+/** Under an AI answer: the knowledge it was given, titles first, each excerpt on expand (and as a tooltip). */
+export function Sources({ sources }: { sources: KnowledgeSourceRef[] }) {
+  const { t } = useTranslation();
+  return (
+    <details className="msg-sources">
+      <summary>
+        {t("inbox.sources")}: {uniqueTitles(sources).join(" · ")}
+      </summary>
+      <ul>
+        {sources.map((s) => (
+          <li key={s.id} title={s.excerpt}>
+            <strong>{s.title}</strong>
+            <p className="msg-source-excerpt">{s.excerpt}</p>
+          </li>
+        ))}
+      </ul>
+    </details>
+  );
+}
+
 function Thread({ messages }: { messages: Message[] }) {
   const { t } = useTranslation();
   const lang = useLang();
@@ -126,6 +146,7 @@ function Thread({ messages }: { messages: Message[] }) {
             </div>
           )}
           <div className="msg-body">{m.content}</div>
+          {m.role === "ai" && m.knowledgeSources && m.knowledgeSources.length > 0 && <Sources sources={m.knowledgeSources} />}
         </div>
       ))}
       <div ref={end} />
