@@ -1,6 +1,7 @@
 """The operators' dashboard in a real browser against the local stack: a super admin sets up an
 organisation, a channel and an agent; the agent signs in for the first time, sees only its
-organisation, and answers a visitor live; the Spanish UI is all Spanish; an expired session goes
+organisation, and answers a visitor live; an admin tries the AI in the settings preview, which leaves
+nothing in the inbox; the Spanish UI is all Spanish; an expired session goes
 back to sign-in. Screenshots of every screen land in test-artifacts/dashboard--*.png."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import urllib.error
 import uuid
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, Route, expect
 
 from tests.e2e.conftest import Browsing, Stack
 from tests.e2e.dashboard_support import TABLET, Dashboard, dashboard_of, expect_live, locale, sign_in, snap
@@ -231,7 +232,7 @@ def test_an_admin_adds_knowledge_and_the_ai_answer_shows_its_source(browsing: Br
     page.get_by_role("button", name="Upload file").click()
     dialog.get_by_label("Scope").select_option(label="Web")
     dialog.get_by_label("File").set_input_files(
-        files=[{"name": "hours.md", "mimeType": "text/markdown", "buffer": b"# Hours\n\nOpen every day from 7 to 19."}]
+        files=[FilePayload(name="hours.md", mimeType="text/markdown", buffer=b"# Hours\n\nOpen daily from 7 to 19.")]
     )
     dialog.get_by_role("button", name="Save").click()
     expect(dialog).to_have_count(0)
@@ -306,6 +307,123 @@ def test_an_admin_adds_knowledge_and_the_ai_answer_shows_its_source(browsing: Br
     expect(agent.get_by_role("button", name="Edit")).to_have_count(0)
     expect(agent.get_by_role("button", name="Delete")).to_have_count(0)
     snap(agent, "knowledge-agent")
+    assert browsing.log.messages("error") == []
+
+
+def test_an_admin_tries_the_ai_in_the_preview_and_nothing_is_stored(browsing: Browsing, dashboard: Dashboard) -> None:
+    page = browsing.page
+    suffix = uuid.uuid4().hex[:6]
+    org_name = f"Florería {suffix}"
+    token = dashboard.token(dashboard.admin_email, dashboard.admin_password)
+    org = dashboard.api("POST", "/api/dashboard/organizations", token, {"name": org_name})
+    base = f"/api/dashboard/organizations/{org['id']}"
+    channel = dashboard.api("POST", f"{base}/channels", token, {"name": "Tienda", "type": "website"})
+    # Knowledge of the channel only: it answers when the preview speaks as that channel
+    entry = dashboard.api(
+        "POST",
+        f"{base}/knowledge",
+        token,
+        {
+            "channelId": channel["id"],
+            "title": "Bridal bouquets",
+            "content": "Bridal bouquets of white roses cost 120 dollars and are delivered the morning of the wedding.",
+        },
+    )
+    for _ in range(60):
+        if dashboard.api("GET", f"{base}/knowledge/{entry['id']}", token)["status"] != "pending":
+            break
+        page.wait_for_timeout(500)
+
+    # GIVEN an admin on the AI settings, the preview beside the instructions
+    sign_in(page, dashboard, dashboard.admin_email, dashboard.admin_password)
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+    page.locator("header.topbar select").select_option(label=org_name)
+    page.get_by_role("link", name="AI settings").click()
+    preview = page.locator(".ai-preview")
+    expect(preview.get_by_role("heading", name="Preview")).to_be_visible()
+    expect(preview).to_contain_text("Test messages are not saved and do not count toward usage.")
+    expect(preview.get_by_label("Answer with")).to_have_value("")  # the organisation's settings
+    send = preview.get_by_role("button", name="Send")
+    expect(send).to_be_disabled()
+    thread = preview.get_by_role("log", name="Preview messages")
+
+    # WHEN it sends a message with the organisation's settings
+    preview.get_by_label("Test message").fill(f"Do you sell bridal bouquets? {suffix}")
+    send.click()
+    # THEN the offline provider answers, in English, and the channel's knowledge does not apply
+    reply = thread.locator(".msg-ai .msg-body")
+    expect(reply.first).to_contain_text("[Offline demo]", timeout=15_000)
+    expect(thread.locator(".msg-visitor")).to_contain_text(f"Do you sell bridal bouquets? {suffix}")
+    expect(preview.get_by_label("Test message")).to_have_value("")
+    expect(thread.locator(".msg-sources")).to_have_count(0)
+    expect(thread.locator(".ai-preview-fallback")).to_have_count(0)
+
+    # WHEN it answers as the channel, in Spanish, with Enter; the history goes along
+    preview.get_by_label("Answer with").select_option(label="Tienda")
+    preview.get_by_role("button", name="ES", exact=True).click()
+    with page.expect_request("**/ai-settings/preview") as sent:
+        preview.get_by_label("Test message").fill("How much is a bridal bouquet of white roses?")
+        preview.get_by_label("Test message").press("Enter")
+    body = sent.value.post_data_json
+    assert body is not None
+    assert body["channelId"] == channel["id"]
+    assert body["language"] == "es"
+    assert [turn["role"] for turn in body["history"]] == ["visitor", "ai"]
+    # THEN the Spanish offline reply names the channel's knowledge as its source
+    expect(reply).to_have_count(2, timeout=15_000)
+    expect(reply.nth(1)).to_contain_text("[Demo sin conexión]")
+    sources = thread.locator(".msg-ai").nth(1).locator(".msg-sources")
+    expect(sources.locator("summary")).to_have_text("Sources: Bridal bouquets")
+    sources.locator("summary").click()
+    expect(sources.locator("li").first).to_contain_text("white roses")
+    snap(page, "ai-preview")
+
+    # WHEN the provider fails (simulated here), the answer waits with "Typing…" and then says it is the fallback
+    held: list[Route] = []
+    page.route("**/ai-settings/preview", lambda route: held.append(route))
+    preview.get_by_label("Test message").fill("And on Sundays?")
+    send.click()
+    expect(thread.get_by_text("Typing…")).to_be_visible()
+    snap(page, "ai-preview-typing", full_page=False)
+    assert len(held) == 1
+    held[0].fulfill(
+        json={
+            "reply": "Sorry, I can't answer right now.",
+            "model": None,
+            "tokensUsed": 0,
+            "fallback": True,
+            "sources": [],
+        }
+    )
+    page.unroute("**/ai-settings/preview")
+    expect(thread.get_by_text("Typing…")).to_have_count(0)
+    expect(thread.locator(".ai-preview-fallback")).to_have_text(re.compile("did not answer"))
+    snap(page, "ai-preview-fallback", full_page=False)
+
+    # … the preview stays beside the knowledge, and Reset empties it
+    page.get_by_role("tab", name="Knowledge").click()
+    expect(reply).to_have_count(3)
+    expect(page.locator("tr", has_text="Bridal bouquets")).to_be_visible()
+    snap(page, "ai-preview-knowledge")  # under the knowledge table on this screen
+    page.set_viewport_size({"width": 1680, "height": 1000})
+    expect(preview).to_be_in_viewport()
+    snap(page, "ai-preview-knowledge-wide", full_page=False)  # beside it on a wide one
+    preview.get_by_role("button", name="Reset").click()
+    expect(thread.locator(".msg")).to_have_count(0)
+    expect(preview.get_by_label("Answer with")).to_have_value(channel["id"])  # the choices stay
+    # … and on a tablet it sits under the main column
+    page.set_viewport_size(TABLET)
+    page.get_by_role("tab", name="Instructions").click()
+    expect(preview).to_be_visible()
+    snap(page, "ai-preview-768")
+
+    # AND nothing reached the inbox
+    page.get_by_role("link", name="Conversations").click()
+    _settle(page)
+    expect(page.locator(".conv-row", has_text=suffix)).to_have_count(0)
+    expect(page.locator(".conv-row", has_text="bridal bouquet")).to_have_count(0)
+    listed = dashboard.api("GET", f"/api/dashboard/conversations?organizationId={org['id']}", token)
+    assert listed["items"] == []
     assert browsing.log.messages("error") == []
 
 

@@ -9,6 +9,7 @@ import { Button, Card, ErrorState, Field, Loading, Notice, Tabs, errorMessage } 
 import { NeedOrganization } from "./Members";
 import { Link } from "react-router-dom";
 import { KnowledgeTab } from "./Knowledge";
+import { AIPreview } from "./AIPreview";
 
 export function AISettingsPage() {
   return (
@@ -30,24 +31,32 @@ function AISettingsView() {
     { id: "knowledge" as const, label: t("ai.knowledge") },
     ...(superAdmin ? [{ id: "quick" as const, label: t("ai.quick") }] : [])];
   return (
-    <div className="page">
+    <div className="page page-wide">
       <div className="page-head">
         <h1>
           {t("ai.title")} <small className="muted">{org?.name}</small>
         </h1>
       </div>
       <Tabs tabs={tabs} value={tab} onChange={setTab} />
-      {tab === "knowledge" ? (
-        <KnowledgeTab key={orgId} />
-      ) : settings.isPending ? (
-        <Loading />
-      ) : settings.isError ? (
-        <ErrorState error={settings.error} />
-      ) : tab === "instructions" ? (
-        <Instructions s={settings.data} readOnly={!isAdmin} key={`${orgId}-${settings.data.updatedAt}`} />
-      ) : (
-        <Quick s={settings.data} key={`${orgId}-q-${settings.data.updatedAt}`} />
-      )}
+      <div className={tab === "quick" ? "ai-layout" : `ai-layout with-preview on-${tab}`}>
+        <div className="ai-main">
+          {tab === "knowledge" ? (
+            <KnowledgeTab key={orgId} />
+          ) : settings.isPending ? (
+            <Loading />
+          ) : settings.isError ? (
+            <ErrorState error={settings.error} />
+          ) : tab === "instructions" ? (
+            <Instructions s={settings.data} readOnly={!isAdmin} key={`${orgId}-${settings.data.updatedAt}`} />
+          ) : (
+            <Quick s={settings.data} key={`${orgId}-q-${settings.data.updatedAt}`} />
+          )}
+        </div>
+        {/* Kept mounted on every tab, so that the test conversation survives a look at Quick settings. */}
+        <aside className="ai-side" hidden={tab === "quick"}>
+          <AIPreview key={orgId} />
+        </aside>
+      </div>
     </div>
   );
 }
