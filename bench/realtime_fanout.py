@@ -23,13 +23,9 @@ import contextlib
 import json
 import multiprocessing
 import os
-import shutil
 import signal
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -43,12 +39,12 @@ import httpx
 import psycopg
 from psycopg.rows import dict_row
 
-from infra.functions import LAYER_PYTHON_DIR, ROOT
+from infra.functions import LAYER_PYTHON_DIR
+from tests.support.local_stack import StackDidNotStart, local_stack
 
 SOCKETS = 200
 MESSAGES = 15  # widget messages; under the 20 a minute the public API allows one address
 TARGET_P99_MS = 100.0
-STACK_START_SECONDS = 90
 DELIVERY_WAIT_SECONDS = 3.0  # after which a frame counts as lost
 PASSWORD = "Bench-passw0rd!"
 
@@ -90,51 +86,24 @@ class _Stack:
     gateway_pid: int
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @contextlib.contextmanager
 def _stack() -> Iterator[_Stack]:
-    local_dir = Path(tempfile.mkdtemp(prefix="cf360-bench-"))  # short: PostgreSQL's socket path lives under it
-    moto_port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL")}
-    env.update(CHATFLOW_LOCAL_DIR=str(local_dir), GATEWAY_PORT=str(_free_port()), MOTO_PORT=str(moto_port))
-    env.update(LOG_LEVEL="WARNING", POWERTOOLS_LOG_LEVEL="WARNING")  # a log line per post would be the bench
-    log = (local_dir / "stack.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "infra.local"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-    )
+    # A log line per post would be the bench.
+    quiet = {"LOG_LEVEL": "WARNING", "POWERTOOLS_LOG_LEVEL": "WARNING"}
     try:
-        stack_file = local_dir / "stack.json"
-        deadline = time.monotonic() + STACK_START_SECONDS
-        while not stack_file.exists():
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"the local stack did not start; see {local_dir / 'stack.log'}")
-            time.sleep(0.1)
-        info = json.loads(stack_file.read_text())
-        yield _Stack(
-            api_url=info["apiUrl"],
-            ws_url=info["wsUrl"],
-            public_key=info["demo"]["publicKey"],
-            organization_id=UUID(info["demo"]["organizationId"]),
-            database_url=f"postgresql://postgres@/chatflow?host={local_dir / 'pgdata'}",
-            moto_url=f"http://127.0.0.1:{moto_port}",
-            gateway_pid=process.pid,
-        )
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        log.close()
-        shutil.rmtree(local_dir, ignore_errors=True)
+        with local_stack("cf360-bench-", env=quiet) as started:
+            info = started.info
+            yield _Stack(
+                api_url=info["apiUrl"],
+                ws_url=info["wsUrl"],
+                public_key=info["demo"]["publicKey"],
+                organization_id=UUID(info["demo"]["organizationId"]),
+                database_url=started.database_url,
+                moto_url=f"http://127.0.0.1:{started.moto_port}",
+                gateway_pid=started.pid,
+            )
+    except StackDidNotStart as exc:
+        raise SystemExit(str(exc)) from exc
 
 
 def _agents(stack: _Stack, count: int) -> list[str]:

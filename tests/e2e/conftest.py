@@ -8,15 +8,8 @@ each test a fresh browser context (empty localStorage: a new visitor) whose page
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -40,12 +33,13 @@ from playwright.sync_api import (
 )
 from psycopg.rows import dict_row
 
+from tests.support.local_stack import StackDidNotStart, local_stack
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 PAGES = Path(__file__).resolve().parent / "pages"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-STACK_START_SECONDS = 90
 DESKTOP = {"width": 1280, "height": 800}
 
 Db = psycopg.Connection[dict[str, Any]]
@@ -68,58 +62,22 @@ class Stack:
         return self.demo_url.split("?", 1)[0] + "?" + urlencode(query)
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _tail(path: Path, lines: int = 40) -> str:
-    try:
-        return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
-    # Short path: PostgreSQL's socket lives under it and Unix socket paths are limited to ~100 bytes.
-    local_dir = Path(tempfile.mkdtemp(prefix="cf360-e2e-"))
-    log_path = local_dir / "stack.log"
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL")}
-    env.update(CHATFLOW_LOCAL_DIR=str(local_dir), GATEWAY_PORT=str(_free_port()), MOTO_PORT=str(_free_port()))
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "infra.local"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
     try:
-        stack_file = local_dir / "stack.json"
-        deadline = time.monotonic() + STACK_START_SECONDS
-        while not stack_file.exists():
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the local stack did not start (exit {process.poll()}):\n{_tail(log_path)}")
-            time.sleep(0.1)
-        info = json.loads(stack_file.read_text(encoding="utf-8"))
-        api_url = info["apiUrl"]
-        yield Stack(
-            api_url=api_url,
-            demo_url=info.get("widgetDemoUrl") or f"{api_url}/widget/demo.html",
-            public_key=info["demo"]["publicKey"],
-            organization_id=UUID(info["demo"]["organizationId"]),
-            # The embedded server listens on a Unix socket in its data dir only.
-            database_url=info.get("databaseUrl") or f"postgresql://postgres@/chatflow?host={local_dir / 'pgdata'}",
-            local_dir=local_dir,
-        )
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        shutil.rmtree(local_dir, ignore_errors=True)
+        with local_stack("cf360-e2e-") as started:
+            info = started.info
+            api_url = info["apiUrl"]
+            yield Stack(
+                api_url=api_url,
+                demo_url=info.get("widgetDemoUrl") or f"{api_url}/widget/demo.html",
+                public_key=info["demo"]["publicKey"],
+                organization_id=UUID(info["demo"]["organizationId"]),
+                database_url=info.get("databaseUrl") or started.database_url,
+                local_dir=started.local_dir,
+            )
+    except StackDidNotStart as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture(scope="session")
