@@ -16,6 +16,9 @@ from psycopg.rows import dict_row
 
 from tests.support.fake_openai import FakeOpenAI
 
+# Every test's captured output is scanned for secrets; a finding fails the session.
+pytest_plugins = ["tests.support.secret_scan", "pytester"]
+
 # The environment of a function, before anything reads settings.
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")

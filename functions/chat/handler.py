@@ -5,7 +5,15 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chatflow.conversations import post_visitor_message
 from chatflow.observability import correlation_paths, logger, metrics, trace_handler
-from chatflow.widget_api import ChatRequest, ChatResponse, build_resolver, origin_of, parse_body, visitor_metadata
+from chatflow.widget_api import (
+    ChatRequest,
+    ChatResponse,
+    build_resolver,
+    limit_request,
+    origin_of,
+    parse_body,
+    visitor_metadata,
+)
 
 app = build_resolver()
 
@@ -13,6 +21,7 @@ app = build_resolver()
 @app.post("/api/chat")
 def post_chat() -> dict[str, object]:
     request = parse_body(app.current_event, ChatRequest)
+    limit_request(app.current_event, "chat_post", request.visitor_id)
     result = post_visitor_message(
         public_key=request.public_key,
         visitor_id=request.visitor_id,

@@ -1,4 +1,5 @@
-"""Scheduled (EventBridge): close open and pending conversations idle for over two hours."""
+"""Scheduled (EventBridge): close open and pending conversations idle for over two hours, and forget
+what no longer counts (closed WebSocket connections, ended rate-limit windows)."""
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext

@@ -5,16 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from chatflow import rate_limits
 from chatflow.access import Caller, load_caller, scoped_connection
 from chatflow.auth.tokens import verify_access_token
 from chatflow.db import Connection, connection
 from chatflow.errors import Unauthorized
 from chatflow.settings import Settings, get_settings
 
-__all__ = ["AppSettings", "BearerToken", "CurrentCaller", "Db"]
+__all__ = ["AppSettings", "BearerToken", "ClientIp", "CurrentCaller", "Db"]
 
 _bearer = HTTPBearer(auto_error=False, description="A Cognito access token from POST /auth/login")
 
@@ -24,6 +25,15 @@ def _settings() -> Settings:
 
 
 AppSettings = Annotated[Settings, Depends(_settings)]
+
+
+def _client_ip(request: Request, settings: AppSettings) -> str:
+    # Behind Mangum the client's host is API Gateway's sourceIp.
+    source = request.client.host if request.client else None
+    return rate_limits.client_ip(source, request.headers.get("x-forwarded-for"), settings.trusted_proxies)
+
+
+ClientIp = Annotated[str, Depends(_client_ip)]
 
 
 def _token(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> str:

@@ -4,7 +4,15 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chatflow.conversations import get_conversation
 from chatflow.observability import correlation_paths, logger, trace_handler
-from chatflow.widget_api import ConversationResponse, HistoryQuery, build_resolver, origin_of, parse_query, parse_uuid
+from chatflow.widget_api import (
+    ConversationResponse,
+    HistoryQuery,
+    build_resolver,
+    limit_request,
+    origin_of,
+    parse_query,
+    parse_uuid,
+)
 
 app = build_resolver()
 
@@ -12,6 +20,7 @@ app = build_resolver()
 @app.get("/api/chat/<conversation_id>")
 def get_chat(conversation_id: str) -> dict[str, object]:
     query = parse_query(app.current_event, HistoryQuery)
+    limit_request(app.current_event, "chat_get", query.visitor_id)
     view = get_conversation(
         public_key=query.public_key,
         visitor_id=query.visitor_id,

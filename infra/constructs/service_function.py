@@ -264,6 +264,9 @@ class ServiceFunction(Construct):
             # connection; the cluster's parameter group sets the timezone and statement timeout instead.
             "DB_PREPARE_STATEMENTS": "false",
             "DB_SESSION_OPTIONS": "false",
+            # Every request reaches the API through CloudFront, which appends the viewer's address to
+            # X-Forwarded-For: the rate limits count that address, not CloudFront's.
+            "TRUSTED_PROXIES": "1",
         }
 
     def _acknowledge_unavoidable_wildcards(self) -> None:

@@ -236,7 +236,7 @@ def _start_and_serve(config: StackConfig, started: contextlib.ExitStack) -> None
 
     def ready() -> None:
         _write_private(stack_file, json.dumps(_stack_info(config, demo, admin_password), indent=2) + "\n")
-        print(_banner(config, demo, admin_password, stack_file), flush=True)
+        print(_banner(config, demo, stack_file), flush=True)
 
     asyncio.run(_serve(server, gateway_socket, ready))
 
@@ -356,7 +356,7 @@ def _ai_provider() -> str:
     return "offline provider (set OPENAI_API_KEY, and OPENAI_BASE_URL if not OpenAI, for real answers)"
 
 
-def _banner(config: StackConfig, demo: Demo, admin_password: str, stack_file: Path) -> str:
+def _banner(config: StackConfig, demo: Demo, stack_file: Path) -> str:
     body = json.dumps(
         {"publicKey": str(demo.public_key), "visitorId": str(uuid.uuid4()), "message": "When do you open on Saturday?"}
     )
@@ -371,7 +371,8 @@ def _banner(config: StackConfig, demo: Demo, admin_password: str, stack_file: Pa
     if (WIDGET_DIR / "demo.html").exists():
         lines.append(f"  Widget demo   {_demo_url(config, demo)}")
     lines += [
-        f"  Admin login   {config.admin_email} / {admin_password}",
+        # The password stays out of the terminal (and any log the terminal is piped to).
+        f"  Admin login   {config.admin_email} (password: \"admin\".\"password\" in Details)",
         f"  AI answers    {_ai_provider()}",
         f"  Demo key      {demo.public_key} (Demo Coffee Co., channel Website)",
         f"  Details       {stack_file}",

@@ -34,6 +34,7 @@ from playwright.sync_api import (
 from psycopg.rows import dict_row
 
 from tests.support.local_stack import StackDidNotStart, local_stack
+from tests.support.secret_scan import register_secret, scan_text
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -62,10 +63,17 @@ class Stack:
         return self.demo_url.split("?", 1)[0] + "?" + urlencode(query)
 
 
+_GENEROUS_LIMITS = {
+    f"RATE_LIMIT_{action}_PER_MINUTE": "1000" for action in ("CHAT_POST", "CHAT_GET", "CHAT_PATCH", "AUTH")
+}
+
+
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
     try:
-        with local_stack("cf360-e2e-") as started:
+        # Every browser test shares one stack and one address, so the real limits (tested in
+        # tests/integration/test_rate_limits.py) would throttle the suite rather than a visitor.
+        with local_stack("cf360-e2e-", env=_GENEROUS_LIMITS) as started:
             info = started.info
             api_url = info["apiUrl"]
             yield Stack(
@@ -76,6 +84,9 @@ def stack() -> Iterator[Stack]:
                 database_url=info.get("databaseUrl") or started.database_url,
                 local_dir=started.local_dir,
             )
+            # What every function, the gateway and moto logged while the browsers used the stack.
+            register_secret(info["admin"]["password"], "the local admin's password")
+            scan_text((started.local_dir / "stack.log").read_text(errors="replace"), "the local stack (e2e)")
     except StackDidNotStart as exc:
         pytest.fail(str(exc))
 

@@ -135,6 +135,11 @@ def test_functions_do_nothing_that_pins_rds_proxy_connections(template: Template
     assert (env["DB_PREPARE_STATEMENTS"], env["DB_SESSION_OPTIONS"]) == ("false", "false")
 
 
+@pytest.mark.parametrize("name", API_FUNCTIONS)
+def test_api_functions_count_rate_limits_against_the_viewer_cloudfront_forwards(template: Template, name: str) -> None:
+    assert environment(template, name)["TRUSTED_PROXIES"] == "1"
+
+
 def test_migrations_go_straight_to_the_cluster_not_through_the_proxy(template: Template) -> None:
     env = environment(template, "migrate")
 

@@ -26,8 +26,10 @@ def rest_event(
     path_parameters: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
     base64_body: bool = False,
+    source_ip: str | None = None,
 ) -> dict[str, Any]:
-    """The template event with this request's method, path, parameters and body."""
+    """The template event with this request's method, path, parameters and body (and, given one,
+    the address it came from)."""
     event: dict[str, Any] = copy.deepcopy(_TEMPLATE)
     text = raw_body if raw_body is not None else (json.dumps(body) if body is not None else None)
     if headers is not None:
@@ -44,6 +46,8 @@ def rest_event(
         isBase64Encoded=base64_body,
     )
     event["requestContext"].update(httpMethod=method, resourcePath=resource, path=f"/prod{path}")
+    if source_ip is not None:
+        event["requestContext"]["identity"]["sourceIp"] = source_ip
     return event
 
 

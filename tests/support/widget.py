@@ -35,6 +35,7 @@ def _answer(response: dict[str, Any]) -> Answer:
 class WidgetClient:
     public_key: UUID
     visitor_id: UUID
+    source_ip: str = "203.0.113.10"
 
     def post(self, message: str, **fields: Any) -> Answer:
         body = {"publicKey": str(self.public_key), "visitorId": str(self.visitor_id), "message": message}
@@ -43,7 +44,13 @@ class WidgetClient:
 
     def post_raw(self, raw_body: str, headers: dict[str, str] | None = None, base64_body: bool = False) -> Answer:
         event = rest_event(
-            "POST", "/api/chat", resource="/api/chat", raw_body=raw_body, headers=headers, base64_body=base64_body
+            "POST",
+            "/api/chat",
+            resource="/api/chat",
+            raw_body=raw_body,
+            headers=headers,
+            base64_body=base64_body,
+            source_ip=self.source_ip,
         )
         return _answer(load_handler("chat")(event, LambdaContextStub()))
 
@@ -59,6 +66,7 @@ class WidgetClient:
             query=query,
             path_parameters={"conversationId": conversation_id},
             headers=headers,
+            source_ip=self.source_ip,
         )
         return _answer(load_handler("history")(event, LambdaContextStub()))
 
@@ -72,8 +80,14 @@ class WidgetClient:
             resource="/api/chat/{conversationId}",
             raw_body=raw_body,
             path_parameters={"conversationId": conversation_id},
+            source_ip=self.source_ip,
         )
         return _answer(load_handler("close")(event, LambdaContextStub()))
 
     def another_visitor(self) -> WidgetClient:
-        return WidgetClient(self.public_key, uuid4())
+        """A new visitor on the same address."""
+        return WidgetClient(self.public_key, uuid4(), self.source_ip)
+
+    def from_ip(self, source_ip: str) -> WidgetClient:
+        """The same visitor on another address."""
+        return WidgetClient(self.public_key, self.visitor_id, source_ip)

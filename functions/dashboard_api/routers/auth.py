@@ -5,12 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 from pydantic import Field
 
+from chatflow import rate_limits
 from chatflow.auth import cognito
 from chatflow.auth.tokens import verify_access_token
 from chatflow.db import connection
 from chatflow.errors import Unauthorized
 from chatflow.users import link_cognito_user
-from dependencies import AppSettings, BearerToken
+from dependencies import AppSettings, BearerToken, ClientIp
 from schemas import Email, Schema
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -56,6 +57,13 @@ class ConfirmForgotPasswordIn(Schema):
     new_password: str = Field(min_length=8, max_length=256)
 
 
+def _limit(settings: AppSettings, ip: str, email: str | None = None) -> None:
+    """Password guessing is slowed per address and, across addresses, per account; Cognito's own
+    lockout stays behind this as the last line."""
+    keys = [f"ip:{ip}"] + ([f"email:{email.casefold()}"] if email else [])
+    rate_limits.enforce("auth", limit=rate_limits.per_minute(settings, "auth"), keys=keys)
+
+
 def _out(tokens: cognito.Tokens) -> TokensOut:
     return TokensOut(
         id_token=tokens.id_token,
@@ -75,8 +83,9 @@ def _linked(tokens: cognito.Tokens, email: str, settings: AppSettings) -> Tokens
 
 
 @router.post("/login", response_model=TokensOut | ChallengeOut)
-def login(body: LoginIn, settings: AppSettings) -> TokensOut | ChallengeOut:
+def login(body: LoginIn, settings: AppSettings, ip: ClientIp) -> TokensOut | ChallengeOut:
     """Email and password → ID, access and refresh tokens (or a new-password challenge)."""
+    _limit(settings, ip, body.email)
     result = cognito.sign_in(settings, email=body.email, password=body.password)
     if result.tokens is None:
         return ChallengeOut(challenge=result.challenge or "UNKNOWN", session=result.session or "")
@@ -84,8 +93,9 @@ def login(body: LoginIn, settings: AppSettings) -> TokensOut | ChallengeOut:
 
 
 @router.post("/new-password", response_model=TokensOut)
-def new_password(body: NewPasswordIn, settings: AppSettings) -> TokensOut:
+def new_password(body: NewPasswordIn, settings: AppSettings, ip: ClientIp) -> TokensOut:
     """Set a permanent password on first sign-in; returns tokens."""
+    _limit(settings, ip, body.email)
     tokens = cognito.complete_new_password(
         settings, email=body.email, session=body.session, new_password=body.new_password
     )
@@ -93,8 +103,9 @@ def new_password(body: NewPasswordIn, settings: AppSettings) -> TokensOut:
 
 
 @router.post("/refresh", response_model=TokensOut)
-def refresh(body: RefreshIn, settings: AppSettings) -> TokensOut:
+def refresh(body: RefreshIn, settings: AppSettings, ip: ClientIp) -> TokensOut:
     """A refresh token → fresh ID and access tokens."""
+    _limit(settings, ip)
     return _out(cognito.refresh(settings, refresh_token=body.refresh_token))
 
 
@@ -106,13 +117,15 @@ def logout(token: BearerToken, settings: AppSettings) -> None:
 
 
 @router.post("/forgot-password", status_code=status.HTTP_202_ACCEPTED)
-def forgot_password(body: ForgotPasswordIn, settings: AppSettings) -> dict[str, str]:
+def forgot_password(body: ForgotPasswordIn, settings: AppSettings, ip: ClientIp) -> dict[str, str]:
     """Email a reset code. Answers the same whether or not the email has an account."""
+    _limit(settings, ip, body.email)
     cognito.forgot_password(settings, email=body.email)
     return {"status": "sent"}
 
 
 @router.post("/confirm-forgot-password", status_code=status.HTTP_204_NO_CONTENT)
-def confirm_forgot_password(body: ConfirmForgotPasswordIn, settings: AppSettings) -> None:
+def confirm_forgot_password(body: ConfirmForgotPasswordIn, settings: AppSettings, ip: ClientIp) -> None:
     """The emailed code and a new password."""
+    _limit(settings, ip, body.email)
     cognito.confirm_forgot_password(settings, email=body.email, code=body.code, new_password=body.new_password)

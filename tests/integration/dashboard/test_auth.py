@@ -216,3 +216,57 @@ def test_a_special_use_email_domain_signs_in(people: People, local_aws: LocalAws
 
     assert answer.status_code == 401  # refused by Cognito for the password, not by validation
     assert answer.json()["error"]["code"] == "invalid_credentials"
+
+
+@pytest.fixture
+def auth_limit_of_three(monkeypatch: pytest.MonkeyPatch) -> None:
+    from chatflow.settings import get_settings
+
+    monkeypatch.setenv("RATE_LIMIT_AUTH_PER_MINUTE", "3")
+    get_settings.cache_clear()
+
+
+@pytest.mark.usefixtures("auth_limit_of_three")
+def test_password_guessing_is_429_with_retry_after_even_with_the_right_password(people: People) -> None:
+    person = people.make()
+    for _ in range(3):
+        assert people.post(None, "/auth/login", {"email": person.email, "password": "guess"}).status_code == 401
+
+    answer = people.post(None, "/auth/login", {"email": person.email, "password": PASSWORD})
+
+    assert answer.status_code == 429
+    assert answer.json()["error"]["code"] == "rate_limited"
+    assert 1 <= int(answer.headers["retry-after"]) <= 60
+
+
+@pytest.mark.usefixtures("auth_limit_of_three")
+def test_guessing_one_account_from_many_addresses_is_limited_per_account(
+    people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chatflow.settings import get_settings
+
+    monkeypatch.setenv("TRUSTED_PROXIES", "1")  # as behind CloudFront: each guess from another address
+    get_settings.cache_clear()
+    person = people.make()
+    for i in range(3):
+        people.client.post(
+            "/api/dashboard/auth/login",
+            json={"email": person.email, "password": "guess"},
+            headers={"x-forwarded-for": f"198.51.100.{i}"},
+        )
+
+    answer = people.client.post(
+        "/api/dashboard/auth/login",
+        json={"email": person.email.upper(), "password": PASSWORD},
+        headers={"x-forwarded-for": "198.51.100.200"},
+    )
+
+    assert answer.status_code == 429
+
+
+@pytest.mark.usefixtures("auth_limit_of_three")
+def test_reset_codes_and_refreshes_count_against_the_same_limit(people: People) -> None:
+    for i in range(3):
+        people.post(None, "/auth/forgot-password", {"email": f"someone-{i}@example.com"})
+
+    assert people.post(None, "/auth/refresh", {"refreshToken": "x"}).status_code == 429

@@ -1,18 +1,19 @@
 """The scheduled cleanup: close conversations nobody has written in for a while (the third layer of
-cleanup), tell whoever watches them, and forget WebSocket connections API Gateway has surely closed."""
+cleanup), tell whoever watches them, forget WebSocket connections API Gateway has surely closed,
+and drop the rate limits' counters of windows that have ended."""
 
 from __future__ import annotations
 
 import logging
 from uuid import UUID
 
-from chatflow import realtime
+from chatflow import rate_limits, realtime
 from chatflow.conversations import repository as repo
 from chatflow.db import Connection, connection
 from chatflow.realtime import connections as ws_connections
 from chatflow.settings import get_settings
 
-__all__ = ["close_stale_conversations", "remove_stale_connections"]
+__all__ = ["close_stale_conversations", "remove_ended_rate_limit_windows", "remove_stale_connections"]
 
 _logger = logging.getLogger(__name__)
 
@@ -20,7 +21,8 @@ _logger = logging.getLogger(__name__)
 def close_stale_conversations() -> list[tuple[UUID, UUID]]:
     """The scheduled run: close open and pending conversations whose last message is older than
     CONVERSATION_IDLE_HOURS and publish conversation.updated for each (operators' lists and the
-    visitors' widgets show them closed), then remove stale connections. Returns (conversation id,
+    visitors' widgets show them closed), then remove stale connections and ended rate-limit
+    windows. Returns (conversation id,
     organization id) of each conversation closed."""
     idle_seconds = get_settings().conversation_idle_hours * 3600
     with connection() as conn:
@@ -29,6 +31,7 @@ def close_stale_conversations() -> list[tuple[UUID, UUID]]:
         # The UPDATE has committed (autocommit): the events describe what everyone can now read.
         _publish_closed([conversation_id for conversation_id, _ in closed], conn)
     remove_stale_connections()
+    remove_ended_rate_limit_windows()
     return closed
 
 
@@ -50,4 +53,12 @@ def remove_stale_connections() -> int:
     with connection() as conn:
         removed = ws_connections.delete_stale(conn)
     _logger.info("removed stale connections", extra={"removed": removed})
+    return removed
+
+
+def remove_ended_rate_limit_windows() -> int:
+    """Counters of windows that have ended count nothing any more. Returns how many were removed."""
+    with connection() as conn:
+        removed = rate_limits.delete_ended_windows(conn)
+    _logger.info("removed ended rate-limit windows", extra={"removed": removed})
     return removed

@@ -9,6 +9,7 @@ __all__ = [
     "Forbidden",
     "NotFound",
     "PayloadTooLarge",
+    "RateLimited",
     "ServiceUnavailable",
     "TooManyRequests",
     "Unauthorized",
@@ -22,6 +23,11 @@ class DomainError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the answer carries besides the error body."""
+        return {}
 
 
 class BadRequest(DomainError):
@@ -50,6 +56,16 @@ class PayloadTooLarge(DomainError):
 
 class TooManyRequests(DomainError):
     status = 429
+
+
+class RateLimited(TooManyRequests):
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__("rate_limited", f"Too many requests; retry in {retry_after_seconds} s.")
+        self.retry_after_seconds = retry_after_seconds
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_seconds)}
 
 
 class ServiceUnavailable(DomainError):

@@ -43,6 +43,15 @@ class Settings(BaseSettings):
 
     conversation_idle_hours: float = Field(default=2.0, gt=0)
 
+    # Requests a minute per client IP and per visitor (auth: per IP and per email); 0 = no limit.
+    rate_limit_chat_post_per_minute: int = Field(default=20, ge=0)
+    rate_limit_chat_get_per_minute: int = Field(default=60, ge=0)
+    rate_limit_chat_patch_per_minute: int = Field(default=10, ge=0)
+    rate_limit_auth_per_minute: int = Field(default=10, ge=0)
+    # Proxies in front of the API that append to X-Forwarded-For (CloudFront: 1). 0: the client's
+    # address is the connection's source, and X-Forwarded-For, which anyone can write, is ignored.
+    trusted_proxies: int = Field(default=0, ge=0, le=5)
+
     # Cognito: the dashboard's users. boto3 reaches moto on a laptop through AWS_ENDPOINT_URL.
     aws_region: str = Field(default="us-east-1", validation_alias="AWS_REGION")
     cognito_user_pool_id: str | None = None

@@ -1,7 +1,8 @@
 """The conversation service: a visitor's message in, the answer out.
 
-A POST is at most three round trips: load everything (channel, settings, conversation, history,
-a prior attempt of the same clientMessageId, whether the channel has knowledge), write the visitor's
+A POST is at most three round trips here (the handler adds one before, counting its rate limits):
+load everything (channel, settings, conversation, history, a prior attempt of the same
+clientMessageId, whether the channel has knowledge), write the visitor's
 message with its usage, write the answer with its usage. Where the channel has knowledge, retrieving
 the passages for the message costs one more (hybrid search in one query). The AI is called between
 the two writes, outside any transaction, so a slow provider never holds a database connection's

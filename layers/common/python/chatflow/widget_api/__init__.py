@@ -2,6 +2,7 @@
 domain errors into the contract's error shape."""
 
 from chatflow.widget_api.http import build_resolver, origin_of, parse_body, parse_query, parse_uuid, visitor_metadata
+from chatflow.widget_api.limits import limit_request
 from chatflow.widget_api.models import (
     ChatRequest,
     ChatResponse,
@@ -19,6 +20,7 @@ __all__ = [
     "ConversationResponse",
     "HistoryQuery",
     "build_resolver",
+    "limit_request",
     "origin_of",
     "parse_body",
     "parse_query",

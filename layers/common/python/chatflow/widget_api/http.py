@@ -50,7 +50,7 @@ def build_resolver() -> APIGatewayRestResolver:
     def _domain_error(exc: DomainError) -> Response[Any]:
         if exc.status >= 500:
             logger.warning("request failed", extra={"code": exc.code, "cause": type(exc.__cause__).__name__})
-        return _error(exc.status, exc.code, exc.message)
+        return _error(exc.status, exc.code, exc.message, exc.headers or None)
 
     @app.not_found
     def _not_found(_exc: Exception) -> Response[Any]:

@@ -1,0 +1,88 @@
+"""Rate limits of the public endpoints, counted in PostgreSQL so that every Lambda sees the same counts.
+
+A request counts against each of its keys (its client IP and its visitor, or the email it signs in
+as) in a fixed one-minute window, in one atomic upsert: concurrent requests never lose a count, and
+a limit costs one round trip. Past the limit the request is refused with the seconds left in the
+window. A fixed window lets a client send up to twice the limit across a window's edge; that is
+within what the limits are for (stopping floods and guessing, not shaping traffic).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Literal
+
+from chatflow.db import Connection, connection
+from chatflow.errors import RateLimited
+from chatflow.settings import Settings
+
+__all__ = ["WINDOW_SECONDS", "Action", "client_ip", "delete_ended_windows", "enforce", "per_minute"]
+
+WINDOW_SECONDS = 60
+
+Action = Literal["chat_post", "chat_get", "chat_patch", "auth"]
+
+# Keys are sorted so that two requests with the same keys lock their rows in the same order, and
+# distinct because one INSERT may not touch a row twice.
+_HIT = """
+INSERT INTO rate_limit_counters AS c (bucket, window_start, hits)
+SELECT bucket, date_bin(make_interval(secs => %(window)s), now(), TIMESTAMPTZ '2000-01-01'), 1
+FROM unnest(%(buckets)s::text[]) AS bucket
+ON CONFLICT (bucket, window_start) DO UPDATE SET hits = c.hits + 1
+RETURNING hits,
+          extract(epoch FROM c.window_start + make_interval(secs => %(window)s) - now())::float8 AS seconds_left
+"""
+
+
+def per_minute(settings: Settings, action: Action) -> int:
+    """The limit of an action; 0 turns it off."""
+    limits: dict[Action, int] = {
+        "chat_post": settings.rate_limit_chat_post_per_minute,
+        "chat_get": settings.rate_limit_chat_get_per_minute,
+        "chat_patch": settings.rate_limit_chat_patch_per_minute,
+        "auth": settings.rate_limit_auth_per_minute,
+    }
+    return limits[action]
+
+
+def enforce(action: Action, *, limit: int, keys: Iterable[str], conn: Connection | None = None) -> None:
+    """Count one request of `action` against each key; RateLimited when any key is over `limit`."""
+    buckets = sorted({f"{action}:{key}" for key in keys})
+    if limit <= 0 or not buckets:
+        return
+    params = {"buckets": buckets, "window": WINDOW_SECONDS}
+    if conn is None:
+        with connection() as own:
+            rows = own.execute(_HIT, params).fetchall()
+    else:
+        rows = conn.execute(_HIT, params).fetchall()
+    over = [row["seconds_left"] for row in rows if row["hits"] > limit]
+    if over:
+        raise RateLimited(max(1, math.ceil(max(over))))
+
+
+def client_ip(source_ip: str | None, forwarded_for: str | None, trusted_proxies: int) -> str:
+    """The address of whoever sent the request.
+
+    With no proxy in front (the local stack) it is the connection's source address. Behind CloudFront
+    the source is a CloudFront address; CloudFront appends the viewer's address to X-Forwarded-For,
+    and anything before it came from the viewer and may be forged. So the chain is read from the
+    right, skipping as many hops as there are trusted proxies. API Gateway may or may not append the
+    source itself; it is added to the chain once either way.
+    """
+    chain = [part.strip() for part in (forwarded_for or "").split(",") if part.strip()]
+    if source_ip and (not chain or chain[-1] != source_ip):
+        chain.append(source_ip)
+    if not chain:
+        return "unknown"
+    return chain[max(0, len(chain) - 1 - trusted_proxies)]
+
+
+def delete_ended_windows(conn: Connection) -> int:
+    """Forget counters whose window has ended; returns how many."""
+    cursor = conn.execute(
+        "DELETE FROM rate_limit_counters WHERE window_start < now() - make_interval(secs => %(window)s)",
+        {"window": WINDOW_SECONDS},
+    )
+    return cursor.rowcount

@@ -1,0 +1,23 @@
+"""The public API's rate limits: each request counts against its client IP and its visitor."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+
+from chatflow import rate_limits
+from chatflow.settings import get_settings
+
+__all__ = ["limit_request"]
+
+
+def limit_request(event: APIGatewayProxyEvent, action: rate_limits.Action, visitor_id: UUID) -> None:
+    """RateLimited (429 with Retry-After) once this IP or this visitor is over the action's limit."""
+    settings = get_settings()
+    ip = rate_limits.client_ip(
+        event.request_context.identity.source_ip, event.headers.get("x-forwarded-for"), settings.trusted_proxies
+    )
+    rate_limits.enforce(
+        action, limit=rate_limits.per_minute(settings, action), keys=[f"ip:{ip}", f"visitor:{visitor_id}"]
+    )
