@@ -372,7 +372,7 @@ def _banner(config: StackConfig, demo: Demo, stack_file: Path) -> str:
         lines.append(f"  Widget demo   {_demo_url(config, demo)}")
     lines += [
         # The password stays out of the terminal (and any log the terminal is piped to).
-        f"  Admin login   {config.admin_email} (password: \"admin\".\"password\" in Details)",
+        f'  Admin login   {config.admin_email} (password: "admin"."password" in Details)',
         f"  AI answers    {_ai_provider()}",
         f"  Demo key      {demo.public_key} (Demo Coffee Co., channel Website)",
         f"  Details       {stack_file}",
