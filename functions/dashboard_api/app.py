@@ -60,7 +60,10 @@ SECURITY_HEADERS = {
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"error": {"code": code, "message": message}})
+    # The headers here too: an unexpected error is answered outside every middleware.
+    return JSONResponse(
+        status_code=status, content={"error": {"code": code, "message": message}}, headers=SECURITY_HEADERS
+    )
 
 
 class _SecurityHeaders(BaseHTTPMiddleware):

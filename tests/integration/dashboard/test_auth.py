@@ -187,6 +187,24 @@ def test_every_answer_carries_the_security_headers(people: People) -> None:
     assert "max-age" in answer.headers["strict-transport-security"]
 
 
+def test_an_unexpected_error_is_500_in_the_error_shape_with_the_security_headers_and_no_trace(
+    people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chatflow.auth import cognito
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("secret internals at /var/task/chatflow")
+
+    monkeypatch.setattr(cognito, "forgot_password", broken)
+
+    answer = people.post(None, "/auth/forgot-password", {"email": "someone@example.com"})
+
+    assert answer.status_code == 500
+    assert answer.json() == {"error": {"code": "internal_error", "message": "Something went wrong on our side."}}
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert "max-age" in answer.headers["strict-transport-security"]
+
+
 def test_the_openapi_document_is_served(people: People) -> None:
     answer = people.get(None, "/openapi.json")
 
