@@ -148,6 +148,7 @@ def main() -> None:
                     base_url=settings.openai_base_url,
                     timeout=settings.embedding_timeout_seconds,
                     max_retries=settings.embedding_max_retries,
+                    max_retry_after=settings.ai_max_retry_after_seconds,
                 )
             )
         else:

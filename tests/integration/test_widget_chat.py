@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from uuid import UUID, uuid4
@@ -166,6 +167,59 @@ def test_ai_failure_is_retried_before_falling_back(
 
     assert len(fake_openai.requests) == 2
     assert answer.body["reply"]["content"] == "Hello from the fake model."
+
+
+def test_an_ai_rate_limit_is_retried_after_the_wait_the_provider_asks_for(
+    visitor: WidgetClient, fake_openai: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chatflow.settings import get_settings
+
+    monkeypatch.setenv("AI_MAX_RETRIES", "1")
+    get_settings.cache_clear()
+    fake_openai.then(Scripted(status=429, headers={"retry-after": "0.2"}))
+
+    answer = visitor.post("Hello")
+
+    assert len(fake_openai.requests) == 2
+    assert answer.body["reply"]["content"] == "Hello from the fake model."
+
+
+@pytest.mark.parametrize("retry_after", [{"retry-after": "60"}, {"retry-after-ms": "30000"}])
+def test_an_ai_rate_limit_asking_for_a_long_wait_falls_back_at_once(
+    visitor: WidgetClient, fake_openai: FakeOpenAI, monkeypatch: pytest.MonkeyPatch, retry_after: dict[str, str]
+) -> None:
+    from chatflow.settings import get_settings
+
+    monkeypatch.setenv("AI_MAX_RETRIES", "2")
+    get_settings.cache_clear()
+    fake_openai.default = Scripted(status=429, headers=retry_after)
+    started = time.monotonic()
+
+    answer = visitor.post("Hello")
+
+    assert time.monotonic() - started < 5  # not the 60 s (twice) the SDK would otherwise wait
+    assert len(fake_openai.requests) == 1
+    assert answer.status == 200
+    assert answer.body["reply"]["content"].startswith("Sorry")
+
+
+def test_a_failing_provider_is_given_up_on_within_the_bounds_of_its_settings(
+    visitor: WidgetClient, fake_openai: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chatflow.settings import get_settings
+
+    monkeypatch.setenv("AI_MAX_RETRIES", "2")
+    monkeypatch.setenv("AI_TIMEOUT_SECONDS", "0.3")
+    get_settings.cache_clear()
+    fake_openai.default = Scripted(delay_seconds=1.0)
+    started = time.monotonic()
+
+    answer = visitor.post("Hello")
+
+    # Three attempts of 0.3 s and two backoffs of at most 0.5 and 1 s, with room for a slow machine.
+    assert time.monotonic() - started < 0.3 * 3 + 1.5 + 5
+    assert len(fake_openai.requests) == 3
+    assert answer.body["reply"]["content"].startswith("Sorry")
 
 
 def test_ai_timeout_answers_with_the_fallback(

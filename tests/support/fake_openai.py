@@ -2,11 +2,13 @@
 
 /v1/chat/completions answers from the script; /v1/embeddings answers with the offline lexical
 embedder's vectors (so that retrieval through "OpenAI" finds what shares words), or fails with
-`embedding_status` when that is not 200."""
+`embedding_status` when that is not 200. With `failure_rate`, that share of the unscripted chat
+completions fails with a 500, as a flaky provider does (the load benchmark's)."""
 
 from __future__ import annotations
 
 import json
+import random
 import threading
 import time
 from collections import deque
@@ -26,6 +28,7 @@ class Scripted:
     raw_body: bytes | None = None
     delay_seconds: float = 0.0
     total_tokens: int = 42
+    headers: dict[str, str] = field(default_factory=dict)  # e.g. a 429's Retry-After
 
 
 @dataclass
@@ -36,7 +39,12 @@ class FakeOpenAI:
     default: Scripted = field(default_factory=Scripted)
     embedding_requests: list[dict[str, Any]] = field(default_factory=list)
     embedding_status: int = 200
+    failure_rate: float = 0.0
+    failed: int = 0  # chat completions failed by `failure_rate`
+    # Seeded, so that two runs of a benchmark fail about the same calls.
+    rng: random.Random = field(default_factory=lambda: random.Random(360))
     _server: ThreadingHTTPServer | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def base_url(self) -> str:
@@ -54,6 +62,8 @@ class FakeOpenAI:
         self.default = Scripted()
         self.embedding_requests.clear()
         self.embedding_status = 200
+        self.failure_rate = 0.0
+        self.failed = 0
 
     def start(self) -> FakeOpenAI:
         fake = self
@@ -70,7 +80,7 @@ class FakeOpenAI:
                     return
                 fake.requests.append(body)
                 fake.headers.append({k.lower(): v for k, v in self.headers.items()})
-                answer = fake.script.popleft() if fake.script else fake.default
+                answer = fake.script.popleft() if fake.script else fake._unscripted()
                 if answer.delay_seconds:
                     time.sleep(answer.delay_seconds)
                 if answer.raw_body is not None:
@@ -102,6 +112,8 @@ class FakeOpenAI:
                     self.send_response(answer.status)
                     self.send_header("content-type", "application/json")
                     self.send_header("content-length", str(len(payload)))
+                    for name, value in answer.headers.items():
+                        self.send_header(name, value)
                     self.end_headers()
                     self.wfile.write(payload)
                 except (BrokenPipeError, ConnectionResetError):
@@ -137,6 +149,13 @@ class FakeOpenAI:
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
+
+    def _unscripted(self) -> Scripted:
+        with self._lock:  # the server answers on many threads at once
+            if self.failure_rate and self.rng.random() < self.failure_rate:
+                self.failed += 1
+                return Scripted(status=500)
+        return self.default
 
     def stop(self) -> None:
         if self._server is not None:

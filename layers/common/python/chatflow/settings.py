@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     openai_base_url: str | None = None
     ai_timeout_seconds: float = Field(default=8.0, gt=0)
     ai_max_retries: int = Field(default=2, ge=0, le=5)
+    # A provider asking to wait longer than this before a retry (429 Retry-After) is not retried.
+    ai_max_retry_after_seconds: float = Field(default=2.0, ge=0, le=60)
     # Only the local stack answers with the offline provider when no key is found anywhere.
     allow_offline_ai: bool = False
     chat_history_messages: int = Field(default=20, ge=0, le=200)

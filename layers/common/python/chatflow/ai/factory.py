@@ -23,4 +23,5 @@ def provider_for(provider: str, key: ResolvedKey, settings: Settings) -> AIProvi
         base_url=settings.openai_base_url,
         timeout=settings.ai_timeout_seconds,
         max_retries=settings.ai_max_retries,
+        max_retry_after=settings.ai_max_retry_after_seconds,
     )

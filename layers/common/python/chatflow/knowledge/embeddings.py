@@ -72,10 +72,12 @@ class OpenAIEmbedder:
     model = OPENAI_MODEL
     similarity_floor = 0.25  # text-embedding-3-small: related texts ~0.3-0.7, unrelated ~0.0-0.2
 
-    def __init__(self, *, api_key: str, base_url: str | None, timeout: float, max_retries: int) -> None:
-        from chatflow.ai.openai_provider import _client
+    def __init__(
+        self, *, api_key: str, base_url: str | None, timeout: float, max_retries: int, max_retry_after: float
+    ) -> None:
+        from chatflow.ai.openai_provider import shared_client
 
-        self._client = _client(api_key, base_url, timeout, max_retries)
+        self._client = shared_client(api_key, base_url, timeout, max_retries, max_retry_after)
 
     def __repr__(self) -> str:
         return "OpenAIEmbedder()"
@@ -109,4 +111,5 @@ def embedder_for(key: ResolvedKey, settings: Settings) -> Embedder:
         base_url=settings.openai_base_url,
         timeout=settings.embedding_timeout_seconds,
         max_retries=settings.embedding_max_retries,
+        max_retry_after=settings.ai_max_retry_after_seconds,
     )
