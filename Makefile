@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test test-e2e lint format bench bench-rag widget-size chromium dashboard install synth diff deploy clean
+.PHONY: dev test test-e2e lint format bench bench-rag bench-load widget-size chromium dashboard install synth diff deploy clean
 
 $(STAMP): requirements-dev.txt requirements-e2e.txt requirements-infra.txt layers/common/requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is required"; exit 1; }
@@ -80,6 +80,11 @@ bench: install
 bench-rag: install
 	$(BIN)/python -m bench.rag_eval
 	$(BIN)/python -m bench.rag_latency
+
+# The widget API under load through a database restart, with a flaky AI provider; audited in
+# PostgreSQL, fails on a lost, duplicated or miscounted message (about 30 seconds).
+bench-load: install
+	$(BIN)/python -m bench.load
 
 widget-size: install
 	$(BIN)/python -m bench.widget_size

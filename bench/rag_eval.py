@@ -18,15 +18,11 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import psycopg
 
 DATA = Path(__file__).parent / "data"
 
@@ -123,16 +119,9 @@ def main() -> None:
 
     if str(LAYER_PYTHON_DIR) not in sys.path:
         sys.path.insert(0, str(LAYER_PYTHON_DIR))
-    from chatflow.migrate import migrate
     from infra.local import postgres
 
-    pgdata = Path(tempfile.mkdtemp(prefix="chatflow-rag-eval-")) / "data"
-    try:
-        server_url = postgres.start(pgdata)
-        with psycopg.connect(server_url, autocommit=True) as admin:
-            admin.execute("CREATE DATABASE rag_eval")
-        url = server_url.replace("/postgres?", "/rag_eval?")
-        migrate(url)
+    with postgres.throwaway_database("chatflow-rag-eval-", "rag_eval") as (url, _):
         os.environ["DATABASE_URL"] = url
         from chatflow.db import close_pool, connection
         from chatflow.knowledge.embeddings import LexicalEmbedder, OpenAIEmbedder
@@ -160,9 +149,6 @@ def main() -> None:
                 ids = _load(conn, organization_id, embedder)
                 _evaluate(conn, organization_id, channel.id, embedder, ids)
         close_pool()
-    finally:
-        postgres.stop(pgdata)
-        shutil.rmtree(pgdata.parent, ignore_errors=True)
 
 
 if __name__ == "__main__":

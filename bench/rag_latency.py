@@ -28,12 +28,9 @@ from __future__ import annotations
 
 import argparse
 import random
-import shutil
 import statistics
 import sys
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -139,17 +136,10 @@ def main() -> None:
     from chatflow.knowledge import repository as repo
     from chatflow.knowledge.embeddings import LexicalEmbedder
     from chatflow.knowledge.folding import search_terms
-    from chatflow.migrate import migrate
     from infra.local import postgres
 
     begun = time.perf_counter()
-    pgdata = Path(tempfile.mkdtemp(prefix="chatflow-rag-latency-")) / "data"
-    try:
-        server_url = postgres.start(pgdata)
-        with psycopg.connect(server_url, autocommit=True) as admin:
-            admin.execute("CREATE DATABASE rag_latency")
-        url = server_url.replace("/postgres?", "/rag_latency?")
-        migrate(url)
+    with postgres.throwaway_database("chatflow-rag-latency-", "rag_latency") as (url, _):
         with psycopg.connect(url, autocommit=True) as conn:
             register_vector(conn)
             # Built after the load, as fast as it goes: drop the index the migration made, load, rebuild.
@@ -236,9 +226,6 @@ def main() -> None:
             print(f"{name:<24} p50 {statistics.median(figures):6.2f} ms   p99 {p99_of:6.2f} ms")
         print(f"vector arm recall@5 vs exact  {recall:.3f}   (target >= {TARGET_RECALL})")
         print(f"whole run {time.perf_counter() - begun:.0f} s")
-    finally:
-        postgres.stop(pgdata)
-        shutil.rmtree(pgdata.parent, ignore_errors=True)
 
 
 def repo_vector(embedding: list[float]) -> Any:

@@ -3,11 +3,9 @@ and the environment a function runs with."""
 
 from __future__ import annotations
 
+import contextlib
 import os
-import shutil
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -34,34 +32,23 @@ os.environ["AI_MAX_RETRIES"] = "0"
 
 @pytest.fixture(scope="session")
 def database_url() -> Iterator[str]:
-    """DATABASE_URL when set (another PostgreSQL), else an embedded server in a temp dir."""
-    from chatflow.migrate import migrate
-
-    external = os.environ.get("TEST_DATABASE_URL")
-    pgdata: Path | None = None
-    if external:
-        url = external
-    else:
-        from infra.local import postgres
-
-        # Not under pytest's temp root: a concurrent pytest session resets its mode to 0700, which
-        # the embedded server's own system user then cannot traverse.
-        pgdata = Path(tempfile.mkdtemp(prefix="chatflow-test-pg-")) / "data"
-        server_url = postgres.start(pgdata)
-        with psycopg.connect(server_url, autocommit=True) as conn:
-            conn.execute("CREATE DATABASE chatflow_test")
-        url = server_url.replace("/postgres?", "/chatflow_test?")
-    migrate(url)
-    os.environ["DATABASE_URL"] = url
-    yield url
+    """TEST_DATABASE_URL when set (another PostgreSQL, migrated here), else an embedded server of
+    the session's own in a temp dir."""
     from chatflow.db import close_pool
+    from chatflow.migrate import migrate
+    from infra.local import postgres
 
-    close_pool()
-    if pgdata is not None:
-        from infra.local import postgres
-
-        postgres.stop(pgdata)
-        shutil.rmtree(pgdata.parent, ignore_errors=True)
+    with contextlib.ExitStack() as stack:
+        url = os.environ.get("TEST_DATABASE_URL")
+        if url:
+            migrate(url)
+        else:
+            url, _ = stack.enter_context(postgres.throwaway_database("chatflow-test-pg-", "chatflow_test"))
+        os.environ["DATABASE_URL"] = url
+        try:
+            yield url
+        finally:
+            close_pool()  # before the server stops
 
 
 @pytest.fixture

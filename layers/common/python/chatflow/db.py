@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import select
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -11,7 +13,7 @@ import psycopg
 from pgvector.psycopg.vector import register_vector_info
 from psycopg.rows import dict_row
 from psycopg.types import TypeInfo
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from chatflow.errors import ServiceUnavailable
 from chatflow.secrets import database_url
@@ -62,22 +64,59 @@ def _get_pool() -> ConnectionPool[Connection]:
                         ),
                     },
                     configure=_configure,
-                    # No check on checkout: it would cost a round trip per request. A connection
-                    # broken by a database restart fails one request and the pool discards it.
+                    # No round trip on checkout: `_checked_out` finds connections a restart broke
+                    # without one.
                     max_idle=300,
                     timeout=settings.db_connect_timeout_seconds,
+                    # While the database is down the pool retries in the background, each delay
+                    # twice the last; given up after this long, the next request starts over at
+                    # once. Short, so that the first requests after the database is back do not
+                    # wait out a long delay (or fail waiting): a request waits `timeout` at most.
+                    reconnect_timeout=max(2.0, settings.db_connect_timeout_seconds),
                     open=True,
                     name="chatflow",
                 )
     return _pool
 
 
+def _left_by_server(conn: Connection) -> bool:
+    """Whether the server has closed this idle connection, found without a round trip. A server
+    that stops or restarts tells each client (57P01) and closes the socket, so an idle autocommit
+    connection with anything to read is one to throw away. At worst (a stray notice) a good
+    connection is replaced: one connect, never a failed request."""
+    if conn.closed:
+        return True
+    poller = select.poll()  # not select.select: it fails on descriptors above 1023
+    poller.register(conn.fileno(), select.POLLIN)
+    return bool(poller.poll(0))
+
+
+def _checked_out(pool: ConnectionPool[Connection]) -> Connection:
+    """A pooled connection the server has not closed, within the pool's timeout. Each one a restart
+    broke is closed and given back, and the pool opens another in its place at once: so a restart
+    between two requests costs the next one a connect, not a 503. Nothing was sent on a discarded
+    connection, so nothing can be written twice."""
+    deadline = time.monotonic() + pool.timeout
+    for _ in range(pool.max_size + 1):  # each pooled connection is found broken at most once
+        conn = pool.getconn(timeout=deadline - time.monotonic())
+        if not _left_by_server(conn):
+            return conn
+        conn.close()
+        pool.putconn(conn)
+    raise PoolTimeout("no live connection in the pool")
+
+
 @contextmanager
 def connection() -> Iterator[Connection]:
     """A pooled autocommit connection; database outages surface as ServiceUnavailable."""
     try:
-        with _get_pool().connection() as conn:
-            yield conn
+        pool = _get_pool()
+        conn = _checked_out(pool)
+        try:
+            with conn:  # a pooled connection: given back below, not closed
+                yield conn
+        finally:
+            pool.putconn(conn)
     except psycopg.OperationalError as exc:
         # Covers refused connections, restarts (AdminShutdown), statement timeouts and PoolTimeout.
         raise ServiceUnavailable("database_unavailable", "The database is not reachable right now.") from exc
