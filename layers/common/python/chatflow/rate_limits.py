@@ -9,6 +9,7 @@ within what the limits are for (stopping floods and guessing, not shaping traffi
 
 from __future__ import annotations
 
+import ipaddress
 import math
 from collections.abc import Iterable
 from typing import Literal
@@ -70,13 +71,23 @@ def client_ip(source_ip: str | None, forwarded_for: str | None, trusted_proxies:
     and anything before it came from the viewer and may be forged. So the chain is read from the
     right, skipping as many hops as there are trusted proxies. API Gateway may or may not append the
     source itself; it is added to the chain once either way.
+
+    What is read from the header is kept only if it is an IP address (and then in one spelling): a
+    forged value must not become a counter's key (a NUL, a lone surrogate or a few kilobytes cannot be
+    stored or indexed), nor dodge its limit by spelling one address differently. Otherwise the source.
     """
     chain = [part.strip() for part in (forwarded_for or "").split(",") if part.strip()]
     if source_ip and (not chain or chain[-1] != source_ip):
         chain.append(source_ip)
     if not chain:
         return "unknown"
-    return chain[max(0, len(chain) - 1 - trusted_proxies)]
+    picked = chain[max(0, len(chain) - 1 - trusted_proxies)]
+    if picked == source_ip:
+        return picked
+    try:
+        return str(ipaddress.ip_address(picked))
+    except ValueError:
+        return source_ip or "unknown"
 
 
 def delete_ended_windows(conn: Connection) -> int:

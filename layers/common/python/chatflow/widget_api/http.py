@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any, TypeVar
 from uuid import UUID
@@ -12,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from chatflow.errors import BadRequest, DomainError, PayloadTooLarge
 from chatflow.observability import logger
+from chatflow.text import storable
 from chatflow.widget_api.models import MAX_MESSAGE_CHARS
 
 __all__ = [
@@ -66,16 +68,34 @@ def build_resolver() -> APIGatewayRestResolver:
 
 
 def parse_body(event: APIGatewayProxyEvent, model: type[Model]) -> Model:
-    raw = event.decoded_body or ""
-    if len(raw.encode("utf-8")) > MAX_BODY_BYTES:
-        raise PayloadTooLarge("payload_too_large", f"The request body is over {MAX_BODY_BYTES // 1024} KiB.")
-    try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError) as exc:
-        raise BadRequest("invalid_json", "The request body is not valid JSON.") from exc
+    data = _json_body(event)
     if not isinstance(data, dict):
         raise BadRequest("invalid_json", "The request body must be a JSON object.")
     return _validate(model, data)
+
+
+def _json_body(event: APIGatewayProxyEvent) -> Any:
+    """The body as JSON. Read here rather than through Powertools' `decoded_body`, which raises on
+    bytes that are not UTF-8, on broken base64 and on text that cannot be encoded: input, not bugs."""
+    raw = _body_bytes(event)
+    if len(raw) > MAX_BODY_BYTES:
+        raise PayloadTooLarge("payload_too_large", f"The request body is over {MAX_BODY_BYTES // 1024} KiB.")
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        raise BadRequest("invalid_json", "The request body is not valid JSON.") from exc
+
+
+def _body_bytes(event: APIGatewayProxyEvent) -> bytes:
+    body = event.body or ""
+    # A body within the limit is at most this long even in base64 (four characters for three bytes):
+    # anything longer is refused before it is decoded.
+    if len(body) > (MAX_BODY_BYTES + 2) // 3 * 4 + 4:
+        raise PayloadTooLarge("payload_too_large", f"The request body is over {MAX_BODY_BYTES // 1024} KiB.")
+    try:
+        return base64.b64decode(body, validate=True) if event.is_base64_encoded else body.encode("utf-8")
+    except ValueError as exc:  # broken base64 (binascii.Error), or text with lone surrogates
+        raise BadRequest("invalid_json", "The request body is not valid JSON.") from exc
 
 
 def parse_query(event: APIGatewayProxyEvent, model: type[Model]) -> Model:
@@ -120,7 +140,15 @@ def visitor_metadata(event: APIGatewayProxyEvent) -> dict[str, str]:
     """What we keep about the visitor's browser: enough to help an agent, no IP address."""
     metadata = {}
     for header, key in (("user-agent", "userAgent"), ("accept-language", "acceptLanguage"), ("referer", "referrer")):
-        value = event.headers.get(header)
+        value = _storable_or_none((event.headers.get(header) or "")[:500])
         if value:
-            metadata[key] = value[:500]
+            metadata[key] = value
     return metadata
+
+
+def _storable_or_none(value: str) -> str | None:
+    # A header PostgreSQL cannot store (a NUL, a lone surrogate) is the client's noise: dropped, not a 500.
+    try:
+        return storable(value)
+    except ValueError:
+        return None
