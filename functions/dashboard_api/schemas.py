@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
 
 from chatflow.text import Storable
 
-__all__ = ["Email", "Name", "Page", "Schema"]
+__all__ = ["SIGNED_IN_ERRORS", "Email", "Error", "ErrorDetail", "Name", "Page", "Schema", "error_responses"]
 
 
 def _lower(value: str) -> str:
@@ -38,3 +38,37 @@ Item = TypeVar("Item")
 class Page(Schema, Generic[Item]):
     items: list[Item]
     next_cursor: str | None = None
+
+
+class ErrorDetail(Schema):
+    code: str = Field(description="Machine-readable, e.g. organization_not_found or plan_limit.")
+    message: str = Field(description="For people, in English.")
+
+
+class Error(Schema):
+    """Every failure of the API has this shape, whatever its status."""
+
+    error: ErrorDetail
+
+
+_ERROR_DESCRIPTIONS = {
+    400: "Invalid request: a field, the JSON or a cursor",
+    401: "No access token, or one that is not valid (or the sign-in failed)",
+    403: "The caller's role may not do this, or may not change one of the fields sent",
+    404: "No such resource, or one of an organisation the caller does not belong to",
+    409: "The request conflicts with the current state (plan limit, last admin, closed conversation, …)",
+    413: "The upload is too large",
+    429: "Too many requests; wait as long as Retry-After says",
+    503: "A service this operation needs (database, Cognito, encryption key) is unavailable; retry later",
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for these statuses, each with the Error body, so that the document
+    lists every status a client must handle."""
+    return {status: {"model": Error, "description": _ERROR_DESCRIPTIONS[status]} for status in statuses}
+
+
+# What any route with a signed-in caller may answer besides its own: no or a bad token, a role that
+# may not, a resource outside the caller's organisations, the database out of reach.
+SIGNED_IN_ERRORS = error_responses(401, 403, 404, 503)

@@ -19,9 +19,11 @@ from chatflow.errors import Forbidden
 from chatflow.preview import preview_answer
 from chatflow.text import Storable
 from dependencies import AppSettings, CurrentCaller, Db
-from schemas import Schema
+from schemas import SIGNED_IN_ERRORS, Schema
 
-router = APIRouter(prefix="/organizations/{organization_id}/ai-settings", tags=["ai-settings"])
+router = APIRouter(
+    prefix="/organizations/{organization_id}/ai-settings", tags=["ai-settings"], responses=SIGNED_IN_ERRORS
+)
 
 Provider = Literal["openai"]
 Model = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[\w.:/-]+$")]

@@ -12,9 +12,9 @@ from chatflow.db import connection
 from chatflow.errors import Unauthorized
 from chatflow.users import link_cognito_user
 from dependencies import AppSettings, BearerToken, ClientIp
-from schemas import Email, Schema
+from schemas import Email, Schema, error_responses
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+router = APIRouter(prefix="/auth", tags=["auth"], responses=error_responses(400, 401, 429, 503))
 
 
 class LoginIn(Schema):

@@ -15,9 +15,9 @@ from chatflow.ai_settings import MAX_SYSTEM_PROMPT_LENGTH, clean_handoff_keyword
 from chatflow.channels import MAX_ALLOWED_ORIGINS, ChannelType
 from chatflow.settings import Settings
 from dependencies import AppSettings, CurrentCaller, Db
-from schemas import Name, Schema
+from schemas import SIGNED_IN_ERRORS, Name, Schema, error_responses
 
-router = APIRouter(prefix="/organizations/{organization_id}/channels", tags=["channels"])
+router = APIRouter(prefix="/organizations/{organization_id}/channels", tags=["channels"], responses=SIGNED_IN_ERRORS)
 
 # PostgreSQL text cannot hold NUL: refused here as 400 rather than failing in the database.
 SystemPrompt = Annotated[str, StringConstraints(max_length=MAX_SYSTEM_PROMPT_LENGTH, pattern=r"^[^\x00]*$")]
@@ -110,7 +110,7 @@ def list_channels(organization_id: UUID, caller: CurrentCaller, db: Db, settings
     return [ChannelOut.of(c, settings) for c in channels.list_channels(db, organization_id)]
 
 
-@router.post("", response_model=ChannelOut, status_code=status.HTTP_201_CREATED)
+@router.post("", response_model=ChannelOut, status_code=status.HTTP_201_CREATED, responses=error_responses(409))
 def create_channel(
     organization_id: UUID, body: ChannelCreate, caller: CurrentCaller, db: Db, settings: AppSettings
 ) -> ChannelOut:

@@ -4,6 +4,7 @@ conversation answers 404 like a missing one."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -15,9 +16,9 @@ from chatflow import inbox
 from chatflow.errors import BadRequest
 from chatflow.text import Storable
 from dependencies import AppSettings, CurrentCaller, Db
-from schemas import Page, Schema
+from schemas import SIGNED_IN_ERRORS, Page, Schema, error_responses
 
-router = APIRouter(prefix="/conversations", tags=["conversations"])
+router = APIRouter(prefix="/conversations", tags=["conversations"], responses=SIGNED_IN_ERRORS)
 
 Status = Literal["open", "pending", "closed"]
 ResponderMode = Literal["ai", "human"]
@@ -27,11 +28,18 @@ Role = Literal["visitor", "ai", "agent", "system"]
 MAX_AGENT_MESSAGE_CHARS = 5_000
 
 
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def _day_or_instant(value: object) -> object:
-    """`2026-03-05` is a whole day; anything longer is an instant."""
-    if isinstance(value, str) and len(value.strip()) == len("YYYY-MM-DD"):
-        return date.fromisoformat(value.strip())
-    return value
+    """`2026-03-05` is a whole day; anything longer is an instant. Only ISO 8601, as documented:
+    pydantic alone would read a bare number as a Unix timestamp."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if not _ISO_DAY.match(text):
+        raise ValueError("expected a day (YYYY-MM-DD) or an ISO 8601 instant")
+    return date.fromisoformat(text) if len(text) == len("YYYY-MM-DD") else text
 
 
 DayOrInstant = Annotated[datetime | date, BeforeValidator(_day_or_instant)]
@@ -222,7 +230,12 @@ def get_conversation(conversation_id: UUID, caller: CurrentCaller, db: Db) -> Co
     return ConversationOut.of_detail(inbox.get_conversation(db, caller, conversation_id))
 
 
-@router.post("/{conversation_id}/messages", response_model=MessageOut, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/{conversation_id}/messages",
+    response_model=MessageOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(409),
+)
 def send_agent_message(conversation_id: UUID, body: AgentMessageIn, caller: CurrentCaller) -> MessageOut:
     """Answer the visitor as the caller. A person answers from now on (the AI stays silent), a
     waiting conversation is answered, and it is assigned to the caller if it was nobody's.
@@ -230,14 +243,14 @@ def send_agent_message(conversation_id: UUID, body: AgentMessageIn, caller: Curr
     return MessageOut.of(inbox.send_agent_message(caller, conversation_id, body.content))
 
 
-@router.post("/{conversation_id}/takeover", response_model=ConversationOut)
+@router.post("/{conversation_id}/takeover", response_model=ConversationOut, responses=error_responses(409))
 def take_over(conversation_id: UUID, caller: CurrentCaller, settings: AppSettings) -> ConversationOut:
     """The caller answers from now on; the visitor reads "An agent joined". If the AI was answering,
     the organisation's admins are emailed."""
     return ConversationOut.of_detail(inbox.take_over_conversation(caller, conversation_id, settings))
 
 
-@router.post("/{conversation_id}/release", response_model=ConversationOut)
+@router.post("/{conversation_id}/release", response_model=ConversationOut, responses=error_responses(409))
 def release(conversation_id: UUID, caller: CurrentCaller) -> ConversationOut:
     """Give the conversation back to the AI; the visitor is told."""
     return ConversationOut.of_detail(inbox.release_conversation(caller, conversation_id))

@@ -16,9 +16,9 @@ from chatflow.knowledge import service as knowledge
 from chatflow.knowledge.repository import Entry
 from chatflow.text import Storable
 from dependencies import AppSettings, CurrentCaller, Db
-from schemas import Schema
+from schemas import SIGNED_IN_ERRORS, Schema, error_responses
 
-router = APIRouter(prefix="/organizations/{organization_id}/knowledge", tags=["knowledge"])
+router = APIRouter(prefix="/organizations/{organization_id}/knowledge", tags=["knowledge"], responses=SIGNED_IN_ERRORS)
 
 # Text PostgreSQL cannot hold (NUL, lone surrogates) is refused here as 400 (Storable).
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), Storable]
@@ -101,7 +101,7 @@ def list_knowledge(
     return [KnowledgeOut.of(e) for e in knowledge.list_entries(db, organization_id, channel_id=channel_id)]
 
 
-@router.post("", response_model=KnowledgeOut, status_code=status.HTTP_201_CREATED)
+@router.post("", response_model=KnowledgeOut, status_code=status.HTTP_201_CREATED, responses=error_responses(413))
 def create_knowledge(
     organization_id: UUID,
     body: KnowledgeCreate,

@@ -6,14 +6,14 @@ from typing import Literal
 from uuid import UUID
 
 from fastapi import APIRouter
-from pydantic import Field
 
 from chatflow.organizations import list_organizations
 from chatflow.users import update_profile
 from dependencies import CurrentCaller, Db
-from schemas import Schema
+from schemas import Name, Schema, error_responses
 
-router = APIRouter(tags=["me"])
+# Only a signed-in caller's own account: no role to lack, nothing of another organisation to miss.
+router = APIRouter(tags=["me"], responses=error_responses(401, 503))
 
 
 class UserOut(Schema):
@@ -38,7 +38,7 @@ class MeOut(Schema):
 
 
 class MeUpdate(Schema):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Name | None = None
     preferred_language: Literal["en", "es"] | None = None
 
 

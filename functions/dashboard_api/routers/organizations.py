@@ -7,24 +7,23 @@ from typing import Literal
 from uuid import UUID
 
 from fastapi import APIRouter, status
-from pydantic import Field
 
 from chatflow import organizations
 from dependencies import CurrentCaller, Db
-from schemas import Schema
+from schemas import SIGNED_IN_ERRORS, Name, Schema
 
-router = APIRouter(prefix="/organizations", tags=["organizations"])
+router = APIRouter(prefix="/organizations", tags=["organizations"], responses=SIGNED_IN_ERRORS)
 
 Plan = Literal["starter", "pro", "growth"]
 
 
 class OrganizationCreate(Schema):
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     plan: Plan = "starter"
 
 
 class OrganizationUpdate(Schema):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Name | None = None
     plan: Plan | None = None
     active: bool | None = None
 

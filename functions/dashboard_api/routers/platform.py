@@ -9,9 +9,9 @@ from pydantic import Field, SecretStr, field_validator
 from chatflow import platform_settings
 from chatflow.ai_settings import clean_api_key
 from dependencies import AppSettings, CurrentCaller, Db
-from schemas import Schema
+from schemas import SIGNED_IN_ERRORS, Schema
 
-router = APIRouter(prefix="/platform", tags=["platform"])
+router = APIRouter(prefix="/platform", tags=["platform"], responses=SIGNED_IN_ERRORS)
 
 
 class PlatformKeyIn(Schema):

@@ -13,9 +13,9 @@ from pydantic import Field
 from chatflow import stats
 from dependencies import CurrentCaller, Db
 from routers.conversations import ConversationSummaryOut
-from schemas import Schema
+from schemas import SIGNED_IN_ERRORS, Schema
 
-router = APIRouter(tags=["stats"])
+router = APIRouter(tags=["stats"], responses=SIGNED_IN_ERRORS)
 
 
 class PageCountOut(Schema):

@@ -14,9 +14,9 @@ from chatflow import billing
 from chatflow.errors import NotFound
 from chatflow.usage import OVERAGE_BLOCK_CONVERSATIONS, OVERAGE_BLOCK_PRICE_USD
 from dependencies import CurrentCaller, Db
-from schemas import Schema
+from schemas import SIGNED_IN_ERRORS, Schema
 
-router = APIRouter(tags=["usage"])
+router = APIRouter(tags=["usage"], responses=SIGNED_IN_ERRORS)
 
 Plan = Literal["starter", "pro", "growth"]
 

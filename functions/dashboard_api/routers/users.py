@@ -14,9 +14,12 @@ from chatflow import members, users
 from chatflow.access import Caller
 from chatflow.errors import Conflict, Forbidden
 from dependencies import AppSettings, CurrentCaller, Db
-from schemas import Email, Name, Page, Schema
+from schemas import SIGNED_IN_ERRORS, Email, Name, Page, Schema, error_responses
 
-router = APIRouter(tags=["users"])
+router = APIRouter(tags=["users"], responses=SIGNED_IN_ERRORS)
+
+# Routes that create, change or delete a Cognito user also answer what Cognito may refuse.
+_COGNITO_ERRORS = error_responses(409, 429)
 
 Language = Literal["en", "es"]
 MemberRole = Literal["admin", "agent"]
@@ -141,7 +144,7 @@ def _not_oneself(caller: Caller, user_id: str, what: str) -> None:
 # --- Users (super admin) ---
 
 
-@router.post("/users", response_model=UserCreated, status_code=status.HTTP_201_CREATED)
+@router.post("/users", response_model=UserCreated, status_code=status.HTTP_201_CREATED, responses=_COGNITO_ERRORS)
 def create_user(body: UserCreate, caller: CurrentCaller, db: Db, settings: AppSettings) -> UserCreated:
     """Super admin: create a user in Cognito and here together, with optional memberships, and email
     it an invitation (its language) with a temporary password. 409 user_exists for a taken email."""
@@ -179,7 +182,7 @@ def get_user(user_id: UserId, caller: CurrentCaller, db: Db) -> UserDetailOut:
     return UserDetailOut.of(users.get_user_detail(db, user_id))
 
 
-@router.patch("/users/{user_id}", response_model=UserDetailOut)
+@router.patch("/users/{user_id}", response_model=UserDetailOut, responses=error_responses(409))
 def update_user(user_id: UserId, body: UserUpdate, caller: CurrentCaller, db: Db) -> UserDetailOut:
     """Super admin: name, preferred language, super-admin standing (not one's own)."""
     caller.require_super_admin()
@@ -191,7 +194,7 @@ def update_user(user_id: UserId, body: UserUpdate, caller: CurrentCaller, db: Db
     return UserDetailOut.of(users.get_user_detail(db, user_id))
 
 
-@router.post("/users/{user_id}/deactivate", response_model=UserDetailOut)
+@router.post("/users/{user_id}/deactivate", response_model=UserDetailOut, responses=_COGNITO_ERRORS)
 def deactivate_user(user_id: UserId, caller: CurrentCaller, db: Db, settings: AppSettings) -> UserDetailOut:
     """Super admin: the user can no longer sign in (Cognito disabled) and its tokens stop working."""
     caller.require_super_admin()
@@ -200,14 +203,14 @@ def deactivate_user(user_id: UserId, caller: CurrentCaller, db: Db, settings: Ap
     return UserDetailOut.of(users.get_user_detail(db, user_id))
 
 
-@router.post("/users/{user_id}/activate", response_model=UserDetailOut)
+@router.post("/users/{user_id}/activate", response_model=UserDetailOut, responses=error_responses(429))
 def activate_user(user_id: UserId, caller: CurrentCaller, db: Db, settings: AppSettings) -> UserDetailOut:
     caller.require_super_admin()
     users.set_user_active(db, settings, user_id, active=True)
     return UserDetailOut.of(users.get_user_detail(db, user_id))
 
 
-@router.delete("/users/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/users/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_COGNITO_ERRORS)
 def delete_user(user_id: UserId, caller: CurrentCaller, db: Db, settings: AppSettings) -> None:
     """Super admin: delete the user in Cognito and here; messages it wrote stay, without an author."""
     caller.require_super_admin()
@@ -230,6 +233,7 @@ def list_members(organization_id: UUID, caller: CurrentCaller, db: Db) -> list[M
     response_model=MemberAdded,
     status_code=status.HTTP_201_CREATED,
     tags=["members"],
+    responses=_COGNITO_ERRORS,
 )
 def add_member(
     organization_id: UUID, body: MemberCreate, caller: CurrentCaller, db: Db, settings: AppSettings
@@ -253,7 +257,12 @@ def add_member(
     return MemberAdded(**member.model_dump(), new_user=added.new_user, invitation_sent=added.invitation_sent)
 
 
-@router.patch("/organizations/{organization_id}/members/{user_id}", response_model=MemberOut, tags=["members"])
+@router.patch(
+    "/organizations/{organization_id}/members/{user_id}",
+    response_model=MemberOut,
+    tags=["members"],
+    responses=error_responses(409),
+)
 def update_member(
     organization_id: UUID, user_id: UserId, body: MemberUpdate, caller: CurrentCaller, db: Db
 ) -> MemberOut:
@@ -271,7 +280,10 @@ def update_member(
 
 
 @router.delete(
-    "/organizations/{organization_id}/members/{user_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["members"]
+    "/organizations/{organization_id}/members/{user_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    tags=["members"],
+    responses=error_responses(409),
 )
 def remove_member(organization_id: UUID, user_id: UserId, caller: CurrentCaller, db: Db) -> None:
     """Org admin: take a member out of the organisation (its account stays). 409 last_admin for the last admin."""

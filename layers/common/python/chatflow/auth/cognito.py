@@ -6,7 +6,7 @@ import contextlib
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 
 from chatflow.aws import client
 from chatflow.errors import BadRequest, Conflict, DomainError, ServiceUnavailable, TooManyRequests, Unauthorized
@@ -67,6 +67,10 @@ def _call(settings: Settings, operation: str, **params: Any) -> dict[str, Any]:
         result: dict[str, Any] = getattr(client("cognito-idp", settings.aws_region), operation)(**params)
     except ClientError as exc:
         raise _translate(exc) from exc
+    except ParamValidationError as exc:
+        # botocore checks lengths and patterns before sending (a session under 20 characters, say):
+        # the client's input, not an outage.
+        raise BadRequest("invalid_field", "Cognito refused a parameter of this request.") from exc
     except BotoCoreError as exc:
         raise ServiceUnavailable("auth_unavailable", "Sign-in is not available right now.") from exc
     return result

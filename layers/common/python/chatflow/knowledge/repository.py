@@ -83,12 +83,14 @@ def create_entry(
     source_url: str | None,
     file_name: str | None,
 ) -> Entry | None:
-    """None when the channel is not one of the organisation's."""
+    """None when the organisation does not exist (a super admin may name any) or the channel is not
+    one of its."""
     row = conn.execute(
         f"""INSERT INTO channel_knowledge (organization_id, channel_id, title, content, source, source_url, file_name)
         SELECT %(org)s, %(channel)s, %(title)s, %(content)s, %(source)s, %(url)s, %(file)s
-        WHERE %(channel)s::uuid IS NULL
-           OR EXISTS (SELECT FROM channels WHERE id = %(channel)s AND organization_id = %(org)s)
+        WHERE EXISTS (SELECT FROM organizations WHERE id = %(org)s)
+          AND (%(channel)s::uuid IS NULL
+               OR EXISTS (SELECT FROM channels WHERE id = %(channel)s AND organization_id = %(org)s))
         RETURNING {_ENTRY_COLUMNS}""",
         {
             "org": organization_id,

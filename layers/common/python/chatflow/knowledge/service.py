@@ -106,6 +106,8 @@ def create_entry(conn: Connection, organization_id: UUID, data: EntryInput, sett
         file_name=file_name if source == "file" else None,
     )
     if entry is None:
+        if data.channel_id is None:
+            raise NotFound("organization_not_found", "No such organisation.")
         raise NotFound("channel_not_found", "No such channel.")
     return entry
 

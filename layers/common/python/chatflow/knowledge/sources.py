@@ -70,13 +70,17 @@ def _pdf_text(data: bytes) -> str:
 def check_url(url: str, settings: Settings) -> None:
     """Refuse what is not http(s), and (unless allowed) hosts that resolve to loopback, private,
     link-local or otherwise non-public addresses: the fetch must not reach inside the network."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        hostname, port = parts.hostname, parts.port
+    except ValueError as exc:  # an unclosed IPv6 bracket, a port out of range
+        raise SourceError("The URL is not valid.") from exc
+    if parts.scheme not in ("http", "https") or not hostname:
         raise SourceError("Only http and https URLs can be fetched.")
     if settings.knowledge_allow_private_urls:
         return
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+        infos = socket.getaddrinfo(hostname, port or (443 if parts.scheme == "https" else 80))
     except (socket.gaierror, UnicodeError) as exc:
         raise SourceError("The URL's host cannot be resolved.") from exc
     for info in infos:
