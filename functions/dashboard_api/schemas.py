@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Self, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
@@ -30,6 +30,12 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 
 class Schema(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+    @classmethod
+    def from_domain(cls, obj: object) -> Self:
+        """The answer for a domain object (a dataclass of the chatflow package) with fields of the same
+        names: pydantic reads them, nested objects too, and checks each against the documented type."""
+        return cls.model_validate(obj, from_attributes=True)
 
 
 Item = TypeVar("Item")

@@ -38,25 +38,13 @@ class AISettingsOut(Schema):
     max_tokens: int
     system_prompt: str
     handoff_keywords: list[str]
-    default_handoff_keywords: list[str] = Field(description="The 19 bilingual defaults, to pre-fill the form.")
+    default_handoff_keywords: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_HANDOFF_KEYWORDS),
+        description="The 19 bilingual defaults, to pre-fill the form.",
+    )
     api_key_hint: str | None = Field(description="Like sk-...abcd; the key itself is never returned.")
     api_key_source: KeySource = Field(description="Which key answers now: organization, platform, environment, none.")
     updated_at: datetime
-
-    @classmethod
-    def of(cls, settings: ai_settings.AISettings) -> AISettingsOut:
-        return cls(
-            provider=settings.provider,
-            model=settings.model,
-            temperature=settings.temperature,
-            max_tokens=settings.max_tokens,
-            system_prompt=settings.system_prompt,
-            handoff_keywords=settings.handoff_keywords,
-            default_handoff_keywords=list(DEFAULT_HANDOFF_KEYWORDS),
-            api_key_hint=settings.api_key_hint,
-            api_key_source=settings.api_key_source,
-            updated_at=settings.updated_at,
-        )
 
 
 class AISettingsUpdate(Schema):
@@ -106,7 +94,7 @@ def _refuse_technical_fields(body: AISettingsUpdate) -> None:
 def get_ai_settings(organization_id: UUID, caller: CurrentCaller, db: Db, settings: AppSettings) -> AISettingsOut:
     """Members: the organisation's AI settings, the default handoff keywords, and which API key answers."""
     caller.require_member(organization_id)
-    return AISettingsOut.of(ai_settings.get_ai_settings(db, settings, organization_id))
+    return AISettingsOut.from_domain(ai_settings.get_ai_settings(db, settings, organization_id))
 
 
 @router.patch("", response_model=AISettingsOut)
@@ -129,7 +117,7 @@ def update_ai_settings(
         set_api_key="api_key" in body.model_fields_set,
         api_key=body.api_key.get_secret_value() if body.api_key is not None else None,
     )
-    return AISettingsOut.of(ai_settings.update_ai_settings(db, settings, organization_id, changes))
+    return AISettingsOut.from_domain(ai_settings.update_ai_settings(db, settings, organization_id, changes))
 
 
 PreviewText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2_000), Storable]

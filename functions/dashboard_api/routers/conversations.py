@@ -79,34 +79,6 @@ class ConversationSummaryOut(Schema):
     assigned_user: UserRefOut | None
     needs_human: bool
 
-    @classmethod
-    def of(cls, c: inbox.ConversationSummary) -> ConversationSummaryOut:
-        return cls(
-            id=c.id,
-            organization_id=c.organization_id,
-            channel_id=c.channel_id,
-            channel_name=c.channel_name,
-            status=c.status,  # type: ignore[arg-type]  # the database's CHECK keeps it one of these
-            responder_mode=c.responder_mode,  # type: ignore[arg-type]
-            language=c.language,  # type: ignore[arg-type]
-            page_url=c.page_url,
-            visitor_id=c.visitor_id,
-            last_message=(
-                LastMessageOut(
-                    role=c.last_message.role,  # type: ignore[arg-type]
-                    content=c.last_message.content,
-                    created_at=c.last_message.created_at,
-                )
-                if c.last_message
-                else None
-            ),
-            message_count=c.message_count,
-            created_at=c.created_at,
-            last_message_at=c.last_message_at,
-            assigned_user=UserRefOut(id=c.assigned_user.id, name=c.assigned_user.name) if c.assigned_user else None,
-            needs_human=c.needs_human,
-        )
-
 
 class KnowledgeSourceOut(Schema):
     id: UUID
@@ -125,22 +97,6 @@ class MessageOut(Schema):
     tokens_used: int | None = None
     knowledge_sources: list[KnowledgeSourceOut] = Field(default_factory=list)
 
-    @classmethod
-    def of(cls, m: inbox.InboxMessage) -> MessageOut:
-        return cls(
-            id=m.id,
-            role=m.role,  # type: ignore[arg-type]
-            content=m.content,
-            created_at=m.created_at,
-            author=UserRefOut(id=m.author.id, name=m.author.name) if m.author else None,
-            model=m.model,
-            tokens_used=m.tokens_used,
-            knowledge_sources=[
-                KnowledgeSourceOut(id=k.id, knowledge_id=k.knowledge_id, title=k.title, excerpt=k.excerpt)
-                for k in m.knowledge_sources
-            ],
-        )
-
 
 class ConversationOut(ConversationSummaryOut):
     visitor_metadata: dict[str, Any]
@@ -151,11 +107,11 @@ class ConversationOut(ConversationSummaryOut):
     @classmethod
     def of_detail(cls, d: inbox.ConversationDetail) -> ConversationOut:
         return cls(
-            **ConversationSummaryOut.of(d.summary).model_dump(),
+            **ConversationSummaryOut.from_domain(d.summary).model_dump(),
             visitor_metadata=d.visitor_metadata,
             handed_off_at=d.handed_off_at,
             closed_at=d.closed_at,
-            messages=[MessageOut.of(m) for m in d.messages],
+            messages=[MessageOut.from_domain(m) for m in d.messages],
         )
 
 
@@ -220,7 +176,7 @@ def list_conversations(
         raise BadRequest("invalid_field", "from: must not be after to")
     page = inbox.list_conversations(db, caller, filters, cursor=cursor, limit=limit)
     return Page[ConversationSummaryOut](
-        items=[ConversationSummaryOut.of(c) for c in page.items], next_cursor=page.next_cursor
+        items=[ConversationSummaryOut.from_domain(c) for c in page.items], next_cursor=page.next_cursor
     )
 
 
@@ -240,7 +196,7 @@ def send_agent_message(conversation_id: UUID, body: AgentMessageIn, caller: Curr
     """Answer the visitor as the caller. A person answers from now on (the AI stays silent), a
     waiting conversation is answered, and it is assigned to the caller if it was nobody's.
     409 `conversation_closed` on a closed conversation."""
-    return MessageOut.of(inbox.send_agent_message(caller, conversation_id, body.content))
+    return MessageOut.from_domain(inbox.send_agent_message(caller, conversation_id, body.content))
 
 
 @router.post("/{conversation_id}/takeover", response_model=ConversationOut, responses=error_responses(409))

@@ -13,7 +13,6 @@ from fastapi import APIRouter, BackgroundTasks, Query, status
 from pydantic import Field, StringConstraints, model_validator
 
 from chatflow.knowledge import service as knowledge
-from chatflow.knowledge.repository import Entry
 from chatflow.text import Storable
 from dependencies import AppSettings, CurrentCaller, Db
 from schemas import SIGNED_IN_ERRORS, Schema, error_responses
@@ -70,24 +69,6 @@ class KnowledgeOut(Schema):
     created_at: datetime
     updated_at: datetime
 
-    @classmethod
-    def of(cls, e: Entry) -> KnowledgeOut:
-        return cls(
-            id=e.id,
-            organization_id=e.organization_id,
-            channel_id=e.channel_id,
-            title=e.title,
-            source=e.source,  # type: ignore[arg-type]
-            source_url=e.source_url,
-            file_name=e.file_name,
-            content=e.content,
-            status=e.status,  # type: ignore[arg-type]
-            error=e.error,
-            chunk_count=e.chunk_count,
-            created_at=e.created_at,
-            updated_at=e.updated_at,
-        )
-
 
 @router.get("", response_model=list[KnowledgeOut])
 def list_knowledge(
@@ -98,7 +79,7 @@ def list_knowledge(
 ) -> list[KnowledgeOut]:
     """Members: the entries, most recently updated first; channelId narrows to one channel's own."""
     caller.require_member(organization_id)
-    return [KnowledgeOut.of(e) for e in knowledge.list_entries(db, organization_id, channel_id=channel_id)]
+    return [KnowledgeOut.from_domain(e) for e in knowledge.list_entries(db, organization_id, channel_id=channel_id)]
 
 
 @router.post("", response_model=KnowledgeOut, status_code=status.HTTP_201_CREATED, responses=error_responses(413))
@@ -128,13 +109,13 @@ def create_knowledge(
     )
     # Background tasks run once the transaction has committed, so ingestion always finds the entry.
     background.add_task(knowledge.enqueue, entry.id, settings)
-    return KnowledgeOut.of(entry)
+    return KnowledgeOut.from_domain(entry)
 
 
 @router.get("/{knowledge_id}", response_model=KnowledgeOut)
 def get_knowledge(organization_id: UUID, knowledge_id: UUID, caller: CurrentCaller, db: Db) -> KnowledgeOut:
     caller.require_member(organization_id)
-    return KnowledgeOut.of(knowledge.get_entry(db, organization_id, knowledge_id))
+    return KnowledgeOut.from_domain(knowledge.get_entry(db, organization_id, knowledge_id))
 
 
 @router.patch("/{knowledge_id}", response_model=KnowledgeOut)
@@ -153,7 +134,7 @@ def update_knowledge(
         db, organization_id, knowledge_id, title=body.title, content=body.content, url=body.url, settings=settings
     )
     background.add_task(knowledge.enqueue, entry.id, settings)
-    return KnowledgeOut.of(entry)
+    return KnowledgeOut.from_domain(entry)
 
 
 @router.delete("/{knowledge_id}", status_code=status.HTTP_204_NO_CONTENT)

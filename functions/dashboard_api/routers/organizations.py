@@ -36,23 +36,12 @@ class OrganizationOut(Schema):
     created_at: datetime
     updated_at: datetime
 
-    @classmethod
-    def of(cls, org: organizations.Organization) -> OrganizationOut:
-        return cls(
-            id=org.id,
-            name=org.name,
-            plan=org.plan,
-            active=org.active,
-            created_at=org.created_at,
-            updated_at=org.updated_at,
-        )
-
 
 @router.get("", response_model=list[OrganizationOut])
 def list_organizations(caller: CurrentCaller, db: Db) -> list[OrganizationOut]:
     """The organisations the caller belongs to (all of them for a super admin)."""
     ids = None if caller.is_super_admin else caller.organization_ids
-    return [OrganizationOut.of(o) for o in organizations.list_organizations(db, organization_ids=ids)]
+    return [OrganizationOut.from_domain(o) for o in organizations.list_organizations(db, organization_ids=ids)]
 
 
 @router.post("", response_model=OrganizationOut, status_code=status.HTTP_201_CREATED)
@@ -60,13 +49,13 @@ def create_organization(body: OrganizationCreate, caller: CurrentCaller, db: Db)
     """Super admin: a new organisation with default AI settings (gpt-4o-mini, the 19 handoff keywords)."""
     caller.require_super_admin()
     organization_id = organizations.create_organization(db, name=body.name.strip(), plan=body.plan)
-    return OrganizationOut.of(organizations.get_organization(db, organization_id))
+    return OrganizationOut.from_domain(organizations.get_organization(db, organization_id))
 
 
 @router.get("/{organization_id}", response_model=OrganizationOut)
 def get_organization(organization_id: UUID, caller: CurrentCaller, db: Db) -> OrganizationOut:
     caller.require_member(organization_id)
-    return OrganizationOut.of(organizations.get_organization(db, organization_id))
+    return OrganizationOut.from_domain(organizations.get_organization(db, organization_id))
 
 
 @router.patch("/{organization_id}", response_model=OrganizationOut)
@@ -79,7 +68,7 @@ def update_organization(
     updated = organizations.update_organization(
         db, organization_id, name=body.name.strip() if body.name else None, plan=body.plan, active=body.active
     )
-    return OrganizationOut.of(updated)
+    return OrganizationOut.from_domain(updated)
 
 
 @router.delete("/{organization_id}", status_code=status.HTTP_204_NO_CONTENT)

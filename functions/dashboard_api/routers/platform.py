@@ -27,16 +27,12 @@ class PlatformKeyOut(Schema):
     configured: bool
     hint: str | None = Field(description="Like sk-...abcd; null when no key is set.")
 
-    @classmethod
-    def of(cls, key: platform_settings.PlatformKey) -> PlatformKeyOut:
-        return cls(configured=key.configured, hint=key.hint)
-
 
 @router.get("/openai-key", response_model=PlatformKeyOut)
 def get_platform_key(caller: CurrentCaller, db: Db) -> PlatformKeyOut:
     """Super admin: whether a platform key is set, and its hint."""
     caller.require_super_admin()
-    return PlatformKeyOut.of(platform_settings.get_platform_key(db))
+    return PlatformKeyOut.from_domain(platform_settings.get_platform_key(db))
 
 
 @router.put("/openai-key", response_model=PlatformKeyOut)
@@ -44,7 +40,7 @@ def set_platform_key(body: PlatformKeyIn, caller: CurrentCaller, db: Db, setting
     """Super admin: store (or replace) the platform key, encrypted. 503 encryption_unavailable when the
     server has no encryption key."""
     caller.require_super_admin()
-    return PlatformKeyOut.of(platform_settings.set_platform_key(db, settings, body.api_key.get_secret_value()))
+    return PlatformKeyOut.from_domain(platform_settings.set_platform_key(db, settings, body.api_key.get_secret_value()))
 
 
 @router.delete("/openai-key", status_code=status.HTTP_204_NO_CONTENT)

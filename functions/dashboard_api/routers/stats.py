@@ -94,7 +94,7 @@ def get_stats(
             median_first_response_seconds=f.median_first_response_seconds,
         ),
         busiest_pages=[PageCountOut(page_url=p.page_url, conversations=p.conversations) for p in f.busiest_pages],
-        recent_conversations=[ConversationSummaryOut.of(c) for c in f.recent],
+        recent_conversations=[ConversationSummaryOut.from_domain(c) for c in f.recent],
         daily=[
             DailyPointOut(date=d.day, conversations=d.conversations, messages=d.messages, handoffs=d.handoffs)
             for d in f.daily

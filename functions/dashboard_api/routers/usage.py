@@ -33,21 +33,6 @@ class MonthUsageOut(Schema):
     tokens: int
     over_limit_notified_at: datetime | None
 
-    @classmethod
-    def of(cls, m: billing.MonthUsage) -> MonthUsageOut:
-        return cls(
-            month=m.month,
-            conversations=m.conversations,
-            conversation_limit=m.conversation_limit,
-            overage_conversations=m.overage_conversations,
-            overage_blocks=m.overage_blocks,
-            overage_cost_usd=m.overage_cost_usd,
-            messages=m.messages,
-            ai_messages=m.ai_messages,
-            tokens=m.tokens,
-            over_limit_notified_at=m.over_limit_notified_at,
-        )
-
 
 class OverageTermsOut(Schema):
     block_conversations: int = OVERAGE_BLOCK_CONVERSATIONS
@@ -107,7 +92,7 @@ def organization_usage(
         plan=usage.plan,
         active=usage.active,
         overage=OverageTermsOut(),
-        months=[MonthUsageOut.of(m) for m in usage.months],
+        months=[MonthUsageOut.from_domain(m) for m in usage.months],
     )
 
 
@@ -122,7 +107,7 @@ def platform_usage(caller: CurrentCaller, db: Db) -> PlatformUsageOut:
             name=o.name,
             plan=o.plan,
             active=o.active,
-            **MonthUsageOut.of(o.months[0]).model_dump(),
+            **MonthUsageOut.from_domain(o.months[0]).model_dump(),
         )
         for o in organizations
     ]

@@ -68,22 +68,6 @@ class UserDetailOut(Schema):
     created_at: datetime
     memberships: list[UserMembershipOut]
 
-    @classmethod
-    def of(cls, user: users.UserDetail) -> UserDetailOut:
-        return cls(
-            id=user.id,
-            email=user.email,
-            name=user.name,
-            is_super_admin=user.is_super_admin,
-            preferred_language=user.preferred_language,  # type: ignore[arg-type]  # CHECK in the table
-            active=user.active,
-            created_at=user.created_at,
-            memberships=[
-                UserMembershipOut(organization_id=m.organization_id, organization_name=m.organization_name, role=m.role)
-                for m in user.memberships
-            ],
-        )
-
 
 class UserCreated(UserDetailOut):
     invitation_sent: bool = Field(description="False when SES did not take the invitation: invite again later.")
@@ -112,18 +96,6 @@ class MemberOut(Schema):
     active: bool
     role: MemberRole
     joined_at: datetime
-
-    @classmethod
-    def of(cls, member: members.Member) -> MemberOut:
-        return cls(
-            user_id=member.user_id,
-            email=member.email,
-            name=member.name,
-            preferred_language=member.preferred_language,  # type: ignore[arg-type]  # CHECK in the table
-            active=member.active,
-            role=member.role,
-            joined_at=member.joined_at,
-        )
 
 
 class MemberAdded(MemberOut):
@@ -158,7 +130,7 @@ def create_user(body: UserCreate, caller: CurrentCaller, db: Db, settings: AppSe
         is_super_admin=body.is_super_admin,
         memberships=[(m.organization_id, m.role) for m in body.memberships],
     )
-    created = UserDetailOut.of(users.get_user_detail(db, invited.user_id))
+    created = UserDetailOut.from_domain(users.get_user_detail(db, invited.user_id))
     return UserCreated(**created.model_dump(), invitation_sent=invited.invitation_sent)
 
 
@@ -173,13 +145,13 @@ def list_users(
     """Super admin: every user, by email, a page at a time."""
     caller.require_super_admin()
     found, next_cursor = users.list_users(db, search=search, cursor=cursor, limit=limit)
-    return Page[UserDetailOut](items=[UserDetailOut.of(u) for u in found], next_cursor=next_cursor)
+    return Page[UserDetailOut](items=[UserDetailOut.from_domain(u) for u in found], next_cursor=next_cursor)
 
 
 @router.get("/users/{user_id}", response_model=UserDetailOut)
 def get_user(user_id: UserId, caller: CurrentCaller, db: Db) -> UserDetailOut:
     caller.require_super_admin()
-    return UserDetailOut.of(users.get_user_detail(db, user_id))
+    return UserDetailOut.from_domain(users.get_user_detail(db, user_id))
 
 
 @router.patch("/users/{user_id}", response_model=UserDetailOut, responses=error_responses(409))
@@ -191,7 +163,7 @@ def update_user(user_id: UserId, body: UserUpdate, caller: CurrentCaller, db: Db
     users.update_user(
         db, user_id, name=body.name, preferred_language=body.preferred_language, is_super_admin=body.is_super_admin
     )
-    return UserDetailOut.of(users.get_user_detail(db, user_id))
+    return UserDetailOut.from_domain(users.get_user_detail(db, user_id))
 
 
 @router.post("/users/{user_id}/deactivate", response_model=UserDetailOut, responses=_COGNITO_ERRORS)
@@ -200,14 +172,14 @@ def deactivate_user(user_id: UserId, caller: CurrentCaller, db: Db, settings: Ap
     caller.require_super_admin()
     _not_oneself(caller, user_id, "deactivate")
     users.set_user_active(db, settings, user_id, active=False)
-    return UserDetailOut.of(users.get_user_detail(db, user_id))
+    return UserDetailOut.from_domain(users.get_user_detail(db, user_id))
 
 
 @router.post("/users/{user_id}/activate", response_model=UserDetailOut, responses=error_responses(429))
 def activate_user(user_id: UserId, caller: CurrentCaller, db: Db, settings: AppSettings) -> UserDetailOut:
     caller.require_super_admin()
     users.set_user_active(db, settings, user_id, active=True)
-    return UserDetailOut.of(users.get_user_detail(db, user_id))
+    return UserDetailOut.from_domain(users.get_user_detail(db, user_id))
 
 
 @router.delete("/users/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_COGNITO_ERRORS)
@@ -225,7 +197,7 @@ def delete_user(user_id: UserId, caller: CurrentCaller, db: Db, settings: AppSet
 def list_members(organization_id: UUID, caller: CurrentCaller, db: Db) -> list[MemberOut]:
     """Admins and agents of the organisation (and super admins): its members, admins first."""
     caller.require_member(organization_id)
-    return [MemberOut.of(m) for m in members.list_members(db, organization_id)]
+    return [MemberOut.from_domain(m) for m in members.list_members(db, organization_id)]
 
 
 @router.post(
@@ -253,7 +225,7 @@ def add_member(
     )
     if body.is_super_admin is not None:
         users.update_user(db, added.member.user_id, is_super_admin=body.is_super_admin)
-    member = MemberOut.of(added.member)
+    member = MemberOut.from_domain(added.member)
     return MemberAdded(**member.model_dump(), new_user=added.new_user, invitation_sent=added.invitation_sent)
 
 
@@ -276,7 +248,7 @@ def update_member(
         if body.is_super_admin is False:
             _not_oneself(caller, user_id, "remove super admin from")
         users.update_user(db, user_id, is_super_admin=body.is_super_admin)
-    return MemberOut.of(member)
+    return MemberOut.from_domain(member)
 
 
 @router.delete(
