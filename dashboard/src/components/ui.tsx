@@ -66,8 +66,31 @@ export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () =>
   );
 }
 
+/** What the API said went wrong, as it words it; nothing while there is no error. */
+export function ErrorNotice({ error }: { error: unknown }) {
+  const { t } = useTranslation();
+  if (error == null) return null;
+  return <Notice kind="error">{errorMessage(error, t("common.networkError"))}</Notice>;
+}
+
 export function Empty({ children }: { children: ReactNode }) {
   return <div className="state state-empty">{children}</div>;
+}
+
+/** The parts of a React Query result (plain or infinite) that say what there is to show. */
+type QueryOutcome<T> = { isPending: true } | { isPending: false; isError: true; error: unknown } | { isPending: false; isError: false; data: T };
+
+/** A query's answer: the spinner while it loads, the error (with Retry given `onRetry`) when it failed,
+ * `empty` when `isEmpty` finds nothing to list, else `children` with the data. */
+export function QueryResult<T>({
+  query, onRetry, isEmpty, empty, children,
+}: {
+  query: QueryOutcome<T>; onRetry?: () => void; isEmpty?: (data: T) => boolean; empty?: ReactNode; children: (data: T) => ReactNode;
+}) {
+  if (query.isPending) return <Loading />;
+  if (query.isError) return <ErrorState error={query.error} onRetry={onRetry} />;
+  if (isEmpty?.(query.data)) return <Empty>{empty}</Empty>;
+  return <>{children(query.data)}</>;
 }
 
 export function Notice({ kind = "info", children }: { kind?: "info" | "success" | "error"; children: ReactNode }) {
@@ -80,6 +103,11 @@ export function Notice({ kind = "info", children }: { kind?: "info" | "success" 
 
 export function Badge({ tone = "neutral", children }: { tone?: "neutral" | "green" | "amber" | "red" | "blue" | "violet"; children: ReactNode }) {
   return <span className={`badge badge-${tone}`}>{children}</span>;
+}
+
+export function ActiveBadge({ active }: { active: boolean }) {
+  const { t } = useTranslation();
+  return active ? <Badge tone="green">{t("common.active")}</Badge> : <Badge>{t("common.inactive")}</Badge>;
 }
 
 export function Switch({ checked, onChange, label, id }: { checked: boolean; onChange: (v: boolean) => void; label: string; id?: string }) {
@@ -111,6 +139,37 @@ export function Modal({ open, title, onClose, children }: { open: boolean; title
   );
 }
 
+/** The form of a Modal: its fields, then the API's refusal if any, then Cancel and the submit button.
+ * Submitting never reloads the page; `onSubmit` decides whether there is anything to send. */
+export function DialogForm({
+  onSubmit, onCancel, submitLabel, submitVariant = "primary", busy, disabled, error, children,
+}: {
+  onSubmit: () => void; onCancel: () => void; submitLabel: string; submitVariant?: "primary" | "danger";
+  busy?: boolean; disabled?: boolean; error?: unknown; children: ReactNode;
+}) {
+  const { t } = useTranslation();
+  return (
+    <form
+      className="stack"
+      onSubmit={(e) => {
+        e.preventDefault();
+        onSubmit();
+      }}
+    >
+      {children}
+      <ErrorNotice error={error} />
+      <div className="row end">
+        <Button variant="secondary" onClick={onCancel}>
+          {t("common.cancel")}
+        </Button>
+        <Button type="submit" variant={submitVariant} busy={busy} disabled={disabled}>
+          {submitLabel}
+        </Button>
+      </div>
+    </form>
+  );
+}
+
 /** Asks before a destructive action; with `typedName`, the confirm button waits until that name is typed.
  * The API's refusal (`error`) is shown in the dialog as the API words it. */
 export function ConfirmDialog({
@@ -127,12 +186,16 @@ export function ConfirmDialog({
   const ready = typedName === undefined || nameConfirmed(typed, typedName);
   return (
     <Modal open={open} title={title} onClose={onClose}>
-      <form
-        className="stack"
-        onSubmit={(e) => {
-          e.preventDefault();
+      <DialogForm
+        onSubmit={() => {
           if (ready && !busy) onConfirm();
         }}
+        onCancel={onClose}
+        submitLabel={confirmLabel}
+        submitVariant="danger"
+        busy={busy}
+        disabled={!ready}
+        error={error}
       >
         <p>{message}</p>
         {typedName !== undefined && (
@@ -140,16 +203,7 @@ export function ConfirmDialog({
             {(id) => <input id={id} value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" spellCheck={false} autoFocus />}
           </Field>
         )}
-        {error != null && <Notice kind="error">{errorMessage(error, t("common.networkError"))}</Notice>}
-        <div className="row end">
-          <Button variant="secondary" onClick={onClose}>
-            {t("common.cancel")}
-          </Button>
-          <Button type="submit" variant="danger" busy={busy} disabled={!ready}>
-            {confirmLabel}
-          </Button>
-        </div>
-      </form>
+      </DialogForm>
     </Modal>
   );
 }

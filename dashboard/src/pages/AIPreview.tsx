@@ -7,7 +7,7 @@ import { api } from "../lib/api";
 import { useApp } from "../lib/app";
 import { MAX_MESSAGE, previewRequest, sourceTitles, type PreviewReply, type PreviewRequest, type PreviewTurn } from "../lib/preview";
 import type { Channel, Lang } from "../lib/types";
-import { Button, Card, Notice, errorMessage } from "../components/ui";
+import { Button, Card, ErrorNotice } from "../components/ui";
 
 export function AIPreview() {
   const { t, i18n } = useTranslation();
@@ -107,7 +107,7 @@ export function AIPreview() {
           </div>
         )}
       </div>
-      {send.isError && <Notice kind="error">{errorMessage(send.error, t("common.networkError"))}</Notice>}
+      <ErrorNotice error={send.error} />
       <form
         className="ai-preview-composer"
         onSubmit={(e) => {

@@ -5,7 +5,7 @@ import { api } from "../lib/api";
 import { useApp, useLink } from "../lib/app";
 import { formatList, parseList } from "../lib/text";
 import type { AISettings } from "../lib/types";
-import { Button, Card, ErrorState, Field, Loading, Notice, Tabs, errorMessage } from "../components/ui";
+import { Button, Card, ErrorNotice, ErrorState, Field, Loading, Tabs } from "../components/ui";
 import { NeedOrganization } from "./Members";
 import { Link } from "react-router-dom";
 import { KnowledgeTab } from "./Knowledge";
@@ -70,6 +70,19 @@ function useSave() {
   });
 }
 
+/** "Saved" once the last change went through, then the Save button itself. */
+function SaveButton({ save }: { save: ReturnType<typeof useSave> }) {
+  const { t } = useTranslation();
+  return (
+    <>
+      {save.isSuccess && <span className="ok-text">{t("common.saved")}</span>}
+      <Button type="submit" busy={save.isPending}>
+        {t("common.save")}
+      </Button>
+    </>
+  );
+}
+
 function Instructions({ s, readOnly }: { s: AISettings; readOnly: boolean }) {
   const { t } = useTranslation();
   const link = useLink();
@@ -104,13 +117,10 @@ function Instructions({ s, readOnly }: { s: AISettings; readOnly: boolean }) {
               {t("ai.restoreDefaults")}
             </Button>
             <span className="spacer" />
-            {save.isSuccess && <span className="ok-text">{t("common.saved")}</span>}
-            <Button type="submit" busy={save.isPending}>
-              {t("common.save")}
-            </Button>
+            <SaveButton save={save} />
           </div>
         )}
-        {save.isError && <Notice kind="error">{errorMessage(save.error, t("common.networkError"))}</Notice>}
+        <ErrorNotice error={save.error} />
       </form>
     </Card>
   );
@@ -154,12 +164,9 @@ function Quick({ s }: { s: AISettings }) {
         <Field label={t("ai.maxTokens")}>{(id) => <input id={id} type="number" min={1} max={16384} required value={maxTokens} onChange={(e) => setMaxTokens(Number(e.target.value))} />}</Field>
         <p className="muted small">{t(`keys.source.${s.apiKeySource}`)}{s.apiKeyHint ? ` (${s.apiKeyHint})` : ""}</p>
         <div className="row end">
-          {save.isSuccess && <span className="ok-text">{t("common.saved")}</span>}
-          <Button type="submit" busy={save.isPending}>
-            {t("common.save")}
-          </Button>
+          <SaveButton save={save} />
         </div>
-        {save.isError && <Notice kind="error">{errorMessage(save.error, t("common.networkError"))}</Notice>}
+        <ErrorNotice error={save.error} />
       </form>
     </Card>
   );

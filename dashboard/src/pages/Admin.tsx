@@ -1,13 +1,15 @@
 /** Super admin: organisations and users. */
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "../lib/api";
 import { useApp, useLang } from "../lib/app";
 import { formatDate } from "../lib/format";
+import { useConfirmedDelete } from "../lib/deletion";
 import { renameBody, userForm, userPatch, type UserForm } from "../lib/admin";
 import type { Lang, Organization, Page, Plan, UserDetail } from "../lib/types";
-import { Badge, Button, Card, ConfirmDialog, Empty, ErrorState, Field, Loading, Modal, Notice, errorMessage } from "../components/ui";
+import { ActiveBadge, Badge, Button, Card, ConfirmDialog, DialogForm, ErrorNotice, Field, Modal, Notice, QueryResult } from "../components/ui";
+import { LanguageField, MemberRoleField } from "../components/options";
 
 export function SuperAdminOnly({ children }: { children: React.ReactNode }) {
   const { t } = useTranslation();
@@ -17,6 +19,19 @@ export function SuperAdminOnly({ children }: { children: React.ReactNode }) {
 }
 
 const PLANS: Plan[] = ["starter", "pro", "growth"];
+
+function PlanOptions() {
+  const { t } = useTranslation();
+  return (
+    <>
+      {PLANS.map((p) => (
+        <option key={p} value={p}>
+          {t(`plans.${p}`)}
+        </option>
+      ))}
+    </>
+  );
+}
 
 export function OrganizationsPage() {
   return (
@@ -61,23 +76,17 @@ function Organizations() {
       done();
     },
   });
-  const [deleting, setDeleting] = useState<Organization | null>(null);
-  const remove = useMutation({
-    mutationFn: (o: Organization) => api<void>(`/organizations/${o.id}`, { method: "DELETE" }),
-    onSuccess: (_, o) => {
-      setDeleting(null);
+  const deletion = useConfirmedDelete(
+    (o: Organization) => api<void>(`/organizations/${o.id}`, { method: "DELETE" }),
+    (o) => {
       setNotice(t("orgs.deleted", { name: o.name }));
       done();
     },
-  });
+  );
   const startRename = (o: Organization) => {
     rename.reset();
     setNewName(o.name);
     setRenaming(o);
-  };
-  const startDelete = (o: Organization) => {
-    remove.reset();
-    setDeleting(o);
   };
   const renameTo = renaming ? renameBody(renaming, newName) : null;
   return (
@@ -87,118 +96,83 @@ function Organizations() {
         <Button onClick={() => setOpen(true)}>{t("orgs.new")}</Button>
       </div>
       {notice && <Notice kind="success">{notice}</Notice>}
-      {update.isError && <Notice kind="error">{errorMessage(update.error, t("common.networkError"))}</Notice>}
+      <ErrorNotice error={update.error} />
       <Card>
-        {orgs.isPending ? (
-          <Loading />
-        ) : orgs.isError ? (
-          <ErrorState error={orgs.error} />
-        ) : orgs.data.length === 0 ? (
-          <Empty>{t("orgs.empty")}</Empty>
-        ) : (
-          <table className="table">
-            <thead>
-              <tr>
-                <th>{t("common.name")}</th>
-                <th>{t("orgs.plan")}</th>
-                <th>{t("common.status")}</th>
-                <th>{t("common.created")}</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {orgs.data.map((o) => (
-                <tr key={o.id}>
-                  <td>{o.name}</td>
-                  <td>
-                    <select aria-label={t("orgs.plan")} value={o.plan} onChange={(e) => update.mutate({ id: o.id, body: { plan: e.target.value as Plan } })}>
-                      {PLANS.map((p) => (
-                        <option key={p} value={p}>
-                          {t(`plans.${p}`)}
-                        </option>
-                      ))}
-                    </select>
-                  </td>
-                  <td>{o.active ? <Badge tone="green">{t("common.active")}</Badge> : <Badge>{t("common.inactive")}</Badge>}</td>
-                  <td>{formatDate(o.createdAt, lang)}</td>
-                  <td className="actions">
-                    <Button variant="ghost" onClick={() => update.mutate({ id: o.id, body: { active: !o.active } })}>
-                      {o.active ? t("common.deactivate") : t("common.activate")}
-                    </Button>
-                    <Button variant="ghost" onClick={() => startRename(o)}>
-                      {t("orgs.rename")}
-                    </Button>
-                    <Button variant="ghost" className="danger-text" onClick={() => startDelete(o)}>
-                      {t("common.delete")}
-                    </Button>
-                  </td>
+        <QueryResult query={orgs} isEmpty={(organizations) => organizations.length === 0} empty={t("orgs.empty")}>
+          {(organizations) => (
+            <table className="table">
+              <thead>
+                <tr>
+                  <th>{t("common.name")}</th>
+                  <th>{t("orgs.plan")}</th>
+                  <th>{t("common.status")}</th>
+                  <th>{t("common.created")}</th>
+                  <th />
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+              </thead>
+              <tbody>
+                {organizations.map((o) => (
+                  <tr key={o.id}>
+                    <td>{o.name}</td>
+                    <td>
+                      <select aria-label={t("orgs.plan")} value={o.plan} onChange={(e) => update.mutate({ id: o.id, body: { plan: e.target.value as Plan } })}>
+                        <PlanOptions />
+                      </select>
+                    </td>
+                    <td>
+                      <ActiveBadge active={o.active} />
+                    </td>
+                    <td>{formatDate(o.createdAt, lang)}</td>
+                    <td className="actions">
+                      <Button variant="ghost" onClick={() => update.mutate({ id: o.id, body: { active: !o.active } })}>
+                        {o.active ? t("common.deactivate") : t("common.activate")}
+                      </Button>
+                      <Button variant="ghost" onClick={() => startRename(o)}>
+                        {t("orgs.rename")}
+                      </Button>
+                      <Button variant="ghost" className="danger-text" onClick={() => deletion.ask(o)}>
+                        {t("common.delete")}
+                      </Button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </QueryResult>
       </Card>
       <Modal open={renaming !== null} title={t("orgs.renameTitle", { name: renaming?.name ?? "" })} onClose={() => setRenaming(null)}>
-        <form
-          className="stack"
-          onSubmit={(e: FormEvent) => {
-            e.preventDefault();
+        <DialogForm
+          onSubmit={() => {
             if (renaming && renameTo) rename.mutate({ id: renaming.id, body: renameTo });
           }}
+          onCancel={() => setRenaming(null)}
+          submitLabel={t("common.save")}
+          busy={rename.isPending}
+          disabled={!renameTo}
+          error={rename.error}
         >
           <Field label={t("orgs.newName")}>{(id) => <input id={id} required maxLength={200} value={newName} onChange={(e) => setNewName(e.target.value)} autoFocus />}</Field>
-          {rename.isError && <Notice kind="error">{errorMessage(rename.error, t("common.networkError"))}</Notice>}
-          <div className="row end">
-            <Button variant="secondary" onClick={() => setRenaming(null)}>
-              {t("common.cancel")}
-            </Button>
-            <Button type="submit" busy={rename.isPending} disabled={!renameTo}>
-              {t("common.save")}
-            </Button>
-          </div>
-        </form>
+        </DialogForm>
       </Modal>
       <ConfirmDialog
-        open={deleting !== null}
-        title={t("orgs.deleteTitle", { name: deleting?.name ?? "" })}
+        {...deletion.dialog}
+        title={t("orgs.deleteTitle", { name: deletion.target?.name ?? "" })}
         message={t("orgs.deleteWarning")}
         confirmLabel={t("orgs.deleteForever")}
-        typedName={deleting?.name ?? ""}
-        busy={remove.isPending}
-        error={remove.isError ? remove.error : undefined}
-        onConfirm={() => deleting && remove.mutate(deleting)}
-        onClose={() => setDeleting(null)}
+        typedName={deletion.target?.name ?? ""}
       />
       <Modal open={open} title={t("orgs.new")} onClose={() => setOpen(false)}>
-        <form
-          className="stack"
-          onSubmit={(e: FormEvent) => {
-            e.preventDefault();
-            create.mutate();
-          }}
-        >
+        <DialogForm onSubmit={() => create.mutate()} onCancel={() => setOpen(false)} submitLabel={t("common.create")} busy={create.isPending} error={create.error}>
           <Field label={t("common.name")}>{(id) => <input id={id} required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} autoFocus />}</Field>
           <Field label={t("orgs.plan")}>
             {(id) => (
               <select id={id} value={plan} onChange={(e) => setPlan(e.target.value as Plan)}>
-                {PLANS.map((p) => (
-                  <option key={p} value={p}>
-                    {t(`plans.${p}`)}
-                  </option>
-                ))}
+                <PlanOptions />
               </select>
             )}
           </Field>
-          {create.isError && <Notice kind="error">{errorMessage(create.error, t("common.networkError"))}</Notice>}
-          <div className="row end">
-            <Button variant="secondary" onClick={() => setOpen(false)}>
-              {t("common.cancel")}
-            </Button>
-            <Button type="submit" busy={create.isPending}>
-              {t("common.create")}
-            </Button>
-          </div>
-        </form>
+        </DialogForm>
       </Modal>
     </div>
   );
@@ -263,23 +237,17 @@ function Users() {
       if (u.id === me.user.id) void client.invalidateQueries({ queryKey: ["me"] });
     },
   });
-  const [deleting, setDeleting] = useState<UserDetail | null>(null);
-  const remove = useMutation({
-    mutationFn: (u: UserDetail) => api<void>(`/users/${u.id}`, { method: "DELETE" }),
-    onSuccess: (_, u) => {
-      setDeleting(null);
+  const deletion = useConfirmedDelete(
+    (u: UserDetail) => api<void>(`/users/${u.id}`, { method: "DELETE" }),
+    (u) => {
       setNotice(t("users.deleted", { email: u.email }));
       void client.invalidateQueries({ queryKey: ["users"] });
     },
-  });
+  );
   const startEdit = (u: UserDetail) => {
     save.reset();
     setEdit(userForm(u));
     setEditing(u);
-  };
-  const startDelete = (u: UserDetail) => {
-    remove.reset();
-    setDeleting(u);
   };
   const items = users.data?.pages.flatMap((p) => p.items) ?? [];
   return (
@@ -289,7 +257,7 @@ function Users() {
         <Button onClick={() => setOpen(true)}>{t("users.invite")}</Button>
       </div>
       {notice && <Notice kind="success">{notice}</Notice>}
-      {toggle.isError && <Notice kind="error">{errorMessage(toggle.error, t("common.networkError"))}</Notice>}
+      <ErrorNotice error={toggle.error} />
       <form
         className="filters"
         role="search"
@@ -304,54 +272,52 @@ function Users() {
         </Button>
       </form>
       <Card>
-        {users.isPending ? (
-          <Loading />
-        ) : users.isError ? (
-          <ErrorState error={users.error} />
-        ) : items.length === 0 ? (
-          <Empty>{t("users.empty")}</Empty>
-        ) : (
-          <table className="table">
-            <thead>
-              <tr>
-                <th>{t("common.name")}</th>
-                <th>{t("auth.email")}</th>
-                <th>{t("users.organizations")}</th>
-                <th>{t("common.status")}</th>
-                <th>{t("common.created")}</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((u) => (
-                <tr key={u.id}>
-                  <td>
-                    {u.name} {u.isSuperAdmin && <Badge tone="violet">{t("roles.super_admin")}</Badge>}
-                  </td>
-                  <td>{u.email}</td>
-                  <td>{u.memberships.map((m) => `${m.organizationName} (${t(`roles.${m.role}`)})`).join(", ") || "—"}</td>
-                  <td>{u.active ? <Badge tone="green">{t("common.active")}</Badge> : <Badge>{t("common.inactive")}</Badge>}</td>
-                  <td>{formatDate(u.createdAt, lang)}</td>
-                  <td className="actions">
-                    <Button variant="ghost" onClick={() => startEdit(u)}>
-                      {t("common.edit")}
-                    </Button>
-                    {u.id !== me.user.id && (
-                      <>
-                        <Button variant="ghost" onClick={() => toggle.mutate(u)}>
-                          {u.active ? t("common.deactivate") : t("common.activate")}
-                        </Button>
-                        <Button variant="ghost" className="danger-text" onClick={() => startDelete(u)}>
-                          {t("common.delete")}
-                        </Button>
-                      </>
-                    )}
-                  </td>
+        <QueryResult query={users} isEmpty={() => items.length === 0} empty={t("users.empty")}>
+          {() => (
+            <table className="table">
+              <thead>
+                <tr>
+                  <th>{t("common.name")}</th>
+                  <th>{t("auth.email")}</th>
+                  <th>{t("users.organizations")}</th>
+                  <th>{t("common.status")}</th>
+                  <th>{t("common.created")}</th>
+                  <th />
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+              </thead>
+              <tbody>
+                {items.map((u) => (
+                  <tr key={u.id}>
+                    <td>
+                      {u.name} {u.isSuperAdmin && <Badge tone="violet">{t("roles.super_admin")}</Badge>}
+                    </td>
+                    <td>{u.email}</td>
+                    <td>{u.memberships.map((m) => `${m.organizationName} (${t(`roles.${m.role}`)})`).join(", ") || "—"}</td>
+                    <td>
+                      <ActiveBadge active={u.active} />
+                    </td>
+                    <td>{formatDate(u.createdAt, lang)}</td>
+                    <td className="actions">
+                      <Button variant="ghost" onClick={() => startEdit(u)}>
+                        {t("common.edit")}
+                      </Button>
+                      {u.id !== me.user.id && (
+                        <>
+                          <Button variant="ghost" onClick={() => toggle.mutate(u)}>
+                            {u.active ? t("common.deactivate") : t("common.activate")}
+                          </Button>
+                          <Button variant="ghost" className="danger-text" onClick={() => deletion.ask(u)}>
+                            {t("common.delete")}
+                          </Button>
+                        </>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </QueryResult>
         {users.hasNextPage && (
           <Button variant="secondary" onClick={() => void users.fetchNextPage()} busy={users.isFetchingNextPage}>
             {t("inbox.loadMore")}
@@ -359,22 +325,18 @@ function Users() {
         )}
       </Card>
       <Modal open={editing !== null} title={t("users.editTitle", { email: editing?.email ?? "" })} onClose={() => setEditing(null)}>
-        <form
-          className="stack"
-          onSubmit={(e) => {
-            e.preventDefault();
+        <DialogForm
+          onSubmit={() => {
             if (editing && changes) save.mutate({ id: editing.id, body: changes });
           }}
+          onCancel={() => setEditing(null)}
+          submitLabel={t("common.save")}
+          busy={save.isPending}
+          disabled={!changes}
+          error={save.error}
         >
           <Field label={t("common.name")}>{(id) => <input id={id} required maxLength={200} value={edit.name} onChange={(e) => setEdit({ ...edit, name: e.target.value })} autoFocus />}</Field>
-          <Field label={t("common.language")}>
-            {(id) => (
-              <select id={id} value={edit.preferredLanguage} onChange={(e) => setEdit({ ...edit, preferredLanguage: e.target.value as Lang })}>
-                <option value="en">{t("languages.en")}</option>
-                <option value="es">{t("languages.es")}</option>
-              </select>
-            )}
-          </Field>
+          <LanguageField value={edit.preferredLanguage} onChange={(preferredLanguage) => setEdit({ ...edit, preferredLanguage })} />
           <label className="check">
             <input
               type="checkbox"
@@ -385,45 +347,19 @@ function Users() {
             {t("roles.super_admin")}
           </label>
           {editing?.id === me.user.id && <p className="hint">{t("users.ownSuperAdmin")}</p>}
-          {save.isError && <Notice kind="error">{errorMessage(save.error, t("common.networkError"))}</Notice>}
-          <div className="row end">
-            <Button variant="secondary" onClick={() => setEditing(null)}>
-              {t("common.cancel")}
-            </Button>
-            <Button type="submit" busy={save.isPending} disabled={!changes}>
-              {t("common.save")}
-            </Button>
-          </div>
-        </form>
+        </DialogForm>
       </Modal>
       <ConfirmDialog
-        open={deleting !== null}
-        title={t("users.deleteTitle", { email: deleting?.email ?? "" })}
-        message={t("users.deleteWarning", { name: deleting?.name ?? "" })}
+        {...deletion.dialog}
+        title={t("users.deleteTitle", { email: deletion.target?.email ?? "" })}
+        message={t("users.deleteWarning", { name: deletion.target?.name ?? "" })}
         confirmLabel={t("common.delete")}
-        busy={remove.isPending}
-        error={remove.isError ? remove.error : undefined}
-        onConfirm={() => deleting && remove.mutate(deleting)}
-        onClose={() => setDeleting(null)}
       />
       <Modal open={open} title={t("users.invite")} onClose={() => setOpen(false)}>
-        <form
-          className="stack"
-          onSubmit={(e) => {
-            e.preventDefault();
-            create.mutate();
-          }}
-        >
+        <DialogForm onSubmit={() => create.mutate()} onCancel={() => setOpen(false)} submitLabel={t("users.sendInvite")} busy={create.isPending} error={create.error}>
           <Field label={t("auth.email")}>{(id) => <input id={id} type="email" required value={form.email} onChange={(e) => setForm({ ...form, email: e.target.value })} autoFocus />}</Field>
           <Field label={t("common.name")}>{(id) => <input id={id} required maxLength={200} value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />}</Field>
-          <Field label={t("common.language")}>
-            {(id) => (
-              <select id={id} value={form.preferredLanguage} onChange={(e) => setForm({ ...form, preferredLanguage: e.target.value as Lang })}>
-                <option value="en">{t("languages.en")}</option>
-                <option value="es">{t("languages.es")}</option>
-              </select>
-            )}
-          </Field>
+          <LanguageField value={form.preferredLanguage} onChange={(preferredLanguage) => setForm({ ...form, preferredLanguage })} />
           <Field label={t("common.organization")}>
             {(id) => (
               <select id={id} value={form.organizationId} onChange={(e) => setForm({ ...form, organizationId: e.target.value })}>
@@ -436,27 +372,11 @@ function Users() {
               </select>
             )}
           </Field>
-          <Field label={t("members.role")}>
-            {(id) => (
-              <select id={id} value={form.role} onChange={(e) => setForm({ ...form, role: e.target.value as "admin" | "agent" })}>
-                <option value="agent">{t("roles.agent")}</option>
-                <option value="admin">{t("roles.admin")}</option>
-              </select>
-            )}
-          </Field>
+          <MemberRoleField value={form.role} onChange={(role) => setForm({ ...form, role })} />
           <label className="check">
             <input type="checkbox" checked={form.isSuperAdmin} onChange={(e) => setForm({ ...form, isSuperAdmin: e.target.checked })} /> {t("roles.super_admin")}
           </label>
-          {create.isError && <Notice kind="error">{errorMessage(create.error, t("common.networkError"))}</Notice>}
-          <div className="row end">
-            <Button variant="secondary" onClick={() => setOpen(false)}>
-              {t("common.cancel")}
-            </Button>
-            <Button type="submit" busy={create.isPending}>
-              {t("users.sendInvite")}
-            </Button>
-          </div>
-        </form>
+        </DialogForm>
       </Modal>
     </div>
   );

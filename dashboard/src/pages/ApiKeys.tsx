@@ -3,7 +3,7 @@ import { useTranslation } from "react-i18next";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "../lib/api";
 import type { AISettings, Organization } from "../lib/types";
-import { Badge, Button, Card, ErrorState, Loading, Notice, errorMessage } from "../components/ui";
+import { Badge, Button, Card, ErrorNotice, QueryResult } from "../components/ui";
 import { SuperAdminOnly } from "./Admin";
 
 export function ApiKeysPage() {
@@ -54,14 +54,12 @@ function OrgKey({ org }: { org: Organization }) {
       <td>{org.name}</td>
       <td>{s.data && <Badge tone={s.data.apiKeySource === "none" ? "red" : "neutral"}>{t(`keys.sourceShort.${s.data.apiKeySource}`)}</Badge>}</td>
       <td>
-        {s.isPending ? (
-          <Loading />
-        ) : s.isError ? (
-          <ErrorState error={s.error} />
-        ) : (
-          <KeyForm label={t("keys.orgKeyFor", { name: org.name })} hint={s.data.apiKeyHint} busy={save.isPending} onSave={(k) => save.mutate(k)} onRemove={() => save.mutate(null)} />
-        )}
-        {save.isError && <Notice kind="error">{errorMessage(save.error, t("common.networkError"))}</Notice>}
+        <QueryResult query={s}>
+          {(settings) => (
+            <KeyForm label={t("keys.orgKeyFor", { name: org.name })} hint={settings.apiKeyHint} busy={save.isPending} onSave={(k) => save.mutate(k)} onRemove={() => save.mutate(null)} />
+          )}
+        </QueryResult>
+        <ErrorNotice error={save.error} />
       </td>
     </tr>
   );
@@ -87,36 +85,32 @@ function ApiKeys() {
       </div>
       <p className="muted">{t("keys.intro")}</p>
       <Card title={t("keys.platform")}>
-        {platform.isPending ? (
-          <Loading />
-        ) : platform.isError ? (
-          <ErrorState error={platform.error} />
-        ) : (
-          <KeyForm label={t("keys.platform")} hint={platform.data.hint} busy={put.isPending || del.isPending} onSave={(k) => put.mutate(k)} onRemove={() => del.mutate()} />
-        )}
-        {(put.error ?? del.error) && <Notice kind="error">{errorMessage(put.error ?? del.error, t("common.networkError"))}</Notice>}
+        <QueryResult query={platform}>
+          {(key) => (
+            <KeyForm label={t("keys.platform")} hint={key.hint} busy={put.isPending || del.isPending} onSave={(k) => put.mutate(k)} onRemove={() => del.mutate()} />
+          )}
+        </QueryResult>
+        <ErrorNotice error={put.error ?? del.error} />
       </Card>
       <Card title={t("keys.perOrg")}>
-        {orgs.isPending ? (
-          <Loading />
-        ) : orgs.isError ? (
-          <ErrorState error={orgs.error} />
-        ) : (
-          <table className="table">
-            <thead>
-              <tr>
-                <th>{t("common.organization")}</th>
-                <th>{t("keys.answering")}</th>
-                <th>{t("keys.orgKey")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {orgs.data.map((o) => (
-                <OrgKey key={o.id} org={o} />
-              ))}
-            </tbody>
-          </table>
-        )}
+        <QueryResult query={orgs}>
+          {(organizations) => (
+            <table className="table">
+              <thead>
+                <tr>
+                  <th>{t("common.organization")}</th>
+                  <th>{t("keys.answering")}</th>
+                  <th>{t("keys.orgKey")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {organizations.map((o) => (
+                  <OrgKey key={o.id} org={o} />
+                ))}
+              </tbody>
+            </table>
+          )}
+        </QueryResult>
       </Card>
     </div>
   );

@@ -5,7 +5,7 @@ import { api } from "../lib/api";
 import { useApp } from "../lib/app";
 import { formatList, parseList } from "../lib/text";
 import type { Channel } from "../lib/types";
-import { Badge, Button, Card, Empty, ErrorState, Field, Loading, Modal, Notice, Switch, errorMessage } from "../components/ui";
+import { ActiveBadge, Badge, Button, Card, DialogForm, ErrorNotice, Field, Modal, QueryResult, Switch } from "../components/ui";
 import { NeedOrganization } from "./Members";
 
 export function ChannelsPage() {
@@ -109,75 +109,65 @@ function Channels() {
         </h1>
         {isAdmin && <Button onClick={() => edit("new")}>{t("channels.new")}</Button>}
       </div>
-      {remove.isError && <Notice kind="error">{errorMessage(remove.error, t("common.networkError"))}</Notice>}
-      {channels.isPending ? (
-        <Loading />
-      ) : channels.isError ? (
-        <ErrorState error={channels.error} />
-      ) : channels.data.length === 0 ? (
-        <Empty>{t("channels.empty")}</Empty>
-      ) : (
-        channels.data.map((c) => (
-          <Card
-            key={c.id}
-            title={
-              <>
-                {c.name} <Badge tone="blue">{t(`channels.types.${c.type}`)}</Badge> {c.active ? <Badge tone="green">{t("common.active")}</Badge> : <Badge>{t("common.inactive")}</Badge>}
-              </>
-            }
-            actions={
-              isAdmin && (
-                <div className="row">
-                  <Button variant="secondary" onClick={() => edit(c)}>
-                    {t("common.edit")}
-                  </Button>
-                  <Button variant="ghost" onClick={() => window.confirm(t("channels.confirmDelete", { name: c.name })) && remove.mutate(c.id)}>
-                    {t("common.delete")}
-                  </Button>
+      <ErrorNotice error={remove.error} />
+      <QueryResult query={channels} isEmpty={(list) => list.length === 0} empty={t("channels.empty")}>
+        {(list) => (
+          list.map((c) => (
+            <Card
+              key={c.id}
+              title={
+                <>
+                  {c.name} <Badge tone="blue">{t(`channels.types.${c.type}`)}</Badge> <ActiveBadge active={c.active} />
+                </>
+              }
+              actions={
+                isAdmin && (
+                  <div className="row">
+                    <Button variant="secondary" onClick={() => edit(c)}>
+                      {t("common.edit")}
+                    </Button>
+                    <Button variant="ghost" onClick={() => window.confirm(t("channels.confirmDelete", { name: c.name })) && remove.mutate(c.id)}>
+                      {t("common.delete")}
+                    </Button>
+                  </div>
+                )
+              }
+            >
+              <dl className="facts">
+                <div>
+                  <dt>{t("channels.publicKey")}</dt>
+                  <dd>
+                    <code>{c.publicKey}</code>
+                  </dd>
                 </div>
-              )
-            }
-          >
-            <dl className="facts">
-              <div>
-                <dt>{t("channels.publicKey")}</dt>
-                <dd>
-                  <code>{c.publicKey}</code>
-                </dd>
-              </div>
-              <div>
-                <dt>{t("channels.allowedOrigins")}</dt>
-                <dd>{c.allowedOrigins.length ? c.allowedOrigins.join(", ") : t("channels.anyOrigin")}</dd>
-              </div>
-              <div>
-                <dt>{t("channels.handoff")}</dt>
-                <dd>{c.handoffEnabled ? t("common.on") : t("common.off")}{c.handoffEnabled && ` · ${c.handoffKeywords ? t("channels.ownKeywords", { count: c.handoffKeywords.length }) : t("channels.inheritsKeywords")}`}</dd>
-              </div>
-              <div>
-                <dt>{t("channels.prompt")}</dt>
-                <dd>{c.systemPrompt === null ? t("channels.inheritsPrompt") : t("channels.ownPrompt")}</dd>
-              </div>
-            </dl>
-            {c.embedSnippet && (
-              <div className="snippet">
-                <p className="muted small">{t("channels.embedHint")}</p>
-                <pre>
-                  <code>{c.embedSnippet}</code>
-                </pre>
-                <CopyButton text={c.embedSnippet} />
-              </div>
-            )}
-          </Card>
-        ))
-      )}
+                <div>
+                  <dt>{t("channels.allowedOrigins")}</dt>
+                  <dd>{c.allowedOrigins.length ? c.allowedOrigins.join(", ") : t("channels.anyOrigin")}</dd>
+                </div>
+                <div>
+                  <dt>{t("channels.handoff")}</dt>
+                  <dd>{c.handoffEnabled ? t("common.on") : t("common.off")}{c.handoffEnabled && ` · ${c.handoffKeywords ? t("channels.ownKeywords", { count: c.handoffKeywords.length }) : t("channels.inheritsKeywords")}`}</dd>
+                </div>
+                <div>
+                  <dt>{t("channels.prompt")}</dt>
+                  <dd>{c.systemPrompt === null ? t("channels.inheritsPrompt") : t("channels.ownPrompt")}</dd>
+                </div>
+              </dl>
+              {c.embedSnippet && (
+                <div className="snippet">
+                  <p className="muted small">{t("channels.embedHint")}</p>
+                  <pre>
+                    <code>{c.embedSnippet}</code>
+                  </pre>
+                  <CopyButton text={c.embedSnippet} />
+                </div>
+              )}
+            </Card>
+          ))
+        )}
+      </QueryResult>
       <Modal open={editing !== null} title={editing === "new" ? t("channels.new") : t("channels.edit")} onClose={() => setEditing(null)}>
-        <form
-          className="stack"
-          onSubmit={(e) => {
-            e.preventDefault();
-            save.mutate();
-          }}
-        >
+        <DialogForm onSubmit={() => save.mutate()} onCancel={() => setEditing(null)} submitLabel={t("common.save")} busy={save.isPending} error={save.error}>
           <Field label={t("common.name")}>{(id) => <input id={id} required maxLength={200} value={draft.name} onChange={(e) => setDraft({ ...draft, name: e.target.value })} autoFocus />}</Field>
           <Field label={t("channels.type")}>
             {(id) => (
@@ -217,16 +207,7 @@ function Channels() {
               {(id) => <textarea id={id} rows={5} maxLength={8000} value={draft.systemPrompt} onChange={(e) => setDraft({ ...draft, systemPrompt: e.target.value })} />}
             </Field>
           )}
-          {save.isError && <Notice kind="error">{errorMessage(save.error, t("common.networkError"))}</Notice>}
-          <div className="row end">
-            <Button variant="secondary" onClick={() => setEditing(null)}>
-              {t("common.cancel")}
-            </Button>
-            <Button type="submit" busy={save.isPending}>
-              {t("common.save")}
-            </Button>
-          </div>
-        </form>
+        </DialogForm>
       </Modal>
     </div>
   );

@@ -6,7 +6,7 @@ import { useApp, useLang, useLink } from "../lib/app";
 import { POLL_MS, useLive } from "../lib/live";
 import { formatDay, formatDuration, formatNumber, formatPercent } from "../lib/format";
 import type { Stats } from "../lib/types";
-import { Card, Empty, ErrorState, Loading } from "../components/ui";
+import { Card, Empty, Loading, QueryResult } from "../components/ui";
 import { ConversationRow } from "./Inbox";
 
 const DailyChart = lazy(() => import("../components/DailyChart"));
@@ -56,72 +56,70 @@ export function HomePage() {
           </select>
         </div>
       </div>
-      {stats.isPending ? (
-        <Loading />
-      ) : stats.isError ? (
-        <ErrorState error={stats.error} onRetry={() => void stats.refetch()} />
-      ) : (
-        <>
-          <div className="stats-grid">
-            <StatCard label={t("home.today")} value={n(stats.data.conversationsToday)} />
-            <StatCard label={t("home.last7")} value={n(stats.data.conversationsLast7Days)} />
-            <StatCard label={t("home.last30")} value={n(stats.data.conversationsLast30Days)} />
-            <StatCard label={t("home.openNow")} value={n(stats.data.openNow)} />
-            <StatCard label={t("home.waiting")} value={n(stats.data.waitingForHuman)} />
-            <StatCard label={t("home.aiAlone")} value={formatPercent(stats.data.period.aiAloneShare, lang)} hint={t("home.ofPeriod", { count: stats.data.period.conversations })} />
-            <StatCard label={t("home.handoffRate")} value={formatPercent(stats.data.period.handoffRate, lang)} hint={t("home.handedCount", { count: stats.data.period.handedToHuman })} />
-            <StatCard label={t("home.firstResponse")} value={formatDuration(stats.data.period.medianFirstResponseSeconds)} />
-          </div>
-          <Card title={t("home.daily")}>
-            <div className="chart" role="img" aria-label={t("home.dailyAria")}>
-              <Suspense fallback={<Loading />}>
-                <DailyChart
-                  data={stats.data.daily.map((d) => ({ ...d, label: formatDay(d.date, lang) }))}
-                  conversationsLabel={t("home.seriesConversations")}
-                  handoffsLabel={t("home.seriesHandoffs")}
-                />
-              </Suspense>
+      <QueryResult query={stats} onRetry={() => void stats.refetch()}>
+        {(overview) => (
+          <>
+            <div className="stats-grid">
+              <StatCard label={t("home.today")} value={n(overview.conversationsToday)} />
+              <StatCard label={t("home.last7")} value={n(overview.conversationsLast7Days)} />
+              <StatCard label={t("home.last30")} value={n(overview.conversationsLast30Days)} />
+              <StatCard label={t("home.openNow")} value={n(overview.openNow)} />
+              <StatCard label={t("home.waiting")} value={n(overview.waitingForHuman)} />
+              <StatCard label={t("home.aiAlone")} value={formatPercent(overview.period.aiAloneShare, lang)} hint={t("home.ofPeriod", { count: overview.period.conversations })} />
+              <StatCard label={t("home.handoffRate")} value={formatPercent(overview.period.handoffRate, lang)} hint={t("home.handedCount", { count: overview.period.handedToHuman })} />
+              <StatCard label={t("home.firstResponse")} value={formatDuration(overview.period.medianFirstResponseSeconds)} />
             </div>
-          </Card>
-          <div className="two-col">
-            <Card title={t("home.busiestPages")}>
-              {stats.data.busiestPages.length === 0 ? (
-                <Empty>{t("home.noPages")}</Empty>
-              ) : (
-                <table className="table">
-                  <thead>
-                    <tr>
-                      <th>{t("home.page")}</th>
-                      <th className="num">{t("home.conversations")}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {stats.data.busiestPages.map((p) => (
-                      <tr key={p.pageUrl}>
-                        <td className="ellipsis" title={p.pageUrl}>
-                          {p.pageUrl}
-                        </td>
-                        <td className="num">{n(p.conversations)}</td>
+            <Card title={t("home.daily")}>
+              <div className="chart" role="img" aria-label={t("home.dailyAria")}>
+                <Suspense fallback={<Loading />}>
+                  <DailyChart
+                    data={overview.daily.map((d) => ({ ...d, label: formatDay(d.date, lang) }))}
+                    conversationsLabel={t("home.seriesConversations")}
+                    handoffsLabel={t("home.seriesHandoffs")}
+                  />
+                </Suspense>
+              </div>
+            </Card>
+            <div className="two-col">
+              <Card title={t("home.busiestPages")}>
+                {overview.busiestPages.length === 0 ? (
+                  <Empty>{t("home.noPages")}</Empty>
+                ) : (
+                  <table className="table">
+                    <thead>
+                      <tr>
+                        <th>{t("home.page")}</th>
+                        <th className="num">{t("home.conversations")}</th>
                       </tr>
+                    </thead>
+                    <tbody>
+                      {overview.busiestPages.map((p) => (
+                        <tr key={p.pageUrl}>
+                          <td className="ellipsis" title={p.pageUrl}>
+                            {p.pageUrl}
+                          </td>
+                          <td className="num">{n(p.conversations)}</td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                )}
+              </Card>
+              <Card title={t("home.recent")}>
+                {overview.recentConversations.length === 0 ? (
+                  <Empty>{t("inbox.empty")}</Empty>
+                ) : (
+                  <div className="conv-list">
+                    {overview.recentConversations.map((c) => (
+                      <ConversationRow key={c.id} c={c} to={link(`/conversations/${c.id}`)} />
                     ))}
-                  </tbody>
-                </table>
-              )}
-            </Card>
-            <Card title={t("home.recent")}>
-              {stats.data.recentConversations.length === 0 ? (
-                <Empty>{t("inbox.empty")}</Empty>
-              ) : (
-                <div className="conv-list">
-                  {stats.data.recentConversations.map((c) => (
-                    <ConversationRow key={c.id} c={c} to={link(`/conversations/${c.id}`)} />
-                  ))}
-                </div>
-              )}
-            </Card>
-          </div>
-        </>
-      )}
+                  </div>
+                )}
+              </Card>
+            </div>
+          </>
+        )}
+      </QueryResult>
     </div>
   );
 }

@@ -9,7 +9,7 @@ import { activeFilterCount, filtersFromSearch, filtersToQuery, filtersToSearch, 
 import { formatDateTime, formatRelative } from "../lib/format";
 import { applyToConversation, uniqueTitles } from "../lib/inbox";
 import type { Channel, Conversation, ConversationSummary, KnowledgeSourceRef, Message, Page } from "../lib/types";
-import { Badge, Button, Empty, ErrorState, Loading, Notice, errorMessage } from "../components/ui";
+import { Badge, Button, Empty, ErrorNotice, ErrorState, Loading, QueryResult, errorMessage } from "../components/ui";
 
 export function StatusBadge({ c }: { c: Pick<ConversationSummary, "status" | "responderMode" | "needsHuman"> }) {
   const { t } = useTranslation();
@@ -231,7 +231,7 @@ function Detail({ id }: { id: string }) {
           </Button>
         )}
       </div>
-      {action.isError && <Notice kind="error">{errorMessage(action.error, t("common.networkError"))}</Notice>}
+      <ErrorNotice error={action.error} />
       {meta.length > 0 && (
         <details className="meta">
           <summary>{t("inbox.visitorDetails")}</summary>
@@ -298,24 +298,20 @@ export function InboxPage() {
           <h1>{t("inbox.title")}</h1>
         </div>
         <Filters filters={filters} onChange={(f) => setSearch(filtersToSearch(f))} />
-        {list.isPending ? (
-          <Loading />
-        ) : list.isError ? (
-          <ErrorState error={list.error} onRetry={() => void list.refetch()} />
-        ) : items.length === 0 ? (
-          <Empty>{activeFilterCount(filters) ? t("inbox.emptyFiltered") : t("inbox.empty")}</Empty>
-        ) : (
-          <div className="conv-list">
-            {items.map((c) => (
-              <ConversationRow key={c.id} c={c} active={c.id === conversationId} to={link(`/conversations/${c.id}`) + qs} />
-            ))}
-            {list.hasNextPage && (
-              <Button variant="secondary" onClick={() => void list.fetchNextPage()} busy={list.isFetchingNextPage}>
-                {t("inbox.loadMore")}
-              </Button>
-            )}
-          </div>
-        )}
+        <QueryResult query={list} onRetry={() => void list.refetch()} isEmpty={() => items.length === 0} empty={activeFilterCount(filters) ? t("inbox.emptyFiltered") : t("inbox.empty")}>
+          {() => (
+            <div className="conv-list">
+              {items.map((c) => (
+                <ConversationRow key={c.id} c={c} active={c.id === conversationId} to={link(`/conversations/${c.id}`) + qs} />
+              ))}
+              {list.hasNextPage && (
+                <Button variant="secondary" onClick={() => void list.fetchNextPage()} busy={list.isFetchingNextPage}>
+                  {t("inbox.loadMore")}
+                </Button>
+              )}
+            </div>
+          )}
+        </QueryResult>
       </section>
       <section className="inbox-detail" aria-label={t("inbox.detail")}>
         {conversationId ? (

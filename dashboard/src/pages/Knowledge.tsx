@@ -9,8 +9,9 @@ import {
   applyFilter, entryChanges, fileProblem, fileToBase64, filterQuery, pollInterval, type KnowledgeEntry, type KnowledgeFilter,
   type KnowledgeSource, type KnowledgeStatus,
 } from "../lib/knowledge";
+import { useConfirmedDelete } from "../lib/deletion";
 import type { Channel } from "../lib/types";
-import { Badge, Button, Card, ConfirmDialog, Empty, ErrorState, Field, Loading, Modal, Notice, errorMessage } from "../components/ui";
+import { Badge, Button, Card, ConfirmDialog, DialogForm, Field, Modal, Notice, QueryResult } from "../components/ui";
 
 /** Where a file or web page entry came from, when its title does not already say it. */
 function origin(e: KnowledgeEntry): string | null {
@@ -28,7 +29,6 @@ export function KnowledgeTab() {
   const [filter, setFilter] = useState<KnowledgeFilter>("all");
   const [adding, setAdding] = useState<KnowledgeSource | null>(null);
   const [editing, setEditing] = useState<KnowledgeEntry | null>(null);
-  const [deleting, setDeleting] = useState<KnowledgeEntry | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const channels = useQuery({ queryKey: ["channels", orgId], queryFn: () => api<Channel[]>(`/organizations/${orgId}/channels`) });
   const channelId = filterQuery(filter);
@@ -39,14 +39,13 @@ export function KnowledgeTab() {
     refetchInterval: (q) => pollInterval(q.state.data),
   });
   const refresh = () => void client.invalidateQueries({ queryKey: ["knowledge", orgId] });
-  const remove = useMutation({
-    mutationFn: (e: KnowledgeEntry) => api(`/organizations/${orgId}/knowledge/${e.id}`, { method: "DELETE" }),
-    onSuccess: (_, e) => {
-      setDeleting(null);
+  const deletion = useConfirmedDelete(
+    (e: KnowledgeEntry) => api(`/organizations/${orgId}/knowledge/${e.id}`, { method: "DELETE" }),
+    (e) => {
       setDone(t("ai.kb.deleted", { title: e.title }));
       refresh();
     },
-  });
+  );
   const channelName = (id: string | null) =>
     id === null ? t("ai.kb.orgWide") : (channels.data?.find((c) => c.id === id)?.name ?? id.slice(0, 8));
   const shown = entries.data ? applyFilter(entries.data, filter) : [];
@@ -83,55 +82,51 @@ export function KnowledgeTab() {
       </div>
       {done && <Notice kind="success">{done}</Notice>}
       {pending && <p className="muted small" role="status">{t("ai.kb.refreshing")}</p>}
-      {entries.isPending ? (
-        <Loading />
-      ) : entries.isError ? (
-        <ErrorState error={entries.error} onRetry={() => void entries.refetch()} />
-      ) : shown.length === 0 ? (
-        <Empty>{filter === "all" ? t("ai.kb.empty") : t("ai.kb.emptyFiltered")}</Empty>
-      ) : (
-        <div className="table-wrap">
-          <table className="table">
-            <thead>
-              <tr>
-                <th>{t("ai.kb.title")}</th>
-                <th>{t("ai.kb.source")}</th>
-                <th>{t("ai.kb.scope")}</th>
-                <th>{t("common.status")}</th>
-                <th>{t("ai.kb.chunks")}</th>
-                <th>{t("ai.kb.updated")}</th>
-                {isAdmin && <th><span className="sr-only">{t("common.edit")}</span></th>}
-              </tr>
-            </thead>
-            <tbody>
-              {shown.map((e) => (
-                <tr key={e.id} data-status={e.status}>
-                  <td>
-                    <strong>{e.title}</strong>
-                    {origin(e) && <div className="muted small kb-origin" title={origin(e) ?? undefined}>{origin(e)}</div>}
-                  </td>
-                  <td>{t(`ai.kb.kinds.${e.source}`)}</td>
-                  <td>{channelName(e.channelId)}</td>
-                  <td>
-                    <Badge tone={TONES[e.status]}>{t(`ai.kb.statuses.${e.status}`)}</Badge>
-                    {e.status === "failed" && e.error && <div className="error-text small kb-error">{e.error}</div>}
-                  </td>
-                  <td>{formatNumber(e.chunkCount, lang)}</td>
-                  <td><time dateTime={e.updatedAt}>{formatDateTime(e.updatedAt, lang)}</time></td>
-                  {isAdmin && (
-                    <td>
-                      <div className="row end kb-actions">
-                        <Button variant="ghost" onClick={() => { setDone(null); setEditing(e); }}>{t("common.edit")}</Button>
-                        <Button variant="ghost" onClick={() => { remove.reset(); setDeleting(e); }}>{t("common.delete")}</Button>
-                      </div>
-                    </td>
-                  )}
+      <QueryResult query={entries} onRetry={() => void entries.refetch()} isEmpty={() => shown.length === 0} empty={filter === "all" ? t("ai.kb.empty") : t("ai.kb.emptyFiltered")}>
+        {() => (
+          <div className="table-wrap">
+            <table className="table">
+              <thead>
+                <tr>
+                  <th>{t("ai.kb.title")}</th>
+                  <th>{t("ai.kb.source")}</th>
+                  <th>{t("ai.kb.scope")}</th>
+                  <th>{t("common.status")}</th>
+                  <th>{t("ai.kb.chunks")}</th>
+                  <th>{t("ai.kb.updated")}</th>
+                  {isAdmin && <th><span className="sr-only">{t("common.edit")}</span></th>}
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+              </thead>
+              <tbody>
+                {shown.map((e) => (
+                  <tr key={e.id} data-status={e.status}>
+                    <td>
+                      <strong>{e.title}</strong>
+                      {origin(e) && <div className="muted small kb-origin" title={origin(e) ?? undefined}>{origin(e)}</div>}
+                    </td>
+                    <td>{t(`ai.kb.kinds.${e.source}`)}</td>
+                    <td>{channelName(e.channelId)}</td>
+                    <td>
+                      <Badge tone={TONES[e.status]}>{t(`ai.kb.statuses.${e.status}`)}</Badge>
+                      {e.status === "failed" && e.error && <div className="error-text small kb-error">{e.error}</div>}
+                    </td>
+                    <td>{formatNumber(e.chunkCount, lang)}</td>
+                    <td><time dateTime={e.updatedAt}>{formatDateTime(e.updatedAt, lang)}</time></td>
+                    {isAdmin && (
+                      <td>
+                        <div className="row end kb-actions">
+                          <Button variant="ghost" onClick={() => { setDone(null); setEditing(e); }}>{t("common.edit")}</Button>
+                          <Button variant="ghost" onClick={() => deletion.ask(e)}>{t("common.delete")}</Button>
+                        </div>
+                      </td>
+                    )}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </QueryResult>
       <AddDialog
         kind={adding}
         channels={channels.data ?? []}
@@ -145,14 +140,10 @@ export function KnowledgeTab() {
       />
       <EditDialog entry={editing} onClose={() => setEditing(null)} onDone={() => { setEditing(null); refresh(); }} />
       <ConfirmDialog
-        open={deleting !== null}
-        title={t("ai.kb.deleteTitle", { title: deleting?.title ?? "" })}
+        {...deletion.dialog}
+        title={t("ai.kb.deleteTitle", { title: deletion.target?.title ?? "" })}
         message={t("ai.kb.deleteWarning")}
         confirmLabel={t("common.delete")}
-        onConfirm={() => deleting && remove.mutate(deleting)}
-        onClose={() => setDeleting(null)}
-        busy={remove.isPending}
-        error={remove.error}
       />
     </Card>
   );
@@ -200,12 +191,15 @@ function AddForm({
     onSuccess: onDone,
   });
   return (
-    <form
-      className="stack"
-      onSubmit={(e) => {
-        e.preventDefault();
+    <DialogForm
+      onSubmit={() => {
         if (!problem) create.mutate();
       }}
+      onCancel={onClose}
+      submitLabel={t("common.save")}
+      busy={create.isPending}
+      disabled={!!problem}
+      error={create.error}
     >
       <Field label={t("ai.kb.scope")}>
         {(id) => (
@@ -236,12 +230,7 @@ function AddForm({
         </Field>
       )}
       {problem && <Notice kind="error">{t(problem)}</Notice>}
-      {create.isError && <Notice kind="error">{errorMessage(create.error, t("common.networkError"))}</Notice>}
-      <div className="row end">
-        <Button variant="secondary" onClick={onClose}>{t("common.cancel")}</Button>
-        <Button type="submit" busy={create.isPending} disabled={!!problem}>{t("common.save")}</Button>
-      </div>
-    </form>
+    </DialogForm>
   );
 }
 
@@ -264,12 +253,15 @@ function EditForm({ entry, onClose, onDone }: { entry: KnowledgeEntry; onClose: 
     onSuccess: onDone,
   });
   return (
-    <form
-      className="stack"
-      onSubmit={(e) => {
-        e.preventDefault();
+    <DialogForm
+      onSubmit={() => {
         if (changes) save.mutate();
       }}
+      onCancel={onClose}
+      submitLabel={t("common.save")}
+      busy={save.isPending}
+      disabled={!changes}
+      error={save.error}
     >
       <Field label={t("ai.kb.title")}>
         {(id) => <input id={id} required maxLength={200} value={draft.title} onChange={(e) => setDraft({ ...draft, title: e.target.value })} autoFocus />}
@@ -284,11 +276,6 @@ function EditForm({ entry, onClose, onDone }: { entry: KnowledgeEntry; onClose: 
         </Field>
       )}
       <p className="muted small">{t("ai.kb.reembed")}</p>
-      {save.isError && <Notice kind="error">{errorMessage(save.error, t("common.networkError"))}</Notice>}
-      <div className="row end">
-        <Button variant="secondary" onClick={onClose}>{t("common.cancel")}</Button>
-        <Button type="submit" busy={save.isPending} disabled={!changes}>{t("common.save")}</Button>
-      </div>
-    </form>
+    </DialogForm>
   );
 }

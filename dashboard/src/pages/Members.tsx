@@ -5,7 +5,8 @@ import { api } from "../lib/api";
 import { useApp, useLang } from "../lib/app";
 import { formatDate } from "../lib/format";
 import type { Lang, Member } from "../lib/types";
-import { Badge, Button, Card, Empty, ErrorState, Field, Loading, Modal, Notice, errorMessage } from "../components/ui";
+import { ActiveBadge, Button, Card, DialogForm, Empty, ErrorNotice, Field, Modal, Notice, QueryResult } from "../components/ui";
+import { LanguageField, MemberRoleField, MemberRoleOptions } from "../components/options";
 
 export function NeedOrganization({ children }: { children: React.ReactNode }) {
   const { t } = useTranslation();
@@ -64,92 +65,60 @@ function Members() {
         {isAdmin && <Button onClick={() => setOpen(true)}>{t("members.add")}</Button>}
       </div>
       {notice && <Notice kind="success">{notice}</Notice>}
-      {failure && <Notice kind="error">{errorMessage(failure, t("common.networkError"))}</Notice>}
+      <ErrorNotice error={failure} />
       <Card>
-        {members.isPending ? (
-          <Loading />
-        ) : members.isError ? (
-          <ErrorState error={members.error} />
-        ) : members.data.length === 0 ? (
-          <Empty>{t("members.empty")}</Empty>
-        ) : (
-          <table className="table">
-            <thead>
-              <tr>
-                <th>{t("common.name")}</th>
-                <th>{t("auth.email")}</th>
-                <th>{t("members.role")}</th>
-                <th>{t("common.status")}</th>
-                <th>{t("members.joined")}</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {members.data.map((m) => (
-                <tr key={m.userId}>
-                  <td>{m.name}</td>
-                  <td>{m.email}</td>
-                  <td>
-                    {isAdmin ? (
-                      <select aria-label={t("members.role")} value={m.role} onChange={(e) => change.mutate({ userId: m.userId, role: e.target.value as "admin" | "agent" })}>
-                        <option value="agent">{t("roles.agent")}</option>
-                        <option value="admin">{t("roles.admin")}</option>
-                      </select>
-                    ) : (
-                      t(`roles.${m.role}`)
-                    )}
-                  </td>
-                  <td>{m.active ? <Badge tone="green">{t("common.active")}</Badge> : <Badge>{t("common.inactive")}</Badge>}</td>
-                  <td>{formatDate(m.joinedAt, lang)}</td>
-                  <td className="actions">
-                    {isAdmin && m.userId !== me.user.id && (
-                      <Button variant="ghost" onClick={() => window.confirm(t("members.confirmRemove", { name: m.name })) && remove.mutate(m.userId)}>
-                        {t("common.remove")}
-                      </Button>
-                    )}
-                  </td>
+        <QueryResult query={members} isEmpty={(list) => list.length === 0} empty={t("members.empty")}>
+          {(list) => (
+            <table className="table">
+              <thead>
+                <tr>
+                  <th>{t("common.name")}</th>
+                  <th>{t("auth.email")}</th>
+                  <th>{t("members.role")}</th>
+                  <th>{t("common.status")}</th>
+                  <th>{t("members.joined")}</th>
+                  <th />
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+              </thead>
+              <tbody>
+                {list.map((m) => (
+                  <tr key={m.userId}>
+                    <td>{m.name}</td>
+                    <td>{m.email}</td>
+                    <td>
+                      {isAdmin ? (
+                        <select aria-label={t("members.role")} value={m.role} onChange={(e) => change.mutate({ userId: m.userId, role: e.target.value as "admin" | "agent" })}>
+                          <MemberRoleOptions />
+                        </select>
+                      ) : (
+                        t(`roles.${m.role}`)
+                      )}
+                    </td>
+                    <td>
+                      <ActiveBadge active={m.active} />
+                    </td>
+                    <td>{formatDate(m.joinedAt, lang)}</td>
+                    <td className="actions">
+                      {isAdmin && m.userId !== me.user.id && (
+                        <Button variant="ghost" onClick={() => window.confirm(t("members.confirmRemove", { name: m.name })) && remove.mutate(m.userId)}>
+                          {t("common.remove")}
+                        </Button>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </QueryResult>
       </Card>
       <Modal open={open} title={t("members.add")} onClose={() => setOpen(false)}>
-        <form
-          className="stack"
-          onSubmit={(e) => {
-            e.preventDefault();
-            add.mutate();
-          }}
-        >
+        <DialogForm onSubmit={() => add.mutate()} onCancel={() => setOpen(false)} submitLabel={t("members.add")} busy={add.isPending} error={add.error}>
           <Field label={t("auth.email")}>{(id) => <input id={id} type="email" required value={form.email} onChange={(e) => setForm({ ...form, email: e.target.value })} autoFocus />}</Field>
           <Field label={t("members.nameIfNew")}>{(id) => <input id={id} maxLength={200} value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />}</Field>
-          <Field label={t("members.role")}>
-            {(id) => (
-              <select id={id} value={form.role} onChange={(e) => setForm({ ...form, role: e.target.value as "admin" | "agent" })}>
-                <option value="agent">{t("roles.agent")}</option>
-                <option value="admin">{t("roles.admin")}</option>
-              </select>
-            )}
-          </Field>
-          <Field label={t("common.language")}>
-            {(id) => (
-              <select id={id} value={form.preferredLanguage} onChange={(e) => setForm({ ...form, preferredLanguage: e.target.value as Lang })}>
-                <option value="en">{t("languages.en")}</option>
-                <option value="es">{t("languages.es")}</option>
-              </select>
-            )}
-          </Field>
-          {add.isError && <Notice kind="error">{errorMessage(add.error, t("common.networkError"))}</Notice>}
-          <div className="row end">
-            <Button variant="secondary" onClick={() => setOpen(false)}>
-              {t("common.cancel")}
-            </Button>
-            <Button type="submit" busy={add.isPending}>
-              {t("members.add")}
-            </Button>
-          </div>
-        </form>
+          <MemberRoleField value={form.role} onChange={(role) => setForm({ ...form, role })} />
+          <LanguageField value={form.preferredLanguage} onChange={(preferredLanguage) => setForm({ ...form, preferredLanguage })} />
+        </DialogForm>
       </Modal>
     </div>
   );

@@ -4,7 +4,7 @@ import { api } from "../lib/api";
 import { useApp, useLang } from "../lib/app";
 import { formatMonth, formatNumber, formatUsd } from "../lib/format";
 import type { OrganizationUsage, PlatformUsage } from "../lib/types";
-import { Badge, Card, ErrorState, Loading } from "../components/ui";
+import { Badge, Card, ErrorState, Loading, QueryResult } from "../components/ui";
 import { NeedOrganization } from "./Members";
 
 export function usageShare(conversations: number, limit: number): number {
@@ -114,43 +114,41 @@ function AllUsage() {
   const n = (v: number) => formatNumber(v, lang);
   return (
     <Card title={t("usage.allOrgs")}>
-      {usage.isPending ? (
-        <Loading />
-      ) : usage.isError ? (
-        <ErrorState error={usage.error} />
-      ) : (
-        <table className="table">
-          <thead>
-            <tr>
-              <th>{t("common.organization")}</th>
-              <th>{t("orgs.plan")}</th>
-              <th className="num">{t("usage.conversations")}</th>
-              <th className="num">{t("usage.overageCost")}</th>
-              <th className="num">{t("usage.messages")}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {usage.data.organizations.map((o) => (
-              <tr key={o.organizationId}>
-                <td>{o.name}</td>
-                <td>{t(`plans.${o.plan}`)}</td>
-                <td className="num">
-                  {n(o.conversations)} / {n(o.conversationLimit)}
-                </td>
-                <td className="num">{formatUsd(o.overageCostUsd, lang)}</td>
-                <td className="num">{n(o.messages)}</td>
+      <QueryResult query={usage}>
+        {(platform) => (
+          <table className="table">
+            <thead>
+              <tr>
+                <th>{t("common.organization")}</th>
+                <th>{t("orgs.plan")}</th>
+                <th className="num">{t("usage.conversations")}</th>
+                <th className="num">{t("usage.overageCost")}</th>
+                <th className="num">{t("usage.messages")}</th>
               </tr>
-            ))}
-            <tr className="total">
-              <td>{t("usage.total")}</td>
-              <td />
-              <td className="num">{n(usage.data.totals.conversations)}</td>
-              <td className="num">{formatUsd(usage.data.totals.overageCostUsd, lang)}</td>
-              <td className="num">{n(usage.data.totals.messages)}</td>
-            </tr>
-          </tbody>
-        </table>
-      )}
+            </thead>
+            <tbody>
+              {platform.organizations.map((o) => (
+                <tr key={o.organizationId}>
+                  <td>{o.name}</td>
+                  <td>{t(`plans.${o.plan}`)}</td>
+                  <td className="num">
+                    {n(o.conversations)} / {n(o.conversationLimit)}
+                  </td>
+                  <td className="num">{formatUsd(o.overageCostUsd, lang)}</td>
+                  <td className="num">{n(o.messages)}</td>
+                </tr>
+              ))}
+              <tr className="total">
+                <td>{t("usage.total")}</td>
+                <td />
+                <td className="num">{n(platform.totals.conversations)}</td>
+                <td className="num">{formatUsd(platform.totals.overageCostUsd, lang)}</td>
+                <td className="num">{n(platform.totals.messages)}</td>
+              </tr>
+            </tbody>
+          </table>
+        )}
+      </QueryResult>
     </Card>
   );
 }
