@@ -76,6 +76,19 @@ class Settings(BaseSettings):
     realtime_publish_deadline_seconds: float = Field(default=3.0, gt=0)
     # Posts in flight at once, per process.
     realtime_concurrency: int = Field(default=32, ge=1, le=256)
+    # Domain events (chatflow.outbox): after a write commits, the ids of its events are sent to this
+    # queue, which feeds functions/dispatch. Unset: the writing process runs the listeners itself,
+    # right after its commit (tests and scripts; AWS and the local stack always set it).
+    dispatch_queue_url: str | None = None
+    # Runs of one listener for one event before it is recorded as failed and given up.
+    dispatch_max_attempts: int = Field(default=5, ge=1, le=20)
+    # A failed run is retried after this many seconds, doubled at each attempt (capped at 15 minutes).
+    dispatch_retry_base_seconds: int = Field(default=10, ge=0, le=900)
+    # The sweep re-signals events still undelivered this long after they were written (a crash
+    # between the commit and the signal, a lost message).
+    outbox_sweep_after_seconds: int = Field(default=60, ge=1)
+    # Delivered events are kept this long (for the record and for replays), then deleted by the cleanup.
+    outbox_retention_days: int = Field(default=7, ge=1)
     # Where the widget's script is served, for the embed snippet; by default next to the dashboard.
     widget_script_url: str | None = None
 
