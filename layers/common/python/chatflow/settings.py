@@ -1,4 +1,9 @@
-"""One Settings object for every function, read from the environment once per cold start."""
+"""One Settings object for every function, read from the environment once per cold start.
+
+Each field's description is what docs/configuration.md says about its environment variable: after
+changing a field, run `.venv/bin/python -m infra.configuration_doc` (a unit test fails until then).
+The `# --- Group ---` comments name the groups of that page.
+"""
 
 from __future__ import annotations
 
@@ -13,103 +18,259 @@ __all__ = ["Settings", "get_settings"]
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
 
-    # Locally: one libpq URI. In AWS: the RDS Proxy endpoint plus the RDS-managed secret (JSON with
-    # username and password), read once per cold start.
-    database_url: SecretStr | None = None
-    database_host: str | None = None
-    database_port: int = 5432
-    database_name: str = "chatflow"
-    database_secret_arn: str | None = None
-    db_sslmode: str = "prefer"
-    # A Lambda serves one request at a time: one connection. The local gateway serves many at once.
-    db_pool_max_size: int = Field(default=1, ge=1, le=100)
-    db_prepare_statements: bool = True
-    # Per-connection timezone and statement timeout; off behind RDS Proxy, where the cluster sets them.
-    db_session_options: bool = True
-    db_connect_timeout_seconds: float = Field(default=5.0, gt=0)
-    db_statement_timeout_ms: int = Field(default=10_000, ge=0)
+    # --- Database ---
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="libpq URI of PostgreSQL (with pgvector). The local stack sets it to its embedded server; "
+        "set it before `make dev` to use another PostgreSQL instead. When set, it wins over DATABASE_HOST "
+        "and DATABASE_SECRET_ARN.",
+    )
+    database_host: str | None = Field(
+        default=None,
+        description="In AWS, instead of DATABASE_URL: the RDS Proxy endpoint (with DATABASE_SECRET_ARN).",
+    )
+    database_port: int = Field(default=5432, description="In AWS: the RDS Proxy's port.")
+    database_name: str = Field(default="chatflow", description="In AWS: the database's name.")
+    database_secret_arn: str | None = Field(
+        default=None,
+        description="In AWS: the RDS-managed secret (JSON with username and password), read once per cold start.",
+    )
+    db_sslmode: str = Field(
+        default="prefer",
+        description="libpq `sslmode` of the connection built from DATABASE_HOST (`require` in AWS).",
+    )
+    db_pool_max_size: int = Field(
+        default=1,
+        ge=1,
+        le=100,
+        description="Connections per process: a Lambda (and each local gateway worker) serves one request at a time.",
+    )
+    db_prepare_statements: bool = Field(
+        default=True,
+        description="Server-side prepared statements; `false` behind RDS Proxy, where they would pin connections.",
+    )
+    db_session_options: bool = Field(
+        default=True,
+        description="A per-connection timezone (UTC) and statement timeout; `false` behind RDS Proxy (they would pin "
+        "connections), where the cluster's parameter group sets them.",
+    )
+    db_connect_timeout_seconds: float = Field(
+        default=5.0, gt=0, description="How long to wait for a connection before answering 503 `database_unavailable`."
+    )
+    db_statement_timeout_ms: int = Field(
+        default=10_000,
+        ge=0,
+        description="PostgreSQL `statement_timeout` of every connection (with DB_SESSION_OPTIONS).",
+    )
 
-    # 32 bytes as base64 or 64 hex digits; without it organisation API keys cannot be stored or read.
-    encryption_key: SecretStr | None = None
-    encryption_key_secret_arn: str | None = None
+    # --- Encryption ---
+    encryption_key: SecretStr | None = Field(
+        default=None,
+        description="32 bytes as 64 hex digits or base64: encrypts API keys at rest (AES-256-GCM). Without it "
+        "organisation and platform API keys cannot be stored or read. `make dev` generates one once into "
+        "`.local/encryption.key`.",
+    )
+    encryption_key_secret_arn: str | None = Field(
+        default=None, description="In AWS: the Secrets Manager secret holding the encryption key."
+    )
 
-    openai_api_key: SecretStr | None = None
-    openai_base_url: str | None = None
-    ai_timeout_seconds: float = Field(default=8.0, gt=0)
-    ai_max_retries: int = Field(default=2, ge=0, le=5)
-    # A provider asking to wait longer than this before a retry (429 Retry-After) is not retried.
-    ai_max_retry_after_seconds: float = Field(default=2.0, ge=0, le=60)
-    # Only the local stack answers with the offline provider when no key is found anywhere.
-    allow_offline_ai: bool = False
-    chat_history_messages: int = Field(default=20, ge=0, le=200)
+    # --- AI answers ---
+    openai_api_key: SecretStr | None = Field(
+        default=None,
+        description="The last-resort API key, after the organisation's and the platform's (never set in AWS).",
+    )
+    openai_base_url: str | None = Field(
+        default=None, description="Any OpenAI-compatible server; unset: OpenAI's own (chat and embeddings)."
+    )
+    ai_timeout_seconds: float = Field(default=8.0, gt=0, description="Timeout of one AI call.")
+    ai_max_retries: int = Field(
+        default=2,
+        ge=0,
+        le=5,
+        description="Retries, with exponential backoff, of a timed-out, 429 or 5xx AI call before the fallback reply.",
+    )
+    ai_max_retry_after_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        le=60,
+        description="The longest wait a provider's `Retry-After` (429) may ask for before a retry (chat and "
+        "embeddings); a provider asking for more is not retried and the visitor gets the fallback at once, well "
+        "within API Gateway's 29 s.",
+    )
+    allow_offline_ai: bool = Field(
+        default=False,
+        description="Answer with the offline provider when no key is found anywhere. Only the local stack sets it "
+        "(`true`); AWS sets `false`.",
+    )
+    chat_history_messages: int = Field(
+        default=20, ge=0, le=200, description="How many earlier messages of the conversation go into the prompt."
+    )
 
-    conversation_idle_hours: float = Field(default=2.0, gt=0)
+    # --- Cleanup ---
+    conversation_idle_hours: float = Field(
+        default=2.0,
+        gt=0,
+        description="Idle time after which the scheduled cleanup closes an open or pending conversation.",
+    )
 
-    # Requests a minute per client IP and per visitor (auth: per IP and per email); 0 = no limit.
-    rate_limit_chat_post_per_minute: int = Field(default=20, ge=0)
-    rate_limit_chat_get_per_minute: int = Field(default=60, ge=0)
-    rate_limit_chat_patch_per_minute: int = Field(default=10, ge=0)
-    rate_limit_auth_per_minute: int = Field(default=10, ge=0)
-    # Proxies in front of the API that append to X-Forwarded-For (CloudFront: 1). 0: the client's
-    # address is the connection's source, and X-Forwarded-For, which anyone can write, is ignored.
-    trusted_proxies: int = Field(default=0, ge=0, le=5)
+    # --- Rate limits ---
+    rate_limit_chat_post_per_minute: int = Field(
+        default=20,
+        ge=0,
+        description="`POST /api/chat` a minute per client address and per visitor, counted in PostgreSQL; over it, "
+        "429 `rate_limited` with `Retry-After`. `0`: no limit.",
+    )
+    rate_limit_chat_get_per_minute: int = Field(
+        default=60, ge=0, description="`GET /api/chat/{id}` a minute per client address and per visitor. `0`: no limit."
+    )
+    rate_limit_chat_patch_per_minute: int = Field(
+        default=10,
+        ge=0,
+        description="`PATCH /api/chat/{id}` a minute per client address and per visitor. `0`: no limit.",
+    )
+    rate_limit_auth_per_minute: int = Field(
+        default=10,
+        ge=0,
+        description="Sign-in, new-password, refresh and password-reset requests a minute per client address and per "
+        "email. `0`: no limit.",
+    )
+    trusted_proxies: int = Field(
+        default=0,
+        ge=0,
+        le=5,
+        description="Proxies in front of the API that append to `X-Forwarded-For` (CloudFront: 1, which AWS sets); "
+        "the client's address is read that many hops from the right. `0`: the client's address is the "
+        "connection's source, and `X-Forwarded-For`, which anyone can write, is ignored.",
+    )
 
-    # Cognito: the dashboard's users. boto3 reaches moto on a laptop through AWS_ENDPOINT_URL.
-    aws_region: str = Field(default="us-east-1", validation_alias="AWS_REGION")
-    cognito_user_pool_id: str | None = None
-    cognito_client_id: str | None = None
-    # Defaults to AWS's URL for the pool; moto serves it elsewhere.
-    cognito_jwks_url: str | None = None
+    # --- AWS and Cognito ---
+    aws_region: str = Field(
+        default="us-east-1",
+        validation_alias="AWS_REGION",
+        description="boto3's own region. boto3 also reads AWS_ENDPOINT_URL, which the local stack points at moto, so "
+        "that Cognito, SES and SQS calls take the same code path as in AWS.",
+    )
+    cognito_user_pool_id: str | None = Field(
+        default=None, description="The dashboard's user pool (set by the local stack and the CDK)."
+    )
+    cognito_client_id: str | None = Field(
+        default=None, description="The dashboard's app client (set by the local stack and the CDK)."
+    )
+    cognito_jwks_url: str | None = Field(
+        default=None,
+        description="Where the pool's signing keys are; unset: AWS's URL for the pool (moto serves them elsewhere).",
+    )
 
-    # Notification mail.
-    ses_sender: str = "no-reply@chatflow360.local"
-    dashboard_url: str = "http://127.0.0.1:8000/app"
+    # --- Mail and links ---
+    ses_sender: str = Field(
+        default="no-reply@chatflow360.local",
+        description="The sender of invitations and notices (an identity verified in SES).",
+    )
+    dashboard_url: str = Field(
+        default="http://127.0.0.1:8000/app",
+        description="The operators' app: the links in emails and invitations.",
+    )
+    widget_script_url: str | None = Field(
+        default=None,
+        description="Where the widget's script is served, for the embed snippet; unset: the origin of DASHBOARD_URL "
+        "+ `/widget/chatflow360.js`.",
+    )
 
-    # Live updates: the WebSocket API's @connections endpoint (https://{api}.execute-api.{region}.
-    # amazonaws.com/{stage} in AWS, http://127.0.0.1:8000/ws locally). Given to boto3 explicitly,
-    # because AWS_ENDPOINT_URL points every other client at moto on the local stack. Unset: nothing
-    # is published.
-    websocket_management_url: str | None = None
-    # One post waits this long at most, and one publish this long for all of its posts: a slow or
-    # dead connection must not hold up the request whose write it reports.
-    realtime_post_timeout_seconds: float = Field(default=2.0, gt=0)
-    realtime_publish_deadline_seconds: float = Field(default=3.0, gt=0)
-    # Posts in flight at once, per process.
-    realtime_concurrency: int = Field(default=32, ge=1, le=256)
-    # Domain events (chatflow.outbox): after a write commits, the ids of its events are sent to this
-    # queue, which feeds functions/dispatch. Unset: the writing process runs the listeners itself,
-    # right after its commit (tests and scripts; AWS and the local stack always set it).
-    dispatch_queue_url: str | None = None
-    # Runs of one listener for one event before it is recorded as failed and given up.
-    dispatch_max_attempts: int = Field(default=5, ge=1, le=20)
-    # A failed run is retried after this many seconds, doubled at each attempt (capped at 15 minutes).
-    dispatch_retry_base_seconds: int = Field(default=10, ge=0, le=900)
-    # The sweep re-signals events still undelivered this long after they were written (a crash
-    # between the commit and the signal, a lost message).
-    outbox_sweep_after_seconds: int = Field(default=60, ge=1)
-    # Delivered events are kept this long (for the record and for replays), then deleted by the cleanup.
-    outbox_retention_days: int = Field(default=7, ge=1)
-    # Where the widget's script is served, for the embed snippet; by default next to the dashboard.
-    widget_script_url: str | None = None
+    # --- Live updates ---
+    websocket_management_url: str | None = Field(
+        default=None,
+        description="The WebSocket API's @connections endpoint (https://{api}.execute-api.{region}.amazonaws.com/"
+        "{stage} in AWS, http://127.0.0.1:8000/ws locally; set by the local stack and the CDK). Given to boto3 "
+        "explicitly, because AWS_ENDPOINT_URL points every other client at moto on the local stack. Unset: nothing "
+        "is published live.",
+    )
+    realtime_post_timeout_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="How long one post to a socket may take: a slow or dead connection must not hold up the work "
+        "whose write it reports.",
+    )
+    realtime_publish_deadline_seconds: float = Field(
+        default=3.0, gt=0, description="How long one publish may take for all of its posts."
+    )
+    realtime_concurrency: int = Field(
+        default=32, ge=1, le=256, description="Posts to sockets in flight at once, per process."
+    )
 
-    # Knowledge base. The dashboard API enqueues entries to embed here (unset: nothing is enqueued,
-    # entries stay pending until an ingest run picks them up).
-    ingest_queue_url: str | None = None
-    # The queue's maxReceiveCount: on the last attempt an entry that still cannot be embedded fails.
-    ingest_max_attempts: int = Field(default=5, ge=1, le=100)
-    embedding_timeout_seconds: float = Field(default=20.0, gt=0)
-    embedding_max_retries: int = Field(default=3, ge=0, le=8)
-    knowledge_chunk_tokens: int = Field(default=300, ge=50, le=2000)
-    knowledge_chunk_overlap_tokens: int = Field(default=50, ge=0, le=500)
-    knowledge_top_k: int = Field(default=5, ge=1, le=20)
-    # The passages of one prompt, in tokens, at most.
-    knowledge_token_budget: int = Field(default=1500, ge=100, le=8000)
-    # Below this cosine similarity a passage is not relevant; unset: the embedder's own floor.
-    knowledge_similarity_floor: float | None = Field(default=None, ge=-1, le=1)
-    knowledge_max_file_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
-    knowledge_fetch_timeout_seconds: float = Field(default=10.0, gt=0)
-    # Only the local stack (and tests) may fetch pages from loopback and private addresses.
-    knowledge_allow_private_urls: bool = False
+    # --- Domain events (outbox) ---
+    dispatch_queue_url: str | None = Field(
+        default=None,
+        description="Domain events (chatflow.outbox): after a write commits, the ids of its events are sent to this "
+        "queue, which feeds functions/dispatch. Unset: the writing process runs the listeners itself, right after "
+        "its commit (tests and scripts; AWS and the local stack always set it).",
+    )
+    dispatch_max_attempts: int = Field(
+        default=5,
+        ge=1,
+        le=20,
+        description="Runs of one listener for one event before it is recorded as failed and given up.",
+    )
+    dispatch_retry_base_seconds: int = Field(
+        default=10,
+        ge=0,
+        le=900,
+        description="A failed listener run is retried after this many seconds, doubled at each attempt (capped at "
+        "15 minutes).",
+    )
+    outbox_sweep_after_seconds: int = Field(
+        default=60,
+        ge=1,
+        description="The cleanup re-signals events still undelivered this long after they were written (a crash "
+        "between the commit and the signal, a lost message).",
+    )
+    outbox_retention_days: int = Field(
+        default=7,
+        ge=1,
+        description="Delivered events are kept this long (for the record and for replays), then deleted by the "
+        "cleanup.",
+    )
+
+    # --- Knowledge base ---
+    ingest_queue_url: str | None = Field(
+        default=None,
+        description="The SQS queue of knowledge entries to embed, which feeds functions/ingest (set by the local "
+        "stack and the CDK). Unset: nothing is enqueued, entries stay pending until an ingest run picks them up.",
+    )
+    ingest_max_attempts: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="The queue's maxReceiveCount: on the last attempt an entry that still cannot be embedded is "
+        "marked failed.",
+    )
+    embedding_timeout_seconds: float = Field(default=20.0, gt=0, description="Timeout of one embeddings call.")
+    embedding_max_retries: int = Field(
+        default=3, ge=0, le=8, description="Retries, with backoff, of a failed embeddings call."
+    )
+    knowledge_chunk_tokens: int = Field(default=300, ge=50, le=2000, description="Chunk size, in tokens (tiktoken).")
+    knowledge_chunk_overlap_tokens: int = Field(
+        default=50, ge=0, le=500, description="Overlap of consecutive chunks, in tokens."
+    )
+    knowledge_top_k: int = Field(default=5, ge=1, le=20, description="Passages in one prompt, at most.")
+    knowledge_token_budget: int = Field(
+        default=1500, ge=100, le=8000, description="Tokens of the passages in one prompt, at most."
+    )
+    knowledge_similarity_floor: float | None = Field(
+        default=None,
+        ge=-1,
+        le=1,
+        description="The cosine similarity below which a passage is not relevant; unset: the embedder's own floor "
+        "(0.25 for OpenAI, 0.12 for the offline embedder).",
+    )
+    knowledge_max_file_bytes: int = Field(
+        default=5 * 1024 * 1024, ge=1, description="The largest uploaded file or fetched page, in bytes."
+    )
+    knowledge_fetch_timeout_seconds: float = Field(default=10.0, gt=0, description="Timeout of one page fetch.")
+    knowledge_allow_private_urls: bool = Field(
+        default=False,
+        description="Whether a knowledge URL may point at loopback or private addresses. Only the local stack "
+        "(`true`) and tests may.",
+    )
 
     @property
     def cognito_issuer(self) -> str:
