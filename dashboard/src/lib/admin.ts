@@ -1,8 +1,8 @@
 /** The super admin's edits: only what changed goes to the API, and a deletion confirmed by typing the name. */
-import type { Lang, Organization, UserDetail } from "./types";
+import type { Lang, Organization, OrganizationUpdate, UserDetail, UserUpdate } from "./types";
 
 export interface UserForm { name: string; preferredLanguage: Lang; isSuperAdmin: boolean }
-export type UserPatch = Partial<UserForm>;
+export type UserPatch = UserUpdate;
 
 export function userForm(user: UserDetail): UserForm {
   return { name: user.name, preferredLanguage: user.preferredLanguage, isSuperAdmin: user.isSuperAdmin };
@@ -19,7 +19,7 @@ export function userPatch(user: UserDetail, form: UserForm): UserPatch | null {
 }
 
 /** The PATCH /organizations/{id} body for a rename, or null when the name is empty or unchanged. */
-export function renameBody(org: Organization, typed: string): { name: string } | null {
+export function renameBody(org: Organization, typed: string): OrganizationUpdate | null {
   const name = typed.trim();
   return name && name !== org.name ? { name } : null;
 }

@@ -1,13 +1,9 @@
 /** The knowledge base on the client: entry types, polling while ingestion runs, files as base64. */
+import type { KnowledgeEntry, KnowledgeUpdate } from "./types";
 
-export type KnowledgeSource = "text" | "file" | "url";
-export type KnowledgeStatus = "pending" | "ready" | "failed";
-
-export interface KnowledgeEntry {
-  id: string; organizationId: string; channelId: string | null; title: string; source: KnowledgeSource;
-  sourceUrl: string | null; fileName: string | null; content: string; status: KnowledgeStatus; error: string | null;
-  chunkCount: number; createdAt: string; updatedAt: string;
-}
+export type { KnowledgeEntry };
+export type KnowledgeSource = KnowledgeEntry["source"];
+export type KnowledgeStatus = KnowledgeEntry["status"];
 
 /** The list filter: every entry, the organisation-wide ones, or one channel's own. */
 export type KnowledgeFilter = "all" | "org" | string;
@@ -74,8 +70,8 @@ export function fileToBase64(file: Blob): Promise<string> {
 export function entryChanges(
   entry: KnowledgeEntry,
   draft: { title: string; content: string; url: string },
-): Record<string, string> | null {
-  const body: Record<string, string> = {};
+): KnowledgeUpdate | null {
+  const body: KnowledgeUpdate = {};
   if (draft.title.trim() && draft.title.trim() !== entry.title) body.title = draft.title.trim();
   if (entry.source === "url") {
     if (draft.url.trim() && draft.url.trim() !== (entry.sourceUrl ?? "")) body.url = draft.url.trim();

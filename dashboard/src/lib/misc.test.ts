@@ -19,7 +19,7 @@ describe("plumbing", () => {
     expect(socketUrl("https://app.example.com", "t")).toBe("wss://app.example.com/ws?token=t");
   });
   it("refreshes a minute before expiry and keeps the refresh token", () => {
-    const s = sessionFromTokens({ idToken: "i", accessToken: "a", refreshToken: null, expiresIn: 3600 }, "x@y.z", { accessToken: "old", refreshToken: "r", expiresAt: 0, email: "x@y.z" }, 0);
+    const s = sessionFromTokens({ idToken: "i", accessToken: "a", refreshToken: null, expiresIn: 3600, tokenType: "Bearer" }, "x@y.z", { accessToken: "old", refreshToken: "r", expiresAt: 0, email: "x@y.z" }, 0);
     expect(s).toEqual({ accessToken: "a", refreshToken: "r", expiresAt: 3_600_000, email: "x@y.z" });
     expect(refreshDelay(s, 0)).toBe(3_540_000);
     expect(refreshDelay(s, 3_599_000)).toBe(0);

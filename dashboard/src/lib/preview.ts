@@ -1,22 +1,17 @@
 /** The AI settings' preview chat: test messages answered by the real pipeline, nothing stored or counted. */
-import type { Lang } from "./types";
+import type { Lang, PreviewReply, PreviewRequest, PreviewSource } from "./types";
+
+export type { PreviewReply, PreviewRequest, PreviewSource };
 
 /** The API takes at most 20 earlier turns and 2000 characters a message. */
 export const MAX_HISTORY = 20;
 export const MAX_MESSAGE = 2000;
 
-export interface PreviewSource { knowledgeId: string; title: string; excerpt: string }
-export interface PreviewReply { reply: string; model: string | null; tokensUsed: number; fallback: boolean; sources: PreviewSource[] }
+/** A turn of the preview chat as the page shows it (an answer with its fallback flag and sources). */
 export interface PreviewTurn { role: "visitor" | "ai"; content: string; fallback?: boolean; sources?: PreviewSource[] }
-export interface PreviewRequest {
-  message: string;
-  history: { role: "visitor" | "ai"; content: string }[];
-  channelId?: string;
-  language: "en" | "es";
-}
 
 /** The last `max` turns with text, as the API takes them (role and content only, each cut to 2000 characters). */
-export function trimHistory(turns: PreviewTurn[], max = MAX_HISTORY): PreviewRequest["history"] {
+export function trimHistory(turns: PreviewTurn[], max = MAX_HISTORY): NonNullable<PreviewRequest["history"]> {
   const usable = turns.map((t) => ({ role: t.role, content: t.content.trim().slice(0, MAX_MESSAGE) })).filter((t) => t.content !== "");
   return max <= 0 ? [] : usable.slice(-max);
 }

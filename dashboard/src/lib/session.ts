@@ -1,11 +1,7 @@
 /** The signed-in session: Cognito tokens kept in localStorage, refreshed before they expire. */
+import type { Tokens } from "./types";
 
-export interface Tokens {
-  idToken: string;
-  accessToken: string;
-  refreshToken: string | null;
-  expiresIn: number;
-}
+export type { Tokens };
 
 export interface Session {
   accessToken: string;

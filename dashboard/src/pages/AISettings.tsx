@@ -4,7 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "../lib/api";
 import { useApp, useLink } from "../lib/app";
 import { formatList, parseList } from "../lib/text";
-import type { AISettings } from "../lib/types";
+import type { AISettings, AISettingsUpdate } from "../lib/types";
 import { Button, Card, ErrorNotice, ErrorState, Field, Loading, Tabs } from "../components/ui";
 import { NeedOrganization } from "./Members";
 import { Link } from "react-router-dom";
@@ -65,7 +65,7 @@ function useSave() {
   const { orgId } = useApp();
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (body: Record<string, unknown>) => api<AISettings>(`/organizations/${orgId}/ai-settings`, { method: "PATCH", body }),
+    mutationFn: (body: AISettingsUpdate) => api<AISettings>(`/organizations/${orgId}/ai-settings`, { method: "PATCH", body }),
     onSuccess: (s) => client.setQueryData(["ai-settings", orgId], s),
   });
 }

@@ -7,7 +7,7 @@ import { useApp, useLang } from "../lib/app";
 import { formatDate } from "../lib/format";
 import { useConfirmedDelete } from "../lib/deletion";
 import { renameBody, userForm, userPatch, type UserForm } from "../lib/admin";
-import type { Lang, Organization, Page, Plan, UserDetail } from "../lib/types";
+import type { Lang, Organization, OrganizationUpdate, Plan, UserCreated, UserDetail, UserPage, UserUpdate } from "../lib/types";
 import { ActiveBadge, Badge, Button, Card, ConfirmDialog, DialogForm, ErrorNotice, Field, Modal, Notice, QueryResult } from "../components/ui";
 import { LanguageField, MemberRoleField } from "../components/options";
 
@@ -62,14 +62,14 @@ function Organizations() {
     },
   });
   const update = useMutation({
-    mutationFn: ({ id, body }: { id: string; body: Partial<Organization> }) => api<Organization>(`/organizations/${id}`, { method: "PATCH", body }),
+    mutationFn: ({ id, body }: { id: string; body: OrganizationUpdate }) => api<Organization>(`/organizations/${id}`, { method: "PATCH", body }),
     onSuccess: done,
   });
   const [notice, setNotice] = useState<string | null>(null);
   const [renaming, setRenaming] = useState<Organization | null>(null);
   const [newName, setNewName] = useState("");
   const rename = useMutation({
-    mutationFn: ({ id, body }: { id: string; body: { name: string } }) => api<Organization>(`/organizations/${id}`, { method: "PATCH", body }),
+    mutationFn: ({ id, body }: { id: string; body: OrganizationUpdate }) => api<Organization>(`/organizations/${id}`, { method: "PATCH", body }),
     onSuccess: (o) => {
       setRenaming(null);
       setNotice(t("orgs.renamed", { name: o.name }));
@@ -198,13 +198,13 @@ function Users() {
   const [notice, setNotice] = useState<string | null>(null);
   const users = useInfiniteQuery({
     queryKey: ["users", applied],
-    queryFn: ({ pageParam }) => api<Page<UserDetail>>("/users", { query: { search: applied || undefined, cursor: pageParam ?? undefined } }),
+    queryFn: ({ pageParam }) => api<UserPage>("/users", { query: { search: applied || undefined, cursor: pageParam ?? undefined } }),
     initialPageParam: null as string | null,
     getNextPageParam: (p) => p.nextCursor,
   });
   const create = useMutation({
     mutationFn: () =>
-      api<UserDetail & { invitationSent: boolean }>("/users", {
+      api<UserCreated>("/users", {
         method: "POST",
         body: {
           email: form.email,
@@ -229,7 +229,7 @@ function Users() {
   const [edit, setEdit] = useState<UserForm>({ name: "", preferredLanguage: "en", isSuperAdmin: false });
   const changes = editing ? userPatch(editing, edit) : null;
   const save = useMutation({
-    mutationFn: ({ id, body }: { id: string; body: object }) => api<UserDetail>(`/users/${id}`, { method: "PATCH", body }),
+    mutationFn: ({ id, body }: { id: string; body: UserUpdate }) => api<UserDetail>(`/users/${id}`, { method: "PATCH", body }),
     onSuccess: (u) => {
       setEditing(null);
       setNotice(t("users.updated", { name: u.name }));

@@ -2,7 +2,7 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "../lib/api";
-import type { AISettings, Organization } from "../lib/types";
+import type { AISettings, Organization, PlatformKey } from "../lib/types";
 import { Badge, Button, Card, ErrorNotice, QueryResult } from "../components/ui";
 import { SuperAdminOnly } from "./Admin";
 
@@ -68,7 +68,7 @@ function OrgKey({ org }: { org: Organization }) {
 function ApiKeys() {
   const { t } = useTranslation();
   const client = useQueryClient();
-  const platform = useQuery({ queryKey: ["platform-key"], queryFn: () => api<{ configured: boolean; hint: string | null }>("/platform/openai-key") });
+  const platform = useQuery({ queryKey: ["platform-key"], queryFn: () => api<PlatformKey>("/platform/openai-key") });
   const orgs = useQuery({ queryKey: ["organizations"], queryFn: () => api<Organization[]>("/organizations") });
   const put = useMutation({
     mutationFn: (apiKey: string) => api("/platform/openai-key", { method: "PUT", body: { apiKey } }),

@@ -4,7 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "../lib/api";
 import { useApp } from "../lib/app";
 import { formatList, parseList } from "../lib/text";
-import type { Channel } from "../lib/types";
+import type { Channel, ChannelCreate } from "../lib/types";
 import { ActiveBadge, Badge, Button, Card, DialogForm, ErrorNotice, Field, Modal, QueryResult, Switch } from "../components/ui";
 import { NeedOrganization } from "./Members";
 
@@ -74,7 +74,7 @@ function Channels() {
   const channels = useQuery({ queryKey: key, queryFn: () => api<Channel[]>(`/organizations/${orgId}/channels`) });
   const save = useMutation({
     mutationFn: () => {
-      const body = {
+      const body: ChannelCreate = {
         name: draft.name,
         type: draft.type,
         active: draft.active,

@@ -8,7 +8,7 @@ import { POLL_MS, useLive } from "../lib/live";
 import { activeFilterCount, filtersFromSearch, filtersToQuery, filtersToSearch, type InboxFilters } from "../lib/filters";
 import { formatDateTime, formatRelative } from "../lib/format";
 import { applyToConversation, uniqueTitles } from "../lib/inbox";
-import type { Channel, Conversation, ConversationSummary, KnowledgeSourceRef, Message, Page } from "../lib/types";
+import type { Channel, Conversation, ConversationPage, ConversationSummary, KnowledgeSourceRef, Message } from "../lib/types";
 import { Badge, Button, Empty, ErrorNotice, ErrorState, Loading, QueryResult, errorMessage } from "../components/ui";
 
 export function StatusBadge({ c }: { c: Pick<ConversationSummary, "status" | "responderMode" | "needsHuman"> }) {
@@ -284,7 +284,7 @@ export function InboxPage() {
   const navigate = useNavigate();
   const list = useInfiniteQuery({
     queryKey: ["conversations", filtersToSearch(filters).toString()],
-    queryFn: ({ pageParam }) => api<Page<ConversationSummary>>("/conversations", { query: filtersToQuery(filters, pageParam) }),
+    queryFn: ({ pageParam }) => api<ConversationPage>("/conversations", { query: filtersToQuery(filters, pageParam) }),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.nextCursor,
     refetchInterval: live ? false : POLL_MS,

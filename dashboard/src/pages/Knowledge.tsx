@@ -10,7 +10,7 @@ import {
   type KnowledgeSource, type KnowledgeStatus,
 } from "../lib/knowledge";
 import { useConfirmedDelete } from "../lib/deletion";
-import type { Channel } from "../lib/types";
+import type { Channel, KnowledgeCreate } from "../lib/types";
 import { Badge, Button, Card, ConfirmDialog, DialogForm, Field, Modal, Notice, QueryResult } from "../components/ui";
 
 /** Where a file or web page entry came from, when its title does not already say it. */
@@ -178,7 +178,7 @@ function AddForm({
   const problem = file ? fileProblem(file) : null;
   const create = useMutation({
     mutationFn: async () => {
-      const body: Record<string, unknown> = { channelId: scope || null };
+      const body: KnowledgeCreate = { channelId: scope || null };
       if (title.trim()) body.title = title.trim();
       if (kind === "text") body.content = content;
       if (kind === "url") body.url = url.trim();

@@ -6,11 +6,11 @@ import { EXPIRED_FLAG, api } from "../lib/api";
 import { saveSession, sessionFromTokens, type Tokens } from "../lib/session";
 import { useLang } from "../lib/app";
 import { chosenLang } from "../i18n";
-import type { Me } from "../lib/types";
+import type { Challenge, Me } from "../lib/types";
 import { Button, Field, Notice, errorMessage } from "../components/ui";
 import { LanguageSwitch } from "./LanguageSwitch";
 
-type LoginAnswer = Tokens | { challenge: string; session: string };
+type LoginAnswer = Tokens | Challenge;
 
 function AuthShell({ title, children }: { title: string; children: ReactNode }) {
   const { t } = useTranslation();

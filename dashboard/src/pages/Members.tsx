@@ -4,7 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "../lib/api";
 import { useApp, useLang } from "../lib/app";
 import { formatDate } from "../lib/format";
-import type { Lang, Member } from "../lib/types";
+import type { Lang, Member, MemberAdded } from "../lib/types";
 import { ActiveBadge, Button, Card, DialogForm, Empty, ErrorNotice, Field, Modal, Notice, QueryResult } from "../components/ui";
 import { LanguageField, MemberRoleField, MemberRoleOptions } from "../components/options";
 
@@ -36,7 +36,7 @@ function Members() {
   const done = () => void client.invalidateQueries({ queryKey: key });
   const add = useMutation({
     mutationFn: () =>
-      api<Member & { newUser: boolean; invitationSent: boolean }>(`/organizations/${orgId}/members`, {
+      api<MemberAdded>(`/organizations/${orgId}/members`, {
         method: "POST",
         body: { email: form.email, name: form.name || undefined, role: form.role, preferredLanguage: form.preferredLanguage },
       }),
