@@ -4,7 +4,7 @@
  *
  * Everything lives in a Shadow DOM under <chatflow360-widget>: the page's CSS cannot reach it
  * and its CSS cannot leak. Text from visitors and from the server is only ever set with
- * textContent. The API is the one of ARCHITECTURE.md ("The widget API"), on the script's origin.
+ * textContent. The API is the one of docs/widget-api.md, on the script's origin.
  */
 (() => {
   "use strict";

@@ -1,6 +1,6 @@
 """An organisation's AI settings as its operators read and change them.
 
-Two kinds of parameters (ARCHITECTURE.md, "Configuration inheritance"): business ones (the system
+Two kinds of parameters (docs/architecture.md, "Configuration inheritance"): business ones (the system
 prompt, the handoff keywords), which an org admin may change, and technical ones (provider, model,
 temperature, max tokens, the API key), which only a super admin may change. The API key is written
 encrypted (AES-256-GCM) with a hint to recognise it; it is never read back out of this module.

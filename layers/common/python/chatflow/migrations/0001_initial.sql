@@ -1,4 +1,4 @@
--- The whole data model of ARCHITECTURE.md. Later migrations add columns, not tables.
+-- The data model of docs/architecture.md ("Data model"). Later migrations add columns and tables.
 
 CREATE EXTENSION IF NOT EXISTS vector;
 
