@@ -76,5 +76,9 @@ CORS_HEADERS: tuple[str, ...] = ("Authorization", "Content-Type")
 
 SCHEDULED_FUNCTIONS: tuple[ScheduledFunction, ...] = (ScheduledFunction("cleanup", rate_minutes=60),)
 
-# Knowledge to embed: a few entries per invocation, each reported alone when it fails.
-QUEUE_FUNCTIONS: tuple[QueueFunction, ...] = (QueueFunction("ingest", queue="ingest", batch_size=5),)
+# Knowledge to embed: a few entries per invocation, each reported alone when it fails. Domain events
+# to deliver (chatflow.outbox): a message per write, up to ten writes' events per invocation.
+QUEUE_FUNCTIONS: tuple[QueueFunction, ...] = (
+    QueueFunction("ingest", queue="ingest", batch_size=5),
+    QueueFunction("dispatch", queue="dispatch", batch_size=10),
+)

@@ -1,5 +1,6 @@
-"""Scheduled (EventBridge): close open and pending conversations idle for over two hours, and forget
-what no longer counts (closed WebSocket connections, ended rate-limit windows)."""
+"""Scheduled (EventBridge): close open and pending conversations idle for over two hours, forget
+what no longer counts (closed WebSocket connections, ended rate-limit windows), and sweep the
+outbox (events a crash left undelivered are signalled again)."""
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext

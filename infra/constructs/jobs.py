@@ -1,8 +1,9 @@
-"""Work that no visitor waits for: EventBridge schedules from infra.routes.SCHEDULED_FUNCTIONS and
-the knowledge-ingestion queue (with its dead-letter queue), consumed by the queue functions of
-infra.routes.QUEUE_FUNCTIONS (functions/ingest) through an SQS event source that reports batch
-item failures, so that only the failed messages are retried. The event source mapping grants the
-consumer exactly what it needs on this queue; the dashboard API is granted sending (app_stack).
+"""Work that no visitor waits for: EventBridge schedules from infra.routes.SCHEDULED_FUNCTIONS, the
+knowledge-ingestion queue and the domain events' dispatch queue (each with its dead-letter queue),
+consumed by the queue functions of infra.routes.QUEUE_FUNCTIONS (functions/ingest,
+functions/dispatch) through SQS event sources that report batch item failures, so that only the
+failed messages are retried. The event source mapping grants each consumer exactly what it needs on
+its queue; the writers are granted sending (app_stack).
 """
 
 from __future__ import annotations
@@ -19,11 +20,16 @@ from constructs import Construct
 
 from infra.routes import QueueFunction, ScheduledFunction
 
-__all__ = ["INGEST_VISIBILITY_TIMEOUT", "Jobs"]
+__all__ = ["DISPATCH_MAX_RECEIVES", "DISPATCH_VISIBILITY_TIMEOUT", "INGEST_VISIBILITY_TIMEOUT", "Jobs"]
 
 # Six times the longest an ingest run may take (AWS's advice for SQS-fed functions): embedding a
 # large document is a handful of OpenAI calls, budgeted at 2.5 minutes.
 INGEST_VISIBILITY_TIMEOUT = Duration.minutes(15)
+# Six times functions/dispatch's timeout. A dispatch that fails sets its message's own, doubling
+# delay (DISPATCH_RETRY_BASE_SECONDS); the runs' attempts are counted in PostgreSQL
+# (DISPATCH_MAX_ATTEMPTS, 5), so the queue gives a message up only well after they have.
+DISPATCH_VISIBILITY_TIMEOUT = Duration.minutes(6)
+DISPATCH_MAX_RECEIVES = 10
 
 
 class Jobs(Construct):
@@ -38,13 +44,18 @@ class Jobs(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.rules = self._build_schedules(tuple(schedules), handlers)
-        self.ingest_dead_letters, self.ingest_queue = self._build_ingest_queue()
+        self.ingest_dead_letters, self.ingest_queue = self._build_queue(
+            "Ingest", visibility_timeout=INGEST_VISIBILITY_TIMEOUT, max_receives=5
+        )
+        self.dispatch_dead_letters, self.dispatch_queue = self._build_queue(
+            "Dispatch", visibility_timeout=DISPATCH_VISIBILITY_TIMEOUT, max_receives=DISPATCH_MAX_RECEIVES
+        )
         self._connect_consumers(tuple(queue_functions), handlers)
 
     def _connect_consumers(
         self, queue_functions: tuple[QueueFunction, ...], handlers: Mapping[str, lambda_.IFunction]
     ) -> None:
-        queues = {"ingest": self.ingest_queue}
+        queues = {"ingest": self.ingest_queue, "dispatch": self.dispatch_queue}
         for queued in queue_functions:
             handler = handlers[queued.function]
             assert isinstance(handler, lambda_.Function)
@@ -78,21 +89,23 @@ class Jobs(Construct):
             )
         return rules
 
-    def _build_ingest_queue(self) -> tuple[sqs.Queue, sqs.Queue]:
+    def _build_queue(
+        self, name: str, *, visibility_timeout: Duration, max_receives: int
+    ) -> tuple[sqs.Queue, sqs.Queue]:
         dead_letters = sqs.Queue(
             self,
-            "IngestDeadLetters",
+            f"{name}DeadLetters",
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
             retention_period=Duration.days(14),  # the most SQS keeps: time to look and redrive
         )
         queue = sqs.Queue(
             self,
-            "IngestQueue",
+            f"{name}Queue",
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
-            visibility_timeout=INGEST_VISIBILITY_TIMEOUT,
+            visibility_timeout=visibility_timeout,
             retention_period=Duration.days(4),
-            dead_letter_queue=sqs.DeadLetterQueue(queue=dead_letters, max_receive_count=5),
+            dead_letter_queue=sqs.DeadLetterQueue(queue=dead_letters, max_receive_count=max_receives),
         )
         return dead_letters, queue

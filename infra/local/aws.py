@@ -16,9 +16,10 @@ from moto.server import ThreadedMotoServer
 
 from infra.local.gateway import REGION
 
-__all__ = ["INGEST_QUEUE_NAME", "LocalAws", "start"]
+__all__ = ["DISPATCH_QUEUE_NAME", "INGEST_QUEUE_NAME", "LocalAws", "start"]
 
 INGEST_QUEUE_NAME = "chatflow-ingest"
+DISPATCH_QUEUE_NAME = "chatflow-dispatch"
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,7 @@ class LocalAws:
     client_id: str
     ses_sender: str
     ingest_queue_url: str
+    dispatch_queue_url: str
     admin_sub: str
     _server: ThreadedMotoServer
 
@@ -43,7 +45,12 @@ class LocalAws:
             "COGNITO_JWKS_URL": self.jwks_url,
             "SES_SENDER": self.ses_sender,
             "INGEST_QUEUE_URL": self.ingest_queue_url,
+            "DISPATCH_QUEUE_URL": self.dispatch_queue_url,
         }
+
+    def queue_urls(self) -> dict[str, str]:
+        """The queues of infra.routes.QUEUE_FUNCTIONS, by logical name, for the gateway's pollers."""
+        return {"ingest": self.ingest_queue_url, "dispatch": self.dispatch_queue_url}
 
     def stop(self) -> None:
         self._server.stop()
@@ -51,8 +58,8 @@ class LocalAws:
 
 def start(*, host: str, port: int, admin_email: str, admin_password: str, ses_sender: str) -> LocalAws:
     """Start moto, point this process's AWS SDK at it, and create the pool, the super admin,
-    the verified sender and the ingest queue. The caller checks first that the port is free:
-    moto's server waits forever for a port it cannot bind."""
+    the verified sender and the queues (knowledge to ingest, events to dispatch). The caller
+    checks first that the port is free: moto's server waits forever for a port it cannot bind."""
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
     endpoint_url = f"http://{host}:{port}"
@@ -60,7 +67,9 @@ def start(*, host: str, port: int, admin_email: str, admin_password: str, ses_se
         _point_sdk_at(endpoint_url)
         user_pool_id, client_id, admin_sub = _cognito(admin_email, admin_password)
         boto3.client("ses").verify_email_identity(EmailAddress=ses_sender)
-        queue_url: str = boto3.client("sqs").create_queue(QueueName=INGEST_QUEUE_NAME)["QueueUrl"]
+        sqs = boto3.client("sqs")
+        queue_url: str = sqs.create_queue(QueueName=INGEST_QUEUE_NAME)["QueueUrl"]
+        dispatch_queue_url: str = sqs.create_queue(QueueName=DISPATCH_QUEUE_NAME)["QueueUrl"]
     except BaseException:
         server.stop()
         raise
@@ -70,6 +79,7 @@ def start(*, host: str, port: int, admin_email: str, admin_password: str, ses_se
         client_id=client_id,
         ses_sender=ses_sender,
         ingest_queue_url=queue_url,
+        dispatch_queue_url=dispatch_queue_url,
         admin_sub=admin_sub,
         _server=server,
     )

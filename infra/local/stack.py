@@ -212,12 +212,12 @@ def _start_and_serve(config: StackConfig, started: contextlib.ExitStack) -> None
 
     demo = seed(admin_email=config.admin_email, admin_sub=local_aws.admin_sub)
 
-    ingest_queue_url = os.environ.get("INGEST_QUEUE_URL")
     app = create_app(
         schedule_interval_seconds=config.schedule_interval_seconds,
         workers=config.workers,
-        # Knowledge entries queued by the dashboard API reach functions/ingest as in AWS.
-        queue_urls={"ingest": ingest_queue_url} if ingest_queue_url else None,
+        # Knowledge entries queued by the dashboard API reach functions/ingest, and the events every
+        # write signals reach functions/dispatch, as in AWS.
+        queue_urls=local_aws.queue_urls(),
     )
     server = uvicorn.Server(
         uvicorn.Config(

@@ -43,7 +43,7 @@ from infra.routes import (
 )
 from infra.stacks.data_stack import DataStack
 
-__all__ = ["FUNCTION_SPECS", "AppStack", "spec_for"]
+__all__ = ["EVENT_WRITERS", "FUNCTION_SPECS", "AppStack", "spec_for"]
 
 # Sizing and permissions per function. API functions stay under API Gateway's 29 s integration
 # timeout. chat and dashboard_api get the most memory (and so CPU): chat imports the OpenAI SDK and
@@ -57,22 +57,17 @@ FUNCTION_SPECS: Mapping[str, FunctionSpec] = {
             memory_mb=1024,
             timeout=cdk.Duration.seconds(28),
             reads_encryption_key=True,
-            sends_email=True,  # handoff and over-limit notices to the organisation's admins
-            publishes_live=True,
         ),
         FunctionSpec("history", "GET /api/chat/{conversationId}: a visitor's conversation"),
-        FunctionSpec(
-            "close", "PATCH /api/chat/{conversationId}: the visitor ends the conversation", publishes_live=True
-        ),
+        FunctionSpec("close", "PATCH /api/chat/{conversationId}: the visitor ends the conversation"),
         FunctionSpec(
             "dashboard_api",
             "ANY /api/dashboard/{proxy+}: the operators' API (FastAPI behind Mangum)",
             memory_mb=1024,
             timeout=cdk.Duration.seconds(28),
             reads_encryption_key=True,  # super admins store the platform's and organisations' keys
-            sends_email=True,  # invitations and handoff notices
+            sends_email=True,  # invitations
             manages_operators=True,
-            publishes_live=True,
         ),
         FunctionSpec(
             "realtime",
@@ -89,13 +84,24 @@ FUNCTION_SPECS: Mapping[str, FunctionSpec] = {
             reads_encryption_key=True,  # embeddings are made with the organisation's own OpenAI key
         ),
         FunctionSpec(
-            "cleanup",
-            "Scheduled: closes conversations idle for over two hours",
-            timeout=cdk.Duration.minutes(2),
+            "dispatch",
+            "SQS: runs the listeners of domain events (live updates, notification emails)",
+            # A sixth of the queue's visibility timeout (AWS's advice for SQS-fed functions).
+            timeout=cdk.Duration.seconds(60),
+            sends_email=True,  # handoff and over-limit notices to organisations' admins
             publishes_live=True,
+        ),
+        FunctionSpec(
+            "cleanup",
+            "Scheduled: closes conversations idle for over two hours, sweeps the outbox",
+            timeout=cdk.Duration.minutes(2),
         ),
     )
 }
+
+
+# The functions whose writes produce domain events (chatflow.outbox): they signal the dispatch queue.
+EVENT_WRITERS: tuple[str, ...] = ("chat", "close", "dashboard_api", "cleanup")
 
 
 def spec_for(function: str) -> FunctionSpec:
@@ -155,6 +161,12 @@ class AppStack(cdk.Stack):
         # The dashboard API queues knowledge entries to embed; it may only send, to that queue only.
         self.jobs.ingest_queue.grant_send_messages(self.functions["dashboard_api"].function)
         self.functions["dashboard_api"].function.add_environment("INGEST_QUEUE_URL", self.jobs.ingest_queue.queue_url)
+        # Every function that writes events signals them; dispatch also delays its own retries.
+        for name in (*EVENT_WRITERS, "dispatch"):
+            lambda_function = self.functions[name].function
+            if name != "dispatch":
+                self.jobs.dispatch_queue.grant_send_messages(lambda_function)
+            lambda_function.add_environment("DISPATCH_QUEUE_URL", self.jobs.dispatch_queue.queue_url)
         self.monitoring = Monitoring(
             self,
             "Monitoring",
@@ -164,7 +176,7 @@ class AppStack(cdk.Stack):
             api=self.api.rest_api,
             cluster=data.database.cluster,
             max_connections=Database.max_connections(config.sizing),
-            dead_letter_queues=[self.jobs.ingest_dead_letters],
+            dead_letter_queues=[self.jobs.ingest_dead_letters, self.jobs.dispatch_dead_letters],
             alarm_email=config.alarm_email,
         )
         self._build_outputs()
@@ -280,6 +292,7 @@ class AppStack(cdk.Stack):
             description="CNAME (or alias) target for the custom domain",
         )
         cdk.CfnOutput(self, "IngestQueueUrl", value=self.jobs.ingest_queue.queue_url)
+        cdk.CfnOutput(self, "DispatchQueueUrl", value=self.jobs.dispatch_queue.queue_url)
         cdk.CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn)
 
     def _acknowledge_cdk_providers(self) -> None:

@@ -26,9 +26,16 @@ from tests.infra.support import (
 
 API_FUNCTIONS = sorted({route.function for route in ROUTES})
 ALL_FUNCTIONS = sorted(
-    {*API_FUNCTIONS, *(r.function for r in WEBSOCKET_ROUTES), *(s.function for s in SCHEDULED_FUNCTIONS), "migrate"}
+    {
+        *API_FUNCTIONS,
+        *(r.function for r in WEBSOCKET_ROUTES),
+        *(s.function for s in SCHEDULED_FUNCTIONS),
+        "dispatch",
+        "migrate",
+    }
 )
-PUBLISHERS = {"chat", "close", "dashboard_api", "cleanup", "realtime"}
+# Writes never post to sockets: the dispatch function's listener does (and realtime answers pings).
+PUBLISHERS = {"dispatch", "realtime"}
 # The only actions granted on "*": Lambda's VPC network interfaces and X-Ray, which have no resource ARNs.
 UNAVOIDABLE_WILDCARD_ACTIONS = {
     "ec2:CreateNetworkInterface",
@@ -113,7 +120,7 @@ def test_functions_run_in_the_private_subnets_with_egress(template: Template, na
     assert len(app_subnet_outputs) == 2
 
 
-@pytest.mark.parametrize("name", [*API_FUNCTIONS, "realtime", "cleanup"])
+@pytest.mark.parametrize("name", [*API_FUNCTIONS, "realtime", "cleanup", "dispatch"])
 def test_functions_reach_the_database_through_the_proxy_with_its_secret(template: Template, name: str) -> None:
     env = environment(template, name)
 
@@ -128,7 +135,7 @@ def test_functions_reach_the_database_through_the_proxy_with_its_secret(template
     assert env["LOG_LEVEL"] == "INFO"
 
 
-@pytest.mark.parametrize("name", [*API_FUNCTIONS, "realtime", "cleanup"])
+@pytest.mark.parametrize("name", [*API_FUNCTIONS, "realtime", "cleanup", "dispatch"])
 def test_functions_do_nothing_that_pins_rds_proxy_connections(template: Template, name: str) -> None:
     env = environment(template, name)
 
@@ -151,8 +158,8 @@ def test_migrations_go_straight_to_the_cluster_not_through_the_proxy(template: T
     ("variable", "functions"),
     [
         ("ENCRYPTION_KEY_SECRET_ARN", {"chat", "dashboard_api"}),
-        ("SES_SENDER", {"chat", "dashboard_api"}),
-        ("DASHBOARD_URL", {"chat", "dashboard_api"}),
+        ("SES_SENDER", {"dashboard_api", "dispatch"}),
+        ("DASHBOARD_URL", {"dashboard_api", "dispatch"}),
         ("COGNITO_USER_POOL_ID", {"dashboard_api", "realtime"}),
         ("COGNITO_CLIENT_ID", {"dashboard_api", "realtime"}),
         ("WEBSOCKET_MANAGEMENT_URL", PUBLISHERS),
@@ -165,7 +172,7 @@ def test_only_the_functions_that_need_it_are_told(template: Template, variable: 
 
 
 def test_mail_is_sent_from_the_environments_sender(template: Template) -> None:
-    assert environment(template, "chat")["SES_SENDER"] == "notifications@example.com"
+    assert environment(template, "dispatch")["SES_SENDER"] == "notifications@example.com"
 
 
 def test_nothing_secret_is_in_any_environment_or_template(dev: Synthesized) -> None:
@@ -187,7 +194,7 @@ def test_wildcard_resources_are_only_granted_for_actions_that_have_no_resource_a
         assert not any(action.endswith(":*") or action == "*" for action in actions(statement))
 
 
-def test_chat_may_read_its_two_secrets_send_mail_and_nothing_more(template: Template) -> None:
+def test_chat_may_read_its_two_secrets_signal_its_events_and_nothing_more(template: Template) -> None:
     granted = _granted(template, "chat")
 
     assert set(granted) == UNAVOIDABLE_WILDCARD_ACTIONS | {
@@ -196,9 +203,9 @@ def test_chat_may_read_its_two_secrets_send_mail_and_nothing_more(template: Temp
         "secretsmanager:GetSecretValue",
         "secretsmanager:DescribeSecret",
         "kms:Decrypt",
-        "ses:SendEmail",
-        "ses:SendRawEmail",
-        "execute-api:ManageConnections",
+        "sqs:SendMessage",
+        "sqs:GetQueueAttributes",
+        "sqs:GetQueueUrl",
     }
     secret_resources = {
         output for resource in granted["secretsmanager:GetSecretValue"] for output in stack_outputs_named(resource)
@@ -207,13 +214,13 @@ def test_chat_may_read_its_two_secrets_send_mail_and_nothing_more(template: Temp
     assert any("EncryptionKey" in output for output in secret_resources)
 
 
-def test_chat_cannot_touch_queues_topics_or_operators(template: Template) -> None:
+def test_chat_cannot_mail_post_to_sockets_touch_topics_or_operators(template: Template) -> None:
     services = {action.split(":")[0] for action in _granted(template, "chat")}
 
-    assert not services & {"sqs", "sns", "cognito-idp"}
+    assert not services & {"ses", "execute-api", "sns", "cognito-idp"}
 
 
-@pytest.mark.parametrize("name", ["chat", "dashboard_api"])
+@pytest.mark.parametrize("name", ["dispatch", "dashboard_api"])
 def test_mail_may_only_leave_from_our_identity(template: Template, name: str) -> None:
     identity_id = next(iter(resources(template, "AWS::SES::EmailIdentity")))
     for resource in _granted(template, name)["ses:SendEmail"]:
@@ -244,7 +251,7 @@ def test_publishers_may_manage_the_websocket_stages_connections_and_only_them(te
 
 def test_the_management_url_is_the_websocket_stages(template: Template) -> None:
     api_id = next(iter(resources(template, "AWS::ApiGatewayV2::Api")))
-    url = environment(template, "chat")["WEBSOCKET_MANAGEMENT_URL"]["Fn::Join"][1]
+    url = environment(template, "dispatch")["WEBSOCKET_MANAGEMENT_URL"]["Fn::Join"][1]
 
     assert url[0] == "https://"
     assert url[1] == {"Ref": api_id}
@@ -259,7 +266,7 @@ def test_the_key_is_decrypted_only_through_secrets_manager(template: Template) -
             }
 
 
-@pytest.mark.parametrize("name", ["history", "close", "cleanup", "migrate"])
+@pytest.mark.parametrize("name", ["history", "close", "cleanup", "dispatch", "migrate"])
 def test_other_functions_cannot_read_the_encryption_key(template: Template, name: str) -> None:
     for statement in statements(template, role_of(template, name)):
         for resource in as_list(statement["Resource"]):

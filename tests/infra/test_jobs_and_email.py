@@ -1,11 +1,14 @@
-"""Schedules from infra.routes, the ingest queue feeding functions/ingest, and the SES identity."""
+"""Schedules from infra.routes, the queues feeding functions/ingest and functions/dispatch, and the SES
+identity."""
 
 from __future__ import annotations
 
 import pytest
 from aws_cdk.assertions import Template
 
-from infra.routes import QUEUE_FUNCTIONS, SCHEDULED_FUNCTIONS
+from infra.constructs.jobs import DISPATCH_MAX_RECEIVES
+from infra.routes import QUEUE_FUNCTIONS, SCHEDULED_FUNCTIONS, QueueFunction
+from infra.stacks.app_stack import EVENT_WRITERS
 from tests.infra.conftest import Synthesized
 from tests.infra.support import (
     actions,
@@ -35,14 +38,24 @@ def test_each_scheduled_function_has_its_eventbridge_schedule(template: Template
         assert rule["Targets"][0]["RetryPolicy"]["MaximumRetryAttempts"] == 2
 
 
-def test_the_ingest_queue_is_encrypted_and_redrives_to_an_encrypted_dead_letter_queue(template: Template) -> None:
-    queues = resources(template, "AWS::SQS::Queue")
-    main_id, main = next((i, q) for i, q in queues.items() if "RedrivePolicy" in props(q))
-    dead_id = next(i for i in queues if i != main_id)
+def _queue_id(template: Template, name: str) -> str:
+    """The logical id of the Jobs construct's `{name}Queue` (not its dead-letter queue)."""
+    return next(i for i in resources(template, "AWS::SQS::Queue") if i.startswith(f"Jobs{name}Queue"))
 
-    assert props(main)["RedrivePolicy"]["maxReceiveCount"] == 5
-    assert dead_id in referenced_logical_ids(props(main)["RedrivePolicy"])
-    assert props(main)["VisibilityTimeout"] == 900
+
+@pytest.mark.parametrize(
+    ("name", "max_receives", "visibility_seconds"), [("Ingest", 5, 900), ("Dispatch", DISPATCH_MAX_RECEIVES, 360)]
+)
+def test_each_queue_is_encrypted_and_redrives_to_an_encrypted_dead_letter_queue(
+    template: Template, name: str, max_receives: int, visibility_seconds: int
+) -> None:
+    queues = resources(template, "AWS::SQS::Queue")
+    main = props(queues[_queue_id(template, name)])
+    [dead_id] = referenced_logical_ids(main["RedrivePolicy"])
+
+    assert main["RedrivePolicy"]["maxReceiveCount"] == max_receives
+    assert dead_id.startswith(f"Jobs{name}DeadLetters")
+    assert main["VisibilityTimeout"] == visibility_seconds
     for queue in queues.values():
         assert props(queue)["SqsManagedSseEnabled"] is True
 
@@ -52,53 +65,72 @@ def test_the_queues_refuse_unencrypted_transport(template: Template) -> None:
         props(policy)["PolicyDocument"]["Statement"] for policy in resources(template, "AWS::SQS::QueuePolicy").values()
     ]
 
-    assert len(policies) == 2
+    assert len(policies) == 4
     for statements in policies:
         assert any(
             s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in statements
         )
 
 
-def _ingest_queue_id(template: Template) -> str:
-    queues = resources(template, "AWS::SQS::Queue")
-    return next(i for i, q in queues.items() if "RedrivePolicy" in props(q))
-
-
-def test_ingest_consumes_the_queue_reporting_batch_item_failures(template: Template) -> None:
-    [queued] = QUEUE_FUNCTIONS
+@pytest.mark.parametrize("queued", QUEUE_FUNCTIONS, ids=lambda q: q.function)
+def test_each_queue_function_consumes_its_queue_reporting_batch_item_failures(
+    template: Template, queued: QueueFunction
+) -> None:
     function_id, _ = function(template, queued.function)
-    [mapping] = resources(template, "AWS::Lambda::EventSourceMapping").values()
+    [mapping] = [
+        props(m)
+        for m in resources(template, "AWS::Lambda::EventSourceMapping").values()
+        if referenced_logical_ids(props(m)["FunctionName"]) == {function_id}
+    ]
 
-    assert referenced_logical_ids(props(mapping)["FunctionName"]) == {function_id}
-    assert referenced_logical_ids(props(mapping)["EventSourceArn"]) == {_ingest_queue_id(template)}
-    assert props(mapping)["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-    assert props(mapping)["BatchSize"] == queued.batch_size
-
-
-def test_only_ingest_receives_and_only_the_dashboard_api_sends_to_the_queue(template: Template) -> None:
-    queue_id = _ingest_queue_id(template)
-    for name in ("chat", "history", "close", "realtime", "cleanup", "dashboard_api", "ingest"):
-        granted_statements = role_statements(template, role_of(template, name))
-        sqs = [s for s in granted_statements if any(a.startswith("sqs:") for a in actions(s))]
-        granted = {a for s in sqs for a in actions(s)}
-        for statement in sqs:
-            assert referenced_logical_ids(statement["Resource"]) == {queue_id}
-        if name == "ingest":
-            assert "sqs:ReceiveMessage" in granted
-            assert "sqs:DeleteMessage" in granted
-            assert "sqs:SendMessage" not in granted
-        elif name == "dashboard_api":
-            assert "sqs:SendMessage" in granted
-            assert "sqs:ReceiveMessage" not in granted
-        else:
-            assert not granted
-    assert referenced_logical_ids(environment(template, "dashboard_api")["INGEST_QUEUE_URL"]) == {queue_id}
+    assert referenced_logical_ids(mapping["EventSourceArn"]) == {_queue_id(template, queued.queue.title())}
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["BatchSize"] == queued.batch_size
 
 
-def test_ingest_fits_six_times_in_the_queue_visibility_timeout(template: Template) -> None:
-    _, ingest = function(template, "ingest")
-    queue = resources(template, "AWS::SQS::Queue")[_ingest_queue_id(template)]
-    assert props(ingest)["Timeout"] * 6 <= props(queue)["VisibilityTimeout"]
+def _sqs_grants(template: Template, name: str) -> dict[str, set[str]]:
+    """Queue logical id -> the SQS actions the function's role is granted on it."""
+    grants: dict[str, set[str]] = {}
+    for statement in role_statements(template, role_of(template, name)):
+        sqs_actions = {a for a in actions(statement) if a.startswith("sqs:")}
+        if sqs_actions:
+            for queue_id in referenced_logical_ids(statement["Resource"]):
+                grants.setdefault(queue_id, set()).update(sqs_actions)
+    return grants
+
+
+@pytest.mark.parametrize(
+    "name", ["chat", "history", "close", "realtime", "cleanup", "dashboard_api", "ingest", "dispatch"]
+)
+def test_each_function_may_send_to_or_receive_from_its_queues_only(template: Template, name: str) -> None:
+    ingest, dispatch = _queue_id(template, "Ingest"), _queue_id(template, "Dispatch")
+    grants = _sqs_grants(template, name)
+
+    expected_queues = {ingest} if name in ("ingest", "dashboard_api") else set()
+    if name in EVENT_WRITERS or name == "dispatch":
+        expected_queues.add(dispatch)
+    assert set(grants) == expected_queues
+    for queue_id, granted in grants.items():
+        consumer = (queue_id == ingest and name == "ingest") or (queue_id == dispatch and name == "dispatch")
+        assert ("sqs:ReceiveMessage" in granted) == consumer
+        assert ("sqs:SendMessage" in granted) == (not consumer)
+    if name in EVENT_WRITERS or name == "dispatch":
+        assert referenced_logical_ids(environment(template, name)["DISPATCH_QUEUE_URL"]) == {dispatch}
+    else:
+        assert "DISPATCH_QUEUE_URL" not in environment(template, name)
+    assert referenced_logical_ids(environment(template, "dashboard_api")["INGEST_QUEUE_URL"]) == {ingest}
+
+
+@pytest.mark.parametrize(("name", "queue"), [("ingest", "Ingest"), ("dispatch", "Dispatch")])
+def test_queue_functions_fit_six_times_in_their_queues_visibility_timeout(
+    template: Template, name: str, queue: str
+) -> None:
+    _, handler = function(template, name)
+    settings = resources(template, "AWS::SQS::Queue")[_queue_id(template, queue)]
+    assert props(handler)["Timeout"] * 6 <= props(settings)["VisibilityTimeout"]
+
+
+def test_ingest_reads_the_encryption_key(template: Template) -> None:
     assert "ENCRYPTION_KEY_SECRET_ARN" in environment(template, "ingest")
 
 

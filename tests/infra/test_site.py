@@ -157,7 +157,7 @@ def test_the_root_goes_to_the_dashboard_and_its_deep_links_to_its_index(template
     assert "request.uri = '/app/index.html'" in code
 
 
-@pytest.mark.parametrize("name", ["chat", "dashboard_api"])
+@pytest.mark.parametrize("name", ["dispatch", "dashboard_api"])
 def test_mail_and_embed_snippets_link_to_the_dashboard_on_cloudfront(template: Template, name: str) -> None:
     distribution_id = next(iter(resources(template, "AWS::CloudFront::Distribution")))
     url = environment(template, name)["DASHBOARD_URL"]["Fn::Join"][1]

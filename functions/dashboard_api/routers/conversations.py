@@ -15,7 +15,7 @@ from pydantic import BeforeValidator, Field, StringConstraints
 from chatflow import inbox
 from chatflow.errors import BadRequest
 from chatflow.text import Storable
-from dependencies import AppSettings, CurrentCaller, Db
+from dependencies import CurrentCaller, Db
 from schemas import SIGNED_IN_ERRORS, Page, Schema, error_responses
 
 router = APIRouter(prefix="/conversations", tags=["conversations"], responses=SIGNED_IN_ERRORS)
@@ -200,10 +200,10 @@ def send_agent_message(conversation_id: UUID, body: AgentMessageIn, caller: Curr
 
 
 @router.post("/{conversation_id}/takeover", response_model=ConversationOut, responses=error_responses(409))
-def take_over(conversation_id: UUID, caller: CurrentCaller, settings: AppSettings) -> ConversationOut:
+def take_over(conversation_id: UUID, caller: CurrentCaller) -> ConversationOut:
     """The caller answers from now on; the visitor reads "An agent joined". If the AI was answering,
     the organisation's admins are emailed."""
-    return ConversationOut.of_detail(inbox.take_over_conversation(caller, conversation_id, settings))
+    return ConversationOut.of_detail(inbox.take_over_conversation(caller, conversation_id))
 
 
 @router.post("/{conversation_id}/release", response_model=ConversationOut, responses=error_responses(409))

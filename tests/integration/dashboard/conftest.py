@@ -33,7 +33,10 @@ def local_aws(database_url: str) -> Iterator[LocalAws]:
         admin_password="Root-passw0rd!",
         ses_sender="no-reply@chatflow360.test",
     )
-    os.environ.update(started.environment())
+    # Functions called in this process dispatch their events in it too (no DISPATCH_QUEUE_URL), so
+    # that a test reads their effects as soon as the call returns; tests/integration/test_dispatch.py
+    # covers the queue and functions/dispatch.
+    os.environ.update({k: v for k, v in started.environment().items() if k != "DISPATCH_QUEUE_URL"})
     yield started
     started.stop()
 

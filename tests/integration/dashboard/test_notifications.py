@@ -12,6 +12,7 @@ import psycopg
 import pytest
 
 from chatflow.settings import get_settings
+from infra.local.aws import LocalAws
 from tests.integration.conftest import Tenant
 from tests.support.people import People, Person
 from tests.support.widget import WidgetClient
@@ -217,27 +218,36 @@ def test_a_failing_email_never_fails_a_take_over(
 # --- round trips of the widget's POST -----------------------------------------------------------------------
 
 
+@pytest.fixture
+def dispatch_queue(local_aws: LocalAws, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Events signalled to moto's dispatch queue, as in AWS, rather than dispatched by this process."""
+    monkeypatch.setenv("DISPATCH_QUEUE_URL", local_aws.dispatch_queue_url)
+    get_settings.cache_clear()
+    return local_aws.dispatch_queue_url
+
+
 def test_an_ordinary_message_still_costs_four_round_trips(
-    visitor: WidgetClient, staff: dict[str, Person], round_trips: list[str]
+    visitor: WidgetClient, staff: dict[str, Person], dispatch_queue: str, round_trips: list[str]
 ) -> None:
     visitor.another_visitor().post("warm the pool up")
     round_trips.clear()
 
     visitor.post("What time do you open?")
 
-    # The rate limits' count, the load, the visitor's message, the answer.
+    # The rate limits' count, the load, the visitor's message, the answer (their events in the same statements).
     assert len(round_trips) == 4
 
 
-def test_a_handoff_costs_one_round_trip_more(
-    visitor: WidgetClient, staff: dict[str, Person], round_trips: list[str]
+def test_a_handoff_costs_the_visitor_no_round_trip_more(
+    visitor: WidgetClient, staff: dict[str, Person], dispatch_queue: str, round_trips: list[str]
 ) -> None:
     visitor.another_visitor().post("warm the pool up")
     round_trips.clear()
 
     visitor.post("human please")
 
-    assert len(round_trips) == 5
+    # The admins' addresses are read by the listener that emails them, off the visitor's request.
+    assert len(round_trips) == 4
 
 
 # --- over the plan --------------------------------------------------------------------------------------------
@@ -365,7 +375,7 @@ def test_the_limit_is_the_organisations_plan(
 
 
 def test_under_the_plan_an_opening_message_costs_no_extra_round_trip(
-    visitor: WidgetClient, tenant: Tenant, staff: dict[str, Person], db: Db, round_trips: list[str]
+    visitor: WidgetClient, tenant: Tenant, staff: dict[str, Person], db: Db, dispatch_queue: str, round_trips: list[str]
 ) -> None:
     _month_usage(db, tenant.organization_id, 100)
     visitor.another_visitor().post("warm the pool up")

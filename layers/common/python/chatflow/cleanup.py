@@ -1,15 +1,16 @@
 """The scheduled cleanup: close conversations nobody has written in for a while (the third layer of
 cleanup), tell whoever watches them, forget WebSocket connections API Gateway has surely closed,
-and drop the rate limits' counters of windows that have ended."""
+drop the rate limits' counters of windows that have ended, and sweep the outbox (signal again
+what a crash left undelivered; forget what was delivered long ago)."""
 
 from __future__ import annotations
 
 import logging
 from uuid import UUID
 
-from chatflow import rate_limits, realtime
+from chatflow import outbox, rate_limits
 from chatflow.conversations import repository as repo
-from chatflow.db import Connection, connection
+from chatflow.db import connection
 from chatflow.realtime import connections as ws_connections
 from chatflow.settings import get_settings
 
@@ -20,31 +21,19 @@ _logger = logging.getLogger(__name__)
 
 def close_stale_conversations() -> list[tuple[UUID, UUID]]:
     """The scheduled run: close open and pending conversations whose last message is older than
-    CONVERSATION_IDLE_HOURS and publish conversation.updated for each (operators' lists and the
+    CONVERSATION_IDLE_HOURS, with a conversation.updated event each (operators' lists and the
     visitors' widgets show them closed), then remove stale connections and ended rate-limit
-    windows. Returns (conversation id,
-    organization id) of each conversation closed."""
+    windows, and sweep the outbox. Returns (conversation id, organization id) of each conversation
+    closed."""
     idle_seconds = get_settings().conversation_idle_hours * 3600
     with connection() as conn:
-        closed = repo.close_stale_conversations(conn, idle_seconds=idle_seconds)
-        _logger.info("closed stale conversations", extra={"closed": len(closed)})
-        # The UPDATE has committed (autocommit): the events describe what everyone can now read.
-        _publish_closed([conversation_id for conversation_id, _ in closed], conn)
+        events = repo.close_stale_conversations(conn, idle_seconds=idle_seconds)
+    _logger.info("closed stale conversations", extra={"closed": len(events)})
+    outbox.signal([e.id for e in events])
     remove_stale_connections()
     remove_ended_rate_limit_windows()
-    return closed
-
-
-def _publish_closed(conversation_ids: list[UUID], conn: Connection) -> None:
-    """One publish for the whole run: one lookup of who listens, every post concurrent."""
-    if not conversation_ids or not get_settings().websocket_management_url:
-        return
-    try:
-        events = [e for c in conversation_ids for e in realtime.conversation_events(conn, c)]
-    except Exception:  # the conversations are closed either way; clients' polls will see it
-        _logger.exception("closed conversations not published")
-        return
-    realtime.publish(events, conn=conn)
+    outbox.sweep()
+    return [(e.conversation_id, e.organization_id) for e in events]
 
 
 def remove_stale_connections() -> int:

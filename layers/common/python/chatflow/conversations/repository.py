@@ -3,6 +3,7 @@ together without a transaction's extra round trips."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -15,6 +16,9 @@ from chatflow.ai_config import ChannelOverrides, OrganizationAISettings
 from chatflow.api_keys import PLATFORM_KEY_SETTING
 from chatflow.conversations.models import ConversationView, MessageView
 from chatflow.db import Connection
+from chatflow.outbox import ConversationUpdated, DomainEvent
+from chatflow.outbox import repository as outbox
+from chatflow.outbox.repository import events_when
 from chatflow.usage import COUNT_USAGE_SQL, PLAN_CONVERSATION_LIMITS, Plan
 
 __all__ = [
@@ -204,19 +208,20 @@ def load_post_context(
 
 _INSERT_OPENING_MESSAGE = f"""
 WITH conv AS (
-    INSERT INTO conversations (channel_id, organization_id, visitor_id, status, responder_mode, language,
+    INSERT INTO conversations (id, channel_id, organization_id, visitor_id, status, responder_mode, language,
                                page_url, visitor_metadata, opening_client_message_id, handed_off_at)
-    VALUES (%(channel_id)s, %(organization_id)s, %(visitor_id)s, %(status)s, %(responder_mode)s,
+    VALUES (%(conversation_id)s, %(channel_id)s, %(organization_id)s, %(visitor_id)s, %(status)s, %(responder_mode)s,
             %(language)s, %(page_url)s, %(visitor_metadata)s, %(client_message_id)s,
             CASE WHEN %(handoff)s THEN now() END)
     ON CONFLICT (channel_id, visitor_id, opening_client_message_id) DO NOTHING
     RETURNING id, status, responder_mode, language, last_message_at
 ), msg AS (
-    INSERT INTO messages (conversation_id, organization_id, role, content, client_message_id, created_at)
-    SELECT conv.id, %(organization_id)s, 'visitor', %(content)s, %(client_message_id)s, conv.last_message_at
+    INSERT INTO messages (id, conversation_id, organization_id, role, content, client_message_id, created_at)
+    SELECT %(message_id)s, conv.id, %(organization_id)s, 'visitor', %(content)s, %(client_message_id)s,
+           conv.last_message_at
     FROM conv
     RETURNING id, created_at
-), counted AS (
+), {events_when("msg")}, counted AS (
     SELECT %(organization_id)s::uuid AS organization_id, 1 AS conversations, 1 AS messages,
            0 AS ai_messages, 0 AS tokens
     FROM msg
@@ -234,6 +239,8 @@ FROM conv CROSS JOIN msg LEFT JOIN usage ON true
 def insert_opening_message(
     conn: Connection,
     *,
+    conversation_id: UUID,
+    message_id: UUID,
     channel_id: UUID,
     organization_id: UUID,
     visitor_id: UUID,
@@ -243,12 +250,16 @@ def insert_opening_message(
     handoff: bool,
     page_url: str | None,
     visitor_metadata: dict[str, Any],
+    events: Sequence[DomainEvent],
 ) -> WrittenMessage | None:
-    """Open a conversation with its first message and bill it; None when a retry of the same
-    first message already opened it (the caller then reloads)."""
+    """Open a conversation with its first message, bill it and write its events; None when a
+    retry of the same first message already opened it (the caller then reloads)."""
     row = conn.execute(
         _INSERT_OPENING_MESSAGE,
         {
+            "conversation_id": conversation_id,
+            "message_id": message_id,
+            "events": outbox.records(events),
             "channel_id": channel_id,
             "organization_id": organization_id,
             "visitor_id": visitor_id,
@@ -277,12 +288,12 @@ def insert_opening_message(
 
 _INSERT_VISITOR_MESSAGE = f"""
 WITH msg AS (
-    INSERT INTO messages (conversation_id, organization_id, role, content, client_message_id)
-    SELECT c.id, c.organization_id, 'visitor', %(content)s, %(client_message_id)s
+    INSERT INTO messages (id, conversation_id, organization_id, role, content, client_message_id)
+    SELECT %(message_id)s, c.id, c.organization_id, 'visitor', %(content)s, %(client_message_id)s
     FROM conversations c WHERE c.id = %(conversation_id)s AND c.status <> 'closed'
     ON CONFLICT (conversation_id, client_message_id) DO NOTHING
     RETURNING id, conversation_id, organization_id, created_at
-), conv AS (
+), {events_when("msg")}, conv AS (
     UPDATE conversations c SET
         last_message_at = msg.created_at,
         language = %(language)s,
@@ -303,17 +314,22 @@ FROM msg, conv
 def insert_visitor_message(
     conn: Connection,
     *,
+    message_id: UUID,
     conversation_id: UUID,
     content: str,
     client_message_id: UUID | None,
     language: str,
     handoff: bool,
+    events: Sequence[DomainEvent],
 ) -> WrittenMessage | None:
-    """Add a message to a conversation that is not closed; None when it was closed meanwhile or
-    the same clientMessageId was written by a racing retry (the caller then reloads)."""
+    """Add a message to a conversation that is not closed, with its events; None when it was
+    closed meanwhile or the same clientMessageId was written by a racing retry (the caller then
+    reloads)."""
     row = conn.execute(
         _INSERT_VISITOR_MESSAGE,
         {
+            "message_id": message_id,
+            "events": outbox.records(events),
             "conversation_id": conversation_id,
             "content": content,
             "client_message_id": client_message_id,
@@ -341,13 +357,13 @@ def _written(row: dict[str, Any] | None) -> WrittenMessage | None:
 
 _INSERT_REPLY = f"""
 WITH reply AS (
-    INSERT INTO messages (conversation_id, organization_id, role, content, tokens_used, model, reply_to,
+    INSERT INTO messages (id, conversation_id, organization_id, role, content, tokens_used, model, reply_to,
                           knowledge_chunk_ids)
-    VALUES (%(conversation_id)s, %(organization_id)s, %(role)s, %(content)s, %(tokens_used)s, %(model)s,
+    VALUES (%(message_id)s, %(conversation_id)s, %(organization_id)s, %(role)s, %(content)s, %(tokens_used)s, %(model)s,
             %(reply_to)s, %(knowledge_chunk_ids)s)
     ON CONFLICT (reply_to) WHERE reply_to IS NOT NULL DO NOTHING
     RETURNING id, role, content, created_at, organization_id
-), conv AS (
+), {events_when("reply")}, conv AS (
     UPDATE conversations c SET last_message_at = reply.created_at
     FROM reply WHERE c.id = %(conversation_id)s
 ), counted AS (
@@ -362,6 +378,7 @@ SELECT id, role, content, created_at FROM reply
 def insert_reply(
     conn: Connection,
     *,
+    message_id: UUID,
     conversation_id: UUID,
     organization_id: UUID,
     reply_to: UUID,
@@ -370,7 +387,8 @@ def insert_reply(
     model: str | None,
     tokens_used: int,
     counts_as_ai_message: bool,
-    knowledge_chunk_ids: list[UUID] | None = None,
+    knowledge_chunk_ids: list[UUID] | None,
+    events: Sequence[DomainEvent],
 ) -> MessageView | None:
     """Store the answer to a visitor message; None when another request already answered it.
     System notices are ours, not conversation traffic, so they are not counted as messages.
@@ -378,6 +396,8 @@ def insert_reply(
     row = conn.execute(
         _INSERT_REPLY,
         {
+            "message_id": message_id,
+            "events": outbox.records(events),
             "conversation_id": conversation_id,
             "organization_id": organization_id,
             "reply_to": reply_to,
@@ -462,16 +482,27 @@ def load_conversation(
 
 
 _CLOSE_CONVERSATION = """
-UPDATE conversations SET status = 'closed', closed_at = coalesce(closed_at, now())
-WHERE id = %(conversation_id)s AND visitor_id = %(visitor_id)s
-RETURNING id, status
+UPDATE conversations c SET status = 'closed', closed_at = coalesce(c.closed_at, now())
+FROM conversations before
+WHERE c.id = %(conversation_id)s AND c.visitor_id = %(visitor_id)s AND before.id = c.id
+RETURNING c.id, c.organization_id, before.status <> 'closed' AS changed
 """
 
 
-def close_conversation(conn: Connection, *, conversation_id: UUID, visitor_id: UUID) -> bool:
-    """Close a visitor's conversation (again, harmlessly, if it is closed); False when it is not theirs."""
-    row = conn.execute(_CLOSE_CONVERSATION, {"conversation_id": conversation_id, "visitor_id": visitor_id}).fetchone()
-    return row is not None
+def close_conversation(conn: Connection, *, conversation_id: UUID, visitor_id: UUID) -> list[UUID] | None:
+    """Close a visitor's conversation (again, harmlessly, if it is closed); None when it is not
+    theirs, else the ids of the events written (none when it was closed already)."""
+    with conn.transaction():
+        row = conn.execute(
+            _CLOSE_CONVERSATION, {"conversation_id": conversation_id, "visitor_id": visitor_id}
+        ).fetchone()
+        if row is None:
+            return None
+        if not row["changed"]:
+            return []
+        event = ConversationUpdated(organization_id=row["organization_id"], conversation_id=row["id"])
+        outbox.add(conn, [event])
+    return [event.id]
 
 
 _CLOSE_STALE = """
@@ -481,8 +512,13 @@ RETURNING id, organization_id
 """
 
 
-def close_stale_conversations(conn: Connection, *, idle_seconds: float) -> list[tuple[UUID, UUID]]:
-    """Close every open or pending conversation idle for longer than idle_seconds, in one statement;
-    returns (conversation id, organization id) of each."""
-    rows = conn.execute(_CLOSE_STALE, {"idle_seconds": idle_seconds}).fetchall()
-    return [(row["id"], row["organization_id"]) for row in rows]
+def close_stale_conversations(conn: Connection, *, idle_seconds: float) -> list[ConversationUpdated]:
+    """Close every open or pending conversation idle for longer than idle_seconds, in one
+    transaction with an event for each; returns the events."""
+    with conn.transaction():
+        rows = conn.execute(_CLOSE_STALE, {"idle_seconds": idle_seconds}).fetchall()
+        events = [
+            ConversationUpdated(organization_id=row["organization_id"], conversation_id=row["id"]) for row in rows
+        ]
+        outbox.add(conn, events)
+    return events

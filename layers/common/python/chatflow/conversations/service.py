@@ -3,22 +3,25 @@
 A POST is at most three round trips here (the handler adds one before, counting its rate limits):
 load everything (channel, settings, conversation, history, a prior attempt of the same
 clientMessageId, whether the channel has knowledge), write the visitor's
-message with its usage, write the answer with its usage. Where the channel has knowledge, retrieving
-the passages for the message costs one more (hybrid search in one query). The AI is called between
-the two writes, outside any transaction, so a slow provider never holds a database connection's
-locks and a failing one never loses the message.
-Where a WebSocket API is configured, publishing the new messages to live operators costs two more
-(what changed, who listens). Only a handoff (finding the admins to email) and, once a month, the
-first conversation over the plan (claiming the over-limit notice) cost one round trip more each.
+message with its usage and its events, write the answer with its usage and its events. Where the
+channel has knowledge, retrieving the passages for the message costs one more (hybrid search in one
+query). The AI is called between the two writes, outside any transaction, so a slow provider never
+holds a database connection's locks and a failing one never loses the message. Once a month, the
+first conversation over the plan costs one round trip more (claiming the over-limit notice).
+
+Whatever others must learn (operators' live updates, the handoff email, the over-limit email) is
+an event written in the same statement as its change (chatflow.outbox) and signalled once, after
+the writes, to the dispatch queue: the visitor never waits for a socket or a mail server.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import UTC
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
-from chatflow import realtime
+from chatflow import outbox
 from chatflow.ai.prompt import HistoryEntry
 from chatflow.ai_config import EffectiveAIConfig, effective_config
 from chatflow.answering import answer
@@ -28,6 +31,15 @@ from chatflow.db import Connection, connection
 from chatflow.errors import Forbidden, NotFound, ServiceUnavailable
 from chatflow.handoff import asks_for_human
 from chatflow.languages import DEFAULT_LANGUAGE, Language, normalize_language, text
+from chatflow.notifications.over_limit import claim_over_limit_notice
+from chatflow.outbox import (
+    ConversationCreated,
+    ConversationHandoff,
+    ConversationUpdated,
+    DomainEvent,
+    MessageCreated,
+    UsageLimitExceeded,
+)
 from chatflow.settings import Settings, get_settings
 
 __all__ = ["HISTORY_PAGE_LIMIT", "close_conversation", "get_conversation", "post_visitor_message"]
@@ -52,121 +64,174 @@ def post_visitor_message(
     visitor_metadata: dict[str, Any] | None = None,
 ) -> PostResult:
     settings = get_settings()
-    with connection() as conn:
-        for _ in range(_MAX_ATTEMPTS):
-            ctx = repo.load_post_context(
+    event_ids: list[UUID] = []
+    try:
+        with connection() as conn:
+            return _post(
                 conn,
+                settings,
+                event_ids,
                 public_key=public_key,
                 visitor_id=visitor_id,
-                conversation_id=conversation_id,
-                client_message_id=client_message_id,
-                history_limit=settings.chat_history_messages,
-            )
-            if ctx is None:
-                raise NotFound("channel_not_found", "No active channel has this public key.")
-            _check_origin(ctx.allowed_origins, origin)
-            if conversation_id is not None and ctx.conversation is None and ctx.prior is None:
-                raise NotFound("conversation_not_found", "This conversation does not exist for this visitor.")
-            config = effective_config(ctx.organization, ctx.channel)
-
-            if ctx.prior is not None and ctx.conversation is not None:
-                return _answer_again(conn, ctx, ctx.conversation, ctx.prior, config, settings)
-
-            open_conversation = ctx.conversation if ctx.conversation and ctx.conversation.status != "closed" else None
-            already_human = open_conversation is not None and open_conversation.responder_mode == "human"
-            handoff = config.handoff_enabled and not already_human and asks_for_human(message, config.handoff_keywords)
-            lang = language or normalize_language(open_conversation.language if open_conversation else None)
-            lang = lang or DEFAULT_LANGUAGE
-            if open_conversation is None:
-                # A closed conversation is never reopened by the visitor: a new one starts (and is billed).
-                written = repo.insert_opening_message(
-                    conn,
-                    channel_id=ctx.channel_id,
-                    organization_id=ctx.organization_id,
-                    visitor_id=visitor_id,
-                    content=message,
-                    client_message_id=client_message_id,
-                    language=lang,
-                    handoff=handoff,
-                    page_url=page_url,
-                    visitor_metadata=visitor_metadata or {},
-                )
-                history: list[HistoryEntry] = []
-            else:
-                written = repo.insert_visitor_message(
-                    conn,
-                    conversation_id=open_conversation.id,
-                    content=message,
-                    client_message_id=client_message_id,
-                    language=lang,
-                    handoff=handoff,
-                )
-                history = ctx.history
-            if written is None:
-                continue  # lost a race; what won is visible on reload
-            _logger.info(
-                "visitor message stored",
-                extra={"conversation_id": str(written.conversation.id), "handoff": handoff},
-            )
-            reply = _reply_to(
-                conn,
-                organization_id=ctx.organization_id,
-                channel_id=ctx.channel_id,
-                has_knowledge=ctx.has_knowledge,
-                conversation=written.conversation,
-                visitor_message_id=written.id,
                 message=message,
-                history=history,
+                conversation_id=conversation_id,
+                language=language,
+                page_url=page_url,
+                client_message_id=client_message_id,
+                origin=origin,
+                visitor_metadata=visitor_metadata,
+            )
+    finally:
+        # Once the connection is back in the pool (a Lambda's holds one): one signal for whatever
+        # was written, the visitor's message and its answer.
+        outbox.signal(event_ids, settings=settings)
+
+
+def _post(
+    conn: Connection,
+    settings: Settings,
+    event_ids: list[UUID],
+    *,
+    public_key: UUID,
+    visitor_id: UUID,
+    message: str,
+    conversation_id: UUID | None,
+    language: Language | None,
+    page_url: str | None,
+    client_message_id: UUID | None,
+    origin: str | None,
+    visitor_metadata: dict[str, Any] | None,
+) -> PostResult:
+    """Write the visitor's message and its answer; the ids of the events written are appended to `event_ids`."""
+    for _ in range(_MAX_ATTEMPTS):
+        ctx = repo.load_post_context(
+            conn,
+            public_key=public_key,
+            visitor_id=visitor_id,
+            conversation_id=conversation_id,
+            client_message_id=client_message_id,
+            history_limit=settings.chat_history_messages,
+        )
+        if ctx is None:
+            raise NotFound("channel_not_found", "No active channel has this public key.")
+        _check_origin(ctx.allowed_origins, origin)
+        if conversation_id is not None and ctx.conversation is None and ctx.prior is None:
+            raise NotFound("conversation_not_found", "This conversation does not exist for this visitor.")
+        config = effective_config(ctx.organization, ctx.channel)
+
+        if ctx.prior is not None and ctx.conversation is not None:
+            return _answer_again(conn, ctx, ctx.conversation, ctx.prior, config, settings, event_ids)
+
+        open_conversation = ctx.conversation if ctx.conversation and ctx.conversation.status != "closed" else None
+        already_human = open_conversation is not None and open_conversation.responder_mode == "human"
+        handoff = config.handoff_enabled and not already_human and asks_for_human(message, config.handoff_keywords)
+        lang = language or normalize_language(open_conversation.language if open_conversation else None)
+        lang = lang or DEFAULT_LANGUAGE
+        message_id = uuid4()
+        if open_conversation is None:
+            # A closed conversation is never reopened by the visitor: a new one starts (and is billed).
+            new_id = uuid4()
+            events = _visitor_events(
+                ConversationCreated(
+                    organization_id=ctx.organization_id, conversation_id=new_id, channel_id=ctx.channel_id
+                ),
+                message_id,
                 handoff=handoff,
-                config=config,
-                platform_encrypted_key=ctx.platform_encrypted_key,
-                settings=settings,
             )
-            # One publish for the visitor's message and its answer: two more round trips, not four.
-            realtime.publish_changes(
-                written.conversation.id,
-                created=open_conversation is None,
-                message_ids=[written.id] if reply is None else [written.id, reply.id],
-                conn=conn,
-            )
-            _notify_operators(conn, settings, organization_id=ctx.organization_id, written=written, handoff=handoff)
-            return PostResult(
-                conversation_id=written.conversation.id,
-                status=written.conversation.status,
-                responder_mode=written.conversation.responder_mode,
+            written = repo.insert_opening_message(
+                conn,
+                conversation_id=new_id,
+                message_id=message_id,
+                channel_id=ctx.channel_id,
+                organization_id=ctx.organization_id,
+                visitor_id=visitor_id,
+                content=message,
+                client_message_id=client_message_id,
+                language=lang,
                 handoff=handoff,
-                reply=reply,
+                page_url=page_url,
+                visitor_metadata=visitor_metadata or {},
+                events=events,
             )
+            history: list[HistoryEntry] = []
+        else:
+            events = _visitor_events(
+                ConversationUpdated(organization_id=ctx.organization_id, conversation_id=open_conversation.id),
+                message_id,
+                handoff=handoff,
+            )
+            written = repo.insert_visitor_message(
+                conn,
+                message_id=message_id,
+                conversation_id=open_conversation.id,
+                content=message,
+                client_message_id=client_message_id,
+                language=lang,
+                handoff=handoff,
+                events=events,
+            )
+            history = ctx.history
+        if written is None:
+            continue  # lost a race; what won is visible on reload
+        _logger.info(
+            "visitor message stored",
+            extra={"conversation_id": str(written.conversation.id), "handoff": handoff},
+        )
+        event_ids += [e.id for e in events]
+        event_ids += _claim_over_limit_notice(conn, organization_id=ctx.organization_id, written=written)
+        reply = _reply_to(
+            conn,
+            organization_id=ctx.organization_id,
+            channel_id=ctx.channel_id,
+            has_knowledge=ctx.has_knowledge,
+            conversation=written.conversation,
+            visitor_message_id=written.id,
+            message=message,
+            history=history,
+            handoff=handoff,
+            config=config,
+            platform_encrypted_key=ctx.platform_encrypted_key,
+            settings=settings,
+            event_ids=event_ids,
+        )
+        return PostResult(
+            conversation_id=written.conversation.id,
+            status=written.conversation.status,
+            responder_mode=written.conversation.responder_mode,
+            handoff=handoff,
+            reply=reply,
+        )
     raise ServiceUnavailable("conflict_retry", "The conversation changed while the message was stored; retry.")
 
 
-def _notify_operators(
-    conn: Connection, settings: Settings, *, organization_id: UUID, written: repo.WrittenMessage, handoff: bool
-) -> None:
-    """Email the organisation's admins, once the writes have committed (the connection autocommits):
-    a conversation handed to a person, or the month's conversations past the plan for the first time.
-    In the normal case neither is due and this costs nothing. It never fails the visitor's request."""
-    over_limit_due = written.month_usage is not None and written.month_usage.over_limit_notice_due
-    if not handoff and not over_limit_due:
-        return
-    # Imported here: they bring botocore (~30 ms), which the widget's cold start otherwise never needs.
-    from chatflow.notifications import Email, send
-    from chatflow.notifications.handoff import handoff_emails, load_handoff_recipients
-    from chatflow.notifications.over_limit import claim_over_limit_notice, over_limit_emails
+def _visitor_events(conversation_event: DomainEvent, message_id: UUID, *, handoff: bool) -> list[DomainEvent]:
+    assert conversation_event.conversation_id is not None
+    organization_id, conversation_id = conversation_event.organization_id, conversation_event.conversation_id
+    events: list[DomainEvent] = [
+        conversation_event,
+        MessageCreated(organization_id=organization_id, conversation_id=conversation_id, message_id=message_id),
+    ]
+    if handoff:
+        handoff_event = ConversationHandoff(
+            organization_id=organization_id, conversation_id=conversation_id, requested_by="visitor"
+        )
+        events.append(handoff_event)
+    return events
 
-    try:
-        emails: list[Email] = []
-        if handoff:
-            recipients = load_handoff_recipients(conn, conversation_id=written.conversation.id)
-            emails += handoff_emails(recipients, settings, conversation_id=written.conversation.id)
-        if over_limit_due:
-            notice = claim_over_limit_notice(conn, organization_id=organization_id)
-            if notice is not None:
-                emails += over_limit_emails(notice, settings, organization_id=organization_id)
-        for email in emails:
-            send(settings, email)
-    except Exception:  # a notice is worth less than the visitor's answer
-        _logger.exception("operators not notified", extra={"conversation_id": str(written.conversation.id)})
+
+def _claim_over_limit_notice(conn: Connection, *, organization_id: UUID, written: repo.WrittenMessage) -> list[UUID]:
+    """The month's conversations just passed the plan: claim the month's notice, with its event
+    (only one request of those racing past the limit wins it). The event's id, or none."""
+    usage = written.month_usage
+    if usage is None or not usage.over_limit_notice_due:
+        return []
+    event = UsageLimitExceeded(
+        organization_id=organization_id,
+        month=written.created_at.astimezone(UTC).date().replace(day=1),
+        conversations=usage.conversations,
+        plan=usage.plan,
+    )
+    return [event.id] if claim_over_limit_notice(conn, event) else []
 
 
 def _answer_again(
@@ -176,6 +241,7 @@ def _answer_again(
     prior: repo.PriorMessage,
     config: EffectiveAIConfig,
     settings: Settings,
+    event_ids: list[UUID],
 ) -> PostResult:
     """A retry of a message already stored: the first answer, or the answer the first attempt never wrote."""
     reply = prior.reply
@@ -193,9 +259,8 @@ def _answer_again(
             config=config,
             platform_encrypted_key=ctx.platform_encrypted_key,
             settings=settings,
+            event_ids=event_ids,
         )
-        if reply is not None:
-            realtime.publish_changes(conversation.id, message_ids=[reply.id], conn=conn)
     return PostResult(
         conversation_id=conversation.id,
         status=conversation.status,
@@ -219,7 +284,10 @@ def _reply_to(
     config: EffectiveAIConfig,
     platform_encrypted_key: str | None,
     settings: Settings,
+    event_ids: list[UUID],
 ) -> MessageView | None:
+    """The answer to the visitor's message, stored with its events (their ids appended to
+    `event_ids`); None when a person is in charge."""
     language = normalize_language(conversation.language) or DEFAULT_LANGUAGE
     chunk_ids: list[UUID] | None = None
     if handoff:
@@ -242,8 +310,14 @@ def _reply_to(
         )
         role, content, model, tokens = "ai", answered.content, answered.model, answered.tokens_used
         is_ai, chunk_ids = answered.from_model, answered.chunk_ids
+    reply_id = uuid4()
+    events = [
+        ConversationUpdated(organization_id=organization_id, conversation_id=conversation.id),
+        MessageCreated(organization_id=organization_id, conversation_id=conversation.id, message_id=reply_id),
+    ]
     stored = repo.insert_reply(
         conn,
+        message_id=reply_id,
         conversation_id=conversation.id,
         organization_id=organization_id,
         reply_to=visitor_message_id,
@@ -253,7 +327,10 @@ def _reply_to(
         tokens_used=tokens,
         counts_as_ai_message=is_ai,
         knowledge_chunk_ids=chunk_ids,
+        events=events,
     )
+    if stored is not None:
+        event_ids += [e.id for e in events]
     return stored if stored is not None else repo.find_reply(conn, reply_to=visitor_message_id)
 
 
@@ -292,6 +369,7 @@ def get_conversation(
 
 def close_conversation(*, conversation_id: UUID, visitor_id: UUID) -> None:
     with connection() as conn:
-        if not repo.close_conversation(conn, conversation_id=conversation_id, visitor_id=visitor_id):
-            raise NotFound("conversation_not_found", "This conversation does not exist for this visitor.")
-        realtime.publish_changes(conversation_id, conn=conn)
+        event_ids = repo.close_conversation(conn, conversation_id=conversation_id, visitor_id=visitor_id)
+    if event_ids is None:
+        raise NotFound("conversation_not_found", "This conversation does not exist for this visitor.")
+    outbox.signal(event_ids)

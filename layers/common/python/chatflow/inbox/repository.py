@@ -390,7 +390,8 @@ WITH target AS (
 ), counted AS (
     SELECT organization_id, 0 AS conversations, 1 AS messages, 0 AS ai_messages, 0 AS tokens FROM msg
 ), usage AS ({COUNT_USAGE_SQL})
-SELECT target.status AS conversation_status, msg.id, msg.role, msg.content, msg.created_at, msg.author_user_id,
+SELECT target.status AS conversation_status, target.organization_id, msg.id, msg.role, msg.content, msg.created_at,
+       msg.author_user_id,
        u.name AS author_name, NULL::text AS model, 0 AS tokens_used
 FROM target
 LEFT JOIN msg ON true
@@ -405,6 +406,7 @@ class AgentMessageResult:
     found: bool
     closed: bool
     message: InboxMessage | None
+    organization_id: UUID | None = None
 
 
 def insert_agent_message(
@@ -425,7 +427,7 @@ def insert_agent_message(
         return AgentMessageResult(found=False, closed=False, message=None)
     if row["id"] is None:
         return AgentMessageResult(found=True, closed=row["conversation_status"] == "closed", message=None)
-    return AgentMessageResult(found=True, closed=False, message=_message(row))
+    return AgentMessageResult(found=True, closed=False, message=_message(row), organization_id=row["organization_id"])
 
 
 _TAKE_OVER = """

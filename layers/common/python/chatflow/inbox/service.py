@@ -2,9 +2,9 @@
 back, close and reopen it. Agents and admins of the conversation's organisation and super admins
 may do all of it; a conversation of another organisation answers exactly like a missing one (404).
 
-Reads run on the request's dashboard connection. Each action opens its own dashboard transaction,
-so that what must follow the commit does: one action, one transaction, then its effects — the
-live update to operators and to the visitor's widget (chatflow.realtime), the handoff email.
+Reads run on the request's dashboard connection. Each action opens its own dashboard transaction
+and writes its events in it (chatflow.outbox); once it has committed they are signalled, and the
+listeners do the rest: the live update to operators and to the visitor's widget, the handoff email.
 """
 
 from __future__ import annotations
@@ -13,19 +13,19 @@ import base64
 import binascii
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from chatflow import realtime
+from chatflow import outbox
 from chatflow.access import Caller, scoped_connection
 from chatflow.db import Connection
 from chatflow.errors import BadRequest, Conflict, NotFound
 from chatflow.inbox import repository as repo
 from chatflow.inbox.repository import ConversationDetail, ConversationSummary, InboxFilter, InboxMessage
-from chatflow.notifications import Email, send
-from chatflow.notifications.handoff import handoff_emails, load_handoff_recipients
-from chatflow.settings import Settings
+from chatflow.outbox import ConversationHandoff, ConversationUpdated, DomainEvent, MessageCreated
+from chatflow.outbox import repository as events_repo
 
 __all__ = [
     "MAX_PAGE_SIZE",
@@ -113,72 +113,87 @@ def send_agent_message(caller: Caller, conversation_id: UUID, content: str) -> I
         result = repo.insert_agent_message(
             conn, scope=_scope(caller), conversation_id=conversation_id, author_id=caller.user_id, content=content
         )
+        events: list[DomainEvent] = []
+        if result.message is not None and result.organization_id is not None:
+            events = _message_events(result.organization_id, conversation_id, result.message.id)
+            events_repo.add(conn, events)
     if not result.found:
         raise _not_found()
     if result.message is None:
         raise _closed()
-    realtime.publish_changes(conversation_id, message_ids=[result.message.id])
+    outbox.signal([e.id for e in events])
     return result.message
 
 
-def take_over_conversation(caller: Caller, conversation_id: UUID, settings: Settings) -> ConversationDetail:
+def take_over_conversation(caller: Caller, conversation_id: UUID) -> ConversationDetail:
     """The caller answers from now on; the visitor is told in their language. When the AI was
-    answering until now, the organisation's admins get the handoff email, once this has committed."""
-    emails: list[Email] = []
-    notice_id = None
+    answering until now, the organisation's admins get the handoff email (conversation.handoff)."""
+    events: list[DomainEvent] = []
     with scoped_connection(caller) as conn:
         current = _lock_open(conn, caller, conversation_id)
         if current.responder_mode != "human" or current.assigned_user_id != caller.user_id:
             notice_id = repo.take_over(
                 conn, conversation_id=conversation_id, user_id=caller.user_id, notice=_AGENT_JOINED[_lang(current)]
             )
+            events = _message_events(current.organization_id, conversation_id, notice_id)
         if current.responder_mode == "ai":
-            recipients = load_handoff_recipients(conn, conversation_id=conversation_id)
-            emails = handoff_emails(
-                recipients, settings, conversation_id=conversation_id, taken_over_by=caller.name or caller.email
+            events.append(
+                ConversationHandoff(
+                    organization_id=current.organization_id,
+                    conversation_id=conversation_id,
+                    requested_by="agent",
+                    agent_name=caller.name or caller.email,
+                )
             )
+        events_repo.add(conn, events)
         detail = get_conversation(conn, caller, conversation_id)
-    if notice_id is not None:
-        realtime.publish_changes(conversation_id, message_ids=[notice_id])
-    for email in emails:
-        send(settings, email)
-    _logger.info("conversation taken over", extra={"conversation_id": str(conversation_id), "emails": len(emails)})
+    outbox.signal([e.id for e in events])
+    _logger.info("conversation taken over", extra={"conversation_id": str(conversation_id)})
     return detail
 
 
 def release_conversation(caller: Caller, conversation_id: UUID) -> ConversationDetail:
     """The AI answers again (nothing changes if it already does); the visitor is told."""
-    notice_id = None
+    events: list[DomainEvent] = []
     with scoped_connection(caller) as conn:
         current = _lock_open(conn, caller, conversation_id)
         if current.responder_mode == "human":
             notice_id = repo.release(conn, conversation_id=conversation_id, notice=_AGENT_LEFT[_lang(current)])
+            events = _message_events(current.organization_id, conversation_id, notice_id)
+            events_repo.add(conn, events)
         detail = get_conversation(conn, caller, conversation_id)
-    if notice_id is not None:
-        realtime.publish_changes(conversation_id, message_ids=[notice_id])
+    outbox.signal([e.id for e in events])
     return detail
 
 
 def close_conversation(caller: Caller, conversation_id: UUID) -> ConversationDetail:
     """Closed (again, harmlessly, if it is). The visitor's next message starts a new conversation."""
-    with scoped_connection(caller) as conn:
-        _lock(conn, caller, conversation_id)
-        changed = repo.close(conn, conversation_id=conversation_id)
-        detail = get_conversation(conn, caller, conversation_id)
-    if changed:
-        realtime.publish_changes(conversation_id)
-    return detail
+    return _change_status(caller, conversation_id, repo.close)
 
 
 def reopen_conversation(caller: Caller, conversation_id: UUID) -> ConversationDetail:
     """Open again (nothing changes if it is not closed), with whoever was answering still answering."""
+    return _change_status(caller, conversation_id, repo.reopen)
+
+
+def _change_status(caller: Caller, conversation_id: UUID, change: Callable[..., bool]) -> ConversationDetail:
+    events: list[DomainEvent] = []
     with scoped_connection(caller) as conn:
-        _lock(conn, caller, conversation_id)
-        changed = repo.reopen(conn, conversation_id=conversation_id)
+        current = _lock(conn, caller, conversation_id)
+        if change(conn, conversation_id=conversation_id):
+            events = [ConversationUpdated(organization_id=current.organization_id, conversation_id=conversation_id)]
+            events_repo.add(conn, events)
         detail = get_conversation(conn, caller, conversation_id)
-    if changed:
-        realtime.publish_changes(conversation_id)
+    outbox.signal([e.id for e in events])
     return detail
+
+
+def _message_events(organization_id: UUID, conversation_id: UUID, message_id: UUID) -> list[DomainEvent]:
+    """What adding a message to a conversation reports: its new state, then the message."""
+    return [
+        ConversationUpdated(organization_id=organization_id, conversation_id=conversation_id),
+        MessageCreated(organization_id=organization_id, conversation_id=conversation_id, message_id=message_id),
+    ]
 
 
 def _lock(conn: Connection, caller: Caller, conversation_id: UUID) -> repo.LockedConversation:

@@ -1,5 +1,6 @@
 """Email to operators through SES (moto's on a laptop). Each kind of message has its own module with
-its English and Spanish text; sending never makes the request that caused it fail."""
+its English and Spanish text. Emails are sent by listeners (chatflow.listeners), after the write
+that caused them committed, never inside anyone's request."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from chatflow.aws import client
 from chatflow.settings import Settings
 
-__all__ = ["Email", "send"]
+__all__ = ["Email", "EmailNotSent", "send", "send_all"]
 
 _logger = logging.getLogger(__name__)
 
@@ -38,3 +39,14 @@ def send(settings: Settings, email: Email) -> bool:
         _logger.warning("email not sent", extra={"subject": email.subject, "reason": type(exc).__name__})
         return False
     return True
+
+
+class EmailNotSent(Exception):
+    """Some emails of a batch were refused or not delivered (a listener raises it to be retried)."""
+
+
+def send_all(settings: Settings, emails: list[Email]) -> None:
+    """Send each email; raise EmailNotSent when any was not sent (the others were)."""
+    unsent = sum(1 for email in emails if not send(settings, email))
+    if unsent:
+        raise EmailNotSent(f"{unsent} of {len(emails)} emails not sent")

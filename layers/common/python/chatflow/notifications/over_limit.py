@@ -3,21 +3,25 @@ once a month, whatever the number of requests racing past the limit together. No
 
 The opening message's statement returns the month's count and whether the notice went out, so
 under the limit (and after the notice) this costs no round trip at all; past it, one statement
-claims the notice (`over_limit_notified_at IS NULL` → now(), under the row's lock) and returns
-the admins to write to: only the request that claimed it sends."""
+claims the notice (`over_limit_notified_at IS NULL` → now(), under the row's lock) and writes the
+usage.limit_exceeded event: only the request that claimed it reports it, and the listener
+chatflow.listeners.email_admins_over_limit writes the emails."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 from uuid import UUID
 
 from chatflow.db import Connection
 from chatflow.notifications import Email
+from chatflow.outbox import UsageLimitExceeded
+from chatflow.outbox import repository as outbox
 from chatflow.settings import Settings
 from chatflow.usage import OVERAGE_BLOCK_CONVERSATIONS, OVERAGE_BLOCK_PRICE_USD, PLAN_CONVERSATION_LIMITS, Plan
 
-__all__ = ["OverLimitNotice", "claim_over_limit_notice", "over_limit_emails"]
+__all__ = ["OverLimitNotice", "claim_over_limit_notice", "load_over_limit_notice", "over_limit_emails"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,45 +33,58 @@ class OverLimitNotice:
     recipients: list[tuple[str, str]]  # (email, preferred language)
 
 
-_CLAIM = """
+_CLAIM = f"""
 WITH claimed AS (
     UPDATE usage_tracking u SET over_limit_notified_at = now()
     FROM organizations o
     WHERE u.organization_id = %(organization_id)s AND o.id = u.organization_id
-      AND u.month = date_trunc('month', now() AT TIME ZONE 'UTC')::date
+      AND u.month = %(month)s
       AND u.over_limit_notified_at IS NULL
       AND u.conversations > CASE o.plan WHEN 'starter' THEN %(starter)s WHEN 'pro' THEN %(pro)s
                                         ELSE %(growth)s END
-    RETURNING u.organization_id, u.month, u.conversations, o.name, o.plan
-)
-SELECT claimed.month, claimed.conversations, claimed.name, claimed.plan, u.email, u.preferred_language
-FROM claimed
-LEFT JOIN organization_members om ON om.organization_id = claimed.organization_id AND om.role = 'admin'
+    RETURNING u.organization_id
+), {outbox.events_when("claimed")}
+SELECT count(*) AS claimed FROM claimed
+"""
+
+
+def claim_over_limit_notice(conn: Connection, event: UsageLimitExceeded) -> bool:
+    """Mark the month's notice as sent and write its event; False when it was already claimed (or
+    the month is not over the plan). Committed on its own on an autocommit connection."""
+    row = conn.execute(
+        _CLAIM,
+        {
+            "organization_id": event.organization_id,
+            "month": event.month,
+            "starter": PLAN_CONVERSATION_LIMITS["starter"],
+            "pro": PLAN_CONVERSATION_LIMITS["pro"],
+            "growth": PLAN_CONVERSATION_LIMITS["growth"],
+            "events": outbox.records([event]),
+        },
+    ).fetchone()
+    return row is not None and row["claimed"] > 0
+
+
+_RECIPIENTS = """
+SELECT o.name, u.email, u.preferred_language
+FROM organizations o
+LEFT JOIN organization_members om ON om.organization_id = o.id AND om.role = 'admin'
 LEFT JOIN users u ON u.id = om.user_id AND u.active
+WHERE o.id = %(organization_id)s
 ORDER BY u.email
 """
 
 
-def claim_over_limit_notice(conn: Connection, *, organization_id: UUID) -> OverLimitNotice | None:
-    """Mark this month's notice as sent and return whom to tell; None when it was already claimed
-    (or the month is not over the plan). Committed on its own on an autocommit connection."""
-    rows = conn.execute(
-        _CLAIM,
-        {
-            "organization_id": organization_id,
-            "starter": PLAN_CONVERSATION_LIMITS["starter"],
-            "pro": PLAN_CONVERSATION_LIMITS["pro"],
-            "growth": PLAN_CONVERSATION_LIMITS["growth"],
-        },
-    ).fetchall()
+def load_over_limit_notice(conn: Connection, event: UsageLimitExceeded) -> OverLimitNotice | None:
+    """What the event's emails say and to whom; None when the organisation is gone."""
+    rows = conn.execute(_RECIPIENTS, {"organization_id": event.organization_id}).fetchall()
     if not rows:
         return None
-    first = rows[0]
     return OverLimitNotice(
-        organization_name=first["name"],
-        plan=first["plan"],
-        month=first["month"],
-        conversations=first["conversations"],
+        organization_name=rows[0]["name"],
+        plan=cast(Plan, event.plan),
+        month=event.month,
+        conversations=event.conversations,
         recipients=[(r["email"], r["preferred_language"]) for r in rows if r["email"] is not None],
     )
 

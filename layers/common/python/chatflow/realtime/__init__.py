@@ -1,11 +1,12 @@
 """Live updates over API Gateway WebSockets: who is connected, what they may see, and pushing it.
 
-A write path calls one function after its write commits:
+Writes never call it: they write domain events (chatflow.outbox), and the listener
+chatflow.listeners.push_to_sockets calls, once they have committed,
 
     realtime.publish_changes(conversation_id, created=..., message_ids=[...], conn=conn)
 
-or builds events itself (`conversation_created`, `conversation_updated`, `message_created`) and
-calls `realtime.publish(events)`. Neither ever raises.
+which reads the conversation as it is and posts its frames (`conversation_created`,
+`conversation_updated`, `message_created`) to every connection that may see them.
 """
 
 from chatflow.realtime.changes import conversation_events, publish_changes

@@ -1,13 +1,13 @@
-"""The one call a write path makes: "this conversation changed (and these messages are new)".
+"""The one call the live-update listener makes (chatflow.listeners.push_to_sockets): "this
+conversation changed (and these messages are new)".
 
-It reads what the events say from the database, after the write committed, so that every write
-path publishes the same shapes whatever it had at hand, and a path that knows only ids (a take
-over whose notice it did not read back) costs one round trip, not a refactor.
+It reads what the frames say from the database when the listener runs, after the write committed,
+so that every write publishes the same shapes whatever it had at hand, and the domain events need
+carry only ids.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,8 +25,6 @@ from chatflow.realtime.publisher import PublishResult, connection_for, publish
 from chatflow.settings import get_settings
 
 __all__ = ["conversation_events", "publish_changes"]
-
-_logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,13 +113,10 @@ def publish_changes(
 ) -> PublishResult:
     """Publish what a committed write did to one conversation: `created` for a new conversation,
     `message_ids` for the messages it added. `conn`: the caller's connection when it holds one,
-    outside any transaction. Never raises."""
+    outside any transaction. A post that fails is counted, never raised; a database that fails
+    raises (the listener is then retried)."""
     if not get_settings().websocket_management_url:
         return PublishResult()  # no WebSocket API here: not even the read
-    try:
-        with connection_for(conn) as c:
-            events = conversation_events(c, conversation_id, created=created, message_ids=message_ids)
-    except Exception:
-        _logger.exception("live updates not published", extra={"conversation_id": str(conversation_id)})
-        return PublishResult()
+    with connection_for(conn) as c:
+        events = conversation_events(c, conversation_id, created=created, message_ids=message_ids)
     return publish(events, conn=conn)

@@ -1,0 +1,27 @@
+"""Domain events and their delivery: the transactional outbox (see service.py for the whole story)."""
+
+from chatflow.outbox.models import (
+    ConversationCreated,
+    ConversationHandoff,
+    ConversationUpdated,
+    DomainEvent,
+    MessageCreated,
+    UsageLimitExceeded,
+)
+from chatflow.outbox.service import DispatchOutcome, Listener, dispatch, listener, parse_signal, signal, sweep
+
+__all__ = [
+    "ConversationCreated",
+    "ConversationHandoff",
+    "ConversationUpdated",
+    "DispatchOutcome",
+    "DomainEvent",
+    "Listener",
+    "MessageCreated",
+    "UsageLimitExceeded",
+    "dispatch",
+    "listener",
+    "parse_signal",
+    "signal",
+    "sweep",
+]
