@@ -2,18 +2,21 @@
 
     .venv/bin/python -m bench.realtime_fanout
 
-Starts a throw-away local stack (`python -m infra.local` in a temp dir, on free loopback ports),
-opens 200 dashboard sockets (200 agents of one organisation, each with a real Cognito token) from a
-separate receiver process, then sends widget messages through the gateway (`POST /api/chat`) and
-measures, for every socket, the time from the accepted message to its `message.created` arriving:
+Starts a throw-away local stack (`python -m infra.local` in a temp dir, on free loopback ports) and
+200 agents of one organisation, each with a real Cognito token. Then, for 0, 20 and 200 open
+dashboard sockets (held by a separate receiver process, as operators' browsers are elsewhere), it
+sends widget messages through the gateway (`POST /api/chat`) and measures:
 
-- when the chat write path publishes by itself (once it is wired to chatflow.realtime), from the
-  moment the POST is sent;
-- until then, from the moment the POST has answered, with the bench publishing as the write path
-  will (`realtime.publish_changes(...)` right after the commit).
+- the visitor's POST, as the widget sees it: p50/p99, and the ratio at 200 sockets to 0 — the
+  write only signals its events (chatflow.outbox), so it should not grow with the audience;
+- delivery: from the commit of the AI's answer (its message's created_at) to its message.created
+  frame read on each socket, p50/p99, split into the wait for the listener (the rest of the POST,
+  SQS, the gateway's poller, functions/dispatch starting), the listener itself (read, who listens,
+  the posts; listener_runs.started_at → done_at), and what remains (the gateway pushing frames);
+- the product's CPU per delivered frame: the gateway's worker processes (where functions/dispatch
+  runs) at 200 sockets minus at 0, divided by the extra frames delivered.
 
-Also: where the time goes (the publisher's CPU per post, the gateway's CPU per post, the lookup of
-who listens). Loopback only; bounded (~1 minute); stops the stack and removes everything it made.
+Loopback only; bounded (~2 minutes); stops the stack and removes everything it made.
 """
 
 from __future__ import annotations
@@ -43,8 +46,11 @@ from infra.functions import LAYER_PYTHON_DIR
 from tests.support.local_stack import StackDidNotStart, local_stack
 
 SOCKETS = 200
-MESSAGES = 15  # widget messages; under the 20 a minute the public API allows one address
-TARGET_P99_MS = 100.0
+AUDIENCES = (0, 20, 200)  # open dashboard sockets per round
+MESSAGES = 30  # widget messages per round, from as many visitors
+TARGETS_P99_MS = {20: 150.0, 200: 400.0}  # delivery, from the answer's commit
+TARGET_POST_RATIO = 1.2  # POST p99 at 200 sockets over POST p99 at 0
+TARGET_CPU_PER_FRAME_MS = 0.3
 DELIVERY_WAIT_SECONDS = 3.0  # after which a frame counts as lost
 PASSWORD = "Bench-passw0rd!"
 
@@ -53,19 +59,13 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _exit_on_signal)  # so that `finally` stops the stack on kill too
     if str(LAYER_PYTHON_DIR) not in sys.path:
         sys.path.insert(0, str(LAYER_PYTHON_DIR))
-    print(f"ChatFlow360 live-update fan-out: {SOCKETS} dashboard sockets on one organisation, local stack")
+    print(f"ChatFlow360 live-update fan-out: up to {SOCKETS} dashboard sockets on one organisation, local stack")
     print(f"machine     {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
     with _stack() as stack:
         tokens = _agents(stack, SOCKETS)
-        receiver, pipe = _start_receiver(stack.ws_url, tokens)
-        try:
-            connected = pipe.recv()
-            print(f"sockets     {connected} of {SOCKETS} connected in {pipe.recv():.1f} s")
-            _measure(stack, pipe)  # ends by stopping the receiver
-        finally:
-            receiver.join(timeout=10)
-            if receiver.is_alive():
-                receiver.kill()
+        rounds = {audience: _round(stack, tokens[:audience]) for audience in AUDIENCES}
+        _report(rounds)
+        _report_transports(stack)
 
 
 def _exit_on_signal(signum: int, _frame: FrameType | None) -> None:
@@ -90,6 +90,8 @@ class _Stack:
 def _stack() -> Iterator[_Stack]:
     # A log line per post would be the bench.
     quiet = {"LOG_LEVEL": "WARNING", "POWERTOOLS_LOG_LEVEL": "WARNING"}
+    # Every round's messages come from this one address: the public API's limit would be measured.
+    quiet["RATE_LIMIT_CHAT_POST_PER_MINUTE"] = "0"
     try:
         with local_stack("cf360-bench-", env=quiet) as started:
             info = started.info
@@ -145,7 +147,7 @@ def _agents(stack: _Stack, count: int) -> list[str]:
 
 def _start_receiver(ws_url: str, tokens: list[str]) -> tuple[multiprocessing.process.BaseProcess, Pipe]:
     # Its own process, as operators' browsers are elsewhere: receiving must not borrow the
-    # publisher's interpreter. time.monotonic() is one clock for every process of this machine.
+    # publisher's interpreter. time.time() is one clock for this machine's processes and PostgreSQL.
     ours, theirs = multiprocessing.get_context("spawn").Pipe()
     process = multiprocessing.get_context("spawn").Process(target=_receive, args=(ws_url, tokens, theirs), daemon=True)
     process.start()
@@ -153,23 +155,21 @@ def _start_receiver(ws_url: str, tokens: list[str]) -> tuple[multiprocessing.pro
 
 
 def _receive(ws_url: str, tokens: list[str], pipe: Pipe) -> None:
-    """Holds the sockets; answers ("seen", id) with how many got that message, and "stop" with every
-    message.created it saw: (message id, socket, arrival)."""
+    """Holds the sockets; answers "stop" with every frame it read: (type, message id or None, arrival)."""
     asyncio.run(_receive_async(ws_url, tokens, pipe))
 
 
 async def _receive_async(ws_url: str, tokens: list[str], pipe: Pipe) -> None:
     from websockets.asyncio.client import connect
 
-    arrivals: list[tuple[str, int, float]] = []
+    frames: list[tuple[str, str | None, float]] = []
 
-    async def listen(index: int, ws: Any) -> None:
+    async def listen(ws: Any) -> None:
         with contextlib.suppress(Exception):
             async for frame in ws:
-                at = time.monotonic()
+                at = time.time()
                 event = json.loads(frame)
-                if event.get("type") == "message.created":
-                    arrivals.append((event["data"]["id"], index, at))
+                frames.append((event.get("type", ""), (event.get("data") or {}).get("id"), at))
 
     started = time.monotonic()
     sockets = []
@@ -179,134 +179,125 @@ async def _receive_async(ws_url: str, tokens: list[str], pipe: Pipe) -> None:
             *(connect(f"{ws_url}?token={t}", open_timeout=30, max_queue=None) for t in batch), return_exceptions=True
         )
     opened = [s for s in sockets if not isinstance(s, BaseException)]
-    pipe.send(len(opened))
-    pipe.send(time.monotonic() - started)
-    tasks = [asyncio.create_task(listen(i, ws)) for i, ws in enumerate(opened)]
+    pipe.send((len(opened), time.monotonic() - started))
+    tasks = [asyncio.create_task(listen(ws)) for ws in opened]
     loop = asyncio.get_running_loop()
-    while (command := await loop.run_in_executor(None, pipe.recv)) != "stop":
-        _, message_id = command  # ("seen", id): how many sockets got that message so far
-        pipe.send(sum(1 for seen, _, _ in arrivals if seen == message_id))
-    pipe.send(arrivals)
+    await loop.run_in_executor(None, pipe.recv)  # "stop"
+    pipe.send(frames)
     for ws in opened:
         await ws.close()
     for task in tasks:
         task.cancel()
 
 
-# ---- the measurement ----------------------------------------------------------------------------------------
+# ---- one round: an audience, MESSAGES widget messages -----------------------------------------------------
 
 
 @dataclass
-class _Round:
-    message_id: str
-    started: float
-    publish_seconds: float | None  # None: published by the write path itself
+class _Figures:
+    audience: int
+    post_ms: list[float]
+    delivery_ms: list[float]  # one per (answer, socket) that arrived
+    listener_wait_ms: list[float]  # the answer's event: written → push_to_sockets started
+    listener_ms: list[float]  # push_to_sockets: started → done
+    frames: int
+    lost: int
+    worker_cpu_ms: float
 
 
-def _measure(stack: _Stack, pipe: Pipe) -> None:
-    os.environ.update(
-        DATABASE_URL=stack.database_url,
-        WEBSOCKET_MANAGEMENT_URL="http" + stack.ws_url.removeprefix("ws"),
-        AWS_ACCESS_KEY_ID="local",
-        AWS_SECRET_ACCESS_KEY="local",
-        AWS_DEFAULT_REGION="us-east-1",
-        LOG_LEVEL="WARNING",
-    )
-    import logging
-
-    logging.disable(logging.WARNING)  # a timed-out post is a figure below, not a console line
-    from chatflow import realtime
-
-    visitor = str(uuid4())
-    conversation: str | None = None
-    rounds: list[_Round] = []
-    wired: bool | None = None
-    cpu_before, gateway_before = time.process_time(), _cpu_seconds(stack.gateway_pid)
-    with (
-        httpx.Client(base_url=stack.api_url, timeout=30) as http,
-        psycopg.connect(stack.database_url, autocommit=True, row_factory=dict_row) as db,
-    ):
-        for n in range(MESSAGES):
-            body = {"publicKey": stack.public_key, "visitorId": visitor, "message": f"Question number {n}?"}
-            if conversation:
-                body["conversationId"] = conversation
-            sent = time.monotonic()
-            answer = http.post("/api/chat", json=body)
-            if answer.status_code != 200:
-                print(f"POST /api/chat answered {answer.status_code}: {answer.text[:200]}; stopping early")
-                break
-            conversation = answer.json()["conversationId"]
-            row = db.execute(
-                "SELECT id FROM messages WHERE conversation_id = %s AND role = 'visitor' ORDER BY seq DESC LIMIT 1",
-                (conversation,),
-            ).fetchone()
-            assert row is not None
-            message_id = str(row["id"])
-            if wired is None:
-                wired = _published_by_itself(pipe, message_id)
-            if wired:
-                rounds.append(_Round(message_id, sent, None))
-            else:
-                started = time.monotonic()
-                realtime.publish_changes(UUID(conversation), message_ids=[row["id"]], conn=db)
-                rounds.append(_Round(message_id, started, time.monotonic() - started))
-            time.sleep(0.25)  # one message at a time: a queue behind the last would be measured too
-        posts = SOCKETS * len([r for r in rounds if r.publish_seconds is not None])
-        cpu_per_post_ms = (time.process_time() - cpu_before) * 1000 / posts if posts else float("nan")
-        gateway_cpu_ms = (_cpu_seconds(stack.gateway_pid) - gateway_before) * 1000 / max(1, SOCKETS * len(rounds))
+def _round(stack: _Stack, tokens: list[str]) -> _Figures:
+    receiver, pipe = _start_receiver(stack.ws_url, tokens)
+    try:
+        opened, seconds = pipe.recv()
+        print(f"sockets     {opened} of {len(tokens)} connected in {seconds:.1f} s")
+        time.sleep(1.0)  # the connections' rows are written
+        cpu_before = _workers_cpu_seconds(stack.gateway_pid)
+        post_ms, answers = _send(stack)
         time.sleep(DELIVERY_WAIT_SECONDS)
-        lookup_ms = _lookup_ms(db, stack.organization_id, UUID(conversation)) if conversation else float("nan")
-        one_socket = db.execute(
-            "SELECT connection_id FROM ws_connections WHERE connection_id !~ '[/+]' LIMIT 1"
-        ).fetchone()
-        transports = _transport_costs(stack, str(one_socket["connection_id"])) if one_socket else {}
-    pipe.send("stop")
-    arrivals: list[tuple[str, int, float]] = pipe.recv()
-    _report(rounds, arrivals, wired=bool(wired), lookup_ms=lookup_ms, cpu_ms=cpu_per_post_ms, gateway_ms=gateway_cpu_ms)
-    for what, (client_ms, gateway_ms) in transports.items():
-        print(f"  one post at a time, {what:<29} {client_ms:6.2f} ms CPU here, {gateway_ms:5.2f} ms in the gateway")
+        worker_cpu_ms = (_workers_cpu_seconds(stack.gateway_pid) - cpu_before) * 1000
+        pipe.send("stop")
+        frames: list[tuple[str, str | None, float]] = pipe.recv()
+    finally:
+        receiver.join(timeout=10)
+        if receiver.is_alive():
+            receiver.kill()
+    with psycopg.connect(stack.database_url, autocommit=True, row_factory=dict_row) as db:
+        rows = db.execute(
+            """
+            SELECT m.id::text AS id, extract(epoch FROM m.created_at) AS committed,
+                   extract(epoch FROM r.started_at - o.created_at) * 1000 AS wait_ms,
+                   extract(epoch FROM r.done_at - r.started_at) * 1000 AS listener_ms
+            FROM messages m
+            JOIN outbox o ON o.type = 'message.created' AND o.payload->>'message_id' = m.id::text
+            JOIN listener_runs r ON r.event_id = o.id AND r.listener = 'push_to_sockets'
+            WHERE m.id = ANY(%s::uuid[])
+            """,
+            (answers,),
+        ).fetchall()
+    committed = {row["id"]: float(row["committed"]) for row in rows}
+    arrivals: dict[str, list[float]] = {}
+    for kind, message_id, at in frames:
+        if kind == "message.created" and message_id is not None and message_id in committed:
+            arrivals.setdefault(message_id, []).append(at)
+    delivery = [(at - committed[m]) * 1000 for m, ats in arrivals.items() for at in ats]
+    return _Figures(
+        audience=len(tokens),
+        post_ms=post_ms,
+        delivery_ms=delivery,
+        listener_wait_ms=[float(row["wait_ms"]) for row in rows if row["wait_ms"] is not None],
+        listener_ms=[float(row["listener_ms"]) for row in rows if row["listener_ms"] is not None],
+        frames=len(frames),
+        lost=len(tokens) * len(answers) - len(delivery),
+        worker_cpu_ms=worker_cpu_ms,
+    )
 
 
-def _published_by_itself(pipe: Pipe, message_id: str) -> bool:
-    """Whether the chat function publishes on its own: its message reached the sockets unasked."""
-    time.sleep(1.0)
-    pipe.send(("seen", message_id))
-    seen: int = pipe.recv()
-    return seen > 0
+def _send(stack: _Stack) -> tuple[list[float], list[str]]:
+    """MESSAGES opening messages, one at a time: (each POST's time, each answer's message id)."""
+    post_ms, answers = [], []
+    with httpx.Client(base_url=stack.api_url, timeout=30) as http:
+        for n in range(MESSAGES):
+            body = {"publicKey": stack.public_key, "visitorId": str(uuid4()), "message": f"Question number {n}?"}
+            sent = time.perf_counter()
+            answer = http.post("/api/chat", json=body)
+            post_ms.append((time.perf_counter() - sent) * 1000)
+            if answer.status_code != 200:
+                raise SystemExit(f"POST /api/chat answered {answer.status_code}: {answer.text[:200]}")
+            answers.append(answer.json()["reply"]["id"])
+            time.sleep(0.2)  # one message at a time: a queue behind the last would be measured too
+    return post_ms, answers
 
 
 TRANSPORT_POSTS = 300
 
 
 def _transport_costs(stack: _Stack, connection_id: str) -> dict[str, tuple[float, float]]:
-    """CPU per post, here and in the gateway, one post at a time to one socket: through boto3 as
-    chatflow.realtime posts, and (for comparison only) signed with botocore's SigV4Auth and sent
-    with urllib3, which is what boto3 does minus its per-call machinery."""
-    import urllib3
-    from botocore.auth import SigV4Auth
-    from botocore.awsrequest import AWSRequest
-    from botocore.credentials import Credentials
+    """CPU per post, here and in the gateway, one post at a time to one socket: through
+    chatflow.realtime.management (botocore's SigV4Auth, a kept-alive http.client connection), and
+    for comparison through boto3's client, which it replaced."""
+    import boto3
+    from botocore.config import Config
 
-    from chatflow.realtime.publisher import _client
-    from chatflow.settings import get_settings
+    from chatflow.realtime.management import management_api
 
     frame = b'{"type":"bench.noise"}'  # the receiver counts message.created only
     management_url = "http" + stack.ws_url.removeprefix("ws")
-    boto = _client(get_settings())
-    pool = urllib3.PoolManager(maxsize=1)
-    signer = SigV4Auth(Credentials("local", "local"), "execute-api", "us-east-1")
-    url = f"{management_url}/@connections/{connection_id}"  # an id without / or +: nothing to encode
+    ours = management_api(management_url, "us-east-1", 2.0)
+    boto = boto3.session.Session().client(
+        "apigatewaymanagementapi",
+        endpoint_url=management_url,
+        region_name="us-east-1",
+        config=Config(parameter_validation=False, retries={"mode": "standard", "total_max_attempts": 2}),
+    )
 
     def through_boto3() -> None:
         boto.post_to_connection(ConnectionId=connection_id, Data=frame)
 
-    def signed_by_hand() -> None:
-        request = AWSRequest(method="POST", url=url, data=frame)
-        signer.add_auth(request)
-        pool.request("POST", request.url, body=frame, headers=dict(request.headers.items()))
+    def through_ours() -> None:
+        ours.post(connection_id, frame)
 
     costs = {}
-    for what, post in (("through boto3", through_boto3), ("signed by hand (urllib3)", signed_by_hand)):
+    for what, post in (("chatflow.realtime.management", through_ours), ("boto3 (before)", through_boto3)):
         post()  # warm: the connection is open, the client ready
         cpu, gateway = time.process_time(), _cpu_seconds(stack.gateway_pid)
         for _ in range(TRANSPORT_POSTS):
@@ -322,6 +313,17 @@ def _cpu_seconds(pid: int) -> float:
     """User + system CPU of a process and its reaped children (the gateway's own event loop)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _workers_cpu_seconds(gateway_pid: int) -> float:
+    """User + system CPU of the gateway's worker processes, where the functions run."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == gateway_pid:
+                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def _lookup_ms(db: psycopg.Connection[dict[str, Any]], organization_id: UUID, conversation_id: UUID) -> float:
@@ -340,46 +342,77 @@ def _percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
 
 
-def _report(
-    rounds: list[_Round],
-    arrivals: list[tuple[str, int, float]],
-    *,
-    wired: bool,
-    lookup_ms: float,
-    cpu_ms: float,
-    gateway_ms: float,
-) -> None:
-    by_message: dict[str, list[float]] = {}
-    for message_id, _socket, at in arrivals:
-        by_message.setdefault(message_id, []).append(at)
-    latencies: list[float] = []
-    slowest: list[float] = []
-    lost = 0
-    for r in rounds:
-        times = [(at - r.started) * 1000 for at in by_message.get(r.message_id, [])]
-        lost += SOCKETS - len(times)
-        latencies += times
-        if times:
-            slowest.append(max(times))
-    if not latencies:
-        print("no deliveries were seen")
-        return
-    origin = "the POST sent (the chat path publishes)" if wired else "the POST answered (the bench publishes)"
-    print(f"measured    {len(rounds)} widget messages × {SOCKETS} sockets = {len(rounds) * SOCKETS} deliveries")
-    print(f"            from {origin} to the frame read on each socket")
-    p99 = _percentile(latencies, 99)
-    verdict = "within" if p99 <= TARGET_P99_MS else "OVER"
-    print(f"delivery    p50 {_percentile(latencies, 50):6.1f} ms   p99 {p99:6.1f} ms   max {max(latencies):6.1f} ms")
-    print(f"            ({verdict} the {TARGET_P99_MS:.0f} ms p99 target); lost {lost}")
-    print(f"last socket p50 {statistics.median(slowest):6.1f} ms   (the whole fan-out of one message)")
-    published = [r.publish_seconds * 1000 for r in rounds if r.publish_seconds is not None]
-    if published:
-        print(f"publish()   p50 {statistics.median(published):6.1f} ms   (lookup, {SOCKETS} posts, answers)")
-    print("where the time goes")
-    print(f"  who listens (one SQL lookup)            {lookup_ms:6.2f} ms")
-    if published:
-        print(f"  publisher CPU per post (boto3)          {cpu_ms:6.2f} ms")
-    print(f"  gateway CPU per post (@connections)     {gateway_ms:6.2f} ms")
+def _report(rounds: dict[int, _Figures]) -> None:
+    print()
+    print(f"{MESSAGES} widget messages per round, each from a new visitor; delivery from the answer's commit")
+    print("sockets   POST p50    POST p99   delivery p50  delivery p99  lost   wait p99  listener p99  frames")
+    for audience, f in rounds.items():
+        delivery = (
+            f"{_percentile(f.delivery_ms, 50):9.1f} ms {_percentile(f.delivery_ms, 99):9.1f} ms"
+            if f.delivery_ms
+            else f"{'-':>12} {'-':>12}"
+        )
+        print(
+            f"{audience:>7} {_percentile(f.post_ms, 50):8.1f} ms {_percentile(f.post_ms, 99):8.1f} ms {delivery}"
+            f" {f.lost:>5} {_percentile(f.listener_wait_ms, 99):7.1f} ms {_percentile(f.listener_ms, 99):9.1f} ms"
+            f" {f.frames:>7}"
+        )
+    print()
+    none, full = rounds[AUDIENCES[0]], rounds[AUDIENCES[-1]]
+    ratio = _percentile(full.post_ms, 99) / _percentile(none.post_ms, 99)
+    print(
+        f"POST p99 at {AUDIENCES[-1]} sockets / at 0: {ratio:.2f}",
+        f"({_verdict(ratio <= TARGET_POST_RATIO)} ≤ {TARGET_POST_RATIO})",
+    )
+    for audience, target in TARGETS_P99_MS.items():
+        if audience in rounds and rounds[audience].delivery_ms:
+            p99 = _percentile(rounds[audience].delivery_ms, 99)
+            print(f"delivery p99 at {audience} sockets: {p99:.1f} ms ({_verdict(p99 <= target)} ≤ {target:.0f} ms)")
+    extra_frames = full.frames - none.frames
+    if extra_frames > 0:
+        per_frame = (full.worker_cpu_ms - none.worker_cpu_ms) / extra_frames
+        print(
+            f"product CPU per delivered frame: {per_frame:.3f} ms"
+            f" ({_verdict(per_frame <= TARGET_CPU_PER_FRAME_MS)} ≤ {TARGET_CPU_PER_FRAME_MS} ms;"
+            f" workers {full.worker_cpu_ms:.0f} ms at {AUDIENCES[-1]} sockets, {none.worker_cpu_ms:.0f} ms at 0,"
+            f" {extra_frames} frames more)"
+        )
+
+
+def _verdict(within: bool) -> str:
+    return "within" if within else "OVER"
+
+
+def _report_transports(stack: _Stack) -> None:
+    os.environ.update(
+        DATABASE_URL=stack.database_url,
+        WEBSOCKET_MANAGEMENT_URL="http" + stack.ws_url.removeprefix("ws"),
+        AWS_ACCESS_KEY_ID="local",
+        AWS_SECRET_ACCESS_KEY="local",
+        AWS_DEFAULT_REGION="us-east-1",
+    )
+    tokens = _agents(stack, 1)
+    receiver, pipe = _start_receiver(stack.ws_url, tokens)
+    try:
+        pipe.recv()
+        time.sleep(1.0)
+        with psycopg.connect(stack.database_url, autocommit=True, row_factory=dict_row) as db:
+            lookup_ms = _lookup_ms(db, stack.organization_id, uuid4())
+            one = db.execute(
+                "SELECT connection_id FROM ws_connections WHERE connection_id !~ '[/+]' LIMIT 1"
+            ).fetchone()
+        print(f"who listens (one SQL lookup, {SOCKETS + 1} sockets): {lookup_ms:.2f} ms")
+        if one:
+            for what, (client_ms, gateway_ms) in _transport_costs(stack, str(one["connection_id"])).items():
+                print(
+                    f"one post at a time, {what:<26} {client_ms:6.2f} ms CPU here, {gateway_ms:5.2f} ms in the gateway"
+                )
+        pipe.send("stop")
+        pipe.recv()
+    finally:
+        receiver.join(timeout=10)
+        if receiver.is_alive():
+            receiver.kill()
 
 
 if __name__ == "__main__":

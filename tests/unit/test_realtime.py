@@ -190,11 +190,7 @@ def test_frames_go_to_the_organisations_operators_and_the_conversations_widget_i
 
 
 class _FakeManagementApi:
-    """Answers post_to_connection like API Gateway would, slowly or with 410 for chosen ids."""
-
-    class exceptions:  # botocore's spelling: client.exceptions.GoneException
-        class GoneException(Exception):
-            pass
+    """Answers posts like API Gateway would, slowly or with 410 (gone) for chosen ids."""
 
     def __init__(
         self, *, slow: frozenset[str] = frozenset(), gone: frozenset[str] = frozenset(), delay: float = 0
@@ -203,13 +199,14 @@ class _FakeManagementApi:
         self.posted: list[tuple[str, bytes, float]] = []
         self._lock = threading.Lock()
 
-    def post_to_connection(self, *, ConnectionId: str, Data: bytes) -> None:  # boto3's names
-        if ConnectionId in self.slow:
+    def post(self, connection_id: str, frame: bytes) -> str:  # chatflow.realtime.management.ManagementApi's
+        if connection_id in self.slow:
             time.sleep(self.delay)
-        if ConnectionId in self.gone:
-            raise self.exceptions.GoneException
+        if connection_id in self.gone:
+            return "gone"
         with self._lock:
-            self.posted.append((ConnectionId, Data, time.monotonic()))
+            self.posted.append((connection_id, frame, time.monotonic()))
+        return "sent"
 
 
 @pytest.fixture
@@ -227,7 +224,7 @@ def test_one_slow_connection_does_not_hold_up_the_others_and_the_publish_ends_at
 ) -> None:
     connections = [new_connection_id() for _ in range(50)]
     fake = _FakeManagementApi(slow=frozenset({connections[0]}), delay=2.0)
-    monkeypatch.setattr(publisher, "_client", lambda _settings: fake)
+    monkeypatch.setattr(publisher, "_api", lambda _settings: fake)
     started = time.monotonic()
 
     outcomes = publisher._post_all(get_settings(), {c: [b"{}"] for c in connections})
@@ -246,7 +243,7 @@ def test_one_slow_connection_does_not_hold_up_the_others_and_the_publish_ends_at
 def test_a_connection_reported_gone_is_told_apart_from_one_that_failed(monkeypatch: pytest.MonkeyPatch) -> None:
     gone, fine = new_connection_id(), new_connection_id()
     fake = _FakeManagementApi(gone=frozenset({gone}))
-    monkeypatch.setattr(publisher, "_client", lambda _settings: fake)
+    monkeypatch.setattr(publisher, "_api", lambda _settings: fake)
 
     outcomes = publisher._post_all(get_settings(), {gone: [b"1", b"2"], fine: [b"1", b"2"]})
 
@@ -391,7 +388,8 @@ def _connect_event(query: str) -> dict[str, Any]:
         ("token=", "missing_credentials"),
         ("publicKey=", "missing_credentials"),
         ("somethingElse=1", "missing_credentials"),
-        (f"publicKey={uuid4()}&conversationId={uuid4()}", "missing_credentials"),
+        # Fixed ids: a test's name must be the same in every xdist worker that collects it.
+        (f"publicKey={ORG}&conversationId={CONVERSATION}", "missing_credentials"),
         (f"publicKey=not-a-key&visitorId={uuid4()}&conversationId={uuid4()}", "invalid_credentials"),
         (f"publicKey={uuid4()}&visitorId={uuid4()}&conversationId=42", "invalid_credentials"),
     ],

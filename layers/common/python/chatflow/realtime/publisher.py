@@ -15,21 +15,19 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any, Literal
+from typing import Any
 
 from psycopg.pq import TransactionStatus
 
 from chatflow.db import Connection, connection
 from chatflow.realtime import connections as repo
 from chatflow.realtime.events import Event
+from chatflow.realtime.management import ManagementApi, Outcome, management_api
 from chatflow.settings import Settings, get_settings
 
 __all__ = ["PublishResult", "publish", "send"]
 
 _logger = logging.getLogger(__name__)
-
-Outcome = Literal["sent", "gone", "failed"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +58,7 @@ def send(connection_id: str, message: Mapping[str, Any], *, conn: Connection | N
         if not settings.websocket_management_url:
             return "failed"
         frame = json.dumps(message, separators=(",", ":")).encode()
-        outcome = _deliver(_client(settings), connection_id, [frame])
+        outcome = _deliver(_api(settings), connection_id, [frame])
         if outcome == "gone":
             with connection_for(conn) as c:
                 repo.delete_gone(c, connection_ids=[connection_id])
@@ -132,11 +130,10 @@ def _frames_for(targets: Iterable[repo.Target], events: Sequence[Event]) -> dict
 
 def _post_all(settings: Settings, deliveries: Mapping[str, Sequence[bytes]]) -> dict[str, Outcome]:
     """Post concurrently; the outcome of every connection that answered before the deadline."""
-    client = _client(settings)
+    api = _api(settings)
     pool = _executor(settings.realtime_concurrency)
     futures: dict[Future[Outcome], str] = {
-        pool.submit(_deliver, client, connection_id, frames): connection_id
-        for connection_id, frames in deliveries.items()
+        pool.submit(_deliver, api, connection_id, frames): connection_id for connection_id, frames in deliveries.items()
     }
     done, not_done = wait(futures, timeout=settings.realtime_publish_deadline_seconds)
     for future in not_done:
@@ -145,16 +142,18 @@ def _post_all(settings: Settings, deliveries: Mapping[str, Sequence[bytes]]) -> 
     return {futures[f]: f.result() for f in done if not f.cancelled()}
 
 
-def _deliver(client: Any, connection_id: str, frames: Sequence[bytes]) -> Outcome:
+def _deliver(api: ManagementApi, connection_id: str, frames: Sequence[bytes]) -> Outcome:
     """A connection's frames, one after another so that they arrive in order."""
     outcome: Outcome = "sent"
     for frame in frames:
         try:
-            client.post_to_connection(ConnectionId=connection_id, Data=frame)
-        except client.exceptions.GoneException:
-            return "gone"
-        except Exception as exc:  # throttled, refused, timed out, a frame too large: the next may pass
+            posted = api.post(connection_id, frame)
+        except Exception as exc:  # no credentials, a malformed endpoint: the next may pass
             _logger.warning("post to a connection failed", extra={"connection_id": connection_id, "reason": str(exc)})
+            posted = "failed"
+        if posted == "gone":
+            return "gone"
+        if posted == "failed":
             outcome = "failed"
     return outcome
 
@@ -182,36 +181,8 @@ def _executor(size: int) -> ThreadPoolExecutor:
         return pool
 
 
-def _client(settings: Settings) -> Any:
+def _api(settings: Settings) -> ManagementApi:
     assert settings.websocket_management_url is not None
-    return _make_client(
-        settings.websocket_management_url,
-        settings.aws_region,
-        settings.realtime_post_timeout_seconds,
-        settings.realtime_concurrency,
+    return management_api(
+        settings.websocket_management_url, settings.aws_region, settings.realtime_post_timeout_seconds
     )
-
-
-@lru_cache(maxsize=4)
-def _make_client(endpoint_url: str, region: str, timeout: float, pool_size: int) -> Any:
-    # Imported here: boto3 costs ~0.15 s of cold start, which a write with nobody listening never pays.
-    import boto3
-    from botocore.config import Config
-
-    with _lock:  # boto3's sessions are not thread-safe while they create clients
-        return boto3.session.Session().client(
-            "apigatewaymanagementapi",
-            # Explicit: AWS_ENDPOINT_URL points every other client at moto on the local stack.
-            endpoint_url=endpoint_url,
-            region_name=region,
-            config=Config(
-                connect_timeout=min(1.0, timeout),
-                read_timeout=timeout,
-                # One retry, for API Gateway's throttling; the deadline bounds the rest.
-                retries={"mode": "standard", "total_max_attempts": 2},
-                max_pool_connections=pool_size,
-                tcp_keepalive=True,
-                # Our own arguments, always well-formed: validating them costs ~15 % of a post's CPU.
-                parameter_validation=False,
-            ),
-        )
