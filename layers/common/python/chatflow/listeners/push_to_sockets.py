@@ -21,16 +21,20 @@ __all__ = ["push_to_sockets"]
 
 @listener(ConversationCreated, ConversationUpdated, MessageCreated)
 def push_to_sockets(conn: Connection, events: Sequence[DomainEvent]) -> None:
-    """Each conversation once, however many of its events the batch holds. A post that fails is
-    not retried (clients poll while their socket is down); a database that fails is."""
-    touched: dict[UUID, tuple[bool, list[UUID]]] = {}
+    """Each conversation once, however many of its events the batch holds, and one look-up of who
+    listens for the whole batch. A post that fails is not retried (clients poll while their socket is
+    down); a database that fails is."""
+    created: set[UUID] = set()
+    message_ids: dict[UUID, list[UUID]] = {}
     for event in events:
         if event.conversation_id is None:
             continue
-        _, message_ids = touched.setdefault(event.conversation_id, (False, []))
+        ids = message_ids.setdefault(event.conversation_id, [])
         if isinstance(event, ConversationCreated):
-            touched[event.conversation_id] = (True, message_ids)
+            created.add(event.conversation_id)
         elif isinstance(event, MessageCreated):
-            message_ids.append(event.message_id)
-    for conversation_id, (created, message_ids) in touched.items():
-        realtime.publish_changes(conversation_id, created=created, message_ids=message_ids, conn=conn)
+            ids.append(event.message_id)
+    realtime.publish_all(
+        [realtime.ConversationChange(c, created=c in created, message_ids=ids) for c, ids in message_ids.items()],
+        conn=conn,
+    )

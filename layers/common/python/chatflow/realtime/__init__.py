@@ -3,13 +3,13 @@
 Writes never call it: they write domain events (chatflow.outbox), and the listener
 chatflow.listeners.push_to_sockets calls, once they have committed,
 
-    realtime.publish_changes(conversation_id, created=..., message_ids=[...], conn=conn)
+    realtime.publish_all([ConversationChange(conversation_id, created=..., message_ids=[...]), ...], conn=conn)
 
 which reads the conversation as it is and posts its frames (`conversation_created`,
 `conversation_updated`, `message_created`) to every connection that may see them.
 """
 
-from chatflow.realtime.changes import conversation_events, publish_changes
+from chatflow.realtime.changes import ConversationChange, conversation_events, publish_all, publish_changes
 from chatflow.realtime.connections import MAX_CONNECTION_SECONDS
 from chatflow.realtime.events import (
     UNKNOWN,
@@ -24,6 +24,7 @@ from chatflow.realtime.publisher import PublishResult, publish, send
 __all__ = [
     "MAX_CONNECTION_SECONDS",
     "UNKNOWN",
+    "ConversationChange",
     "Event",
     "EventType",
     "PublishResult",
@@ -32,6 +33,7 @@ __all__ = [
     "conversation_updated",
     "message_created",
     "publish",
+    "publish_all",
     "publish_changes",
     "send",
 ]

@@ -24,7 +24,7 @@ from chatflow.realtime.events import (
 from chatflow.realtime.publisher import PublishResult, connection_for, publish
 from chatflow.settings import get_settings
 
-__all__ = ["conversation_events", "publish_changes"]
+__all__ = ["ConversationChange", "conversation_events", "publish_all", "publish_changes"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +104,15 @@ def _conversation_event(row: dict[str, Any], *, created: bool) -> Event:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class ConversationChange:
+    """What a committed write did to one conversation: created it, and/or added these messages."""
+
+    conversation_id: UUID
+    created: bool = False
+    message_ids: Collection[UUID] = ()
+
+
 def publish_changes(
     conversation_id: UUID,
     *,
@@ -111,12 +120,23 @@ def publish_changes(
     message_ids: Collection[UUID] = (),
     conn: Connection | None = None,
 ) -> PublishResult:
-    """Publish what a committed write did to one conversation: `created` for a new conversation,
-    `message_ids` for the messages it added. `conn`: the caller's connection when it holds one,
-    outside any transaction. A post that fails is counted, never raised; a database that fails
-    raises (the listener is then retried)."""
-    if not get_settings().websocket_management_url:
+    """Publish what a committed write did to one conversation (see `publish_all`)."""
+    return publish_all([ConversationChange(conversation_id, created, message_ids)], conn=conn)
+
+
+def publish_all(changes: Collection[ConversationChange], *, conn: Connection | None = None) -> PublishResult:
+    """Publish what committed writes did to these conversations, in one look-up of who listens and
+    one post sequence per connection. `conn`: the caller's connection when it holds one, outside
+    any transaction. A post that fails is counted, never raised; a database that fails raises (the
+    listener is then retried)."""
+    if not changes or not get_settings().websocket_management_url:
         return PublishResult()  # no WebSocket API here: not even the read
     with connection_for(conn) as c:
-        events = conversation_events(c, conversation_id, created=created, message_ids=message_ids)
+        events = [
+            event
+            for change in changes
+            for event in conversation_events(
+                c, change.conversation_id, created=change.created, message_ids=change.message_ids
+            )
+        ]
     return publish(events, conn=conn)
