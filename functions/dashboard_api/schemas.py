@@ -1,12 +1,13 @@
-"""The base of every request and response model: camelCase on the wire, snake_case in Python."""
+"""What every request and response model of the dashboard API shares: the base (chatflow.schema:
+camelCase on the wire, snake_case in Python), names, pages and errors."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Generic, Self, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
-from pydantic.alias_generators import to_camel
+from pydantic import AfterValidator, Field, StringConstraints
 
+from chatflow.schema import Schema
 from chatflow.text import Storable
 
 __all__ = ["SIGNED_IN_ERRORS", "Email", "Error", "ErrorDetail", "Name", "Page", "Schema", "error_responses"]
@@ -26,16 +27,6 @@ Email = Annotated[
 
 # A person's, organisation's or channel's name.
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), Storable]
-
-
-class Schema(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
-
-    @classmethod
-    def from_domain(cls, obj: object) -> Self:
-        """The answer for a domain object (a dataclass of the chatflow package) with fields of the same
-        names: pydantic reads them, nested objects too, and checks each against the documented type."""
-        return cls.model_validate(obj, from_attributes=True)
 
 
 Item = TypeVar("Item")

@@ -18,6 +18,7 @@ import pytest
 
 from chatflow import realtime
 from chatflow.cleanup import close_stale_conversations
+from chatflow.inbox.repository import InboxMessage
 from chatflow.organizations import create_channel, create_organization
 from infra.local.aws import LocalAws
 from tests.integration.dashboard.conftest import local_aws  # noqa: F401  # moto's Cognito, shared with the dashboard's tests
@@ -26,14 +27,6 @@ from tests.support.realtime import Gateway, Socket, refusal_status, serve_gatewa
 from tests.support.widget import WidgetClient
 
 Db = psycopg.Connection[dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class _Note:
-    id: UUID
-    role: str
-    content: str
-    created_at: datetime
 
 
 @dataclass(frozen=True)
@@ -229,7 +222,7 @@ def test_a_widget_client_receives_its_own_conversations_agent_messages_and_nothi
         realtime.publish(
             [
                 realtime.message_created(
-                    _Note(uuid4(), "agent", "Private note: VIP", datetime.now(UTC)),
+                    InboxMessage(uuid4(), "agent", "Private note: VIP", datetime.now(UTC), None, None, None),
                     conversation_id=conversation,
                     organization_id=org_a.id,
                     visible_to_visitor=False,

@@ -9,7 +9,6 @@ import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -17,6 +16,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from chatflow import realtime
+from chatflow.inbox.repository import ConversationSummary, InboxMessage, KnowledgeSource, LastMessage, UserRef
 from chatflow.realtime import publisher
 from chatflow.realtime.connections import Target
 from chatflow.settings import get_settings
@@ -30,25 +30,40 @@ CONVERSATION = UUID("0b5c8a0e-8f6e-4a51-9d43-4c1f0c6a7e21")
 AT = datetime(2026, 3, 5, 14, 7, 9, 123456, tzinfo=UTC)
 
 
-@dataclass(frozen=True)
-class Message:
-    id: UUID
-    role: str
-    content: str
-    created_at: datetime
+ANA = UserRef("a1b2c3d4-0000-4000-8000-000000000001", "Ana")
 
 
-@dataclass(frozen=True)
-class Person:
-    id: str
-    name: str
+def _message(role: str = "agent", content: str = "Hola", **fields: Any) -> InboxMessage:
+    return InboxMessage(
+        id=UUID("11111111-2222-4333-8444-555555555555"),
+        role=role,
+        content=content,
+        created_at=AT,
+        author=fields.pop("author", ANA if role == "agent" else None),
+        model=fields.pop("model", None),
+        tokens_used=fields.pop("tokens_used", None),
+        **fields,
+    )
 
 
-ANA = Person("a1b2c3d4-0000-4000-8000-000000000001", "Ana")
-
-
-def _message(role: str = "agent", content: str = "Hola") -> Message:
-    return Message(UUID("11111111-2222-4333-8444-555555555555"), role, content, AT)
+def _summary(**fields: Any) -> ConversationSummary:
+    values: dict[str, Any] = {
+        "id": CONVERSATION,
+        "organization_id": ORG,
+        "channel_id": UUID("22222222-3333-4444-8555-666666666666"),
+        "channel_name": "Website",
+        "status": "open",
+        "responder_mode": "ai",
+        "language": "es",
+        "page_url": "https://shop.example/menu",
+        "visitor_id": UUID("33333333-4444-4555-8666-777777777777"),
+        "last_message": LastMessage(role="visitor", content="Hola", created_at=AT),
+        "message_count": 3,
+        "created_at": AT,
+        "last_message_at": AT,
+        "assigned_user": None,
+    }
+    return ConversationSummary(**{**values, **fields})
 
 
 def _decoded(frame: bytes | None) -> dict[str, Any]:
@@ -60,8 +75,8 @@ def _decoded(frame: bytes | None) -> dict[str, Any]:
 # ---- Events ----------------------------------------------------------------------------------------
 
 
-def test_message_created_tells_operators_the_author_and_visitors_only_what_the_widget_api_shows() -> None:
-    event = realtime.message_created(_message(), conversation_id=CONVERSATION, organization_id=ORG, author=ANA)
+def test_message_created_tells_operators_what_the_inbox_shows_and_visitors_what_the_widget_api_shows() -> None:
+    event = realtime.message_created(_message(), conversation_id=CONVERSATION, organization_id=ORG)
 
     dashboard = _decoded(event.dashboard_frame())
     widget = _decoded(event.widget_frame())
@@ -74,11 +89,41 @@ def test_message_created_tells_operators_the_author_and_visitors_only_what_the_w
             "id": "11111111-2222-4333-8444-555555555555",
             "role": "agent",
             "content": "Hola",
-            "createdAt": "2026-03-05T14:07:09.123Z",
+            "createdAt": "2026-03-05T14:07:09.123456Z",
             "author": {"id": ANA.id, "name": "Ana"},
+            "model": None,
+            "tokensUsed": None,
+            "knowledgeSources": [],
         },
     }
-    assert widget["data"] == {k: v for k, v in dashboard["data"].items() if k != "author"}
+    assert widget["data"] == {
+        "id": "11111111-2222-4333-8444-555555555555",
+        "role": "agent",
+        "content": "Hola",
+        "createdAt": "2026-03-05T14:07:09.123Z",
+    }
+
+
+def test_an_ai_message_reaches_operators_with_its_sources_and_visitors_without() -> None:
+    source = KnowledgeSource(uuid4(), uuid4(), "Opening hours", "We open at 8 on Saturdays.")
+    event = realtime.message_created(
+        _message("ai", "We open at 8.", model="gpt-4o-mini", tokens_used=42, knowledge_sources=(source,)),
+        conversation_id=CONVERSATION,
+        organization_id=ORG,
+    )
+
+    data = _decoded(event.dashboard_frame())["data"]
+
+    assert data["knowledgeSources"] == [
+        {
+            "id": str(source.id),
+            "knowledgeId": str(source.knowledge_id),
+            "title": "Opening hours",
+            "excerpt": source.excerpt,
+        }
+    ]
+    assert (data["model"], data["tokensUsed"]) == ("gpt-4o-mini", 42)
+    assert set(_decoded(event.widget_frame())["data"]) == {"id", "role", "content", "createdAt"}
 
 
 def test_a_message_not_meant_for_visitors_has_no_widget_frame() -> None:
@@ -90,52 +135,31 @@ def test_a_message_not_meant_for_visitors_has_no_widget_frame() -> None:
     assert _decoded(event.dashboard_frame())["data"]["content"] == "VIP"
 
 
-def test_conversation_updated_shows_the_assignment_to_operators_only_and_only_when_known() -> None:
-    known = realtime.conversation_updated(
-        conversation_id=CONVERSATION,
-        organization_id=ORG,
-        status="open",
-        responder_mode="human",
-        last_message_at=AT,
-        assigned_user=ANA,
-    )
-    released = realtime.conversation_updated(
-        conversation_id=CONVERSATION,
-        organization_id=ORG,
-        status="open",
-        responder_mode="ai",
-        last_message_at=AT,
-        assigned_user=None,
-    )
-    unknown = realtime.conversation_updated(
-        conversation_id=CONVERSATION, organization_id=ORG, status="closed", responder_mode="ai", last_message_at=AT
-    )
+def test_conversation_updated_is_the_inbox_summary_for_operators_and_its_state_for_visitors() -> None:
+    event = realtime.conversation_event(_summary(status="pending", responder_mode="human", assigned_user=ANA))
 
-    assert _decoded(known.dashboard_frame())["data"]["assignedUser"] == {"id": ANA.id, "name": "Ana"}
-    assert _decoded(released.dashboard_frame())["data"]["assignedUser"] is None
-    assert "assignedUser" not in _decoded(unknown.dashboard_frame())["data"]
-    assert _decoded(known.widget_frame())["data"] == {
+    dashboard = _decoded(event.dashboard_frame())["data"]
+
+    assert dashboard["needsHuman"] is True  # the server's rule, sent: no client works it out again
+    assert dashboard["assignedUser"] == {"id": ANA.id, "name": "Ana"}
+    assert dashboard["lastMessage"] == {
+        "role": "visitor",
+        "content": "Hola",
+        "createdAt": "2026-03-05T14:07:09.123456Z",
+    }
+    assert dashboard["messageCount"] == 3
+    assert _decoded(event.widget_frame())["data"] == {
         "id": str(CONVERSATION),
-        "status": "open",
+        "status": "pending",
         "responderMode": "human",
         "lastMessageAt": "2026-03-05T14:07:09.123Z",
     }
 
 
 def test_conversation_created_is_for_operators_only() -> None:
-    event = realtime.conversation_created(
-        conversation_id=CONVERSATION,
-        organization_id=ORG,
-        channel_id=uuid4(),
-        visitor_id=uuid4(),
-        status="pending",
-        responder_mode="human",
-        language="es",
-        created_at=AT,
-        last_message_at=AT,
-        page_url="https://shop.example/menu",
-    )
+    event = realtime.conversation_event(_summary(), created=True)
 
+    assert event.type == "conversation.created"
     assert event.widget_frame() is None
     assert _decoded(event.dashboard_frame())["data"]["pageUrl"] == "https://shop.example/menu"
 
@@ -159,17 +183,7 @@ def _target(kind: str, *, conversation: UUID | None = None, organizations: set[U
 
 
 def test_frames_go_to_the_organisations_operators_and_the_conversations_widget_in_event_order() -> None:
-    created = realtime.conversation_created(
-        conversation_id=CONVERSATION,
-        organization_id=ORG,
-        channel_id=uuid4(),
-        visitor_id=uuid4(),
-        status="open",
-        responder_mode="ai",
-        language="en",
-        created_at=AT,
-        last_message_at=AT,
-    )
+    created = realtime.conversation_event(_summary(), created=True)
     message = realtime.message_created(_message("ai"), conversation_id=CONVERSATION, organization_id=ORG)
     member = _target("dashboard", organizations={ORG})
     super_admin = _target("dashboard", organizations=None)

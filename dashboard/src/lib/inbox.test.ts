@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { applyToConversation, applyToSummary, needsHumanNow, sortConversations } from "./inbox";
-import type { Conversation, LiveEvent } from "./types";
+import type { Conversation, ConversationSummary, LiveEvent, Message } from "./types";
 
 const base: Conversation = {
   id: "c1", organizationId: "o", channelId: "ch", channelName: "Web", status: "open", responderMode: "ai", language: "en", pageUrl: null,
@@ -8,7 +8,10 @@ const base: Conversation = {
   assignedUser: null, needsHuman: false, visitorMetadata: {}, handedOffAt: null, closedAt: null,
   messages: [{ id: "m1", role: "visitor", content: "hi", createdAt: "2026-11-24T10:00:00.000Z" }],
 };
-const msg = (id: string, createdAt: string, role = "ai"): LiveEvent => ({ type: "message.created", organizationId: "o", conversationId: "c1", data: { id, role, content: "hello", createdAt, author: null } });
+const msg = (id: string, createdAt: string, role: Message["role"] = "ai"): LiveEvent => ({
+  type: "message.created", organizationId: "o", conversationId: "c1", data: { id, role, content: "hello", createdAt, author: null, knowledgeSources: [] },
+});
+const summary = (changes: Partial<ConversationSummary>): LiveEvent => ({ type: "conversation.updated", organizationId: "o", conversationId: "c1", data: { ...base, ...changes } });
 
 describe("live events", () => {
   it("add a message to the thread once, in time order", () => {
@@ -19,18 +22,22 @@ describe("live events", () => {
   });
   it("ignore events of other conversations", () => {
     expect(applyToConversation(base, { ...msg("m9", "2026-11-24T11:00:00.000Z"), conversationId: "other" })).toBe(base);
-    expect(applyToSummary(base, { ...msg("m9", "2026-11-24T11:00:00.000Z"), conversationId: "other" })).toBeNull();
+    expect(applyToSummary(base, { ...summary({ status: "closed" }), conversationId: "other" })).toBeNull();
   });
-  it("update status, responder and assignment, and say when a person is needed", () => {
-    const ev: LiveEvent = { type: "conversation.updated", organizationId: "o", conversationId: "c1", data: { id: "c1", status: "pending", responderMode: "human", lastMessageAt: "2026-11-24T10:05:00.000Z", assignedUser: null } };
+  it("take the conversation as the server says it is now, needsHuman included", () => {
+    const ev = summary({ status: "pending", responderMode: "human", needsHuman: true, lastMessageAt: "2026-11-24T10:05:00.000Z" });
     const s = applyToSummary(base, ev)!;
     expect(s).toMatchObject({ status: "pending", responderMode: "human", needsHuman: true, lastMessageAt: "2026-11-24T10:05:00.000Z" });
+    expect(applyToConversation(base, ev)).toMatchObject({ needsHuman: true, messages: base.messages });
     expect(needsHumanNow(ev)).toBe(true);
-    expect(needsHumanNow({ ...ev, data: { ...ev.data, status: "open" } })).toBe(false);
+    expect(needsHumanNow(summary({ status: "pending", responderMode: "human", needsHuman: false }))).toBe(false);
   });
-  it("a visitor message updates the preview and count; a system notice does not", () => {
-    expect(applyToSummary(base, msg("m3", "2026-11-24T10:02:00.000Z", "visitor"))).toMatchObject({ messageCount: 2, lastMessage: { role: "visitor", content: "hello" } });
-    expect(applyToSummary(base, msg("m4", "2026-11-24T10:02:00.000Z", "system"))).toMatchObject({ messageCount: 1, lastMessage: null });
+  it("leave the list's preview and count to the conversation event sent with a message", () => {
+    expect(applyToSummary(base, msg("m3", "2026-11-24T10:02:00.000Z", "visitor"))).toBeNull();
+    expect(applyToSummary(base, summary({ messageCount: 2, lastMessage: { role: "visitor", content: "hello", createdAt: "2026-11-24T10:02:00.000Z" } }))).toMatchObject({
+      messageCount: 2,
+      lastMessage: { role: "visitor", content: "hello" },
+    });
   });
   it("sort newest activity first", () => {
     const items = [{ id: "a", lastMessageAt: "2026-01-01" }, { id: "b", lastMessageAt: "2026-03-01" }, { id: "c", lastMessageAt: "2026-02-01" }];

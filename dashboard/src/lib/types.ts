@@ -49,8 +49,11 @@ export type KnowledgeCreate = Schemas["KnowledgeCreate"];
 export type KnowledgeUpdate = Schemas["KnowledgeUpdate"];
 export type PreviewRequest = Schemas["PreviewIn"];
 
-/** What the realtime socket pushes (the realtime function's, not in the dashboard API's document). */
-export interface LiveEvent {
-  type: "conversation.created" | "conversation.updated" | "message.created";
-  organizationId: string; conversationId: string; data: Record<string, unknown>;
-}
+/**
+ * What the realtime socket pushes. Not an operation of the dashboard API's document, but its data is:
+ * a conversation as the inbox lists it, a message as a conversation's thread shows it (the server reads
+ * both with the same SQL), so the SPA applies them as they come and works nothing out again.
+ */
+export type LiveEvent =
+  | { type: "conversation.created" | "conversation.updated"; organizationId: string; conversationId: string; data: ConversationSummary }
+  | { type: "message.created"; organizationId: string; conversationId: string; data: Message };

@@ -18,6 +18,7 @@ from chatflow.api_keys import KeySource
 from chatflow.errors import Forbidden
 from chatflow.preview import preview_answer
 from chatflow.text import Storable
+from chatflow.vocabulary import Provider
 from dependencies import AppSettings, CurrentCaller, Db
 from schemas import SIGNED_IN_ERRORS, Schema
 
@@ -25,7 +26,6 @@ router = APIRouter(
     prefix="/organizations/{organization_id}/ai-settings", tags=["ai-settings"], responses=SIGNED_IN_ERRORS
 )
 
-Provider = Literal["openai"]
 Model = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[\w.:/-]+$")]
 # PostgreSQL text cannot hold NUL: refused here as 400 rather than failing in the database.
 SystemPrompt = Annotated[str, StringConstraints(max_length=MAX_SYSTEM_PROMPT_LENGTH, pattern=r"^[^\x00]*$")]

@@ -12,8 +12,9 @@ from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from chatflow import channels
 from chatflow.ai_settings import MAX_SYSTEM_PROMPT_LENGTH, clean_handoff_keywords
-from chatflow.channels import MAX_ALLOWED_ORIGINS, ChannelType
+from chatflow.channels import MAX_ALLOWED_ORIGINS
 from chatflow.settings import Settings
+from chatflow.vocabulary import ChannelType
 from dependencies import AppSettings, CurrentCaller, Db
 from schemas import SIGNED_IN_ERRORS, Name, Schema, error_responses
 

@@ -6,24 +6,23 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, status
-from pydantic import BeforeValidator, Field, StringConstraints
+from pydantic import BeforeValidator, StringConstraints
 
 from chatflow import inbox
 from chatflow.errors import BadRequest
+from chatflow.inbox.views import ConversationSummaryOut, MessageOut
 from chatflow.text import Storable
+from chatflow.vocabulary import ConversationStatus as Status
+from chatflow.vocabulary import Language, ResponderMode
 from dependencies import CurrentCaller, Db
 from schemas import SIGNED_IN_ERRORS, Page, Schema, error_responses
 
 router = APIRouter(prefix="/conversations", tags=["conversations"], responses=SIGNED_IN_ERRORS)
 
-Status = Literal["open", "pending", "closed"]
-ResponderMode = Literal["ai", "human"]
-Language = Literal["en", "es"]
-Role = Literal["visitor", "ai", "agent", "system"]
 
 MAX_AGENT_MESSAGE_CHARS = 5_000
 
@@ -49,53 +48,6 @@ AgentText = Annotated[
     StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_AGENT_MESSAGE_CHARS),
     Storable,
 ]
-
-
-class UserRefOut(Schema):
-    id: str
-    name: str
-
-
-class LastMessageOut(Schema):
-    role: Role
-    content: str
-    created_at: datetime
-
-
-class ConversationSummaryOut(Schema):
-    id: UUID
-    organization_id: UUID
-    channel_id: UUID
-    channel_name: str
-    status: Status
-    responder_mode: ResponderMode
-    language: Language
-    page_url: str | None
-    visitor_id: UUID
-    last_message: LastMessageOut | None
-    message_count: int
-    created_at: datetime
-    last_message_at: datetime
-    assigned_user: UserRefOut | None
-    needs_human: bool
-
-
-class KnowledgeSourceOut(Schema):
-    id: UUID
-    knowledge_id: UUID
-    title: str
-    excerpt: str
-
-
-class MessageOut(Schema):
-    id: UUID
-    role: Role
-    content: str
-    created_at: datetime
-    author: UserRefOut | None = None
-    model: str | None = None
-    tokens_used: int | None = None
-    knowledge_sources: list[KnowledgeSourceOut] = Field(default_factory=list)
 
 
 class ConversationOut(ConversationSummaryOut):

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
 from uuid import UUID
 
 from fastapi import APIRouter, status
 
 from chatflow import organizations
+from chatflow.vocabulary import Plan
 from dependencies import CurrentCaller, Db
 from schemas import SIGNED_IN_ERRORS, Name, Schema
 
 router = APIRouter(prefix="/organizations", tags=["organizations"], responses=SIGNED_IN_ERRORS)
-
-Plan = Literal["starter", "pro", "growth"]
 
 
 class OrganizationCreate(Schema):

@@ -11,8 +11,8 @@ from fastapi import APIRouter, Query
 from pydantic import Field
 
 from chatflow import stats
+from chatflow.inbox.views import ConversationSummaryOut
 from dependencies import CurrentCaller, Db
-from routers.conversations import ConversationSummaryOut
 from schemas import SIGNED_IN_ERRORS, Schema
 
 router = APIRouter(tags=["stats"], responses=SIGNED_IN_ERRORS)

@@ -5,7 +5,7 @@ super admins read every organisation's."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query
@@ -13,12 +13,11 @@ from fastapi import APIRouter, Query
 from chatflow import billing
 from chatflow.errors import NotFound
 from chatflow.usage import OVERAGE_BLOCK_CONVERSATIONS, OVERAGE_BLOCK_PRICE_USD
+from chatflow.vocabulary import Plan
 from dependencies import CurrentCaller, Db
 from schemas import SIGNED_IN_ERRORS, Schema
 
 router = APIRouter(tags=["usage"], responses=SIGNED_IN_ERRORS)
-
-Plan = Literal["starter", "pro", "growth"]
 
 
 class MonthUsageOut(Schema):

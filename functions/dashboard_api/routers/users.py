@@ -4,7 +4,7 @@ organisations and changes their role there. Nobody but a super admin makes anyon
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query, status
@@ -13,6 +13,7 @@ from pydantic import Field, StringConstraints, field_validator
 from chatflow import members, users
 from chatflow.access import Caller
 from chatflow.errors import Conflict, Forbidden
+from chatflow.vocabulary import Language, MemberRole
 from dependencies import AppSettings, CurrentCaller, Db
 from schemas import SIGNED_IN_ERRORS, Email, Name, Page, Schema, error_responses
 
@@ -21,8 +22,6 @@ router = APIRouter(tags=["users"], responses=SIGNED_IN_ERRORS)
 # Routes that create, change or delete a Cognito user also answer what Cognito may refuse.
 _COGNITO_ERRORS = error_responses(409, 429)
 
-Language = Literal["en", "es"]
-MemberRole = Literal["admin", "agent"]
 UserId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 
 

@@ -14,10 +14,9 @@ from uuid import UUID
 
 from chatflow.db import Connection, connection
 from chatflow.errors import Forbidden, NotFound, Unauthorized
+from chatflow.vocabulary import MemberRole
 
-__all__ = ["Caller", "Role", "load_caller", "scoped_connection"]
-
-Role = Literal["admin", "agent"]
+__all__ = ["Caller", "load_caller", "scoped_connection"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +26,7 @@ class Caller:
     name: str
     is_super_admin: bool
     preferred_language: str
-    memberships: dict[UUID, Role] = field(default_factory=dict)
+    memberships: dict[UUID, MemberRole] = field(default_factory=dict)
 
     @property
     def organization_ids(self) -> list[UUID]:
@@ -37,7 +36,7 @@ class Caller:
         if not self.is_super_admin:
             raise Forbidden("forbidden", "Only a super admin may do this.")
 
-    def require_member(self, organization_id: UUID) -> Role | Literal["super_admin"]:
+    def require_member(self, organization_id: UUID) -> MemberRole | Literal["super_admin"]:
         """The caller's standing in the organisation; 404 when it has none (as if it did not exist)."""
         if self.is_super_admin:
             return "super_admin"

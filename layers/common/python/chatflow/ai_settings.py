@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
 from uuid import UUID
 
 from chatflow.api_keys import PLATFORM_KEY_SETTING, KeySource, resolve_api_key
@@ -21,6 +20,7 @@ from chatflow.errors import NotFound, ServiceUnavailable
 from chatflow.handoff import DEFAULT_HANDOFF_KEYWORDS
 from chatflow.secrets import encryption_key
 from chatflow.settings import Settings
+from chatflow.vocabulary import Provider
 
 __all__ = [
     "BUSINESS_FIELDS",
@@ -38,7 +38,6 @@ __all__ = [
     "update_ai_settings",
 ]
 
-Provider = Literal["openai"]
 
 # Field names (Python's) of each kind; the API refuses a technical one from anyone but a super admin.
 BUSINESS_FIELDS = frozenset({"system_prompt", "handoff_keywords"})

@@ -14,8 +14,9 @@ from chatflow.ai.prompt import HistoryEntry, Reference
 from chatflow.ai_config import EffectiveAIConfig
 from chatflow.api_keys import resolve_api_key
 from chatflow.db import Connection
-from chatflow.languages import Language, text
+from chatflow.languages import text
 from chatflow.settings import Settings
+from chatflow.vocabulary import Language
 
 if TYPE_CHECKING:
     from chatflow.knowledge.retrieval import Passage

@@ -13,7 +13,8 @@ from typing import Any
 from uuid import UUID
 
 from chatflow.db import Connection
-from chatflow.usage import OVERAGE_BLOCK_CONVERSATIONS, PLAN_CONVERSATION_LIMITS, Plan, overage_cost_usd
+from chatflow.usage import OVERAGE_BLOCK_CONVERSATIONS, PLAN_CONVERSATION_LIMITS, overage_cost_usd
+from chatflow.vocabulary import Plan
 
 __all__ = [
     "MAX_MONTHS",

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID
 
@@ -20,12 +20,12 @@ from chatflow.db import Connection
 from chatflow.errors import Conflict, NotFound
 from chatflow.settings import Settings
 from chatflow.usage import PLAN_CHANNEL_LIMITS
+from chatflow.vocabulary import ChannelType
 
 __all__ = [
     "MAX_ALLOWED_ORIGINS",
     "Channel",
     "ChannelChanges",
-    "ChannelType",
     "create_channel",
     "delete_channel",
     "embed_snippet",
@@ -37,7 +37,6 @@ __all__ = [
     "widget_script_url",
 ]
 
-ChannelType = Literal["website", "whatsapp", "messenger"]
 
 MAX_ALLOWED_ORIGINS = 20
 WIDGET_SCRIPT_PATH = "/widget/chatflow360.js"

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from chatflow.vocabulary import Language
 
-__all__ = ["DEFAULT_LANGUAGE", "LANGUAGE_NAMES", "Language", "normalize_language", "text"]
+__all__ = ["DEFAULT_LANGUAGE", "LANGUAGE_NAMES", "normalize_language", "text"]
 
-Language = Literal["en", "es"]
 DEFAULT_LANGUAGE: Language = "en"
 
 LANGUAGE_NAMES: dict[Language, str] = {"en": "English", "es": "Spanish"}

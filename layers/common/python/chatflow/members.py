@@ -14,10 +14,10 @@ from uuid import UUID
 import psycopg
 
 from chatflow import users
-from chatflow.access import Role
 from chatflow.db import Connection
 from chatflow.errors import Conflict, NotFound
 from chatflow.settings import Settings
+from chatflow.vocabulary import MemberRole
 
 __all__ = [
     "Member",
@@ -38,7 +38,7 @@ class Member:
     name: str
     preferred_language: str
     active: bool
-    role: Role
+    role: MemberRole
     joined_at: datetime
 
 
@@ -79,14 +79,14 @@ def _lock_organization(conn: Connection, organization_id: UUID) -> None:
         raise NotFound("organization_not_found", "No such organisation.")
 
 
-def _current_role(conn: Connection, organization_id: UUID, user_id: str) -> Role:
+def _current_role(conn: Connection, organization_id: UUID, user_id: str) -> MemberRole:
     row = conn.execute(
         "SELECT role FROM organization_members WHERE organization_id = %s AND user_id = %s",
         (organization_id, user_id),
     ).fetchone()
     if row is None:
         raise NotFound("member_not_found", "No such member in this organisation.")
-    role: Role = row["role"]
+    role: MemberRole = row["role"]
     return role
 
 
@@ -101,7 +101,7 @@ def _refuse_if_last_admin(conn: Connection, organization_id: UUID, user_id: str)
         raise Conflict("last_admin", "An organisation keeps at least one admin: make someone else admin first.")
 
 
-def add_member(conn: Connection, organization_id: UUID, user_id: str, role: Role) -> Member:
+def add_member(conn: Connection, organization_id: UUID, user_id: str, role: MemberRole) -> Member:
     try:
         with conn.transaction():
             conn.execute(
@@ -120,7 +120,7 @@ def invite_member(
     organization_id: UUID,
     email: str,
     name: str | None,
-    role: Role,
+    role: MemberRole,
     preferred_language: str,
 ) -> MemberInvited:
     """Add the user with this email; if there is none, create it (Cognito and here) and email it an
@@ -143,7 +143,7 @@ def invite_member(
     )
 
 
-def change_role(conn: Connection, organization_id: UUID, user_id: str, role: Role) -> Member:
+def change_role(conn: Connection, organization_id: UUID, user_id: str, role: MemberRole) -> Member:
     """Make a member admin or agent; 409 last_admin when it would leave the organisation without one."""
     _lock_organization(conn, organization_id)
     if _current_role(conn, organization_id, user_id) == "admin" and role != "admin":

@@ -9,7 +9,7 @@ from uuid import UUID
 from chatflow.db import Connection
 from chatflow.errors import NotFound
 from chatflow.handoff import DEFAULT_HANDOFF_KEYWORDS
-from chatflow.usage import Plan
+from chatflow.vocabulary import Plan
 
 __all__ = ["DEFAULT_MODEL", "NewChannel", "create_channel", "create_organization"]
 

@@ -12,8 +12,8 @@ from chatflow.answering import Answer, answer
 from chatflow.api_keys import PLATFORM_KEY_SETTING
 from chatflow.db import Connection
 from chatflow.errors import NotFound
-from chatflow.languages import Language
 from chatflow.settings import Settings
+from chatflow.vocabulary import Language
 
 __all__ = ["preview_answer"]
 

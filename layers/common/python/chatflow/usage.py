@@ -4,7 +4,8 @@ and a visitor is never refused for being over the plan: over the limit the chat 
 from __future__ import annotations
 
 import math
-from typing import Literal
+
+from chatflow.vocabulary import Plan
 
 __all__ = [
     "COUNT_USAGE_SQL",
@@ -12,11 +13,9 @@ __all__ = [
     "OVERAGE_BLOCK_PRICE_USD",
     "PLAN_CHANNEL_LIMITS",
     "PLAN_CONVERSATION_LIMITS",
-    "Plan",
     "overage_cost_usd",
 ]
 
-Plan = Literal["starter", "pro", "growth"]
 
 PLAN_CONVERSATION_LIMITS: dict[Plan, int] = {"starter": 300, "pro": 1_000, "growth": 3_000}
 PLAN_CHANNEL_LIMITS: dict[Plan, int] = {"starter": 1, "pro": 3, "growth": 10}

@@ -20,13 +20,13 @@ from uuid import UUID
 
 import psycopg
 
-from chatflow.access import Role
 from chatflow.auth import cognito
 from chatflow.db import Connection
 from chatflow.errors import BadRequest, Conflict, DomainError, NotFound, Unauthorized
 from chatflow.notifications import send
 from chatflow.notifications.invite import invitation_email
 from chatflow.settings import Settings
+from chatflow.vocabulary import MemberRole
 
 __all__ = [
     "Invited",
@@ -92,7 +92,7 @@ def update_profile(conn: Connection, user_id: str, *, name: str | None, preferre
 class Membership:
     organization_id: UUID
     organization_name: str
-    role: Role
+    role: MemberRole
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,7 +242,7 @@ def invite_user(
     name: str,
     preferred_language: str,
     is_super_admin: bool = False,
-    memberships: Sequence[tuple[UUID, Role]] = (),
+    memberships: Sequence[tuple[UUID, MemberRole]] = (),
 ) -> Invited:
     """Create the user in Cognito (with a temporary password) and here, then email the invitation.
 

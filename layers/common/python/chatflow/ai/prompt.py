@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from chatflow.ai.base import ChatTurn
-from chatflow.languages import LANGUAGE_NAMES, Language
+from chatflow.languages import LANGUAGE_NAMES
+from chatflow.vocabulary import Language
 
 __all__ = [
     "BASE_INSTRUCTIONS",

@@ -19,7 +19,8 @@ from chatflow.db import Connection
 from chatflow.outbox import ConversationUpdated, DomainEvent
 from chatflow.outbox import repository as outbox
 from chatflow.outbox.repository import events_when
-from chatflow.usage import COUNT_USAGE_SQL, PLAN_CONVERSATION_LIMITS, Plan
+from chatflow.usage import COUNT_USAGE_SQL, PLAN_CONVERSATION_LIMITS
+from chatflow.vocabulary import Plan
 
 __all__ = [
     "ConversationState",

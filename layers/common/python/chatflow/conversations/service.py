@@ -30,7 +30,7 @@ from chatflow.conversations.models import ConversationView, MessageView, PostRes
 from chatflow.db import Connection, connection
 from chatflow.errors import Forbidden, NotFound, ServiceUnavailable
 from chatflow.handoff import asks_for_human
-from chatflow.languages import DEFAULT_LANGUAGE, Language, normalize_language, text
+from chatflow.languages import DEFAULT_LANGUAGE, normalize_language, text
 from chatflow.notifications.over_limit import claim_over_limit_notice
 from chatflow.outbox import (
     ConversationCreated,
@@ -41,6 +41,7 @@ from chatflow.outbox import (
     UsageLimitExceeded,
 )
 from chatflow.settings import Settings, get_settings
+from chatflow.vocabulary import Language
 
 __all__ = ["HISTORY_PAGE_LIMIT", "close_conversation", "get_conversation", "post_visitor_message"]
 

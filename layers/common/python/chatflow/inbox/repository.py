@@ -3,6 +3,7 @@ also scoped by hand to the caller's organisations: `scope` is their ids, or None
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, LiteralString
@@ -26,6 +27,7 @@ __all__ = [
     "close",
     "insert_agent_message",
     "list_conversations",
+    "load_changed",
     "load_detail",
     "lock_conversation",
     "release",
@@ -284,7 +286,7 @@ _DETAIL = (
     + _IN_SCOPE
 )
 
-_MESSAGES = """
+_MESSAGE_ROWS = """
 SELECT m.id, m.role, m.content, m.created_at, m.author_user_id, a.name AS author_name, m.model, m.tokens_used,
        src.sources
 FROM messages m
@@ -297,8 +299,14 @@ LEFT JOIN LATERAL (
     WHERE kc.id = ANY (m.knowledge_chunk_ids)
 ) src ON m.knowledge_chunk_ids IS NOT NULL
 WHERE m.conversation_id = %(conversation_id)s
-ORDER BY m.seq
 """
+_MESSAGES = _MESSAGE_ROWS + "ORDER BY m.seq"
+_SOME_MESSAGES = _MESSAGE_ROWS + "AND m.id = ANY(%(message_ids)s::uuid[]) ORDER BY m.seq"
+
+# Unscoped: for the live updates, which decide who may see a row when they send it.
+_SUMMARY = (
+    "SELECT " + _SUMMARY_COLUMNS + " FROM conversations c " + _SUMMARY_JOINS + " WHERE c.id = %(conversation_id)s"
+)
 
 
 def load_detail(conn: Connection, *, scope: list[UUID] | None, conversation_id: UUID) -> ConversationDetail | None:
@@ -314,6 +322,22 @@ def load_detail(conn: Connection, *, scope: list[UUID] | None, conversation_id: 
         closed_at=row["closed_at"],
         messages=[_message(m) for m in messages],
     )
+
+
+def load_changed(
+    conn: Connection, *, conversation_id: UUID, message_ids: Sequence[UUID]
+) -> tuple[ConversationSummary, list[InboxMessage]] | None:
+    """A conversation as the inbox lists it and these of its messages, oldest first, whoever may
+    see them (live updates check that when they send); None when the conversation is gone."""
+    row = conn.execute(_SUMMARY, {"conversation_id": conversation_id}).fetchone()
+    if row is None:
+        return None
+    messages = (
+        conn.execute(_SOME_MESSAGES, {"conversation_id": conversation_id, "message_ids": list(message_ids)}).fetchall()
+        if message_ids
+        else []
+    )
+    return _summary(row), [_message(m) for m in messages]
 
 
 def _message(row: dict[str, Any]) -> InboxMessage:

@@ -19,7 +19,8 @@ from chatflow.notifications import Email
 from chatflow.outbox import UsageLimitExceeded
 from chatflow.outbox import repository as outbox
 from chatflow.settings import Settings
-from chatflow.usage import OVERAGE_BLOCK_CONVERSATIONS, OVERAGE_BLOCK_PRICE_USD, PLAN_CONVERSATION_LIMITS, Plan
+from chatflow.usage import OVERAGE_BLOCK_CONVERSATIONS, OVERAGE_BLOCK_PRICE_USD, PLAN_CONVERSATION_LIMITS
+from chatflow.vocabulary import Plan
 
 __all__ = ["OverLimitNotice", "claim_over_limit_notice", "load_over_limit_notice", "over_limit_emails"]
 

@@ -5,32 +5,23 @@ chatflow.listeners.push_to_sockets calls, once they have committed,
 
     realtime.publish_all([ConversationChange(conversation_id, created=..., message_ids=[...]), ...], conn=conn)
 
-which reads the conversation as it is and posts its frames (`conversation_created`,
-`conversation_updated`, `message_created`) to every connection that may see them.
+which reads the conversation as it is and posts its frames (`conversation_event`,
+`message_created`) to every connection that may see them.
 """
 
 from chatflow.realtime.changes import ConversationChange, conversation_events, publish_all, publish_changes
 from chatflow.realtime.connections import MAX_CONNECTION_SECONDS
-from chatflow.realtime.events import (
-    UNKNOWN,
-    Event,
-    EventType,
-    conversation_created,
-    conversation_updated,
-    message_created,
-)
+from chatflow.realtime.events import Event, EventType, conversation_event, message_created
 from chatflow.realtime.publisher import PublishResult, publish, send
 
 __all__ = [
     "MAX_CONNECTION_SECONDS",
-    "UNKNOWN",
     "ConversationChange",
     "Event",
     "EventType",
     "PublishResult",
-    "conversation_created",
+    "conversation_event",
     "conversation_events",
-    "conversation_updated",
     "message_created",
     "publish",
     "publish_all",

@@ -10,8 +10,9 @@ from pydantic import BaseModel, ConfigDict, StringConstraints, field_serializer
 from pydantic.alias_generators import to_camel
 
 from chatflow.conversations.models import ConversationView, MessageView, PostResult
-from chatflow.languages import Language, normalize_language
+from chatflow.languages import normalize_language
 from chatflow.text import Storable
+from chatflow.vocabulary import Language
 
 __all__ = [
     "MAX_MESSAGE_CHARS",

@@ -1,0 +1,62 @@
+"""What operators read of a conversation and its messages, on the wire: the dashboard API's answers
+and the live updates' frames are these same models, filled from the same SQL
+(chatflow.inbox.repository), so that what a socket pushes is what a reload would show."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from pydantic import Field
+
+from chatflow.schema import Schema
+from chatflow.vocabulary import ConversationStatus, Language, MessageRole, ResponderMode
+
+__all__ = ["ConversationSummaryOut", "KnowledgeSourceOut", "LastMessageOut", "MessageOut", "UserRefOut"]
+
+
+class UserRefOut(Schema):
+    id: str
+    name: str
+
+
+class LastMessageOut(Schema):
+    role: MessageRole
+    content: str  # the first LAST_MESSAGE_CHARS characters
+    created_at: datetime
+
+
+class ConversationSummaryOut(Schema):
+    id: UUID
+    organization_id: UUID
+    channel_id: UUID
+    channel_name: str
+    status: ConversationStatus
+    responder_mode: ResponderMode
+    language: Language
+    page_url: str | None
+    visitor_id: UUID
+    last_message: LastMessageOut | None
+    message_count: int
+    created_at: datetime
+    last_message_at: datetime
+    assigned_user: UserRefOut | None
+    needs_human: bool
+
+
+class KnowledgeSourceOut(Schema):
+    id: UUID
+    knowledge_id: UUID
+    title: str
+    excerpt: str
+
+
+class MessageOut(Schema):
+    id: UUID
+    role: MessageRole
+    content: str
+    created_at: datetime
+    author: UserRefOut | None = None
+    model: str | None = None
+    tokens_used: int | None = None
+    knowledge_sources: list[KnowledgeSourceOut] = Field(default_factory=list)
