@@ -22,6 +22,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.config import EnvironmentSizing
+from infra.constructs.service_function import METRICS_NAMESPACE, FunctionSpec
 
 __all__ = ["Monitoring"]
 
@@ -53,6 +54,7 @@ class Monitoring(Construct):
         self._build_api_alarms(api)
         self._build_database_alarms(cluster, max_connections)
         self._build_queue_alarms(dead_letter_queues)
+        self._build_listener_alarm()
         self.dashboard = self._build_dashboard(env_name, functions, api, cluster, dead_letter_queues)
 
     def _build_topic(self, sizing: EnvironmentSizing, alarm_email: str | None) -> sns.Topic:
@@ -156,6 +158,24 @@ class Monitoring(Construct):
                 evaluation_periods=1,
                 comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             )
+
+    def _build_listener_alarm(self) -> None:
+        # Counted by functions/dispatch (Powertools' EMF, dimension `service`) when a listener fails
+        # for the last time: an event some side effect (an email, a live update) was given up for.
+        self._alarm(
+            "ListenerFailed",
+            description="A listener of domain events gave up (see listener_runs.failed_at and the dispatch logs)",
+            metric=cloudwatch.Metric(
+                namespace=METRICS_NAMESPACE,
+                metric_name="ListenerFailed",
+                dimensions_map={"service": FunctionSpec("dispatch", "").service_name},
+                period=_PERIOD,
+                statistic="Sum",
+            ),
+            threshold=1,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        )
 
     def _build_dashboard(
         self,

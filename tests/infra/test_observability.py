@@ -92,3 +92,10 @@ def test_logs_are_kept_a_week_in_dev(template: Template, name: str) -> None:
     log_group_id = props(function(template, name)[1])["LoggingConfig"]["LogGroup"]["Ref"]
 
     assert props(resources(template, "AWS::Logs::LogGroup")[log_group_id])["RetentionInDays"] == 7
+
+
+def test_a_listener_given_up_alarms(alarms: list[dict[str, Any]]) -> None:
+    [alarm] = _alarms_on(alarms, "ChatFlow360", "ListenerFailed")
+
+    assert alarm["Dimensions"] == [{"Name": "service", "Value": "chatflow-dispatch"}]
+    assert alarm["Threshold"] == 1
