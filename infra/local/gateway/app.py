@@ -1,0 +1,125 @@
+"""The gateway as one ASGI app: the REST API, the WebSocket API and its Management API, the static
+files and a health check, with the scheduled and queue-fed functions run for as long as it serves."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from pathlib import Path
+
+import anyio
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount
+from starlette.routing import Route as StarletteRoute
+from starlette.routing import WebSocketRoute as StarletteWebSocketRoute
+
+from infra.functions import Handler
+from infra.local.gateway.invoker import Functions
+from infra.local.gateway.queues import poll_queue
+from infra.local.gateway.rest import RestApi
+from infra.local.gateway.routing import RouteTable
+from infra.local.gateway.schedules import run_on_schedule
+from infra.local.gateway.static import DASHBOARD_DIR, DASHBOARD_PATH, WIDGET_DIR, NoCacheStaticFiles, SinglePageApp
+from infra.local.gateway.websocket_api import (
+    WEBSOCKET_IDLE_SECONDS,
+    WEBSOCKET_MAX_SECONDS,
+    WEBSOCKET_PATH,
+    WebSocketApi,
+)
+from infra.routes import (
+    QUEUE_FUNCTIONS,
+    ROUTES,
+    SCHEDULED_FUNCTIONS,
+    WEBSOCKET_ROUTES,
+    QueueFunction,
+    Route,
+    ScheduledFunction,
+    WebSocketRoute,
+)
+
+__all__ = ["bind_socket", "create_app"]
+
+_ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+def create_app(
+    *,
+    routes: Sequence[Route] = ROUTES,
+    scheduled: Sequence[ScheduledFunction] = SCHEDULED_FUNCTIONS,
+    schedule_interval_seconds: float | None = None,
+    static_dir: Path = WIDGET_DIR,
+    dashboard_dir: Path = DASHBOARD_DIR,
+    load: Callable[[str], Handler] | None = None,
+    workers: int = 4,
+    websocket_routes: Sequence[WebSocketRoute] = WEBSOCKET_ROUTES,
+    websocket_idle_seconds: float = WEBSOCKET_IDLE_SECONDS,
+    websocket_max_seconds: float = WEBSOCKET_MAX_SECONDS,
+    queue_functions: Sequence[QueueFunction] = QUEUE_FUNCTIONS,
+    queue_urls: Mapping[str, str] | None = None,
+    queue_wait_seconds: int = 5,
+) -> Starlette:
+    """The gateway. Scheduled functions run once at start, then every `rate_minutes` of the table,
+    or every `schedule_interval_seconds` when given (the local stack's CLEANUP_INTERVAL_SECONDS).
+    Functions run in `workers` processes, unless a test gives its own `load`. Each queue function
+    whose queue has a URL in `queue_urls` (logical name -> SQS URL) is fed by a poller."""
+    table = RouteTable(routes)
+    functions = Functions(load, workers)
+    rest_api = RestApi(table, functions)
+    websocket_api = WebSocketApi(
+        functions, websocket_routes, idle_seconds=websocket_idle_seconds, max_seconds=websocket_max_seconds
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        async with anyio.create_task_group() as tasks:
+            for function in scheduled:
+                tasks.start_soon(run_on_schedule, functions, function, schedule_interval_seconds)
+            for queue_function in queue_functions:
+                url = (queue_urls or {}).get(queue_function.queue)
+                if url:
+                    tasks.start_soon(poll_queue, functions, queue_function, url, queue_wait_seconds)
+            yield
+            tasks.cancel_scope.cancel()
+        await run_in_threadpool(functions.close)
+
+    return Starlette(
+        routes=[
+            StarletteRoute("/healthz", _healthz, methods=["GET"]),
+            Mount("/widget", NoCacheStaticFiles(directory=static_dir, check_dir=False), name="widget"),
+            Mount(DASHBOARD_PATH, SinglePageApp(directory=dashboard_dir, html=True, check_dir=False), name="dashboard"),
+            StarletteWebSocketRoute(WEBSOCKET_PATH, websocket_api.endpoint),
+            StarletteRoute(
+                WEBSOCKET_PATH + "/@connections/{connection_id:path}",
+                websocket_api.management_api,
+                methods=["GET", "POST", "DELETE"],
+            ),
+            StarletteRoute("/{path:path}", rest_api.endpoint, methods=_ALL_METHODS),
+        ],
+        lifespan=lifespan,
+    )
+
+
+async def _healthz(_request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening socket, bound before anything else starts so that a busy port fails fast.
+    Raises OSError (EADDRINUSE) when another process listens there."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        # Lets a restart reuse a port whose old connections linger in TIME_WAIT; a port someone
+        # listens on is still refused.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
