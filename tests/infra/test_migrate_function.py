@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable
 
 import psycopg
 import pytest
@@ -16,17 +16,12 @@ from tests.support.events import LambdaContextStub
 
 
 @pytest.fixture
-def fresh_database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS chatflow_trigger_test WITH (FORCE)")
-        conn.execute("CREATE DATABASE chatflow_trigger_test")
-    url = database_url.replace("/chatflow_test?", "/chatflow_trigger_test?")
+def fresh_database(new_database: Callable[[str], str], monkeypatch: pytest.MonkeyPatch) -> str:
+    url = new_database("trigger")
     load_handler("migrate")
     module = sys.modules["chatflow_functions.migrate.handler"]
     monkeypatch.setattr(module, "get_settings", lambda: Settings(database_url=SecretStr(url)))
-    yield url
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute("DROP DATABASE chatflow_trigger_test WITH (FORCE)")
+    return url
 
 
 def test_the_first_deploy_applies_every_migration_and_the_next_one_nothing(fresh_database: str) -> None:

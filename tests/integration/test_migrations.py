@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
@@ -12,14 +12,8 @@ from chatflow.migrate import migrate, migration_files
 
 
 @pytest.fixture
-def empty_database(database_url: str) -> Iterator[str]:
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS chatflow_migrations_test WITH (FORCE)")
-        conn.execute("CREATE DATABASE chatflow_migrations_test")
-    url = database_url.replace("/chatflow_test?", "/chatflow_migrations_test?")
-    yield url
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute("DROP DATABASE chatflow_migrations_test WITH (FORCE)")
+def empty_database(new_database: Callable[[str], str]) -> str:
+    return new_database("migrations")
 
 
 def test_migration_files_are_ordered_sql_files() -> None:

@@ -6,13 +6,19 @@ log). A secret is a value the suite knows to be one — the encryption key, the 
 any environment variable named like a key, secret, password or token, values registered by a
 fixture — or text shaped like one (a JWT, an OpenAI-style key). A finding fails the session; the
 report names the test and the kind of secret, never the secret itself.
+
+Under pytest-xdist each worker scans what its own tests and fixtures produced (it alone knows the
+secrets they registered or set) and hands its findings and counts to the controller, which fails the
+session and prints the summary.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 
@@ -42,6 +48,7 @@ class SecretScanner:
     findings: list[Finding] = field(default_factory=list)
     scanned_bytes: int = 0
     scanned_sections: int = 0
+    workers_known: set[str] = field(default_factory=set)  # digests, from xdist's workers
 
     def register(self, value: str | None, what: str) -> None:
         if value and len(value) >= _MIN_SECRET_CHARS:
@@ -52,6 +59,24 @@ class SecretScanner:
             if _SECRET_ENV.search(name) and not _NOT_SECRET_ENV.search(name):
                 self.register(value, f"${name}")
 
+    def summary(self) -> dict[str, Any]:
+        """What a worker hands to the controller: findings, counts, and digests of the known secrets."""
+        return {
+            "findings": [[f.where, f.kind] for f in self.findings],
+            "bytes": self.scanned_bytes,
+            "sections": self.scanned_sections,
+            "known": sorted(_digest(value) for value in self.known),
+        }
+
+    def merge(self, summary: dict[str, Any]) -> None:
+        self.findings += [Finding(where, kind) for where, kind in summary["findings"]]
+        self.scanned_bytes += summary["bytes"]
+        self.scanned_sections += summary["sections"]
+        self.workers_known.update(summary["known"])
+
+    def known_count(self) -> int:
+        return len(self.workers_known | {_digest(value) for value in self.known})
+
     def scan(self, text: str, where: str) -> list[Finding]:
         found = [Finding(where, what) for value, what in self.known.items() if value in text]
         found += [Finding(where, kind) for kind, shape in _SHAPES.items() if shape.search(text)]
@@ -59,6 +84,10 @@ class SecretScanner:
         self.scanned_bytes += len(text)
         self.scanned_sections += 1
         return found
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
 
 
 scanner = SecretScanner()
@@ -83,13 +112,27 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if hasattr(report, "node"):  # xdist's controller, told of a test a worker ran and scanned
+        return
     # While the test's own environment (monkeypatched keys) is still in place.
     scanner.register_environment()
     for title, text in report.sections:
         scanner.scan(text, f"{report.nodeid} ({title})")
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object | None) -> None:
+    """xdist's controller: a worker is done; what it found counts as found here."""
+    summary = getattr(node, "workeroutput", {}).get("secret_scan")
+    if summary is not None:
+        scanner.merge(summary)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    workeroutput: dict[str, Any] | None = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: the controller reports
+        workeroutput["secret_scan"] = scanner.summary()
+        return
     if scanner.findings and exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
@@ -102,5 +145,5 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         return
     terminalreporter.line(
         f"secret scan: {scanner.scanned_sections} captured outputs, {scanner.scanned_bytes / 1e6:.1f} MB, "
-        f"{len(scanner.known)} known secrets and {len(_SHAPES)} shapes: none found"
+        f"{scanner.known_count()} known secrets and {len(_SHAPES)} shapes: none found"
     )
