@@ -78,7 +78,7 @@ test: lint chromium dashboard
 	$(BIN)/pytest -n $(WORKERS) --dist loadgroup
 
 test-e2e: install chromium dashboard
-	$(BIN)/pytest -m e2e
+	$(BIN)/pytest tests/e2e
 
 bench: install
 	$(BIN)/python -m bench.widget_api
