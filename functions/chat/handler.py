@@ -5,7 +5,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chatflow.conversations import post_visitor_message
 from chatflow.observability import correlation_paths, logger, metrics, trace_handler
-from chatflow.widget_api import (
+from chatflow_edge.widget_api import (
     ChatRequest,
     ChatResponse,
     build_resolver,

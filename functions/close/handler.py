@@ -4,7 +4,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chatflow.conversations import close_conversation
 from chatflow.observability import correlation_paths, logger, trace_handler
-from chatflow.widget_api import CloseRequest, CloseResponse, build_resolver, limit_request, parse_body, parse_uuid
+from chatflow_edge.widget_api import CloseRequest, CloseResponse, build_resolver, limit_request, parse_body, parse_uuid
 
 app = build_resolver()
 

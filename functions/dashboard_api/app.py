@@ -14,7 +14,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.responses import Response
 
-from chatflow.errors import DomainError
+from chatflow.errors import InvalidInput
+from chatflow_edge.errors import REFUSALS, InvalidJson, Refusal, error_body, headers_of, status_of
 from routers import (
     ai_settings,
     auth,
@@ -66,6 +67,13 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
     )
 
 
+def _refused(error: Refusal) -> JSONResponse:
+    """A domain or edge error, with the status the one table of chatflow_edge.errors gives it."""
+    return JSONResponse(
+        status_code=status_of(error), content=error_body(error), headers={**SECURITY_HEADERS, **headers_of(error)}
+    )
+
+
 class _SecurityHeaders(BaseHTTPMiddleware):
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         response = await call_next(request)
@@ -86,25 +94,26 @@ def create_app() -> FastAPI:
     )
     app.add_middleware(_SecurityHeaders)
 
-    @app.exception_handler(DomainError)
-    async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
-        response = _error(exc.status, exc.code, exc.message)
-        response.headers.update(exc.headers)
-        return response
+    async def _refusal(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, REFUSALS)
+        return _refused(exc)
+
+    for refusal in REFUSALS:
+        app.add_exception_handler(refusal, _refusal)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
         where = ".".join(str(part) for part in first.get("loc", ())[1:]) or "body"
         if first.get("type") == "json_invalid":
-            return _error(400, "invalid_json", "The request body is not valid JSON.")
-        return _error(400, "invalid_field", f"{where}: {first.get('msg')}")
+            return _refused(InvalidJson())
+        return _refused(InvalidInput(f"{where}: {first.get('msg')}"))
 
     @app.exception_handler(psycopg.errors.DataError)
     async def _unstorable(_request: Request, exc: psycopg.errors.DataError) -> JSONResponse:
         # Input that passed validation but that PostgreSQL cannot hold (a NUL in text, a number out
         # of range): the client's mistake, not ours.
-        return _error(400, "invalid_field", "A field holds a value the database cannot store.")
+        return _refused(InvalidInput("A field holds a value the database cannot store."))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:

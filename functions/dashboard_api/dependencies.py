@@ -12,8 +12,8 @@ from chatflow import rate_limits
 from chatflow.access import Caller, load_caller, scoped_connection
 from chatflow.auth.tokens import verify_access_token
 from chatflow.db import Connection, connection
-from chatflow.errors import Unauthorized
 from chatflow.settings import Settings, get_settings
+from chatflow_edge.errors import MissingToken
 
 __all__ = ["AppSettings", "BearerToken", "ClientIp", "CurrentCaller", "Db"]
 
@@ -38,7 +38,7 @@ ClientIp = Annotated[str, Depends(_client_ip)]
 
 def _token(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> str:
     if credentials is None or not credentials.credentials:
-        raise Unauthorized("missing_token", "Send a bearer access token.")
+        raise MissingToken()
     return credentials.credentials
 
 

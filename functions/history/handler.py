@@ -4,7 +4,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chatflow.conversations import get_conversation
 from chatflow.observability import correlation_paths, logger, trace_handler
-from chatflow.widget_api import (
+from chatflow_edge.widget_api import (
     ConversationResponse,
     HistoryQuery,
     build_resolver,

@@ -9,14 +9,13 @@ operator's dashboard, optionally with `organizationId`; `publicKey`, `visitorId`
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from chatflow.errors import DomainError, Unauthorized
+from chatflow.errors import InvalidCredentials
 from chatflow.observability import correlation_paths, logger, trace_handler
 from chatflow.realtime.sockets import (
     DashboardCredentials,
@@ -26,6 +25,7 @@ from chatflow.realtime.sockets import (
     connect_widget,
     disconnect,
 )
+from chatflow_edge.errors import REFUSALS, MissingCredentials, NoConnection, proxy_response, status_of
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
@@ -35,13 +35,13 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     route_key = request.get("routeKey")
     connection_id = request.get("connectionId")
     if not isinstance(connection_id, str) or not connection_id:
-        return _refused(Unauthorized("no_connection", "Not a WebSocket event."))
+        return proxy_response(NoConnection())
     if route_key == "$connect":
         try:
             _connect(connection_id, event)
-        except DomainError as error:
-            logger.info("connection refused", extra={"code": error.code, "status": error.status})
-            return _refused(error)
+        except REFUSALS as error:
+            logger.info("connection refused", extra={"code": error.code, "status": status_of(error)})
+            return proxy_response(error)
         return {"statusCode": 200}
     if route_key == "$disconnect":
         disconnect(connection_id)
@@ -69,17 +69,17 @@ def _connect(connection_id: str, event: Mapping[str, Any]) -> None:
             ),
         )
     else:
-        raise Unauthorized("missing_credentials", "Connect with ?token=… or ?publicKey=…&visitorId=…&conversationId=….")
+        raise MissingCredentials()
 
 
 def _uuid(query: Mapping[str, Any], name: str) -> UUID:
     value = query.get(name)
     if not value:
-        raise Unauthorized("missing_credentials", f"{name}: required.")
+        raise MissingCredentials(f"{name}: required.")
     try:
         return UUID(str(value))
     except ValueError:
-        raise Unauthorized("invalid_credentials", f"{name}: not a UUID.") from None
+        raise InvalidCredentials(f"{name}: not a UUID.") from None
 
 
 def _header(event: Mapping[str, Any], name: str) -> str | None:
@@ -87,11 +87,3 @@ def _header(event: Mapping[str, Any], name: str) -> str | None:
         if key.lower() == name and isinstance(value, str):
             return value
     return None
-
-
-def _refused(error: DomainError) -> dict[str, Any]:
-    return {
-        "statusCode": error.status,
-        "headers": {"Content-Type": "application/json"},
-        "body": json.dumps({"error": {"code": error.code, "message": error.message}}),
-    }

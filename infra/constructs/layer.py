@@ -1,6 +1,6 @@
-"""The `common` Lambda layer: the `chatflow` package plus its pinned requirements, built for the
-Lambda platform (Python 3.12 on arm64) by pip on this machine, so that neither Docker nor an
-arm64 machine is needed to synthesize."""
+"""The `common` Lambda layer: its Python packages (`chatflow`, the domain, and `chatflow_edge`, its
+HTTP edge) plus their pinned requirements, built for the Lambda platform (Python 3.12 on arm64) by
+pip on this machine, so that neither Docker nor an arm64 machine is needed to synthesize."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from constructs import Construct
 
 from infra.functions import ROOT
 
-__all__ = ["LAYER_DIR", "PIP_PLATFORM_ARGS", "CommonLayer", "PipLayerBundling", "layer_source_hash"]
+__all__ = ["LAYER_DIR", "PIP_PLATFORM_ARGS", "CommonLayer", "PipLayerBundling", "layer_packages", "layer_source_hash"]
 
 LAYER_DIR = ROOT / "layers" / "common"
 RUNTIME = lambda_.Runtime.PYTHON_3_12
@@ -39,6 +39,12 @@ PIP_PLATFORM_ARGS: tuple[str, ...] = (
 # Bumped by hand when the build below changes in a way the source hash cannot see.
 _BUILD_VERSION = "1"
 _IGNORED = ("__pycache__", "*.pyc", ".DS_Store")
+
+
+def layer_packages(layer_dir: Path = LAYER_DIR) -> list[Path]:
+    """The packages under `python/` (each a folder with an `__init__.py`), every one of which goes into
+    the layer: a new package beside `chatflow` needs no change here."""
+    return sorted(path.parent for path in (layer_dir / "python").glob("*/__init__.py"))
 
 
 def layer_source_hash(layer_dir: Path = LAYER_DIR) -> str:
@@ -74,12 +80,10 @@ class PipLayerBundling:
     def try_bundle(self, output_dir: str, *, image: cdk.DockerImage, **_options: object) -> bool:
         target = Path(output_dir) / "python"
         self.install_requirements(target)
-        shutil.copytree(
-            self._layer_dir / "python" / "chatflow",
-            target / "chatflow",
-            ignore=shutil.ignore_patterns(*_IGNORED),
-            dirs_exist_ok=True,
-        )
+        for package in layer_packages(self._layer_dir):
+            shutil.copytree(
+                package, target / package.name, ignore=shutil.ignore_patterns(*_IGNORED), dirs_exist_ok=True
+            )
         # True: bundled here, so the CDK never falls back to Docker.
         return True
 
@@ -117,7 +121,7 @@ class CommonLayer(Construct):
         self.layer_version = lambda_.LayerVersion(
             self,
             "Layer",
-            description="chatflow package and its pinned requirements",
+            description="chatflow and chatflow_edge packages and their pinned requirements",
             code=lambda_.Code.from_asset(
                 str(LAYER_DIR),
                 asset_hash_type=cdk.AssetHashType.CUSTOM,

@@ -10,7 +10,7 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 
-from infra.constructs.layer import LAYER_DIR, PipLayerBundling, layer_source_hash
+from infra.constructs.layer import LAYER_DIR, PipLayerBundling, layer_packages, layer_source_hash
 
 
 @pytest.fixture
@@ -64,6 +64,22 @@ def test_the_chatflow_package_is_copied_without_bytecode(
     assert (output / "python" / "chatflow" / "__init__.py").is_file()
     assert not (output / "python" / "chatflow" / "__pycache__").exists()
     assert (output / "python" / "pydantic").is_dir()
+
+
+def test_every_package_beside_chatflow_is_copied_too(
+    layer_dir: Path, pip_runs: list[list[str]], tmp_path: Path
+) -> None:
+    (layer_dir / "python" / "chatflow_edge").mkdir()
+    (layer_dir / "python" / "chatflow_edge" / "__init__.py").write_text('"""edge"""\n', encoding="utf-8")
+    output = tmp_path / "out"
+    PipLayerBundling(layer_dir).try_bundle(str(output), image=cdk.DockerImage.from_registry("unused"))
+
+    assert (output / "python" / "chatflow_edge" / "__init__.py").is_file()
+    assert (output / "python" / "chatflow" / "__init__.py").is_file()
+
+
+def test_the_real_layer_holds_the_domain_and_its_edge() -> None:
+    assert [package.name for package in layer_packages()] == ["chatflow", "chatflow_edge"]
 
 
 def test_a_failing_pip_fails_the_synth_with_its_output(

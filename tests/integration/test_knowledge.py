@@ -14,7 +14,7 @@ import psycopg
 import pytest
 
 from chatflow.ai.prompt import NO_KNOWLEDGE_INSTRUCTIONS, REFERENCE_INSTRUCTIONS
-from chatflow.errors import BadRequest
+from chatflow.errors import InvalidUrl
 from chatflow.knowledge import repository as knowledge_repo
 from chatflow.knowledge import service as knowledge
 from chatflow.knowledge.embeddings import OFFLINE_MODEL, OPENAI_MODEL, LexicalEmbedder
@@ -346,7 +346,7 @@ def test_loopback_and_private_addresses_are_refused_unless_allowed(
     for url in (f"{website}/hours", "http://10.1.2.3/", "http://169.254.169.254/latest/meta-data", "ftp://x.org/"):
         with pytest.raises(SourceError):
             check_url(url, get_settings())
-    with pytest.raises(BadRequest):
+    with pytest.raises(InvalidUrl):
         _add_url(db, tenant.organization_id, f"{website}/hours")
 
     _allow_private(monkeypatch)

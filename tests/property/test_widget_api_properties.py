@@ -23,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from chatflow.widget_api.http import MAX_BODY_BYTES
+from chatflow_edge.widget_api import MAX_BODY_BYTES
 from infra.functions import load_handler
 from tests.integration.conftest import Tenant
 from tests.support.events import LambdaContextStub, rest_event

@@ -15,7 +15,7 @@ from chatflow import ai_settings
 from chatflow.ai.prompt import HistoryEntry
 from chatflow.ai_settings import DEFAULT_HANDOFF_KEYWORDS, MAX_SYSTEM_PROMPT_LENGTH, TECHNICAL_FIELDS
 from chatflow.api_keys import KeySource
-from chatflow.errors import Forbidden
+from chatflow.errors import ForbiddenField
 from chatflow.preview import preview_answer
 from chatflow.text import Storable
 from chatflow.vocabulary import Provider
@@ -87,7 +87,7 @@ def _refuse_technical_fields(body: AISettingsUpdate) -> None:
         if name in TECHNICAL_FIELDS and name in body.model_fields_set
     ]
     if refused:
-        raise Forbidden("forbidden_field", f"Only a super admin may change {', '.join(refused)}.")
+        raise ForbiddenField(refused)
 
 
 @router.get("", response_model=AISettingsOut)

@@ -9,7 +9,7 @@ from chatflow import rate_limits
 from chatflow.auth import cognito
 from chatflow.auth.tokens import verify_access_token
 from chatflow.db import connection
-from chatflow.errors import Unauthorized
+from chatflow.errors import UnknownUser
 from chatflow.users import link_cognito_user
 from dependencies import AppSettings, BearerToken, ClientIp
 from schemas import Email, Schema, error_responses
@@ -78,7 +78,7 @@ def _linked(tokens: cognito.Tokens, email: str, settings: AppSettings) -> Tokens
     claims = verify_access_token(tokens.access_token, settings)
     with connection() as conn:
         if not link_cognito_user(conn, sub=claims.sub, email=email):
-            raise Unauthorized("unknown_user", "This account has no access to ChatFlow360.")
+            raise UnknownUser()
     return _out(tokens)
 
 

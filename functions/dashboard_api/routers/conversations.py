@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, status
 from pydantic import BeforeValidator, StringConstraints
 
 from chatflow import inbox
-from chatflow.errors import BadRequest
+from chatflow.errors import InvalidInput
 from chatflow.inbox.views import ConversationSummaryOut, MessageOut
 from chatflow.text import Storable
 from chatflow.vocabulary import ConversationStatus as Status
@@ -125,7 +125,7 @@ def list_conversations(
         active_before=_before(active_to),
     )
     if filters.active_from and filters.active_before and filters.active_from >= filters.active_before:
-        raise BadRequest("invalid_field", "from: must not be after to")
+        raise InvalidInput("from: must not be after to")
     page = inbox.list_conversations(db, caller, filters, cursor=cursor, limit=limit)
     return Page[ConversationSummaryOut](
         items=[ConversationSummaryOut.from_domain(c) for c in page.items], next_cursor=page.next_cursor

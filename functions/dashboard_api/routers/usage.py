@@ -11,7 +11,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 
 from chatflow import billing
-from chatflow.errors import NotFound
+from chatflow.errors import OrganizationNotFound
 from chatflow.usage import OVERAGE_BLOCK_CONVERSATIONS, OVERAGE_BLOCK_PRICE_USD
 from chatflow.vocabulary import Plan
 from dependencies import CurrentCaller, Db
@@ -84,7 +84,7 @@ def organization_usage(
         months=months,
     )
     if usage is None:
-        raise NotFound("organization_not_found", "No such organisation.")
+        raise OrganizationNotFound()
     return OrganizationUsageOut(
         organization_id=usage.organization_id,
         name=usage.name,

@@ -12,7 +12,7 @@ from pydantic import Field, StringConstraints, field_validator
 
 from chatflow import members, users
 from chatflow.access import Caller
-from chatflow.errors import Conflict, Forbidden
+from chatflow.errors import ForbiddenField, OwnAccount
 from chatflow.vocabulary import Language, MemberRole
 from dependencies import AppSettings, CurrentCaller, Db
 from schemas import SIGNED_IN_ERRORS, Email, Name, Page, Schema, error_responses
@@ -104,12 +104,12 @@ class MemberAdded(MemberOut):
 
 def _only_super_admin_makes_super_admins(caller: Caller, is_super_admin: bool | None) -> None:
     if is_super_admin is not None and not caller.is_super_admin:
-        raise Forbidden("forbidden_field", "Only a super admin may change isSuperAdmin.")
+        raise ForbiddenField(["isSuperAdmin"])
 
 
 def _not_oneself(caller: Caller, user_id: str, what: str) -> None:
     if user_id == caller.user_id:
-        raise Conflict("own_account", f"You cannot {what} your own account; ask another super admin.")
+        raise OwnAccount(what)
 
 
 # --- Users (super admin) ---

@@ -13,7 +13,7 @@ import pytest
 from psycopg.rows import dict_row
 
 from chatflow import channels
-from chatflow.errors import Conflict
+from chatflow.errors import PlanLimitReached
 from chatflow.organizations import create_organization
 from chatflow.settings import get_settings
 from tests.support.people import People, Person
@@ -223,7 +223,7 @@ def test_concurrent_creations_never_pass_the_plan_limit(db: Db, database_url: st
             try:
                 channels.create_channel(conn, acme, name=f"Site {n}")
                 outcomes.append("created")
-            except Conflict as exc:
+            except PlanLimitReached as exc:
                 outcomes.append(exc.code)
 
     threads = [threading.Thread(target=create, args=(n,)) for n in range(attempts)]

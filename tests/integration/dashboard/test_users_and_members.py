@@ -19,7 +19,7 @@ from moto.ses.models import ses_backends
 from psycopg.rows import dict_row
 
 from chatflow import members
-from chatflow.errors import Conflict
+from chatflow.errors import LastAdmin
 from chatflow.organizations import create_organization
 from chatflow.settings import get_settings
 from infra.local.gateway import REGION
@@ -764,7 +764,7 @@ def test_two_admins_removing_each_other_at_once_leave_one_admin(db: Db, database
             try:
                 members.remove_member(conn, organization_id, user_id)
                 outcomes.append("removed")
-            except Conflict as exc:
+            except LastAdmin as exc:
                 outcomes.append(exc.code)
 
     for n, organization_id in enumerate(organizations):

@@ -13,7 +13,7 @@ from typing import Literal
 from uuid import UUID
 
 from chatflow.db import Connection, connection
-from chatflow.errors import Forbidden, NotFound, Unauthorized
+from chatflow.errors import NotAllowed, OrganizationNotFound, UnknownUser
 from chatflow.vocabulary import MemberRole
 
 __all__ = ["Caller", "load_caller", "scoped_connection"]
@@ -34,7 +34,7 @@ class Caller:
 
     def require_super_admin(self) -> None:
         if not self.is_super_admin:
-            raise Forbidden("forbidden", "Only a super admin may do this.")
+            raise NotAllowed("Only a super admin may do this.")
 
     def require_member(self, organization_id: UUID) -> MemberRole | Literal["super_admin"]:
         """The caller's standing in the organisation; 404 when it has none (as if it did not exist)."""
@@ -42,12 +42,12 @@ class Caller:
             return "super_admin"
         role = self.memberships.get(organization_id)
         if role is None:
-            raise NotFound("organization_not_found", "No such organisation.")
+            raise OrganizationNotFound()
         return role
 
     def require_admin(self, organization_id: UUID) -> None:
         if self.require_member(organization_id) == "agent":
-            raise Forbidden("forbidden", "Only an organisation admin may do this.")
+            raise NotAllowed("Only an organisation admin may do this.")
 
     def may_administer(self, organization_id: UUID) -> bool:
         return self.is_super_admin or self.memberships.get(organization_id) == "admin"
@@ -67,7 +67,7 @@ GROUP BY u.id
 def load_caller(conn: Connection, user_id: str) -> Caller:
     row = conn.execute(_LOAD_CALLER, (user_id,)).fetchone()
     if row is None or not row["active"]:
-        raise Unauthorized("unknown_user", "This account has no access to ChatFlow360.")
+        raise UnknownUser()
     return Caller(
         user_id=row["id"],
         email=row["email"],

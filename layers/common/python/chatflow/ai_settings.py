@@ -16,7 +16,7 @@ from uuid import UUID
 from chatflow.api_keys import PLATFORM_KEY_SETTING, KeySource, resolve_api_key
 from chatflow.crypto import encrypt, key_hint
 from chatflow.db import Connection
-from chatflow.errors import NotFound, ServiceUnavailable
+from chatflow.errors import EncryptionUnavailable, OrganizationNotFound
 from chatflow.handoff import DEFAULT_HANDOFF_KEYWORDS
 from chatflow.secrets import encryption_key
 from chatflow.settings import Settings
@@ -107,9 +107,7 @@ def encrypt_api_key(settings: Settings, api_key: str) -> tuple[str, str]:
     """(ciphertext, hint) of an API key; 503 encryption_unavailable when no encryption key is configured."""
     key = encryption_key(settings)
     if key is None:
-        raise ServiceUnavailable(
-            "encryption_unavailable", "API keys cannot be stored: no encryption key is configured on this server."
-        )
+        raise EncryptionUnavailable()
     return encrypt(api_key, key), key_hint(api_key)
 
 
@@ -125,7 +123,7 @@ WHERE a.organization_id = %(org)s
 def get_ai_settings(conn: Connection, settings: Settings, organization_id: UUID) -> AISettings:
     row = conn.execute(_SELECT, {"org": organization_id, "platform_key": PLATFORM_KEY_SETTING}).fetchone()
     if row is None:
-        raise NotFound("organization_not_found", "No such organisation.")
+        raise OrganizationNotFound()
     source = resolve_api_key(
         organization_encrypted=row["encrypted_api_key"],
         platform_encrypted=row["platform_encrypted_key"],
@@ -181,5 +179,5 @@ def update_ai_settings(
         },
     ).rowcount
     if updated == 0:
-        raise NotFound("organization_not_found", "No such organisation.")
+        raise OrganizationNotFound()
     return get_ai_settings(conn, settings, organization_id)

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from uuid import UUID
 
 from chatflow.db import Connection
-from chatflow.errors import Conflict, NotFound
+from chatflow.errors import ChannelNotFound, OrganizationNotFound, PlanLimitReached
 from chatflow.settings import Settings
 from chatflow.usage import PLAN_CHANNEL_LIMITS
 from chatflow.vocabulary import ChannelType
@@ -168,7 +168,7 @@ def get_channel(conn: Connection, organization_id: UUID, channel_id: UUID) -> Ch
         f"SELECT {_COLUMNS} FROM channels WHERE organization_id = %s AND id = %s", (organization_id, channel_id)
     ).fetchone()
     if row is None:
-        raise NotFound("channel_not_found", "No such channel.")
+        raise ChannelNotFound()
     return _channel(row)
 
 
@@ -191,16 +191,12 @@ def create_channel(
         "SELECT plan FROM organizations WHERE id = %s FOR UPDATE", (organization_id,)
     ).fetchone()
     if organization is None:
-        raise NotFound("organization_not_found", "No such organisation.")
+        raise OrganizationNotFound()
     limit = PLAN_CHANNEL_LIMITS[organization["plan"]]
     count = conn.execute("SELECT count(*) AS n FROM channels WHERE organization_id = %s", (organization_id,)).fetchone()
     assert count is not None
     if count["n"] >= limit:
-        raise Conflict(
-            "plan_limit",
-            f"The {organization['plan']} plan includes {limit} channel{'s' if limit != 1 else ''}; "
-            "upgrade the plan or delete a channel first.",
-        )
+        raise PlanLimitReached(organization["plan"], limit)
     row = conn.execute(
         f"""
         INSERT INTO channels (organization_id, name, type, active, allowed_origins, handoff_enabled,
@@ -253,7 +249,7 @@ def update_channel(conn: Connection, organization_id: UUID, channel_id: UUID, ch
         },
     ).fetchone()
     if row is None:
-        raise NotFound("channel_not_found", "No such channel.")
+        raise ChannelNotFound()
     return _channel(row)
 
 
@@ -263,4 +259,4 @@ def delete_channel(conn: Connection, organization_id: UUID, channel_id: UUID) ->
         "DELETE FROM channels WHERE organization_id = %s AND id = %s", (organization_id, channel_id)
     ).rowcount
     if deleted == 0:
-        raise NotFound("channel_not_found", "No such channel.")
+        raise ChannelNotFound()

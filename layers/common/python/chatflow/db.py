@@ -15,7 +15,7 @@ from psycopg.rows import dict_row
 from psycopg.types import TypeInfo
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from chatflow.errors import ServiceUnavailable
+from chatflow.errors import DatabaseUnavailable
 from chatflow.secrets import database_url
 from chatflow.settings import get_settings
 
@@ -108,7 +108,7 @@ def _checked_out(pool: ConnectionPool[Connection]) -> Connection:
 
 @contextmanager
 def connection() -> Iterator[Connection]:
-    """A pooled autocommit connection; database outages surface as ServiceUnavailable."""
+    """A pooled autocommit connection; database outages surface as DatabaseUnavailable."""
     try:
         pool = _get_pool()
         conn = _checked_out(pool)
@@ -119,7 +119,7 @@ def connection() -> Iterator[Connection]:
             pool.putconn(conn)
     except psycopg.OperationalError as exc:
         # Covers refused connections, restarts (AdminShutdown), statement timeouts and PoolTimeout.
-        raise ServiceUnavailable("database_unavailable", "The database is not reachable right now.") from exc
+        raise DatabaseUnavailable() from exc
 
 
 def close_pool() -> None:

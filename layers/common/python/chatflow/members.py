@@ -15,7 +15,7 @@ import psycopg
 
 from chatflow import users
 from chatflow.db import Connection
-from chatflow.errors import Conflict, NotFound
+from chatflow.errors import AlreadyMember, LastAdmin, MemberNotFound, OrganizationNotFound
 from chatflow.settings import Settings
 from chatflow.vocabulary import MemberRole
 
@@ -69,14 +69,14 @@ def get_member(conn: Connection, organization_id: UUID, user_id: str) -> Member:
         _SELECT + "WHERE m.organization_id = %s AND m.user_id = %s", (organization_id, user_id)
     ).fetchone()
     if row is None:
-        raise NotFound("member_not_found", "No such member in this organisation.")
+        raise MemberNotFound()
     return Member(**row)
 
 
 def _lock_organization(conn: Connection, organization_id: UUID) -> None:
     """Serialises membership changes of one organisation until the transaction ends."""
     if conn.execute("SELECT 1 FROM organizations WHERE id = %s FOR UPDATE", (organization_id,)).fetchone() is None:
-        raise NotFound("organization_not_found", "No such organisation.")
+        raise OrganizationNotFound()
 
 
 def _current_role(conn: Connection, organization_id: UUID, user_id: str) -> MemberRole:
@@ -85,7 +85,7 @@ def _current_role(conn: Connection, organization_id: UUID, user_id: str) -> Memb
         (organization_id, user_id),
     ).fetchone()
     if row is None:
-        raise NotFound("member_not_found", "No such member in this organisation.")
+        raise MemberNotFound()
     role: MemberRole = row["role"]
     return role
 
@@ -98,7 +98,7 @@ def _refuse_if_last_admin(conn: Connection, organization_id: UUID, user_id: str)
     ).fetchone()
     assert row is not None
     if row["others"] == 0:
-        raise Conflict("last_admin", "An organisation keeps at least one admin: make someone else admin first.")
+        raise LastAdmin()
 
 
 def add_member(conn: Connection, organization_id: UUID, user_id: str, role: MemberRole) -> Member:
@@ -109,7 +109,7 @@ def add_member(conn: Connection, organization_id: UUID, user_id: str, role: Memb
                 (organization_id, user_id, role),
             )
     except psycopg.errors.UniqueViolation as exc:
-        raise Conflict("already_member", "This user already belongs to the organisation.") from exc
+        raise AlreadyMember() from exc
     return get_member(conn, organization_id, user_id)
 
 

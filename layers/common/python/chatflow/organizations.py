@@ -7,7 +7,7 @@ from datetime import datetime
 from uuid import UUID
 
 from chatflow.db import Connection
-from chatflow.errors import NotFound
+from chatflow.errors import OrganizationNotFound
 from chatflow.handoff import DEFAULT_HANDOFF_KEYWORDS
 from chatflow.vocabulary import Plan
 
@@ -98,7 +98,7 @@ def list_organizations(conn: Connection, *, organization_ids: list[UUID] | None)
 def get_organization(conn: Connection, organization_id: UUID) -> Organization:
     row = conn.execute(f"SELECT {_COLUMNS} FROM organizations WHERE id = %s", (organization_id,)).fetchone()
     if row is None:
-        raise NotFound("organization_not_found", "No such organisation.")
+        raise OrganizationNotFound()
     return Organization(**row)
 
 
@@ -114,11 +114,11 @@ def update_organization(
         {"id": organization_id, "name": name, "plan": plan, "active": active},
     ).fetchone()
     if row is None:
-        raise NotFound("organization_not_found", "No such organisation.")
+        raise OrganizationNotFound()
     return Organization(**row)
 
 
 def delete_organization(conn: Connection, organization_id: UUID) -> None:
     """Deletes the organisation and, by cascade, its channels, conversations, knowledge and usage."""
     if conn.execute("DELETE FROM organizations WHERE id = %s", (organization_id,)).rowcount == 0:
-        raise NotFound("organization_not_found", "No such organisation.")
+        raise OrganizationNotFound()

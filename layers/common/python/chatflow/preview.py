@@ -11,7 +11,7 @@ from chatflow.ai_config import ChannelOverrides, OrganizationAISettings, effecti
 from chatflow.answering import Answer, answer
 from chatflow.api_keys import PLATFORM_KEY_SETTING
 from chatflow.db import Connection
-from chatflow.errors import NotFound
+from chatflow.errors import ChannelNotFound, OrganizationNotFound
 from chatflow.settings import Settings
 from chatflow.vocabulary import Language
 
@@ -48,9 +48,9 @@ def preview_answer(
         {"organization_id": organization_id, "channel_id": channel_id, "platform_key": PLATFORM_KEY_SETTING},
     ).fetchone()
     if row is None:
-        raise NotFound("organization_not_found", "No such organisation.")
+        raise OrganizationNotFound()
     if channel_id is not None and row["channel_id"] is None:
-        raise NotFound("channel_not_found", "No such channel.")
+        raise ChannelNotFound()
     config = effective_config(
         OrganizationAISettings(
             provider=row["provider"],

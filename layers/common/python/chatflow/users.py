@@ -22,7 +22,14 @@ import psycopg
 
 from chatflow.auth import cognito
 from chatflow.db import Connection
-from chatflow.errors import BadRequest, Conflict, DomainError, NotFound, Unauthorized
+from chatflow.errors import (
+    DomainError,
+    InvalidCredentials,
+    InvalidCursor,
+    OrganizationNotFound,
+    UserExists,
+    UserNotFound,
+)
 from chatflow.notifications import send
 from chatflow.notifications.invite import invitation_email
 from chatflow.settings import Settings
@@ -84,7 +91,7 @@ def update_profile(conn: Connection, user_id: str, *, name: str | None, preferre
         {"id": user_id, "name": name, "language": preferred_language},
     ).fetchone()
     if row is None:
-        raise NotFound("user_not_found", "No such user.")
+        raise UserNotFound()
     return User(**row)
 
 
@@ -136,7 +143,7 @@ def _detail(row: dict[str, Any]) -> UserDetail:
 def get_user_detail(conn: Connection, user_id: str) -> UserDetail:
     row = conn.execute(_DETAIL + "WHERE u.id = %s", (user_id,)).fetchone()
     if row is None:
-        raise NotFound("user_not_found", "No such user.")
+        raise UserNotFound()
     return _detail(row)
 
 
@@ -149,7 +156,7 @@ def _decode_cursor(cursor: str) -> str:
         padded = cursor + "=" * (-len(cursor) % 4)
         return base64.b64decode(padded, altchars=b"-_", validate=True).decode("utf-8")
     except (ValueError, binascii.Error) as exc:  # UnicodeDecodeError is a ValueError
-        raise BadRequest("invalid_cursor", "The cursor is not one this API returned.") from exc
+        raise InvalidCursor() from exc
 
 
 def list_users(
@@ -201,7 +208,7 @@ def update_user(
         {"id": user_id, "name": name, "language": preferred_language, "super_admin": is_super_admin},
     ).rowcount
     if updated == 0:
-        raise NotFound("user_not_found", "No such user.")
+        raise UserNotFound()
 
 
 _SYMBOLS = "!#%*+-=?@_"
@@ -222,7 +229,7 @@ def _organization_names(conn: Connection, organization_ids: Sequence[UUID]) -> d
     rows = conn.execute("SELECT id, name FROM organizations WHERE id = ANY(%s)", (list(organization_ids),)).fetchall()
     names: dict[UUID, str] = {row["id"]: row["name"] for row in rows}
     if len(names) != len(set(organization_ids)):
-        raise NotFound("organization_not_found", "No such organisation.")
+        raise OrganizationNotFound()
     return names
 
 
@@ -285,9 +292,9 @@ def invite_user(
     except psycopg.Error as exc:
         _forget_cognito_user(settings, email)
         if isinstance(exc, psycopg.errors.UniqueViolation):
-            raise Conflict("user_exists", "A user with this email already exists.") from exc
+            raise UserExists() from exc
         if isinstance(exc, psycopg.errors.ForeignKeyViolation):
-            raise NotFound("organization_not_found", "No such organisation.") from exc
+            raise OrganizationNotFound() from exc
         raise
     except BaseException:
         _forget_cognito_user(settings, email)
@@ -313,10 +320,10 @@ def invite_user(
 def _tolerate_missing_cognito_user(call: Callable[..., None], settings: Settings, **params: Any) -> None:
     """Runs a Cognito admin call; a user Cognito does not know (a pool recreated on a laptop, a user
     deleted there by hand) is not an error: the database row is what grants access.
-    chatflow.auth.cognito reports Cognito's UserNotFoundException as Unauthorized."""
+    chatflow.auth.cognito reports Cognito's UserNotFoundException as InvalidCredentials."""
     try:
         call(settings, **params)
-    except Unauthorized:
+    except InvalidCredentials:
         _logger.warning("the Cognito user of a dashboard user was not found; the database was updated alone")
 
 
@@ -328,7 +335,7 @@ def set_user_active(conn: Connection, settings: Settings, user_id: str, *, activ
         "UPDATE users SET active = %s, updated_at = now() WHERE id = %s RETURNING email", (active, user_id)
     ).fetchone()
     if row is None:
-        raise NotFound("user_not_found", "No such user.")
+        raise UserNotFound()
     _tolerate_missing_cognito_user(cognito.set_user_enabled, settings, email=row["email"], enabled=active)
 
 
@@ -338,5 +345,5 @@ def delete_user(conn: Connection, settings: Settings, user_id: str) -> None:
     wrote stay, without an author."""
     row = conn.execute("DELETE FROM users WHERE id = %s RETURNING email", (user_id,)).fetchone()
     if row is None:
-        raise NotFound("user_not_found", "No such user.")
+        raise UserNotFound()
     _tolerate_missing_cognito_user(cognito.delete_user, settings, email=row["email"])

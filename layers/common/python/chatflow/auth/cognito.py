@@ -9,7 +9,16 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 
 from chatflow.aws import client
-from chatflow.errors import BadRequest, Conflict, DomainError, ServiceUnavailable, TooManyRequests, Unauthorized
+from chatflow.errors import (
+    AuthUnavailable,
+    DomainError,
+    InvalidCode,
+    InvalidCredentials,
+    InvalidInput,
+    TooManyAttempts,
+    UserExists,
+    WeakPassword,
+)
 from chatflow.settings import Settings
 
 __all__ = [
@@ -48,18 +57,18 @@ def _translate(exc: ClientError) -> DomainError:
     code = exc.response.get("Error", {}).get("Code", "")
     if code in {"NotAuthorizedException", "UserNotFoundException", "UserNotConfirmedException"}:
         # One answer for a wrong password and an unknown email: no account enumeration.
-        return Unauthorized("invalid_credentials", "The email or password is not correct.")
+        return InvalidCredentials()
     if code == "InvalidPasswordException":
-        return BadRequest("weak_password", "The password does not meet the password policy.")
+        return WeakPassword()
     if code in {"CodeMismatchException", "ExpiredCodeException"}:
-        return BadRequest("invalid_code", "The code is wrong or has expired.")
+        return InvalidCode()
     if code == "UsernameExistsException":
-        return Conflict("user_exists", "A user with this email already exists.")
+        return UserExists()
     if code in {"LimitExceededException", "TooManyRequestsException", "TooManyFailedAttemptsException"}:
-        return TooManyRequests("too_many_attempts", "Too many attempts; wait a moment and try again.")
+        return TooManyAttempts()
     if code == "InvalidParameterException":
-        return BadRequest("invalid_field", "Cognito refused a parameter of this request.")
-    return ServiceUnavailable("auth_unavailable", "Sign-in is not available right now.")
+        return InvalidInput("Cognito refused a parameter of this request.")
+    return AuthUnavailable()
 
 
 def _call(settings: Settings, operation: str, **params: Any) -> dict[str, Any]:
@@ -70,9 +79,9 @@ def _call(settings: Settings, operation: str, **params: Any) -> dict[str, Any]:
     except ParamValidationError as exc:
         # botocore checks lengths and patterns before sending (a session under 20 characters, say):
         # the client's input, not an outage.
-        raise BadRequest("invalid_field", "Cognito refused a parameter of this request.") from exc
+        raise InvalidInput("Cognito refused a parameter of this request.") from exc
     except BotoCoreError as exc:
-        raise ServiceUnavailable("auth_unavailable", "Sign-in is not available right now.") from exc
+        raise AuthUnavailable() from exc
     return result
 
 
@@ -134,7 +143,7 @@ def sign_out(settings: Settings, *, access_token: str) -> None:
 
 def forgot_password(settings: Settings, *, email: str) -> None:
     # An unknown email answers like a known one: no account enumeration.
-    with contextlib.suppress(Unauthorized):
+    with contextlib.suppress(InvalidCredentials):
         _call(settings, "forgot_password", ClientId=settings.cognito_client_id, Username=normalize_email(email))
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import jwt
 
-from chatflow.errors import Unauthorized
+from chatflow.errors import AuthNotConfigured, InvalidToken, TokenExpired
 from chatflow.settings import Settings
 
 __all__ = ["AccessClaims", "verify_access_token"]
@@ -35,7 +35,7 @@ def _jwks_client(url: str) -> jwt.PyJWKClient:
 
 def verify_access_token(token: str, settings: Settings) -> AccessClaims:
     if not settings.cognito_user_pool_id or not settings.cognito_client_id:
-        raise Unauthorized("auth_not_configured", "Sign-in is not configured on this server.")
+        raise AuthNotConfigured()
     try:
         signing_key = _jwks_client(settings.cognito_jwks).get_signing_key_from_jwt(token)
         # Cognito access tokens carry client_id instead of aud, so aud is not verified here but below.
@@ -48,9 +48,9 @@ def verify_access_token(token: str, settings: Settings) -> AccessClaims:
             leeway=30,
         )
     except jwt.ExpiredSignatureError as exc:
-        raise Unauthorized("token_expired", "The session has expired; sign in again.") from exc
+        raise TokenExpired() from exc
     except (jwt.PyJWKClientError, jwt.InvalidTokenError) as exc:
-        raise Unauthorized("invalid_token", "The access token is not valid.") from exc
+        raise InvalidToken() from exc
     if claims.get("token_use") != "access" or claims.get("client_id") != settings.cognito_client_id:
-        raise Unauthorized("invalid_token", "The access token is not valid.")
+        raise InvalidToken()
     return AccessClaims(sub=str(claims["sub"]), expires_at=int(claims["exp"]))

@@ -28,7 +28,7 @@ from chatflow.answering import answer
 from chatflow.conversations import repository as repo
 from chatflow.conversations.models import ConversationView, MessageView, PostResult
 from chatflow.db import Connection, connection
-from chatflow.errors import Forbidden, NotFound, ServiceUnavailable
+from chatflow.errors import ChannelNotFound, ConversationChanged, ConversationNotFound, OriginNotAllowed
 from chatflow.handoff import asks_for_human
 from chatflow.languages import DEFAULT_LANGUAGE, normalize_language, text
 from chatflow.notifications.over_limit import claim_over_limit_notice
@@ -114,10 +114,10 @@ def _post(
             history_limit=settings.chat_history_messages,
         )
         if ctx is None:
-            raise NotFound("channel_not_found", "No active channel has this public key.")
+            raise ChannelNotFound("No active channel has this public key.")
         _check_origin(ctx.allowed_origins, origin)
         if conversation_id is not None and ctx.conversation is None and ctx.prior is None:
-            raise NotFound("conversation_not_found", "This conversation does not exist for this visitor.")
+            raise ConversationNotFound("This conversation does not exist for this visitor.")
         config = effective_config(ctx.organization, ctx.channel)
 
         if ctx.prior is not None and ctx.conversation is not None:
@@ -202,7 +202,7 @@ def _post(
             handoff=handoff,
             reply=reply,
         )
-    raise ServiceUnavailable("conflict_retry", "The conversation changed while the message was stored; retry.")
+    raise ConversationChanged()
 
 
 def _visitor_events(conversation_event: DomainEvent, message_id: UUID, *, handoff: bool) -> list[DomainEvent]:
@@ -341,7 +341,7 @@ def _check_origin(allowed_origins: tuple[str, ...], origin: str | None) -> None:
     if not allowed_origins or origin is None:
         return
     if origin.rstrip("/").lower() not in {o.rstrip("/").lower() for o in allowed_origins}:
-        raise Forbidden("origin_not_allowed", "This channel does not accept messages from this website.")
+        raise OriginNotAllowed()
 
 
 def get_conversation(
@@ -362,7 +362,7 @@ def get_conversation(
             limit=HISTORY_PAGE_LIMIT,
         )
     if found is None:
-        raise NotFound("conversation_not_found", "This conversation does not exist for this visitor.")
+        raise ConversationNotFound("This conversation does not exist for this visitor.")
     view, allowed_origins = found
     _check_origin(allowed_origins, origin)
     return view
@@ -372,5 +372,5 @@ def close_conversation(*, conversation_id: UUID, visitor_id: UUID) -> None:
     with connection() as conn:
         event_ids = repo.close_conversation(conn, conversation_id=conversation_id, visitor_id=visitor_id)
     if event_ids is None:
-        raise NotFound("conversation_not_found", "This conversation does not exist for this visitor.")
+        raise ConversationNotFound("This conversation does not exist for this visitor.")
     outbox.signal(event_ids)

@@ -21,7 +21,7 @@ from uuid import UUID
 from chatflow import outbox
 from chatflow.access import Caller, scoped_connection
 from chatflow.db import Connection
-from chatflow.errors import BadRequest, Conflict, NotFound
+from chatflow.errors import ConversationClosed, ConversationNotFound, InvalidCursor
 from chatflow.inbox import repository as repo
 from chatflow.inbox.repository import ConversationDetail, ConversationSummary, InboxFilter, InboxMessage
 from chatflow.outbox import ConversationHandoff, ConversationUpdated, DomainEvent, MessageCreated
@@ -42,6 +42,8 @@ __all__ = [
 _logger = logging.getLogger(__name__)
 
 MAX_PAGE_SIZE = 100
+
+_NOT_A_CURSOR = "cursor: not a cursor this API returned."
 
 # What the visitor reads in the chat when a person joins or leaves, in the conversation's language.
 _AGENT_JOINED = {
@@ -92,16 +94,16 @@ def _decode_cursor(cursor: str) -> tuple[datetime, UUID]:
         at, conversation_id = json.loads(raw)
         after = datetime.fromisoformat(at), UUID(conversation_id)
     except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as exc:
-        raise BadRequest("invalid_cursor", "cursor: not a cursor this API returned.") from exc
+        raise InvalidCursor(_NOT_A_CURSOR) from exc
     if after[0].tzinfo is None:
-        raise BadRequest("invalid_cursor", "cursor: not a cursor this API returned.")
+        raise InvalidCursor(_NOT_A_CURSOR)
     return after
 
 
 def get_conversation(conn: Connection, caller: Caller, conversation_id: UUID) -> ConversationDetail:
     detail = repo.load_detail(conn, scope=_scope(caller), conversation_id=conversation_id)
     if detail is None:
-        raise _not_found()
+        raise ConversationNotFound()
     return detail
 
 
@@ -118,9 +120,9 @@ def send_agent_message(caller: Caller, conversation_id: UUID, content: str) -> I
             events = _message_events(result.organization_id, conversation_id, result.message.id)
             events_repo.add(conn, events)
     if not result.found:
-        raise _not_found()
+        raise ConversationNotFound()
     if result.message is None:
-        raise _closed()
+        raise ConversationClosed()
     outbox.signal([e.id for e in events])
     return result.message
 
@@ -199,24 +201,16 @@ def _message_events(organization_id: UUID, conversation_id: UUID, message_id: UU
 def _lock(conn: Connection, caller: Caller, conversation_id: UUID) -> repo.LockedConversation:
     current = repo.lock_conversation(conn, scope=_scope(caller), conversation_id=conversation_id)
     if current is None:
-        raise _not_found()
+        raise ConversationNotFound()
     return current
 
 
 def _lock_open(conn: Connection, caller: Caller, conversation_id: UUID) -> repo.LockedConversation:
     current = _lock(conn, caller, conversation_id)
     if current.status == "closed":
-        raise _closed()
+        raise ConversationClosed()
     return current
 
 
 def _lang(conversation: repo.LockedConversation) -> str:
     return "es" if conversation.language == "es" else "en"
-
-
-def _closed() -> Conflict:
-    return Conflict("conversation_closed", "This conversation is closed; reopen it first.")
-
-
-def _not_found() -> NotFound:
-    return NotFound("conversation_not_found", "No such conversation.")

@@ -12,7 +12,15 @@ from uuid import UUID
 
 from chatflow.api_keys import ResolvedKey, resolve_api_key
 from chatflow.db import Connection
-from chatflow.errors import BadRequest, NotFound, PayloadTooLarge
+from chatflow.errors import (
+    ChannelNotFound,
+    FileTooLarge,
+    InvalidFile,
+    InvalidInput,
+    InvalidUrl,
+    KnowledgeNotFound,
+    OrganizationNotFound,
+)
 from chatflow.knowledge import repository as repo
 from chatflow.knowledge.chunking import chunk_text
 from chatflow.knowledge.embeddings import EmbeddingError, embedder_for
@@ -50,10 +58,6 @@ class EntryInput:
     url: str | None = None
 
 
-def _not_found() -> NotFound:
-    return NotFound("knowledge_not_found", "No such knowledge entry.")
-
-
 def list_entries(conn: Connection, organization_id: UUID, *, channel_id: UUID | None) -> list[repo.Entry]:
     return repo.list_entries(conn, organization_id, channel_id=channel_id)
 
@@ -61,7 +65,7 @@ def list_entries(conn: Connection, organization_id: UUID, *, channel_id: UUID | 
 def get_entry(conn: Connection, organization_id: UUID, entry_id: UUID) -> repo.Entry:
     entry = repo.get_entry(conn, organization_id, entry_id)
     if entry is None:
-        raise _not_found()
+        raise KnowledgeNotFound()
     return entry
 
 
@@ -69,15 +73,15 @@ def _decoded_file(data: str, file_name: str, settings: Settings) -> str:
     try:
         raw = base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise BadRequest("invalid_file", "fileBase64 is not valid base64.") from exc
+        raise InvalidFile("fileBase64 is not valid base64.") from exc
     if len(raw) > settings.knowledge_max_file_bytes:
-        raise PayloadTooLarge("file_too_large", "The file is larger than 5 MB.")
+        raise FileTooLarge()
     try:
         text = extract_file_text(raw, file_name, max_bytes=settings.knowledge_max_file_bytes)
     except SourceError as exc:
-        raise BadRequest("invalid_file", str(exc)) from exc
+        raise InvalidFile(str(exc)) from exc
     if not text.strip():
-        raise BadRequest("invalid_file", "The file has no text.")
+        raise InvalidFile("The file has no text.")
     return text.replace("\x00", "")
 
 
@@ -91,7 +95,7 @@ def create_entry(conn: Connection, organization_id: UUID, data: EntryInput, sett
         try:
             check_url(data.url, settings)
         except SourceError as exc:
-            raise BadRequest("invalid_url", str(exc)) from exc
+            raise InvalidUrl(str(exc)) from exc
         content, source, url, file_name, title = "", "url", data.url, None, data.title or data.url
     else:
         content, source, url, file_name, title = data.content or "", "text", None, None, data.title or ""
@@ -107,8 +111,8 @@ def create_entry(conn: Connection, organization_id: UUID, data: EntryInput, sett
     )
     if entry is None:
         if data.channel_id is None:
-            raise NotFound("organization_not_found", "No such organisation.")
-        raise NotFound("channel_not_found", "No such channel.")
+            raise OrganizationNotFound()
+        raise ChannelNotFound()
     return entry
 
 
@@ -126,23 +130,23 @@ def update_entry(
     web pages; a file is replaced by deleting its entry and uploading again."""
     current = get_entry(conn, organization_id, entry_id)
     if content is not None and current.source == "url":
-        raise BadRequest("invalid_field", "A web page's content comes from its URL: change the url.")
+        raise InvalidInput("A web page's content comes from its URL: change the url.")
     if url is not None:
         if current.source != "url":
-            raise BadRequest("invalid_field", "Only a web page entry has a url.")
+            raise InvalidInput("Only a web page entry has a url.")
         try:
             check_url(url, settings)
         except SourceError as exc:
-            raise BadRequest("invalid_url", str(exc)) from exc
+            raise InvalidUrl(str(exc)) from exc
     entry = repo.update_entry(conn, organization_id, entry_id, title=title, content=content, source_url=url)
     if entry is None:
-        raise _not_found()
+        raise KnowledgeNotFound()
     return entry
 
 
 def delete_entry(conn: Connection, organization_id: UUID, entry_id: UUID) -> None:
     if not repo.delete_entry(conn, organization_id, entry_id):
-        raise _not_found()
+        raise KnowledgeNotFound()
 
 
 def enqueue(entry_id: UUID, settings: Settings) -> bool:

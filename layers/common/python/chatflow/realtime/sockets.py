@@ -16,7 +16,7 @@ from uuid import UUID
 from chatflow.access import load_caller
 from chatflow.auth.tokens import verify_access_token
 from chatflow.db import connection
-from chatflow.errors import Forbidden, NotFound
+from chatflow.errors import ConversationNotFound, NoOrganization, OriginNotAllowed
 from chatflow.realtime import connections as repo
 from chatflow.realtime.publisher import send
 from chatflow.settings import get_settings
@@ -50,7 +50,7 @@ def connect_dashboard(connection_id: str, credentials: DashboardCredentials) -> 
         if credentials.organization_id is not None:
             caller.require_member(credentials.organization_id)
         elif not caller.is_super_admin and not caller.memberships:
-            raise Forbidden("no_organization", "This account belongs to no organisation yet.")
+            raise NoOrganization()
         repo.insert_dashboard_connection(
             conn, connection_id=connection_id, user_id=caller.user_id, organization_id=credentials.organization_id
         )
@@ -67,9 +67,9 @@ def connect_widget(connection_id: str, credentials: WidgetCredentials) -> None:
             conversation_id=credentials.conversation_id,
         )
         if found is None:
-            raise NotFound("conversation_not_found", "This conversation does not exist for this visitor.")
+            raise ConversationNotFound("This conversation does not exist for this visitor.")
         if not _origin_allowed(found.allowed_origins, credentials.origin):
-            raise Forbidden("origin_not_allowed", "This channel does not accept messages from this website.")
+            raise OriginNotAllowed()
         repo.insert_widget_connection(
             conn,
             connection_id=connection_id,

@@ -1,4 +1,6 @@
-"""Request parsing and error responses of the widget API, shared by its three functions."""
+"""Reading the widget API's API Gateway events, shared by its three functions: the JSON body, the
+query, path UUIDs, the origin and what we keep of the visitor's browser. What cannot be read is
+refused with the edge's errors (chatflow_edge.errors) before the domain is asked."""
 
 from __future__ import annotations
 
@@ -7,18 +9,24 @@ import json
 from typing import Any, TypeVar
 from uuid import UUID
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import BaseModel, ValidationError
 
-from chatflow.errors import BadRequest, DomainError, PayloadTooLarge
-from chatflow.observability import logger
+from chatflow.errors import InvalidInput
 from chatflow.text import storable
-from chatflow.widget_api.models import MAX_MESSAGE_CHARS
+from chatflow_edge.errors import (
+    BodyTooLarge,
+    InvalidJson,
+    InvalidUuid,
+    MessageEmpty,
+    MessageTooLong,
+    MissingField,
+    RequestError,
+)
+from chatflow_edge.widget_api.models import MAX_MESSAGE_CHARS
 
 __all__ = [
     "MAX_BODY_BYTES",
-    "build_resolver",
     "origin_of",
     "parse_body",
     "parse_query",
@@ -30,47 +38,11 @@ MAX_BODY_BYTES = 64 * 1024
 
 Model = TypeVar("Model", bound=BaseModel)
 
-# CORS is open; a channel that lists allowed origins is enforced by the domain (403), which a
-# header alone could not do for non-browser clients.
-# Retry-After is exposed so that a widget on another origin can read how long to wait after a 429.
-_CORS = CORSConfig(allow_origin="*", allow_headers=["Content-Type"], expose_headers=["Retry-After"], max_age=600)
-
-
-def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response[Any]:
-    return Response(
-        status_code=status,
-        content_type=content_types.APPLICATION_JSON,
-        body={"error": {"code": code, "message": message}},
-        headers=headers,
-    )
-
-
-def build_resolver() -> APIGatewayRestResolver:
-    app = APIGatewayRestResolver(cors=_CORS)
-
-    @app.exception_handler(DomainError)  # type: ignore[untyped-decorator]
-    def _domain_error(exc: DomainError) -> Response[Any]:
-        if exc.status >= 500:
-            logger.warning("request failed", extra={"code": exc.code, "cause": type(exc.__cause__).__name__})
-        return _error(exc.status, exc.code, exc.message, exc.headers or None)
-
-    @app.not_found
-    def _not_found(_exc: Exception) -> Response[Any]:
-        return _error(404, "route_not_found", "No such endpoint.")
-
-    @app.exception_handler(Exception)  # type: ignore[untyped-decorator]
-    def _unexpected(exc: Exception) -> Response[Any]:
-        # A bug, not bad input: logged with its traceback, answered without it.
-        logger.exception("unhandled error")
-        return _error(500, "internal_error", "Something went wrong on our side.")
-
-    return app
-
 
 def parse_body(event: APIGatewayProxyEvent, model: type[Model]) -> Model:
     data = _json_body(event)
     if not isinstance(data, dict):
-        raise BadRequest("invalid_json", "The request body must be a JSON object.")
+        raise InvalidJson("The request body must be a JSON object.")
     return _validate(model, data)
 
 
@@ -79,11 +51,11 @@ def _json_body(event: APIGatewayProxyEvent) -> Any:
     bytes that are not UTF-8, on broken base64 and on text that cannot be encoded: input, not bugs."""
     raw = _body_bytes(event)
     if len(raw) > MAX_BODY_BYTES:
-        raise PayloadTooLarge("payload_too_large", f"The request body is over {MAX_BODY_BYTES // 1024} KiB.")
+        raise BodyTooLarge(MAX_BODY_BYTES)
     try:
         return json.loads(raw.decode("utf-8"))
     except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
-        raise BadRequest("invalid_json", "The request body is not valid JSON.") from exc
+        raise InvalidJson() from exc
 
 
 def _body_bytes(event: APIGatewayProxyEvent) -> bytes:
@@ -91,11 +63,11 @@ def _body_bytes(event: APIGatewayProxyEvent) -> bytes:
     # A body within the limit is at most this long even in base64 (four characters for three bytes):
     # anything longer is refused before it is decoded.
     if len(body) > (MAX_BODY_BYTES + 2) // 3 * 4 + 4:
-        raise PayloadTooLarge("payload_too_large", f"The request body is over {MAX_BODY_BYTES // 1024} KiB.")
+        raise BodyTooLarge(MAX_BODY_BYTES)
     try:
         return base64.b64decode(body, validate=True) if event.is_base64_encoded else body.encode("utf-8")
     except ValueError as exc:  # broken base64 (binascii.Error), or text with lone surrogates
-        raise BadRequest("invalid_json", "The request body is not valid JSON.") from exc
+        raise InvalidJson() from exc
 
 
 def parse_query(event: APIGatewayProxyEvent, model: type[Model]) -> Model:
@@ -106,7 +78,7 @@ def parse_uuid(value: str | None, field: str) -> UUID:
     try:
         return UUID(value or "")
     except ValueError as exc:
-        raise BadRequest("invalid_uuid", f"{field} must be a UUID.") from exc
+        raise InvalidUuid(field) from exc
 
 
 def _validate(model: type[Model], data: dict[str, Any]) -> Model:
@@ -116,20 +88,20 @@ def _validate(model: type[Model], data: dict[str, Any]) -> Model:
         raise _bad_request(exc) from exc
 
 
-def _bad_request(exc: ValidationError) -> BadRequest:
+def _bad_request(exc: ValidationError) -> RequestError | InvalidInput:
     """The first problem, as a code a client can branch on and a sentence a person can read."""
     error = exc.errors(include_url=False, include_input=False)[0]
     field = str(error["loc"][0]) if error["loc"] else "body"
     kind = error["type"]
     if kind == "missing":
-        return BadRequest("missing_field", f"{field} is required.")
+        return MissingField(field)
     if kind.startswith("uuid"):
-        return BadRequest("invalid_uuid", f"{field} must be a UUID.")
+        return InvalidUuid(field)
     if field == "message" and kind == "string_too_short":
-        return BadRequest("message_empty", "message must not be empty.")
+        return MessageEmpty()
     if field == "message" and kind == "string_too_long":
-        return BadRequest("message_too_long", f"message must be at most {MAX_MESSAGE_CHARS} characters.")
-    return BadRequest("invalid_field", f"{field}: {error['msg']}.")
+        return MessageTooLong(MAX_MESSAGE_CHARS)
+    return InvalidInput(f"{field}: {error['msg']}.")
 
 
 def origin_of(event: APIGatewayProxyEvent) -> str | None:

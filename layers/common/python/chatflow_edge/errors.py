@@ -1,0 +1,194 @@
+"""How a refusal answers over HTTP, in one place.
+
+The domain raises errors named for what happened (chatflow.errors); the edge adds its own for a
+request that cannot even be read (below). `HTTP_STATUS` gives each of them its status, and every
+function answers through it: the widget API's resolver, the dashboard API's exception handler and
+the WebSocket function's `$connect`. Every answer has the body `{"error": {"code", "message"}}`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, ClassVar
+
+from chatflow import errors as domain
+from chatflow.errors import DomainError
+
+__all__ = [
+    "HTTP_STATUS",
+    "REFUSALS",
+    "BodyTooLarge",
+    "InvalidJson",
+    "InvalidUuid",
+    "MessageEmpty",
+    "MessageTooLong",
+    "MissingCredentials",
+    "MissingField",
+    "MissingToken",
+    "NoConnection",
+    "Refusal",
+    "RequestError",
+    "error_body",
+    "headers_of",
+    "proxy_response",
+    "status_of",
+]
+
+
+class RequestError(Exception):
+    """A request refused at the edge, before the domain is asked: its body, query or credentials
+    cannot be read. Same shape as a DomainError: a stable `code`, an English `message`."""
+
+    code: ClassVar[str]
+    message: str = "The request cannot be read."
+
+    def __init__(self, message: str | None = None) -> None:
+        if message is not None:
+            self.message = message
+        super().__init__(self.message)
+
+
+class InvalidJson(RequestError):
+    code = "invalid_json"
+    message = "The request body is not valid JSON."
+
+
+class MissingField(RequestError):
+    code = "missing_field"
+
+    def __init__(self, field: str) -> None:
+        super().__init__(f"{field} is required.")
+
+
+class InvalidUuid(RequestError):
+    code = "invalid_uuid"
+
+    def __init__(self, field: str) -> None:
+        super().__init__(f"{field} must be a UUID.")
+
+
+class MessageEmpty(RequestError):
+    code = "message_empty"
+    message = "message must not be empty."
+
+
+class MessageTooLong(RequestError):
+    code = "message_too_long"
+
+    def __init__(self, max_chars: int) -> None:
+        super().__init__(f"message must be at most {max_chars} characters.")
+
+
+class BodyTooLarge(RequestError):
+    code = "payload_too_large"
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(f"The request body is over {max_bytes // 1024} KiB.")
+
+
+class MissingToken(RequestError):
+    code = "missing_token"
+    message = "Send a bearer access token."
+
+
+class MissingCredentials(RequestError):
+    code = "missing_credentials"
+    message = "Connect with ?token=… or ?publicKey=…&visitorId=…&conversationId=…."
+
+
+class NoConnection(RequestError):
+    code = "no_connection"
+    message = "Not a WebSocket event."
+
+
+Refusal = DomainError | RequestError
+REFUSALS = (DomainError, RequestError)
+
+# THE table. A new error class gets its row here (tests/unit/test_error_table.py fails until it does).
+HTTP_STATUS: Mapping[type[Refusal], int] = MappingProxyType(
+    {
+        # 400: the input cannot be used
+        domain.InvalidInput: 400,
+        domain.InvalidCursor: 400,
+        domain.InvalidFile: 400,
+        domain.InvalidUrl: 400,
+        domain.WeakPassword: 400,
+        domain.InvalidCode: 400,
+        InvalidJson: 400,
+        MissingField: 400,
+        InvalidUuid: 400,
+        MessageEmpty: 400,
+        MessageTooLong: 400,
+        # 401: not signed in, or not as anyone we know
+        domain.InvalidCredentials: 401,
+        domain.InvalidToken: 401,
+        domain.TokenExpired: 401,
+        domain.UnknownUser: 401,
+        domain.AuthNotConfigured: 401,
+        MissingToken: 401,
+        MissingCredentials: 401,
+        NoConnection: 401,
+        # 403: the caller may not
+        domain.NotAllowed: 403,
+        domain.ForbiddenField: 403,
+        domain.OriginNotAllowed: 403,
+        domain.NoOrganization: 403,
+        # 404: not there, or another organisation's
+        domain.OrganizationNotFound: 404,
+        domain.UserNotFound: 404,
+        domain.MemberNotFound: 404,
+        domain.ChannelNotFound: 404,
+        domain.ConversationNotFound: 404,
+        domain.KnowledgeNotFound: 404,
+        # 409: the current state does not allow it
+        domain.UserExists: 409,
+        domain.AlreadyMember: 409,
+        domain.LastAdmin: 409,
+        domain.OwnAccount: 409,
+        domain.PlanLimitReached: 409,
+        domain.ConversationClosed: 409,
+        # 413: too large
+        domain.FileTooLarge: 413,
+        BodyTooLarge: 413,
+        # 429: too many, too fast
+        domain.RateLimited: 429,
+        domain.TooManyAttempts: 429,
+        # 503: something the operation needs is unavailable; retry later
+        domain.DatabaseUnavailable: 503,
+        domain.AuthUnavailable: 503,
+        domain.EncryptionUnavailable: 503,
+        domain.ConversationChanged: 503,
+    }
+)
+
+
+def status_of(error: Refusal) -> int:
+    """The error's status: its class's row, else its nearest ancestor's; 500 for a class with no
+    row at all (a bug the table's test catches first)."""
+    for cls in type(error).__mro__:
+        status = HTTP_STATUS.get(cls)
+        if status is not None:
+            return status
+    return 500
+
+
+def headers_of(error: Refusal) -> dict[str, str]:
+    """HTTP headers the answer carries besides the error body."""
+    if isinstance(error, domain.RateLimited):
+        return {"Retry-After": str(error.retry_after_seconds)}
+    return {}
+
+
+def error_body(error: Refusal) -> dict[str, dict[str, str]]:
+    return {"error": {"code": error.code, "message": error.message}}
+
+
+def proxy_response(error: Refusal) -> dict[str, Any]:
+    """The refusal as an API Gateway Lambda proxy answer (what a function without a resolver returns)."""
+    return {
+        "statusCode": status_of(error),
+        "headers": {"Content-Type": "application/json", **headers_of(error)},
+        "body": json.dumps(error_body(error)),
+    }

@@ -1,0 +1,38 @@
+"""The edge of the public widget API: its JSON models, reading API Gateway events, its rate limits,
+and the resolver that answers every error in the contract's shape."""
+
+from chatflow_edge.widget_api.limits import limit_request
+from chatflow_edge.widget_api.models import (
+    ChatRequest,
+    ChatResponse,
+    CloseRequest,
+    CloseResponse,
+    ConversationResponse,
+    HistoryQuery,
+)
+from chatflow_edge.widget_api.parsing import (
+    MAX_BODY_BYTES,
+    origin_of,
+    parse_body,
+    parse_query,
+    parse_uuid,
+    visitor_metadata,
+)
+from chatflow_edge.widget_api.resolver import build_resolver
+
+__all__ = [
+    "MAX_BODY_BYTES",
+    "ChatRequest",
+    "ChatResponse",
+    "CloseRequest",
+    "CloseResponse",
+    "ConversationResponse",
+    "HistoryQuery",
+    "build_resolver",
+    "limit_request",
+    "origin_of",
+    "parse_body",
+    "parse_query",
+    "parse_uuid",
+    "visitor_metadata",
+]
