@@ -24,6 +24,7 @@ from chatflow.organizations import create_channel, create_organization
 from chatflow.settings import get_settings
 from infra.functions import load_handler
 from tests.integration.conftest import Tenant
+from tests.support.callers import admin_of
 from tests.support.events import LambdaContextStub, sqs_event
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.widget import WidgetClient
@@ -36,6 +37,7 @@ HOURS = "We open Monday to Saturday from 8 am to 6 pm and on Sunday from 9 am to
 def _add(db: Db, organization_id: UUID, title: str, content: str, channel_id: UUID | None = None) -> UUID:
     entry = knowledge.create_entry(
         db,
+        admin_of(organization_id),
         organization_id,
         knowledge.EntryInput(title=title, content=content, channel_id=channel_id),
         get_settings(),
@@ -163,6 +165,7 @@ def test_editing_an_entry_re_embeds_it(db: Db, tenant: Tenant) -> None:
 
     updated = knowledge.update_entry(
         db,
+        admin_of(tenant.organization_id),
         tenant.organization_id,
         entry_id,
         title=None,
@@ -196,7 +199,7 @@ def test_deleting_an_entry_removes_its_chunks(db: Db, tenant: Tenant) -> None:
     _ingest(entry_id)
     assert _chunks(db, entry_id)
 
-    knowledge.delete_entry(db, tenant.organization_id, entry_id)
+    knowledge.delete_entry(db, admin_of(tenant.organization_id), tenant.organization_id, entry_id)
 
     assert db.execute("SELECT count(*) AS n FROM knowledge_chunks").fetchone() == {"n": 0}
 
@@ -305,7 +308,9 @@ def _allow_private(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _add_url(db: Db, organization_id: UUID, url: str) -> UUID:
-    entry = knowledge.create_entry(db, organization_id, knowledge.EntryInput(title=None, url=url), get_settings())
+    entry = knowledge.create_entry(
+        db, admin_of(organization_id), organization_id, knowledge.EntryInput(title=None, url=url), get_settings()
+    )
     return entry.id
 
 

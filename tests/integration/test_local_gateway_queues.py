@@ -21,6 +21,7 @@ from infra.local.gateway import create_app
 from infra.routes import QueueFunction
 from tests.integration.conftest import Tenant
 from tests.integration.test_local_gateway import serving
+from tests.support.callers import admin_of
 
 Db = psycopg.Connection[dict[str, Any]]
 
@@ -118,6 +119,7 @@ def test_knowledge_queued_by_the_api_is_ingested_through_the_gateway(
     aws._client.cache_clear()  # a client made for another endpoint must not be reused
     entry = knowledge.create_entry(
         db,
+        admin_of(tenant.organization_id),
         tenant.organization_id,
         knowledge.EntryInput(title="Hours", content="We open at 7 am every day."),
         get_settings(),

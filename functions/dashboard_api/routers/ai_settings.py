@@ -13,9 +13,8 @@ from pydantic import Field, SecretStr, StringConstraints, field_validator, model
 
 from chatflow import ai_settings
 from chatflow.ai.prompt import HistoryEntry
-from chatflow.ai_settings import DEFAULT_HANDOFF_KEYWORDS, MAX_SYSTEM_PROMPT_LENGTH, TECHNICAL_FIELDS
+from chatflow.ai_settings import DEFAULT_HANDOFF_KEYWORDS, MAX_SYSTEM_PROMPT_LENGTH
 from chatflow.api_keys import KeySource
-from chatflow.errors import ForbiddenField
 from chatflow.preview import preview_answer
 from chatflow.text import Storable
 from chatflow.vocabulary import Provider
@@ -79,22 +78,10 @@ class AISettingsUpdate(Schema):
         return None if value is None else SecretStr(ai_settings.clean_api_key(value.get_secret_value()))
 
 
-def _refuse_technical_fields(body: AISettingsUpdate) -> None:
-    """An org admin's request with a technical field is refused whole, naming the fields."""
-    refused = [
-        AISettingsUpdate.model_fields[name].alias or name
-        for name in AISettingsUpdate.model_fields
-        if name in TECHNICAL_FIELDS and name in body.model_fields_set
-    ]
-    if refused:
-        raise ForbiddenField(refused)
-
-
 @router.get("", response_model=AISettingsOut)
 def get_ai_settings(organization_id: UUID, caller: CurrentCaller, db: Db, settings: AppSettings) -> AISettingsOut:
     """Members: the organisation's AI settings, the default handoff keywords, and which API key answers."""
-    caller.require_member(organization_id)
-    return AISettingsOut.from_domain(ai_settings.get_ai_settings(db, settings, organization_id))
+    return AISettingsOut.from_domain(ai_settings.get_ai_settings(db, caller, settings, organization_id))
 
 
 @router.patch("", response_model=AISettingsOut)
@@ -104,9 +91,6 @@ def update_ai_settings(
     """Org admin: systemPrompt, handoffKeywords. Super admin: also provider, model, temperature,
     maxTokens and apiKey (null clears it); 403 forbidden_field when an org admin sends one of those.
     503 encryption_unavailable when a key is sent and the server has no encryption key."""
-    caller.require_admin(organization_id)
-    if not caller.is_super_admin:
-        _refuse_technical_fields(body)
     changes = ai_settings.AISettingsChanges(
         system_prompt=body.system_prompt,
         handoff_keywords=body.handoff_keywords,
@@ -117,7 +101,7 @@ def update_ai_settings(
         set_api_key="api_key" in body.model_fields_set,
         api_key=body.api_key.get_secret_value() if body.api_key is not None else None,
     )
-    return AISettingsOut.from_domain(ai_settings.update_ai_settings(db, settings, organization_id, changes))
+    return AISettingsOut.from_domain(ai_settings.update_ai_settings(db, caller, settings, organization_id, changes))
 
 
 PreviewText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2_000), Storable]
@@ -153,9 +137,9 @@ class PreviewOut(Schema):
 def preview(organization_id: UUID, body: PreviewIn, caller: CurrentCaller, db: Db, settings: AppSettings) -> PreviewOut:
     """Try a message on the real pipeline (settings, channel overrides, knowledge, provider); nothing is
     stored and no usage is counted. Members of the organisation and super admins."""
-    caller.require_member(organization_id)
     answered = preview_answer(
         db,
+        caller,
         organization_id=organization_id,
         channel_id=body.channel_id,
         message=body.message,

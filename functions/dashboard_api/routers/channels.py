@@ -107,8 +107,7 @@ class ChannelOut(Schema):
 @router.get("", response_model=list[ChannelOut])
 def list_channels(organization_id: UUID, caller: CurrentCaller, db: Db, settings: AppSettings) -> list[ChannelOut]:
     """Members: the organisation's channels, by name."""
-    caller.require_member(organization_id)
-    return [ChannelOut.of(c, settings) for c in channels.list_channels(db, organization_id)]
+    return [ChannelOut.of(c, settings) for c in channels.list_channels(db, caller, organization_id)]
 
 
 @router.post("", response_model=ChannelOut, status_code=status.HTTP_201_CREATED, responses=error_responses(409))
@@ -117,9 +116,9 @@ def create_channel(
 ) -> ChannelOut:
     """Org admin: a new channel with its public key. 409 plan_limit beyond the plan's channels
     (starter 1, pro 3, growth 10)."""
-    caller.require_admin(organization_id)
     channel = channels.create_channel(
         db,
+        caller,
         organization_id,
         name=body.name,
         channel_type=body.type,
@@ -136,8 +135,7 @@ def create_channel(
 def get_channel(
     organization_id: UUID, channel_id: UUID, caller: CurrentCaller, db: Db, settings: AppSettings
 ) -> ChannelOut:
-    caller.require_member(organization_id)
-    return ChannelOut.of(channels.get_channel(db, organization_id, channel_id), settings)
+    return ChannelOut.of(channels.get_channel(db, caller, organization_id, channel_id), settings)
 
 
 @router.patch("/{channel_id}", response_model=ChannelOut)
@@ -145,7 +143,6 @@ def update_channel(
     organization_id: UUID, channel_id: UUID, body: ChannelUpdate, caller: CurrentCaller, db: Db, settings: AppSettings
 ) -> ChannelOut:
     """Org admin: change any field; handoffKeywords or systemPrompt set to null inherit the organisation's."""
-    caller.require_admin(organization_id)
     sent = body.model_fields_set
     changes = channels.ChannelChanges(
         name=body.name,
@@ -158,11 +155,10 @@ def update_channel(
         set_system_prompt="system_prompt" in sent,
         system_prompt=body.system_prompt,
     )
-    return ChannelOut.of(channels.update_channel(db, organization_id, channel_id, changes), settings)
+    return ChannelOut.of(channels.update_channel(db, caller, organization_id, channel_id, changes), settings)
 
 
 @router.delete("/{channel_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_channel(organization_id: UUID, channel_id: UUID, caller: CurrentCaller, db: Db) -> None:
     """Org admin: delete the channel with its conversations; its widget stops answering."""
-    caller.require_admin(organization_id)
-    channels.delete_channel(db, organization_id, channel_id)
+    channels.delete_channel(db, caller, organization_id, channel_id)

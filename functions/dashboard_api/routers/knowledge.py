@@ -78,8 +78,8 @@ def list_knowledge(
     channel_id: Annotated[UUID | None, Query(alias="channelId")] = None,
 ) -> list[KnowledgeOut]:
     """Members: the entries, most recently updated first; channelId narrows to one channel's own."""
-    caller.require_member(organization_id)
-    return [KnowledgeOut.from_domain(e) for e in knowledge.list_entries(db, organization_id, channel_id=channel_id)]
+    entries = knowledge.list_entries(db, caller, organization_id, channel_id=channel_id)
+    return [KnowledgeOut.from_domain(e) for e in entries]
 
 
 @router.post("", response_model=KnowledgeOut, status_code=status.HTTP_201_CREATED, responses=error_responses(413))
@@ -93,9 +93,9 @@ def create_knowledge(
 ) -> KnowledgeOut:
     """Org admin: a new entry, pending until ingested. 404 channel_not_found for another
     organisation's channel; 400 invalid_file / invalid_url; 413 file_too_large."""
-    caller.require_admin(organization_id)
     entry = knowledge.create_entry(
         db,
+        caller,
         organization_id,
         knowledge.EntryInput(
             title=body.title,
@@ -114,8 +114,7 @@ def create_knowledge(
 
 @router.get("/{knowledge_id}", response_model=KnowledgeOut)
 def get_knowledge(organization_id: UUID, knowledge_id: UUID, caller: CurrentCaller, db: Db) -> KnowledgeOut:
-    caller.require_member(organization_id)
-    return KnowledgeOut.from_domain(knowledge.get_entry(db, organization_id, knowledge_id))
+    return KnowledgeOut.from_domain(knowledge.get_entry(db, caller, organization_id, knowledge_id))
 
 
 @router.patch("/{knowledge_id}", response_model=KnowledgeOut)
@@ -129,9 +128,15 @@ def update_knowledge(
     background: BackgroundTasks,
 ) -> KnowledgeOut:
     """Org admin: change the title, the text or the URL; the entry is embedded again."""
-    caller.require_admin(organization_id)
     entry = knowledge.update_entry(
-        db, organization_id, knowledge_id, title=body.title, content=body.content, url=body.url, settings=settings
+        db,
+        caller,
+        organization_id,
+        knowledge_id,
+        title=body.title,
+        content=body.content,
+        url=body.url,
+        settings=settings,
     )
     background.add_task(knowledge.enqueue, entry.id, settings)
     return KnowledgeOut.from_domain(entry)
@@ -140,5 +145,4 @@ def update_knowledge(
 @router.delete("/{knowledge_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_knowledge(organization_id: UUID, knowledge_id: UUID, caller: CurrentCaller, db: Db) -> None:
     """Org admin: delete the entry and its chunks; the chat stops answering from it at once."""
-    caller.require_admin(organization_id)
-    knowledge.delete_entry(db, organization_id, knowledge_id)
+    knowledge.delete_entry(db, caller, organization_id, knowledge_id)

@@ -45,7 +45,7 @@ class MeUpdate(Schema):
 @router.get("/me", response_model=MeOut)
 def get_me(caller: CurrentCaller, db: Db) -> MeOut:
     """The caller, with every organisation it may open and its role there (all of them for a super admin)."""
-    organizations = list_organizations(db, organization_ids=None if caller.is_super_admin else caller.organization_ids)
+    organizations = list_organizations(db, caller)
     return MeOut(
         user=UserOut(
             id=caller.user_id,
@@ -70,7 +70,7 @@ def get_me(caller: CurrentCaller, db: Db) -> MeOut:
 @router.patch("/me", response_model=UserOut)
 def update_me(body: MeUpdate, caller: CurrentCaller, db: Db) -> UserOut:
     """Change one's own name or preferred language."""
-    user = update_profile(db, caller.user_id, name=body.name, preferred_language=body.preferred_language)
+    user = update_profile(db, caller, name=body.name, preferred_language=body.preferred_language)
     return UserOut(
         id=user.id,
         email=user.email,

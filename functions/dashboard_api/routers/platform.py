@@ -31,20 +31,18 @@ class PlatformKeyOut(Schema):
 @router.get("/openai-key", response_model=PlatformKeyOut)
 def get_platform_key(caller: CurrentCaller, db: Db) -> PlatformKeyOut:
     """Super admin: whether a platform key is set, and its hint."""
-    caller.require_super_admin()
-    return PlatformKeyOut.from_domain(platform_settings.get_platform_key(db))
+    return PlatformKeyOut.from_domain(platform_settings.get_platform_key(db, caller))
 
 
 @router.put("/openai-key", response_model=PlatformKeyOut)
 def set_platform_key(body: PlatformKeyIn, caller: CurrentCaller, db: Db, settings: AppSettings) -> PlatformKeyOut:
     """Super admin: store (or replace) the platform key, encrypted. 503 encryption_unavailable when the
     server has no encryption key."""
-    caller.require_super_admin()
-    return PlatformKeyOut.from_domain(platform_settings.set_platform_key(db, settings, body.api_key.get_secret_value()))
+    key = platform_settings.set_platform_key(db, caller, settings, body.api_key.get_secret_value())
+    return PlatformKeyOut.from_domain(key)
 
 
 @router.delete("/openai-key", status_code=status.HTTP_204_NO_CONTENT)
 def clear_platform_key(caller: CurrentCaller, db: Db) -> None:
     """Super admin: remove the platform key (organisations without their own fall back to OPENAI_API_KEY)."""
-    caller.require_super_admin()
-    platform_settings.clear_platform_key(db)
+    platform_settings.clear_platform_key(db, caller)

@@ -69,12 +69,7 @@ def get_stats(
     """Conversations today / 7 / 30 days (UTC), open now, waiting for a person, the period's share
     answered by the AI alone and handoff rate, agents' median first response, busiest pages, the
     10 most recent conversations and a daily series with zeros for quiet days."""
-    if organization_id is not None:
-        caller.require_member(organization_id)
-        scope: list[UUID] | None = [organization_id]
-    else:
-        scope = None if caller.is_super_admin else caller.organization_ids
-    f = stats.figures(db, organization_ids=scope, days=days)
+    f = stats.figures(db, caller, organization_id=organization_id, days=days)
     return StatsOut(
         organization_id=organization_id,
         conversations_today=f.conversations_today,

@@ -11,7 +11,6 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 
 from chatflow import billing
-from chatflow.errors import OrganizationNotFound
 from chatflow.usage import OVERAGE_BLOCK_CONVERSATIONS, OVERAGE_BLOCK_PRICE_USD
 from chatflow.vocabulary import Plan
 from dependencies import CurrentCaller, Db
@@ -76,15 +75,7 @@ def organization_usage(
     months: Annotated[int, Query(ge=1, le=billing.MAX_MONTHS, description="This month and the ones before.")] = 6,
 ) -> OrganizationUsageOut:
     """This month and past months (UTC), newest first, measured against the organisation's current plan."""
-    caller.require_member(organization_id)
-    usage = billing.organization_usage(
-        db,
-        scope=None if caller.is_super_admin else caller.organization_ids,
-        organization_id=organization_id,
-        months=months,
-    )
-    if usage is None:
-        raise OrganizationNotFound()
+    usage = billing.organization_usage(db, caller, organization_id, months=months)
     return OrganizationUsageOut(
         organization_id=usage.organization_id,
         name=usage.name,
@@ -98,8 +89,7 @@ def organization_usage(
 @router.get("/usage", response_model=PlatformUsageOut)
 def platform_usage(caller: CurrentCaller, db: Db) -> PlatformUsageOut:
     """Super admin: every organisation's usage this month, by name, and the totals."""
-    caller.require_super_admin()
-    month, organizations = billing.usage_this_month(db)
+    month, organizations = billing.usage_this_month(db, caller)
     rows = [
         OrganizationMonthOut(
             organization_id=o.organization_id,

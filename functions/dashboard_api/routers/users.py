@@ -11,8 +11,6 @@ from fastapi import APIRouter, Query, status
 from pydantic import Field, StringConstraints, field_validator
 
 from chatflow import members, users
-from chatflow.access import Caller
-from chatflow.errors import ForbiddenField, OwnAccount
 from chatflow.vocabulary import Language, MemberRole
 from dependencies import AppSettings, CurrentCaller, Db
 from schemas import SIGNED_IN_ERRORS, Email, Name, Page, Schema, error_responses
@@ -102,16 +100,6 @@ class MemberAdded(MemberOut):
     invitation_sent: bool
 
 
-def _only_super_admin_makes_super_admins(caller: Caller, is_super_admin: bool | None) -> None:
-    if is_super_admin is not None and not caller.is_super_admin:
-        raise ForbiddenField(["isSuperAdmin"])
-
-
-def _not_oneself(caller: Caller, user_id: str, what: str) -> None:
-    if user_id == caller.user_id:
-        raise OwnAccount(what)
-
-
 # --- Users (super admin) ---
 
 
@@ -119,9 +107,9 @@ def _not_oneself(caller: Caller, user_id: str, what: str) -> None:
 def create_user(body: UserCreate, caller: CurrentCaller, db: Db, settings: AppSettings) -> UserCreated:
     """Super admin: create a user in Cognito and here together, with optional memberships, and email
     it an invitation (its language) with a temporary password. 409 user_exists for a taken email."""
-    caller.require_super_admin()
     invited = users.invite_user(
         db,
+        caller,
         settings,
         email=body.email,
         name=body.name,
@@ -129,7 +117,7 @@ def create_user(body: UserCreate, caller: CurrentCaller, db: Db, settings: AppSe
         is_super_admin=body.is_super_admin,
         memberships=[(m.organization_id, m.role) for m in body.memberships],
     )
-    created = UserDetailOut.from_domain(users.get_user_detail(db, invited.user_id))
+    created = UserDetailOut.from_domain(users.get_user_detail(db, caller, invited.user_id))
     return UserCreated(**created.model_dump(), invitation_sent=invited.invitation_sent)
 
 
@@ -142,51 +130,46 @@ def list_users(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> Page[UserDetailOut]:
     """Super admin: every user, by email, a page at a time."""
-    caller.require_super_admin()
-    found, next_cursor = users.list_users(db, search=search, cursor=cursor, limit=limit)
+    found, next_cursor = users.list_users(db, caller, search=search, cursor=cursor, limit=limit)
     return Page[UserDetailOut](items=[UserDetailOut.from_domain(u) for u in found], next_cursor=next_cursor)
 
 
 @router.get("/users/{user_id}", response_model=UserDetailOut)
 def get_user(user_id: UserId, caller: CurrentCaller, db: Db) -> UserDetailOut:
-    caller.require_super_admin()
-    return UserDetailOut.from_domain(users.get_user_detail(db, user_id))
+    return UserDetailOut.from_domain(users.get_user_detail(db, caller, user_id))
 
 
 @router.patch("/users/{user_id}", response_model=UserDetailOut, responses=error_responses(409))
 def update_user(user_id: UserId, body: UserUpdate, caller: CurrentCaller, db: Db) -> UserDetailOut:
     """Super admin: name, preferred language, super-admin standing (not one's own)."""
-    caller.require_super_admin()
-    if body.is_super_admin is False:
-        _not_oneself(caller, user_id, "remove super admin from")
     users.update_user(
-        db, user_id, name=body.name, preferred_language=body.preferred_language, is_super_admin=body.is_super_admin
+        db,
+        caller,
+        user_id,
+        name=body.name,
+        preferred_language=body.preferred_language,
+        is_super_admin=body.is_super_admin,
     )
-    return UserDetailOut.from_domain(users.get_user_detail(db, user_id))
+    return UserDetailOut.from_domain(users.get_user_detail(db, caller, user_id))
 
 
 @router.post("/users/{user_id}/deactivate", response_model=UserDetailOut, responses=_COGNITO_ERRORS)
 def deactivate_user(user_id: UserId, caller: CurrentCaller, db: Db, settings: AppSettings) -> UserDetailOut:
     """Super admin: the user can no longer sign in (Cognito disabled) and its tokens stop working."""
-    caller.require_super_admin()
-    _not_oneself(caller, user_id, "deactivate")
-    users.set_user_active(db, settings, user_id, active=False)
-    return UserDetailOut.from_domain(users.get_user_detail(db, user_id))
+    users.set_user_active(db, caller, settings, user_id, active=False)
+    return UserDetailOut.from_domain(users.get_user_detail(db, caller, user_id))
 
 
 @router.post("/users/{user_id}/activate", response_model=UserDetailOut, responses=error_responses(429))
 def activate_user(user_id: UserId, caller: CurrentCaller, db: Db, settings: AppSettings) -> UserDetailOut:
-    caller.require_super_admin()
-    users.set_user_active(db, settings, user_id, active=True)
-    return UserDetailOut.from_domain(users.get_user_detail(db, user_id))
+    users.set_user_active(db, caller, settings, user_id, active=True)
+    return UserDetailOut.from_domain(users.get_user_detail(db, caller, user_id))
 
 
 @router.delete("/users/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_COGNITO_ERRORS)
 def delete_user(user_id: UserId, caller: CurrentCaller, db: Db, settings: AppSettings) -> None:
     """Super admin: delete the user in Cognito and here; messages it wrote stay, without an author."""
-    caller.require_super_admin()
-    _not_oneself(caller, user_id, "delete")
-    users.delete_user(db, settings, user_id)
+    users.delete_user(db, caller, settings, user_id)
 
 
 # --- Members of an organisation (its admins, or a super admin) ---
@@ -195,8 +178,7 @@ def delete_user(user_id: UserId, caller: CurrentCaller, db: Db, settings: AppSet
 @router.get("/organizations/{organization_id}/members", response_model=list[MemberOut], tags=["members"])
 def list_members(organization_id: UUID, caller: CurrentCaller, db: Db) -> list[MemberOut]:
     """Admins and agents of the organisation (and super admins): its members, admins first."""
-    caller.require_member(organization_id)
-    return [MemberOut.from_domain(m) for m in members.list_members(db, organization_id)]
+    return [MemberOut.from_domain(m) for m in members.list_members(db, caller, organization_id)]
 
 
 @router.post(
@@ -211,19 +193,17 @@ def add_member(
 ) -> MemberAdded:
     """Org admin: add the user with this email, or create it and email it an invitation.
     409 already_member when it belongs already."""
-    caller.require_admin(organization_id)
-    _only_super_admin_makes_super_admins(caller, body.is_super_admin)
     added = members.invite_member(
         db,
+        caller,
         settings,
         organization_id=organization_id,
         email=body.email,
         name=body.name,
         role=body.role,
-        preferred_language=body.preferred_language or caller.preferred_language,
+        preferred_language=body.preferred_language,
+        is_super_admin=body.is_super_admin,
     )
-    if body.is_super_admin is not None:
-        users.update_user(db, added.member.user_id, is_super_admin=body.is_super_admin)
     member = MemberOut.from_domain(added.member)
     return MemberAdded(**member.model_dump(), new_user=added.new_user, invitation_sent=added.invitation_sent)
 
@@ -238,15 +218,9 @@ def update_member(
     organization_id: UUID, user_id: UserId, body: MemberUpdate, caller: CurrentCaller, db: Db
 ) -> MemberOut:
     """Org admin: make a member admin or agent. 409 last_admin when it would leave no admin."""
-    caller.require_admin(organization_id)
-    _only_super_admin_makes_super_admins(caller, body.is_super_admin)
-    member = members.get_member(db, organization_id, user_id)
-    if body.role is not None:
-        member = members.change_role(db, organization_id, user_id, body.role)
-    if body.is_super_admin is not None:
-        if body.is_super_admin is False:
-            _not_oneself(caller, user_id, "remove super admin from")
-        users.update_user(db, user_id, is_super_admin=body.is_super_admin)
+    member = members.update_member(
+        db, caller, organization_id, user_id, role=body.role, is_super_admin=body.is_super_admin
+    )
     return MemberOut.from_domain(member)
 
 
@@ -258,5 +232,4 @@ def update_member(
 )
 def remove_member(organization_id: UUID, user_id: UserId, caller: CurrentCaller, db: Db) -> None:
     """Org admin: take a member out of the organisation (its account stays). 409 last_admin for the last admin."""
-    caller.require_admin(organization_id)
-    members.remove_member(db, organization_id, user_id)
+    members.remove_member(db, caller, organization_id, user_id)

@@ -16,6 +16,7 @@ from chatflow import channels
 from chatflow.errors import PlanLimitReached
 from chatflow.organizations import create_organization
 from chatflow.settings import get_settings
+from tests.support.callers import admin_of
 from tests.support.people import People, Person
 from tests.support.widget import WidgetClient
 
@@ -221,7 +222,7 @@ def test_concurrent_creations_never_pass_the_plan_limit(db: Db, database_url: st
         with psycopg.connect(database_url, row_factory=dict_row) as conn, conn.transaction():
             barrier.wait()
             try:
-                channels.create_channel(conn, acme, name=f"Site {n}")
+                channels.create_channel(conn, admin_of(acme), acme, name=f"Site {n}")
                 outcomes.append("created")
             except PlanLimitReached as exc:
                 outcomes.append(exc.code)

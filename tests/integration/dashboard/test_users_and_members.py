@@ -23,6 +23,7 @@ from chatflow.errors import LastAdmin
 from chatflow.organizations import create_organization
 from chatflow.settings import get_settings
 from infra.local.gateway import REGION
+from tests.support.callers import admin_of
 from tests.support.people import People
 
 Db = psycopg.Connection[dict[str, Any]]
@@ -762,7 +763,7 @@ def test_two_admins_removing_each_other_at_once_leave_one_admin(db: Db, database
         with psycopg.connect(database_url, row_factory=dict_row) as conn, conn.transaction():
             barrier.wait()
             try:
-                members.remove_member(conn, organization_id, user_id)
+                members.remove_member(conn, admin_of(organization_id), organization_id, user_id)
                 outcomes.append("removed")
             except LastAdmin as exc:
                 outcomes.append(exc.code)

@@ -1,7 +1,8 @@
-"""Who may do what: the caller of a dashboard request, its roles, and the checks every route makes.
+"""Who may do what: the caller of a dashboard request, its roles, and the checks each service makes
+before it acts (the dashboard's routers only pass the caller in).
 
-A resource of an organisation the caller does not belong to answers exactly like a missing one (404);
-a member without the role a route needs gets 403.
+A resource of an organisation the caller does not belong to is refused exactly like a missing one
+(OrganizationNotFound); a member without the role an operation needs is refused with NotAllowed.
 """
 
 from __future__ import annotations
@@ -32,12 +33,18 @@ class Caller:
     def organization_ids(self) -> list[UUID]:
         return list(self.memberships)
 
+    @property
+    def scope(self) -> list[UUID] | None:
+        """The organisations whose rows the caller may read; None: every one (a super admin)."""
+        return None if self.is_super_admin else self.organization_ids
+
     def require_super_admin(self) -> None:
         if not self.is_super_admin:
             raise NotAllowed("Only a super admin may do this.")
 
     def require_member(self, organization_id: UUID) -> MemberRole | Literal["super_admin"]:
-        """The caller's standing in the organisation; 404 when it has none (as if it did not exist)."""
+        """The caller's standing in the organisation; OrganizationNotFound when it has none (as if the
+        organisation did not exist)."""
         if self.is_super_admin:
             return "super_admin"
         role = self.memberships.get(organization_id)

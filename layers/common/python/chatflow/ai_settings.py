@@ -9,14 +9,17 @@ encrypted (AES-256-GCM) with a hint to recognise it; it is never read back out o
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from uuid import UUID
 
+from pydantic.alias_generators import to_camel
+
+from chatflow.access import Caller
 from chatflow.api_keys import PLATFORM_KEY_SETTING, KeySource, resolve_api_key
 from chatflow.crypto import encrypt, key_hint
 from chatflow.db import Connection
-from chatflow.errors import EncryptionUnavailable, OrganizationNotFound
+from chatflow.errors import EncryptionUnavailable, ForbiddenField, OrganizationNotFound
 from chatflow.handoff import DEFAULT_HANDOFF_KEYWORDS
 from chatflow.secrets import encryption_key
 from chatflow.settings import Settings
@@ -39,7 +42,7 @@ __all__ = [
 ]
 
 
-# Field names (Python's) of each kind; the API refuses a technical one from anyone but a super admin.
+# Field names (Python's) of each kind; a technical one is refused from anyone but a super admin.
 BUSINESS_FIELDS = frozenset({"system_prompt", "handoff_keywords"})
 TECHNICAL_FIELDS = frozenset({"provider", "model", "temperature", "max_tokens", "api_key"})
 
@@ -78,6 +81,15 @@ class AISettingsChanges:
     set_api_key: bool = False
     api_key: str | None = None
 
+    def technical_fields(self) -> list[str]:
+        """The technical fields this update changes, in their order here."""
+        return [
+            f.name
+            for f in fields(self)
+            if f.name in TECHNICAL_FIELDS
+            and (self.set_api_key if f.name == "api_key" else getattr(self, f.name) is not None)
+        ]
+
 
 def clean_handoff_keywords(values: Iterable[str]) -> list[str]:
     """Keywords trimmed, each 1–60 characters, duplicates (any case) dropped, at most 50. Raises ValueError."""
@@ -104,7 +116,7 @@ def clean_api_key(value: str) -> str:
 
 
 def encrypt_api_key(settings: Settings, api_key: str) -> tuple[str, str]:
-    """(ciphertext, hint) of an API key; 503 encryption_unavailable when no encryption key is configured."""
+    """(ciphertext, hint) of an API key; EncryptionUnavailable when no encryption key is configured."""
     key = encryption_key(settings)
     if key is None:
         raise EncryptionUnavailable()
@@ -120,7 +132,13 @@ WHERE a.organization_id = %(org)s
 """
 
 
-def get_ai_settings(conn: Connection, settings: Settings, organization_id: UUID) -> AISettings:
+def get_ai_settings(conn: Connection, caller: Caller, settings: Settings, organization_id: UUID) -> AISettings:
+    """Its members and super admins: the settings, and which API key answers now."""
+    caller.require_member(organization_id)
+    return _load(conn, settings, organization_id)
+
+
+def _load(conn: Connection, settings: Settings, organization_id: UUID) -> AISettings:
     row = conn.execute(_SELECT, {"org": organization_id, "platform_key": PLATFORM_KEY_SETTING}).fetchone()
     if row is None:
         raise OrganizationNotFound()
@@ -144,9 +162,15 @@ def get_ai_settings(conn: Connection, settings: Settings, organization_id: UUID)
 
 
 def update_ai_settings(
-    conn: Connection, settings: Settings, organization_id: UUID, changes: AISettingsChanges
+    conn: Connection, caller: Caller, settings: Settings, organization_id: UUID, changes: AISettingsChanges
 ) -> AISettings:
-    """Who may change what is the caller's business (the API checks it before calling this)."""
+    """Org admin: the business parameters. Super admin: the technical ones too; an update from anyone
+    else that holds one is refused whole (ForbiddenField, naming them as the API does), never
+    applied in part."""
+    caller.require_admin(organization_id)
+    refused = changes.technical_fields()
+    if refused and not caller.is_super_admin:
+        raise ForbiddenField(to_camel(name) for name in refused)
     encrypted: str | None = None
     hint: str | None = None
     if changes.set_api_key and changes.api_key is not None:
@@ -180,4 +204,4 @@ def update_ai_settings(
     ).rowcount
     if updated == 0:
         raise OrganizationNotFound()
-    return get_ai_settings(conn, settings, organization_id)
+    return _load(conn, settings, organization_id)

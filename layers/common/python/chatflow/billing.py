@@ -2,7 +2,8 @@
 and their overage, messages, AI messages, tokens. The counts are written by the chat path itself
 (chatflow.usage); this module only reads them. A month without a row used nothing.
 
-Plans are not kept per month: every month is measured against the organisation's plan today."""
+Plans are not kept per month: every month is measured against the organisation's plan today.
+An organisation's members read its usage; only a super admin reads every organisation's."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
+from chatflow.access import Caller
 from chatflow.db import Connection
+from chatflow.errors import OrganizationNotFound
 from chatflow.usage import OVERAGE_BLOCK_CONVERSATIONS, PLAN_CONVERSATION_LIMITS, overage_cost_usd
 from chatflow.vocabulary import Plan
 
@@ -65,17 +68,16 @@ ORDER BY m.month DESC
 """
 
 
-def organization_usage(
-    conn: Connection, *, scope: list[UUID] | None, organization_id: UUID, months: int
-) -> OrganizationUsage | None:
-    """This month and the `months - 1` before it, newest first; None when the organisation is
-    missing or not the caller's (`scope`: the caller's organisations, None for a super admin)."""
+def organization_usage(conn: Connection, caller: Caller, organization_id: UUID, *, months: int) -> OrganizationUsage:
+    """Its members and super admins: this month and the `months - 1` before it, newest first;
+    OrganizationNotFound when the organisation is missing or not the caller's."""
+    caller.require_member(organization_id)
     rows = conn.execute(
         _ORGANIZATION_MONTHS,
-        {"organization_id": organization_id, "months": max(1, min(months, MAX_MONTHS)), "scope": scope},
+        {"organization_id": organization_id, "months": max(1, min(months, MAX_MONTHS)), "scope": caller.scope},
     ).fetchall()
     if not rows:
-        return None
+        raise OrganizationNotFound()
     first = rows[0]
     return OrganizationUsage(
         organization_id=first["id"],
@@ -97,8 +99,9 @@ ORDER BY lower(o.name), o.id
 """
 
 
-def usage_this_month(conn: Connection) -> tuple[date, list[OrganizationUsage]]:
-    """This month and every organisation's usage in it, by name (a super admin's view: no scope)."""
+def usage_this_month(conn: Connection, caller: Caller) -> tuple[date, list[OrganizationUsage]]:
+    """Super admin: this month and every organisation's usage in it, by name."""
+    caller.require_super_admin()
     rows = conn.execute(_ALL_THIS_MONTH).fetchall()
     organizations = [
         OrganizationUsage(

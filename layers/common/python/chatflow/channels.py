@@ -3,6 +3,7 @@
 A channel may override the organisation's business parameters (system prompt, handoff keywords):
 NULL in those columns means "inherit". Plans limit how many channels an organisation has; the count
 and the insert run with the organisation's row locked, so concurrent creations cannot pass the limit.
+Its members (and super admins) read an organisation's channels; its admins (and super admins) write.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID
 
+from chatflow.access import Caller
 from chatflow.db import Connection
 from chatflow.errors import ChannelNotFound, OrganizationNotFound, PlanLimitReached
 from chatflow.settings import Settings
@@ -154,7 +156,8 @@ def _channel(row: dict[str, Any]) -> Channel:
     return Channel(**row)
 
 
-def list_channels(conn: Connection, organization_id: UUID) -> list[Channel]:
+def list_channels(conn: Connection, caller: Caller, organization_id: UUID) -> list[Channel]:
+    caller.require_member(organization_id)
     rows = conn.execute(
         f"SELECT {_COLUMNS} FROM channels WHERE organization_id = %s ORDER BY lower(name), created_at, id",
         (organization_id,),
@@ -162,8 +165,9 @@ def list_channels(conn: Connection, organization_id: UUID) -> list[Channel]:
     return [_channel(row) for row in rows]
 
 
-def get_channel(conn: Connection, organization_id: UUID, channel_id: UUID) -> Channel:
-    """404 for a channel of another organisation, exactly as for one that does not exist."""
+def get_channel(conn: Connection, caller: Caller, organization_id: UUID, channel_id: UUID) -> Channel:
+    """ChannelNotFound for a channel of another organisation, exactly as for one that does not exist."""
+    caller.require_member(organization_id)
     row = conn.execute(
         f"SELECT {_COLUMNS} FROM channels WHERE organization_id = %s AND id = %s", (organization_id, channel_id)
     ).fetchone()
@@ -174,6 +178,7 @@ def get_channel(conn: Connection, organization_id: UUID, channel_id: UUID) -> Ch
 
 def create_channel(
     conn: Connection,
+    caller: Caller,
     organization_id: UUID,
     *,
     name: str,
@@ -184,9 +189,10 @@ def create_channel(
     handoff_keywords: list[str] | None = None,
     system_prompt: str | None = None,
 ) -> Channel:
-    """A new channel with a public key made by the database; 409 plan_limit when the organisation's
-    plan has no room left. Must run inside a transaction: the organisation's row stays locked until
-    it ends, so a concurrent creation waits and then counts this channel."""
+    """Org admin: a new channel with a public key made by the database; PlanLimitReached when the
+    organisation's plan has no room left. Must run inside a transaction: the organisation's row stays
+    locked until it ends, so a concurrent creation waits and then counts this channel."""
+    caller.require_admin(organization_id)
     organization = conn.execute(
         "SELECT plan FROM organizations WHERE id = %s FOR UPDATE", (organization_id,)
     ).fetchone()
@@ -219,7 +225,12 @@ def create_channel(
     return _channel(row)
 
 
-def update_channel(conn: Connection, organization_id: UUID, channel_id: UUID, changes: ChannelChanges) -> Channel:
+def update_channel(
+    conn: Connection, caller: Caller, organization_id: UUID, channel_id: UUID, changes: ChannelChanges
+) -> Channel:
+    """Org admin: change any field; handoff keywords or system prompt set to None inherit the
+    organisation's (ChannelChanges.set_*)."""
+    caller.require_admin(organization_id)
     row = conn.execute(
         f"""
         UPDATE channels SET
@@ -253,8 +264,10 @@ def update_channel(conn: Connection, organization_id: UUID, channel_id: UUID, ch
     return _channel(row)
 
 
-def delete_channel(conn: Connection, organization_id: UUID, channel_id: UUID) -> None:
-    """Deletes the channel with its conversations and knowledge; its widget answers 404 from then on."""
+def delete_channel(conn: Connection, caller: Caller, organization_id: UUID, channel_id: UUID) -> None:
+    """Org admin: deletes the channel with its conversations and knowledge; its widget answers
+    ChannelNotFound from then on."""
+    caller.require_admin(organization_id)
     deleted = conn.execute(
         "DELETE FROM channels WHERE organization_id = %s AND id = %s", (organization_id, channel_id)
     ).rowcount

@@ -1,5 +1,9 @@
 """Who belongs to an organisation, with which role (admin or agent).
 
+Its members (and super admins) see who belongs; its admins (and super admins) add, change and
+remove members; only a super admin makes anyone a super admin on the way (ForbiddenField for anyone
+else who sends the field).
+
 An organisation that has an admin always keeps one: the last admin can be neither demoted nor
 removed. The check and the change run with the organisation's row locked, so two admins removing
 each other at the same moment cannot both succeed.
@@ -14,8 +18,9 @@ from uuid import UUID
 import psycopg
 
 from chatflow import users
+from chatflow.access import Caller
 from chatflow.db import Connection
-from chatflow.errors import AlreadyMember, LastAdmin, MemberNotFound, OrganizationNotFound
+from chatflow.errors import AlreadyMember, ForbiddenField, LastAdmin, MemberNotFound, OrganizationNotFound
 from chatflow.settings import Settings
 from chatflow.vocabulary import MemberRole
 
@@ -28,6 +33,7 @@ __all__ = [
     "invite_member",
     "list_members",
     "remove_member",
+    "update_member",
 ]
 
 
@@ -55,8 +61,9 @@ FROM organization_members m JOIN users u ON u.id = m.user_id
 """
 
 
-def list_members(conn: Connection, organization_id: UUID) -> list[Member]:
-    """The organisation's members, admins first, then by name."""
+def list_members(conn: Connection, caller: Caller, organization_id: UUID) -> list[Member]:
+    """Its members and super admins: the organisation's members, admins first, then by name."""
+    caller.require_member(organization_id)
     rows = conn.execute(
         _SELECT + "WHERE m.organization_id = %s ORDER BY m.role = 'agent', lower(u.name), lower(u.email)",
         (organization_id,),
@@ -113,38 +120,76 @@ def add_member(conn: Connection, organization_id: UUID, user_id: str, role: Memb
     return get_member(conn, organization_id, user_id)
 
 
+def _only_super_admin_makes_super_admins(caller: Caller, is_super_admin: bool | None) -> None:
+    if is_super_admin is not None and not caller.is_super_admin:
+        raise ForbiddenField(["isSuperAdmin"])
+
+
 def invite_member(
     conn: Connection,
+    caller: Caller,
     settings: Settings,
     *,
     organization_id: UUID,
     email: str,
     name: str | None,
     role: MemberRole,
-    preferred_language: str,
+    preferred_language: str | None,
+    is_super_admin: bool | None = None,
 ) -> MemberInvited:
-    """Add the user with this email; if there is none, create it (Cognito and here) and email it an
-    invitation. `name` and `preferred_language` serve only a new user: an existing one keeps its own."""
+    """Org admin: add the user with this email; if there is none, create it (Cognito and here) and
+    email it an invitation. `name` and `preferred_language` (the caller's by default) serve only a new
+    user: an existing one keeps its own. `is_super_admin` (a super admin's only) sets that standing too."""
+    caller.require_admin(organization_id)
+    _only_super_admin_makes_super_admins(caller, is_super_admin)
     existing = users.find_user_by_email(conn, email)
     if existing is not None:
-        return MemberInvited(
+        invited = MemberInvited(
             add_member(conn, organization_id, existing.id, role), new_user=False, invitation_sent=False
         )
-    invited = users.invite_user(
-        conn,
-        settings,
-        email=email,
-        name=name or "",
-        preferred_language=preferred_language,
-        memberships=[(organization_id, role)],
-    )
-    return MemberInvited(
-        get_member(conn, organization_id, invited.user_id), new_user=True, invitation_sent=invited.invitation_sent
-    )
+    else:
+        created = users.create_user(
+            conn,
+            settings,
+            email=email,
+            name=name or "",
+            preferred_language=preferred_language or caller.preferred_language,
+            memberships=[(organization_id, role)],
+        )
+        invited = MemberInvited(
+            get_member(conn, organization_id, created.user_id),
+            new_user=True,
+            invitation_sent=created.invitation_sent,
+        )
+    if is_super_admin is not None:
+        users.write_user(conn, invited.member.user_id, is_super_admin=is_super_admin)
+    return invited
+
+
+def update_member(
+    conn: Connection,
+    caller: Caller,
+    organization_id: UUID,
+    user_id: str,
+    *,
+    role: MemberRole | None = None,
+    is_super_admin: bool | None = None,
+) -> Member:
+    """Org admin: make a member admin or agent (LastAdmin when it would leave no admin); a super admin
+    may also change its super-admin standing (never take its own away)."""
+    caller.require_admin(organization_id)
+    _only_super_admin_makes_super_admins(caller, is_super_admin)
+    member = get_member(conn, organization_id, user_id)
+    if role is not None:
+        member = change_role(conn, organization_id, user_id, role)
+    if is_super_admin is not None:
+        users.update_user(conn, caller, user_id, is_super_admin=is_super_admin)
+    return member
 
 
 def change_role(conn: Connection, organization_id: UUID, user_id: str, role: MemberRole) -> Member:
-    """Make a member admin or agent; 409 last_admin when it would leave the organisation without one."""
+    """Make a member admin or agent; LastAdmin when it would leave the organisation without one. No
+    rule about the caller: update_member checks it."""
     _lock_organization(conn, organization_id)
     if _current_role(conn, organization_id, user_id) == "admin" and role != "admin":
         _refuse_if_last_admin(conn, organization_id, user_id)
@@ -155,8 +200,10 @@ def change_role(conn: Connection, organization_id: UUID, user_id: str, role: Mem
     return get_member(conn, organization_id, user_id)
 
 
-def remove_member(conn: Connection, organization_id: UUID, user_id: str) -> None:
-    """Take a user out of the organisation (the user itself stays); 409 last_admin for its last admin."""
+def remove_member(conn: Connection, caller: Caller, organization_id: UUID, user_id: str) -> None:
+    """Org admin: take a user out of the organisation (the user itself stays); LastAdmin for its last
+    admin."""
+    caller.require_admin(organization_id)
     _lock_organization(conn, organization_id)
     if _current_role(conn, organization_id, user_id) == "admin":
         _refuse_if_last_admin(conn, organization_id, user_id)

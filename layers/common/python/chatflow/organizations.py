@@ -1,4 +1,6 @@
-"""Organisations and their channels: creation with the defaults every tenant starts from."""
+"""Organisations: creation with the defaults every tenant starts from (with a first channel, for
+seeding), and the tenants as the dashboard's callers read and change them. Super admins create,
+change and delete organisations; their members read them."""
 
 from __future__ import annotations
 
@@ -6,12 +8,24 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from chatflow.access import Caller
 from chatflow.db import Connection
 from chatflow.errors import OrganizationNotFound
 from chatflow.handoff import DEFAULT_HANDOFF_KEYWORDS
 from chatflow.vocabulary import Plan
 
-__all__ = ["DEFAULT_MODEL", "NewChannel", "create_channel", "create_organization"]
+__all__ = [
+    "DEFAULT_MODEL",
+    "NewChannel",
+    "Organization",
+    "add_organization",
+    "create_channel",
+    "create_organization",
+    "delete_organization",
+    "get_organization",
+    "list_organizations",
+    "update_organization",
+]
 
 DEFAULT_MODEL = "gpt-4o-mini"
 
@@ -23,7 +37,8 @@ class NewChannel:
 
 
 def create_organization(conn: Connection, *, name: str, plan: Plan = "starter", system_prompt: str = "") -> UUID:
-    """An organisation with its ai_settings: gpt-4o-mini and the 19 default handoff keywords."""
+    """An organisation with its ai_settings: gpt-4o-mini and the 19 default handoff keywords. No
+    caller: for seeding and scripts; the dashboard's callers go through add_organization."""
     row = conn.execute(
         """
         WITH org AS (INSERT INTO organizations (name, plan) VALUES (%(name)s, %(plan)s) RETURNING id)
@@ -86,16 +101,28 @@ class Organization:
 _COLUMNS = "id, name, plan, active, created_at, updated_at"
 
 
-def list_organizations(conn: Connection, *, organization_ids: list[UUID] | None) -> list[Organization]:
-    """Every organisation (None: a super admin) or the given ones, by name."""
+def list_organizations(conn: Connection, caller: Caller) -> list[Organization]:
+    """The organisations the caller belongs to (every one for a super admin), by name."""
     rows = conn.execute(
         f"SELECT {_COLUMNS} FROM organizations WHERE %(ids)s::uuid[] IS NULL OR id = ANY(%(ids)s) ORDER BY lower(name)",
-        {"ids": organization_ids},
+        {"ids": caller.scope},
     ).fetchall()
     return [Organization(**row) for row in rows]
 
 
-def get_organization(conn: Connection, organization_id: UUID) -> Organization:
+def add_organization(conn: Connection, caller: Caller, *, name: str, plan: Plan) -> Organization:
+    """Super admin: a new organisation with create_organization's defaults."""
+    caller.require_super_admin()
+    return _get(conn, create_organization(conn, name=name, plan=plan))
+
+
+def get_organization(conn: Connection, caller: Caller, organization_id: UUID) -> Organization:
+    """Its members and super admins."""
+    caller.require_member(organization_id)
+    return _get(conn, organization_id)
+
+
+def _get(conn: Connection, organization_id: UUID) -> Organization:
     row = conn.execute(f"SELECT {_COLUMNS} FROM organizations WHERE id = %s", (organization_id,)).fetchone()
     if row is None:
         raise OrganizationNotFound()
@@ -103,8 +130,18 @@ def get_organization(conn: Connection, organization_id: UUID) -> Organization:
 
 
 def update_organization(
-    conn: Connection, organization_id: UUID, *, name: str | None, plan: Plan | None, active: bool | None
+    conn: Connection,
+    caller: Caller,
+    organization_id: UUID,
+    *,
+    name: str | None,
+    plan: Plan | None,
+    active: bool | None,
 ) -> Organization:
+    """Super admin: rename, change plan, activate or deactivate (a member who is not one is told
+    NotAllowed, anyone else that there is no such organisation)."""
+    caller.require_member(organization_id)
+    caller.require_super_admin()
     row = conn.execute(
         f"""
         UPDATE organizations SET name = coalesce(%(name)s, name), plan = coalesce(%(plan)s, plan),
@@ -118,7 +155,9 @@ def update_organization(
     return Organization(**row)
 
 
-def delete_organization(conn: Connection, organization_id: UUID) -> None:
-    """Deletes the organisation and, by cascade, its channels, conversations, knowledge and usage."""
+def delete_organization(conn: Connection, caller: Caller, organization_id: UUID) -> None:
+    """Super admin: deletes the organisation and, by cascade, its channels, conversations, knowledge
+    and usage."""
+    caller.require_super_admin()
     if conn.execute("DELETE FROM organizations WHERE id = %s", (organization_id,)).rowcount == 0:
         raise OrganizationNotFound()

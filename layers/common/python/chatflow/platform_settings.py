@@ -2,13 +2,14 @@
 
 The key answers every organisation that has none of its own (api_keys.resolve_api_key). It is stored
 AES-256-GCM encrypted under api_keys.PLATFORM_KEY_SETTING, with its hint under a second key; only
-the hint ever leaves this module.
+the hint ever leaves this module. Only a super admin reads or changes it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from chatflow.access import Caller
 from chatflow.ai_settings import encrypt_api_key
 from chatflow.api_keys import PLATFORM_KEY_SETTING
 from chatflow.db import Connection
@@ -25,7 +26,9 @@ class PlatformKey:
     hint: str | None
 
 
-def get_platform_key(conn: Connection) -> PlatformKey:
+def get_platform_key(conn: Connection, caller: Caller) -> PlatformKey:
+    """Super admin: whether a platform key is set, and its hint."""
+    caller.require_super_admin()
     rows = conn.execute(
         "SELECT key, value FROM platform_settings WHERE key = ANY(%s)",
         ([PLATFORM_KEY_SETTING, PLATFORM_KEY_HINT_SETTING],),
@@ -35,8 +38,9 @@ def get_platform_key(conn: Connection) -> PlatformKey:
     return PlatformKey(configured=configured, hint=values.get(PLATFORM_KEY_HINT_SETTING) if configured else None)
 
 
-def set_platform_key(conn: Connection, settings: Settings, api_key: str) -> PlatformKey:
-    """Store (or replace) the platform key; 503 encryption_unavailable without an encryption key."""
+def set_platform_key(conn: Connection, caller: Caller, settings: Settings, api_key: str) -> PlatformKey:
+    """Super admin: store (or replace) the platform key; EncryptionUnavailable without an encryption key."""
+    caller.require_super_admin()
     encrypted, hint = encrypt_api_key(settings, api_key)
     conn.execute(
         """
@@ -48,8 +52,10 @@ def set_platform_key(conn: Connection, settings: Settings, api_key: str) -> Plat
     return PlatformKey(configured=True, hint=hint)
 
 
-def clear_platform_key(conn: Connection) -> None:
-    """Forget the platform key; organisations without their own key fall back to OPENAI_API_KEY, if any."""
+def clear_platform_key(conn: Connection, caller: Caller) -> None:
+    """Super admin: forget the platform key; organisations without their own key fall back to
+    OPENAI_API_KEY, if any."""
+    caller.require_super_admin()
     conn.execute(
         "DELETE FROM platform_settings WHERE key = ANY(%s)", ([PLATFORM_KEY_SETTING, PLATFORM_KEY_HINT_SETTING],)
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from chatflow.access import Caller
 from chatflow.ai.prompt import HistoryEntry
 from chatflow.ai_config import ChannelOverrides, OrganizationAISettings, effective_config
 from chatflow.answering import Answer, answer
@@ -34,6 +35,7 @@ WHERE s.organization_id = %(organization_id)s
 
 def preview_answer(
     conn: Connection,
+    caller: Caller,
     *,
     organization_id: UUID,
     channel_id: UUID | None,
@@ -42,7 +44,9 @@ def preview_answer(
     language: Language,
     settings: Settings,
 ) -> Answer:
-    """Without a channel: the organisation's own settings and organisation-wide knowledge."""
+    """Its members and super admins. Without a channel: the organisation's own settings and
+    organisation-wide knowledge."""
+    caller.require_member(organization_id)
     row = conn.execute(
         _LOAD,
         {"organization_id": organization_id, "channel_id": channel_id, "platform_key": PLATFORM_KEY_SETTING},

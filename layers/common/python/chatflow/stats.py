@@ -20,6 +20,7 @@ from uuid import UUID
 
 from psycopg import sql
 
+from chatflow.access import Caller
 from chatflow.db import Connection
 from chatflow.inbox import ConversationSummary, InboxFilter
 from chatflow.inbox.repository import list_conversations
@@ -182,8 +183,12 @@ def _scoped(query: LiteralString, organization_ids: list[UUID] | None) -> sql.Co
     )
 
 
-def figures(conn: Connection, *, organization_ids: list[UUID] | None, days: int) -> Figures:
-    """The figures of `organization_ids` (None: every organisation) over the last `days` days."""
+def figures(conn: Connection, caller: Caller, *, organization_id: UUID | None, days: int) -> Figures:
+    """The figures of one organisation (its members and super admins), or of every organisation of
+    the caller (None; every one for a super admin), over the last `days` days."""
+    if organization_id is not None:
+        caller.require_member(organization_id)
+    organization_ids = [organization_id] if organization_id is not None else caller.scope
     days = max(1, min(days, MAX_DAYS))
     params: dict[str, Any] = {"organizations": organization_ids, "days": days, "pages": BUSIEST_PAGES}
     summary = conn.execute(_scoped(_SUMMARY, organization_ids), params).fetchone()

@@ -3,6 +3,9 @@
 A user exists twice, as a Cognito user (its password, its sign-in) and as a row here (its name,
 language, roles). Creating, deactivating and deleting keep the two together: the side that can be
 undone goes first, and a failure of the second undoes it.
+
+Super admins manage every user, but never deactivate, delete or demote their own account; anyone
+changes their own profile. Nobody but a super admin makes anyone a super admin.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from uuid import UUID
 
 import psycopg
 
+from chatflow.access import Caller
 from chatflow.auth import cognito
 from chatflow.db import Connection
 from chatflow.errors import (
@@ -27,6 +31,7 @@ from chatflow.errors import (
     InvalidCredentials,
     InvalidCursor,
     OrganizationNotFound,
+    OwnAccount,
     UserExists,
     UserNotFound,
 )
@@ -40,6 +45,7 @@ __all__ = [
     "Membership",
     "User",
     "UserDetail",
+    "create_user",
     "delete_user",
     "find_user_by_email",
     "get_user_detail",
@@ -49,6 +55,7 @@ __all__ = [
     "set_user_active",
     "update_profile",
     "update_user",
+    "write_user",
 ]
 
 _logger = logging.getLogger(__name__)
@@ -81,14 +88,15 @@ def link_cognito_user(conn: Connection, *, sub: str, email: str) -> bool:
     return row is not None
 
 
-def update_profile(conn: Connection, user_id: str, *, name: str | None, preferred_language: str | None) -> User:
+def update_profile(conn: Connection, caller: Caller, *, name: str | None, preferred_language: str | None) -> User:
+    """The caller's own name or preferred language."""
     row = conn.execute(
         f"""
         UPDATE users SET name = coalesce(%(name)s, name),
                preferred_language = coalesce(%(language)s, preferred_language), updated_at = now()
         WHERE id = %(id)s RETURNING {_COLUMNS}
         """,
-        {"id": user_id, "name": name, "language": preferred_language},
+        {"id": caller.user_id, "name": name, "language": preferred_language},
     ).fetchone()
     if row is None:
         raise UserNotFound()
@@ -140,7 +148,9 @@ def _detail(row: dict[str, Any]) -> UserDetail:
     return UserDetail(**row, memberships=memberships)
 
 
-def get_user_detail(conn: Connection, user_id: str) -> UserDetail:
+def get_user_detail(conn: Connection, caller: Caller, user_id: str) -> UserDetail:
+    """Super admin: a user with its organisations."""
+    caller.require_super_admin()
     row = conn.execute(_DETAIL + "WHERE u.id = %s", (user_id,)).fetchone()
     if row is None:
         raise UserNotFound()
@@ -160,10 +170,11 @@ def _decode_cursor(cursor: str) -> str:
 
 
 def list_users(
-    conn: Connection, *, search: str | None, cursor: str | None, limit: int
+    conn: Connection, caller: Caller, *, search: str | None, cursor: str | None, limit: int
 ) -> tuple[list[UserDetail], str | None]:
-    """Users by email, `limit` at a time; `search` matches part of the email or name, any case.
-    Returns the page and the cursor of the next one (None on the last page)."""
+    """Super admin: users by email, `limit` at a time; `search` matches part of the email or name, any
+    case. Returns the page and the cursor of the next one (None on the last page)."""
+    caller.require_super_admin()
     rows = conn.execute(
         _DETAIL
         + """
@@ -189,7 +200,29 @@ def find_user_by_email(conn: Connection, email: str) -> User | None:
     return User(**row) if row is not None else None
 
 
+def _not_oneself(caller: Caller, user_id: str, what: str) -> None:
+    if user_id == caller.user_id:
+        raise OwnAccount(what)
+
+
 def update_user(
+    conn: Connection,
+    caller: Caller,
+    user_id: str,
+    *,
+    name: str | None = None,
+    preferred_language: str | None = None,
+    is_super_admin: bool | None = None,
+) -> None:
+    """Super admin: change a user's name, language or super-admin standing (None leaves it); never
+    take super admin from one's own account."""
+    caller.require_super_admin()
+    if is_super_admin is False:
+        _not_oneself(caller, user_id, "remove super admin from")
+    write_user(conn, user_id, name=name, preferred_language=preferred_language, is_super_admin=is_super_admin)
+
+
+def write_user(
     conn: Connection,
     user_id: str,
     *,
@@ -197,7 +230,8 @@ def update_user(
     preferred_language: str | None = None,
     is_super_admin: bool | None = None,
 ) -> None:
-    """Super admin: change a user's name, language or super-admin standing (None leaves it)."""
+    """Change a user's name, language or super-admin standing (None leaves it). No rule of its own:
+    for services that have checked their caller (update_user, members.invite_member)."""
     updated = conn.execute(
         """
         UPDATE users SET name = coalesce(%(name)s, name),
@@ -225,7 +259,8 @@ def _temporary_password(length: int = 20) -> str:
 
 
 def _organization_names(conn: Connection, organization_ids: Sequence[UUID]) -> dict[UUID, str]:
-    """The names of these organisations; 404 if one of them does not exist (or is not the caller's)."""
+    """The names of these organisations; OrganizationNotFound if one of them does not exist (or is not
+    the caller's)."""
     rows = conn.execute("SELECT id, name FROM organizations WHERE id = ANY(%s)", (list(organization_ids),)).fetchall()
     names: dict[UUID, str] = {row["id"]: row["name"] for row in rows}
     if len(names) != len(set(organization_ids)):
@@ -243,6 +278,30 @@ def _forget_cognito_user(settings: Settings, email: str) -> None:
 
 def invite_user(
     conn: Connection,
+    caller: Caller,
+    settings: Settings,
+    *,
+    email: str,
+    name: str,
+    preferred_language: str,
+    is_super_admin: bool = False,
+    memberships: Sequence[tuple[UUID, MemberRole]] = (),
+) -> Invited:
+    """Super admin: a new user, with optional memberships, invited by email (create_user)."""
+    caller.require_super_admin()
+    return create_user(
+        conn,
+        settings,
+        email=email,
+        name=name,
+        preferred_language=preferred_language,
+        is_super_admin=is_super_admin,
+        memberships=memberships,
+    )
+
+
+def create_user(
+    conn: Connection,
     settings: Settings,
     *,
     email: str,
@@ -252,6 +311,8 @@ def invite_user(
     memberships: Sequence[tuple[UUID, MemberRole]] = (),
 ) -> Invited:
     """Create the user in Cognito (with a temporary password) and here, then email the invitation.
+    No rule of its own: for services that have checked their caller (invite_user,
+    members.invite_member).
 
     Cognito first: if it refuses, nothing has been written. If the database then refuses (the email is
     already taken, an organisation vanished), the Cognito user is deleted again. The invitation is sent
@@ -327,10 +388,14 @@ def _tolerate_missing_cognito_user(call: Callable[..., None], settings: Settings
         _logger.warning("the Cognito user of a dashboard user was not found; the database was updated alone")
 
 
-def set_user_active(conn: Connection, settings: Settings, user_id: str, *, active: bool) -> None:
-    """Deactivate (or reactivate) a user: the row first, inside the caller's transaction, then Cognito;
-    if Cognito refuses, the caller's transaction rolls the row back. A deactivated user's tokens stop
-    working at once (every request loads the caller and checks `active`)."""
+def set_user_active(conn: Connection, caller: Caller, settings: Settings, user_id: str, *, active: bool) -> None:
+    """Super admin: deactivate (never one's own account) or reactivate a user: the row first, inside
+    the caller's transaction, then Cognito; if Cognito refuses, the caller's transaction rolls the row
+    back. A deactivated user's tokens stop working at once (every request loads the caller and checks
+    `active`)."""
+    caller.require_super_admin()
+    if not active:
+        _not_oneself(caller, user_id, "deactivate")
     row = conn.execute(
         "UPDATE users SET active = %s, updated_at = now() WHERE id = %s RETURNING email", (active, user_id)
     ).fetchone()
@@ -339,10 +404,12 @@ def set_user_active(conn: Connection, settings: Settings, user_id: str, *, activ
     _tolerate_missing_cognito_user(cognito.set_user_enabled, settings, email=row["email"], enabled=active)
 
 
-def delete_user(conn: Connection, settings: Settings, user_id: str) -> None:
-    """Delete a user on both sides: the row (and its memberships) inside the caller's transaction, then
-    the Cognito user; if Cognito refuses, the caller's transaction rolls the row back. Messages the user
-    wrote stay, without an author."""
+def delete_user(conn: Connection, caller: Caller, settings: Settings, user_id: str) -> None:
+    """Super admin: delete a user (never one's own account) on both sides: the row (and its
+    memberships) inside the caller's transaction, then the Cognito user; if Cognito refuses, the
+    caller's transaction rolls the row back. Messages the user wrote stay, without an author."""
+    caller.require_super_admin()
+    _not_oneself(caller, user_id, "delete")
     row = conn.execute("DELETE FROM users WHERE id = %s RETURNING email", (user_id,)).fetchone()
     if row is None:
         raise UserNotFound()

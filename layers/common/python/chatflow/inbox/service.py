@@ -1,6 +1,7 @@
 """The operators' inbox: find conversations, read one, answer it, take it over from the AI, give it
 back, close and reopen it. Agents and admins of the conversation's organisation and super admins
-may do all of it; a conversation of another organisation answers exactly like a missing one (404).
+may do all of it; a conversation of another organisation is refused exactly like a missing one
+(ConversationNotFound).
 
 Reads run on the request's dashboard connection. Each action opens its own dashboard transaction
 and writes its events in it (chatflow.outbox); once it has committed they are signalled, and the

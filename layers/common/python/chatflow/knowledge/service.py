@@ -1,5 +1,5 @@
-"""The knowledge base's operations: entries for the dashboard, ingestion for functions/ingest,
-retrieval for the chat."""
+"""The knowledge base's operations: entries for the dashboard (its members read an organisation's,
+its admins write them), ingestion for functions/ingest, retrieval for the chat."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass
 from uuid import UUID
 
+from chatflow.access import Caller
 from chatflow.api_keys import ResolvedKey, resolve_api_key
 from chatflow.db import Connection
 from chatflow.errors import (
@@ -58,11 +59,19 @@ class EntryInput:
     url: str | None = None
 
 
-def list_entries(conn: Connection, organization_id: UUID, *, channel_id: UUID | None) -> list[repo.Entry]:
+def list_entries(
+    conn: Connection, caller: Caller, organization_id: UUID, *, channel_id: UUID | None
+) -> list[repo.Entry]:
+    caller.require_member(organization_id)
     return repo.list_entries(conn, organization_id, channel_id=channel_id)
 
 
-def get_entry(conn: Connection, organization_id: UUID, entry_id: UUID) -> repo.Entry:
+def get_entry(conn: Connection, caller: Caller, organization_id: UUID, entry_id: UUID) -> repo.Entry:
+    caller.require_member(organization_id)
+    return _get(conn, organization_id, entry_id)
+
+
+def _get(conn: Connection, organization_id: UUID, entry_id: UUID) -> repo.Entry:
     entry = repo.get_entry(conn, organization_id, entry_id)
     if entry is None:
         raise KnowledgeNotFound()
@@ -85,8 +94,11 @@ def _decoded_file(data: str, file_name: str, settings: Settings) -> str:
     return text.replace("\x00", "")
 
 
-def create_entry(conn: Connection, organization_id: UUID, data: EntryInput, settings: Settings) -> repo.Entry:
-    """Stored pending; the caller enqueues it once the transaction commits."""
+def create_entry(
+    conn: Connection, caller: Caller, organization_id: UUID, data: EntryInput, settings: Settings
+) -> repo.Entry:
+    """Org admin: a new entry, stored pending; the caller enqueues it once the transaction commits."""
+    caller.require_admin(organization_id)
     if data.file_base64 is not None:
         file_name = data.file_name or ""
         content, source, url = _decoded_file(data.file_base64, file_name, settings), "file", None
@@ -118,6 +130,7 @@ def create_entry(conn: Connection, organization_id: UUID, data: EntryInput, sett
 
 def update_entry(
     conn: Connection,
+    caller: Caller,
     organization_id: UUID,
     entry_id: UUID,
     *,
@@ -126,9 +139,10 @@ def update_entry(
     url: str | None,
     settings: Settings,
 ) -> repo.Entry:
-    """Any change re-embeds the entry (the caller enqueues it). Content is for text entries, url for
-    web pages; a file is replaced by deleting its entry and uploading again."""
-    current = get_entry(conn, organization_id, entry_id)
+    """Org admin: any change re-embeds the entry (the caller enqueues it). Content is for text
+    entries, url for web pages; a file is replaced by deleting its entry and uploading again."""
+    caller.require_admin(organization_id)
+    current = _get(conn, organization_id, entry_id)
     if content is not None and current.source == "url":
         raise InvalidInput("A web page's content comes from its URL: change the url.")
     if url is not None:
@@ -144,7 +158,9 @@ def update_entry(
     return entry
 
 
-def delete_entry(conn: Connection, organization_id: UUID, entry_id: UUID) -> None:
+def delete_entry(conn: Connection, caller: Caller, organization_id: UUID, entry_id: UUID) -> None:
+    """Org admin: the entry and its chunks."""
+    caller.require_admin(organization_id)
     if not repo.delete_entry(conn, organization_id, entry_id):
         raise KnowledgeNotFound()
 
