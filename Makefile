@@ -61,7 +61,7 @@ dev: install dashboard
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy layers/common/python/chatflow functions infra bench tests
+	$(BIN)/mypy layers/common/python/chatflow layers/common/python/chatflow_edge functions infra bench tests
 
 format: install
 	$(BIN)/ruff check --fix .

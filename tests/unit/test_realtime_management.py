@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 import pytest
 
+from chatflow.realtime import management
 from chatflow.realtime.management import ManagementApi
 
 
@@ -36,6 +37,8 @@ class _ApiGateway(BaseHTTPRequestHandler):
 def gateway(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[ManagementApi, type[_ApiGateway]]]:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+    # The signer holds the credentials it was made with; an earlier test may have made it.
+    management._signer.cache_clear()
     handler = type("Handler", (_ApiGateway,), {"answers": [], "seen": []})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
