@@ -19,7 +19,7 @@ from starlette.routing import WebSocketRoute as StarletteWebSocketRoute
 
 from infra.functions import Handler
 from infra.local.gateway.invoker import Functions
-from infra.local.gateway.queues import poll_queue
+from infra.local.gateway.queues import poll_queue, pollers_per_queue
 from infra.local.gateway.rest import RestApi
 from infra.local.gateway.routing import RouteTable
 from infra.local.gateway.schedules import run_on_schedule
@@ -65,7 +65,7 @@ def create_app(
     """The gateway. Scheduled functions run once at start, then every `rate_minutes` of the table,
     or every `schedule_interval_seconds` when given (the local stack's CLEANUP_INTERVAL_SECONDS).
     Functions run in `workers` processes, unless a test gives its own `load`. Each queue function
-    whose queue has a URL in `queue_urls` (logical name -> SQS URL) is fed by a poller."""
+    whose queue has a URL in `queue_urls` (logical name -> SQS URL) is fed by concurrent pollers."""
     table = RouteTable(routes)
     functions = Functions(load, workers)
     rest_api = RestApi(table, functions)
@@ -80,7 +80,7 @@ def create_app(
                 tasks.start_soon(run_on_schedule, functions, function, schedule_interval_seconds)
             for queue_function in queue_functions:
                 url = (queue_urls or {}).get(queue_function.queue)
-                if url:
+                for _ in range(pollers_per_queue(workers) if url else 0):
                     tasks.start_soon(poll_queue, functions, queue_function, url, queue_wait_seconds)
             yield
             tasks.cancel_scope.cancel()

@@ -1,6 +1,9 @@
 """Lambda's SQS event source mapping: each queue of a queue-fed function (given by URL) is
 long-polled, the function invoked with the SQS event, and the messages that did not fail
 (`batchItemFailures`) deleted; the others come back after their visibility timeout.
+
+Like Lambda's, which starts with five batches in flight, a queue has several pollers: one slow
+batch (a message fanned out to hundreds of sockets) does not hold up the next one behind it.
 """
 
 from __future__ import annotations
@@ -16,9 +19,18 @@ from infra.local.gateway.events import sqs_event
 from infra.local.gateway.invoker import Functions
 from infra.routes import QueueFunction
 
-__all__ = ["poll_queue"]
+__all__ = ["poll_queue", "pollers_per_queue"]
 
 _logger = logging.getLogger(__name__)
+
+
+# Lambda's event source starts with five concurrent batches; more than the gateway's worker
+# processes would only wait for a worker.
+_LAMBDA_INITIAL_POLLERS = 5
+
+
+def pollers_per_queue(workers: int) -> int:
+    return max(1, min(_LAMBDA_INITIAL_POLLERS, workers // 2))
 
 
 async def poll_queue(functions: Functions, function: QueueFunction, queue_url: str, wait_seconds: int) -> None:
