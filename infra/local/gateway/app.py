@@ -80,7 +80,9 @@ def create_app(
                 tasks.start_soon(run_on_schedule, functions, function, schedule_interval_seconds)
             for queue_function in queue_functions:
                 url = (queue_urls or {}).get(queue_function.queue)
-                for _ in range(pollers_per_queue(workers) if url else 0):
+                if not url:
+                    continue
+                for _ in range(pollers_per_queue(workers)):
                     tasks.start_soon(poll_queue, functions, queue_function, url, queue_wait_seconds)
             yield
             tasks.cancel_scope.cancel()
