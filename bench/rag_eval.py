@@ -123,9 +123,11 @@ def main() -> None:
 
     with postgres.throwaway_database("chatflow-rag-eval-", "rag_eval") as (url, _):
         os.environ["DATABASE_URL"] = url
+        from chatflow.access import Caller
+        from chatflow.channels import create_channel
         from chatflow.db import close_pool, connection
         from chatflow.knowledge.embeddings import LexicalEmbedder, OpenAIEmbedder
-        from chatflow.organizations import create_channel, create_organization
+        from chatflow.organizations import create_organization
         from chatflow.settings import get_settings
 
         embedders: list[Any] = [LexicalEmbedder()]
@@ -142,10 +144,17 @@ def main() -> None:
             )
         else:
             print("OPENAI_API_KEY is not set: the offline embedder only.")
+        operator = Caller(
+            user_id="rag-eval",
+            email="rag-eval@example.com",
+            name="RAG eval",
+            is_super_admin=True,
+            preferred_language="en",
+        )
         with connection() as conn:
             for embedder in embedders:
                 organization_id = create_organization(conn, name=f"Café Brisa ({embedder.model})")
-                channel = create_channel(conn, organization_id=organization_id, name="Website")
+                channel = create_channel(conn, operator, organization_id, name="Website")
                 ids = _load(conn, organization_id, embedder)
                 _evaluate(conn, organization_id, channel.id, embedder, ids)
         close_pool()

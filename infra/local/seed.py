@@ -11,8 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
+from chatflow.access import Caller, load_caller
+from chatflow.channels import create_channel
 from chatflow.db import Connection, connection
-from chatflow.organizations import create_channel, create_organization
+from chatflow.organizations import create_organization
 
 __all__ = ["DEMO_CHANNEL_NAME", "DEMO_ORGANIZATION_NAME", "Demo", "seed"]
 
@@ -40,13 +42,13 @@ class Demo:
 
 
 def seed(*, admin_email: str, admin_sub: str) -> Demo:
-    """The demo organisation and channel (created if missing) and the super admin's row, linked to
-    this start's Cognito sub."""
+    """The super admin's row, linked to this start's Cognito sub, and the demo organisation and
+    channel (created if missing, by that super admin)."""
     with connection() as conn, conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SEED_LOCK_ID,))
-        organization_id = _demo_organization(conn)
-        channel_id, public_key = _demo_channel(conn, organization_id)
         _link_super_admin(conn, email=admin_email, sub=admin_sub)
+        organization_id = _demo_organization(conn)
+        channel_id, public_key = _demo_channel(conn, load_caller(conn, admin_sub), organization_id)
     return Demo(organization_id=organization_id, channel_id=channel_id, public_key=public_key)
 
 
@@ -60,14 +62,14 @@ def _demo_organization(conn: Connection) -> UUID:
     return create_organization(conn, name=DEMO_ORGANIZATION_NAME, plan="pro", system_prompt=_DEMO_PROMPT)
 
 
-def _demo_channel(conn: Connection, organization_id: UUID) -> tuple[UUID, UUID]:
+def _demo_channel(conn: Connection, super_admin: Caller, organization_id: UUID) -> tuple[UUID, UUID]:
     row = conn.execute(
         "SELECT id, public_key FROM channels WHERE organization_id = %s AND name = %s ORDER BY created_at LIMIT 1",
         (organization_id, DEMO_CHANNEL_NAME),
     ).fetchone()
     if row is not None:
         return row["id"], row["public_key"]
-    channel = create_channel(conn, organization_id=organization_id, name=DEMO_CHANNEL_NAME)
+    channel = create_channel(conn, super_admin, organization_id, name=DEMO_CHANNEL_NAME)
     return channel.id, channel.public_key
 
 

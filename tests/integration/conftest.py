@@ -9,7 +9,9 @@ from uuid import UUID, uuid4
 import psycopg
 import pytest
 
-from chatflow.organizations import create_channel, create_organization
+from chatflow.channels import create_channel
+from chatflow.organizations import create_organization
+from tests.support.callers import super_admin
 from tests.support.widget import WidgetClient
 
 
@@ -24,7 +26,7 @@ class Tenant:
 def tenant(db: psycopg.Connection[dict[str, Any]]) -> Tenant:
     """An organisation with the default AI settings and one website channel."""
     organization_id = create_organization(db, name="Acme Coffee", system_prompt="We sell coffee. Open 8-18.")
-    channel = create_channel(db, organization_id=organization_id, name="Website")
+    channel = create_channel(db, super_admin(), organization_id, name="Website")
     return Tenant(organization_id, channel.id, channel.public_key)
 
 

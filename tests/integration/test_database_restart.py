@@ -20,6 +20,7 @@ import pytest
 from psycopg.rows import dict_row
 
 from infra.local import postgres
+from tests.support.callers import super_admin
 from tests.support.fake_openai import FakeOpenAI, Scripted
 from tests.support.widget import Answer, WidgetClient
 
@@ -82,11 +83,12 @@ def database(_server: RestartableDatabase, monkeypatch: pytest.MonkeyPatch) -> I
 
 @pytest.fixture
 def visitor(database: RestartableDatabase) -> WidgetClient:
-    from chatflow.organizations import create_channel, create_organization
+    from chatflow.channels import create_channel
+    from chatflow.organizations import create_organization
 
     with psycopg.connect(database.url, autocommit=True, row_factory=dict_row) as conn:
         organization_id = create_organization(conn, name="Acme Coffee", system_prompt="We sell coffee.")
-        channel = create_channel(conn, organization_id=organization_id, name="Website")
+        channel = create_channel(conn, super_admin(), organization_id, name="Website")
     return WidgetClient(channel.public_key, uuid4())
 
 

@@ -14,17 +14,18 @@ import psycopg
 import pytest
 
 from chatflow.ai.prompt import NO_KNOWLEDGE_INSTRUCTIONS, REFERENCE_INSTRUCTIONS
+from chatflow.channels import create_channel
 from chatflow.errors import InvalidUrl
 from chatflow.knowledge import repository as knowledge_repo
 from chatflow.knowledge import service as knowledge
 from chatflow.knowledge.embeddings import OFFLINE_MODEL, OPENAI_MODEL, LexicalEmbedder
 from chatflow.knowledge.retrieval import retrieve
 from chatflow.knowledge.sources import SourceError, check_url
-from chatflow.organizations import create_channel, create_organization
+from chatflow.organizations import create_organization
 from chatflow.settings import get_settings
 from infra.functions import load_handler
 from tests.integration.conftest import Tenant
-from tests.support.callers import admin_of
+from tests.support.callers import admin_of, super_admin
 from tests.support.events import LambdaContextStub, sqs_event
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.widget import WidgetClient
@@ -231,11 +232,11 @@ def test_a_malformed_message_is_dropped_not_retried(db: Db) -> None:
 
 
 def test_retrieval_never_crosses_organisations_or_channels(db: Db) -> None:
-    org_a = create_organization(db, name="Alpha")
-    a1 = create_channel(db, organization_id=org_a, name="A1").id
-    a2 = create_channel(db, organization_id=org_a, name="A2").id
+    org_a = create_organization(db, name="Alpha", plan="pro")  # room for two channels
+    a1 = create_channel(db, super_admin(), org_a, name="A1").id
+    a2 = create_channel(db, super_admin(), org_a, name="A2").id
     org_b = create_organization(db, name="Beta")
-    b1 = create_channel(db, organization_id=org_b, name="B1").id
+    b1 = create_channel(db, super_admin(), org_b, name="B1").id
     entries = {
         "alpha-wide": _add(db, org_a, "Alpha hours", "Our opening hours are 8 to 6 with parking."),
         "alpha-one": _add(db, org_a, "A1 parking", "Opening hours and parking for channel one.", a1),

@@ -18,10 +18,12 @@ import pytest
 import uvicorn
 from starlette.applications import Starlette
 
-from chatflow.organizations import NewChannel, create_channel, create_organization
+from chatflow.channels import Channel, create_channel
+from chatflow.organizations import create_organization
 from infra.functions import Handler, load_handler
 from infra.local.gateway import bind_socket, create_app
 from infra.routes import CORS_METHODS, WIDGET_ROUTES, Route
+from tests.support.callers import super_admin
 
 Db = psycopg.Connection[dict[str, Any]]
 
@@ -48,9 +50,9 @@ def serving(app: Starlette) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture
-def channel(db: Db) -> NewChannel:
+def channel(db: Db) -> Channel:
     organization_id = create_organization(db, name="Gateway Test Co.", plan="pro")
-    return create_channel(db, organization_id=organization_id, name="Website")
+    return create_channel(db, super_admin(), organization_id, name="Website")
 
 
 @pytest.fixture
@@ -67,7 +69,7 @@ def gateway(db: Db, widget_dir: Path) -> Iterator[httpx.Client]:
         yield client
 
 
-def _post_chat(client: httpx.Client, channel: NewChannel, visitor_id: str, message: str = "Hello") -> httpx.Response:
+def _post_chat(client: httpx.Client, channel: Channel, visitor_id: str, message: str = "Hello") -> httpx.Response:
     return client.post(
         "/api/chat", json={"publicKey": str(channel.public_key), "visitorId": visitor_id, "message": message}
     )
@@ -80,7 +82,7 @@ def _load_with(function: str, handler: Handler) -> Callable[[str], Handler]:
     return load
 
 
-def test_post_chat_answers_with_the_offline_ai_reply(gateway: httpx.Client, channel: NewChannel) -> None:
+def test_post_chat_answers_with_the_offline_ai_reply(gateway: httpx.Client, channel: Channel) -> None:
     response = _post_chat(gateway, channel, str(uuid.uuid4()), "What time do you open?")
 
     assert response.status_code == 200
@@ -91,7 +93,7 @@ def test_post_chat_answers_with_the_offline_ai_reply(gateway: httpx.Client, chan
     assert "What time do you open?" in body["reply"]["content"]
 
 
-def test_get_chat_returns_the_messages_of_the_conversation(gateway: httpx.Client, channel: NewChannel) -> None:
+def test_get_chat_returns_the_messages_of_the_conversation(gateway: httpx.Client, channel: Channel) -> None:
     visitor_id = str(uuid.uuid4())
     conversation_id = _post_chat(gateway, channel, visitor_id).json()["conversationId"]
 
@@ -103,7 +105,7 @@ def test_get_chat_returns_the_messages_of_the_conversation(gateway: httpx.Client
     assert [m["role"] for m in response.json()["messages"]] == ["visitor", "ai"]
 
 
-def test_patch_chat_closes_the_conversation(gateway: httpx.Client, channel: NewChannel) -> None:
+def test_patch_chat_closes_the_conversation(gateway: httpx.Client, channel: Channel) -> None:
     visitor_id = str(uuid.uuid4())
     conversation_id = _post_chat(gateway, channel, visitor_id).json()["conversationId"]
 
@@ -131,9 +133,7 @@ def eager_thread_switching() -> Iterator[None]:
 
 
 @pytest.mark.usefixtures("eager_thread_switching")
-def test_concurrent_requests_each_get_the_answer_to_their_own_message(
-    gateway: httpx.Client, channel: NewChannel
-) -> None:
+def test_concurrent_requests_each_get_the_answer_to_their_own_message(gateway: httpx.Client, channel: Channel) -> None:
     # Powertools keeps the current event in a class attribute: unless the gateway runs one
     # invocation at a time, as Lambda does, a request can be answered from another's event.
     messages = [f"message number {n}" for n in range(12)]
@@ -217,7 +217,7 @@ def test_healthz_answers_200(gateway: httpx.Client) -> None:
     assert gateway.get("/healthz").status_code == 200
 
 
-def test_scheduled_cleanup_closes_a_stale_conversation_at_start(db: Db, channel: NewChannel, widget_dir: Path) -> None:
+def test_scheduled_cleanup_closes_a_stale_conversation_at_start(db: Db, channel: Channel, widget_dir: Path) -> None:
     row = db.execute(
         """
         INSERT INTO conversations (channel_id, organization_id, visitor_id, last_message_at)

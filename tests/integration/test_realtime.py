@@ -17,11 +17,13 @@ import psycopg
 import pytest
 
 from chatflow import realtime
+from chatflow.channels import create_channel
 from chatflow.cleanup import close_stale_conversations
 from chatflow.inbox.repository import InboxMessage
-from chatflow.organizations import create_channel, create_organization
+from chatflow.organizations import create_organization
 from infra.local.aws import LocalAws
 from tests.integration.dashboard.conftest import local_aws  # noqa: F401  # moto's Cognito, shared with the dashboard's tests
+from tests.support.callers import super_admin
 from tests.support.people import People, Person, forged_token
 from tests.support.realtime import Gateway, Socket, refusal_status, serve_gateway
 from tests.support.widget import WidgetClient
@@ -54,7 +56,7 @@ def people(db: Db, local_aws: LocalAws) -> People:  # noqa: F811
 
 def _org(db: Db, name: str) -> Org:
     organization_id = create_organization(db, name=name, plan="growth")
-    channel = create_channel(db, organization_id=organization_id, name="Website")
+    channel = create_channel(db, super_admin(), organization_id, name="Website")
     return Org(organization_id, channel.public_key, channel.id)
 
 

@@ -10,6 +10,7 @@ import psycopg
 import pytest
 
 from tests.integration.conftest import Tenant
+from tests.support.callers import super_admin
 from tests.support.widget import WidgetClient
 
 Db = psycopg.Connection[dict[str, Any]]
@@ -124,10 +125,13 @@ def test_someone_elses_conversation_is_404_like_a_missing_one(visitor: WidgetCli
 
 
 def test_a_conversation_of_another_channel_is_404(visitor: WidgetClient, tenant: Tenant, db: Db) -> None:
-    from chatflow.organizations import create_channel
+    from chatflow.channels import create_channel
+    from chatflow.organizations import update_organization
 
+    # The tenant's starter plan has room for one channel only.
+    update_organization(db, super_admin(), tenant.organization_id, name=None, plan="pro", active=None)
     conversation = visitor.post("Hello").body["conversationId"]
-    other = create_channel(db, organization_id=tenant.organization_id, name="Other site")
+    other = create_channel(db, super_admin(), tenant.organization_id, name="Other site")
 
     answer = WidgetClient(other.public_key, visitor.visitor_id).post("Hi", conversationId=conversation)
 

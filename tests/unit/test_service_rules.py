@@ -8,7 +8,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from chatflow import ai_settings, members, organizations, users
+from chatflow import ai_settings, organizations, users
 from chatflow.ai_settings import AISettingsChanges
 from chatflow.db import Connection
 from chatflow.errors import ForbiddenField, NotAllowed, OrganizationNotFound, OwnAccount
@@ -77,9 +77,9 @@ def test_an_agent_may_not_change_ai_settings_and_a_stranger_sees_no_organisation
 
 def test_only_a_super_admin_makes_a_member_super_admin() -> None:
     with pytest.raises(ForbiddenField, match=r"^Only a super admin may change isSuperAdmin\.$"):
-        members.update_member(DB, admin_of(ACME), ACME, "someone", is_super_admin=True)
+        organizations.update_member(DB, admin_of(ACME), ACME, "someone", is_super_admin=True)
     with pytest.raises(Touched):
-        members.update_member(DB, super_admin(), ACME, "someone", is_super_admin=True)
+        organizations.update_member(DB, super_admin(), ACME, "someone", is_super_admin=True)
 
 
 def test_a_super_admin_never_demotes_deactivates_or_deletes_its_own_account() -> None:

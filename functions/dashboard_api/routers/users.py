@@ -10,7 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, status
 from pydantic import Field, StringConstraints, field_validator
 
-from chatflow import members, users
+from chatflow import organizations, users
 from chatflow.vocabulary import Language, MemberRole
 from dependencies import AppSettings, CurrentCaller, Db
 from schemas import SIGNED_IN_ERRORS, Email, Name, Page, Schema, error_responses
@@ -178,7 +178,7 @@ def delete_user(user_id: UserId, caller: CurrentCaller, db: Db, settings: AppSet
 @router.get("/organizations/{organization_id}/members", response_model=list[MemberOut], tags=["members"])
 def list_members(organization_id: UUID, caller: CurrentCaller, db: Db) -> list[MemberOut]:
     """Admins and agents of the organisation (and super admins): its members, admins first."""
-    return [MemberOut.from_domain(m) for m in members.list_members(db, caller, organization_id)]
+    return [MemberOut.from_domain(m) for m in organizations.list_members(db, caller, organization_id)]
 
 
 @router.post(
@@ -193,7 +193,7 @@ def add_member(
 ) -> MemberAdded:
     """Org admin: add the user with this email, or create it and email it an invitation.
     409 already_member when it belongs already."""
-    added = members.invite_member(
+    added = organizations.invite_member(
         db,
         caller,
         settings,
@@ -218,7 +218,7 @@ def update_member(
     organization_id: UUID, user_id: UserId, body: MemberUpdate, caller: CurrentCaller, db: Db
 ) -> MemberOut:
     """Org admin: make a member admin or agent. 409 last_admin when it would leave no admin."""
-    member = members.update_member(
+    member = organizations.update_member(
         db, caller, organization_id, user_id, role=body.role, is_super_admin=body.is_super_admin
     )
     return MemberOut.from_domain(member)
@@ -232,4 +232,4 @@ def update_member(
 )
 def remove_member(organization_id: UUID, user_id: UserId, caller: CurrentCaller, db: Db) -> None:
     """Org admin: take a member out of the organisation (its account stays). 409 last_admin for the last admin."""
-    members.remove_member(db, caller, organization_id, user_id)
+    organizations.remove_member(db, caller, organization_id, user_id)

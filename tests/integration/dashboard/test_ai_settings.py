@@ -9,11 +9,13 @@ from uuid import UUID, uuid4
 import psycopg
 import pytest
 
+from chatflow.channels import create_channel
 from chatflow.crypto import decrypt, encrypt, parse_key
 from chatflow.handoff import DEFAULT_HANDOFF_KEYWORDS
-from chatflow.organizations import create_channel, create_organization
+from chatflow.organizations import create_organization
 from chatflow.settings import get_settings
 from tests.conftest import TEST_ENCRYPTION_KEY
+from tests.support.callers import super_admin
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.people import People
 from tests.support.widget import WidgetClient
@@ -246,7 +248,7 @@ def test_the_key_source_falls_back_to_the_platform_then_the_environment(
 
 def test_the_key_set_here_is_the_one_the_widgets_ai_uses(people: People, db: Db, fake_openai: FakeOpenAI) -> None:
     acme = create_organization(db, name="Acme")
-    channel = create_channel(db, organization_id=acme, name="Website")
+    channel = create_channel(db, super_admin(), acme, name="Website")
     root = people.make(super_admin=True)
     people.patch(root, _path(acme), {"apiKey": API_KEY, "model": "gpt-4.1", "temperature": 0.3})
 
@@ -258,7 +260,7 @@ def test_the_key_set_here_is_the_one_the_widgets_ai_uses(people: People, db: Db,
 
 def test_the_prompt_set_here_is_the_one_the_widgets_ai_follows(people: People, db: Db, fake_openai: FakeOpenAI) -> None:
     acme = create_organization(db, name="Acme")
-    channel = create_channel(db, organization_id=acme, name="Website")
+    channel = create_channel(db, super_admin(), acme, name="Website")
     admin = people.make(admin_of=[acme])
     people.patch(admin, _path(acme), {"systemPrompt": "Only talk about tea."})
 

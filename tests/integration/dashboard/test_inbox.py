@@ -10,8 +10,11 @@ from uuid import UUID, uuid4
 import psycopg
 import pytest
 
-from chatflow.organizations import create_channel, create_organization
+from chatflow.channels import create_channel
+from chatflow.organizations import create_organization
+from chatflow.vocabulary import Plan
 from tests.integration.conftest import Tenant
+from tests.support.callers import super_admin
 from tests.support.people import People, Person
 from tests.support.realtime import serve_gateway
 from tests.support.widget import WidgetClient
@@ -25,9 +28,9 @@ class Shop:
     channel_id: UUID
 
 
-def _shop(db: Db, name: str, channel: str = "Website") -> Shop:
-    organization_id = create_organization(db, name=name)
-    return Shop(organization_id, create_channel(db, organization_id=organization_id, name=channel).id)
+def _shop(db: Db, name: str, channel: str = "Website", plan: Plan = "starter") -> Shop:
+    organization_id = create_organization(db, name=name, plan=plan)
+    return Shop(organization_id, create_channel(db, super_admin(), organization_id, name=channel).id)
 
 
 def _conversation(
@@ -186,8 +189,8 @@ def test_status_filter_is_repeatable(people: People, db: Db) -> None:
 
 
 def test_filters_by_responder_mode_language_and_channel(people: People, db: Db) -> None:
-    acme = _shop(db, "Acme")
-    other_channel = create_channel(db, organization_id=acme.organization_id, name="Landing").id
+    acme = _shop(db, "Acme", plan="pro")  # room for two channels
+    other_channel = create_channel(db, super_admin(), acme.organization_id, name="Landing").id
     target = _conversation(db, acme, mode="human", language="es", channel_id=other_channel)
     _conversation(db, acme, mode="human", language="es")
     _conversation(db, acme, mode="ai", language="es", channel_id=other_channel)

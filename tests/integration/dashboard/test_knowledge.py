@@ -13,9 +13,11 @@ from uuid import UUID, uuid4
 import psycopg
 import pytest
 
-from chatflow.organizations import create_channel, create_organization
+from chatflow.channels import create_channel
+from chatflow.organizations import create_organization
 from chatflow.settings import get_settings
 from infra.functions import load_handler
+from tests.support.callers import super_admin
 from tests.support.events import LambdaContextStub
 from tests.support.people import People, Person
 from tests.support.widget import WidgetClient
@@ -62,7 +64,7 @@ def _ingest_queued() -> list[str]:
 def shop(people: People, db: Db) -> tuple[UUID, UUID, Person]:
     _queued()  # what earlier tests left
     organization_id = create_organization(db, name="Café Cubano", plan="pro")
-    channel = create_channel(db, organization_id=organization_id, name="Website")
+    channel = create_channel(db, super_admin(), organization_id, name="Website")
     return organization_id, channel.id, people.make(admin_of=[organization_id])
 
 
@@ -218,7 +220,7 @@ def test_roles_on_every_knowledge_route(people: People, db: Db, shop: tuple[UUID
     assert people.get(None, path).status_code == 401
     assert people.patch(root, item, {"title": "Opening hours"}).json()["title"] == "Opening hours"
     assert people.post(root, path, {"title": "Parking", "content": "Free."}).status_code == 201
-    other_channel = create_channel(db, organization_id=outsider_org, name="Theirs").id
+    other_channel = create_channel(db, super_admin(), outsider_org, name="Theirs").id
     wrong = people.post(admin, path, {"title": "x", "content": "y", "channelId": str(other_channel)})
     assert wrong.status_code == 404
     mine = people.get(admin, path, channelId=str(channel)).json()

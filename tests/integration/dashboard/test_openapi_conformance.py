@@ -30,8 +30,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from chatflow.organizations import create_channel, create_organization
+from chatflow.channels import create_channel
+from chatflow.organizations import create_organization
 from chatflow.settings import get_settings
+from tests.support.callers import super_admin
 from tests.support.people import People, forged_token
 
 Db = psycopg.Connection[dict[str, Any]]
@@ -126,7 +128,7 @@ def _deletions_last(operation: Operation) -> tuple[bool, int]:
 def _rows(db: Db, people: People) -> dict[str, str]:
     """An organisation with one of everything, for path parameters to name."""
     acme = create_organization(db, name="Acme", plan="growth")
-    website = create_channel(db, organization_id=acme, name="Website")
+    website = create_channel(db, super_admin(), acme, name="Website")
     conversation = db.execute(
         "INSERT INTO conversations (channel_id, organization_id, visitor_id) VALUES (%s, %s, gen_random_uuid())"
         " RETURNING id",

@@ -9,10 +9,12 @@ from uuid import uuid4
 import psycopg
 import pytest
 
+from chatflow.channels import create_channel
 from chatflow.crypto import decrypt, parse_key
-from chatflow.organizations import create_channel, create_organization
+from chatflow.organizations import create_organization
 from chatflow.settings import get_settings
 from tests.conftest import TEST_ENCRYPTION_KEY
+from tests.support.callers import super_admin
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.people import People, forged_token
 from tests.support.widget import WidgetClient
@@ -118,7 +120,7 @@ def test_the_platform_key_answers_organisations_without_their_own(
     people: People, db: Db, fake_openai: FakeOpenAI
 ) -> None:
     acme = create_organization(db, name="Acme")
-    channel = create_channel(db, organization_id=acme, name="Website")
+    channel = create_channel(db, super_admin(), acme, name="Website")
     root = people.make(super_admin=True)
 
     people.put(root, PATH, {"apiKey": API_KEY})

@@ -7,7 +7,9 @@ from uuid import uuid4
 
 import psycopg
 
-from chatflow.organizations import create_channel, create_organization
+from chatflow.channels import create_channel
+from chatflow.organizations import create_organization
+from tests.support.callers import super_admin
 from tests.support.fake_openai import FakeOpenAI, Scripted
 from tests.support.people import People
 
@@ -46,7 +48,7 @@ def test_the_preview_uses_the_channels_overrides_and_the_history(
     people: People, db: Db, fake_openai: FakeOpenAI
 ) -> None:
     org = create_organization(db, name="Acme", system_prompt="Organisation prompt.")
-    channel = create_channel(db, organization_id=org, name="Shop", system_prompt="Channel prompt.")
+    channel = create_channel(db, super_admin(), org, name="Shop", system_prompt="Channel prompt.")
     agent = people.make(agent_of=[org])
 
     people.post(
@@ -85,7 +87,7 @@ def test_a_failing_provider_shows_the_fallback_the_visitor_would_get(
 
 def test_a_channel_of_another_organisation_is_404(people: People, db: Db) -> None:
     org = create_organization(db, name="Acme")
-    other = create_channel(db, organization_id=create_organization(db, name="Beta"), name="Web")
+    other = create_channel(db, super_admin(), create_organization(db, name="Beta"), name="Web")
     admin = people.make(admin_of=[org])
 
     answer = people.post(

@@ -9,7 +9,9 @@ from uuid import UUID
 import psycopg
 
 from chatflow.access import Caller, scoped_connection
-from chatflow.organizations import create_channel, create_organization
+from chatflow.channels import create_channel
+from chatflow.organizations import create_organization
+from tests.support.callers import super_admin
 
 Db = psycopg.Connection[dict[str, Any]]
 
@@ -29,7 +31,7 @@ def _seed(db: Db) -> tuple[UUID, UUID]:
     acme = create_organization(db, name="Acme")
     beta = create_organization(db, name="Beta")
     for org in (acme, beta):
-        channel = create_channel(db, organization_id=org, name="Web")
+        channel = create_channel(db, super_admin(), org, name="Web")
         db.execute(
             "INSERT INTO conversations (channel_id, organization_id, visitor_id) VALUES (%s, %s, gen_random_uuid())",
             (channel.id, org),

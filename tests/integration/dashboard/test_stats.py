@@ -10,7 +10,9 @@ from uuid import UUID
 import psycopg
 import pytest
 
-from chatflow.organizations import create_channel, create_organization
+from chatflow.channels import create_channel
+from chatflow.organizations import create_organization
+from tests.support.callers import super_admin
 from tests.support.people import People, Person
 
 Db = psycopg.Connection[dict[str, Any]]
@@ -24,7 +26,7 @@ class Shop:
 
 def _shop(db: Db, name: str) -> Shop:
     organization_id = create_organization(db, name=name)
-    return Shop(organization_id, create_channel(db, organization_id=organization_id, name="Web").id)
+    return Shop(organization_id, create_channel(db, super_admin(), organization_id, name="Web").id)
 
 
 def _conversation(

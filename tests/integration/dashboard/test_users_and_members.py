@@ -18,9 +18,8 @@ from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 from psycopg.rows import dict_row
 
-from chatflow import members
 from chatflow.errors import LastAdmin
-from chatflow.organizations import create_organization
+from chatflow.organizations import create_organization, remove_member
 from chatflow.settings import get_settings
 from infra.local.gateway import REGION
 from tests.support.callers import admin_of
@@ -763,7 +762,7 @@ def test_two_admins_removing_each_other_at_once_leave_one_admin(db: Db, database
         with psycopg.connect(database_url, row_factory=dict_row) as conn, conn.transaction():
             barrier.wait()
             try:
-                members.remove_member(conn, admin_of(organization_id), organization_id, user_id)
+                remove_member(conn, admin_of(organization_id), organization_id, user_id)
                 outcomes.append("removed")
             except LastAdmin as exc:
                 outcomes.append(exc.code)

@@ -1,4 +1,4 @@
-"""An organisation's channels as its operators manage them: where its visitors chat from.
+"""An organisation's channels as its operators manage them: the rules.
 
 A channel may override the organisation's business parameters (system prompt, handoff keywords):
 NULL in those columns means "inherit". Plans limit how many channels an organisation has; the count
@@ -11,23 +11,20 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID
 
 from chatflow.access import Caller
+from chatflow.billing import PLAN_CHANNEL_LIMITS
+from chatflow.channels import repository as repo
+from chatflow.channels.models import Channel, ChannelChanges
 from chatflow.db import Connection
 from chatflow.errors import ChannelNotFound, OrganizationNotFound, PlanLimitReached
 from chatflow.settings import Settings
-from chatflow.usage import PLAN_CHANNEL_LIMITS
 from chatflow.vocabulary import ChannelType
 
 __all__ = [
     "MAX_ALLOWED_ORIGINS",
-    "Channel",
-    "ChannelChanges",
     "create_channel",
     "delete_channel",
     "embed_snippet",
@@ -46,48 +43,6 @@ WIDGET_SCRIPT_PATH = "/widget/chatflow360.js"
 # Plain http is accepted only for a developer's own machine (the local stack's demo page).
 _LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]"})
 _HOST_NAME = re.compile(r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
-
-
-@dataclass(frozen=True, slots=True)
-class Channel:
-    id: UUID
-    organization_id: UUID
-    name: str
-    type: ChannelType
-    public_key: UUID
-    active: bool
-    allowed_origins: list[str]
-    handoff_enabled: bool
-    handoff_keywords: list[str] | None
-    system_prompt: str | None
-    created_at: datetime
-    updated_at: datetime
-
-    @property
-    def has_widget(self) -> bool:
-        return self.type == "website"
-
-
-@dataclass(frozen=True, slots=True)
-class ChannelChanges:
-    """A partial update: a field left out is not changed. For the two inheritable fields, `None`
-    (with its `set_…` flag) means "inherit from the organisation again"."""
-
-    name: str | None = None
-    type: ChannelType | None = None
-    active: bool | None = None
-    allowed_origins: list[str] | None = None
-    handoff_enabled: bool | None = None
-    set_handoff_keywords: bool = False
-    handoff_keywords: list[str] | None = None
-    set_system_prompt: bool = False
-    system_prompt: str | None = None
-
-
-_COLUMNS = (
-    "id, organization_id, name, type, public_key, active, allowed_origins, handoff_enabled, "
-    "handoff_keywords, system_prompt, created_at, updated_at"
-)
 
 
 def normalize_origin(value: str) -> str:
@@ -152,28 +107,18 @@ def embed_snippet(settings: Settings, channel: Channel) -> str | None:
     return f'<script src="{src}" data-key="{channel.public_key}" data-lang="en" defer></script>'
 
 
-def _channel(row: dict[str, Any]) -> Channel:
-    return Channel(**row)
-
-
 def list_channels(conn: Connection, caller: Caller, organization_id: UUID) -> list[Channel]:
     caller.require_member(organization_id)
-    rows = conn.execute(
-        f"SELECT {_COLUMNS} FROM channels WHERE organization_id = %s ORDER BY lower(name), created_at, id",
-        (organization_id,),
-    ).fetchall()
-    return [_channel(row) for row in rows]
+    return repo.select_channels(conn, organization_id)
 
 
 def get_channel(conn: Connection, caller: Caller, organization_id: UUID, channel_id: UUID) -> Channel:
     """ChannelNotFound for a channel of another organisation, exactly as for one that does not exist."""
     caller.require_member(organization_id)
-    row = conn.execute(
-        f"SELECT {_COLUMNS} FROM channels WHERE organization_id = %s AND id = %s", (organization_id, channel_id)
-    ).fetchone()
-    if row is None:
+    channel = repo.find_channel(conn, organization_id, channel_id)
+    if channel is None:
         raise ChannelNotFound()
-    return _channel(row)
+    return channel
 
 
 def create_channel(
@@ -190,39 +135,29 @@ def create_channel(
     system_prompt: str | None = None,
 ) -> Channel:
     """Org admin: a new channel with a public key made by the database; PlanLimitReached when the
-    organisation's plan has no room left. Must run inside a transaction: the organisation's row stays
-    locked until it ends, so a concurrent creation waits and then counts this channel."""
+    organisation's plan has no room left. The only way a channel is made: the dashboard, seeding and
+    tests all pass here, so none of them can hold more channels than the plan allows."""
     caller.require_admin(organization_id)
-    organization = conn.execute(
-        "SELECT plan FROM organizations WHERE id = %s FOR UPDATE", (organization_id,)
-    ).fetchone()
-    if organization is None:
-        raise OrganizationNotFound()
-    limit = PLAN_CHANNEL_LIMITS[organization["plan"]]
-    count = conn.execute("SELECT count(*) AS n FROM channels WHERE organization_id = %s", (organization_id,)).fetchone()
-    assert count is not None
-    if count["n"] >= limit:
-        raise PlanLimitReached(organization["plan"], limit)
-    row = conn.execute(
-        f"""
-        INSERT INTO channels (organization_id, name, type, active, allowed_origins, handoff_enabled,
-                              handoff_keywords, system_prompt)
-        VALUES (%(org)s, %(name)s, %(type)s, %(active)s, %(origins)s, %(handoff_enabled)s, %(keywords)s, %(prompt)s)
-        RETURNING {_COLUMNS}
-        """,
-        {
-            "org": organization_id,
-            "name": name,
-            "type": channel_type,
-            "active": active,
-            "origins": allowed_origins or [],
-            "handoff_enabled": handoff_enabled,
-            "keywords": handoff_keywords,
-            "prompt": system_prompt,
-        },
-    ).fetchone()
-    assert row is not None
-    return _channel(row)
+    # A savepoint inside the caller's transaction, a transaction of its own outside one: either way
+    # the organisation's row stays locked from the count to the commit of the insert.
+    with conn.transaction():
+        plan = repo.lock_plan(conn, organization_id)
+        if plan is None:
+            raise OrganizationNotFound()
+        limit = PLAN_CHANNEL_LIMITS[plan]
+        if repo.count_channels(conn, organization_id) >= limit:
+            raise PlanLimitReached(plan, limit)
+        return repo.insert_channel(
+            conn,
+            organization_id,
+            name=name,
+            channel_type=channel_type,
+            active=active,
+            allowed_origins=allowed_origins or [],
+            handoff_enabled=handoff_enabled,
+            handoff_keywords=handoff_keywords,
+            system_prompt=system_prompt,
+        )
 
 
 def update_channel(
@@ -231,45 +166,15 @@ def update_channel(
     """Org admin: change any field; handoff keywords or system prompt set to None inherit the
     organisation's (ChannelChanges.set_*)."""
     caller.require_admin(organization_id)
-    row = conn.execute(
-        f"""
-        UPDATE channels SET
-            name = coalesce(%(name)s, name),
-            type = coalesce(%(type)s, type),
-            active = coalesce(%(active)s, active),
-            allowed_origins = coalesce(%(origins)s, allowed_origins),
-            handoff_enabled = coalesce(%(handoff_enabled)s, handoff_enabled),
-            handoff_keywords = CASE WHEN %(set_keywords)s THEN %(keywords)s::text[] ELSE handoff_keywords END,
-            system_prompt = CASE WHEN %(set_prompt)s THEN %(prompt)s::text ELSE system_prompt END,
-            updated_at = now()
-        WHERE organization_id = %(org)s AND id = %(id)s
-        RETURNING {_COLUMNS}
-        """,
-        {
-            "org": organization_id,
-            "id": channel_id,
-            "name": changes.name,
-            "type": changes.type,
-            "active": changes.active,
-            "origins": changes.allowed_origins,
-            "handoff_enabled": changes.handoff_enabled,
-            "set_keywords": changes.set_handoff_keywords,
-            "keywords": changes.handoff_keywords,
-            "set_prompt": changes.set_system_prompt,
-            "prompt": changes.system_prompt,
-        },
-    ).fetchone()
-    if row is None:
+    channel = repo.update_channel(conn, organization_id, channel_id, changes)
+    if channel is None:
         raise ChannelNotFound()
-    return _channel(row)
+    return channel
 
 
 def delete_channel(conn: Connection, caller: Caller, organization_id: UUID, channel_id: UUID) -> None:
     """Org admin: deletes the channel with its conversations and knowledge; its widget answers
     ChannelNotFound from then on."""
     caller.require_admin(organization_id)
-    deleted = conn.execute(
-        "DELETE FROM channels WHERE organization_id = %s AND id = %s", (organization_id, channel_id)
-    ).rowcount
-    if deleted == 0:
+    if not repo.delete_channel(conn, organization_id, channel_id):
         raise ChannelNotFound()

@@ -1,0 +1,143 @@
+"""The SQL of channels. No rules here: the service checks the caller and the plan first."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from uuid import UUID
+
+from psycopg import sql
+
+from chatflow.channels.models import Channel, ChannelChanges
+from chatflow.db import Connection
+from chatflow.vocabulary import ChannelType, Plan
+
+__all__ = [
+    "count_channels",
+    "delete_channel",
+    "find_channel",
+    "insert_channel",
+    "lock_plan",
+    "select_channels",
+    "update_channel",
+]
+
+# Every query reads a channel's row as Channel's fields, so that Channel(**row) always fits.
+_COLUMNS = sql.SQL(", ").join(sql.Identifier(field.name) for field in fields(Channel))
+
+
+def select_channels(conn: Connection, organization_id: UUID) -> list[Channel]:
+    """By name, then by age."""
+    rows = conn.execute(
+        sql.SQL(
+            "SELECT {columns} FROM channels WHERE organization_id = %s ORDER BY lower(name), created_at, id"
+        ).format(columns=_COLUMNS),
+        (organization_id,),
+    ).fetchall()
+    return [Channel(**row) for row in rows]
+
+
+def find_channel(conn: Connection, organization_id: UUID, channel_id: UUID) -> Channel | None:
+    """None for a channel of another organisation, as for one that does not exist."""
+    row = conn.execute(
+        sql.SQL("SELECT {columns} FROM channels WHERE organization_id = %s AND id = %s").format(columns=_COLUMNS),
+        (organization_id, channel_id),
+    ).fetchone()
+    return None if row is None else Channel(**row)
+
+
+def lock_plan(conn: Connection, organization_id: UUID) -> Plan | None:
+    """The organisation's plan, its row held until the transaction ends: a concurrent creation waits
+    here, then counts the channel this one adds. None when there is no such organisation."""
+    row = conn.execute("SELECT plan FROM organizations WHERE id = %s FOR UPDATE", (organization_id,)).fetchone()
+    if row is None:
+        return None
+    plan: Plan = row["plan"]
+    return plan
+
+
+def count_channels(conn: Connection, organization_id: UUID) -> int:
+    row = conn.execute("SELECT count(*) AS n FROM channels WHERE organization_id = %s", (organization_id,)).fetchone()
+    assert row is not None
+    count: int = row["n"]
+    return count
+
+
+def insert_channel(
+    conn: Connection,
+    organization_id: UUID,
+    *,
+    name: str,
+    channel_type: ChannelType,
+    active: bool,
+    allowed_origins: list[str],
+    handoff_enabled: bool,
+    handoff_keywords: list[str] | None,
+    system_prompt: str | None,
+) -> Channel:
+    """The database makes the id and the public key."""
+    row = conn.execute(
+        sql.SQL(
+            """
+            INSERT INTO channels (organization_id, name, type, active, allowed_origins, handoff_enabled,
+                                  handoff_keywords, system_prompt)
+            VALUES (%(org)s, %(name)s, %(type)s, %(active)s, %(origins)s, %(handoff_enabled)s, %(keywords)s,
+                    %(prompt)s)
+            RETURNING {columns}
+            """
+        ).format(columns=_COLUMNS),
+        {
+            "org": organization_id,
+            "name": name,
+            "type": channel_type,
+            "active": active,
+            "origins": allowed_origins,
+            "handoff_enabled": handoff_enabled,
+            "keywords": handoff_keywords,
+            "prompt": system_prompt,
+        },
+    ).fetchone()
+    assert row is not None
+    return Channel(**row)
+
+
+def update_channel(
+    conn: Connection, organization_id: UUID, channel_id: UUID, changes: ChannelChanges
+) -> Channel | None:
+    """None when the organisation has no such channel."""
+    row = conn.execute(
+        sql.SQL(
+            """
+            UPDATE channels SET
+                name = coalesce(%(name)s, name),
+                type = coalesce(%(type)s, type),
+                active = coalesce(%(active)s, active),
+                allowed_origins = coalesce(%(origins)s, allowed_origins),
+                handoff_enabled = coalesce(%(handoff_enabled)s, handoff_enabled),
+                handoff_keywords = CASE WHEN %(set_keywords)s THEN %(keywords)s::text[] ELSE handoff_keywords END,
+                system_prompt = CASE WHEN %(set_prompt)s THEN %(prompt)s::text ELSE system_prompt END,
+                updated_at = now()
+            WHERE organization_id = %(org)s AND id = %(id)s
+            RETURNING {columns}
+            """
+        ).format(columns=_COLUMNS),
+        {
+            "org": organization_id,
+            "id": channel_id,
+            "name": changes.name,
+            "type": changes.type,
+            "active": changes.active,
+            "origins": changes.allowed_origins,
+            "handoff_enabled": changes.handoff_enabled,
+            "set_keywords": changes.set_handoff_keywords,
+            "keywords": changes.handoff_keywords,
+            "set_prompt": changes.set_system_prompt,
+            "prompt": changes.system_prompt,
+        },
+    ).fetchone()
+    return None if row is None else Channel(**row)
+
+
+def delete_channel(conn: Connection, organization_id: UUID, channel_id: UUID) -> bool:
+    """Whether the organisation had it; its conversations and knowledge go by cascade."""
+    deleted = conn.execute("DELETE FROM channels WHERE organization_id = %s AND id = %s", (organization_id, channel_id))
+    return deleted.rowcount > 0

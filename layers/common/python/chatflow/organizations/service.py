@@ -1,0 +1,215 @@
+"""Organisations and their members: the rules.
+
+Super admins create, change and delete organisations; their members read them. An organisation's
+members (and super admins) see who belongs; its admins (and super admins) add, change and remove
+members; only a super admin makes anyone a super admin on the way (ForbiddenField for anyone else who
+sends the field).
+
+An organisation that has an admin always keeps one: the last admin can be neither demoted nor
+removed. The check and the change run with the organisation's row locked, so two admins removing
+each other at the same moment cannot both succeed.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from chatflow import users
+from chatflow.access import Caller
+from chatflow.db import Connection
+from chatflow.errors import AlreadyMember, ForbiddenField, LastAdmin, MemberNotFound, OrganizationNotFound
+from chatflow.handoff import DEFAULT_HANDOFF_KEYWORDS
+from chatflow.organizations import repository as repo
+from chatflow.organizations.models import Member, MemberInvited, Organization
+from chatflow.settings import Settings
+from chatflow.vocabulary import MemberRole, Plan
+
+__all__ = [
+    "add_organization",
+    "create_organization",
+    "delete_organization",
+    "get_organization",
+    "invite_member",
+    "list_members",
+    "list_organizations",
+    "remove_member",
+    "update_member",
+    "update_organization",
+]
+
+_DEFAULT_MODEL = "gpt-4o-mini"
+
+
+def create_organization(conn: Connection, *, name: str, plan: Plan = "starter", system_prompt: str = "") -> UUID:
+    """An organisation with its ai_settings: gpt-4o-mini and the 19 default handoff keywords. No
+    caller: for seeding and scripts; the dashboard's callers go through add_organization."""
+    return repo.insert_organization(
+        conn,
+        name=name,
+        plan=plan,
+        model=_DEFAULT_MODEL,
+        system_prompt=system_prompt,
+        handoff_keywords=DEFAULT_HANDOFF_KEYWORDS,
+    )
+
+
+def list_organizations(conn: Connection, caller: Caller) -> list[Organization]:
+    """The organisations the caller belongs to (every one for a super admin), by name."""
+    return repo.select_organizations(conn, caller.scope)
+
+
+def add_organization(conn: Connection, caller: Caller, *, name: str, plan: Plan) -> Organization:
+    """Super admin: a new organisation with create_organization's defaults."""
+    caller.require_super_admin()
+    return _organization(conn, create_organization(conn, name=name, plan=plan))
+
+
+def get_organization(conn: Connection, caller: Caller, organization_id: UUID) -> Organization:
+    """Its members and super admins."""
+    caller.require_member(organization_id)
+    return _organization(conn, organization_id)
+
+
+def _organization(conn: Connection, organization_id: UUID) -> Organization:
+    organization = repo.find_organization(conn, organization_id)
+    if organization is None:
+        raise OrganizationNotFound()
+    return organization
+
+
+def update_organization(
+    conn: Connection,
+    caller: Caller,
+    organization_id: UUID,
+    *,
+    name: str | None,
+    plan: Plan | None,
+    active: bool | None,
+) -> Organization:
+    """Super admin: rename, change plan, activate or deactivate (a member who is not one is told
+    NotAllowed, anyone else that there is no such organisation)."""
+    caller.require_member(organization_id)
+    caller.require_super_admin()
+    updated = repo.update_organization(conn, organization_id, name=name, plan=plan, active=active)
+    if updated is None:
+        raise OrganizationNotFound()
+    return updated
+
+
+def delete_organization(conn: Connection, caller: Caller, organization_id: UUID) -> None:
+    """Super admin: deletes the organisation and, by cascade, its channels, conversations, knowledge
+    and usage."""
+    caller.require_super_admin()
+    if not repo.delete_organization(conn, organization_id):
+        raise OrganizationNotFound()
+
+
+def list_members(conn: Connection, caller: Caller, organization_id: UUID) -> list[Member]:
+    """Its members and super admins: the organisation's members, admins first, then by name."""
+    caller.require_member(organization_id)
+    return repo.select_members(conn, organization_id)
+
+
+def invite_member(
+    conn: Connection,
+    caller: Caller,
+    settings: Settings,
+    *,
+    organization_id: UUID,
+    email: str,
+    name: str | None,
+    role: MemberRole,
+    preferred_language: str | None,
+    is_super_admin: bool | None = None,
+) -> MemberInvited:
+    """Org admin: add the user with this email; if there is none, create it (Cognito and here) and
+    email it an invitation. `name` and `preferred_language` (the caller's by default) serve only a new
+    user: an existing one keeps its own. `is_super_admin` (a super admin's only) sets that standing too."""
+    caller.require_admin(organization_id)
+    _only_super_admin_makes_super_admins(caller, is_super_admin)
+    existing = users.find_user_by_email(conn, email)
+    if existing is not None:
+        if not repo.insert_member(conn, organization_id, existing.id, role):
+            raise AlreadyMember()
+        invited = MemberInvited(_member(conn, organization_id, existing.id), new_user=False, invitation_sent=False)
+    else:
+        created = users.create_user(
+            conn,
+            settings,
+            email=email,
+            name=name or "",
+            preferred_language=preferred_language or caller.preferred_language,
+            memberships=[(organization_id, role)],
+        )
+        invited = MemberInvited(
+            _member(conn, organization_id, created.user_id),
+            new_user=True,
+            invitation_sent=created.invitation_sent,
+        )
+    if is_super_admin is not None:
+        users.write_user(conn, invited.member.user_id, is_super_admin=is_super_admin)
+    return invited
+
+
+def update_member(
+    conn: Connection,
+    caller: Caller,
+    organization_id: UUID,
+    user_id: str,
+    *,
+    role: MemberRole | None = None,
+    is_super_admin: bool | None = None,
+) -> Member:
+    """Org admin: make a member admin or agent (LastAdmin when it would leave no admin); a super admin
+    may also change its super-admin standing (never take its own away)."""
+    caller.require_admin(organization_id)
+    _only_super_admin_makes_super_admins(caller, is_super_admin)
+    member = _member(conn, organization_id, user_id)
+    if role is not None:
+        _lock_membership(conn, organization_id)
+        if _role(conn, organization_id, user_id) == "admin" and role != "admin":
+            _refuse_if_last_admin(conn, organization_id, user_id)
+        repo.set_member_role(conn, organization_id, user_id, role)
+        member = _member(conn, organization_id, user_id)
+    if is_super_admin is not None:
+        users.update_user(conn, caller, user_id, is_super_admin=is_super_admin)
+    return member
+
+
+def remove_member(conn: Connection, caller: Caller, organization_id: UUID, user_id: str) -> None:
+    """Org admin: take a user out of the organisation (the user itself stays); LastAdmin for its last
+    admin."""
+    caller.require_admin(organization_id)
+    _lock_membership(conn, organization_id)
+    if _role(conn, organization_id, user_id) == "admin":
+        _refuse_if_last_admin(conn, organization_id, user_id)
+    repo.delete_member(conn, organization_id, user_id)
+
+
+def _only_super_admin_makes_super_admins(caller: Caller, is_super_admin: bool | None) -> None:
+    if is_super_admin is not None and not caller.is_super_admin:
+        raise ForbiddenField(["isSuperAdmin"])
+
+
+def _member(conn: Connection, organization_id: UUID, user_id: str) -> Member:
+    member = repo.find_member(conn, organization_id, user_id)
+    if member is None:
+        raise MemberNotFound()
+    return member
+
+
+def _lock_membership(conn: Connection, organization_id: UUID) -> None:
+    if not repo.lock_organization(conn, organization_id):
+        raise OrganizationNotFound()
+
+
+def _role(conn: Connection, organization_id: UUID, user_id: str) -> MemberRole:
+    role = repo.member_role(conn, organization_id, user_id)
+    if role is None:
+        raise MemberNotFound()
+    return role
+
+
+def _refuse_if_last_admin(conn: Connection, organization_id: UUID, user_id: str) -> None:
+    if repo.count_other_admins(conn, organization_id, user_id) == 0:
+        raise LastAdmin()
