@@ -3,14 +3,15 @@
     .venv/bin/python -m bench.widget_api        (make bench)
 
 Against a throw-away PostgreSQL (the embedded server in a temp dir, or a new database on the
-server of DATABASE_URL when that is set), with the AI answering instantly (the offline provider):
+server of DATABASE_URL when that is set), with the AI answering instantly (the offline provider) and
+each POST signalling its domain events to moto's SQS in a process of its own, as in AWS:
 
 1. latency and throughput of `POST /api/chat` and `GET /api/chat/{id}`: the functions'
    `lambda_handler`, called in-process with real API Gateway REST proxy events, from 1 and 16 threads;
 2. SQL round trips per call, counted on the wire (see `_WireCounter`);
 3. the cold import of each function's handler module, in fresh interpreters.
 
-It runs offline, uses Unix sockets only, stops by itself and removes everything it made.
+It runs offline (Unix sockets to the database, loopback to moto), stops by itself and removes everything it made.
 """
 
 from __future__ import annotations
@@ -94,7 +95,12 @@ def main() -> None:
     _emit("ChatFlow360 widget API bench: server-side cost, AI answering instantly (offline provider)")
     # With POWERTOOLS_METRICS_DISABLED, Powertools still prints the EMF blob of a metric that reaches
     # 100 values (every 100th POST): the functions' stdout is sent to /dev/null.
-    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink), _database(external_url) as (url, where):
+    with (
+        open(os.devnull, "w") as sink,
+        contextlib.redirect_stdout(sink),
+        _database(external_url) as (url, where),
+        _dispatch_queue(),
+    ):
         _set_function_environment(url)
         _print_machine(url, where)
         client = _WidgetClient(_seed_channel(url))
@@ -161,6 +167,59 @@ def _database(external_url: str | None) -> Iterator[tuple[str, str]]:
             shutil.rmtree(workdir, ignore_errors=True)
 
 
+# Time each thread spent in the outbox's SQS send during its current call.
+_SIGNALLING = threading.local()
+
+
+@contextlib.contextmanager
+def _dispatch_queue() -> Iterator[None]:
+    """moto's SQS in a process of its own, with the dispatch queue: a POST signals its events there,
+    as in AWS, and nobody consumes them (the listeners' cost is bench/realtime_fanout.py's). The
+    send is timed apart: its cost is moto's speed here, an SQS round trip in AWS."""
+    import boto3
+
+    from chatflow.outbox import service as outbox_service
+
+    send = outbox_service._send
+
+    @functools.wraps(send)
+    def timed_send(*args: Any, **kwargs: Any) -> None:
+        started = time.perf_counter()
+        try:
+            send(*args, **kwargs)
+        finally:
+            _SIGNALLING.seconds = getattr(_SIGNALLING, "seconds", 0.0) + time.perf_counter() - started
+
+    outbox_service._send = timed_send  # type: ignore[assignment]
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        endpoint = f"http://127.0.0.1:{port}"
+        os.environ.update(AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="local", AWS_SECRET_ACCESS_KEY="local")
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                os.environ["DISPATCH_QUEUE_URL"] = sqs.create_queue(QueueName="bench-dispatch")["QueueUrl"]
+                break
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        yield
+    finally:
+        outbox_service._send = send  # type: ignore[assignment]
+        server.terminate()
+        server.wait(timeout=10)
+
+
 def _set_function_environment(database_url: str) -> None:
     """What a function runs with, set before anything imports a handler or reads settings."""
     os.environ.update(
@@ -195,11 +254,16 @@ def _seed_channel(url: str) -> UUID:
     """An organisation (growth plan) with one website channel; returns the channel's public key."""
     from psycopg.rows import dict_row
 
-    from chatflow.organizations import create_channel, create_organization
+    from chatflow.access import Caller
+    from chatflow.channels import create_channel
+    from chatflow.organizations import create_organization
 
+    operator = Caller(
+        user_id="bench", email="bench@example.com", name="Bench", is_super_admin=True, preferred_language="en"
+    )
     with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
         organization_id = create_organization(conn, name="Bench Shop", plan="growth")
-        return create_channel(conn, organization_id=organization_id, name="Website").public_key
+        return create_channel(conn, operator, organization_id, name="Website").public_key
 
 
 def _print_machine(url: str, where: str) -> None:
@@ -239,6 +303,11 @@ class _Visitor:
 class _Sample:
     seconds: float
     status: int
+    signal_seconds: float = 0.0  # of `seconds`, sending the events' signal to SQS
+
+    @property
+    def own_seconds(self) -> float:
+        return self.seconds - self.signal_seconds
 
 
 class _WidgetClient:
@@ -306,12 +375,13 @@ class _WidgetClient:
 
     def _call(self, handler: Handler, event: dict[str, Any], visitor: _Visitor) -> tuple[_Sample, dict[str, Any]]:
         event["requestContext"]["identity"]["sourceIp"] = visitor.source_ip
+        _SIGNALLING.seconds = 0.0
         started = time.perf_counter()
         response = handler(event, self._context)
         elapsed = time.perf_counter() - started
         status = int(response["statusCode"])
         answer = json.loads(response["body"]) if status == 200 else {}
-        return _Sample(elapsed, status), answer
+        return _Sample(elapsed, status, _SIGNALLING.seconds), answer
 
 
 # --- 1. latency and throughput ----------------------------------------------------------------
@@ -424,30 +494,48 @@ def _print_latency(client: _WidgetClient, url: str, summary: list[_SummaryRow]) 
             work = make_work(concurrency)
             _run(concurrency, 8 * concurrency + 40, work)  # warm-up: not measured
             cell = _run(concurrency, REQUESTS[concurrency], work)
-            ms = cell.milliseconds()
-            cuts = statistics.quantiles(ms, n=100, method="inclusive")
-            p50, p99 = cuts[49], cuts[98]
-            errors = ", ".join(f"{n}×{status}" for status, n in sorted(cell.errors().items())) or "0"
+            _emit_row(label, concurrency, cell.milliseconds(), cell, "")
+            if not label.startswith("POST"):
+                continue
+            signal_ms = [s.signal_seconds * 1_000 for s in cell.samples]
+            _emit_row("  of which the SQS signal", concurrency, signal_ms, None, "")
+            own_ms = [s.own_seconds * 1_000 for s in cell.samples]
             target = ""
-            if label.startswith("POST") and concurrency == 1:
+            if concurrency == 1:
+                p50, p99 = _p50_p99(own_ms)
                 within = p50 <= TARGET_POST_P50_MS and p99 <= TARGET_POST_P99_MS
                 target = f"p50 ≤ {TARGET_POST_P50_MS:g}, p99 ≤ {TARGET_POST_P99_MS:g}: {_verdict(within)}"
                 summary.append(
                     _SummaryRow(
-                        "POST /api/chat p50 / p99, 1 thread",
+                        "POST /api/chat p50 / p99, 1 thread, ours",
                         f"{p50:.2f} / {p99:.2f} ms",
                         f"≤ {TARGET_POST_P50_MS:g} / ≤ {TARGET_POST_P99_MS:g} ms",
                         within,
                     )
                 )
-            _emit(
-                f"   {label:<28}{concurrency:>7}{p50:>8.2f}{p99:>8.2f}{statistics.fmean(ms):>8.2f}"
-                f"{len(ms) / cell.wall_seconds:>8.0f}{len(ms):>6}  {errors:<6}  {target}",
-            )
+            _emit_row("  the rest (ours)", concurrency, own_ms, None, target)
     _emit(
         f"   POST mix: each visitor opens a conversation then follows up {POSTS_PER_VISITOR - 1} times "
         f"({100 // POSTS_PER_VISITOR} % new); every POST carries a clientMessageId.\n"
-        "   16 threads share one interpreter (one GIL) and 16 pooled connections; a Lambda runs one at a time."
+        "   16 threads share one interpreter (one GIL) and 16 pooled connections; a Lambda runs one at a time.\n"
+        "   The SQS signal goes to moto's server on loopback (tens of ms of Python per call under 16 threads); in\n"
+        "   AWS it is one SendMessage round trip in the region. The target is for the rest, the function's own cost."
+    )
+
+
+def _p50_p99(ms: list[float]) -> tuple[float, float]:
+    cuts = statistics.quantiles(ms, n=100, method="inclusive")
+    return cuts[49], cuts[98]
+
+
+def _emit_row(label: str, concurrency: int, ms: list[float], cell: _Cell | None, target: str) -> None:
+    """A row of the latency table; throughput and errors only for a whole call (`cell`)."""
+    p50, p99 = _p50_p99(ms)
+    rate = f"{len(ms) / cell.wall_seconds:>8.0f}" if cell else f"{'':>8}"
+    errors = (", ".join(f"{n}×{status}" for status, n in sorted(cell.errors().items())) or "0") if cell else ""
+    _emit(
+        f"   {label:<28}{concurrency:>7}{p50:>8.2f}{p99:>8.2f}{statistics.fmean(ms):>8.2f}"
+        f"{rate}{len(ms):>6}  {errors:<6}  {target}",
     )
 
 
