@@ -84,6 +84,7 @@ bench: install
 	$(BIN)/python -m bench.widget_api
 	$(BIN)/python -m bench.widget_size
 	$(BIN)/python -m bench.realtime_fanout
+	$(BIN)/python -m bench.language
 
 # The knowledge base's retrieval quality and latency (about 2 minutes: it builds a 100k-chunk index).
 bench-rag: install
