@@ -1,4 +1,4 @@
-"""The dashboard's figures, all counted from the conversations and messages themselves.
+"""The SQL of the dashboard's figures.
 
 Days are UTC calendar days. "The period" is today and the `days - 1` days before it; a period
 figure is about the conversations that started in it:
@@ -9,73 +9,31 @@ figure is about the conversations that started in it:
   the first agent message after it, for those answered; the median, in seconds.
 The daily series counts conversations by the day they started, messages (not system notices) by the
 day they were written and handoffs by the day they happened, with zeros for quiet days.
+
+Each query names its scope as `{conversations_in_scope}` and `{messages_in_scope}` and its day
+boundaries as `{bounds}`; `_scoped` fills them in with psycopg.sql, and every value is a parameter.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
-from typing import Any, LiteralString
+from typing import Any
 from uuid import UUID
 
 from psycopg import sql
 
-from chatflow.access import Caller
 from chatflow.db import Connection
-from chatflow.inbox import ConversationSummary, InboxFilter
+from chatflow.inbox import InboxFilter
 from chatflow.inbox.repository import list_conversations
+from chatflow.stats.models import DailyPoint, Figures, PageCount
 
-__all__ = ["MAX_DAYS", "DailyPoint", "Figures", "PageCount", "figures"]
+__all__ = ["BUSIEST_PAGES", "RECENT_CONVERSATIONS", "load_figures"]
 
-MAX_DAYS = 365
 BUSIEST_PAGES = 10
 RECENT_CONVERSATIONS = 10
 
-
-@dataclass(frozen=True, slots=True)
-class PageCount:
-    page_url: str
-    conversations: int
-
-
-@dataclass(frozen=True, slots=True)
-class DailyPoint:
-    day: date
-    conversations: int
-    messages: int
-    handoffs: int
-
-
-@dataclass(frozen=True, slots=True)
-class Figures:
-    today: date
-    period_start: date
-    days: int
-    conversations_today: int
-    conversations_last_7_days: int
-    conversations_last_30_days: int
-    open_now: int
-    waiting_for_human: int
-    period_conversations: int
-    answered_by_ai_alone: int
-    handed_to_human: int
-    median_first_response_seconds: float | None
-    busiest_pages: list[PageCount]
-    recent: list[ConversationSummary]
-    daily: list[DailyPoint]
-
-    @property
-    def ai_alone_share(self) -> float | None:
-        """None when the period has no conversation: a share of nothing is not zero."""
-        return self.answered_by_ai_alone / self.period_conversations if self.period_conversations else None
-
-    @property
-    def handoff_rate(self) -> float | None:
-        return self.handed_to_human / self.period_conversations if self.period_conversations else None
-
-
 # UTC day boundaries, from the database's clock (the one the rows were stamped with).
-_BOUNDS = """
+_BOUNDS = sql.SQL(
+    """
 b AS (
     SELECT d.today, d.today - (%(days)s::int - 1) AS period_first_day,
            d.today::timestamp AT TIME ZONE 'UTC' AS today_start,
@@ -85,12 +43,11 @@ b AS (
     FROM (SELECT (now() AT TIME ZONE 'UTC')::date AS today) d
 )
 """
+)
 
-_SUMMARY = (
-    "WITH "
-    + _BOUNDS
-    + """,
-agent AS (
+_SUMMARY = sql.SQL(
+    """
+WITH {bounds}, agent AS (
     -- The agent messages of the period's conversations, read by one range scan of the
     -- organisation's messages (a conversation's messages are never older than it), not one
     -- look-up per conversation.
@@ -127,10 +84,9 @@ FROM b
 """
 )
 
-_BUSIEST_PAGES = (
-    "WITH "
-    + _BOUNDS
-    + """
+_BUSIEST_PAGES = sql.SQL(
+    """
+WITH {bounds}
 SELECT c.page_url, count(*) AS conversations
 FROM conversations c, b
 WHERE {conversations_in_scope} AND c.created_at >= b.period_start AND coalesce(c.page_url, '') <> ''
@@ -140,11 +96,9 @@ LIMIT %(pages)s
 """
 )
 
-_DAILY = (
-    "WITH "
-    + _BOUNDS
-    + """,
-days AS (
+_DAILY = sql.SQL(
+    """
+WITH {bounds}, days AS (
     SELECT generate_series(b.period_first_day::timestamp, b.today::timestamp, interval '1 day')::date AS day FROM b
 ), started AS (
     SELECT (c.created_at AT TIME ZONE 'UTC')::date AS day, count(*) AS n
@@ -168,28 +122,21 @@ ORDER BY days.day
 )
 
 
-def _scoped(query: LiteralString, organization_ids: list[UUID] | None) -> sql.Composed:
+def _scoped(query: sql.SQL, organization_ids: list[UUID] | None) -> sql.Composed:
     """The query restricted to `organization_ids` (None: every organisation, for a super admin)."""
     if organization_ids is None:
-        return sql.SQL(query).format(conversations_in_scope=sql.SQL("true"), messages_in_scope=sql.SQL("true"))
-    if len(organization_ids) == 1:  # an equality lets the planner use the (organization_id, …) indexes fully
-        return sql.SQL(query).format(
-            conversations_in_scope=sql.SQL("c.organization_id = (%(organizations)s::uuid[])[1]"),
-            messages_in_scope=sql.SQL("m.organization_id = (%(organizations)s::uuid[])[1]"),
-        )
-    return sql.SQL(query).format(
-        conversations_in_scope=sql.SQL("c.organization_id = ANY(%(organizations)s::uuid[])"),
-        messages_in_scope=sql.SQL("m.organization_id = ANY(%(organizations)s::uuid[])"),
-    )
+        conversations, messages = sql.SQL("true"), sql.SQL("true")
+    elif len(organization_ids) == 1:  # an equality lets the planner use the (organization_id, …) indexes fully
+        conversations = sql.SQL("c.organization_id = (%(organizations)s::uuid[])[1]")
+        messages = sql.SQL("m.organization_id = (%(organizations)s::uuid[])[1]")
+    else:
+        conversations = sql.SQL("c.organization_id = ANY(%(organizations)s::uuid[])")
+        messages = sql.SQL("m.organization_id = ANY(%(organizations)s::uuid[])")
+    return query.format(bounds=_BOUNDS, conversations_in_scope=conversations, messages_in_scope=messages)
 
 
-def figures(conn: Connection, caller: Caller, *, organization_id: UUID | None, days: int) -> Figures:
-    """The figures of one organisation (its members and super admins), or of every organisation of
-    the caller (None; every one for a super admin), over the last `days` days."""
-    if organization_id is not None:
-        caller.require_member(organization_id)
-    organization_ids = [organization_id] if organization_id is not None else caller.scope
-    days = max(1, min(days, MAX_DAYS))
+def load_figures(conn: Connection, organization_ids: list[UUID] | None, *, days: int) -> Figures:
+    """The figures of these organisations (None: every one) over the last `days` days."""
     params: dict[str, Any] = {"organizations": organization_ids, "days": days, "pages": BUSIEST_PAGES}
     summary = conn.execute(_scoped(_SUMMARY, organization_ids), params).fetchone()
     assert summary is not None  # one row, always
