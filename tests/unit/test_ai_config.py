@@ -3,7 +3,7 @@ channel when it overrides them."""
 
 from __future__ import annotations
 
-from chatflow.ai_config import ChannelOverrides, OrganizationAISettings, effective_config
+from chatflow.ai_settings import ChannelOverrides, OrganizationAISettings, effective_config
 
 ORG = OrganizationAISettings(
     provider="openai",

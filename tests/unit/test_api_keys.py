@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chatflow.api_keys import resolve_api_key
+from chatflow.ai_settings import resolve_api_key
 from chatflow.crypto import encrypt
 from chatflow.settings import Settings
 

@@ -12,10 +12,9 @@ from fastapi import APIRouter
 from pydantic import Field, SecretStr, StringConstraints, field_validator, model_validator
 
 from chatflow import ai_settings
+from chatflow.ai import preview_answer
 from chatflow.ai.prompt import HistoryEntry
-from chatflow.ai_settings import DEFAULT_HANDOFF_KEYWORDS, MAX_SYSTEM_PROMPT_LENGTH
-from chatflow.api_keys import KeySource
-from chatflow.preview import preview_answer
+from chatflow.ai_settings import DEFAULT_HANDOFF_KEYWORDS, MAX_SYSTEM_PROMPT_LENGTH, KeySource
 from chatflow.text import Storable
 from chatflow.vocabulary import Provider
 from dependencies import AppSettings, CurrentCaller, Db

@@ -6,8 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 from pydantic import Field, SecretStr, field_validator
 
-from chatflow import platform_settings
-from chatflow.ai_settings import clean_api_key
+from chatflow import ai_settings
 from dependencies import AppSettings, CurrentCaller, Db
 from schemas import SIGNED_IN_ERRORS, Schema
 
@@ -20,7 +19,7 @@ class PlatformKeyIn(Schema):
     @field_validator("api_key")
     @classmethod
     def _api_key(cls, value: SecretStr) -> SecretStr:
-        return SecretStr(clean_api_key(value.get_secret_value()))
+        return SecretStr(ai_settings.clean_api_key(value.get_secret_value()))
 
 
 class PlatformKeyOut(Schema):
@@ -31,18 +30,18 @@ class PlatformKeyOut(Schema):
 @router.get("/openai-key", response_model=PlatformKeyOut)
 def get_platform_key(caller: CurrentCaller, db: Db) -> PlatformKeyOut:
     """Super admin: whether a platform key is set, and its hint."""
-    return PlatformKeyOut.from_domain(platform_settings.get_platform_key(db, caller))
+    return PlatformKeyOut.from_domain(ai_settings.get_platform_key(db, caller))
 
 
 @router.put("/openai-key", response_model=PlatformKeyOut)
 def set_platform_key(body: PlatformKeyIn, caller: CurrentCaller, db: Db, settings: AppSettings) -> PlatformKeyOut:
     """Super admin: store (or replace) the platform key, encrypted. 503 encryption_unavailable when the
     server has no encryption key."""
-    key = platform_settings.set_platform_key(db, caller, settings, body.api_key.get_secret_value())
+    key = ai_settings.set_platform_key(db, caller, settings, body.api_key.get_secret_value())
     return PlatformKeyOut.from_domain(key)
 
 
 @router.delete("/openai-key", status_code=status.HTTP_204_NO_CONTENT)
 def clear_platform_key(caller: CurrentCaller, db: Db) -> None:
     """Super admin: remove the platform key (organisations without their own fall back to OPENAI_API_KEY)."""
-    platform_settings.clear_platform_key(db, caller)
+    ai_settings.clear_platform_key(db, caller)

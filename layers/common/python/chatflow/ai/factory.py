@@ -5,7 +5,7 @@ from __future__ import annotations
 from chatflow.ai.base import AIProvider, AIProviderError
 from chatflow.ai.offline import OfflineProvider
 from chatflow.ai.openai_provider import OpenAIProvider
-from chatflow.api_keys import ResolvedKey
+from chatflow.ai_settings import ResolvedKey
 from chatflow.settings import Settings
 
 __all__ = ["provider_for"]

@@ -12,8 +12,7 @@ from uuid import UUID
 from psycopg.types.json import Jsonb
 
 from chatflow.ai.prompt import HistoryEntry
-from chatflow.ai_config import ChannelOverrides, OrganizationAISettings
-from chatflow.api_keys import PLATFORM_KEY_SETTING
+from chatflow.ai_settings import PLATFORM_KEY_SETTING, ChannelOverrides, OrganizationAISettings
 from chatflow.conversations.models import ConversationView, MessageView
 from chatflow.db import Connection
 from chatflow.outbox import ConversationUpdated, DomainEvent

@@ -22,9 +22,9 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from chatflow import outbox
+from chatflow.ai import answer
 from chatflow.ai.prompt import HistoryEntry
-from chatflow.ai_config import EffectiveAIConfig, effective_config
-from chatflow.answering import answer
+from chatflow.ai_settings import EffectiveAIConfig, effective_config
 from chatflow.conversations import repository as repo
 from chatflow.conversations.models import ConversationView, MessageView, PostResult
 from chatflow.db import Connection, connection

@@ -14,7 +14,7 @@ import math
 from collections.abc import Sequence
 from typing import Protocol
 
-from chatflow.api_keys import ResolvedKey
+from chatflow.ai_settings import ResolvedKey
 from chatflow.knowledge.folding import search_terms
 from chatflow.settings import Settings
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from chatflow.access import Caller
-from chatflow.api_keys import ResolvedKey, resolve_api_key
+from chatflow.ai_settings import ResolvedKey, resolve_api_key
 from chatflow.db import Connection
 from chatflow.errors import (
     ChannelNotFound,

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from chatflow.ai import AIProviderError, build_prompt, provider_for
-from chatflow.ai.prompt import HistoryEntry, Reference
-from chatflow.ai_config import EffectiveAIConfig
-from chatflow.api_keys import resolve_api_key
+from chatflow.ai.base import AIProviderError
+from chatflow.ai.factory import provider_for
+from chatflow.ai.prompt import HistoryEntry, Reference, build_prompt
+from chatflow.ai_settings import EffectiveAIConfig, resolve_api_key
 from chatflow.db import Connection
 from chatflow.languages import text
 from chatflow.settings import Settings
