@@ -11,7 +11,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 
 from chatflow import billing
-from chatflow.usage import OVERAGE_BLOCK_CONVERSATIONS, OVERAGE_BLOCK_PRICE_USD
+from chatflow.billing import OVERAGE_BLOCK_CONVERSATIONS, OVERAGE_BLOCK_PRICE_USD
 from chatflow.vocabulary import Plan
 from dependencies import CurrentCaller, Db
 from schemas import SIGNED_IN_ERRORS, Schema

@@ -9,16 +9,17 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from chatflow.ai.prompt import HistoryEntry
 from chatflow.ai_settings import PLATFORM_KEY_SETTING, ChannelOverrides, OrganizationAISettings
+from chatflow.billing import COUNT_USAGE_SQL, PLAN_CONVERSATION_LIMITS
 from chatflow.conversations.models import ConversationView, MessageView
 from chatflow.db import Connection
 from chatflow.outbox import ConversationUpdated, DomainEvent
 from chatflow.outbox import repository as outbox
 from chatflow.outbox.repository import events_when
-from chatflow.usage import COUNT_USAGE_SQL, PLAN_CONVERSATION_LIMITS
 from chatflow.vocabulary import Plan
 
 __all__ = [
@@ -206,7 +207,7 @@ def load_post_context(
     )
 
 
-_INSERT_OPENING_MESSAGE = f"""
+_INSERT_OPENING_MESSAGE = sql.SQL("""
 WITH conv AS (
     INSERT INTO conversations (id, channel_id, organization_id, visitor_id, status, responder_mode, language,
                                page_url, visitor_metadata, opening_client_message_id, handed_off_at)
@@ -221,11 +222,11 @@ WITH conv AS (
            conv.last_message_at
     FROM conv
     RETURNING id, created_at
-), {events_when("msg")}, counted AS (
+), {events}, counted AS (
     SELECT %(organization_id)s::uuid AS organization_id, 1 AS conversations, 1 AS messages,
            0 AS ai_messages, 0 AS tokens
     FROM msg
-), usage AS ({COUNT_USAGE_SQL}
+), usage AS ({count_usage}
     -- The month's count after this conversation, for the over-limit notice (chatflow.notifications.over_limit).
     RETURNING u.conversations, u.over_limit_notified_at IS NOT NULL AS over_limit_notified
 )
@@ -233,7 +234,7 @@ SELECT msg.id, msg.created_at, conv.id AS conversation_id, conv.status, conv.res
        usage.conversations AS month_conversations, usage.over_limit_notified,
        (SELECT o.plan FROM organizations o WHERE o.id = %(organization_id)s) AS plan
 FROM conv CROSS JOIN msg LEFT JOIN usage ON true
-"""
+""").format(events=events_when("msg"), count_usage=COUNT_USAGE_SQL)
 
 
 def insert_opening_message(
@@ -286,14 +287,14 @@ def insert_opening_message(
     )
 
 
-_INSERT_VISITOR_MESSAGE = f"""
+_INSERT_VISITOR_MESSAGE = sql.SQL("""
 WITH msg AS (
     INSERT INTO messages (id, conversation_id, organization_id, role, content, client_message_id)
     SELECT %(message_id)s, c.id, c.organization_id, 'visitor', %(content)s, %(client_message_id)s
     FROM conversations c WHERE c.id = %(conversation_id)s AND c.status <> 'closed'
     ON CONFLICT (conversation_id, client_message_id) DO NOTHING
     RETURNING id, conversation_id, organization_id, created_at
-), {events_when("msg")}, conv AS (
+), {events}, conv AS (
     UPDATE conversations c SET
         last_message_at = msg.created_at,
         language = %(language)s,
@@ -305,10 +306,10 @@ WITH msg AS (
     RETURNING c.id, c.status, c.responder_mode, c.language
 ), counted AS (
     SELECT organization_id, 0 AS conversations, 1 AS messages, 0 AS ai_messages, 0 AS tokens FROM msg
-), usage AS ({COUNT_USAGE_SQL})
+), usage AS ({count_usage})
 SELECT msg.id, msg.created_at, conv.id AS conversation_id, conv.status, conv.responder_mode, conv.language
 FROM msg, conv
-"""
+""").format(events=events_when("msg"), count_usage=COUNT_USAGE_SQL)
 
 
 def insert_visitor_message(
@@ -355,7 +356,7 @@ def _written(row: dict[str, Any] | None) -> WrittenMessage | None:
     )
 
 
-_INSERT_REPLY = f"""
+_INSERT_REPLY = sql.SQL("""
 WITH reply AS (
     INSERT INTO messages (id, conversation_id, organization_id, role, content, tokens_used, model, reply_to,
                           knowledge_chunk_ids)
@@ -363,16 +364,16 @@ WITH reply AS (
             %(reply_to)s, %(knowledge_chunk_ids)s)
     ON CONFLICT (reply_to) WHERE reply_to IS NOT NULL DO NOTHING
     RETURNING id, role, content, created_at, organization_id
-), {events_when("reply")}, conv AS (
+), {events}, conv AS (
     UPDATE conversations c SET last_message_at = reply.created_at
     FROM reply WHERE c.id = %(conversation_id)s
 ), counted AS (
     SELECT organization_id, 0 AS conversations, %(counted_messages)s AS messages,
            %(ai_messages)s AS ai_messages, %(tokens_used)s AS tokens
     FROM reply
-), usage AS ({COUNT_USAGE_SQL})
+), usage AS ({count_usage})
 SELECT id, role, content, created_at FROM reply
-"""
+""").format(events=events_when("reply"), count_usage=COUNT_USAGE_SQL)
 
 
 def insert_reply(

@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, LiteralString
+from typing import Any
 from uuid import UUID
 
 from psycopg import sql
 
+from chatflow.billing import COUNT_USAGE_SQL
 from chatflow.db import Connection
-from chatflow.usage import COUNT_USAGE_SQL
 
 __all__ = [
     "AgentMessageResult",
@@ -126,68 +126,67 @@ _ACCENTED = "áàâäãåéèêëíìîïóòôöõúùûüñçýÿ"
 _PLAIN = "aaaaaaeeeeiiiiooooouuuuncyy"
 
 
-def _folded(expression: LiteralString) -> LiteralString:
-    return "translate(lower(" + expression + "), '" + _ACCENTED + "', '" + _PLAIN + "')"
+def _folded(expression: sql.Composable) -> sql.Composed:
+    return sql.SQL("translate(lower({}), {}, {})").format(expression, sql.Literal(_ACCENTED), sql.Literal(_PLAIN))
 
 
-_SUMMARY_COLUMNS = f"""
+# A conversation as the inbox lists it (`c`): the list, the detail and the live updates share these.
+_SUMMARY_COLUMNS = sql.SQL("""
     c.id, c.organization_id, c.channel_id, ch.name AS channel_name, c.status, c.responder_mode, c.language,
     c.page_url, c.visitor_id, c.created_at, c.last_message_at,
     c.assigned_user_id, au.name AS assigned_user_name,
-    last.role AS last_role, left(last.content, {LAST_MESSAGE_CHARS}) AS last_content,
+    last.role AS last_role, left(last.content, {last_message_chars}) AS last_content,
     last.created_at AS last_created_at,
     (SELECT count(*) FROM messages n WHERE n.conversation_id = c.id) AS message_count
-"""
+""").format(last_message_chars=sql.Literal(LAST_MESSAGE_CHARS))
 
-_SUMMARY_JOINS = """
+_SUMMARY_JOINS = sql.SQL("""
 JOIN channels ch ON ch.id = c.channel_id
 LEFT JOIN users au ON au.id = c.assigned_user_id
 LEFT JOIN LATERAL (
     SELECT m.role, m.content, m.created_at FROM messages m
     WHERE m.conversation_id = c.id ORDER BY m.seq DESC LIMIT 1
 ) last ON true
-"""
+""")
+
+# A sub-select, not EXISTS: the planner keeps it per row, so the scan walks conversations newest
+# first and stops at the page's end (a frequent word: a few rows read). EXISTS becomes a semi-join
+# that folds every message of the organisation first, whatever the page needs.
+_HAS_TEXT = sql.SQL("""(
+    SELECT true FROM messages s
+    WHERE s.conversation_id = c.id
+      AND lower(s.content) LIKE %(rough_pattern)s ESCAPE '\\' AND {content} LIKE {pattern} ESCAPE '\\'
+    LIMIT 1
+) IS NOT NULL""").format(content=_folded(sql.SQL("s.content")), pattern=_folded(sql.Placeholder("pattern")))
 
 # One fixed fragment per filter; a request's query is the fragments of the filters it sets, so each
 # combination is its own plan (a catch-all `x IS NULL OR …` would make one poor generic plan).
-_CONDITIONS: dict[str, LiteralString] = {
-    "scope": "c.organization_id = ANY(%(scope)s::uuid[])",
-    "organization_id": "c.organization_id = %(organization_id)s",
-    "channel_id": "c.channel_id = %(channel_id)s",
-    "statuses": "c.status = ANY(%(statuses)s::text[])",
-    "responder_mode": "c.responder_mode = %(responder_mode)s",
-    "language": "c.language = %(language)s",
-    "active_from": "c.last_message_at >= %(active_from)s",
-    "active_before": "c.last_message_at < %(active_before)s",
-    # A sub-select, not EXISTS: the planner keeps it per row, so the scan walks conversations
-    # newest first and stops at the page's end (a frequent word: a few rows read). EXISTS becomes a
-    # semi-join that folds every message of the organisation first, whatever the page needs.
-    "pattern": "(SELECT true FROM messages s WHERE s.conversation_id = c.id"
-    + " AND lower(s.content) LIKE %(rough_pattern)s ESCAPE '\\' AND "
-    + _folded("s.content")
-    + " LIKE "
-    + _folded("%(pattern)s")
-    + " ESCAPE '\\' LIMIT 1) IS NOT NULL",
+_CONDITIONS: dict[str, sql.Composable] = {
+    "scope": sql.SQL("c.organization_id = ANY(%(scope)s::uuid[])"),
+    "organization_id": sql.SQL("c.organization_id = %(organization_id)s"),
+    "channel_id": sql.SQL("c.channel_id = %(channel_id)s"),
+    "statuses": sql.SQL("c.status = ANY(%(statuses)s::text[])"),
+    "responder_mode": sql.SQL("c.responder_mode = %(responder_mode)s"),
+    "language": sql.SQL("c.language = %(language)s"),
+    "active_from": sql.SQL("c.last_message_at >= %(active_from)s"),
+    "active_before": sql.SQL("c.last_message_at < %(active_before)s"),
+    "pattern": _HAS_TEXT,
     # Keyset pagination, newest activity first: strictly after the last row of the previous page.
-    "cursor_at": "(c.last_message_at, c.id) < (%(cursor_at)s, %(cursor_id)s)",
+    "cursor_at": sql.SQL("(c.last_message_at, c.id) < (%(cursor_at)s, %(cursor_id)s)"),
 }
 
 # The page's ids first, then what is shown of them: the last message and the counts are read for
 # the page's rows only, not for every row that matches.
-_LIST = (
-    """
+_LIST = sql.SQL("""
 WITH page AS (
     SELECT c.id FROM conversations c
     WHERE {conditions}
     ORDER BY c.last_message_at DESC, c.id DESC
     LIMIT %(limit)s
 )
-SELECT """
-    + _SUMMARY_COLUMNS
-    + " FROM page JOIN conversations c ON c.id = page.id "
-    + _SUMMARY_JOINS
-    + " ORDER BY c.last_message_at DESC, c.id DESC"
-)
+SELECT {columns} FROM page JOIN conversations c ON c.id = page.id {joins}
+ORDER BY c.last_message_at DESC, c.id DESC
+""")
 
 
 def _like_pattern(text: str) -> str:
@@ -243,8 +242,12 @@ def list_conversations(
         "cursor_id": after[1] if after else None,
         "limit": limit,
     }
-    conditions = [sql.SQL(fragment) for name, fragment in _CONDITIONS.items() if params[name] is not None]
-    query = sql.SQL(_LIST).format(conditions=sql.SQL(" AND ").join(conditions) if conditions else sql.SQL("true"))
+    conditions = [fragment for name, fragment in _CONDITIONS.items() if params[name] is not None]
+    query = _LIST.format(
+        conditions=sql.SQL(" AND ").join(conditions) if conditions else sql.SQL("true"),
+        columns=_SUMMARY_COLUMNS,
+        joins=_SUMMARY_JOINS,
+    )
     return [_summary(row) for row in conn.execute(query, params).fetchall()]
 
 
@@ -275,18 +278,14 @@ def _summary(row: dict[str, Any]) -> ConversationSummary:
     )
 
 
-_IN_SCOPE = "(%(scope)s::uuid[] IS NULL OR c.organization_id = ANY(%(scope)s::uuid[]))"
+_IN_SCOPE = sql.SQL("(%(scope)s::uuid[] IS NULL OR c.organization_id = ANY(%(scope)s::uuid[]))")
 
-_DETAIL = (
-    "SELECT "
-    + _SUMMARY_COLUMNS
-    + ", c.visitor_metadata, c.handed_off_at, c.closed_at FROM conversations c "
-    + _SUMMARY_JOINS
-    + " WHERE c.id = %(conversation_id)s AND "
-    + _IN_SCOPE
-)
+_DETAIL = sql.SQL("""
+SELECT {columns}, c.visitor_metadata, c.handed_off_at, c.closed_at FROM conversations c {joins}
+WHERE c.id = %(conversation_id)s AND {in_scope}
+""").format(columns=_SUMMARY_COLUMNS, joins=_SUMMARY_JOINS, in_scope=_IN_SCOPE)
 
-_MESSAGE_ROWS = """
+_MESSAGE_ROWS = sql.SQL("""
 SELECT m.id, m.role, m.content, m.created_at, m.author_user_id, a.name AS author_name, m.model, m.tokens_used,
        src.sources
 FROM messages m
@@ -299,13 +298,13 @@ LEFT JOIN LATERAL (
     WHERE kc.id = ANY (m.knowledge_chunk_ids)
 ) src ON m.knowledge_chunk_ids IS NOT NULL
 WHERE m.conversation_id = %(conversation_id)s
-"""
-_MESSAGES = _MESSAGE_ROWS + "ORDER BY m.seq"
-_SOME_MESSAGES = _MESSAGE_ROWS + "AND m.id = ANY(%(message_ids)s::uuid[]) ORDER BY m.seq"
+""")
+_MESSAGES = _MESSAGE_ROWS + sql.SQL("ORDER BY m.seq")
+_SOME_MESSAGES = _MESSAGE_ROWS + sql.SQL("AND m.id = ANY(%(message_ids)s::uuid[]) ORDER BY m.seq")
 
 # Unscoped: for the live updates, which decide who may see a row when they send it.
-_SUMMARY = (
-    "SELECT " + _SUMMARY_COLUMNS + " FROM conversations c " + _SUMMARY_JOINS + " WHERE c.id = %(conversation_id)s"
+_SUMMARY = sql.SQL("SELECT {columns} FROM conversations c {joins} WHERE c.id = %(conversation_id)s").format(
+    columns=_SUMMARY_COLUMNS, joins=_SUMMARY_JOINS
 )
 
 
@@ -371,15 +370,11 @@ class LockedConversation:
     assigned_user_id: str | None
 
 
-_LOCKED_COLUMNS = "c.id, c.organization_id, c.status, c.responder_mode, c.language, c.assigned_user_id"
-
-_LOCK = (
-    "SELECT "
-    + _LOCKED_COLUMNS
-    + " FROM conversations c WHERE c.id = %(conversation_id)s AND "
-    + _IN_SCOPE
-    + " FOR NO KEY UPDATE"
-)
+_LOCK = sql.SQL("""
+SELECT c.id, c.organization_id, c.status, c.responder_mode, c.language, c.assigned_user_id
+FROM conversations c WHERE c.id = %(conversation_id)s AND {in_scope}
+FOR NO KEY UPDATE
+""").format(in_scope=_IN_SCOPE)
 
 
 def lock_conversation(
@@ -391,13 +386,10 @@ def lock_conversation(
     return LockedConversation(**row) if row is not None else None
 
 
-_INSERT_AGENT_MESSAGE = (
-    """
+_INSERT_AGENT_MESSAGE = sql.SQL("""
 WITH target AS (
     SELECT c.id, c.organization_id, c.status FROM conversations c
-    WHERE c.id = %(conversation_id)s AND """
-    + _IN_SCOPE
-    + f"""
+    WHERE c.id = %(conversation_id)s AND {in_scope}
 ), msg AS (
     INSERT INTO messages (conversation_id, organization_id, role, content, author_user_id)
     SELECT target.id, target.organization_id, 'agent', %(content)s, %(author_id)s
@@ -413,7 +405,7 @@ WITH target AS (
     RETURNING c.id
 ), counted AS (
     SELECT organization_id, 0 AS conversations, 1 AS messages, 0 AS ai_messages, 0 AS tokens FROM msg
-), usage AS ({COUNT_USAGE_SQL})
+), usage AS ({count_usage})
 SELECT target.status AS conversation_status, target.organization_id, msg.id, msg.role, msg.content, msg.created_at,
        msg.author_user_id,
        u.name AS author_name, NULL::text AS model, 0 AS tokens_used
@@ -421,8 +413,7 @@ FROM target
 LEFT JOIN msg ON true
 LEFT JOIN conv ON true
 LEFT JOIN users u ON u.id = msg.author_user_id
-"""
-)
+""").format(in_scope=_IN_SCOPE, count_usage=COUNT_USAGE_SQL)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,10 +5,12 @@ owner and filter by organisation and channel explicitly."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any, LiteralString
+from typing import Any
 from uuid import UUID
+
+from psycopg import sql
 
 from chatflow.db import Connection
 
@@ -47,29 +49,44 @@ class Entry:
     updated_at: datetime
 
 
-_ENTRY_COLUMNS: LiteralString = """id, organization_id, channel_id, title, content, source, source_url, file_name,
-    status, error, chunk_count, version, created_at, updated_at"""
+# Named after the entry's fields, so that a row is an Entry's keyword arguments.
+_ENTRY_COLUMNS = sql.SQL(", ").join(sql.Identifier(field.name) for field in fields(Entry))
 
 
 def _entry(row: dict[str, Any]) -> Entry:
     return Entry(**row)
 
 
+_LIST_ENTRIES = sql.SQL("""
+SELECT {columns} FROM channel_knowledge
+WHERE organization_id = %(org)s AND (%(channel)s::uuid IS NULL OR channel_id = %(channel)s)
+ORDER BY updated_at DESC, id
+""").format(columns=_ENTRY_COLUMNS)
+
+
 def list_entries(conn: Connection, organization_id: UUID, *, channel_id: UUID | None = None) -> list[Entry]:
-    rows = conn.execute(
-        f"SELECT {_ENTRY_COLUMNS} FROM channel_knowledge WHERE organization_id = %(org)s"
-        " AND (%(channel)s::uuid IS NULL OR channel_id = %(channel)s) ORDER BY updated_at DESC, id",
-        {"org": organization_id, "channel": channel_id},
-    ).fetchall()
+    rows = conn.execute(_LIST_ENTRIES, {"org": organization_id, "channel": channel_id}).fetchall()
     return [_entry(r) for r in rows]
 
 
+_GET_ENTRY = sql.SQL("SELECT {columns} FROM channel_knowledge WHERE organization_id = %s AND id = %s").format(
+    columns=_ENTRY_COLUMNS
+)
+
+
 def get_entry(conn: Connection, organization_id: UUID, entry_id: UUID) -> Entry | None:
-    row = conn.execute(
-        f"SELECT {_ENTRY_COLUMNS} FROM channel_knowledge WHERE organization_id = %s AND id = %s",
-        (organization_id, entry_id),
-    ).fetchone()
+    row = conn.execute(_GET_ENTRY, (organization_id, entry_id)).fetchone()
     return _entry(row) if row is not None else None
+
+
+_CREATE_ENTRY = sql.SQL("""
+INSERT INTO channel_knowledge (organization_id, channel_id, title, content, source, source_url, file_name)
+SELECT %(org)s, %(channel)s, %(title)s, %(content)s, %(source)s, %(url)s, %(file)s
+WHERE EXISTS (SELECT FROM organizations WHERE id = %(org)s)
+  AND (%(channel)s::uuid IS NULL
+       OR EXISTS (SELECT FROM channels WHERE id = %(channel)s AND organization_id = %(org)s))
+RETURNING {columns}
+""").format(columns=_ENTRY_COLUMNS)
 
 
 def create_entry(
@@ -86,12 +103,7 @@ def create_entry(
     """None when the organisation does not exist (a super admin may name any) or the channel is not
     one of its."""
     row = conn.execute(
-        f"""INSERT INTO channel_knowledge (organization_id, channel_id, title, content, source, source_url, file_name)
-        SELECT %(org)s, %(channel)s, %(title)s, %(content)s, %(source)s, %(url)s, %(file)s
-        WHERE EXISTS (SELECT FROM organizations WHERE id = %(org)s)
-          AND (%(channel)s::uuid IS NULL
-               OR EXISTS (SELECT FROM channels WHERE id = %(channel)s AND organization_id = %(org)s))
-        RETURNING {_ENTRY_COLUMNS}""",
+        _CREATE_ENTRY,
         {
             "org": organization_id,
             "channel": channel_id,
@@ -105,6 +117,16 @@ def create_entry(
     return _entry(row) if row is not None else None
 
 
+_UPDATE_ENTRY = sql.SQL("""
+UPDATE channel_knowledge SET
+    title = coalesce(%(title)s, title), content = coalesce(%(content)s, content),
+    source_url = coalesce(%(url)s, source_url),
+    status = 'pending', error = NULL, version = version + 1, updated_at = now()
+WHERE organization_id = %(org)s AND id = %(id)s
+RETURNING {columns}
+""").format(columns=_ENTRY_COLUMNS)
+
+
 def update_entry(
     conn: Connection,
     organization_id: UUID,
@@ -116,12 +138,7 @@ def update_entry(
 ) -> Entry | None:
     """Changed fields, a new version and status pending again: the entry is to be re-embedded."""
     row = conn.execute(
-        f"""UPDATE channel_knowledge SET
-            title = coalesce(%(title)s, title), content = coalesce(%(content)s, content),
-            source_url = coalesce(%(url)s, source_url),
-            status = 'pending', error = NULL, version = version + 1, updated_at = now()
-        WHERE organization_id = %(org)s AND id = %(id)s
-        RETURNING {_ENTRY_COLUMNS}""",
+        _UPDATE_ENTRY,
         {"org": organization_id, "id": entry_id, "title": title, "content": content, "url": source_url},
     ).fetchone()
     return _entry(row) if row is not None else None
@@ -144,16 +161,18 @@ class IngestJob:
     platform_encrypted_key: str | None
 
 
+_LOAD_INGEST_JOB = sql.SQL("""
+SELECT {columns},
+       s.encrypted_api_key AS organization_key,
+       (SELECT value FROM platform_settings WHERE key = 'openai_api_key') AS platform_key
+FROM channel_knowledge k LEFT JOIN ai_settings s ON s.organization_id = k.organization_id
+WHERE k.id = %s
+""").format(columns=sql.SQL(", ").join(sql.Identifier("k", field.name) for field in fields(Entry)))
+
+
 def load_ingest_job(conn: Connection, entry_id: UUID) -> IngestJob | None:
     """The entry with the keys its embeddings are made with, in one round trip."""
-    row = conn.execute(
-        f"""SELECT {", ".join("k." + c.strip() for c in _ENTRY_COLUMNS.split(","))},
-            s.encrypted_api_key AS organization_key,
-            (SELECT value FROM platform_settings WHERE key = 'openai_api_key') AS platform_key
-        FROM channel_knowledge k LEFT JOIN ai_settings s ON s.organization_id = k.organization_id
-        WHERE k.id = %s""",
-        (entry_id,),
-    ).fetchone()
+    row = conn.execute(_LOAD_INGEST_JOB, (entry_id,)).fetchone()
     if row is None:
         return None
     organization_key, platform_key = row.pop("organization_key"), row.pop("platform_key")
@@ -245,26 +264,14 @@ class Candidate:
 # words) says little by them, and the vector arm carries it; this bounds the query's cost at scale.
 TEXT_SCAN_LIMIT = 300
 
-_SCOPE: LiteralString = "c.organization_id = %(org)s AND (c.channel_id IS NULL OR c.channel_id = %(channel)s)"
-
-_VECTOR_ARM: LiteralString = f"""
-vec AS (
+# The nearest chunks by cosine (`vec`) and the best full-text matches (`fts`), each ranked, fused
+# into one list; `scope` is the organisation's and the channel's knowledge (`c` is the chunk).
+_SEARCH = sql.SQL("""
+WITH vec AS (
     SELECT c.id, row_number() OVER (ORDER BY c.embedding <=> %(embedding)s) AS vector_rank
-    FROM (SELECT c.id, c.embedding FROM knowledge_chunks c WHERE {_SCOPE}
+    FROM (SELECT c.id, c.embedding FROM knowledge_chunks c WHERE {scope}
           ORDER BY c.embedding <=> %(embedding)s LIMIT %(vector_candidates)s) c
-)"""
-
-_TEXT_ARM: LiteralString = f"""
-fts AS (
-    SELECT m.id, row_number() OVER (ORDER BY ts_rank(m.search_tsv, m.q) DESC, m.id) AS text_rank
-    FROM (SELECT c.id, c.search_tsv, q FROM knowledge_chunks c, to_tsquery('simple', %(tsquery)s) q
-          WHERE {_SCOPE} AND c.search_tsv @@ q LIMIT %(text_scan_limit)s) m
-    ORDER BY ts_rank(m.search_tsv, m.q) DESC LIMIT %(text_candidates)s
-)"""
-
-_NO_TEXT_ARM: LiteralString = "fts AS (SELECT NULL::uuid AS id, NULL::bigint AS text_rank WHERE false)"
-
-_FUSE: LiteralString = """
+), fts AS ({text_arm})
 SELECT c.id, c.knowledge_id, k.title, c.content, c.token_count,
        1 - (c.embedding <=> %(embedding)s) AS similarity, r.vector_rank, r.text_rank
 FROM (SELECT coalesce(v.id, f.id) AS id, v.vector_rank, f.text_rank
@@ -272,10 +279,21 @@ FROM (SELECT coalesce(v.id, f.id) AS id, v.vector_rank, f.text_rank
 JOIN knowledge_chunks c ON c.id = r.id
 JOIN channel_knowledge k ON k.id = c.knowledge_id
 WHERE k.embedding_model = %(model)s
-"""
+""")
 
-_SEARCH_BOTH: LiteralString = "WITH" + _VECTOR_ARM + "," + _TEXT_ARM + _FUSE
-_SEARCH_VECTOR: LiteralString = "WITH" + _VECTOR_ARM + "," + _NO_TEXT_ARM + _FUSE
+_SCOPE = sql.SQL("c.organization_id = %(org)s AND (c.channel_id IS NULL OR c.channel_id = %(channel)s)")
+
+_TEXT_ARM = sql.SQL("""
+    SELECT m.id, row_number() OVER (ORDER BY ts_rank(m.search_tsv, m.q) DESC, m.id) AS text_rank
+    FROM (SELECT c.id, c.search_tsv, q FROM knowledge_chunks c, to_tsquery('simple', %(tsquery)s) q
+          WHERE {scope} AND c.search_tsv @@ q LIMIT %(text_scan_limit)s) m
+    ORDER BY ts_rank(m.search_tsv, m.q) DESC LIMIT %(text_candidates)s
+""").format(scope=_SCOPE)
+
+_NO_TEXT_ARM = sql.SQL("SELECT NULL::uuid AS id, NULL::bigint AS text_rank WHERE false")
+
+_SEARCH_BOTH = _SEARCH.format(scope=_SCOPE, text_arm=_TEXT_ARM)
+_SEARCH_VECTOR = _SEARCH.format(scope=_SCOPE, text_arm=_NO_TEXT_ARM)
 
 
 def search(
@@ -295,9 +313,8 @@ def search(
     use_vector / use_text switch an arm off (for the evaluation only)."""
     from pgvector import Vector
 
-    query: LiteralString = _SEARCH_BOTH if terms and use_text else _SEARCH_VECTOR
     rows = conn.execute(
-        query,
+        _SEARCH_BOTH if terms and use_text else _SEARCH_VECTOR,
         {
             "org": organization_id,
             "channel": channel_id,

@@ -14,12 +14,14 @@ from datetime import date
 from typing import cast
 from uuid import UUID
 
+from psycopg import sql
+
+from chatflow.billing import OVERAGE_BLOCK_CONVERSATIONS, OVERAGE_BLOCK_PRICE_USD, PLAN_CONVERSATION_LIMITS
 from chatflow.db import Connection
 from chatflow.notifications import Email
 from chatflow.outbox import UsageLimitExceeded
 from chatflow.outbox import repository as outbox
 from chatflow.settings import Settings
-from chatflow.usage import OVERAGE_BLOCK_CONVERSATIONS, OVERAGE_BLOCK_PRICE_USD, PLAN_CONVERSATION_LIMITS
 from chatflow.vocabulary import Plan
 
 __all__ = ["OverLimitNotice", "claim_over_limit_notice", "load_over_limit_notice", "over_limit_emails"]
@@ -34,7 +36,7 @@ class OverLimitNotice:
     recipients: list[tuple[str, str]]  # (email, preferred language)
 
 
-_CLAIM = f"""
+_CLAIM = sql.SQL("""
 WITH claimed AS (
     UPDATE usage_tracking u SET over_limit_notified_at = now()
     FROM organizations o
@@ -44,9 +46,9 @@ WITH claimed AS (
       AND u.conversations > CASE o.plan WHEN 'starter' THEN %(starter)s WHEN 'pro' THEN %(pro)s
                                         ELSE %(growth)s END
     RETURNING u.organization_id
-), {outbox.events_when("claimed")}
+), {events}
 SELECT count(*) AS claimed FROM claimed
-"""
+""").format(events=outbox.events_when("claimed"))
 
 
 def claim_over_limit_notice(conn: Connection, event: UsageLimitExceeded) -> bool:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import LiteralString
 from uuid import UUID
 
+from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from chatflow.db import Connection
@@ -28,18 +29,25 @@ __all__ = [
     "undelivered",
 ]
 
-_FROM_RECORDS = """
+_FROM_RECORDS: LiteralString = """
     INSERT INTO outbox (id, type, version, organization_id, conversation_id, payload)
     SELECT e.id, e.type, e.version, e.organization_id, e.conversation_id, e.payload
     FROM jsonb_to_recordset(%(events)s) AS e(id uuid, type text, version smallint, organization_id uuid,
                                              conversation_id uuid, payload jsonb)"""
 
 
-def events_when(written: LiteralString) -> LiteralString:
+_EVENTS_WHEN = sql.SQL("""events AS ({from_records}
+    WHERE EXISTS (SELECT FROM {written})
+    RETURNING id
+)""")
+
+
+def events_when(written: str) -> sql.Composed:
     """A CTE (`events AS (…)`) for a statement that writes its change and its events at once: it
     inserts the events of the `%(events)s` parameter (see `records`) only when the CTE `written`
-    wrote a row, so that a write lost to a race reports nothing."""
-    return "events AS (" + _FROM_RECORDS + "\n    WHERE EXISTS (SELECT FROM " + written + ")\n    RETURNING id\n)"
+    wrote a row, so that a write lost to a race reports nothing. Compose it into a module-level
+    statement: composed per call, it would cost every write."""
+    return _EVENTS_WHEN.format(from_records=sql.SQL(_FROM_RECORDS), written=sql.Identifier(written))
 
 
 def records(events: Iterable[DomainEvent]) -> Jsonb:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chatflow.usage import overage_cost_usd
+from chatflow.billing import overage_cost_usd
 
 
 @pytest.mark.parametrize(("conversations", "cost"), [(0, 0), (300, 0), (301, 10), (500, 10), (501, 20), (1_000, 40)])

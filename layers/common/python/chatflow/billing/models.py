@@ -1,0 +1,85 @@
+"""Plans and their overage, and what an organisation used in a month measured against its plan.
+
+A visitor is never refused for being over the plan: over the limit the chat goes on, and each
+started block of conversations over it is charged."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime
+from uuid import UUID
+
+from chatflow.vocabulary import Plan
+
+__all__ = [
+    "OVERAGE_BLOCK_CONVERSATIONS",
+    "OVERAGE_BLOCK_PRICE_USD",
+    "PLAN_CHANNEL_LIMITS",
+    "PLAN_CONVERSATION_LIMITS",
+    "MonthUsage",
+    "OrganizationUsage",
+    "overage_cost_usd",
+]
+
+PLAN_CONVERSATION_LIMITS: dict[Plan, int] = {"starter": 300, "pro": 1_000, "growth": 3_000}
+PLAN_CHANNEL_LIMITS: dict[Plan, int] = {"starter": 1, "pro": 3, "growth": 10}
+OVERAGE_BLOCK_CONVERSATIONS = 200
+OVERAGE_BLOCK_PRICE_USD = 10
+
+
+def overage_cost_usd(plan: Plan, conversations: int) -> int:
+    """$10 for each started block of 200 conversations over the plan's monthly limit."""
+    extra = max(0, conversations - PLAN_CONVERSATION_LIMITS[plan])
+    return math.ceil(extra / OVERAGE_BLOCK_CONVERSATIONS) * OVERAGE_BLOCK_PRICE_USD
+
+
+@dataclass(frozen=True, slots=True)
+class MonthUsage:
+    month: date
+    conversations: int
+    conversation_limit: int
+    overage_conversations: int
+    overage_blocks: int
+    overage_cost_usd: int
+    messages: int
+    ai_messages: int
+    tokens: int
+    over_limit_notified_at: datetime | None
+
+    @classmethod
+    def against(
+        cls,
+        plan: Plan,
+        *,
+        month: date,
+        conversations: int,
+        messages: int,
+        ai_messages: int,
+        tokens: int,
+        over_limit_notified_at: datetime | None,
+    ) -> MonthUsage:
+        """A month's counts with the plan's limit and the overage they come to."""
+        limit = PLAN_CONVERSATION_LIMITS[plan]
+        over = max(0, conversations - limit)
+        return cls(
+            month=month,
+            conversations=conversations,
+            conversation_limit=limit,
+            overage_conversations=over,
+            overage_blocks=math.ceil(over / OVERAGE_BLOCK_CONVERSATIONS),
+            overage_cost_usd=overage_cost_usd(plan, conversations),
+            messages=messages,
+            ai_messages=ai_messages,
+            tokens=tokens,
+            over_limit_notified_at=over_limit_notified_at,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class OrganizationUsage:
+    organization_id: UUID
+    name: str
+    plan: Plan
+    active: bool
+    months: list[MonthUsage]  # newest first
