@@ -54,6 +54,7 @@ WIDGET_ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/chat", "chat"),
     Route("GET", "/api/chat/{conversationId}", "history"),
     Route("PATCH", "/api/chat/{conversationId}", "close"),
+    Route("GET", "/api/channels/{publicKey}/config", "widget_config"),
 )
 
 # The operators' API is one FastAPI function that routes within itself.

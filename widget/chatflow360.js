@@ -1,6 +1,7 @@
 /*! ChatFlow360 widget: one dependency-free script, no build step.
- * <script src="https://…/widget/chatflow360.js" data-key="PUBLIC_KEY" data-lang="es"
- *         data-color="#2f92ad" data-position="right" defer></script>
+ * <script src="https://…/widget/chatflow360.js" data-key="PUBLIC_KEY" defer></script>
+ * Optional: data-lang="es" (a fixed language), data-color="#2f92ad", data-position="left"; without
+ * them the channel's settings apply (its public config), and the language follows the visitor.
  *
  * Everything lives in a Shadow DOM under <chatflow360-widget>: the page's CSS cannot reach it
  * and its CSS cannot leak. Text from visitors and from the server is only ever set with
@@ -27,6 +28,8 @@
   const ORIGIN = new URL(script.src, location.href).origin;
   const API = ORIGIN + "/api/chat";
   const WS = ORIGIN.replace(/^http/, "ws") + "/ws"; // the WebSocket API beside the REST API
+  // The channel's look and language, fetched once per page (the browser keeps it a minute).
+  const CONFIG = ORIGIN + "/api/channels/" + KEY + "/config";
   const MAX = 2000;
   const IDLE_MS = 2 * 3600e3; // a conversation idle this long is closed and forgotten
   const POLL_OPEN_MS = 5e3;
@@ -63,6 +66,9 @@
       small: "Shrink",
       log: "Messages",
       chars: "characters",
+      online: "our team is online",
+      code: "ES", // the switch names the other language, in that language
+      lng: "Cambiar a español",
     },
     es: {
       open: "Abrir chat",
@@ -91,32 +97,44 @@
       small: "Reducir",
       log: "Mensajes",
       chars: "caracteres",
+      online: "nuestro equipo está en línea",
+      code: "EN",
+      lng: "Switch to English",
     },
   };
   const pickLang = (tag) => ((tag = (tag || "").slice(0, 2).toLowerCase()), TEXTS[tag] ? tag : "");
-  let lang = pickLang(attr("lang"));
-  if (attr("lang") && !lang) console.warn(TAG + 'data-lang must be "en" or "es"; using the browser\'s language.');
-  lang = lang || pickLang(navigator.language) || "en";
-  const t = TEXTS[lang];
+  // data-lang fixes the language. Otherwise, first found: the channel's fixed language, the visitor's
+  // own choice (the switch in the header, kept per public key), the page's <html lang>, the browser's
+  // languages (the first English or Spanish one), the channel's default language.
+  const fixed = pickLang(attr("lang"));
+  if (attr("lang") && !fixed) console.warn(TAG + 'data-lang must be "en" or "es"; following the visitor.');
+  const chooseLang = (cfg) =>
+    fixed ||
+    (cfg.languageFixed && pickLang(cfg.defaultLanguage)) ||
+    pickLang(load("lang")) ||
+    pickLang(document.documentElement.lang) ||
+    (navigator.languages || [navigator.language]).map(pickLang).find(Boolean) ||
+    pickLang(cfg.defaultLanguage) ||
+    "en";
 
   // ---- Colour: validated, with a text colour that keeps 4.5:1 on it (WCAG AA) -------------------------
-  let color = attr("color") || "#2f92ad";
-  if (!/^#([0-9a-f]{3}){1,2}$/i.test(color)) {
-    console.warn(TAG + 'data-color must be a hex colour such as "#2f92ad"; using the default.');
-    color = "#2f92ad";
-  }
-  if (color.length === 4) color = "#" + [...color.slice(1)].map((c) => c + c).join("");
+  const hexColor = (c) =>
+    /^#([0-9a-f]{3}){1,2}$/i.test((c = (c || "").trim()))
+      ? c.length === 4
+        ? "#" + [...c.slice(1)].map((x) => x + x).join("")
+        : c
+      : "";
+  if (attr("color") && !hexColor(attr("color")))
+    console.warn(TAG + 'data-color must be a hex colour such as "#2f92ad"; using the channel\'s.');
   const luminance = (hex) =>
     [1, 3, 5]
       .map((i) => parseInt(hex.substr(i, 2), 16) / 255)
       .map((c) => (c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4))
       .reduce((sum, c, i) => sum + c * [0.2126, 0.7152, 0.0722][i], 0);
-  const L = luminance(color);
   const DARK = "#111418";
   const ratio = (a, b) => (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
   // White when it reaches 4.5:1, else near-black, else black (one of white and black always does).
-  const fg = ratio(L, 1) >= 4.5 ? "#fff" : ratio(L, luminance(DARK)) >= 4.5 ? DARK : "#000";
-  const left = attr("position") === "left";
+  const textOn = (L) => (ratio(L, 1) >= 4.5 ? "#fff" : ratio(L, luminance(DARK)) >= 4.5 ? DARK : "#000");
 
   // ---- Storage: per public key, so two widgets on one page never collide -------------------------------
   const memory = {};
@@ -152,6 +170,8 @@
   };
   let visitorId = load("visitor");
   if (!UUID_RE.test(visitorId || "")) save("visitor", (visitorId = uuid()));
+  let lang = chooseLang({});
+  let t = TEXTS[lang];
 
   // ---- State ----------------------------------------------------------------------------------------
   const S = {
@@ -207,6 +227,24 @@
   const query = (after) =>
     "?publicKey=" + KEY + "&visitorId=" + visitorId + (after ? "&after=" + encodeURIComponent(after) : "");
   const closeRemote = (id) => api("PATCH", "/" + id, { visitorId }, true); // fire and forget
+  // Asked at once, before the page is even parsed; the browser's cache answers the next pages.
+  const configured = fetch(CONFIG, { credentials: "omit" })
+    .then((r) => r.json())
+    .catch(() => ({})); // unreachable or unreadable: the defaults
+  // An unknown key or a site the channel does not allow: no chat, and the console says why.
+  const refuse = (code) => {
+    console.error(
+      TAG +
+        (code === "channel_not_found"
+          ? "no active channel has the public key " + KEY + ". Check data-key"
+          : "this channel does not accept messages from " + location.origin + ". Add it to the channel's allowed origins") +
+        "; the chat is hidden.",
+    );
+    S.gone = 1;
+    clearTimeout(S.timer);
+    drop();
+    host.remove();
+  };
 
   // ---- DOM ---------------------------------------------------------------------------------------------
   const icon = (d, fill) =>
@@ -223,7 +261,7 @@
   const ICON_SMALL = icon("M4 14h6v6M20 10h-6V4M14 10l7-7M10 14l-7 7");
 
   const CSS = `
-:host{all:initial!important;display:block!important;--c:${color};--f:${fg};font:14px/1.45 -apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif!important;color:#1f2328!important;direction:ltr!important}
+:host{all:initial!important;display:block!important;font:14px/1.45 -apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif!important;color:#1f2328!important;direction:ltr!important}
 *{box-sizing:border-box;margin:0;padding:0;font:inherit;color:inherit}
 [hidden]{display:none!important}
 button,textarea{background:none;border:0;font:inherit;color:inherit}
@@ -251,6 +289,7 @@ svg{width:20px;height:20px;display:block}
 .h p{font-size:12.5px}
 .hb{width:36px;height:36px;border-radius:10px;display:flex;align-items:center;justify-content:center;flex:none}
 .hb:hover{background:rgba(127,127,127,.22)}
+.lg{font-size:12.5px;font-weight:700;letter-spacing:.5px}
 .bd{flex:1;overflow-y:auto;padding:16px;background:#f6f7f9;overscroll-behavior:contain}
 .wl{padding:24px 4px 12px}
 .wl strong{display:block;font-size:22px;font-weight:700;margin-bottom:6px}
@@ -292,54 +331,20 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
   const host = document.createElement("chatflow360-widget");
   host.setAttribute("data-key", KEY);
   const root = host.attachShadow({ mode: "open" });
-  root.innerHTML = // our own constants only: never text from visitors or the server
+  // Our own constants only, never text from visitors or the server. Texts are filled in by setLang():
+  // data-t is an element's text, data-l its aria-label.
+  root.innerHTML =
     "<style>" +
     CSS +
-    '</style><div class="w' +
-    (left ? " left" : "") +
-    '" lang="' +
-    lang +
-    '"><div class="p" id="p" role="dialog" aria-labelledby="tt" hidden><div class="h"><div><h2 id="tt">' +
-    t.title +
-    '</h2><p class="sub">' +
-    t.sub +
-    '</p></div><button class="hb big-t" type="button" aria-label="' +
-    t.big +
-    '">' +
+    '</style><style class="paint"></style><div class="w"><div class="p" id="p" role="dialog" aria-labelledby="tt" hidden><div class="h"><div><h2 id="tt"></h2><p class="sub"></p></div><button class="hb lg" type="button" data-t="code" data-l="lng" hidden></button><button class="hb big-t" type="button">' +
     ICON_BIG +
-    '</button><button class="hb x" type="button" aria-label="' +
-    t.close +
-    '">' +
+    '</button><button class="hb x" type="button" data-l="close">' +
     ICON_X +
-    '</button></div><div class="bd"><div class="wl"><strong>' +
-    t.hi +
-    "</strong><p>" +
-    t.start +
-    '</p></div><div class="log" role="log" aria-live="polite" aria-label="' +
-    t.log +
-    '"></div><div class="ty" role="status" hidden><i></i><i></i><i></i><span class="sr">' +
-    t.typing +
-    '</span></div></div><form class="f"><textarea rows="1" maxlength="' +
+    '</button></div><div class="bd"><div class="wl"><strong data-t="hi"></strong><p></p></div><div class="log" role="log" aria-live="polite" data-l="log"></div><div class="ty" role="status" hidden><i></i><i></i><i></i><span class="sr" data-t="typing"></span></div></div><form class="f"><textarea rows="1" maxlength="' +
     MAX +
-    '" aria-label="' +
-    t.msg +
-    '" aria-describedby="cn" placeholder="' +
-    t.ph +
-    '"></textarea><button class="s" type="submit" aria-label="' +
-    t.send +
-    '" disabled>' +
+    '" data-l="msg" aria-describedby="cn"></textarea><button class="s" type="submit" data-l="send" disabled>' +
     icon("M3.4 20.4 21 12 3.4 3.6 3.4 10l12.6 2-12.6 2z", 1) +
-    '</button></form><div class="ft"><button class="end" type="button" hidden>' +
-    t.end +
-    '</button><div class="cf" role="group" aria-labelledby="q" hidden><span id="q">' +
-    t.ask +
-    '</span><button class="y" type="button">' +
-    t.yes +
-    '</button><button class="n" type="button">' +
-    t.no +
-    '</button></div><span class="cn" id="cn" hidden></span></div></div><button class="l" type="button" aria-controls="p" aria-expanded="false" aria-label="' +
-    t.open +
-    '"><span class="i1">' +
+    '</button></form><div class="ft"><button class="end" type="button" data-t="end" hidden></button><div class="cf" role="group" aria-labelledby="q" hidden><span id="q" data-t="ask"></span><button class="y" type="button" data-t="yes"></button><button class="n" type="button" data-t="no"></button></div><span class="cn" id="cn" hidden></span></div></div><button class="l" type="button" aria-controls="p" aria-expanded="false"><span class="i1">' +
     ICON_CHAT +
     '</span><span class="i2">' +
     ICON_X +
@@ -361,11 +366,49 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
   const endButton = $(".end");
   const confirmBox = $(".cf");
   const counter = $(".cn");
+  const title = $("h2");
+  const greeting = $(".wl p");
+  const langButton = $(".lg");
+
+  // The channel's config (its public call), once it has come: colour, corner, name, greeting, and
+  // whether a person could answer now. Attributes on the script tag win over it.
+  const C = {};
+  const configure = (cfg) => {
+    Object.assign(C, cfg);
+    const color = hexColor(attr("color")) || hexColor(C.color) || "#2f92ad";
+    root.querySelector(".paint").textContent =
+      ":host{--c:" + color + "!important;--f:" + textOn(luminance(color)) + "!important}";
+    wrap.classList.toggle("left", (attr("position") || C.position) === "left");
+    langButton.hidden = !!(fixed || C.languageFixed);
+    setLang(chooseLang(C));
+  };
+  // Every text of the widget in `code`'s language, at once (the visitor's switch calls this too).
+  function setLang(code) {
+    lang = code;
+    t = TEXTS[lang];
+    wrap.lang = lang;
+    for (const e of root.querySelectorAll("[data-t]")) e.textContent = t[e.dataset.t];
+    for (const e of root.querySelectorAll("[data-l]")) e.setAttribute("aria-label", t[e.dataset.l]);
+    input.placeholder = t.ph;
+    langButton.lang = t.code.toLowerCase();
+    langButton.title = t.lng;
+    title.textContent = C.businessName || t.title;
+    greeting.textContent = (C.welcome && C.welcome[lang]) || t.start;
+    launcher.setAttribute("aria-label", S.open ? t.close : t.open);
+    bigToggle.setAttribute("aria-label", panel.classList.contains("big") ? t.small : t.big);
+    setMode(S.mode);
+    if (host.isConnected) onInput(); // the counter's label
+  }
 
   const el = (tag, cls, text) => {
     const e = document.createElement(tag);
     if (cls) e.className = cls;
     if (text != null) e.textContent = text;
+    return e;
+  };
+  const tx = (tag, cls, key) => {
+    const e = el(tag, cls, t[key]);
+    e.dataset.t = key; // setLang() rewrites it in the other language
     return e;
   };
   const clock = (iso) => {
@@ -386,11 +429,15 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
   // One message in the list: the text as text (line breaks kept by CSS), then who and when.
   const show = (role, content, createdAt) => {
     const row = el("div", "m " + role);
-    if (role === "visitor") row.append(el("span", "sr", t.you + ": "));
+    if (role === "visitor") {
+      const who = el("span", "sr", ": ");
+      who.prepend(tx("span", "", "you"));
+      row.append(who);
+    }
     row.append(el("div", "b", content));
     if (role !== "system") {
       const meta = el("div", "meta");
-      if (role !== "visitor") meta.append(el("b", "", role === "agent" ? t.agent : t.ai), " · ");
+      if (role !== "visitor") meta.append(tx("b", "", role === "agent" ? "agent" : "ai"), " · ");
       meta.append(clock(createdAt));
       row.append(meta);
     }
@@ -422,7 +469,7 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
   };
   const setMode = (mode) => {
     S.mode = mode === "human" ? "human" : "ai";
-    sub.textContent = S.mode === "human" ? t.human : t.sub;
+    sub.textContent = S.mode === "human" ? t.human : t.sub + (C.humanAvailable ? " · " + t.online : "");
     schedule();
   };
   const setConversation = (id) => {
@@ -489,7 +536,7 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
     let ws,
       up = 0;
     try {
-      ws = S.ws = new WebSocket(WS + query() + "&conversationId=" + S.conv);
+      ws = S.ws = new WebSocket(WS + query() + "&conversationId=" + S.conv + "&lang=" + lang);
     } catch (e) {
       return; // refused by the browser (an insecure ws: from an https: page, say): polling it is
     }
@@ -532,14 +579,14 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
   document.addEventListener("visibilitychange", () => document.hidden || (schedule(0), connect()));
 
   // ---- Sending ------------------------------------------------------------------------------------------
-  const mark = (msg, state, note) => {
+  const mark = (msg, state) => {
     msg.row.classList.toggle("sending", state === "sending");
     msg.row.classList.toggle("failed", state === "failed");
     const meta = msg.row.querySelector(".meta");
     meta.textContent = "";
     if (state !== "failed") return meta.append(clock(msg.at));
-    meta.append(note || t.fail);
-    const retry = el("button", "", t.retry);
+    meta.append(tx("span", "", "fail"));
+    const retry = tx("button", "", "retry");
     retry.type = "button";
     retry.onclick = () => {
       deliver(msg);
@@ -570,18 +617,7 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
       setMode(r.data.responderMode);
       return;
     }
-    if (r.code === "channel_not_found" || r.code === "origin_not_allowed") {
-      console.error(
-        TAG +
-          (r.code === "channel_not_found"
-            ? "no active channel has the public key " + KEY + ". Check data-key"
-            : "this channel does not accept messages from " + location.origin + ". Add it to the channel's allowed origins") +
-          "; the chat is hidden.",
-      );
-      clearTimeout(S.timer);
-      host.remove();
-      return;
-    }
+    if (r.code === "channel_not_found" || r.code === "origin_not_allowed") return refuse(r.code);
     if (r.code === "conversation_not_found" && sentTo && sentTo === S.conv) {
       forget(true); // gone on the server: start a new conversation with the same message
       return post(msg);
@@ -658,6 +694,10 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
   launcher.onclick = () => toggle(!S.open, true);
   $(".x").onclick = () => toggle(false, true);
   bigToggle.onclick = () => setBig(!panel.classList.contains("big"));
+  langButton.onclick = () => {
+    save("lang", t.code.toLowerCase()); // the visitor's choice, kept for this channel
+    setLang(t.code.toLowerCase());
+  };
   form.onsubmit = (e) => {
     e.preventDefault();
     send();
@@ -686,18 +726,32 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
   });
 
   // ---- Start ---------------------------------------------------------------------------------------------
+  // The chat shows once the channel's config has come (so in its colours from the first frame), or
+  // after 3 s without it, with the defaults; a config that comes later still applies.
   const start = () => {
-    document.body.append(host);
-    if (S.conv && stale()) {
-      closeRemote(S.conv); // the server's cleanup would close it too; this is sooner
-      forget();
-    } else if (S.conv) {
-      sync(true);
-      connect();
-    }
-    refresh();
-    // Still open from the previous page of this visit (not on phones, where it would cover the page).
-    if (load("open", session) && innerWidth >= 480) toggle(true, false);
+    let shown = 0;
+    const appear = () => {
+      if (shown++ || S.gone) return;
+      document.body.append(host);
+      if (S.conv && stale()) {
+        closeRemote(S.conv); // the server's cleanup would close it too; this is sooner
+        forget();
+      } else if (S.conv) {
+        sync(true);
+        connect();
+      }
+      refresh();
+      // Still open from the previous page of this visit (not on phones, where it would cover the page).
+      if (load("open", session) && innerWidth >= 480) toggle(true, false);
+    };
+    configure({});
+    setTimeout(appear, 3e3);
+    configured.then((cfg) => {
+      const code = cfg.error && cfg.error.code;
+      if (code === "channel_not_found" || code === "origin_not_allowed") return refuse(code);
+      if (!cfg.error) configure(cfg);
+      appear();
+    });
   };
   if (document.body) start();
   else document.addEventListener("DOMContentLoaded", start);

@@ -15,7 +15,18 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 from starlette.responses import Response
 
 from chatflow.errors import InvalidInput
-from chatflow_edge.errors import REFUSALS, InvalidJson, Refusal, error_body, headers_of, status_of
+from chatflow.vocabulary import Language
+from chatflow_edge.errors import (
+    REFUSALS,
+    AnswerCode,
+    InvalidJson,
+    Refusal,
+    answer_body,
+    error_body,
+    headers_of,
+    status_of,
+)
+from chatflow_edge.language import caller_language
 from routers import (
     ai_settings,
     auth,
@@ -60,17 +71,30 @@ SECURITY_HEADERS = {
 }
 
 
-def _error(status: int, code: str, message: str) -> JSONResponse:
+def _language(request: Request) -> Language:
+    """The SPA sends the operator's language (the one its interface shows) as Accept-Language."""
+    return caller_language(request.headers.get("accept-language"))
+
+
+def _error(request: Request, status: int, code: AnswerCode) -> JSONResponse:
     # The headers here too: an unexpected error is answered outside every middleware.
+    language = _language(request)
     return JSONResponse(
-        status_code=status, content={"error": {"code": code, "message": message}}, headers=SECURITY_HEADERS
+        status_code=status,
+        content=answer_body(code, language),
+        headers={**SECURITY_HEADERS, "Content-Language": language},
     )
 
 
-def _refused(error: Refusal) -> JSONResponse:
-    """A domain or edge error, with the status the one table of chatflow_edge.errors gives it."""
+def _refused(request: Request, error: Refusal) -> JSONResponse:
+    """A domain or edge error, with the status the one table of chatflow_edge.errors gives it, in
+    the caller's language; Content-Language says which, so that the SPA can tell our words from a
+    gateway's."""
+    language = _language(request)
     return JSONResponse(
-        status_code=status_of(error), content=error_body(error), headers={**SECURITY_HEADERS, **headers_of(error)}
+        status_code=status_of(error),
+        content=error_body(error, language),
+        headers={**SECURITY_HEADERS, "Content-Language": language, **headers_of(error)},
     )
 
 
@@ -94,36 +118,37 @@ def create_app() -> FastAPI:
     )
     app.add_middleware(_SecurityHeaders)
 
-    async def _refusal(_request: Request, exc: Exception) -> JSONResponse:
+    async def _refusal(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, REFUSALS)
-        return _refused(exc)
+        return _refused(request, exc)
 
     for refusal in REFUSALS:
         app.add_exception_handler(refusal, _refusal)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
         where = ".".join(str(part) for part in first.get("loc", ())[1:]) or "body"
         if first.get("type") == "json_invalid":
-            return _refused(InvalidJson())
-        return _refused(InvalidInput(f"{where}: {first.get('msg')}"))
+            return _refused(request, InvalidJson())
+        # pydantic's detail is English: other languages get the catalogue's sentence naming the field.
+        return _refused(request, InvalidInput(f"{where}: {first.get('msg')}", variant="field", field=where))
 
     @app.exception_handler(psycopg.errors.DataError)
-    async def _unstorable(_request: Request, exc: psycopg.errors.DataError) -> JSONResponse:
+    async def _unstorable(request: Request, exc: psycopg.errors.DataError) -> JSONResponse:
         # Input that passed validation but that PostgreSQL cannot hold (a NUL in text, a number out
         # of range): the client's mistake, not ours.
-        return _refused(InvalidInput("A field holds a value the database cannot store."))
+        return _refused(request, InvalidInput(variant="unstorable"))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "route_not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return _error(exc.status_code, code, str(exc.detail))
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        codes: dict[int, AnswerCode] = {404: "route_not_found", 405: "method_not_allowed"}
+        return _error(request, exc.status_code, codes.get(exc.status_code, "http_error"))
 
     @app.exception_handler(Exception)
-    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         _logger.exception("unhandled error")
-        return _error(500, "internal_error", "Something went wrong on our side.")
+        return _error(request, 500, "internal_error")
 
     for router in ROUTERS:
         app.include_router(router, prefix=PREFIX)

@@ -4,7 +4,8 @@ API Gateway keeps a socket whose $connect answered 2xx and refuses the handshake
 parameters carry the credentials (browsers cannot set headers on a WebSocket): `token` for an
 operator's dashboard, optionally with `organizationId`; `publicKey`, `visitorId` and
 `conversationId` for a visitor's widget. Anything else, bad input included, is refused with 401,
-403 or 404 and writes nothing; no input is worth a 500.
+403 or 404 and writes nothing; no input is worth a 500. A refusal speaks `?lang=` (or the handshake's
+Accept-Language).
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from chatflow.realtime.sockets import (
     connect_widget,
     disconnect,
 )
+from chatflow.vocabulary import Language
 from chatflow_edge.errors import REFUSALS, MissingCredentials, NoConnection, proxy_response, status_of
+from chatflow_edge.language import caller_language
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
@@ -35,13 +38,13 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     route_key = request.get("routeKey")
     connection_id = request.get("connectionId")
     if not isinstance(connection_id, str) or not connection_id:
-        return proxy_response(NoConnection())
+        return proxy_response(NoConnection(), _language(event))
     if route_key == "$connect":
         try:
             _connect(connection_id, event)
         except REFUSALS as error:
             logger.info("connection refused", extra={"code": error.code, "status": status_of(error)})
-            return proxy_response(error)
+            return proxy_response(error, _language(event))
         return {"statusCode": 200}
     if route_key == "$disconnect":
         disconnect(connection_id)
@@ -75,11 +78,16 @@ def _connect(connection_id: str, event: Mapping[str, Any]) -> None:
 def _uuid(query: Mapping[str, Any], name: str) -> UUID:
     value = query.get(name)
     if not value:
-        raise MissingCredentials(f"{name}: required.")
+        raise MissingCredentials(variant="parameter", parameter=name)
     try:
         return UUID(str(value))
     except ValueError:
-        raise InvalidCredentials(f"{name}: not a UUID.") from None
+        raise InvalidCredentials(variant="not_uuid", parameter=name) from None
+
+
+def _language(event: Mapping[str, Any]) -> Language:
+    lang = (event.get("queryStringParameters") or {}).get("lang")
+    return caller_language(_header(event, "accept-language"), chosen=lang if isinstance(lang, str) else None)
 
 
 def _header(event: Mapping[str, Any], name: str) -> str | None:

@@ -60,6 +60,7 @@ FUNCTION_SPECS: Mapping[str, FunctionSpec] = {
         ),
         FunctionSpec("history", "GET /api/chat/{conversationId}: a visitor's conversation"),
         FunctionSpec("close", "PATCH /api/chat/{conversationId}: the visitor ends the conversation"),
+        FunctionSpec("widget_config", "GET /api/channels/{publicKey}/config: a channel's look and language"),
         FunctionSpec(
             "dashboard_api",
             "ANY /api/dashboard/{proxy+}: the operators' API (FastAPI behind Mangum)",

@@ -89,6 +89,15 @@ def sign_in(page: Page, dashboard: Dashboard, email: str, password: str, lang: s
     page.get_by_role("button", name=labels[2]).click()
 
 
+def choose_new_password(page: Page, password: str) -> None:
+    """The first sign-in's second step; the overview shows once the password is set and the user
+    signed in with it (three Cognito calls through moto, slow on a loaded machine)."""
+    page.get_by_label("New password", exact=True).fill(password)
+    page.get_by_label("Repeat the new password").fill(password)
+    page.get_by_role("button", name="Save password").click()
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible(timeout=20_000)
+
+
 def snap(page: Page, name: str, *, full_page: bool = True) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / f"dashboard--{name}.png", full_page=full_page)

@@ -1,8 +1,8 @@
 """The operators' dashboard in a real browser against the local stack: a super admin sets up an
 organisation, a channel and an agent; the agent signs in for the first time, sees only its
 organisation, and answers a visitor live; an admin tries the AI in the settings preview, which leaves
-nothing in the inbox; the Spanish UI is all Spanish; an expired session goes
-back to sign-in. Screenshots of every screen land in test-artifacts/dashboard--*.png."""
+nothing in the inbox; the Spanish UI is all Spanish, the API's errors included; an expired session
+goes back to sign-in. Screenshots of every screen land in test-artifacts/dashboard--*.png."""
 
 from __future__ import annotations
 
@@ -14,7 +14,16 @@ import pytest
 from playwright.sync_api import FilePayload, Page, Route, expect
 
 from tests.e2e.conftest import Browsing, Stack
-from tests.e2e.dashboard_support import TABLET, Dashboard, dashboard_of, expect_live, locale, sign_in, snap
+from tests.e2e.dashboard_support import (
+    TABLET,
+    Dashboard,
+    choose_new_password,
+    dashboard_of,
+    expect_live,
+    locale,
+    sign_in,
+    snap,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -82,10 +91,7 @@ def test_the_agent_invited_by_the_super_admin_answers_a_visitor_live(browsing: B
     sign_in(agent, dashboard, agent_email, dashboard.temporary_password(agent_email))
     expect(agent.get_by_role("heading", name="Choose a new password")).to_be_visible()
     snap(agent, "new-password")
-    agent.get_by_label("New password", exact=True).fill("Agent-Pass-2026!")
-    agent.get_by_label("Repeat the new password").fill("Agent-Pass-2026!")
-    agent.get_by_role("button", name="Save password").click()
-    expect(agent.get_by_role("heading", name="Overview")).to_be_visible()
+    choose_new_password(agent, "Agent-Pass-2026!")
 
     # … and sees its organisation only, and no super admin screens
     expect(agent.locator("header.topbar select option")).to_have_text([org_name])
@@ -295,10 +301,7 @@ def test_an_admin_adds_knowledge_and_the_ai_answer_shows_its_source(browsing: Br
     )
     agent = browsing.new_page()
     sign_in(agent, dashboard, agent_email, dashboard.temporary_password(agent_email))
-    agent.get_by_label("New password", exact=True).fill("Agent-Pass-2026!")
-    agent.get_by_label("Repeat the new password").fill("Agent-Pass-2026!")
-    agent.get_by_role("button", name="Save password").click()
-    expect(agent.get_by_role("heading", name="Overview")).to_be_visible()
+    choose_new_password(agent, "Agent-Pass-2026!")
     agent.get_by_role("link", name="AI settings").click()
     agent.get_by_role("tab", name="Knowledge").click()
     expect(agent.locator("tr", has_text="hours.md")).to_be_visible()
@@ -665,3 +668,12 @@ def test_a_forgotten_password_asks_for_the_emailed_code(browsing: Browsing, dash
     snap(page, "forgot-password")
     page.get_by_role("link", name="Back to sign in").click()
     expect(page.get_by_role("heading", name="Sign in to your dashboard")).to_be_visible()
+
+
+def test_a_wrong_password_is_told_in_spanish_on_the_spanish_sign_in(browsing: Browsing, dashboard: Dashboard) -> None:
+    page = browsing.page
+    with page.expect_response(lambda r: r.url.endswith("/api/dashboard/auth/login")) as answered:
+        sign_in(page, dashboard, dashboard.admin_email, "not-the-password", lang="es")
+
+    assert answered.value.request.headers["accept-language"] == "es"
+    expect(page.locator(".notice-error")).to_have_text("El correo electrónico o la contraseña no son correctos.")

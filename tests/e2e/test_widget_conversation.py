@@ -205,7 +205,7 @@ def test_a_spanish_page_gets_a_spanish_widget_that_sends_lang_es(browsing: Brows
     widget.open()
     browsing.snap("welcome")
 
-    expect(widget.host.locator("h2")).to_have_text("Chatea con nosotros")
+    expect(widget.host.locator("h2")).to_have_text("Demo Coffee Co.")  # the organisation's name
     expect(widget.welcome).to_contain_text("¡Hola!")
     expect(widget.input).to_have_attribute("placeholder", "Escribe un mensaje…")
     with page.expect_request(lambda r: r.method == "POST" and "/api/chat" in r.url) as request:
@@ -217,15 +217,15 @@ def test_a_spanish_page_gets_a_spanish_widget_that_sends_lang_es(browsing: Brows
     expect(widget.launcher).to_have_attribute("aria-label", "Cerrar chat")
 
 
-def test_without_data_lang_the_browser_language_decides(browsing: Browsing, stack: Stack) -> None:
+def test_without_data_lang_on_a_page_without_a_language_the_browser_decides(browsing: Browsing, stack: Stack) -> None:
     page = browsing.page = browsing.new_page(locale="es-MX")
     tag = f'<script src="{stack.api_url}/widget/chatflow360.js" data-key="{stack.public_key}" defer></script>'
-    page.goto(third_party_page(page, stack, "embed.html", SCRIPT_TAG=tag))
+    page.goto(third_party_page(page, stack, "bilingual.html", HTML_LANG="", SCRIPT_TAG=tag))
     widget = Widget(page)
 
     widget.open()
 
-    expect(widget.host.locator("h2")).to_have_text("Chatea con nosotros")
+    expect(widget.host.locator(".sub")).to_have_text("Nuestro asistente de IA responde en segundos")
     with page.expect_request(lambda r: r.method == "POST" and "/api/chat" in r.url) as request:
         widget.send("Hola")
     assert body_of(request.value)["lang"] == "es"

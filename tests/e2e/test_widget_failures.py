@@ -116,16 +116,30 @@ def test_too_many_messages_get_a_polite_slow_down_notice_and_retry_after_is_hono
     expect(widget.messages("ai")).to_have_count(1)
 
 
-def test_an_unknown_public_key_hides_the_chat_and_says_why_in_the_console(browsing: Browsing, stack: Stack) -> None:
+def test_an_unknown_public_key_shows_no_chat_and_says_why_in_the_console(browsing: Browsing, stack: Stack) -> None:
     page = browsing.page
+
     page.goto(stack.demo(key=str(uuid4())))
+
+    wait_until(lambda: any("no active channel" in m for m in browsing.log.messages("error")), page=page)
+    expect(page.locator("chatflow360-widget")).to_have_count(0)
+    page.wait_for_timeout(3_500)  # nor after the wait for a slow config
+    expect(page.locator("chatflow360-widget")).to_have_count(0)
+
+
+def test_a_channel_switched_off_during_a_chat_hides_it_and_says_why(browsing: Browsing, stack: Stack, db: Db) -> None:
+    page = browsing.page
+    page.goto(stack.demo())
     widget = Widget(page)
     widget.open()
+    db.execute("UPDATE channels SET active = false WHERE public_key = %s", (stack.public_key,))
+    try:
+        widget.send("Hello?")
 
-    widget.send("Hello?")
-
-    expect(page.locator("chatflow360-widget")).to_have_count(0)
-    wait_until(lambda: any("no active channel" in m for m in browsing.log.messages("error")), page=page)
+        expect(page.locator("chatflow360-widget")).to_have_count(0)
+    finally:
+        db.execute("UPDATE channels SET active = true WHERE public_key = %s", (stack.public_key,))
+    assert any("no active channel" in m for m in browsing.log.messages("error"))
 
 
 def test_a_script_tag_without_data_key_shows_no_launcher_and_says_why(browsing: Browsing, stack: Stack) -> None:
@@ -139,20 +153,16 @@ def test_a_script_tag_without_data_key_shows_no_launcher_and_says_why(browsing: 
     assert any("data-key is missing" in m for m in browsing.log.messages("error"))
 
 
-def test_a_site_the_channel_does_not_allow_hides_the_chat_and_says_why(
-    browsing: Browsing, stack: Stack, db: Db
-) -> None:
+def test_a_site_the_channel_does_not_allow_shows_no_chat_and_says_why(browsing: Browsing, stack: Stack, db: Db) -> None:
     page = browsing.page
     db.execute(
         "UPDATE channels SET allowed_origins = '{https://coffee.example}' WHERE public_key = %s", (stack.public_key,)
     )
+    tag = f'<script src="{stack.api_url}/widget/chatflow360.js" data-key="{stack.public_key}" defer></script>'
     try:
-        page.goto(stack.demo())
-        widget = Widget(page)
-        widget.open()
+        page.goto(third_party_page(page, stack, "embed.html", SCRIPT_TAG=tag))  # another site: http://localhost:…
 
-        widget.send("Hello?")
-
+        wait_until(lambda: any("does not accept messages from" in m for m in browsing.log.messages("error")), page=page)
         expect(page.locator("chatflow360-widget")).to_have_count(0)
     finally:
         db.execute("UPDATE channels SET allowed_origins = '{}' WHERE public_key = %s", (stack.public_key,))

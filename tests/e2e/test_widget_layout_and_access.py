@@ -142,7 +142,7 @@ def test_the_widget_works_from_the_keyboard_alone(page: Page, stack: Stack) -> N
     expect(widget.panel).to_be_visible()
     assert widget.focused() == "textarea."
     expect(widget.launcher).to_have_attribute("aria-expanded", "true")
-    expect(widget.host.get_by_role("dialog", name="Chat with us")).to_be_visible()
+    expect(widget.host.get_by_role("dialog", name="Demo Coffee Co.")).to_be_visible()
     expect(widget.log).to_have_attribute("aria-live", "polite")
     page.keyboard.type("Hello")
     page.keyboard.press("Shift+Enter")

@@ -129,7 +129,7 @@ def test_migrations_run_by_a_trigger_on_every_deploy_before_the_functions_change
     assert referenced_logical_ids(props(versions[handler_version])["FunctionName"]) == {migrate_id}
     assert props(trigger)["InvocationType"] == "RequestResponse"  # a failed migration fails the deploy
     assert props(trigger)["DeployNonce"] == TEST_NONCE  # changes with every synth: runs on every deploy
-    for name in ("chat", "history", "close", "cleanup"):
+    for name in ("chat", "history", "close", "widget_config", "cleanup"):
         _, resource = function(app, name)
         assert trigger_id in resource.get("DependsOn", [])
 

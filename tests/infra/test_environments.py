@@ -11,7 +11,7 @@ from infra.config import load_config
 from tests.infra.conftest import Synthesized, cdk_context
 from tests.infra.support import function, props, resources
 
-FUNCTIONS = ("chat", "history", "close", "dashboard_api", "realtime", "cleanup", "migrate")
+FUNCTIONS = ("chat", "history", "close", "widget_config", "dashboard_api", "realtime", "cleanup", "migrate")
 
 
 def _cluster(synth: Synthesized) -> dict[str, Any]:

@@ -233,7 +233,7 @@ def test_only_the_dashboard_api_manages_operators_and_only_in_our_pool(template:
     assert {action for action in granted if action.startswith("cognito-idp:")} == set(OPERATOR_ADMIN_ACTIONS)
     for action in OPERATOR_ADMIN_ACTIONS:
         assert all("UserPool" in next(iter(stack_outputs_named(r))) for r in granted[action])
-    for name in ("chat", "history", "close", "cleanup", "migrate", "realtime"):
+    for name in ("chat", "history", "close", "widget_config", "cleanup", "migrate", "realtime"):
         assert not [a for a in _granted(template, name) if a.startswith("cognito-idp:")]
 
 
@@ -266,7 +266,7 @@ def test_the_key_is_decrypted_only_through_secrets_manager(template: Template) -
             }
 
 
-@pytest.mark.parametrize("name", ["history", "close", "cleanup", "dispatch", "migrate"])
+@pytest.mark.parametrize("name", ["history", "close", "widget_config", "cleanup", "dispatch", "migrate"])
 def test_other_functions_cannot_read_the_encryption_key(template: Template, name: str) -> None:
     for statement in statements(template, role_of(template, name)):
         for resource in as_list(statement["Resource"]):

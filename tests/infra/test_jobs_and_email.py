@@ -100,7 +100,7 @@ def _sqs_grants(template: Template, name: str) -> dict[str, set[str]]:
 
 
 @pytest.mark.parametrize(
-    "name", ["chat", "history", "close", "realtime", "cleanup", "dashboard_api", "ingest", "dispatch"]
+    "name", ["chat", "history", "close", "widget_config", "realtime", "cleanup", "dashboard_api", "ingest", "dispatch"]
 )
 def test_each_function_may_send_to_or_receive_from_its_queues_only(template: Template, name: str) -> None:
     ingest, dispatch = _queue_id(template, "Ingest"), _queue_id(template, "Dispatch")

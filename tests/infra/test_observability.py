@@ -10,7 +10,7 @@ from aws_cdk.assertions import Template
 from tests.infra.conftest import Synthesized
 from tests.infra.support import function, props, referenced_logical_ids, resources
 
-FUNCTIONS = ("chat", "history", "close", "dashboard_api", "realtime", "cleanup", "migrate")
+FUNCTIONS = ("chat", "history", "close", "widget_config", "dashboard_api", "realtime", "cleanup", "migrate")
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,8 @@ class Answer:
 def _answer(response: dict[str, Any]) -> Answer:
     headers = {k: v[-1] for k, v in (response.get("multiValueHeaders") or {}).items()}
     headers.update(response.get("headers") or {})
-    return Answer(response["statusCode"], json.loads(response["body"]), headers)
+    body = response["body"]
+    return Answer(response["statusCode"], json.loads(body) if body else None, headers)
 
 
 @dataclass
@@ -83,6 +84,19 @@ class WidgetClient:
             source_ip=self.source_ip,
         )
         return _answer(load_handler("close")(event, LambdaContextStub()))
+
+    def config(self, public_key: UUID | str | None = None, headers: dict[str, str] | None = None) -> Answer:
+        """The channel's public config, as the widget fetches it at start (this visitor's key unless given)."""
+        key = str(public_key if public_key is not None else self.public_key)
+        event = rest_event(
+            "GET",
+            f"/api/channels/{key}/config",
+            resource="/api/channels/{publicKey}/config",
+            path_parameters={"publicKey": key},
+            headers=headers,
+            source_ip=self.source_ip,
+        )
+        return _answer(load_handler("widget_config")(event, LambdaContextStub()))
 
     def another_visitor(self) -> WidgetClient:
         """A new visitor on the same address."""

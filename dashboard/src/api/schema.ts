@@ -427,7 +427,8 @@ export interface paths {
         head?: never;
         /**
          * Update Channel
-         * @description Org admin: change any field; handoffKeywords or systemPrompt set to null inherit the organisation's.
+         * @description Org admin: change any field; handoffKeywords, systemPrompt or businessName set to null inherit the
+         *     organisation's, welcomeMessage set to null the widget's own greeting.
          */
         patch: operations["update_channel_api_dashboard_organizations__organization_id__channels__channel_id__patch"];
         trace?: never;
@@ -800,6 +801,25 @@ export interface components {
              */
             allowedOrigins?: string[];
             /**
+             * Businessname
+             * @description null: the organisation's name.
+             */
+            businessName?: string | null;
+            /**
+             * Color
+             * @description #rrggbb; stored in lower case.
+             * @default #2f92ad
+             * @example #2f92ad
+             */
+            color: string;
+            /**
+             * Defaultlanguage
+             * @description What the widget speaks when the visitor, the page and the browser do not say.
+             * @default en
+             * @enum {string}
+             */
+            defaultLanguage: "en" | "es";
+            /**
              * Handoffenabled
              * @default true
              */
@@ -809,8 +829,20 @@ export interface components {
              * @description null: the organisation's keywords.
              */
             handoffKeywords?: string[] | null;
+            /**
+             * Languagefixed
+             * @description true: the widget always speaks defaultLanguage (the snippet carries data-lang).
+             * @default false
+             */
+            languageFixed: boolean;
             /** Name */
             name: string;
+            /**
+             * Position
+             * @default right
+             * @enum {string}
+             */
+            position: "right" | "left";
             /**
              * Systemprompt
              * @description null: the organisation's prompt.
@@ -822,6 +854,8 @@ export interface components {
              * @enum {string}
              */
             type: "website" | "whatsapp" | "messenger";
+            /** @description null: the widget's own greeting. */
+            welcomeMessage?: components["schemas"]["WelcomeMessage"] | null;
         };
         /** ChannelOut */
         ChannelOut: {
@@ -830,13 +864,25 @@ export interface components {
             /** Allowedorigins */
             allowedOrigins: string[];
             /**
+             * Businessname
+             * @description null: the organisation's name.
+             */
+            businessName: string | null;
+            /** Color */
+            color: string;
+            /**
              * Createdat
              * Format: date-time
              */
             createdAt: string;
             /**
+             * Defaultlanguage
+             * @enum {string}
+             */
+            defaultLanguage: "en" | "es";
+            /**
              * Embedsnippet
-             * @description The <script> tag for the website; null for other types.
+             * @description The <script> tag for the website (data-lang only when the language is fixed); null for other types.
              */
             embedSnippet: string | null;
             /** Handoffenabled */
@@ -848,6 +894,8 @@ export interface components {
              * Format: uuid
              */
             id: string;
+            /** Languagefixed */
+            languageFixed: boolean;
             /** Name */
             name: string;
             /**
@@ -855,6 +903,11 @@ export interface components {
              * Format: uuid
              */
             organizationId: string;
+            /**
+             * Position
+             * @enum {string}
+             */
+            position: "right" | "left";
             /**
              * Publickey
              * Format: uuid
@@ -872,6 +925,8 @@ export interface components {
              * Format: date-time
              */
             updatedAt: string;
+            /** @description Per language; null: the widget's own greeting. */
+            welcomeMessage: components["schemas"]["WelcomeMessage"];
         };
         /** ChannelUpdate */
         ChannelUpdate: {
@@ -879,6 +934,15 @@ export interface components {
             active?: boolean | null;
             /** Allowedorigins */
             allowedOrigins?: string[] | null;
+            /**
+             * Businessname
+             * @description null: the organisation's name again.
+             */
+            businessName?: string | null;
+            /** Color */
+            color?: string | null;
+            /** Defaultlanguage */
+            defaultLanguage?: ("en" | "es") | null;
             /** Handoffenabled */
             handoffEnabled?: boolean | null;
             /**
@@ -886,8 +950,12 @@ export interface components {
              * @description null: inherit the organisation's again.
              */
             handoffKeywords?: string[] | null;
+            /** Languagefixed */
+            languageFixed?: boolean | null;
             /** Name */
             name?: string | null;
+            /** Position */
+            position?: ("right" | "left") | null;
             /**
              * Systemprompt
              * @description null: inherit the organisation's again.
@@ -895,6 +963,8 @@ export interface components {
             systemPrompt?: string | null;
             /** Type */
             type?: ("website" | "whatsapp" | "messenger") | null;
+            /** @description Both languages at once; null: the widget's own greeting again. */
+            welcomeMessage?: components["schemas"]["WelcomeMessage"] | null;
         };
         /** ConfirmForgotPasswordIn */
         ConfirmForgotPasswordIn: {
@@ -1848,6 +1918,16 @@ export interface components {
             name?: string | null;
             /** Preferredlanguage */
             preferredLanguage?: ("en" | "es") | null;
+        };
+        /**
+         * WelcomeMessage
+         * @description The widget's greeting in each language; null (or blank): the widget's own.
+         */
+        WelcomeMessage: {
+            /** En */
+            en?: string | null;
+            /** Es */
+            es?: string | null;
         };
     };
     responses: never;

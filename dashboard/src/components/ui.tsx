@@ -1,6 +1,7 @@
 /** The small component kit: buttons, fields, cards, states. Plain CSS in styles.css. */
 import { useEffect, useId, useRef, useState, type ButtonHTMLAttributes, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
+import i18n from "../i18n";
 import { ApiError } from "../lib/api";
 import { nameConfirmed } from "../lib/admin";
 
@@ -47,9 +48,14 @@ export function Loading() {
   );
 }
 
+/**
+ * What went wrong, in the interface's language: the API's own words when it answered in that language, else ours for
+ * the code — a gateway's refusal is in English, and an answer may predate a switch of language.
+ */
 export function errorMessage(error: unknown, fallback: string): string {
-  if (error instanceof ApiError) return error.message;
-  return fallback;
+  if (!(error instanceof ApiError)) return fallback;
+  if (error.language === undefined || error.language === i18n.language) return error.message;
+  return i18n.t(`apiErrors.${error.code}`, { defaultValue: i18n.t("apiErrors.other", { status: error.status }) });
 }
 
 export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () => void }) {

@@ -1,24 +1,34 @@
-/** The dashboard API client: JSON in and out, bearer token, one refresh on 401, errors as ApiError. */
+/** The dashboard API client: JSON in and out, bearer token, the interface's language, one refresh on 401, errors as ApiError. */
+import i18n from "../i18n";
 import { loadSession, saveSession, sessionFromTokens, type Tokens } from "./session";
 
 export const API_BASE = "/api/dashboard";
 /** Set when the session ended by itself, so that the sign-in page can say so. */
 export const EXPIRED_FLAG = "cf360.expired";
 
+/** `language` is the message's, when known: our API's Content-Language, English for what answers without one. */
 export class ApiError extends Error {
   constructor(
     public status: number,
     public code: string,
     message: string,
+    public language?: string,
   ) {
     super(message);
     this.name = "ApiError";
   }
 }
 
+/** The headers every call sends: the API words its errors in the language the interface shows. */
+export function baseHeaders(): Record<string, string> {
+  return { "accept-language": i18n.language };
+}
+
 async function parseError(res: Response): Promise<ApiError> {
   let code = "http_" + res.status;
   let message = res.statusText || "Request failed";
+  // Without Content-Language the answer is not our API's (API Gateway, CloudFront, a proxy): their words are English.
+  const language = res.headers.get("content-language") ?? "en";
   try {
     const body = (await res.json()) as { error?: { code?: string; message?: string }; detail?: unknown };
     if (body.error) {
@@ -28,7 +38,7 @@ async function parseError(res: Response): Promise<ApiError> {
   } catch {
     /* not JSON */
   }
-  return new ApiError(res.status, code, message);
+  return new ApiError(res.status, code, message, language);
 }
 
 let refreshing: Promise<boolean> | null = null;
@@ -42,7 +52,7 @@ export function refreshSession(): Promise<boolean> {
     try {
       const res = await fetch(`${API_BASE}/auth/refresh`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { ...baseHeaders(), "content-type": "application/json" },
         body: JSON.stringify({ refreshToken: session.refreshToken }),
       });
       if (!res.ok) return false;
@@ -80,7 +90,7 @@ export function buildQuery(query: RequestOptions["query"]): string {
 export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
   const { method = "GET", body, query, auth = true } = options;
   const send = () => {
-    const headers: Record<string, string> = {};
+    const headers = baseHeaders();
     if (body !== undefined) headers["content-type"] = "application/json";
     const session = loadSession();
     if (auth && session) headers.authorization = `Bearer ${session.accessToken}`;

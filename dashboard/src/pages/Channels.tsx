@@ -4,7 +4,8 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "../lib/api";
 import { useApp } from "../lib/app";
 import { formatList, parseList } from "../lib/text";
-import type { Channel, ChannelCreate } from "../lib/types";
+import type { Channel, ChannelCreate, Lang } from "../lib/types";
+import { DEFAULT_WIDGET_COLOR, isHexColor, textOn } from "../lib/widgetLook";
 import { ActiveBadge, Badge, Button, Card, DialogForm, ErrorNotice, Field, Modal, QueryResult, Switch } from "../components/ui";
 import { NeedOrganization } from "./Members";
 
@@ -26,9 +27,20 @@ interface Draft {
   handoffKeywords: string;
   inheritPrompt: boolean;
   systemPrompt: string;
+  defaultLanguage: Lang;
+  languageFixed: boolean;
+  color: string;
+  position: Channel["position"];
+  businessName: string;
+  welcomeEn: string;
+  welcomeEs: string;
 }
 
-const blank: Draft = { name: "", type: "website", active: true, allowedOrigins: "", handoffEnabled: true, inheritKeywords: true, handoffKeywords: "", inheritPrompt: true, systemPrompt: "" };
+const blank: Draft = {
+  name: "", type: "website", active: true, allowedOrigins: "", handoffEnabled: true, inheritKeywords: true, handoffKeywords: "", inheritPrompt: true, systemPrompt: "",
+  defaultLanguage: "en", languageFixed: false, color: DEFAULT_WIDGET_COLOR, position: "right", businessName: "", welcomeEn: "", welcomeEs: "",
+};
+const MAX_WELCOME = 500;
 
 function draftOf(c: Channel): Draft {
   return {
@@ -41,7 +53,90 @@ function draftOf(c: Channel): Draft {
     handoffKeywords: formatList(c.handoffKeywords),
     inheritPrompt: c.systemPrompt === null,
     systemPrompt: c.systemPrompt ?? "",
+    defaultLanguage: c.defaultLanguage,
+    languageFixed: c.languageFixed,
+    color: c.color,
+    position: c.position,
+    businessName: c.businessName ?? "",
+    welcomeEn: c.welcomeMessage.en ?? "",
+    welcomeEs: c.welcomeMessage.es ?? "",
   };
+}
+
+/** A small picture of a page with the chat on it: the header in the brand colour, the launcher in its corner. */
+function WidgetPreview({ draft, businessName }: { draft: Draft; businessName: string }) {
+  const { t } = useTranslation();
+  const color = isHexColor(draft.color) ? draft.color : DEFAULT_WIDGET_COLOR;
+  const look = { background: color, color: textOn(color) };
+  return (
+    <figure className={`widget-preview ${draft.position}`} aria-label={t("channels.preview")}>
+      <div className="wp-panel" aria-hidden="true">
+        <div className="wp-head" style={look}>
+          {businessName}
+        </div>
+        <div className="wp-body">{(draft.defaultLanguage === "es" ? draft.welcomeEs : draft.welcomeEn) || t(`channels.defaultWelcome.${draft.defaultLanguage}`)}</div>
+      </div>
+      <div className="wp-launcher" style={look} data-testid="launcher-preview" aria-hidden="true">
+        <svg viewBox="0 0 24 24" fill="currentColor">
+          <path d="M6 3h12a3 3 0 0 1 3 3v8a3 3 0 0 1-3 3h-7l-5 4v-4a3 3 0 0 1-3-3V6a3 3 0 0 1 3-3z" />
+        </svg>
+      </div>
+      <figcaption className="sr-only">{t(`channels.positions.${draft.position}`)}</figcaption>
+    </figure>
+  );
+}
+
+/** The widget's language and look: what its public config call tells it. */
+function WidgetFields({ draft, setDraft, orgName }: { draft: Draft; setDraft: (d: Draft) => void; orgName: string }) {
+  const { t } = useTranslation();
+  return (
+    <fieldset className="fieldset stack">
+      <legend>{t("channels.widget")}</legend>
+      <Field label={t("channels.defaultLanguage")} hint={t("channels.defaultLanguageHint")}>
+        {(id) => (
+          <select id={id} value={draft.defaultLanguage} onChange={(e) => setDraft({ ...draft, defaultLanguage: e.target.value as Lang })}>
+            {(["en", "es"] as const).map((l) => (
+              <option key={l} value={l}>
+                {t(`languages.${l}`)}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <label className="check">
+        <input type="checkbox" checked={draft.languageFixed} onChange={(e) => setDraft({ ...draft, languageFixed: e.target.checked })} /> {t("channels.languageFixed")}
+      </label>
+      <div className="row color-row">
+        <Field label={t("channels.color")}>
+          {(id) => <input id={id} type="color" className="color-swatch" value={isHexColor(draft.color) ? draft.color.toLowerCase() : DEFAULT_WIDGET_COLOR} onChange={(e) => setDraft({ ...draft, color: e.target.value })} />}
+        </Field>
+        <Field label={t("channels.colorCode")}>
+          {(id) => <input id={id} required pattern="#[0-9a-fA-F]{6}" maxLength={7} spellCheck={false} value={draft.color} onChange={(e) => setDraft({ ...draft, color: e.target.value.trim() })} placeholder={DEFAULT_WIDGET_COLOR} />}
+        </Field>
+        <Field label={t("channels.position")}>
+          {(id) => (
+            <select id={id} value={draft.position} onChange={(e) => setDraft({ ...draft, position: e.target.value as Channel["position"] })}>
+              {(["right", "left"] as const).map((p) => (
+                <option key={p} value={p}>
+                  {t(`channels.positions.${p}`)}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+      </div>
+      <Field label={t("channels.businessName")} hint={t("channels.businessNameHint", { name: orgName })}>
+        {(id) => <input id={id} maxLength={200} value={draft.businessName} placeholder={orgName} onChange={(e) => setDraft({ ...draft, businessName: e.target.value })} />}
+      </Field>
+      <Field label={t("channels.welcomeEn")} hint={t("channels.welcomeHint")}>
+        {(id) => <textarea id={id} rows={2} maxLength={MAX_WELCOME} lang="en" value={draft.welcomeEn} placeholder={t("channels.defaultWelcome.en")} onChange={(e) => setDraft({ ...draft, welcomeEn: e.target.value })} />}
+      </Field>
+      <Field label={t("channels.welcomeEs")} hint={t("channels.welcomeHint")}>
+        {(id) => <textarea id={id} rows={2} maxLength={MAX_WELCOME} lang="es" value={draft.welcomeEs} placeholder={t("channels.defaultWelcome.es")} onChange={(e) => setDraft({ ...draft, welcomeEs: e.target.value })} />}
+      </Field>
+      <WidgetPreview draft={draft} businessName={draft.businessName.trim() || orgName} />
+    </fieldset>
+  );
 }
 
 function CopyButton({ text }: { text: string }) {
@@ -82,6 +177,12 @@ function Channels() {
         handoffEnabled: draft.handoffEnabled,
         handoffKeywords: draft.inheritKeywords ? null : parseList(draft.handoffKeywords),
         systemPrompt: draft.inheritPrompt ? null : draft.systemPrompt,
+        defaultLanguage: draft.defaultLanguage,
+        languageFixed: draft.languageFixed,
+        color: draft.color,
+        position: draft.position,
+        businessName: draft.businessName.trim() || null,
+        welcomeMessage: { en: draft.welcomeEn.trim() || null, es: draft.welcomeEs.trim() || null },
       };
       return editing === "new"
         ? api<Channel>(`/organizations/${orgId}/channels`, { method: "POST", body })
@@ -152,6 +253,22 @@ function Channels() {
                   <dt>{t("channels.prompt")}</dt>
                   <dd>{c.systemPrompt === null ? t("channels.inheritsPrompt") : t("channels.ownPrompt")}</dd>
                 </div>
+                {c.type === "website" && (
+                  <>
+                    <div>
+                      <dt>{t("channels.widgetLanguage")}</dt>
+                      <dd>
+                        {t(`languages.${c.defaultLanguage}`)} · {c.languageFixed ? t("channels.fixed") : t("channels.followsVisitor")}
+                      </dd>
+                    </div>
+                    <div>
+                      <dt>{t("channels.look")}</dt>
+                      <dd className="look">
+                        <span className="swatch" style={{ background: c.color }} aria-hidden="true" /> {c.color} · {t(`channels.positions.${c.position}`)} · {c.businessName ?? org?.name}
+                      </dd>
+                    </div>
+                  </>
+                )}
               </dl>
               {c.embedSnippet && (
                 <div className="snippet">
@@ -159,6 +276,7 @@ function Channels() {
                   <pre>
                     <code>{c.embedSnippet}</code>
                   </pre>
+                  <p className="muted small">{c.languageFixed ? t("channels.embedFixed") : t("channels.embedFollows")}</p>
                   <CopyButton text={c.embedSnippet} />
                 </div>
               )}
@@ -207,6 +325,7 @@ function Channels() {
               {(id) => <textarea id={id} rows={5} maxLength={8000} value={draft.systemPrompt} onChange={(e) => setDraft({ ...draft, systemPrompt: e.target.value })} />}
             </Field>
           )}
+          {draft.type === "website" && <WidgetFields draft={draft} setDraft={setDraft} orgName={org?.name ?? ""} />}
         </DialogForm>
       </Modal>
     </div>

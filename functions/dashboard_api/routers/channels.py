@@ -1,5 +1,6 @@
 """An organisation's channels: org admins and super admins write, agents read. A website channel's
-answer carries the one `<script>` tag its business pastes into its pages."""
+answer carries the one `<script>` tag its business pastes into its pages, and its widget's language
+and look (which the widget reads from its public config call)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from chatflow import channels
 from chatflow.ai_settings import MAX_SYSTEM_PROMPT_LENGTH, clean_handoff_keywords
-from chatflow.channels import MAX_ALLOWED_ORIGINS
+from chatflow.channels import DEFAULT_COLOR, MAX_ALLOWED_ORIGINS, MAX_WELCOME_LENGTH, WidgetPosition
 from chatflow.settings import Settings
-from chatflow.vocabulary import ChannelType
+from chatflow.text import Storable
+from chatflow.vocabulary import ChannelType, Language
 from dependencies import AppSettings, CurrentCaller, Db
 from schemas import SIGNED_IN_ERRORS, Name, Schema, error_responses
 
@@ -23,9 +25,32 @@ router = APIRouter(prefix="/organizations/{organization_id}/channels", tags=["ch
 # PostgreSQL text cannot hold NUL: refused here as 400 rather than failing in the database.
 SystemPrompt = Annotated[str, StringConstraints(max_length=MAX_SYSTEM_PROMPT_LENGTH, pattern=r"^[^\x00]*$")]
 Origins = Annotated[list[str], Field(max_length=MAX_ALLOWED_ORIGINS)]
+Color = Annotated[str, Field(description="#rrggbb; stored in lower case.", examples=["#2f92ad"])]
+# Trimmed; blank is null (the widget's own greeting).
+WelcomeText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_WELCOME_LENGTH), Storable]
+
+
+class WelcomeMessage(Schema):
+    """The widget's greeting in each language; null (or blank): the widget's own."""
+
+    en: WelcomeText | None = None
+    es: WelcomeText | None = None
+
+    @field_validator("en", "es")
+    @classmethod
+    def _clean(cls, value: str | None) -> str | None:
+        return channels.clean_welcome(value)
+
+    def by_language(self) -> dict[Language, str | None]:
+        return {"en": self.en, "es": self.es}
 
 
 class _ChannelFields(Schema):
+    @field_validator("color", check_fields=False)
+    @classmethod
+    def _color(cls, value: str | None) -> str | None:
+        return None if value is None else channels.normalize_color(value)
+
     @field_validator("allowed_origins", check_fields=False)
     @classmethod
     def _origins(cls, value: list[str] | None) -> list[str] | None:
@@ -45,10 +70,30 @@ class ChannelCreate(_ChannelFields):
     handoff_enabled: bool = True
     handoff_keywords: list[str] | None = Field(default=None, description="null: the organisation's keywords.")
     system_prompt: SystemPrompt | None = Field(default=None, description="null: the organisation's prompt.")
+    default_language: Language = Field(
+        default="en", description="What the widget speaks when the visitor, the page and the browser do not say."
+    )
+    language_fixed: bool = Field(
+        default=False, description="true: the widget always speaks defaultLanguage (the snippet carries data-lang)."
+    )
+    color: Color = DEFAULT_COLOR
+    position: WidgetPosition = "right"
+    business_name: Name | None = Field(default=None, description="null: the organisation's name.")
+    welcome_message: WelcomeMessage | None = Field(default=None, description="null: the widget's own greeting.")
 
 
 # Fields that may be left out of a PATCH but not set to null (null means "inherit" only for the others).
-_NOT_NULLABLE = ("name", "type", "active", "allowedOrigins", "handoffEnabled")
+_NOT_NULLABLE = (
+    "name",
+    "type",
+    "active",
+    "allowedOrigins",
+    "handoffEnabled",
+    "defaultLanguage",
+    "languageFixed",
+    "color",
+    "position",
+)
 
 
 class ChannelUpdate(_ChannelFields):
@@ -59,6 +104,14 @@ class ChannelUpdate(_ChannelFields):
     handoff_enabled: bool | None = None
     handoff_keywords: list[str] | None = Field(default=None, description="null: inherit the organisation's again.")
     system_prompt: SystemPrompt | None = Field(default=None, description="null: inherit the organisation's again.")
+    default_language: Language | None = None
+    language_fixed: bool | None = None
+    color: Color | None = None
+    position: WidgetPosition | None = None
+    business_name: Name | None = Field(default=None, description="null: the organisation's name again.")
+    welcome_message: WelcomeMessage | None = Field(
+        default=None, description="Both languages at once; null: the widget's own greeting again."
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -81,7 +134,16 @@ class ChannelOut(Schema):
     handoff_enabled: bool
     handoff_keywords: list[str] | None
     system_prompt: str | None
-    embed_snippet: str | None = Field(description="The <script> tag for the website; null for other types.")
+    default_language: Language
+    language_fixed: bool
+    color: str
+    position: WidgetPosition
+    business_name: str | None = Field(description="null: the organisation's name.")
+    welcome_message: WelcomeMessage = Field(description="Per language; null: the widget's own greeting.")
+    embed_snippet: str | None = Field(
+        description="The <script> tag for the website (data-lang only when the language is fixed); null for "
+        "other types."
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -98,6 +160,12 @@ class ChannelOut(Schema):
             handoff_enabled=channel.handoff_enabled,
             handoff_keywords=channel.handoff_keywords,
             system_prompt=channel.system_prompt,
+            default_language=channel.default_language,
+            language_fixed=channel.language_fixed,
+            color=channel.color,
+            position=channel.position,
+            business_name=channel.business_name,
+            welcome_message=WelcomeMessage.model_construct(en=channel.welcome_en, es=channel.welcome_es),
             embed_snippet=channels.embed_snippet(settings, channel),
             created_at=channel.created_at,
             updated_at=channel.updated_at,
@@ -127,6 +195,12 @@ def create_channel(
         handoff_enabled=body.handoff_enabled,
         handoff_keywords=body.handoff_keywords,
         system_prompt=body.system_prompt,
+        default_language=body.default_language,
+        language_fixed=body.language_fixed,
+        color=body.color,
+        position=body.position,
+        business_name=body.business_name,
+        welcome=body.welcome_message.by_language() if body.welcome_message else None,
     )
     return ChannelOut.of(channel, settings)
 
@@ -142,8 +216,10 @@ def get_channel(
 def update_channel(
     organization_id: UUID, channel_id: UUID, body: ChannelUpdate, caller: CurrentCaller, db: Db, settings: AppSettings
 ) -> ChannelOut:
-    """Org admin: change any field; handoffKeywords or systemPrompt set to null inherit the organisation's."""
+    """Org admin: change any field; handoffKeywords, systemPrompt or businessName set to null inherit the
+    organisation's, welcomeMessage set to null the widget's own greeting."""
     sent = body.model_fields_set
+    welcome = body.welcome_message.by_language() if body.welcome_message else {"en": None, "es": None}
     changes = channels.ChannelChanges(
         name=body.name,
         type=body.type,
@@ -154,6 +230,15 @@ def update_channel(
         handoff_keywords=body.handoff_keywords,
         set_system_prompt="system_prompt" in sent,
         system_prompt=body.system_prompt,
+        default_language=body.default_language,
+        language_fixed=body.language_fixed,
+        color=body.color,
+        position=body.position,
+        set_business_name="business_name" in sent,
+        business_name=body.business_name,
+        set_welcome="welcome_message" in sent,
+        welcome_en=welcome["en"],
+        welcome_es=welcome["es"],
     )
     return ChannelOut.of(channels.update_channel(db, caller, organization_id, channel_id, changes), settings)
 

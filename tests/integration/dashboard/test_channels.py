@@ -44,8 +44,7 @@ def test_an_org_admin_creates_a_website_channel_with_its_public_key_and_embed_sn
         "public_key": public_key
     }
     assert body["embedSnippet"] == (
-        f'<script src="http://127.0.0.1:8000/widget/chatflow360.js" data-key="{public_key}" data-lang="en" defer>'
-        "</script>"
+        f'<script src="http://127.0.0.1:8000/widget/chatflow360.js" data-key="{public_key}" defer></script>'
     )
     assert (body["type"], body["active"], body["allowedOrigins"], body["handoffEnabled"]) == (
         "website",

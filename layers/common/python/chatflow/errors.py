@@ -1,8 +1,10 @@
 """The domain's errors, each named for what happened.
 
-Each class has a stable machine-readable `code` (clients branch on it: never change one) and an
-English `message` for people. Nothing here knows HTTP: which status an error answers with is the
-edge's business (chatflow_edge.errors, one table for every function).
+Each class has a stable machine-readable `code` (clients branch on it: never change one); its
+message for people is worded in the message catalogue (chatflow/catalogue) in each language we
+speak, so that the edge answers in the caller's. `message` is the English one, for logs. Nothing
+here knows HTTP: which status an error answers with is the edge's business (chatflow_edge.errors,
+one table for every function).
 """
 
 from __future__ import annotations
@@ -10,10 +12,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import ClassVar
 
+from chatflow import catalogue
+from chatflow.vocabulary import Language
+
 __all__ = [
     "AlreadyMember",
     "AuthNotConfigured",
     "AuthUnavailable",
+    "CataloguedError",
     "ChannelNotFound",
     "ConversationChanged",
     "ConversationClosed",
@@ -49,17 +55,42 @@ __all__ = [
 ]
 
 
-class DomainError(Exception):
-    """What the domain refuses, or cannot do right now. Subclasses set `code` and a default `message`;
-    a raise may say more precisely what went wrong in its own message."""
+class CataloguedError(Exception):
+    """An error with a stable `code` whose message the catalogue words in every language we speak:
+    the code's entry, or its `code.variant` entry, filled with the error's `values`.
+
+    A raise may give its own English sentence, more precise than the catalogue's (a validator's
+    detail, a fixed remark): English callers and logs get it; callers in another language get the
+    catalogue's entry instead, never that English."""
 
     code: ClassVar[str]
-    message: str = "The request cannot be carried out."
 
-    def __init__(self, message: str | None = None) -> None:
-        if message is not None:
-            self.message = message
-        super().__init__(self.message)
+    def __init__(self, message: str | None = None, *, variant: str | None = None, **values: object) -> None:
+        self.english = message
+        self.variant = variant
+        self.values = values
+        super().__init__()
+
+    @property
+    def key(self) -> str:
+        """The error's entry in the catalogue's `errors`."""
+        return self.code if self.variant is None else f"{self.code}.{self.variant}"
+
+    @property
+    def message(self) -> str:
+        return self.message_in("en")
+
+    def message_in(self, language: Language) -> str:
+        if self.english is not None and language == "en":
+            return self.english
+        return catalogue.render("errors", self.key, language, **self.values)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class DomainError(CataloguedError):
+    """What the domain refuses, or cannot do right now."""
 
 
 # --- The input cannot be used ---
@@ -67,66 +98,55 @@ class DomainError(Exception):
 
 class InvalidInput(DomainError):
     code = "invalid_field"
-    message = "A field holds a value this operation cannot take."
 
 
 class InvalidCursor(DomainError):
     code = "invalid_cursor"
-    message = "The cursor is not one this API returned."
 
 
 class InvalidFile(DomainError):
     code = "invalid_file"
-    message = "The file cannot be read."
 
 
 class InvalidUrl(DomainError):
     code = "invalid_url"
-    message = "The URL cannot be fetched."
 
 
 class FileTooLarge(DomainError):
     code = "file_too_large"
-    message = "The file is larger than 5 MB."
 
 
 class WeakPassword(DomainError):
     code = "weak_password"
-    message = "The password does not meet the password policy."
 
 
 class InvalidCode(DomainError):
     code = "invalid_code"
-    message = "The code is wrong or has expired."
 
 
 # --- Who the caller is: not signed in, or not as anyone we know ---
 
 
 class InvalidCredentials(DomainError):
+    """One answer for a wrong password and an unknown email: no account enumeration."""
+
     code = "invalid_credentials"
-    # One answer for a wrong password and an unknown email: no account enumeration.
-    message = "The email or password is not correct."
 
 
 class InvalidToken(DomainError):
     code = "invalid_token"
-    message = "The access token is not valid."
 
 
 class TokenExpired(DomainError):
     code = "token_expired"
-    message = "The session has expired; sign in again."
 
 
 class UnknownUser(DomainError):
     code = "unknown_user"
-    message = "This account has no access to ChatFlow360."
 
 
 class AuthNotConfigured(DomainError):
     code = "auth_not_configured"
-    message = "Sign-in is not configured on this server."
 
 
 # --- What the caller may not do ---
@@ -137,7 +157,6 @@ class NotAllowed(DomainError):
     admin is)."""
 
     code = "forbidden"
-    message = "Your role may not do this."
 
 
 class ForbiddenField(DomainError):
@@ -147,17 +166,15 @@ class ForbiddenField(DomainError):
 
     def __init__(self, fields: Iterable[str]) -> None:
         self.fields = tuple(fields)
-        super().__init__(f"Only a super admin may change {', '.join(self.fields)}.")
+        super().__init__(fields=", ".join(self.fields))
 
 
 class OriginNotAllowed(DomainError):
     code = "origin_not_allowed"
-    message = "This channel does not accept messages from this website."
 
 
 class NoOrganization(DomainError):
     code = "no_organization"
-    message = "This account belongs to no organisation yet."
 
 
 # --- Not there (or not the caller's: another organisation's resource answers the same) ---
@@ -165,32 +182,26 @@ class NoOrganization(DomainError):
 
 class OrganizationNotFound(DomainError):
     code = "organization_not_found"
-    message = "No such organisation."
 
 
 class UserNotFound(DomainError):
     code = "user_not_found"
-    message = "No such user."
 
 
 class MemberNotFound(DomainError):
     code = "member_not_found"
-    message = "No such member in this organisation."
 
 
 class ChannelNotFound(DomainError):
     code = "channel_not_found"
-    message = "No such channel."
 
 
 class ConversationNotFound(DomainError):
     code = "conversation_not_found"
-    message = "No such conversation."
 
 
 class KnowledgeNotFound(DomainError):
     code = "knowledge_not_found"
-    message = "No such knowledge entry."
 
 
 # --- The current state does not allow it ---
@@ -198,17 +209,14 @@ class KnowledgeNotFound(DomainError):
 
 class UserExists(DomainError):
     code = "user_exists"
-    message = "A user with this email already exists."
 
 
 class AlreadyMember(DomainError):
     code = "already_member"
-    message = "This user already belongs to the organisation."
 
 
 class LastAdmin(DomainError):
     code = "last_admin"
-    message = "An organisation keeps at least one admin: make someone else admin first."
 
 
 class OwnAccount(DomainError):
@@ -216,8 +224,20 @@ class OwnAccount(DomainError):
 
     code = "own_account"
 
+    # Each `what` the services pass has its own sentence in the catalogue; any other is said as
+    # given in English, and generically in other languages.
+    _VARIANTS: ClassVar[dict[str, str]] = {
+        "deactivate": "deactivate",
+        "delete": "delete",
+        "remove super admin from": "demote",
+    }
+
     def __init__(self, what: str) -> None:
-        super().__init__(f"You cannot {what} your own account; ask another super admin.")
+        variant = self._VARIANTS.get(what)
+        if variant is None:
+            super().__init__(f"You cannot {what} your own account; ask another super admin.")
+        else:
+            super().__init__(variant=variant)
 
 
 class PlanLimitReached(DomainError):
@@ -226,15 +246,11 @@ class PlanLimitReached(DomainError):
     def __init__(self, plan: str, limit: int) -> None:
         self.plan = plan
         self.limit = limit
-        super().__init__(
-            f"The {plan} plan includes {limit} channel{'s' if limit != 1 else ''}; "
-            "upgrade the plan or delete a channel first."
-        )
+        super().__init__(variant="one" if limit == 1 else None, plan=plan, limit=limit)
 
 
 class ConversationClosed(DomainError):
     code = "conversation_closed"
-    message = "This conversation is closed; reopen it first."
 
 
 # --- Too many, too fast ---
@@ -247,14 +263,13 @@ class RateLimited(DomainError):
 
     def __init__(self, retry_after_seconds: int) -> None:
         self.retry_after_seconds = retry_after_seconds
-        super().__init__(f"Too many requests; retry in {retry_after_seconds} s.")
+        super().__init__(retry_after_seconds=retry_after_seconds)
 
 
 class TooManyAttempts(DomainError):
     """Cognito's own throttling of sign-in attempts."""
 
     code = "too_many_attempts"
-    message = "Too many attempts; wait a moment and try again."
 
 
 # --- Something this operation needs is not available right now: retry later ---
@@ -262,21 +277,17 @@ class TooManyAttempts(DomainError):
 
 class DatabaseUnavailable(DomainError):
     code = "database_unavailable"
-    message = "The database is not reachable right now."
 
 
 class AuthUnavailable(DomainError):
     code = "auth_unavailable"
-    message = "Sign-in is not available right now."
 
 
 class EncryptionUnavailable(DomainError):
     code = "encryption_unavailable"
-    message = "API keys cannot be stored: no encryption key is configured on this server."
 
 
 class ConversationChanged(DomainError):
     """A visitor's message lost a race with another write to its conversation, every retry."""
 
     code = "conflict_retry"
-    message = "The conversation changed while the message was stored; retry."

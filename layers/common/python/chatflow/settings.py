@@ -121,7 +121,10 @@ class Settings(BaseSettings):
         "429 `rate_limited` with `Retry-After`. `0`: no limit.",
     )
     rate_limit_chat_get_per_minute: int = Field(
-        default=60, ge=0, description="`GET /api/chat/{id}` a minute per client address and per visitor. `0`: no limit."
+        default=60,
+        ge=0,
+        description="`GET /api/chat/{id}` a minute per client address and per visitor; also, counted apart, "
+        "`GET /api/channels/{publicKey}/config` a minute per client address. `0`: no limit.",
     )
     rate_limit_chat_patch_per_minute: int = Field(
         default=10,

@@ -3,7 +3,8 @@
 The domain raises errors named for what happened (chatflow.errors); the edge adds its own for a
 request that cannot even be read (below). `HTTP_STATUS` gives each of them its status, and every
 function answers through it: the widget API's resolver, the dashboard API's exception handler and
-the WebSocket function's `$connect`. Every answer has the body `{"error": {"code", "message"}}`.
+the WebSocket function's `$connect`. Every answer has the body `{"error": {"code", "message"}}`,
+the message in the caller's language (chatflow_edge.language chooses it; the catalogue words it).
 """
 
 from __future__ import annotations
@@ -11,14 +12,18 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, ClassVar
+from typing import Any, Literal
 
+from chatflow import catalogue
 from chatflow import errors as domain
-from chatflow.errors import DomainError
+from chatflow.errors import CataloguedError, DomainError
+from chatflow.languages import DEFAULT_LANGUAGE
+from chatflow.vocabulary import Language
 
 __all__ = [
     "HTTP_STATUS",
     "REFUSALS",
+    "AnswerCode",
     "BodyTooLarge",
     "InvalidJson",
     "InvalidUuid",
@@ -30,6 +35,7 @@ __all__ = [
     "NoConnection",
     "Refusal",
     "RequestError",
+    "answer_body",
     "error_body",
     "headers_of",
     "proxy_response",
@@ -37,70 +43,57 @@ __all__ = [
 ]
 
 
-class RequestError(Exception):
+class RequestError(CataloguedError):
     """A request refused at the edge, before the domain is asked: its body, query or credentials
-    cannot be read. Same shape as a DomainError: a stable `code`, an English `message`."""
-
-    code: ClassVar[str]
-    message: str = "The request cannot be read."
-
-    def __init__(self, message: str | None = None) -> None:
-        if message is not None:
-            self.message = message
-        super().__init__(self.message)
+    cannot be read. Same shape as a DomainError: a stable `code`, a message in the catalogue."""
 
 
 class InvalidJson(RequestError):
     code = "invalid_json"
-    message = "The request body is not valid JSON."
 
 
 class MissingField(RequestError):
     code = "missing_field"
 
     def __init__(self, field: str) -> None:
-        super().__init__(f"{field} is required.")
+        super().__init__(field=field)
 
 
 class InvalidUuid(RequestError):
     code = "invalid_uuid"
 
     def __init__(self, field: str) -> None:
-        super().__init__(f"{field} must be a UUID.")
+        super().__init__(field=field)
 
 
 class MessageEmpty(RequestError):
     code = "message_empty"
-    message = "message must not be empty."
 
 
 class MessageTooLong(RequestError):
     code = "message_too_long"
 
     def __init__(self, max_chars: int) -> None:
-        super().__init__(f"message must be at most {max_chars} characters.")
+        super().__init__(max_chars=max_chars)
 
 
 class BodyTooLarge(RequestError):
     code = "payload_too_large"
 
     def __init__(self, max_bytes: int) -> None:
-        super().__init__(f"The request body is over {max_bytes // 1024} KiB.")
+        super().__init__(max_kib=max_bytes // 1024)
 
 
 class MissingToken(RequestError):
     code = "missing_token"
-    message = "Send a bearer access token."
 
 
 class MissingCredentials(RequestError):
     code = "missing_credentials"
-    message = "Connect with ?token=… or ?publicKey=…&visitorId=…&conversationId=…."
 
 
 class NoConnection(RequestError):
     code = "no_connection"
-    message = "Not a WebSocket event."
 
 
 Refusal = DomainError | RequestError
@@ -181,14 +174,22 @@ def headers_of(error: Refusal) -> dict[str, str]:
     return {}
 
 
-def error_body(error: Refusal) -> dict[str, dict[str, str]]:
-    return {"error": {"code": error.code, "message": error.message}}
+def error_body(error: Refusal, language: Language = DEFAULT_LANGUAGE) -> dict[str, dict[str, str]]:
+    return {"error": {"code": error.code, "message": error.message_in(language)}}
 
 
-def proxy_response(error: Refusal) -> dict[str, Any]:
+# What is answered in the same shape without being a refusal of ours: no such route, a bug.
+AnswerCode = Literal["route_not_found", "method_not_allowed", "http_error", "internal_error"]
+
+
+def answer_body(code: AnswerCode, language: Language = DEFAULT_LANGUAGE) -> dict[str, dict[str, str]]:
+    return {"error": {"code": code, "message": catalogue.render("errors", code, language)}}
+
+
+def proxy_response(error: Refusal, language: Language = DEFAULT_LANGUAGE) -> dict[str, Any]:
     """The refusal as an API Gateway Lambda proxy answer (what a function without a resolver returns)."""
     return {
         "statusCode": status_of(error),
         "headers": {"Content-Type": "application/json", **headers_of(error)},
-        "body": json.dumps(error_body(error)),
+        "body": json.dumps(error_body(error, language)),
     }

@@ -1,19 +1,34 @@
-"""A channel, where an organisation's visitors chat from, and a change to one."""
+"""A channel, where an organisation's visitors chat from, a change to one, and what its widget is
+told of it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 from uuid import UUID
 
-from chatflow.vocabulary import ChannelType
+from chatflow.vocabulary import ChannelType, Language
 
-__all__ = ["Channel", "ChannelChanges"]
+__all__ = ["DEFAULT_COLOR", "DEFAULT_WELCOME", "Channel", "ChannelChanges", "WidgetConfig", "WidgetPosition"]
+
+# Which corner of the page the widget's launcher sits in.
+WidgetPosition = Literal["right", "left"]
+
+DEFAULT_COLOR = "#2f92ad"
+
+# The widget's own greeting, when the channel has none in that language: the same words as the
+# widget's built-in texts (widget/chatflow360.js, `start`), which it shows when its config cannot be read.
+DEFAULT_WELCOME: dict[Language, str] = {
+    "en": "How can we help you today? Write your question below to start a conversation.",
+    "es": "¿En qué podemos ayudarte hoy? Escribe tu pregunta abajo para empezar una conversación.",
+}
 
 
 @dataclass(frozen=True, slots=True)
 class Channel:
-    """`handoff_keywords` and `system_prompt` None: the organisation's apply."""
+    """`handoff_keywords` and `system_prompt` None: the organisation's apply. `business_name` None:
+    the organisation's name; `welcome_en`/`welcome_es` None: the widget's own greeting."""
 
     id: UUID
     organization_id: UUID
@@ -25,6 +40,13 @@ class Channel:
     handoff_enabled: bool
     handoff_keywords: list[str] | None
     system_prompt: str | None
+    default_language: Language
+    language_fixed: bool
+    color: str
+    position: WidgetPosition
+    business_name: str | None
+    welcome_en: str | None
+    welcome_es: str | None
     created_at: datetime
     updated_at: datetime
 
@@ -35,8 +57,9 @@ class Channel:
 
 @dataclass(frozen=True, slots=True)
 class ChannelChanges:
-    """A partial update: a field left out is not changed. For the two inheritable fields, `None`
-    (with its `set_…` flag) means "inherit from the organisation again"."""
+    """A partial update: a field left out is not changed. For the inheritable fields, `None` (with
+    its `set_…` flag) means "inherit again": the organisation's keywords, prompt or name, the
+    widget's own greeting (both languages are set together)."""
 
     name: str | None = None
     type: ChannelType | None = None
@@ -47,3 +70,27 @@ class ChannelChanges:
     handoff_keywords: list[str] | None = None
     set_system_prompt: bool = False
     system_prompt: str | None = None
+    default_language: Language | None = None
+    language_fixed: bool | None = None
+    color: str | None = None
+    position: WidgetPosition | None = None
+    set_business_name: bool = False
+    business_name: str | None = None
+    set_welcome: bool = False
+    welcome_en: str | None = None
+    welcome_es: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WidgetConfig:
+    """What a channel's widget is told at start, publicly: its language, its look, the texts it greets
+    with (the channel's own, else the widget's) and whether a person could answer now. Nothing
+    internal: no ids, no origins, no prompt."""
+
+    default_language: Language
+    language_fixed: bool
+    color: str
+    position: WidgetPosition
+    business_name: str
+    welcome: dict[Language, str]
+    human_available: bool

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from uuid import UUID
 
 from psycopg import sql
 
-from chatflow.channels.models import Channel, ChannelChanges
+from chatflow.channels.models import Channel, ChannelChanges, WidgetPosition
 from chatflow.db import Connection
-from chatflow.vocabulary import ChannelType, Plan
+from chatflow.vocabulary import ChannelType, Language, Plan
 
 __all__ = [
+    "WidgetSettings",
     "count_channels",
     "delete_channel",
     "find_channel",
+    "find_widget_settings",
     "insert_channel",
     "lock_plan",
     "select_channels",
@@ -73,15 +75,24 @@ def insert_channel(
     handoff_enabled: bool,
     handoff_keywords: list[str] | None,
     system_prompt: str | None,
+    default_language: Language,
+    language_fixed: bool,
+    color: str,
+    position: WidgetPosition,
+    business_name: str | None,
+    welcome_en: str | None,
+    welcome_es: str | None,
 ) -> Channel:
     """The database makes the id and the public key."""
     row = conn.execute(
         sql.SQL(
             """
             INSERT INTO channels (organization_id, name, type, active, allowed_origins, handoff_enabled,
-                                  handoff_keywords, system_prompt)
+                                  handoff_keywords, system_prompt, default_language, language_fixed, color,
+                                  position, business_name, welcome_en, welcome_es)
             VALUES (%(org)s, %(name)s, %(type)s, %(active)s, %(origins)s, %(handoff_enabled)s, %(keywords)s,
-                    %(prompt)s)
+                    %(prompt)s, %(language)s, %(fixed)s, %(color)s, %(position)s, %(business)s, %(welcome_en)s,
+                    %(welcome_es)s)
             RETURNING {columns}
             """
         ).format(columns=_COLUMNS),
@@ -94,6 +105,13 @@ def insert_channel(
             "handoff_enabled": handoff_enabled,
             "keywords": handoff_keywords,
             "prompt": system_prompt,
+            "language": default_language,
+            "fixed": language_fixed,
+            "color": color,
+            "position": position,
+            "business": business_name,
+            "welcome_en": welcome_en,
+            "welcome_es": welcome_es,
         },
     ).fetchone()
     assert row is not None
@@ -115,6 +133,13 @@ def update_channel(
                 handoff_enabled = coalesce(%(handoff_enabled)s, handoff_enabled),
                 handoff_keywords = CASE WHEN %(set_keywords)s THEN %(keywords)s::text[] ELSE handoff_keywords END,
                 system_prompt = CASE WHEN %(set_prompt)s THEN %(prompt)s::text ELSE system_prompt END,
+                default_language = coalesce(%(language)s, default_language),
+                language_fixed = coalesce(%(fixed)s, language_fixed),
+                color = coalesce(%(color)s, color),
+                position = coalesce(%(position)s, position),
+                business_name = CASE WHEN %(set_business)s THEN %(business)s::text ELSE business_name END,
+                welcome_en = CASE WHEN %(set_welcome)s THEN %(welcome_en)s::text ELSE welcome_en END,
+                welcome_es = CASE WHEN %(set_welcome)s THEN %(welcome_es)s::text ELSE welcome_es END,
                 updated_at = now()
             WHERE organization_id = %(org)s AND id = %(id)s
             RETURNING {columns}
@@ -132,6 +157,15 @@ def update_channel(
             "keywords": changes.handoff_keywords,
             "set_prompt": changes.set_system_prompt,
             "prompt": changes.system_prompt,
+            "language": changes.default_language,
+            "fixed": changes.language_fixed,
+            "color": changes.color,
+            "position": changes.position,
+            "set_business": changes.set_business_name,
+            "business": changes.business_name,
+            "set_welcome": changes.set_welcome,
+            "welcome_en": changes.welcome_en,
+            "welcome_es": changes.welcome_es,
         },
     ).fetchone()
     return None if row is None else Channel(**row)
@@ -141,3 +175,44 @@ def delete_channel(conn: Connection, organization_id: UUID, channel_id: UUID) ->
     """Whether the organisation had it; its conversations and knowledge go by cascade."""
     deleted = conn.execute("DELETE FROM channels WHERE organization_id = %s AND id = %s", (organization_id, channel_id))
     return deleted.rowcount > 0
+
+
+@dataclass(frozen=True, slots=True)
+class WidgetSettings:
+    """A channel's row as its public config call needs it, with the organisation's name and whether
+    an operator is connected."""
+
+    allowed_origins: list[str]
+    default_language: Language
+    language_fixed: bool
+    color: str
+    position: WidgetPosition
+    business_name: str
+    welcome_en: str | None
+    welcome_es: str | None
+    human_available: bool
+
+
+def find_widget_settings(conn: Connection, public_key: UUID) -> WidgetSettings | None:
+    """One round trip; None for an unknown public key, an inactive channel or organisation (as the
+    chat finds a channel). A person is available when the channel hands off and at least one active
+    operator of the organisation (a member: super admins watch every tenant, they staff none) has
+    the dashboard open on a socket that may see it."""
+    row = conn.execute(
+        """
+        SELECT ch.allowed_origins, ch.default_language, ch.language_fixed, ch.color, ch.position,
+               coalesce(ch.business_name, o.name) AS business_name, ch.welcome_en, ch.welcome_es,
+               ch.handoff_enabled AND EXISTS (
+                   SELECT FROM organization_members m
+                   JOIN users u ON u.id = m.user_id AND u.active
+                   JOIN ws_connections w ON w.user_id = m.user_id AND w.kind = 'dashboard'
+                   WHERE m.organization_id = ch.organization_id
+                     AND (w.organization_id IS NULL OR w.organization_id = ch.organization_id)
+               ) AS human_available
+        FROM channels ch
+        JOIN organizations o ON o.id = ch.organization_id AND o.active
+        WHERE ch.public_key = %s AND ch.active
+        """,
+        (public_key,),
+    ).fetchone()
+    return None if row is None else WidgetSettings(**row)

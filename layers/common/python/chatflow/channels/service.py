@@ -1,9 +1,13 @@
-"""An organisation's channels as its operators manage them: the rules.
+"""An organisation's channels as its operators manage them, and what their widgets are told: the rules.
 
 A channel may override the organisation's business parameters (system prompt, handoff keywords):
 NULL in those columns means "inherit". Plans limit how many channels an organisation has; the count
 and the insert run with the organisation's row locked, so concurrent creations cannot pass the limit.
 Its members (and super admins) read an organisation's channels; its admins (and super admins) write.
+
+A website channel also sets its widget's language (a default, or one fixed language) and look
+(colour, corner, business name, welcome texts); the widget reads them from `widget_config`, public,
+so that the snippet a business pastes stays one line and the look changes from the dashboard.
 """
 
 from __future__ import annotations
@@ -11,33 +15,48 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from urllib.parse import urlsplit
 from uuid import UUID
 
 from chatflow.access import Caller
 from chatflow.billing import PLAN_CHANNEL_LIMITS
 from chatflow.channels import repository as repo
-from chatflow.channels.models import Channel, ChannelChanges
-from chatflow.db import Connection
-from chatflow.errors import ChannelNotFound, OrganizationNotFound, PlanLimitReached
+from chatflow.channels.models import (
+    DEFAULT_COLOR,
+    DEFAULT_WELCOME,
+    Channel,
+    ChannelChanges,
+    WidgetConfig,
+    WidgetPosition,
+)
+from chatflow.db import Connection, connection
+from chatflow.errors import ChannelNotFound, InvalidInput, OrganizationNotFound, PlanLimitReached
+from chatflow.origins import check_origin
 from chatflow.settings import Settings
-from chatflow.vocabulary import ChannelType
+from chatflow.text import storable
+from chatflow.vocabulary import ChannelType, Language
 
 __all__ = [
     "MAX_ALLOWED_ORIGINS",
+    "MAX_WELCOME_LENGTH",
+    "clean_welcome",
     "create_channel",
     "delete_channel",
     "embed_snippet",
     "get_channel",
     "list_channels",
+    "normalize_color",
     "normalize_origin",
     "normalize_origins",
     "update_channel",
+    "widget_config",
     "widget_script_url",
 ]
 
 
 MAX_ALLOWED_ORIGINS = 20
+MAX_WELCOME_LENGTH = 500
 WIDGET_SCRIPT_PATH = "/widget/chatflow360.js"
 
 # Plain http is accepted only for a developer's own machine (the local stack's demo page).
@@ -90,6 +109,40 @@ def normalize_origins(values: Iterable[str]) -> list[str]:
     return origins
 
 
+_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def normalize_color(value: str) -> str:
+    """'#2F92AD' → '#2f92ad'. A colour is # and six hex digits. Raises ValueError."""
+    text = value.strip()
+    if not _COLOR.match(text):
+        raise ValueError(f"{value!r} is not a colour such as #2f92ad")
+    return text.lower()
+
+
+def clean_welcome(value: str | None) -> str | None:
+    """A welcome text trimmed; None when blank (the widget's own greeting then). Raises ValueError
+    past MAX_WELCOME_LENGTH characters or for text the database cannot hold."""
+    text = storable(value).strip() if value is not None else ""
+    if len(text) > MAX_WELCOME_LENGTH:
+        raise ValueError(f"at most {MAX_WELCOME_LENGTH} characters")
+    return text or None
+
+
+def _checked_color(value: str) -> str:
+    try:
+        return normalize_color(value)
+    except ValueError as exc:
+        raise InvalidInput(f"color: {exc}.") from exc
+
+
+def _checked_welcome(language: Language, value: str | None) -> str | None:
+    try:
+        return clean_welcome(value)
+    except ValueError as exc:
+        raise InvalidInput(f"welcomeMessage.{language}: {exc}.") from exc
+
+
 def widget_script_url(settings: Settings) -> str:
     """Where the widget's script is served: WIDGET_SCRIPT_URL, else the dashboard's origin +
     /widget/chatflow360.js, which is where the local gateway (and CloudFront) serve it."""
@@ -100,11 +153,14 @@ def widget_script_url(settings: Settings) -> str:
 
 
 def embed_snippet(settings: Settings, channel: Channel) -> str | None:
-    """The one tag a business pastes into its pages; None for channels without a widget."""
+    """The one tag a business pastes into its pages; None for channels without a widget. It names
+    a language only when the channel's is fixed: otherwise the widget follows the visitor (and the
+    channel's default), and its look comes from widget_config, so the tag never needs changing."""
     if not channel.has_widget:
         return None
     src = html.escape(widget_script_url(settings), quote=True)
-    return f'<script src="{src}" data-key="{channel.public_key}" data-lang="en" defer></script>'
+    lang = f' data-lang="{channel.default_language}"' if channel.language_fixed else ""
+    return f'<script src="{src}" data-key="{channel.public_key}"{lang} defer></script>'
 
 
 def list_channels(conn: Connection, caller: Caller, organization_id: UUID) -> list[Channel]:
@@ -133,11 +189,20 @@ def create_channel(
     handoff_enabled: bool = True,
     handoff_keywords: list[str] | None = None,
     system_prompt: str | None = None,
+    default_language: Language = "en",
+    language_fixed: bool = False,
+    color: str = DEFAULT_COLOR,
+    position: WidgetPosition = "right",
+    business_name: str | None = None,
+    welcome: dict[Language, str | None] | None = None,
 ) -> Channel:
     """Org admin: a new channel with a public key made by the database; PlanLimitReached when the
     organisation's plan has no room left. The only way a channel is made: the dashboard, seeding and
     tests all pass here, so none of them can hold more channels than the plan allows."""
     caller.require_admin(organization_id)
+    color = _checked_color(color)
+    welcome_en = _checked_welcome("en", (welcome or {}).get("en"))
+    welcome_es = _checked_welcome("es", (welcome or {}).get("es"))
     # A savepoint inside the caller's transaction, a transaction of its own outside one: either way
     # the organisation's row stays locked from the count to the commit of the insert.
     with conn.transaction():
@@ -157,15 +222,30 @@ def create_channel(
             handoff_enabled=handoff_enabled,
             handoff_keywords=handoff_keywords,
             system_prompt=system_prompt,
+            default_language=default_language,
+            language_fixed=language_fixed,
+            color=color,
+            position=position,
+            business_name=business_name,
+            welcome_en=welcome_en,
+            welcome_es=welcome_es,
         )
 
 
 def update_channel(
     conn: Connection, caller: Caller, organization_id: UUID, channel_id: UUID, changes: ChannelChanges
 ) -> Channel:
-    """Org admin: change any field; handoff keywords or system prompt set to None inherit the
-    organisation's (ChannelChanges.set_*)."""
+    """Org admin: change any field; handoff keywords, system prompt or business name set to None
+    inherit the organisation's, welcome texts set to None the widget's (ChannelChanges.set_*)."""
     caller.require_admin(organization_id)
+    if changes.color is not None:
+        changes = replace(changes, color=_checked_color(changes.color))
+    if changes.set_welcome:
+        changes = replace(
+            changes,
+            welcome_en=_checked_welcome("en", changes.welcome_en),
+            welcome_es=_checked_welcome("es", changes.welcome_es),
+        )
     channel = repo.update_channel(conn, organization_id, channel_id, changes)
     if channel is None:
         raise ChannelNotFound()
@@ -178,3 +258,23 @@ def delete_channel(conn: Connection, caller: Caller, organization_id: UUID, chan
     caller.require_admin(organization_id)
     if not repo.delete_channel(conn, organization_id, channel_id):
         raise ChannelNotFound()
+
+
+def widget_config(*, public_key: UUID, origin: str | None = None) -> WidgetConfig:
+    """Public: what the widget of this channel is told at start. ChannelNotFound for an unknown key,
+    an inactive channel or organisation, and OriginNotAllowed for a page its channel does not list,
+    exactly as the chat answers them."""
+    with connection() as conn:
+        found = repo.find_widget_settings(conn, public_key)
+    if found is None:
+        raise ChannelNotFound()
+    check_origin(found.allowed_origins, origin)
+    return WidgetConfig(
+        default_language=found.default_language,
+        language_fixed=found.language_fixed,
+        color=found.color,
+        position=found.position,
+        business_name=found.business_name,
+        welcome={"en": found.welcome_en or DEFAULT_WELCOME["en"], "es": found.welcome_es or DEFAULT_WELCOME["es"]},
+        human_available=found.human_available,
+    )

@@ -28,10 +28,11 @@ from chatflow.ai_settings import EffectiveAIConfig, effective_config
 from chatflow.conversations import repository as repo
 from chatflow.conversations.models import ConversationView, MessageView, PostResult
 from chatflow.db import Connection, connection
-from chatflow.errors import ChannelNotFound, ConversationChanged, ConversationNotFound, OriginNotAllowed
+from chatflow.errors import ChannelNotFound, ConversationChanged, ConversationNotFound
 from chatflow.handoff import asks_for_human
 from chatflow.languages import DEFAULT_LANGUAGE, normalize_language, text
 from chatflow.notifications.over_limit import claim_over_limit_notice
+from chatflow.origins import check_origin
 from chatflow.outbox import (
     ConversationCreated,
     ConversationHandoff,
@@ -115,7 +116,7 @@ def _post(
         )
         if ctx is None:
             raise ChannelNotFound("No active channel has this public key.")
-        _check_origin(ctx.allowed_origins, origin)
+        check_origin(ctx.allowed_origins, origin)
         if conversation_id is not None and ctx.conversation is None and ctx.prior is None:
             raise ConversationNotFound("This conversation does not exist for this visitor.")
         config = effective_config(ctx.organization, ctx.channel)
@@ -335,15 +336,6 @@ def _reply_to(
     return stored if stored is not None else repo.find_reply(conn, reply_to=visitor_message_id)
 
 
-def _check_origin(allowed_origins: tuple[str, ...], origin: str | None) -> None:
-    """A channel that lists origins answers only pages of those origins. Requests without an Origin
-    header (not from a browser) pass: the header is a browser's promise, not a credential."""
-    if not allowed_origins or origin is None:
-        return
-    if origin.rstrip("/").lower() not in {o.rstrip("/").lower() for o in allowed_origins}:
-        raise OriginNotAllowed()
-
-
 def get_conversation(
     *,
     public_key: UUID,
@@ -364,7 +356,7 @@ def get_conversation(
     if found is None:
         raise ConversationNotFound("This conversation does not exist for this visitor.")
     view, allowed_origins = found
-    _check_origin(allowed_origins, origin)
+    check_origin(allowed_origins, origin)
     return view
 
 

@@ -16,7 +16,8 @@ from uuid import UUID
 from chatflow.access import load_caller
 from chatflow.auth.tokens import verify_access_token
 from chatflow.db import connection
-from chatflow.errors import ConversationNotFound, NoOrganization, OriginNotAllowed
+from chatflow.errors import ConversationNotFound, NoOrganization
+from chatflow.origins import check_origin
 from chatflow.realtime import connections as repo
 from chatflow.realtime.publisher import send
 from chatflow.settings import get_settings
@@ -68,8 +69,7 @@ def connect_widget(connection_id: str, credentials: WidgetCredentials) -> None:
         )
         if found is None:
             raise ConversationNotFound("This conversation does not exist for this visitor.")
-        if not _origin_allowed(found.allowed_origins, credentials.origin):
-            raise OriginNotAllowed()
+        check_origin(found.allowed_origins, credentials.origin)
         repo.insert_widget_connection(
             conn,
             connection_id=connection_id,
@@ -80,14 +80,6 @@ def connect_widget(connection_id: str, credentials: WidgetCredentials) -> None:
     _logger.info(
         "widget connected", extra={"connection_id": connection_id, "conversation_id": str(credentials.conversation_id)}
     )
-
-
-def _origin_allowed(allowed_origins: tuple[str, ...], origin: str | None) -> bool:
-    # The widget API's rule: a channel that lists origins answers pages of those origins; a client
-    # that sends no Origin (not a browser) passes, since the header is a browser's promise.
-    if not allowed_origins or origin is None:
-        return True
-    return origin.rstrip("/").lower() in {o.rstrip("/").lower() for o in allowed_origins}
 
 
 def disconnect(connection_id: str) -> None:

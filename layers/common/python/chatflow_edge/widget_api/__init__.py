@@ -1,6 +1,7 @@
 """The edge of the public widget API: its JSON models, reading API Gateway events, its rate limits,
-and the resolver that answers every error in the contract's shape."""
+answers a browser may cache, and the resolver that answers every error in the contract's shape."""
 
+from chatflow_edge.widget_api.caching import cacheable
 from chatflow_edge.widget_api.limits import limit_request
 from chatflow_edge.widget_api.models import (
     ChatRequest,
@@ -9,6 +10,7 @@ from chatflow_edge.widget_api.models import (
     CloseResponse,
     ConversationResponse,
     HistoryQuery,
+    WidgetConfigResponse,
 )
 from chatflow_edge.widget_api.parsing import (
     MAX_BODY_BYTES,
@@ -28,7 +30,9 @@ __all__ = [
     "CloseResponse",
     "ConversationResponse",
     "HistoryQuery",
+    "WidgetConfigResponse",
     "build_resolver",
+    "cacheable",
     "limit_request",
     "origin_of",
     "parse_body",

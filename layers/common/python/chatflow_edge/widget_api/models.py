@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, StringConstraints, field_serializer
 from pydantic.alias_generators import to_camel
 
+from chatflow.channels import WidgetConfig, WidgetPosition
 from chatflow.conversations.models import ConversationView, MessageView, PostResult
 from chatflow.languages import normalize_language
 from chatflow.text import Storable
@@ -23,6 +24,7 @@ __all__ = [
     "ConversationResponse",
     "HistoryQuery",
     "MessageOut",
+    "WidgetConfigResponse",
 ]
 
 MAX_MESSAGE_CHARS = 2_000
@@ -124,3 +126,32 @@ class ConversationResponse(_Out):
 class CloseResponse(_Out):
     id: UUID
     status: Literal["closed"] = "closed"
+
+
+class WelcomeOut(_Out):
+    en: str
+    es: str
+
+
+class WidgetConfigResponse(_Out):
+    """A channel's look and language, as its widget applies them (docs/widget.md)."""
+
+    default_language: Language
+    language_fixed: bool
+    color: str
+    position: WidgetPosition
+    business_name: str
+    welcome: WelcomeOut
+    human_available: bool
+
+    @classmethod
+    def of(cls, config: WidgetConfig) -> WidgetConfigResponse:
+        return cls(
+            default_language=config.default_language,
+            language_fixed=config.language_fixed,
+            color=config.color,
+            position=config.position,
+            business_name=config.business_name,
+            welcome=WelcomeOut(en=config.welcome["en"], es=config.welcome["es"]),
+            human_available=config.human_available,
+        )

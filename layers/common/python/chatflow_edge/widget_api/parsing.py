@@ -1,6 +1,7 @@
 """Reading the widget API's API Gateway events, shared by its three functions: the JSON body, the
-query, path UUIDs, the origin and what we keep of the visitor's browser. What cannot be read is
-refused with the edge's errors (chatflow_edge.errors) before the domain is asked."""
+query, path UUIDs, the origin, what we keep of the visitor's browser and the visitor's language.
+What cannot be read is refused with the edge's errors (chatflow_edge.errors) before the domain is
+asked."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import BaseModel, ValidationError
 
 from chatflow.errors import InvalidInput
+from chatflow.languages import DEFAULT_LANGUAGE
 from chatflow.text import storable
+from chatflow.vocabulary import Language
 from chatflow_edge.errors import (
     BodyTooLarge,
     InvalidJson,
@@ -23,6 +26,7 @@ from chatflow_edge.errors import (
     MissingField,
     RequestError,
 )
+from chatflow_edge.language import caller_language
 from chatflow_edge.widget_api.models import MAX_MESSAGE_CHARS
 
 __all__ = [
@@ -31,6 +35,7 @@ __all__ = [
     "parse_body",
     "parse_query",
     "parse_uuid",
+    "visitor_language",
     "visitor_metadata",
 ]
 
@@ -42,7 +47,7 @@ Model = TypeVar("Model", bound=BaseModel)
 def parse_body(event: APIGatewayProxyEvent, model: type[Model]) -> Model:
     data = _json_body(event)
     if not isinstance(data, dict):
-        raise InvalidJson("The request body must be a JSON object.")
+        raise InvalidJson(variant="not_object")
     return _validate(model, data)
 
 
@@ -101,7 +106,21 @@ def _bad_request(exc: ValidationError) -> RequestError | InvalidInput:
         return MessageEmpty()
     if field == "message" and kind == "string_too_long":
         return MessageTooLong(MAX_MESSAGE_CHARS)
-    return InvalidInput(f"{field}: {error['msg']}.")
+    return InvalidInput(f"{field}: {error['msg']}.", variant="field", field=field)
+
+
+def visitor_language(event: APIGatewayProxyEvent, fallback: Language = DEFAULT_LANGUAGE) -> Language:
+    """The language to answer the visitor in: the body's `lang` (what the widget shows), else the
+    browser's Accept-Language, else `fallback`. Asked only when refusing, so the body is read again
+    rather than carried from parse_body, which may be what failed."""
+    try:
+        data = _json_body(event)
+    except RequestError:
+        data = None
+    chosen = data.get("lang") if isinstance(data, dict) else None
+    return caller_language(
+        event.headers.get("accept-language"), fallback, chosen=chosen if isinstance(chosen, str) else None
+    )
 
 
 def origin_of(event: APIGatewayProxyEvent) -> str | None:

@@ -1,5 +1,5 @@
 """The widget API's resolver: CORS, and every error answered in the contract's shape through the
-one table of chatflow_edge.errors."""
+one table of chatflow_edge.errors, in the visitor's language."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
 
 from chatflow.observability import logger
-from chatflow_edge.errors import REFUSALS, Refusal, error_body, headers_of, status_of
+from chatflow.vocabulary import Language
+from chatflow_edge.errors import REFUSALS, Refusal, answer_body, error_body, headers_of, status_of
+from chatflow_edge.widget_api.parsing import visitor_language
 
 __all__ = ["build_resolver"]
 
@@ -18,8 +20,15 @@ __all__ = ["build_resolver"]
 _CORS = CORSConfig(allow_origin="*", allow_headers=["Content-Type"], expose_headers=["Retry-After"], max_age=600)
 
 
-def _answer(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response[Any]:
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers)
+def _answer(
+    status: int, body: dict[str, Any], language: Language, headers: dict[str, str] | None = None
+) -> Response[Any]:
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body=body,
+        headers={"Content-Language": language, **(headers or {})},
+    )
 
 
 def build_resolver() -> APIGatewayRestResolver:
@@ -30,16 +39,19 @@ def build_resolver() -> APIGatewayRestResolver:
         status = status_of(exc)
         if status >= 500:
             logger.warning("request failed", extra={"code": exc.code, "cause": type(exc.__cause__).__name__})
-        return _answer(status, error_body(exc), headers_of(exc) or None)
+        language = visitor_language(app.current_event)
+        return _answer(status, error_body(exc, language), language, headers_of(exc))
 
     @app.not_found
     def _not_found(_exc: Exception) -> Response[Any]:
-        return _answer(404, {"error": {"code": "route_not_found", "message": "No such endpoint."}})
+        language = visitor_language(app.current_event)
+        return _answer(404, answer_body("route_not_found", language), language)
 
     @app.exception_handler(Exception)  # type: ignore[untyped-decorator]
     def _unexpected(exc: Exception) -> Response[Any]:
         # A bug, not bad input: logged with its traceback, answered without it.
         logger.exception("unhandled error")
-        return _answer(500, {"error": {"code": "internal_error", "message": "Something went wrong on our side."}})
+        language = visitor_language(app.current_event)
+        return _answer(500, answer_body("internal_error", language), language)
 
     return app
