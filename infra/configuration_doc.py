@@ -77,7 +77,16 @@ OTHER_VARIABLES: tuple[OtherVariable, ...] = (
         "Local stack only (`make dev`)",
         ("GATEWAY_HOST", "GATEWAY_PORT"),
         "`127.0.0.1`, `8000`",
-        "Where the gateway listens.",
+        "Where the gateway listens. Anything but loopback is refused unless `GATEWAY_ALLOW_REMOTE=true`.",
+        "`infra/local`",
+        "infra/local",
+    ),
+    OtherVariable(
+        "Local stack only (`make dev`)",
+        ("GATEWAY_ALLOW_REMOTE",),
+        "`false`",
+        "Let the gateway listen beyond loopback (`GATEWAY_HOST=0.0.0.0`, say). moto's Cognito is not an identity "
+        "provider: anyone who reaches the stack may sign in as anyone, and the banner says so.",
         "`infra/local`",
         "infra/local",
     ),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import ipaddress
 import json
 import logging
 import os
@@ -38,7 +39,7 @@ from infra.local import aws, postgres
 from infra.local.gateway import DASHBOARD_DIR, DASHBOARD_PATH, WEBSOCKET_PATH, WIDGET_DIR, bind_socket, create_app
 from infra.local.seed import Demo, seed
 
-__all__ = ["StackConfig", "StackError", "run"]
+__all__ = ["StackConfig", "StackError", "exposure_warning", "run"]
 
 _logger = logging.getLogger(__name__)
 
@@ -68,6 +69,7 @@ class StackConfig:
     database_url: str | None
     schedule_interval_seconds: float
     workers: int
+    allow_remote: bool = False
 
     @classmethod
     def from_environment(cls) -> StackConfig:
@@ -85,9 +87,17 @@ class StackConfig:
             raise StackError("CLEANUP_INTERVAL_SECONDS must be positive")
         if not 1 <= workers <= 64:
             raise StackError("GATEWAY_WORKERS must be between 1 and 64")
+        gateway_host = env.get("GATEWAY_HOST", "127.0.0.1")
+        allow_remote = env.get("GATEWAY_ALLOW_REMOTE", "").strip().lower() in {"1", "true", "yes"}
+        if not allow_remote and not _is_loopback(gateway_host):
+            raise StackError(
+                f"GATEWAY_HOST={gateway_host!r} would let other machines in, and moto is not an identity provider "
+                "(its Cognito takes a password change for any account from any pending sign-in). Listen on "
+                "127.0.0.1, or set GATEWAY_ALLOW_REMOTE=true to accept that on a network you trust."
+            )
         return cls(
             local_dir=Path(env.get("CHATFLOW_LOCAL_DIR") or ROOT / ".local").resolve(),
-            gateway_host=env.get("GATEWAY_HOST", "127.0.0.1"),
+            gateway_host=gateway_host,
             gateway_port=gateway_port,
             moto_port=moto_port,
             admin_email=env.get("ADMIN_EMAIL", "admin@chatflow360.local"),
@@ -96,6 +106,7 @@ class StackConfig:
             database_url=env.get("DATABASE_URL") or None,
             schedule_interval_seconds=interval,
             workers=workers,
+            allow_remote=allow_remote,
         )
 
     @property
@@ -116,6 +127,25 @@ class StackConfig:
     def websocket_management_url(self) -> str:
         """Where functions post to sockets (API Gateway's @connections endpoint, here the gateway's)."""
         return self.api_url + WEBSOCKET_PATH
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # "", a name, anything else: not known to stay on this machine
+
+
+def exposure_warning(config: StackConfig) -> str | None:
+    """What the banner says when the stack listens beyond loopback (only ever told so explicitly)."""
+    if _is_loopback(config.gateway_host):
+        return None
+    return (
+        f"WARNING: listening on {config.gateway_host or 'every address'} (GATEWAY_ALLOW_REMOTE=true). This stack's "
+        "Cognito is moto's, which is not an identity provider: anyone who reaches it may sign in as anyone."
+    )
 
 
 def run() -> int:
@@ -370,6 +400,9 @@ def _banner(config: StackConfig, demo: Demo, stack_file: Path) -> str:
         lines.append(f"  Dashboard     {config.api_url}{DASHBOARD_PATH}/")
     if (WIDGET_DIR / "demo.html").exists():
         lines.append(f"  Widget demo   {_demo_url(config, demo)}")
+    warning = exposure_warning(config)
+    if warning:
+        lines += ["", f"  {warning}"]
     lines += [
         # The password stays out of the terminal (and any log the terminal is piped to).
         f'  Admin login   {config.admin_email} (password: "admin"."password" in Details)',

@@ -7,9 +7,9 @@ from pydantic import Field
 
 from chatflow import rate_limits
 from chatflow.auth import cognito
-from chatflow.auth.tokens import verify_access_token
+from chatflow.auth.tokens import verify_access_token, verify_id_token
 from chatflow.db import connection
-from chatflow.errors import UnknownUser
+from chatflow.errors import InvalidCredentials, UnknownUser
 from chatflow.users import link_cognito_user
 from dependencies import AppSettings, BearerToken, ClientIp
 from schemas import Email, Schema, error_responses
@@ -39,7 +39,7 @@ class ChallengeOut(Schema):
 
 class NewPasswordIn(Schema):
     email: Email
-    session: str = Field(min_length=1, max_length=4096)
+    session: str = Field(min_length=1, max_length=8192)
     new_password: str = Field(min_length=8, max_length=256)
 
 
@@ -74,10 +74,14 @@ def _out(tokens: cognito.Tokens) -> TokensOut:
 
 
 def _linked(tokens: cognito.Tokens, email: str, settings: AppSettings) -> TokensOut:
-    """Every sign-in links the Cognito user to its users row, found by email."""
-    claims = verify_access_token(tokens.access_token, settings)
+    """Every sign-in links the Cognito user to its users row, found by the email Cognito's ID token
+    holds (never the body's: it only has to agree); the sub is the one both tokens carry."""
+    access = verify_access_token(tokens.access_token, settings)
+    identity = verify_id_token(tokens.id_token, settings)
+    if identity.sub != access.sub or cognito.normalize_email(identity.email) != cognito.normalize_email(email):
+        raise InvalidCredentials()
     with connection() as conn:
-        if not link_cognito_user(conn, sub=claims.sub, email=email):
+        if not link_cognito_user(conn, sub=identity.sub, email=identity.email):
             raise UnknownUser()
     return _out(tokens)
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import json
 from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 
+from chatflow import crypto
 from chatflow.aws import client
 from chatflow.errors import (
+    AuthNotConfigured,
     AuthUnavailable,
     DomainError,
     InvalidCode,
@@ -19,6 +22,7 @@ from chatflow.errors import (
     UserExists,
     WeakPassword,
 )
+from chatflow.secrets import encryption_key
 from chatflow.settings import Settings
 
 __all__ = [
@@ -46,7 +50,8 @@ class Tokens:
 
 @dataclass(frozen=True, slots=True)
 class SignIn:
-    """Tokens, or the challenge a first sign-in with a temporary password must answer."""
+    """Tokens, or the challenge a first sign-in with a temporary password must answer. The session
+    handed out is Cognito's sealed with the account it was issued for (see `_seal`)."""
 
     tokens: Tokens | None
     challenge: str | None = None
@@ -110,17 +115,50 @@ def sign_in(settings: Settings, *, email: str, password: str) -> SignIn:
     )
     if "AuthenticationResult" in result:
         return SignIn(tokens=_tokens(result))
-    return SignIn(tokens=None, challenge=result.get("ChallengeName"), session=result.get("Session"))
+    session = result.get("Session")
+    return SignIn(
+        tokens=None,
+        challenge=result.get("ChallengeName"),
+        session=_seal(settings, normalize_email(email), session) if session else None,
+    )
+
+
+def _key(settings: Settings) -> bytes:
+    key = encryption_key(settings)
+    if key is None:
+        raise AuthNotConfigured()
+    return key
+
+
+def _seal(settings: Settings, username: str, session: str) -> str:
+    """Cognito's challenge session, bound to the account that signed in: AES-GCM, so it can be
+    neither read nor changed. Real Cognito binds its session to its user itself; moto answers a
+    NEW_PASSWORD_REQUIRED for whichever USERNAME it is sent, so without this any pending
+    invitation's session set any account's password on the local stack."""
+    return crypto.encrypt(json.dumps({"username": username, "session": session}), _key(settings))
+
+
+def _unseal(settings: Settings, sealed: str) -> tuple[str, str]:
+    try:
+        opened = json.loads(crypto.decrypt(sealed, _key(settings)))
+        return str(opened["username"]), str(opened["session"])
+    except (crypto.EncryptionKeyError, ValueError, KeyError, TypeError) as exc:
+        raise InvalidInput("This sign-in session was not issued here.") from exc
 
 
 def complete_new_password(settings: Settings, *, email: str, session: str, new_password: str) -> Tokens:
+    """The new password of the account the session was issued for; an email naming another account
+    is refused like a wrong password, before Cognito is asked anything."""
+    username, cognito_session = _unseal(settings, session)
+    if username != normalize_email(email):
+        raise InvalidCredentials()
     result = _call(
         settings,
         "respond_to_auth_challenge",
         ClientId=settings.cognito_client_id,
         ChallengeName="NEW_PASSWORD_REQUIRED",
-        Session=session,
-        ChallengeResponses={"USERNAME": normalize_email(email), "NEW_PASSWORD": new_password},
+        Session=cognito_session,
+        ChallengeResponses={"USERNAME": username, "NEW_PASSWORD": new_password},
     )
     return _tokens(result)
 
