@@ -13,6 +13,7 @@ import { HomePage } from "./pages/Home";
 import { InboxPage } from "./pages/Inbox";
 import { OrganizationsPage, UsersPage } from "./pages/Admin";
 import { MembersPage } from "./pages/Members";
+import { InvitationPage } from "./pages/Invitation";
 import { ChannelsPage } from "./pages/Channels";
 import { AISettingsPage } from "./pages/AISettings";
 import { ApiKeysPage } from "./pages/ApiKeys";
@@ -51,7 +52,7 @@ function RequireAuth() {
   const location = useLocation();
   const { lang } = useParams();
   if (!session) {
-    const next = location.pathname + location.search;
+    const next = location.pathname + location.search + location.hash;
     return <Navigate to={`/${lang}/login?next=${encodeURIComponent(next)}`} replace />;
   }
   return <SignedIn />;
@@ -84,6 +85,7 @@ export function App() {
           <Route path="organizations" element={<OrganizationsPage />} />
           <Route path="users" element={<UsersPage />} />
           <Route path="members" element={<MembersPage />} />
+          <Route path="invitation" element={<InvitationPage />} />
           <Route path="channels" element={<ChannelsPage />} />
           <Route path="ai" element={<AISettingsPage />} />
           <Route path="api-keys" element={<ApiKeysPage />} />

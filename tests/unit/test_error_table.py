@@ -55,6 +55,7 @@ CONTRACT = {
     "organization_not_found": 404,
     "user_not_found": 404,
     "member_not_found": 404,
+    "invitation_not_found": 404,
     "channel_not_found": 404,
     "conversation_not_found": 404,
     "knowledge_not_found": 404,

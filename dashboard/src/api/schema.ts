@@ -262,6 +262,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/dashboard/invitations/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept Invitation
+         * @description The signed-in account joins the organisation its emailed link invites it into; 404
+         *     invitation_not_found for a link that is unknown, expired, used or sent to another account.
+         */
+        post: operations["accept_invitation_api_dashboard_invitations_accept_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/dashboard/me": {
         parameters: {
             query?: never;
@@ -433,6 +454,46 @@ export interface paths {
         patch: operations["update_channel_api_dashboard_organizations__organization_id__channels__channel_id__patch"];
         trace?: never;
     };
+    "/api/dashboard/organizations/{organization_id}/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Invitations
+         * @description Org admin: invitations not yet accepted, newest first.
+         */
+        get: operations["list_invitations_api_dashboard_organizations__organization_id__invitations_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dashboard/organizations/{organization_id}/invitations/{invitation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke Invitation
+         * @description Org admin: withdraw a pending invitation; its link stops working.
+         */
+        delete: operations["revoke_invitation_api_dashboard_organizations__organization_id__invitations__invitation_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/dashboard/organizations/{organization_id}/knowledge": {
         parameters: {
             query?: never;
@@ -498,8 +559,9 @@ export interface paths {
         put?: never;
         /**
          * Add Member
-         * @description Org admin: add the user with this email, or create it and email it an invitation.
-         *     409 already_member when it belongs already.
+         * @description Org admin: invite this email. The answer is the same whether or not it has an account; the
+         *     invitee joins once it accepts the emailed link (pending until then). 409 already_member when it
+         *     belongs already.
          */
         post: operations["add_member_api_dashboard_organizations__organization_id__members_post"];
         delete?: never;
@@ -772,6 +834,24 @@ export interface components {
             systemPrompt?: string | null;
             /** Temperature */
             temperature?: number | null;
+        };
+        /** AcceptIn */
+        AcceptIn: {
+            /** Token */
+            token: string;
+        };
+        /** AcceptedOut */
+        AcceptedOut: {
+            /**
+             * Organizationid
+             * Format: uuid
+             */
+            organizationId: string;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "admin" | "agent";
         };
         /** AgentMessageIn */
         AgentMessageIn: {
@@ -1146,6 +1226,76 @@ export interface components {
             /** Email */
             email: string;
         };
+        /**
+         * InvitationOut
+         * @description A pending invitation. Inviting answers this whether or not the email has an account.
+         */
+        InvitationOut: {
+            /**
+             * Createdat
+             * Format: date-time
+             */
+            createdAt: string;
+            /** Email */
+            email: string;
+            /**
+             * Expiresat
+             * Format: date-time
+             */
+            expiresAt: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "admin" | "agent";
+            /**
+             * Status
+             * @default pending
+             * @constant
+             */
+            status: "pending";
+        };
+        /** InvitationSent */
+        InvitationSent: {
+            /**
+             * Createdat
+             * Format: date-time
+             */
+            createdAt: string;
+            /** Email */
+            email: string;
+            /**
+             * Expiresat
+             * Format: date-time
+             */
+            expiresAt: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Invitationsent
+             * @description False when SES did not take the email: invite again later.
+             */
+            invitationSent: boolean;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "admin" | "agent";
+            /**
+             * Status
+             * @default pending
+             * @constant
+             */
+            status: "pending";
+        };
         /** KnowledgeCreate */
         KnowledgeCreate: {
             /**
@@ -1280,39 +1430,6 @@ export interface components {
             name?: string | null;
             /** Preferredlanguage */
             preferredLanguage?: ("en" | "es") | null;
-        };
-        /** MemberAdded */
-        MemberAdded: {
-            /** Active */
-            active: boolean;
-            /** Email */
-            email: string;
-            /** Invitationsent */
-            invitationSent: boolean;
-            /**
-             * Joinedat
-             * Format: date-time
-             */
-            joinedAt: string;
-            /** Name */
-            name: string;
-            /**
-             * Newuser
-             * @description True when the account was created now and an invitation emailed.
-             */
-            newUser: boolean;
-            /**
-             * Preferredlanguage
-             * @enum {string}
-             */
-            preferredLanguage: "en" | "es";
-            /**
-             * Role
-             * @enum {string}
-             */
-            role: "admin" | "agent";
-            /** Userid */
-            userId: string;
         };
         /** MemberCreate */
         MemberCreate: {
@@ -2806,6 +2923,75 @@ export interface operations {
             };
         };
     };
+    accept_invitation_api_dashboard_invitations_accept_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AcceptIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcceptedOut"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     get_me_api_dashboard_me_get: {
         parameters: {
             query?: never;
@@ -3785,6 +3971,139 @@ export interface operations {
             };
         };
     };
+    list_invitations_api_dashboard_organizations__organization_id__invitations_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationOut"][];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    revoke_invitation_api_dashboard_organizations__organization_id__invitations__invitation_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+                invitation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     list_knowledge_api_dashboard_organizations__organization_id__knowledge_get: {
         parameters: {
             query?: {
@@ -4223,12 +4542,12 @@ export interface operations {
         };
         responses: {
             /** @description Successful Response */
-            201: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["MemberAdded"];
+                    "application/json": components["schemas"]["InvitationSent"];
                 };
             };
             /** @description Invalid request */

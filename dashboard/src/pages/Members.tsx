@@ -4,7 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "../lib/api";
 import { useApp, useLang } from "../lib/app";
 import { formatDate } from "../lib/format";
-import type { Lang, Member, MemberAdded } from "../lib/types";
+import type { Invitation, InvitationSent, Lang, Member } from "../lib/types";
 import { ActiveBadge, Button, Card, DialogForm, Empty, ErrorNotice, Field, Modal, Notice, QueryResult } from "../components/ui";
 import { LanguageField, MemberRoleField, MemberRoleOptions } from "../components/options";
 
@@ -33,16 +33,21 @@ function Members() {
   const [notice, setNotice] = useState<string | null>(null);
   const key = ["members", orgId];
   const members = useQuery({ queryKey: key, queryFn: () => api<Member[]>(`/organizations/${orgId}/members`) });
-  const done = () => void client.invalidateQueries({ queryKey: key });
+  const invitationsKey = ["invitations", orgId];
+  const invitations = useQuery({ queryKey: invitationsKey, queryFn: () => api<Invitation[]>(`/organizations/${orgId}/invitations`), enabled: isAdmin });
+  const done = () => {
+    void client.invalidateQueries({ queryKey: key });
+    void client.invalidateQueries({ queryKey: invitationsKey });
+  };
   const add = useMutation({
     mutationFn: () =>
-      api<MemberAdded>(`/organizations/${orgId}/members`, {
+      api<InvitationSent>(`/organizations/${orgId}/members`, {
         method: "POST",
         body: { email: form.email, name: form.name || undefined, role: form.role, preferredLanguage: form.preferredLanguage },
       }),
     onSuccess: (m) => {
       setOpen(false);
-      setNotice(m.newUser ? (m.invitationSent ? t("users.invited", { email: m.email }) : t("users.notInvited", { email: m.email })) : t("members.added", { email: m.email }));
+      setNotice(m.invitationSent ? t("members.invited", { email: m.email }) : t("users.notInvited", { email: m.email }));
       setForm({ ...form, email: "", name: "" });
       done();
     },
@@ -55,7 +60,11 @@ function Members() {
     mutationFn: (userId: string) => api(`/organizations/${orgId}/members/${userId}`, { method: "DELETE" }),
     onSuccess: done,
   });
-  const failure = change.error ?? remove.error;
+  const revoke = useMutation({
+    mutationFn: (invitationId: string) => api(`/organizations/${orgId}/invitations/${invitationId}`, { method: "DELETE" }),
+    onSuccess: done,
+  });
+  const failure = change.error ?? remove.error ?? revoke.error;
   return (
     <div className="page">
       <div className="page-head">
@@ -112,6 +121,35 @@ function Members() {
           )}
         </QueryResult>
       </Card>
+      {isAdmin && invitations.data && invitations.data.length > 0 && (
+        <Card>
+          <h2>{t("members.pending")}</h2>
+          <table className="table">
+            <thead>
+              <tr>
+                <th>{t("auth.email")}</th>
+                <th>{t("members.role")}</th>
+                <th>{t("members.expires")}</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {invitations.data.map((i) => (
+                <tr key={i.id}>
+                  <td>{i.email}</td>
+                  <td>{t(`roles.${i.role}`)}</td>
+                  <td>{formatDate(i.expiresAt, lang)}</td>
+                  <td className="actions">
+                    <Button variant="ghost" onClick={() => revoke.mutate(i.id)}>
+                      {t("members.revoke")}
+                    </Button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Card>
+      )}
       <Modal open={open} title={t("members.add")} onClose={() => setOpen(false)}>
         <DialogForm onSubmit={() => add.mutate()} onCancel={() => setOpen(false)} submitLabel={t("members.add")} busy={add.isPending} error={add.error}>
           <Field label={t("auth.email")}>{(id) => <input id={id} type="email" required value={form.email} onChange={(e) => setForm({ ...form, email: e.target.value })} autoFocus />}</Field>

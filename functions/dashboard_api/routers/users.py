@@ -4,7 +4,7 @@ organisations and changes their role there. Nobody but a super admin makes anyon
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query, status
@@ -95,9 +95,19 @@ class MemberOut(Schema):
     joined_at: datetime
 
 
-class MemberAdded(MemberOut):
-    new_user: bool = Field(description="True when the account was created now and an invitation emailed.")
-    invitation_sent: bool
+class InvitationOut(Schema):
+    """A pending invitation. Inviting answers this whether or not the email has an account."""
+
+    id: UUID
+    email: str
+    role: MemberRole
+    status: Literal["pending"] = "pending"
+    created_at: datetime
+    expires_at: datetime
+
+
+class InvitationSent(InvitationOut):
+    invitation_sent: bool = Field(description="False when SES did not take the email: invite again later.")
 
 
 # --- Users (super admin) ---
@@ -183,17 +193,18 @@ def list_members(organization_id: UUID, caller: CurrentCaller, db: Db) -> list[M
 
 @router.post(
     "/organizations/{organization_id}/members",
-    response_model=MemberAdded,
-    status_code=status.HTTP_201_CREATED,
+    response_model=InvitationSent,
+    status_code=status.HTTP_202_ACCEPTED,
     tags=["members"],
     responses=_COGNITO_ERRORS,
 )
 def add_member(
     organization_id: UUID, body: MemberCreate, caller: CurrentCaller, db: Db, settings: AppSettings
-) -> MemberAdded:
-    """Org admin: add the user with this email, or create it and email it an invitation.
-    409 already_member when it belongs already."""
-    added = organizations.invite_member(
+) -> InvitationSent:
+    """Org admin: invite this email. The answer is the same whether or not it has an account; the
+    invitee joins once it accepts the emailed link (pending until then). 409 already_member when it
+    belongs already."""
+    sent = organizations.invite_member(
         db,
         caller,
         settings,
@@ -204,8 +215,41 @@ def add_member(
         preferred_language=body.preferred_language,
         is_super_admin=body.is_super_admin,
     )
-    member = MemberOut.from_domain(added.member)
-    return MemberAdded(**member.model_dump(), new_user=added.new_user, invitation_sent=added.invitation_sent)
+    invitation = InvitationOut.from_domain(sent.invitation)
+    return InvitationSent(**invitation.model_dump(), invitation_sent=sent.invitation_sent)
+
+
+@router.get("/organizations/{organization_id}/invitations", response_model=list[InvitationOut], tags=["members"])
+def list_invitations(organization_id: UUID, caller: CurrentCaller, db: Db) -> list[InvitationOut]:
+    """Org admin: invitations not yet accepted, newest first."""
+    return [InvitationOut.from_domain(i) for i in organizations.list_invitations(db, caller, organization_id)]
+
+
+@router.delete(
+    "/organizations/{organization_id}/invitations/{invitation_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    tags=["members"],
+)
+def revoke_invitation(organization_id: UUID, invitation_id: UUID, caller: CurrentCaller, db: Db) -> None:
+    """Org admin: withdraw a pending invitation; its link stops working."""
+    organizations.revoke_invitation(db, caller, organization_id, invitation_id)
+
+
+class AcceptIn(Schema):
+    token: str = Field(min_length=20, max_length=200, pattern=r"^[A-Za-z0-9_-]+$")
+
+
+class AcceptedOut(Schema):
+    organization_id: UUID
+    role: MemberRole
+
+
+@router.post("/invitations/accept", response_model=AcceptedOut, tags=["members"])
+def accept_invitation(body: AcceptIn, caller: CurrentCaller, db: Db) -> AcceptedOut:
+    """The signed-in account joins the organisation its emailed link invites it into; 404
+    invitation_not_found for a link that is unknown, expired, used or sent to another account."""
+    organization_id, role = organizations.accept_invitation(db, caller, body.token)
+    return AcceptedOut(organization_id=organization_id, role=role)
 
 
 @router.patch(

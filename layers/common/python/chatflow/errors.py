@@ -192,6 +192,12 @@ class MemberNotFound(DomainError):
     code = "member_not_found"
 
 
+class InvitationNotFound(DomainError):
+    """No pending invitation with this token for this account (expired, accepted, or someone else's)."""
+
+    code = "invitation_not_found"
+
+
 class ChannelNotFound(DomainError):
     code = "channel_not_found"
 

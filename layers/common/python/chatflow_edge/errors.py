@@ -132,6 +132,7 @@ HTTP_STATUS: Mapping[type[Refusal], int] = MappingProxyType(
         domain.OrganizationNotFound: 404,
         domain.UserNotFound: 404,
         domain.MemberNotFound: 404,
+        domain.InvitationNotFound: 404,
         domain.ChannelNotFound: 404,
         domain.ConversationNotFound: 404,
         domain.KnowledgeNotFound: 404,

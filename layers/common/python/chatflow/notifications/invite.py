@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from chatflow.notifications import Email
 
-__all__ = ["invitation_email"]
+__all__ = ["invitation_email", "join_email"]
 
 _SUBJECT = {
     "en": "You have been invited to ChatFlow360",
@@ -20,6 +20,24 @@ _INTRO = {
 _ORGANIZATION = {
     "en": "You have joined {organization} as {role}.",
     "es": "Te has unido a {organization} como {role}.",
+}
+
+_JOIN = {
+    "en": "You are invited to join {organization} as {role}. Once signed in, accept the invitation here "
+    "(it expires in {days} days):\n{url}",
+    "es": "Te invitan a unirte a {organization} como {role}. Después de iniciar sesión, acepta la invitación "
+    "aquí (caduca en {days} días):\n{url}",
+}
+
+_JOIN_SUBJECT = {
+    "en": "An invitation to an organisation on ChatFlow360",
+    "es": "Una invitación a una organización en ChatFlow360",
+}
+
+_JOIN_CLOSING = {
+    "en": "If you were not expecting this email, you can ignore it: nothing changes until you accept.\n\n"
+    "The ChatFlow360 team",
+    "es": "Si no esperabas este correo, puedes ignorarlo: nada cambia hasta que aceptes.\n\nEl equipo de ChatFlow360",
 }
 
 _ROLE = {
@@ -59,11 +77,27 @@ def invitation_email(
     sign_in_url: str,
     organization: str | None = None,
     role: str | None = None,
+    join_url: str | None = None,
+    join_days: int = 7,
 ) -> Email:
-    """The invitation in `language` ("en" or "es"; anything else reads English)."""
+    """The invitation in `language` ("en" or "es"; anything else reads English). With `join_url`, the
+    organisation is one the new account joins by accepting there; without, one it has joined."""
     lang = language if language in _SUBJECT else "en"
     paragraphs = [_INTRO[lang].format(name=name or to)]
     if organization and role in _ROLE[lang]:
-        paragraphs.append(_ORGANIZATION[lang].format(organization=organization, role=_ROLE[lang][role]))
+        template = _JOIN[lang] if join_url else _ORGANIZATION[lang]
+        paragraphs.append(
+            template.format(organization=organization, role=_ROLE[lang][role], url=join_url, days=join_days)
+        )
     paragraphs.append(_BODY[lang].format(url=sign_in_url, email=to, password=temporary_password))
     return Email(to=to, subject=_SUBJECT[lang], text="\n\n".join(paragraphs))
+
+
+def join_email(*, to: str, language: str, organization: str, role: str, join_url: str, join_days: int) -> Email:
+    """An existing account invited into one more organisation: it joins only by accepting at the link."""
+    lang = language if language in _SUBJECT else "en"
+    paragraphs = [
+        _JOIN[lang].format(organization=organization, role=_ROLE[lang].get(role, role), url=join_url, days=join_days),
+        _JOIN_CLOSING[lang],
+    ]
+    return Email(to=to, subject=_JOIN_SUBJECT[lang], text="\n\n".join(paragraphs))

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from chatflow.vocabulary import MemberRole, Plan
 
-__all__ = ["Member", "MemberInvited", "Organization"]
+__all__ = ["Invitation", "Member", "MemberInvitation", "Organization"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +33,19 @@ class Member:
 
 
 @dataclass(frozen=True, slots=True)
-class MemberInvited:
-    member: Member
-    new_user: bool
+class Invitation:
+    """A pending invitation into an organisation: the email joins once its account accepts."""
+
+    id: UUID
+    email: str
+    role: MemberRole
+    created_at: datetime
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class MemberInvitation:
+    """What inviting answers, the same whether or not the email has an account."""
+
+    invitation: Invitation
     invitation_sent: bool

@@ -8,11 +8,13 @@ from uuid import UUID
 from psycopg import sql
 
 from chatflow.db import Connection
-from chatflow.organizations.models import Member, Organization
+from chatflow.organizations.models import Invitation, Member, Organization
 from chatflow.vocabulary import MemberRole, Plan
 
 __all__ = [
+    "accept_invitation",
     "count_other_admins",
+    "delete_invitation",
     "delete_member",
     "delete_organization",
     "find_member",
@@ -21,6 +23,8 @@ __all__ = [
     "insert_organization",
     "lock_organization",
     "member_role",
+    "save_invitation",
+    "select_invitations",
     "select_members",
     "select_organizations",
     "set_member_role",
@@ -160,6 +164,72 @@ def set_member_role(conn: Connection, organization_id: UUID, user_id: str, role:
         "UPDATE organization_members SET role = %s WHERE organization_id = %s AND user_id = %s",
         (role, organization_id, user_id),
     )
+
+
+_INVITATION_COLUMNS = "id, email, role, created_at, expires_at"
+
+
+def save_invitation(
+    conn: Connection,
+    organization_id: UUID,
+    *,
+    email: str,
+    role: MemberRole,
+    token_hash: bytes,
+    invited_by: str,
+    valid_days: int,
+) -> Invitation:
+    """The pending invitation of this email, new or renewed (a new token, role and expiry)."""
+    row = conn.execute(
+        """
+        INSERT INTO member_invitations (organization_id, email, role, token_hash, invited_by, expires_at)
+        VALUES (%(org)s, %(email)s, %(role)s, %(hash)s, %(by)s, now() + make_interval(days => %(days)s))
+        ON CONFLICT (organization_id, lower(email)) WHERE accepted_at IS NULL
+        DO UPDATE SET role = EXCLUDED.role, token_hash = EXCLUDED.token_hash, invited_by = EXCLUDED.invited_by,
+                      created_at = now(), expires_at = EXCLUDED.expires_at
+        RETURNING id, email, role, created_at, expires_at
+        """,
+        {
+            "org": organization_id,
+            "email": email,
+            "role": role,
+            "hash": token_hash,
+            "by": invited_by,
+            "days": valid_days,
+        },
+    ).fetchone()
+    assert row is not None  # an upsert with RETURNING always returns its row
+    return Invitation(**row)
+
+
+def select_invitations(conn: Connection, organization_id: UUID) -> list[Invitation]:
+    """Pending and unexpired, newest first."""
+    rows = conn.execute(
+        """
+        SELECT id, email, role, created_at, expires_at FROM member_invitations
+        WHERE organization_id = %s AND accepted_at IS NULL AND expires_at > now()
+        ORDER BY created_at DESC, id
+        """,
+        (organization_id,),
+    ).fetchall()
+    return [Invitation(**row) for row in rows]
+
+
+def delete_invitation(conn: Connection, organization_id: UUID, invitation_id: UUID) -> bool:
+    deleted = conn.execute(
+        "DELETE FROM member_invitations WHERE organization_id = %s AND id = %s AND accepted_at IS NULL",
+        (organization_id, invitation_id),
+    )
+    return deleted.rowcount > 0
+
+
+def accept_invitation(conn: Connection, *, token_hash: bytes, user_id: str) -> tuple[UUID, MemberRole] | None:
+    """Through the one database function that may add a member the caller's scope does not yet
+    include (migration 0030): the organisation and role joined, or None."""
+    row = conn.execute(
+        "SELECT organization_id, role FROM chatflow_accept_invitation(%s, %s)", (token_hash, user_id)
+    ).fetchone()
+    return None if row is None else (row["organization_id"], row["role"])
 
 
 def delete_member(conn: Connection, organization_id: UUID, user_id: str) -> None:

@@ -12,32 +12,51 @@ each other at the same moment cannot both succeed.
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from uuid import UUID
 
 from chatflow import users
 from chatflow.access import Caller
+from chatflow.auth.cognito import normalize_email
 from chatflow.db import Connection
-from chatflow.errors import AlreadyMember, ForbiddenField, LastAdmin, MemberNotFound, OrganizationNotFound
+from chatflow.errors import (
+    AlreadyMember,
+    ForbiddenField,
+    InvitationNotFound,
+    LastAdmin,
+    MemberNotFound,
+    OrganizationNotFound,
+)
 from chatflow.handoff import DEFAULT_HANDOFF_KEYWORDS
+from chatflow.notifications import send
+from chatflow.notifications.invite import join_email
 from chatflow.organizations import repository as repo
-from chatflow.organizations.models import Member, MemberInvited, Organization
+from chatflow.organizations.models import Invitation, Member, MemberInvitation, Organization
 from chatflow.settings import Settings
 from chatflow.vocabulary import MemberRole, Plan
 
 __all__ = [
+    "INVITATION_DAYS",
+    "accept_invitation",
     "add_organization",
     "create_organization",
     "delete_organization",
     "get_organization",
     "invite_member",
+    "list_invitations",
     "list_members",
     "list_organizations",
     "remove_member",
+    "revoke_invitation",
     "update_member",
     "update_organization",
 ]
 
 _DEFAULT_MODEL = "gpt-4o-mini"
+
+# How long an emailed invitation link stays good (Cognito's temporary passwords last as long).
+INVITATION_DAYS = 7
 
 
 def create_organization(conn: Connection, *, name: str, plan: Plan = "starter", system_prompt: str = "") -> UUID:
@@ -121,34 +140,85 @@ def invite_member(
     role: MemberRole,
     preferred_language: str | None,
     is_super_admin: bool | None = None,
-) -> MemberInvited:
-    """Org admin: add the user with this email; if there is none, create it (Cognito and here) and
-    email it an invitation. `name` and `preferred_language` (the caller's by default) serve only a new
-    user: an existing one keeps its own. `is_super_admin` (a super admin's only) sets that standing too."""
+) -> MemberInvitation:
+    """Org admin: invite this email into the organisation. The answer is the same whether or not an
+    account has the email, and says nothing of it: an existing account is emailed a link and joins
+    only once it accepts; an email with no account gets one (Cognito and here, `name` and
+    `preferred_language` the caller's by default) and the same link with its temporary password.
+    Until accepted the invitation is pending (list_invitations). AlreadyMember only for a member of
+    this organisation, which its admins see anyway. `is_super_admin` (a super admin's only) sets that
+    standing at once."""
     caller.require_admin(organization_id)
     _only_super_admin_makes_super_admins(caller, is_super_admin)
+    email = normalize_email(email)
+    organization = _organization(conn, organization_id)
     existing = users.find_user_by_email(conn, email)
-    if existing is not None:
-        if not repo.insert_member(conn, organization_id, existing.id, role):
-            raise AlreadyMember()
-        invited = MemberInvited(_member(conn, organization_id, existing.id), new_user=False, invitation_sent=False)
-    else:
+    if existing is not None and repo.member_role(conn, organization_id, existing.id) is not None:
+        raise AlreadyMember()
+    token = secrets.token_urlsafe(32)
+    invitation = repo.save_invitation(
+        conn,
+        organization_id,
+        email=email,
+        role=role,
+        token_hash=_token_hash(token),
+        invited_by=caller.user_id,
+        valid_days=INVITATION_DAYS,
+    )
+    language = existing.preferred_language if existing else (preferred_language or caller.preferred_language)
+    join_url = f"{settings.dashboard_url.rstrip('/')}/{language}/invitation#{token}"
+    if existing is None:
         created = users.create_user(
             conn,
             settings,
             email=email,
             name=name or "",
-            preferred_language=preferred_language or caller.preferred_language,
-            memberships=[(organization_id, role)],
+            preferred_language=language,
+            join=(organization.name, role, join_url, INVITATION_DAYS),
         )
-        invited = MemberInvited(
-            _member(conn, organization_id, created.user_id),
-            new_user=True,
-            invitation_sent=created.invitation_sent,
+        user_id, sent = created.user_id, created.invitation_sent
+    else:
+        user_id = existing.id
+        sent = send(
+            settings,
+            join_email(
+                to=email,
+                language=language,
+                organization=organization.name,
+                role=role,
+                join_url=join_url,
+                join_days=INVITATION_DAYS,
+            ),
         )
     if is_super_admin is not None:
-        users.write_user(conn, invited.member.user_id, is_super_admin=is_super_admin)
-    return invited
+        users.write_user(conn, user_id, is_super_admin=is_super_admin)
+    return MemberInvitation(invitation, invitation_sent=sent)
+
+
+def _token_hash(token: str) -> bytes:
+    return hashlib.sha256(token.encode("utf-8")).digest()
+
+
+def list_invitations(conn: Connection, caller: Caller, organization_id: UUID) -> list[Invitation]:
+    """Org admin: the invitations not yet accepted (nor expired), newest first."""
+    caller.require_admin(organization_id)
+    return repo.select_invitations(conn, organization_id)
+
+
+def revoke_invitation(conn: Connection, caller: Caller, organization_id: UUID, invitation_id: UUID) -> None:
+    """Org admin: withdraw a pending invitation; its link stops working."""
+    caller.require_admin(organization_id)
+    if not repo.delete_invitation(conn, organization_id, invitation_id):
+        raise InvitationNotFound()
+
+
+def accept_invitation(conn: Connection, caller: Caller, token: str) -> tuple[UUID, MemberRole]:
+    """The caller joins the organisation its emailed link invites it into; InvitationNotFound when the
+    link is unknown, expired, used, or was sent to another account's email."""
+    joined = repo.accept_invitation(conn, token_hash=_token_hash(token), user_id=caller.user_id)
+    if joined is None:
+        raise InvitationNotFound()
+    return joined
 
 
 def update_member(

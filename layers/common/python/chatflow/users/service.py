@@ -156,6 +156,7 @@ def create_user(
     preferred_language: str,
     is_super_admin: bool = False,
     memberships: Sequence[tuple[UUID, MemberRole]] = (),
+    join: tuple[str, MemberRole, str, int] | None = None,
 ) -> Invited:
     """Create the user in Cognito (with a temporary password) and here, then email the invitation.
     No rule of its own: for services that have checked their caller (invite_user,
@@ -163,7 +164,8 @@ def create_user(
 
     Cognito first: if it refuses, nothing has been written. If the database then refuses (the email is
     already taken, an organisation vanished), the Cognito user is deleted again. The invitation is sent
-    last and never makes the call fail; `invitation_sent` says whether SES took it."""
+    last and never makes the call fail; `invitation_sent` says whether SES took it. `join` (organisation
+    name, role, link, days) invites it into an organisation it joins by accepting at the link."""
     email = cognito.normalize_email(email)
     name = name.strip() or email.split("@")[0]
     organizations = repo.organization_names(conn, [organization_id for organization_id, _ in memberships])
@@ -185,6 +187,9 @@ def create_user(
     organization, role = (
         (organizations[memberships[0][0]], memberships[0][1]) if len(memberships) == 1 else (None, None)
     )
+    join_url, join_days = None, 7
+    if join is not None:
+        organization, role, join_url, join_days = join
     sent = send(
         settings,
         invitation_email(
@@ -195,6 +200,8 @@ def create_user(
             sign_in_url=settings.dashboard_url,
             organization=organization,
             role=role,
+            join_url=join_url,
+            join_days=join_days,
         ),
     )
     return Invited(user_id=sub, invitation_sent=sent)
