@@ -58,10 +58,15 @@ class ConfirmForgotPasswordIn(Schema):
 
 
 def _limit(settings: AppSettings, ip: str, email: str | None = None) -> None:
-    """Password guessing is slowed per address and, across addresses, per account; Cognito's own
-    lockout stays behind this as the last line."""
-    keys = [f"ip:{ip}"] + ([f"email:{email.casefold()}"] if email else [])
+    """Password guessing is slowed per address and per account from one address; across addresses an
+    account has a larger ceiling, so that failures from elsewhere never lock its owner out at a new
+    address. Cognito's own lockout stays behind this as the last line."""
+    account = email.casefold() if email else None
+    keys = [f"ip:{ip}"] + ([f"email-ip:{account}|{ip}"] if account else [])
     rate_limits.enforce("auth", limit=rate_limits.per_minute(settings, "auth"), keys=keys)
+    if account:
+        limit = rate_limits.per_minute(settings, "auth_email")
+        rate_limits.enforce("auth_email", limit=limit, keys=[f"email:{account}"])
 
 
 def _out(tokens: cognito.Tokens) -> TokensOut:

@@ -135,7 +135,14 @@ class Settings(BaseSettings):
         default=10,
         ge=0,
         description="Sign-in, new-password, refresh and password-reset requests a minute per client address and per "
-        "email. `0`: no limit.",
+        "email from one address. `0`: no limit.",
+    )
+    rate_limit_auth_per_email_per_minute: int = Field(
+        default=50,
+        ge=0,
+        description="The same requests a minute for one email across every address: a ceiling above "
+        "RATE_LIMIT_AUTH_PER_MINUTE, so that failures from elsewhere cannot lock the owner out while a guesser "
+        "spread over many addresses stays slowed (Cognito's own lockout is behind it). `0`: no limit.",
     )
     trusted_proxies: int = Field(
         default=0,
