@@ -36,7 +36,15 @@ from chatflow.db import close_pool
 from chatflow.migrate import migrate
 from infra.functions import ROOT
 from infra.local import aws, postgres
-from infra.local.gateway import DASHBOARD_DIR, DASHBOARD_PATH, WEBSOCKET_PATH, WIDGET_DIR, bind_socket, create_app
+from infra.local.gateway import (
+    DASHBOARD_DIR,
+    DASHBOARD_PATH,
+    WEBSOCKET_PATH,
+    WIDGET_DIR,
+    bind_socket,
+    create_app,
+    server_config,
+)
 from infra.local.seed import Demo, seed
 
 __all__ = ["StackConfig", "StackError", "exposure_warning", "run"]
@@ -250,7 +258,7 @@ def _start_and_serve(config: StackConfig, started: contextlib.ExitStack) -> None
         queue_urls=local_aws.queue_urls(),
     )
     server = uvicorn.Server(
-        uvicorn.Config(
+        server_config(
             app,
             log_level="info",
             server_header=False,

@@ -9,7 +9,7 @@ Lambda's execution environments (`invoker`). It also serves the widget's files a
 app (`static`) and a health check; `app` puts it all together.
 """
 
-from infra.local.gateway.app import bind_socket, create_app
+from infra.local.gateway.app import bind_socket, create_app, server_config
 from infra.local.gateway.events import (
     ACCOUNT_ID,
     REGION,
@@ -46,6 +46,7 @@ __all__ = [
     "new_connection_id",
     "rest_event",
     "scheduled_event",
+    "server_config",
     "sqs_event",
     "websocket_event",
 ]

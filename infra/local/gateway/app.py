@@ -7,8 +7,10 @@ import contextlib
 import socket
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import anyio
+import uvicorn
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -107,6 +109,15 @@ def create_app(
 
 async def _healthz(_request: Request) -> Response:
     return JSONResponse({"status": "ok"})
+
+
+def server_config(app: Starlette, **options: Any) -> uvicorn.Config:
+    """How uvicorn serves the gateway. API Gateway hands a function the connection's own address as
+    `sourceIp` and passes `X-Forwarded-For` on as a header; so does the gateway: uvicorn's proxy
+    headers (on by default for connections from loopback) would let any client choose its address,
+    and with it get around every limit counted per address. The functions read the header
+    themselves, only as far as TRUSTED_PROXIES says (chatflow.rate_limits.client_ip)."""
+    return uvicorn.Config(app, proxy_headers=False, **options)
 
 
 def bind_socket(host: str, port: int) -> socket.socket:

@@ -9,6 +9,7 @@ within what the limits are for (stopping floods and guessing, not shaping traffi
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import math
 from collections.abc import Iterable
@@ -51,9 +52,22 @@ def per_minute(settings: Settings, action: Action) -> int:
     return limits[action]
 
 
+# A bucket is stored and indexed as given up to this length; a longer one (a forged header, a long
+# email) is counted under its SHA-256 instead: an index entry has a size limit, and a key must never
+# turn a request into an error.
+_MAX_BUCKET_CHARS = 200
+
+
+def _bucket(action: Action, key: str) -> str:
+    bucket = f"{action}:{key}"
+    if len(bucket) <= _MAX_BUCKET_CHARS:
+        return bucket
+    return f"{action}:sha256:{hashlib.sha256(key.encode('utf-8', 'surrogatepass')).hexdigest()}"
+
+
 def enforce(action: Action, *, limit: int, keys: Iterable[str], conn: Connection | None = None) -> None:
     """Count one request of `action` against each key; RateLimited when any key is over `limit`."""
-    buckets = sorted({f"{action}:{key}" for key in keys})
+    buckets = sorted({_bucket(action, key) for key in keys})
     if limit <= 0 or not buckets:
         return
     params = {"buckets": buckets, "window": WINDOW_SECONDS}
