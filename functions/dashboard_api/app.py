@@ -39,6 +39,7 @@ from routers import (
     stats,
     usage,
     users,
+    webhooks,
 )
 
 # One line per resource; the order is the order of the OpenAPI document.
@@ -54,6 +55,7 @@ ROUTERS = [
     conversations.router,
     usage.router,
     stats.router,
+    webhooks.router,
 ]
 
 PREFIX = "/api/dashboard"

@@ -1,6 +1,9 @@
 """SQS (domain events to deliver): each message names events of the outbox; run their listeners.
 A message whose listeners failed is reported alone (partial batch failures) and comes back after a
-delay that doubles with each attempt; a listener given up on is counted in ListenerFailed."""
+delay that doubles with each attempt; a listener given up on is counted in ListenerFailed.
+
+The same queue carries webhook deliveries due (`{"webhookDeliveries": [...]}`, sent with a delay
+for a retry): attempt them (chatflow.webhooks; their own schedule, their own records)."""
 
 from typing import Any
 
@@ -9,7 +12,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from chatflow import outbox
+from chatflow import outbox, webhooks
 from chatflow.aws import client
 from chatflow.listeners import LISTENERS
 from chatflow.observability import logger, metrics, trace_handler
@@ -25,6 +28,14 @@ class ListenersToRetry(Exception):
 
 def record_handler(record: SQSRecord) -> None:
     settings = get_settings()
+    deliveries = webhooks.parse_signal(record.body)
+    if deliveries is not None:
+        sent = webhooks.deliver(deliveries, settings=settings)
+        logger.info(
+            "webhook deliveries attempted",
+            extra={"delivered": sent.delivered, "retrying": sent.retrying, "given_up": sent.given_up},
+        )
+        return
     outcome = outbox.dispatch(outbox.parse_signal(record.body), LISTENERS, settings=settings)
     if outcome.given_up:
         metrics.add_metric(name="ListenerFailed", unit=MetricUnit.Count, value=outcome.given_up)

@@ -86,9 +86,10 @@ FUNCTION_SPECS: Mapping[str, FunctionSpec] = {
         ),
         FunctionSpec(
             "dispatch",
-            "SQS: runs the listeners of domain events (live updates, notification emails)",
+            "SQS: runs the listeners of domain events (live updates, notification emails, webhooks)",
             # A sixth of the queue's visibility timeout (AWS's advice for SQS-fed functions).
             timeout=cdk.Duration.seconds(60),
+            reads_encryption_key=True,  # webhook endpoints' signing secrets are stored encrypted
             sends_email=True,  # handoff and over-limit notices to organisations' admins
             publishes_live=True,
         ),
@@ -162,11 +163,11 @@ class AppStack(cdk.Stack):
         # The dashboard API queues knowledge entries to embed; it may only send, to that queue only.
         self.jobs.ingest_queue.grant_send_messages(self.functions["dashboard_api"].function)
         self.functions["dashboard_api"].function.add_environment("INGEST_QUEUE_URL", self.jobs.ingest_queue.queue_url)
-        # Every function that writes events signals them; dispatch also delays its own retries.
+        # Every function that writes events signals them; dispatch also delays its own retries, and
+        # sends webhook deliveries' retries to its own queue with a delay (chatflow.webhooks).
         for name in (*EVENT_WRITERS, "dispatch"):
             lambda_function = self.functions[name].function
-            if name != "dispatch":
-                self.jobs.dispatch_queue.grant_send_messages(lambda_function)
+            self.jobs.dispatch_queue.grant_send_messages(lambda_function)
             lambda_function.add_environment("DISPATCH_QUEUE_URL", self.jobs.dispatch_queue.queue_url)
         self.monitoring = Monitoring(
             self,

@@ -157,7 +157,7 @@ def test_migrations_go_straight_to_the_cluster_not_through_the_proxy(template: T
 @pytest.mark.parametrize(
     ("variable", "functions"),
     [
-        ("ENCRYPTION_KEY_SECRET_ARN", {"chat", "dashboard_api"}),
+        ("ENCRYPTION_KEY_SECRET_ARN", {"chat", "dashboard_api", "dispatch"}),
         ("SES_SENDER", {"dashboard_api", "dispatch"}),
         ("DASHBOARD_URL", {"dashboard_api", "dispatch"}),
         ("COGNITO_USER_POOL_ID", {"dashboard_api", "realtime"}),
@@ -266,7 +266,7 @@ def test_the_key_is_decrypted_only_through_secrets_manager(template: Template) -
             }
 
 
-@pytest.mark.parametrize("name", ["history", "close", "widget_config", "cleanup", "dispatch", "migrate"])
+@pytest.mark.parametrize("name", ["history", "close", "widget_config", "cleanup", "migrate"])
 def test_other_functions_cannot_read_the_encryption_key(template: Template, name: str) -> None:
     for statement in statements(template, role_of(template, name)):
         for resource in as_list(statement["Resource"]):

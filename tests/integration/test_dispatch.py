@@ -126,7 +126,10 @@ def test_events_are_delivered_and_marked_so_once_their_listeners_ran(visitor: Wi
     visitor.post("Hello")
 
     assert db.execute("SELECT count(*) AS n FROM outbox WHERE dispatched_at IS NULL").fetchone() == {"n": 0}
-    assert {r["listener"] for r in db.execute("SELECT listener FROM listener_runs")} == {"push_to_sockets"}
+    assert {r["listener"] for r in db.execute("SELECT listener FROM listener_runs")} == {
+        "push_to_sockets",
+        "deliver_webhooks",
+    }
 
 
 def test_events_of_a_type_this_release_does_not_know_wait_undelivered(

@@ -1,14 +1,15 @@
 """The scheduled cleanup: close conversations nobody has written in for a while (the third layer of
 cleanup), tell whoever watches them, forget WebSocket connections API Gateway has surely closed,
 drop the rate limits' counters of windows that have ended, and sweep the outbox (signal again
-what a crash left undelivered; forget what was delivered long ago)."""
+what a crash left undelivered; forget what was delivered long ago) and the webhook deliveries whose
+signal was lost."""
 
 from __future__ import annotations
 
 import logging
 from uuid import UUID
 
-from chatflow import outbox, rate_limits
+from chatflow import outbox, rate_limits, webhooks
 from chatflow.conversations import repository as repo
 from chatflow.db import connection
 from chatflow.realtime import connections as ws_connections
@@ -33,6 +34,7 @@ def close_stale_conversations() -> list[tuple[UUID, UUID]]:
     remove_stale_connections()
     remove_ended_rate_limit_windows()
     outbox.sweep()
+    webhooks.sweep()
     return [(e.conversation_id, e.organization_id) for e in events]
 
 

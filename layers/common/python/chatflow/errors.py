@@ -17,6 +17,7 @@ from chatflow.vocabulary import Language
 
 __all__ = [
     "AlreadyMember",
+    "ApiTokenNotFound",
     "AuthNotConfigured",
     "AuthUnavailable",
     "CataloguedError",
@@ -29,10 +30,13 @@ __all__ = [
     "EncryptionUnavailable",
     "FileTooLarge",
     "ForbiddenField",
+    "IdentityRequired",
+    "InsufficientScope",
     "InvalidCode",
     "InvalidCredentials",
     "InvalidCursor",
     "InvalidFile",
+    "InvalidIdentity",
     "InvalidInput",
     "InvalidToken",
     "InvalidUrl",
@@ -52,6 +56,8 @@ __all__ = [
     "UserExists",
     "UserNotFound",
     "WeakPassword",
+    "WebhookDeliveryNotFound",
+    "WebhookNotFound",
 ]
 
 
@@ -149,6 +155,18 @@ class AuthNotConfigured(DomainError):
     code = "auth_not_configured"
 
 
+class InvalidIdentity(DomainError):
+    """A visitor's identity token (chatflow.identity) that is expired, unsigned, wrongly signed or malformed."""
+
+    code = "invalid_identity"
+
+
+class IdentityRequired(DomainError):
+    """The channel accepts only visitors its business has signed (identity required), and none was given."""
+
+    code = "identity_required"
+
+
 # --- What the caller may not do ---
 
 
@@ -175,6 +193,12 @@ class OriginNotAllowed(DomainError):
 
 class NoOrganization(DomainError):
     code = "no_organization"
+
+
+class InsufficientScope(DomainError):
+    """An organisation API token without the scope this operation needs (the raise names it in English)."""
+
+    code = "insufficient_scope"
 
 
 # --- Not there (or not the caller's: another organisation's resource answers the same) ---
@@ -208,6 +232,18 @@ class ConversationNotFound(DomainError):
 
 class KnowledgeNotFound(DomainError):
     code = "knowledge_not_found"
+
+
+class WebhookNotFound(DomainError):
+    code = "webhook_not_found"
+
+
+class WebhookDeliveryNotFound(DomainError):
+    code = "webhook_delivery_not_found"
+
+
+class ApiTokenNotFound(DomainError):
+    code = "api_token_not_found"
 
 
 # --- The current state does not allow it ---

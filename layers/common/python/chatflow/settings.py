@@ -144,6 +144,12 @@ class Settings(BaseSettings):
         "RATE_LIMIT_AUTH_PER_MINUTE, so that failures from elsewhere cannot lock the owner out while a guesser "
         "spread over many addresses stays slowed (Cognito's own lockout is behind it). `0`: no limit.",
     )
+    rate_limit_api_token_per_minute: int = Field(
+        default=120,
+        ge=0,
+        description="Requests a minute per organisation API token (`Authorization: Bearer cf360_…`), counted apart "
+        "for each token; over it, 429 `rate_limited` with `Retry-After`. `0`: no limit.",
+    )
     trusted_proxies: int = Field(
         default=0,
         ge=0,
@@ -281,6 +287,20 @@ class Settings(BaseSettings):
         description="Whether a knowledge URL may point at loopback or private addresses. Only the local stack "
         "(`true`) and tests may.",
     )
+
+    # --- Outbound webhooks ---
+    webhooks_allow_private_urls: bool | None = Field(
+        default=None,
+        description="Whether webhook endpoints may be plain http and point at loopback or private addresses "
+        "(checked when registered and again at each connect). Unset: as KNOWLEDGE_ALLOW_PRIVATE_URLS, which only "
+        "the local stack and tests set.",
+    )
+
+    @property
+    def webhooks_private_destinations(self) -> bool:
+        if self.webhooks_allow_private_urls is not None:
+            return self.webhooks_allow_private_urls
+        return self.knowledge_allow_private_urls
 
     @property
     def cognito_issuer(self) -> str:

@@ -120,6 +120,8 @@ HTTP_STATUS: Mapping[type[Refusal], int] = MappingProxyType(
         domain.TokenExpired: 401,
         domain.UnknownUser: 401,
         domain.AuthNotConfigured: 401,
+        domain.InvalidIdentity: 401,
+        domain.IdentityRequired: 401,
         MissingToken: 401,
         MissingCredentials: 401,
         NoConnection: 401,
@@ -128,6 +130,7 @@ HTTP_STATUS: Mapping[type[Refusal], int] = MappingProxyType(
         domain.ForbiddenField: 403,
         domain.OriginNotAllowed: 403,
         domain.NoOrganization: 403,
+        domain.InsufficientScope: 403,
         # 404: not there, or another organisation's
         domain.OrganizationNotFound: 404,
         domain.UserNotFound: 404,
@@ -136,6 +139,9 @@ HTTP_STATUS: Mapping[type[Refusal], int] = MappingProxyType(
         domain.ChannelNotFound: 404,
         domain.ConversationNotFound: 404,
         domain.KnowledgeNotFound: 404,
+        domain.WebhookNotFound: 404,
+        domain.WebhookDeliveryNotFound: 404,
+        domain.ApiTokenNotFound: 404,
         # 409: the current state does not allow it
         domain.UserExists: 409,
         domain.AlreadyMember: 409,

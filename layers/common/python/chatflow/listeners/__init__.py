@@ -1,12 +1,19 @@
 """The side effects of domain events, one module each, named after what it does. functions/dispatch
 runs them (chatflow.outbox.dispatch); a new side effect is a new module here and a line below."""
 
+from chatflow.listeners.deliver_webhooks import deliver_webhooks
 from chatflow.listeners.email_admins_on_handoff import email_admins_on_handoff
 from chatflow.listeners.email_admins_over_limit import email_admins_over_limit
 from chatflow.listeners.push_to_sockets import push_to_sockets
 from chatflow.outbox import Listener
 
-__all__ = ["LISTENERS", "email_admins_on_handoff", "email_admins_over_limit", "push_to_sockets"]
+__all__ = ["LISTENERS", "deliver_webhooks", "email_admins_on_handoff", "email_admins_over_limit", "push_to_sockets"]
 
-# In the order they run for one dispatch: the live update first, for it is the one a person waits on.
-LISTENERS: tuple[Listener, ...] = (push_to_sockets, email_admins_on_handoff, email_admins_over_limit)
+# In the order they run for one dispatch: the live update first, for it is the one a person waits on;
+# webhooks last, and only their making (their attempts go through the queue).
+LISTENERS: tuple[Listener, ...] = (
+    push_to_sockets,
+    email_admins_on_handoff,
+    email_admins_over_limit,
+    deliver_webhooks,
+)

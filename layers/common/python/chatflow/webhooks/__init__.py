@@ -1,0 +1,58 @@
+"""Outbound webhooks per the Standard Webhooks specification: an organisation's endpoints, the
+deliveries domain events make for them, signed, retried and shown to its admins (see service.py)."""
+
+from chatflow.webhooks.models import (
+    RETRY_SCHEDULE_SECONDS,
+    TEST_EVENT_TYPE,
+    WEBHOOK_EVENT_TYPES,
+    Delivery,
+    Endpoint,
+    WebhookEventType,
+)
+from chatflow.webhooks.service import (
+    DeliverOutcome,
+    check_events,
+    check_url,
+    create_endpoint,
+    delete_endpoint,
+    deliver,
+    enqueue,
+    get_endpoint,
+    list_deliveries,
+    list_endpoints,
+    parse_signal,
+    resend,
+    retry_delay,
+    rotate_secret,
+    send_soon,
+    send_test,
+    sweep,
+    update_endpoint,
+)
+
+__all__ = [
+    "RETRY_SCHEDULE_SECONDS",
+    "TEST_EVENT_TYPE",
+    "WEBHOOK_EVENT_TYPES",
+    "DeliverOutcome",
+    "Delivery",
+    "Endpoint",
+    "WebhookEventType",
+    "check_events",
+    "check_url",
+    "create_endpoint",
+    "delete_endpoint",
+    "deliver",
+    "enqueue",
+    "get_endpoint",
+    "list_deliveries",
+    "list_endpoints",
+    "parse_signal",
+    "resend",
+    "retry_delay",
+    "rotate_secret",
+    "send_soon",
+    "send_test",
+    "sweep",
+    "update_endpoint",
+]
