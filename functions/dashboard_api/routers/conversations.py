@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, status
-from pydantic import BeforeValidator, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, StringConstraints
 
 from chatflow import inbox
 from chatflow.errors import InvalidInput
@@ -41,7 +41,19 @@ def _day_or_instant(value: object) -> object:
     return date.fromisoformat(text) if len(text) == len("YYYY-MM-DD") else text
 
 
-DayOrInstant = Annotated[datetime | date, BeforeValidator(_day_or_instant)]
+# Dates a filter may name: anything beyond is no conversation's, and at the calendar's ends the
+# arithmetic of an inclusive `to` (the day after, an instant's next microsecond) overflows.
+EARLIEST_DAY, LATEST_DAY = date(2000, 1, 1), date(2999, 12, 31)
+
+
+def _within_bounds(value: datetime | date) -> datetime | date:
+    day = value.date() if isinstance(value, datetime) else value
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise ValueError(f"expected a date from {EARLIEST_DAY} to {LATEST_DAY}")
+    return value
+
+
+DayOrInstant = Annotated[datetime | date, BeforeValidator(_day_or_instant), AfterValidator(_within_bounds)]
 SearchText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 AgentText = Annotated[
     str,
