@@ -80,10 +80,10 @@ class Database(Construct):
             self,
             "Parameters",
             engine=engine,
-            description="ChatFlow360: TLS only, UTC, 10 s statement timeout",
+            description="ChatFlow360: TLS only, UTC, 5 s statement timeout",
             # timezone here rather than in each connection's startup options, which would pin the
             # connection to one backend behind RDS Proxy.
-            parameters={"rds.force_ssl": "1", "timezone": "UTC", "statement_timeout": "10000"},
+            parameters={"rds.force_ssl": "1", "timezone": "UTC", "statement_timeout": "5000"},
         )
         return rds.DatabaseCluster(
             self,

@@ -23,11 +23,32 @@ __all__ = ["Connection", "close_pool", "connection"]
 
 Connection = psycopg.Connection[dict[str, Any]]
 
-_pool: ConnectionPool[Connection] | None = None
+_pool: ConnectionPool[_Connection] | None = None
 _pool_lock = threading.Lock()
 
 
 _vector_info: TypeInfo | None = None
+
+
+class _Connection(psycopg.Connection[dict[str, Any]]):
+    """A connection that waits for its server `socket_timeout` seconds at most, per round trip.
+
+    libpq's connect_timeout bounds the handshake and the server's statement_timeout a statement it
+    runs, but a frozen server (stopped, stalled in a failover, a network that drops without a reset)
+    runs nothing and enforces nothing, while its socket may still accept and acknowledge: a request
+    would wait until the function's own timeout. So every wait psycopg makes on the connection has a
+    deadline; past it the connection is closed (its state is unknown) and the caller gets an
+    OperationalError, which `connection` answers as DatabaseUnavailable."""
+
+    socket_timeout: float | None = None
+
+    def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
+        try:
+            return super().wait(gen, interval=interval, timeout=timeout if timeout is not None else self.socket_timeout)
+        except psycopg.errors._WaitTimeout:  # psycopg's own, an OperationalError
+            if timeout is None:
+                self.pgconn.finish()  # nothing sent on it may be trusted now; the pool discards it
+            raise
 
 
 def _configure(conn: Connection) -> None:
@@ -41,14 +62,16 @@ def _configure(conn: Connection) -> None:
     register_vector_info(conn, _vector_info)
 
 
-def _get_pool() -> ConnectionPool[Connection]:
+def _get_pool() -> ConnectionPool[_Connection]:
     global _pool
     if _pool is None:
         with _pool_lock:
             if _pool is None:
                 settings = get_settings()
+                _Connection.socket_timeout = settings.db_socket_timeout_seconds
                 _pool = ConnectionPool(
                     database_url(settings),
+                    connection_class=_Connection,
                     min_size=1,
                     max_size=settings.db_pool_max_size,
                     kwargs={
@@ -91,7 +114,7 @@ def _left_by_server(conn: Connection) -> bool:
     return bool(poller.poll(0))
 
 
-def _checked_out(pool: ConnectionPool[Connection]) -> Connection:
+def _checked_out(pool: ConnectionPool[_Connection]) -> _Connection:
     """A pooled connection the server has not closed, within the pool's timeout. Each one a restart
     broke is closed and given back, and the pool opens another in its place at once: so a restart
     between two requests costs the next one a connect, not a 503. Nothing was sent on a discarded

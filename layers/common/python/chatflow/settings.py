@@ -58,9 +58,18 @@ class Settings(BaseSettings):
         default=5.0, gt=0, description="How long to wait for a connection before answering 503 `database_unavailable`."
     )
     db_statement_timeout_ms: int = Field(
-        default=10_000,
+        default=5_000,
         ge=0,
-        description="PostgreSQL `statement_timeout` of every connection (with DB_SESSION_OPTIONS).",
+        description="PostgreSQL `statement_timeout` of every connection (with DB_SESSION_OPTIONS): the server "
+        "cancels a statement running longer, and the request answers 503 `database_unavailable`.",
+    )
+    db_socket_timeout_seconds: float = Field(
+        default=7.0,
+        gt=0,
+        description="How long the client waits for any answer of the server on an open connection before giving "
+        "the connection up and answering 503 `database_unavailable`: a frozen or unreachable server cannot "
+        "enforce its own statement timeout, and its socket may still accept and acknowledge. Keep it above "
+        "DB_STATEMENT_TIMEOUT_MS.",
     )
 
     # --- Encryption ---
