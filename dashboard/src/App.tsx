@@ -18,6 +18,7 @@ import { ChannelsPage } from "./pages/Channels";
 import { AISettingsPage } from "./pages/AISettings";
 import { ApiKeysPage } from "./pages/ApiKeys";
 import { UsagePage } from "./pages/Usage";
+import { IntegrationsPage } from "./pages/Integrations";
 import { NotFoundPage } from "./pages/NotFound";
 
 function useSession() {
@@ -90,6 +91,7 @@ export function App() {
           <Route path="ai" element={<AISettingsPage />} />
           <Route path="api-keys" element={<ApiKeysPage />} />
           <Route path="usage" element={<UsagePage />} />
+          <Route path="integrations" element={<IntegrationsPage />} />
           <Route path="*" element={<NotFoundPage />} />
         </Route>
       </Route>

@@ -29,6 +29,7 @@ from chatflow_edge.errors import (
 from chatflow_edge.language import caller_language
 from routers import (
     ai_settings,
+    api_tokens,
     auth,
     channels,
     conversations,
@@ -56,6 +57,7 @@ ROUTERS = [
     usage.router,
     stats.router,
     webhooks.router,
+    api_tokens.router,
 ]
 
 PREFIX = "/api/dashboard"

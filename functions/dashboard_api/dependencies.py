@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from chatflow import rate_limits
+from chatflow import api_tokens, rate_limits
 from chatflow.access import Caller, load_caller, scoped_connection
 from chatflow.auth.tokens import verify_access_token
 from chatflow.db import Connection, connection
 from chatflow.settings import Settings, get_settings
 from chatflow_edge.errors import MissingToken
 
-__all__ = ["AppSettings", "BearerToken", "ClientIp", "CurrentCaller", "Db"]
+__all__ = ["AppSettings", "BearerToken", "ClientIp", "CurrentCaller", "Db", "accepts_api_token"]
 
-_bearer = HTTPBearer(auto_error=False, description="A Cognito access token from POST /auth/login")
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="A Cognito access token from POST /auth/login, or, on the routes that say so "
+    "(x-api-token-scope), an organisation API token cf360_…",
+)
 
 
 def _settings() -> Settings:
@@ -45,7 +49,21 @@ def _token(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_
 BearerToken = Annotated[str, Depends(_token)]
 
 
-def _caller(token: BearerToken, settings: AppSettings) -> Caller:
+def accepts_api_token(scope: api_tokens.Scope) -> dict[str, Any]:
+    """A route's decorator arguments for a route that an organisation API token with `scope` may call
+    (`@router.get(..., **accepts_api_token("conversations:read"))`); the OpenAPI document says so as
+    `x-api-token-scope`. Any other route refuses a token with 403 insufficient_scope."""
+
+    def _accepts(request: Request) -> None:
+        request.state.api_token_scope = scope
+
+    return {"dependencies": [Depends(_accepts)], "openapi_extra": {"x-api-token-scope": scope}}
+
+
+def _caller(request: Request, token: BearerToken, settings: AppSettings) -> Caller:
+    if api_tokens.is_api_token(token):
+        # The route's own dependencies run first: a route that accepts tokens has set its scope.
+        return api_tokens.authenticate(token, scope=getattr(request.state, "api_token_scope", None), settings=settings)
     claims = verify_access_token(token, settings)
     with connection() as conn:
         return load_caller(conn, claims.sub)

@@ -31,6 +31,7 @@ export function Layout() {
     { to: link("/members"), label: t("nav.members"), show: true },
     { to: link("/ai"), label: t("nav.ai"), show: true },
     { to: link("/usage"), label: t("nav.usage"), show: true },
+    { to: link("/integrations"), label: t("nav.integrations"), show: isAdmin },
     { to: link("/organizations"), label: t("nav.organizations"), show: superAdmin },
     { to: link("/users"), label: t("nav.users"), show: superAdmin },
     { to: link("/api-keys"), label: t("nav.apiKeys"), show: superAdmin },

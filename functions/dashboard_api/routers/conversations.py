@@ -18,7 +18,7 @@ from chatflow.inbox.views import ConversationSummaryOut, MessageOut
 from chatflow.text import Storable
 from chatflow.vocabulary import ConversationStatus as Status
 from chatflow.vocabulary import Language, ResponderMode
-from dependencies import CurrentCaller, Db
+from dependencies import CurrentCaller, Db, accepts_api_token
 from schemas import SIGNED_IN_ERRORS, Page, Schema, error_responses
 
 router = APIRouter(prefix="/conversations", tags=["conversations"], responses=SIGNED_IN_ERRORS)
@@ -103,7 +103,7 @@ def _before(value: datetime | date | None) -> datetime | None:
     return datetime.combine(value + timedelta(days=1), time.min, tzinfo=UTC)
 
 
-@router.get("", response_model=Page[ConversationSummaryOut])
+@router.get("", response_model=Page[ConversationSummaryOut], **accepts_api_token("conversations:read"))
 def list_conversations(
     caller: CurrentCaller,
     db: Db,
@@ -144,7 +144,7 @@ def list_conversations(
     )
 
 
-@router.get("/{conversation_id}", response_model=ConversationOut)
+@router.get("/{conversation_id}", response_model=ConversationOut, **accepts_api_token("conversations:read"))
 def get_conversation(conversation_id: UUID, caller: CurrentCaller, db: Db) -> ConversationOut:
     """One conversation with every message (oldest first) and what the widget knew of the visitor."""
     return ConversationOut.of_detail(inbox.get_conversation(db, caller, conversation_id))
@@ -155,6 +155,7 @@ def get_conversation(conversation_id: UUID, caller: CurrentCaller, db: Db) -> Co
     response_model=MessageOut,
     status_code=status.HTTP_201_CREATED,
     responses=error_responses(409),
+    **accepts_api_token("conversations:write"),
 )
 def send_agent_message(conversation_id: UUID, body: AgentMessageIn, caller: CurrentCaller) -> MessageOut:
     """Answer the visitor as the caller. A person answers from now on (the AI stays silent), a
@@ -163,20 +164,30 @@ def send_agent_message(conversation_id: UUID, body: AgentMessageIn, caller: Curr
     return MessageOut.from_domain(inbox.send_agent_message(caller, conversation_id, body.content))
 
 
-@router.post("/{conversation_id}/takeover", response_model=ConversationOut, responses=error_responses(409))
+@router.post(
+    "/{conversation_id}/takeover",
+    response_model=ConversationOut,
+    responses=error_responses(409),
+    **accepts_api_token("conversations:write"),
+)
 def take_over(conversation_id: UUID, caller: CurrentCaller) -> ConversationOut:
     """The caller answers from now on; the visitor reads "An agent joined". If the AI was answering,
     the organisation's admins are emailed."""
     return ConversationOut.of_detail(inbox.take_over_conversation(caller, conversation_id))
 
 
-@router.post("/{conversation_id}/release", response_model=ConversationOut, responses=error_responses(409))
+@router.post(
+    "/{conversation_id}/release",
+    response_model=ConversationOut,
+    responses=error_responses(409),
+    **accepts_api_token("conversations:write"),
+)
 def release(conversation_id: UUID, caller: CurrentCaller) -> ConversationOut:
     """Give the conversation back to the AI; the visitor is told."""
     return ConversationOut.of_detail(inbox.release_conversation(caller, conversation_id))
 
 
-@router.post("/{conversation_id}/close", response_model=ConversationOut)
+@router.post("/{conversation_id}/close", response_model=ConversationOut, **accepts_api_token("conversations:write"))
 def close(conversation_id: UUID, caller: CurrentCaller) -> ConversationOut:
     return ConversationOut.of_detail(inbox.close_conversation(caller, conversation_id))
 

@@ -14,7 +14,7 @@ from pydantic import Field, StringConstraints, model_validator
 
 from chatflow.knowledge import service as knowledge
 from chatflow.text import Storable
-from dependencies import AppSettings, CurrentCaller, Db
+from dependencies import AppSettings, CurrentCaller, Db, accepts_api_token
 from schemas import SIGNED_IN_ERRORS, Schema, error_responses
 
 router = APIRouter(prefix="/organizations/{organization_id}/knowledge", tags=["knowledge"], responses=SIGNED_IN_ERRORS)
@@ -70,7 +70,7 @@ class KnowledgeOut(Schema):
     updated_at: datetime
 
 
-@router.get("", response_model=list[KnowledgeOut])
+@router.get("", response_model=list[KnowledgeOut], **accepts_api_token("knowledge:read"))
 def list_knowledge(
     organization_id: UUID,
     caller: CurrentCaller,
@@ -82,7 +82,13 @@ def list_knowledge(
     return [KnowledgeOut.from_domain(e) for e in entries]
 
 
-@router.post("", response_model=KnowledgeOut, status_code=status.HTTP_201_CREATED, responses=error_responses(413))
+@router.post(
+    "",
+    response_model=KnowledgeOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(413),
+    **accepts_api_token("knowledge:write"),
+)
 def create_knowledge(
     organization_id: UUID,
     body: KnowledgeCreate,
@@ -112,12 +118,12 @@ def create_knowledge(
     return KnowledgeOut.from_domain(entry)
 
 
-@router.get("/{knowledge_id}", response_model=KnowledgeOut)
+@router.get("/{knowledge_id}", response_model=KnowledgeOut, **accepts_api_token("knowledge:read"))
 def get_knowledge(organization_id: UUID, knowledge_id: UUID, caller: CurrentCaller, db: Db) -> KnowledgeOut:
     return KnowledgeOut.from_domain(knowledge.get_entry(db, caller, organization_id, knowledge_id))
 
 
-@router.patch("/{knowledge_id}", response_model=KnowledgeOut)
+@router.patch("/{knowledge_id}", response_model=KnowledgeOut, **accepts_api_token("knowledge:write"))
 def update_knowledge(
     organization_id: UUID,
     knowledge_id: UUID,
@@ -142,7 +148,7 @@ def update_knowledge(
     return KnowledgeOut.from_domain(entry)
 
 
-@router.delete("/{knowledge_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{knowledge_id}", status_code=status.HTTP_204_NO_CONTENT, **accepts_api_token("knowledge:write"))
 def delete_knowledge(organization_id: UUID, knowledge_id: UUID, caller: CurrentCaller, db: Db) -> None:
     """Org admin: delete the entry and its chunks; the chat stops answering from it at once."""
     knowledge.delete_entry(db, caller, organization_id, knowledge_id)

@@ -36,7 +36,13 @@ from uuid import UUID, uuid4, uuid5
 from chatflow import crypto
 from chatflow.access import Caller, scoped_connection
 from chatflow.db import Connection, connection
-from chatflow.errors import EncryptionUnavailable, InvalidInput, WebhookDeliveryNotFound, WebhookNotFound
+from chatflow.errors import (
+    EncryptionUnavailable,
+    InvalidInput,
+    OrganizationNotFound,
+    WebhookDeliveryNotFound,
+    WebhookNotFound,
+)
 from chatflow.inbox import repository as inbox_repo
 from chatflow.inbox.views import ConversationSummaryOut, MessageOut
 from chatflow.outbox import ConversationCreated, ConversationHandoff, ConversationUpdated, DomainEvent, MessageCreated
@@ -132,6 +138,13 @@ def check_events(events: Sequence[str]) -> list[str]:
     return [e for e in WEBHOOK_EVENT_TYPES if e in events]
 
 
+def _require_admin(conn: Connection, caller: Caller, organization_id: UUID) -> None:
+    """An admin of the organisation (or a super admin), and an organisation that exists."""
+    caller.require_admin(organization_id)
+    if conn.execute("SELECT FROM organizations WHERE id = %s", (organization_id,)).fetchone() is None:
+        raise OrganizationNotFound()
+
+
 def _new_secret() -> str:
     return "whsec_" + base64.b64encode(random_secrets.token_bytes(32)).decode()
 
@@ -154,7 +167,7 @@ def create_endpoint(
     settings: Settings,
 ) -> tuple[Endpoint, str]:
     """Org admin: a new endpoint and its signing secret, which is shown this once."""
-    caller.require_admin(organization_id)
+    _require_admin(conn, caller, organization_id)
     url = check_url(url, settings)
     secret = _new_secret()
     endpoint = repo.insert_endpoint(
@@ -170,12 +183,12 @@ def create_endpoint(
 
 
 def list_endpoints(conn: Connection, caller: Caller, organization_id: UUID) -> list[Endpoint]:
-    caller.require_admin(organization_id)
+    _require_admin(conn, caller, organization_id)
     return repo.select_endpoints(conn, organization_id)
 
 
 def get_endpoint(conn: Connection, caller: Caller, organization_id: UUID, endpoint_id: UUID) -> Endpoint:
-    caller.require_admin(organization_id)
+    _require_admin(conn, caller, organization_id)
     endpoint = repo.find_endpoint(conn, organization_id, endpoint_id)
     if endpoint is None:
         raise WebhookNotFound()
@@ -198,7 +211,7 @@ def update_endpoint(
     description: str | None = _UNSET,
 ) -> Endpoint:
     """Org admin: change what is given. Enabling a disabled endpoint starts its failure count afresh."""
-    caller.require_admin(organization_id)
+    _require_admin(conn, caller, organization_id)
     endpoint = repo.update_endpoint(
         conn,
         organization_id,
@@ -215,7 +228,7 @@ def update_endpoint(
 
 
 def delete_endpoint(conn: Connection, caller: Caller, organization_id: UUID, endpoint_id: UUID) -> None:
-    caller.require_admin(organization_id)
+    _require_admin(conn, caller, organization_id)
     if not repo.delete_endpoint(conn, organization_id, endpoint_id):
         raise WebhookNotFound()
 
@@ -225,7 +238,7 @@ def rotate_secret(
 ) -> tuple[Endpoint, str]:
     """Org admin: a new secret, shown this once. For SECRET_OVERLAP_SECONDS each delivery carries a
     signature with each secret, so that the receiver can switch when it likes."""
-    caller.require_admin(organization_id)
+    _require_admin(conn, caller, organization_id)
     secret = _new_secret()
     endpoint = repo.rotate_secret(
         conn,
