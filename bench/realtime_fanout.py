@@ -285,7 +285,7 @@ TRANSPORT_POSTS = 300
 
 def _transport_costs(stack: _Stack, connection_id: str) -> dict[str, tuple[float, float]]:
     """CPU per post, here and in the gateway, one post at a time to one socket: through
-    chatflow.realtime.management (botocore's SigV4Auth, a kept-alive http.client connection), and
+    chatflow.realtime.management (SigV4 computed here, one write per post on a kept-alive socket), and
     for comparison through boto3's client, which it replaced."""
     import boto3
     from botocore.config import Config

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
+from unittest.mock import patch
 
 import pytest
 
@@ -37,8 +39,8 @@ class _ApiGateway(BaseHTTPRequestHandler):
 def gateway(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[ManagementApi, type[_ApiGateway]]]:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
-    # The signer holds the credentials it was made with; an earlier test may have made it.
-    management._signer.cache_clear()
+    # The credentials are read once per process; an earlier test may have read others.
+    management._credentials.cache_clear()
     handler = type("Handler", (_ApiGateway,), {"answers": [], "seen": []})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -62,6 +64,28 @@ def test_a_frame_is_posted_to_the_connections_path_signed_for_execute_api(
     assert request["body"] == b'{"type":"x"}'
     assert request["headers"]["Authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/")
     assert "/us-east-1/execute-api/aws4_request" in request["headers"]["Authorization"]
+
+
+@pytest.mark.parametrize("token", [None, "session-token-of-a-role"])
+def test_the_signature_is_the_one_botocore_computes(token: str | None) -> None:
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    credentials = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", token)
+    path, body = "/prod/@connections/Ab%2Bc%2Fd%3D", b'{"type":"message.created"}'
+    now = datetime(2026, 12, 3, 10, 11, 12, tzinfo=UTC)
+    theirs = AWSRequest(method="POST", url=f"https://api.example.com{path}", data=body)
+    with patch("botocore.auth.get_current_datetime", return_value=now.replace(tzinfo=None)):
+        SigV4Auth(credentials, "execute-api", "us-east-1").add_auth(theirs)
+
+    ours = management.sign(
+        host="api.example.com", path=path, body=body, region="us-east-1", credentials=credentials, now=now
+    )
+
+    assert ours["Authorization"] == theirs.headers["Authorization"]
+    assert ours["X-Amz-Date"] == theirs.headers["X-Amz-Date"]
+    assert ours.get("X-Amz-Security-Token") == theirs.headers.get("X-Amz-Security-Token")
 
 
 def test_a_closed_connection_is_reported_gone(gateway: tuple[ManagementApi, type[_ApiGateway]]) -> None:
