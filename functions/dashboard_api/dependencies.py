@@ -66,7 +66,7 @@ def _caller(request: Request, token: BearerToken, settings: AppSettings) -> Call
         return api_tokens.authenticate(token, scope=getattr(request.state, "api_token_scope", None), settings=settings)
     claims = verify_access_token(token, settings)
     with connection() as conn:
-        return load_caller(conn, claims.sub)
+        return load_caller(conn, claims.sub, token_issued_at=claims.issued_at)
 
 
 CurrentCaller = Annotated[Caller, Depends(_caller)]

@@ -75,7 +75,8 @@ export interface paths {
         put?: never;
         /**
          * Logout
-         * @description Revoke the caller's refresh tokens everywhere.
+         * @description End the caller's sessions everywhere: its access tokens are refused from now on, its live
+         *     sockets closed, its refresh tokens revoked (Cognito's global sign-out).
          */
         post: operations["logout_api_dashboard_auth_logout_post"];
         delete?: never;

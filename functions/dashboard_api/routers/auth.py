@@ -10,7 +10,7 @@ from chatflow.auth import cognito
 from chatflow.auth.tokens import verify_access_token, verify_id_token
 from chatflow.db import connection
 from chatflow.errors import InvalidCredentials, UnknownUser
-from chatflow.users import link_cognito_user
+from chatflow.users import end_sessions, link_cognito_user
 from dependencies import AppSettings, BearerToken, ClientIp
 from schemas import Email, Schema, error_responses
 
@@ -120,8 +120,11 @@ def refresh(body: RefreshIn, settings: AppSettings, ip: ClientIp) -> TokensOut:
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
 def logout(token: BearerToken, settings: AppSettings) -> None:
-    """Revoke the caller's refresh tokens everywhere."""
-    verify_access_token(token, settings)
+    """End the caller's sessions everywhere: its access tokens are refused from now on, its live
+    sockets closed, its refresh tokens revoked (Cognito's global sign-out)."""
+    claims = verify_access_token(token, settings)
+    with connection() as conn:
+        end_sessions(conn, settings, claims.sub)
     cognito.sign_out(settings, access_token=token)
 
 

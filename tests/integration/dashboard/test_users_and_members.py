@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -436,12 +437,16 @@ def test_a_reactivated_user_signs_in_again(people: People) -> None:
     root = people.make(super_admin=True)
     person = people.make()
     people.post(root, f"/users/{person.id}/deactivate")
+    time.sleep(1.1)  # tokens carry their issue time in whole seconds
 
     answer = people.post(root, f"/users/{person.id}/activate")
 
     assert answer.json()["active"] is True
-    assert people.post(None, "/auth/login", {"email": person.email, "password": PASSWORD}).status_code == 200
-    assert people.get(person, "/me").status_code == 200
+    signed_in = people.post(None, "/auth/login", {"email": person.email, "password": PASSWORD})
+    assert signed_in.status_code == 200
+    fresh = {"Authorization": f"Bearer {signed_in.json()['accessToken']}"}
+    assert people.client.get("/api/dashboard/me", headers=fresh).status_code == 200
+    assert people.get(person, "/me").status_code == 401  # the token of before the deactivation stays revoked
 
 
 @pytest.mark.parametrize(("method", "suffix"), [("post", "/deactivate"), ("delete", "")])

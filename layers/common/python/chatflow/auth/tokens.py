@@ -22,6 +22,7 @@ _jwks_lock = threading.Lock()
 class AccessClaims:
     sub: str
     expires_at: int
+    issued_at: int = 0  # `iat`, in whole seconds: compared with the user's revocation (chatflow.access)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +69,7 @@ def verify_access_token(token: str, settings: Settings) -> AccessClaims:
     claims = _decode(token, settings, audience=None)
     if claims.get("token_use") != "access" or claims.get("client_id") != settings.cognito_client_id:
         raise InvalidToken()
-    return AccessClaims(sub=str(claims["sub"]), expires_at=int(claims["exp"]))
+    return AccessClaims(sub=str(claims["sub"]), expires_at=int(claims["exp"]), issued_at=int(claims.get("iat", 0)))
 
 
 def verify_id_token(token: str, settings: Settings) -> IdClaims:

@@ -47,7 +47,7 @@ def connect_dashboard(connection_id: str, credentials: DashboardCredentials) -> 
     as the API answers for another tenant's organisation)."""
     claims = verify_access_token(credentials.token, get_settings())
     with connection() as conn:
-        caller = load_caller(conn, claims.sub)
+        caller = load_caller(conn, claims.sub, token_issued_at=claims.issued_at)
         if credentials.organization_id is not None:
             caller.require_member(credentials.organization_id)
         elif not caller.is_super_admin and not caller.memberships:

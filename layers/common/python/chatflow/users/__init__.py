@@ -10,6 +10,7 @@ from chatflow.users.repository import find_user_by_email, link_cognito_user, wri
 from chatflow.users.service import (
     create_user,
     delete_user,
+    end_sessions,
     get_user_detail,
     invite_user,
     list_users,
@@ -25,6 +26,7 @@ __all__ = [
     "UserDetail",
     "create_user",
     "delete_user",
+    "end_sessions",
     "find_user_by_email",
     "get_user_detail",
     "invite_user",

@@ -22,6 +22,7 @@ __all__ = [
     "list_details",
     "load_detail",
     "organization_names",
+    "revoke_tokens",
     "set_active",
     "write_profile",
     "write_user",
@@ -40,6 +41,10 @@ def link_cognito_user(conn: Connection, *, sub: str, email: str) -> bool:
         {"sub": sub, "email": email},
     ).fetchone()
     return row is not None
+
+
+def revoke_tokens(conn: Connection, user_id: str) -> None:
+    conn.execute("UPDATE users SET tokens_revoked_at = now(), updated_at = now() WHERE id = %s", (user_id,))
 
 
 def find_user_by_email(conn: Connection, email: str) -> User | None:

@@ -21,6 +21,7 @@ from chatflow.db import Connection
 from chatflow.errors import DomainError, InvalidCredentials, InvalidCursor, OwnAccount
 from chatflow.notifications import send
 from chatflow.notifications.invite import invitation_email
+from chatflow.realtime.closing import close_user_connections
 from chatflow.settings import Settings
 from chatflow.users import repository as repo
 from chatflow.users.models import Invited, User, UserDetail
@@ -29,6 +30,7 @@ from chatflow.vocabulary import MemberRole
 __all__ = [
     "create_user",
     "delete_user",
+    "end_sessions",
     "get_user_detail",
     "invite_user",
     "list_users",
@@ -227,6 +229,15 @@ def set_user_active(conn: Connection, caller: Caller, settings: Settings, user_i
         _not_oneself(caller, user_id, "deactivate")
     email = repo.set_active(conn, user_id, active=active)
     _tolerate_missing_cognito_user(cognito.set_user_enabled, settings, email=email, enabled=active)
+    if not active:
+        end_sessions(conn, settings, user_id)
+
+
+def end_sessions(conn: Connection, settings: Settings, user_id: str) -> None:
+    """The user's access ends now: every access token issued so far is refused from the next request
+    on (chatflow.access.load_caller), and its live sockets are closed. Signing out and deactivation."""
+    repo.revoke_tokens(conn, user_id)
+    close_user_connections(conn, settings, user_id)
 
 
 def delete_user(conn: Connection, caller: Caller, settings: Settings, user_id: str) -> None:
