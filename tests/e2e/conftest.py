@@ -33,6 +33,7 @@ from playwright.sync_api import (
 )
 from psycopg.rows import dict_row
 
+from tests.support.fake_openai import FakeOpenAI
 from tests.support.local_stack import StackDidNotStart, local_stack
 from tests.support.secret_scan import register_secret, scan_text
 
@@ -69,11 +70,14 @@ _GENEROUS_LIMITS = {
 
 
 @pytest.fixture(scope="session")
-def stack() -> Iterator[Stack]:
+def stack(fake_openai_server: FakeOpenAI) -> Iterator[Stack]:
+    # Every browser test shares one stack and one address, so the real limits (tested in
+    # tests/integration/test_rate_limits.py) would throttle the suite rather than a visitor. No key
+    # is set, so the offline provider answers; an organisation given a key of its own is answered by
+    # the recording fake (tests/e2e/test_widget_language.py reads the prompts it was sent).
+    env = {**_GENEROUS_LIMITS, "OPENAI_BASE_URL": fake_openai_server.base_url}
     try:
-        # Every browser test shares one stack and one address, so the real limits (tested in
-        # tests/integration/test_rate_limits.py) would throttle the suite rather than a visitor.
-        with local_stack("cf360-e2e-", env=_GENEROUS_LIMITS) as started:
+        with local_stack("cf360-e2e-", env=env) as started:
             info = started.info
             api_url = info["apiUrl"]
             yield Stack(

@@ -18,6 +18,7 @@ from chatflow.organizations import create_organization
 from tests.e2e.conftest import Browsing, Db, Stack, Widget, body_of, third_party_page, wait_until
 from tests.e2e.dashboard_support import Dashboard, dashboard_of, sign_in, snap
 from tests.support.callers import super_admin
+from tests.support.fake_openai import FakeOpenAI, Scripted
 
 pytestmark = pytest.mark.e2e
 
@@ -105,6 +106,35 @@ def test_a_spanish_page_in_a_spanish_browser_gets_a_spanish_widget_without_data_
     expect(widget.log.locator(".m.ai .meta")).to_contain_text("Asistente de IA")
     wait_until(lambda: any("/ws?" in url for url in sockets), page=page)
     assert "&lang=es" in next(url for url in sockets if "/ws?" in url)
+
+
+def test_a_spanish_message_on_an_english_widget_gets_a_spanish_answer_and_a_spanish_handoff_notice(
+    browsing: Browsing, stack: Stack, site: Site, dashboard: Dashboard, fake_openai_server: FakeOpenAI
+) -> None:
+    token = dashboard.token(dashboard.admin_email, dashboard.admin_password)
+    dashboard.api(
+        "PATCH",
+        f"/api/dashboard/organizations/{site.organization_id}/ai-settings",
+        token,
+        {"apiKey": "sk-e2e-key-for-the-recording-fake"},
+    )
+    fake_openai_server.then(Scripted(content="¡Hola! Los sábados abrimos de 9 a 14."))
+    page = browsing.page  # an English browser on an English page
+    widget = _open_page(page, stack, site.public_key, "en")
+    _expect_english(widget)
+
+    widget.send("Hola, ¿a qué hora abren los sábados?")
+
+    expect(widget.messages("ai")).to_have_text("¡Hola! Los sábados abrimos de 9 a 14.")
+    prompt = fake_openai_server.requests[-1]["messages"]
+    assert prompt[-1]["content"] == "Hola, ¿a qué hora abren los sábados?"
+    assert "The visitor's message is in Spanish: answer in Spanish" in prompt[0]["content"]
+
+    widget.send("Prefiero hablar con una persona, por favor")
+
+    expect(widget.messages("system").last).to_contain_text("Te estoy comunicando con una persona")
+    expect(widget.input).to_have_attribute("placeholder", "Write a message…")  # the widget's own words stay
+    browsing.snap("spanish-answer-on-english-widget")
 
 
 def test_an_english_page_wins_over_a_spanish_browser(browsing: Browsing, stack: Stack, site: Site) -> None:

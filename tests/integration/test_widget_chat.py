@@ -58,7 +58,7 @@ def test_prompt_carries_system_prompt_language_history_and_message(
     system = sent["messages"][0]
     assert system["role"] == "system"
     assert "We sell coffee. Open 8-18." in system["content"]
-    assert "Answer in Spanish" in system["content"]
+    assert "answer in Spanish" in system["content"]
     assert [m["role"] for m in sent["messages"][1:]] == ["user", "assistant", "user"]
     assert sent["messages"][1]["content"] == "Hola"
     assert sent["messages"][-1]["content"] == "¿Tienen café descafeinado?"
@@ -145,13 +145,13 @@ def test_ai_failure_keeps_the_message_and_answers_with_a_polite_fallback(
 ) -> None:
     fake_openai.default = Scripted(status=500)
 
-    answer = visitor.post("Do you deliver?", lang="es")
+    answer = visitor.post("¿Hacen entregas?", lang="es")
 
     assert answer.status == 200
     assert answer.body["reply"]["role"] == "ai"
     assert answer.body["reply"]["content"].startswith("Lo siento")
     stored = db.execute("SELECT role, content FROM messages ORDER BY seq").fetchall()
-    assert stored[0] == {"role": "visitor", "content": "Do you deliver?"}
+    assert stored[0] == {"role": "visitor", "content": "¿Hacen entregas?"}
 
 
 def test_ai_failure_is_retried_before_falling_back(

@@ -71,9 +71,12 @@ def build_prompt(
         instructions += "\n\nThe business's instructions:\n" + system_prompt.strip()
     if references is not None and not references:
         instructions += "\n\n" + NO_KNOWLEDGE_INSTRUCTIONS
+    # `language` is the visitor message's own (chatflow.language_detection), so the answer follows a
+    # visitor who switches, whatever language the instructions, the passages or the history are in.
+    name = LANGUAGE_NAMES[language]
     instructions += (
-        f"\n\nAnswer in {LANGUAGE_NAMES[language]} unless the visitor writes in another language, "
-        "then answer in theirs."
+        f"\n\nThe visitor's message is in {name}: answer in {name}, even if the instructions, the "
+        "reference passages or earlier messages are in another language."
     )
     turns = [ChatTurn("system", instructions)]
     if references:

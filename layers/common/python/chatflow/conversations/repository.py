@@ -20,7 +20,7 @@ from chatflow.db import Connection
 from chatflow.outbox import ConversationUpdated, DomainEvent
 from chatflow.outbox import repository as outbox
 from chatflow.outbox.repository import events_when
-from chatflow.vocabulary import Plan
+from chatflow.vocabulary import Language, Plan
 
 __all__ = [
     "ConversationState",
@@ -53,6 +53,8 @@ class PriorMessage:
 
     id: UUID
     content: str
+    # None: stored before messages had a language.
+    language: Language | None
     reply: MessageView | None
 
 
@@ -102,7 +104,7 @@ SELECT ch.id AS channel_id, ch.organization_id, ch.allowed_origins, ch.handoff_e
        EXISTS (SELECT FROM knowledge_chunks kc WHERE kc.organization_id = ch.organization_id
                AND (kc.channel_id IS NULL OR kc.channel_id = ch.id)) AS has_knowledge,
        conv.id AS conversation_id, conv.status, conv.responder_mode, conv.language,
-       prior.id AS prior_id, prior.content AS prior_content,
+       prior.id AS prior_id, prior.content AS prior_content, prior.language AS prior_language,
        reply.id AS reply_id, reply.role AS reply_role, reply.content AS reply_content,
        reply.created_at AS reply_created_at,
        hist.history
@@ -110,7 +112,7 @@ FROM channels ch
 JOIN organizations o ON o.id = ch.organization_id AND o.active
 JOIN ai_settings s ON s.organization_id = ch.organization_id
 LEFT JOIN LATERAL (
-    SELECT m.id, m.conversation_id, m.content, m.seq
+    SELECT m.id, m.conversation_id, m.content, m.language, m.seq
     FROM messages m JOIN conversations c ON c.id = m.conversation_id
     WHERE %(client_message_id)s::uuid IS NOT NULL AND m.client_message_id = %(client_message_id)s
       AND c.channel_id = ch.id AND c.visitor_id = %(visitor_id)s
@@ -179,7 +181,9 @@ def load_post_context(
                 content=row["reply_content"],
                 created_at=row["reply_created_at"],
             )
-        prior = PriorMessage(id=row["prior_id"], content=row["prior_content"], reply=reply)
+        prior = PriorMessage(
+            id=row["prior_id"], content=row["prior_content"], language=row["prior_language"], reply=reply
+        )
     channel_keywords = row["channel_handoff_keywords"]
     return PostContext(
         channel_id=row["channel_id"],
@@ -217,9 +221,10 @@ WITH conv AS (
     ON CONFLICT (channel_id, visitor_id, opening_client_message_id) DO NOTHING
     RETURNING id, status, responder_mode, language, last_message_at
 ), msg AS (
-    INSERT INTO messages (id, conversation_id, organization_id, role, content, client_message_id, created_at)
+    INSERT INTO messages (id, conversation_id, organization_id, role, content, client_message_id, language,
+                          created_at)
     SELECT %(message_id)s, conv.id, %(organization_id)s, 'visitor', %(content)s, %(client_message_id)s,
-           conv.last_message_at
+           %(language)s, conv.last_message_at
     FROM conv
     RETURNING id, created_at
 ), {events}, counted AS (
@@ -289,8 +294,8 @@ def insert_opening_message(
 
 _INSERT_VISITOR_MESSAGE = sql.SQL("""
 WITH msg AS (
-    INSERT INTO messages (id, conversation_id, organization_id, role, content, client_message_id)
-    SELECT %(message_id)s, c.id, c.organization_id, 'visitor', %(content)s, %(client_message_id)s
+    INSERT INTO messages (id, conversation_id, organization_id, role, content, client_message_id, language)
+    SELECT %(message_id)s, c.id, c.organization_id, 'visitor', %(content)s, %(client_message_id)s, %(language)s
     FROM conversations c WHERE c.id = %(conversation_id)s AND c.status <> 'closed'
     ON CONFLICT (conversation_id, client_message_id) DO NOTHING
     RETURNING id, conversation_id, organization_id, created_at
@@ -359,9 +364,9 @@ def _written(row: dict[str, Any] | None) -> WrittenMessage | None:
 _INSERT_REPLY = sql.SQL("""
 WITH reply AS (
     INSERT INTO messages (id, conversation_id, organization_id, role, content, tokens_used, model, reply_to,
-                          knowledge_chunk_ids)
+                          knowledge_chunk_ids, language)
     VALUES (%(message_id)s, %(conversation_id)s, %(organization_id)s, %(role)s, %(content)s, %(tokens_used)s, %(model)s,
-            %(reply_to)s, %(knowledge_chunk_ids)s)
+            %(reply_to)s, %(knowledge_chunk_ids)s, %(language)s)
     ON CONFLICT (reply_to) WHERE reply_to IS NOT NULL DO NOTHING
     RETURNING id, role, content, created_at, organization_id
 ), {events}, conv AS (
@@ -389,6 +394,7 @@ def insert_reply(
     tokens_used: int,
     counts_as_ai_message: bool,
     knowledge_chunk_ids: list[UUID] | None,
+    language: Language,
     events: Sequence[DomainEvent],
 ) -> MessageView | None:
     """Store the answer to a visitor message; None when another request already answered it.
@@ -409,6 +415,7 @@ def insert_reply(
             "counted_messages": 0 if role == "system" else 1,
             "ai_messages": 1 if counts_as_ai_message else 0,
             "knowledge_chunk_ids": knowledge_chunk_ids,
+            "language": language,
         },
     ).fetchone()
     return _message(row) if row is not None else None

@@ -9,6 +9,9 @@ query). The AI is called between the two writes, outside any transaction, so a s
 holds a database connection's locks and a failing one never loses the message. Once a month, the
 first conversation over the plan costs one round trip more (claiming the over-limit notice).
 
+Each message is answered in the language it is written in (chatflow.language_detection): the
+conversation's when it says nothing of its own, the widget's for a first message that says nothing.
+
 Whatever others must learn (operators' live updates, the handoff email, the over-limit email) is
 an event written in the same statement as its change (chatflow.outbox) and signalled once, after
 the writes, to the dispatch queue: the visitor never waits for a socket or a mail server.
@@ -30,6 +33,7 @@ from chatflow.conversations.models import ConversationView, MessageView, PostRes
 from chatflow.db import Connection, connection
 from chatflow.errors import ChannelNotFound, ConversationChanged, ConversationNotFound
 from chatflow.handoff import asks_for_human
+from chatflow.language_detection import language_of_message
 from chatflow.languages import DEFAULT_LANGUAGE, normalize_language, text
 from chatflow.notifications.over_limit import claim_over_limit_notice
 from chatflow.origins import check_origin
@@ -127,8 +131,14 @@ def _post(
         open_conversation = ctx.conversation if ctx.conversation and ctx.conversation.status != "closed" else None
         already_human = open_conversation is not None and open_conversation.responder_mode == "human"
         handoff = config.handoff_enabled and not already_human and asks_for_human(message, config.handoff_keywords)
-        lang = language or normalize_language(open_conversation.language if open_conversation else None)
-        lang = lang or DEFAULT_LANGUAGE
+        # The message's own language; when it says nothing of its own ("ok", an order number), the
+        # conversation's, or, for a first message, what the widget shows.
+        lang = language_of_message(
+            message,
+            normalize_language(open_conversation.language if open_conversation else None)
+            or language
+            or DEFAULT_LANGUAGE,
+        )
         message_id = uuid4()
         if open_conversation is None:
             # A closed conversation is never reopened by the visitor: a new one starts (and is billed).
@@ -189,6 +199,7 @@ def _post(
             conversation=written.conversation,
             visitor_message_id=written.id,
             message=message,
+            language=lang,
             history=history,
             handoff=handoff,
             config=config,
@@ -256,6 +267,7 @@ def _answer_again(
             conversation=conversation,
             visitor_message_id=prior.id,
             message=prior.content,
+            language=prior.language or normalize_language(conversation.language) or DEFAULT_LANGUAGE,
             history=ctx.history,
             handoff=False,
             config=config,
@@ -281,6 +293,7 @@ def _reply_to(
     conversation: repo.ConversationState,
     visitor_message_id: UUID,
     message: str,
+    language: Language,
     history: list[HistoryEntry],
     handoff: bool,
     config: EffectiveAIConfig,
@@ -289,8 +302,7 @@ def _reply_to(
     event_ids: list[UUID],
 ) -> MessageView | None:
     """The answer to the visitor's message, stored with its events (their ids appended to
-    `event_ids`); None when a person is in charge."""
-    language = normalize_language(conversation.language) or DEFAULT_LANGUAGE
+    `event_ids`); None when a person is in charge. It speaks `language`, the visitor message's."""
     chunk_ids: list[UUID] | None = None
     if handoff:
         role, content, model, tokens, is_ai = "system", text("handoff_notice", language), None, 0, False
@@ -329,6 +341,7 @@ def _reply_to(
         tokens_used=tokens,
         counts_as_ai_message=is_ai,
         knowledge_chunk_ids=chunk_ids,
+        language=language,
         events=events,
     )
     if stored is not None:
