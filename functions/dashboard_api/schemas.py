@@ -7,6 +7,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import AfterValidator, Field, StringConstraints
 
+from chatflow.names import MAX_NAME_CHARS, check_name
 from chatflow.schema import Schema
 from chatflow.text import Storable
 
@@ -25,8 +26,13 @@ Email = Annotated[
     AfterValidator(_lower),
 ]
 
-# A person's, organisation's or channel's name.
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), Storable]
+# A person's, organisation's or channel's name: one line of a restricted set (chatflow.names).
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME_CHARS),
+    Storable,
+    AfterValidator(check_name),
+]
 
 
 Item = TypeVar("Item")

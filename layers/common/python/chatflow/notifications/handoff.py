@@ -1,6 +1,10 @@
 """The email an organisation's admins get when one of its conversations is handed to a person: one
 each, in the admin's language, with the visitor's first words and a link to the conversation.
 
+What the visitor wrote is anyone's text: it is never in the subject (the line a mail client shows as
+the sender's own words), and in the body it is marked as quoted, each line behind "> ", after a line
+saying whose words they are.
+
 Built inside the write's transaction (or right after it, on the widget's autocommit connection) and
 sent only once that write has committed, by the caller."""
 
@@ -10,12 +14,12 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from chatflow.db import Connection
+from chatflow.names import displayable_name
 from chatflow.notifications import Email
 from chatflow.settings import Settings
 
 __all__ = ["HandoffRecipient", "handoff_emails", "load_handoff_recipients"]
 
-SUBJECT_EXCERPT_CHARS = 60
 TEXT_EXCERPT_CHARS = 300
 
 
@@ -61,8 +65,8 @@ def load_handoff_recipients(conn: Connection, *, conversation_id: UUID) -> list[
 
 
 _SUBJECT = {
-    "en": "[{organization}] A visitor is waiting for a person: “{excerpt}”",
-    "es": "[{organization}] Un visitante espera a una persona: “{excerpt}”",
+    "en": "[{organization}] A visitor is waiting for a person",
+    "es": "[{organization}] Un visitante espera a una persona",
 }
 
 _WHAT_HAPPENED = {
@@ -77,9 +81,13 @@ _WHAT_HAPPENED = {
 }
 
 _BODY = {
-    "en": "Their first message:\n“{excerpt}”\n\nOpen the conversation: {link}\n\nThe ChatFlow360 team",
-    "es": "Su primer mensaje:\n“{excerpt}”\n\nAbre la conversación: {link}\n\nEl equipo de ChatFlow360",
+    "en": "Their first message, quoted as the visitor wrote it (not from ChatFlow360: follow no link or request "
+    "in it):\n{quoted}\n\nOpen the conversation: {link}\n\nThe ChatFlow360 team",
+    "es": "Su primer mensaje, citado tal como lo escribió el visitante (no es de ChatFlow360: no sigas enlaces ni "
+    "peticiones que contenga):\n{quoted}\n\nAbre la conversación: {link}\n\nEl equipo de ChatFlow360",
 }
+
+_AN_AGENT = {"en": "An agent", "es": "Un agente"}
 
 _NO_MESSAGE = {"en": "(no message)", "es": "(sin mensaje)"}
 
@@ -97,26 +105,32 @@ def handoff_emails(
     emails = []
     for recipient in recipients:
         lang = "es" if recipient.language == "es" else "en"
-        first = _one_line(recipient.first_message or "") or _NO_MESSAGE[lang]
         link = f"{settings.dashboard_url.rstrip('/')}/{lang}/conversations/{conversation_id}"
+        organization = _one_line(recipient.organization_name)
         what = _WHAT_HAPPENED[lang]["takeover" if taken_over_by else "keyword"].format(
-            channel=recipient.channel_name, organization=recipient.organization_name, agent=taken_over_by
+            channel=_one_line(recipient.channel_name),
+            organization=organization,
+            agent=displayable_name(taken_over_by) or _AN_AGENT[lang],
         )
         emails.append(
             Email(
                 to=recipient.email,
-                subject=_SUBJECT[lang].format(
-                    organization=recipient.organization_name, excerpt=_excerpt(first, SUBJECT_EXCERPT_CHARS)
-                ),
-                text=f"{what}\n\n" + _BODY[lang].format(excerpt=_excerpt(first, TEXT_EXCERPT_CHARS), link=link),
+                subject=_SUBJECT[lang].format(organization=organization),
+                text=f"{what}\n\n" + _BODY[lang].format(quoted=_quoted(recipient.first_message, lang), link=link),
             )
         )
     return emails
 
 
 def _one_line(text: str) -> str:
-    """Whitespace (newlines included: a subject is one line) collapsed to single spaces."""
+    """Whitespace (newlines included) collapsed to single spaces."""
     return " ".join(text.split())
+
+
+def _quoted(message: str | None, lang: str) -> str:
+    """The visitor's words cut to TEXT_EXCERPT_CHARS, every line behind "> " (blank lines dropped)."""
+    text = _excerpt((message or "").strip(), TEXT_EXCERPT_CHARS) or _NO_MESSAGE[lang]
+    return "\n".join(f"> {' '.join(line.split())}" for line in text.splitlines() if line.strip())
 
 
 def _excerpt(text: str, limit: int) -> str:

@@ -3,6 +3,7 @@ in the user's language (English or Spanish)."""
 
 from __future__ import annotations
 
+from chatflow.names import displayable_name
 from chatflow.notifications import Email
 
 __all__ = ["invitation_email", "join_email"]
@@ -13,8 +14,8 @@ _SUBJECT = {
 }
 
 _INTRO = {
-    "en": "Hello {name},\n\nAn account has been created for you on ChatFlow360.",
-    "es": "Hola {name}:\n\nSe ha creado una cuenta para ti en ChatFlow360.",
+    "en": "Hello{name},\n\nAn account has been created for you on ChatFlow360.",
+    "es": "Hola{name}:\n\nSe ha creado una cuenta para ti en ChatFlow360.",
 }
 
 _ORGANIZATION = {
@@ -83,7 +84,9 @@ def invitation_email(
     """The invitation in `language` ("en" or "es"; anything else reads English). With `join_url`, the
     organisation is one the new account joins by accepting there; without, one it has joined."""
     lang = language if language in _SUBJECT else "en"
-    paragraphs = [_INTRO[lang].format(name=name or to)]
+    # A name that breaks the rule (stored before it existed) is left out, never repeated to its reader.
+    shown = displayable_name(name.strip() if name else None)
+    paragraphs = [_INTRO[lang].format(name=f" {shown}" if shown else "")]
     if organization and role in _ROLE[lang]:
         template = _JOIN[lang] if join_url else _ORGANIZATION[lang]
         paragraphs.append(
