@@ -52,6 +52,7 @@ class QueueFunction:
 
 WIDGET_ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/chat", "chat"),
+    Route("POST", "/api/chat/identify", "chat"),
     Route("GET", "/api/chat/{conversationId}", "history"),
     Route("PATCH", "/api/chat/{conversationId}", "close"),
     Route("GET", "/api/channels/{publicKey}/config", "widget_config"),

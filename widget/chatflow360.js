@@ -2,6 +2,8 @@
  * <script src="https://…/widget/chatflow360.js" data-key="PUBLIC_KEY" defer></script>
  * Optional: data-lang="es" (a fixed language), data-color="#2f92ad", data-position="left"; without
  * them the channel's settings apply (its public config), and the language follows the visitor.
+ * A logged-in user of the site: data-user-jwt="…" (or ChatFlow360.identify({ jwt }) later; { jwt: null }
+ * on logout), a token the business signs with the channel's identity secret (docs/integrations.md).
  *
  * Everything lives in a Shadow DOM under <chatflow360-widget>: the page's CSS cannot reach it
  * and its CSS cannot leak. Text from visitors and from the server is only ever set with
@@ -170,6 +172,10 @@
   };
   let visitorId = load("visitor");
   if (!UUID_RE.test(visitorId || "")) save("visitor", (visitorId = uuid()));
+  // This browser's own visitor id; an identified user is the server's visitor for them instead (the
+  // same on every browser), kept in memory only, so that a logout leaves nothing behind.
+  const anonymousId = visitorId;
+  let userJwt = attr("user-jwt") || null;
   let lang = chooseLang({});
   let t = TEXTS[lang];
 
@@ -594,6 +600,30 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
     };
     meta.append(retry);
   };
+  // ---- Identity ------------------------------------------------------------------------------------------
+  const anonymous = (code) => {
+    if (userJwt && code)
+      console.warn(TAG + "the identity token was refused (" + code + "); chatting as an anonymous visitor instead.");
+    userJwt = null;
+    if (visitorId !== anonymousId) {
+      visitorId = anonymousId;
+      forget();
+    }
+  };
+  const becomes = (id) => {
+    if (!UUID_RE.test(id || "") || id === visitorId) return;
+    visitorId = id;
+    forget(); // the conversation of the anonymous visitor is not theirs
+  };
+  const identify = async (jwt) => {
+    userJwt = (jwt || "").trim() || null;
+    if (!userJwt) return anonymous();
+    const r = await api("POST", "/identify", { publicKey: KEY, userJwt });
+    if (!r.ok) return r.status === 400 || r.status === 401 ? anonymous(r.code || "invalid_identity") : undefined;
+    becomes(r.data.visitorId);
+    if (r.data.conversationId) setConversation(r.data.conversationId); // their open conversation, from any device
+  };
+
   const post = async (msg) => {
     if (S.until > Date.now()) await new Promise((ok) => setTimeout(ok, S.until - Date.now()));
     typing.hidden = S.mode !== "ai";
@@ -607,9 +637,11 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
       lang,
       pageUrl: location.href,
       clientMessageId: msg.id, // the same on every retry: the server stores the message once
+      userJwt: userJwt || undefined,
     });
     typing.hidden = true;
     if (r.ok) {
+      if (r.data.visitorId && r.data.visitorId !== visitorId) visitorId = r.data.visitorId;
       mark(msg, "sent");
       setConversation(r.data.conversationId); // a new id when the old conversation had been closed
       touch();
@@ -618,6 +650,14 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
       return;
     }
     if (r.code === "channel_not_found" || r.code === "origin_not_allowed") return refuse(r.code);
+    if (r.code === "invalid_identity" && userJwt) {
+      anonymous(r.code); // falls back to this browser's anonymous visitor, and says so in the console
+      return post(msg);
+    }
+    if (r.code === "identity_required") {
+      console.error(TAG + "this channel only accepts signed-in users of the site: give the widget data-user-jwt.");
+      return mark(msg, "failed");
+    }
     if (r.code === "conversation_not_found" && sentTo && sentTo === S.conv) {
       forget(true); // gone on the server: start a new conversation with the same message
       return post(msg);
@@ -733,13 +773,17 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
     const appear = () => {
       if (shown++ || S.gone) return;
       document.body.append(host);
-      if (S.conv && stale()) {
-        closeRemote(S.conv); // the server's cleanup would close it too; this is sooner
-        forget();
-      } else if (S.conv) {
-        sync(true);
-        connect();
-      }
+      const resume = () => {
+        if (S.conv && stale()) {
+          closeRemote(S.conv); // the server's cleanup would close it too; this is sooner
+          forget();
+        } else if (S.conv) {
+          sync(true);
+          connect();
+        }
+      };
+      if (userJwt) identify(userJwt).then(resume, resume);
+      else resume();
       refresh();
       // Still open from the previous page of this visit (not on phones, where it would cover the page).
       if (load("open", session) && innerWidth >= 480) toggle(true, false);
@@ -753,6 +797,8 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
       appear();
     });
   };
+  // The page's handle: identify a user who signed in after the widget loaded (or { jwt: null } on logout).
+  window.ChatFlow360 = Object.assign(window.ChatFlow360 || {}, { identify: (o) => identify(o && o.jwt) });
   if (document.body) start();
   else document.addEventListener("DOMContentLoaded", start);
 })();

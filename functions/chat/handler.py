@@ -1,9 +1,13 @@
-"""POST /api/chat — a visitor's message in, the AI's answer (or a person's promise) out."""
+"""POST /api/chat — a visitor's message in, the AI's answer (or a person's promise) out.
+POST /api/chat/identify — a business's signed user becomes the same visitor on every device
+(chatflow.visitor_identity): their visitor id and their open conversation."""
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from chatflow import visitor_identity
 from chatflow.conversations import post_visitor_message
+from chatflow.errors import ChannelNotFound
 from chatflow.observability import correlation_paths, logger, metrics, trace_handler
 from chatflow_edge.widget_api import (
     ChatRequest,
@@ -14,6 +18,7 @@ from chatflow_edge.widget_api import (
     parse_body,
     visitor_metadata,
 )
+from chatflow_edge.widget_api.identity import IdentifyRequest, UserJwtIn, with_identity
 
 app = build_resolver()
 
@@ -22,19 +27,40 @@ app = build_resolver()
 def post_chat() -> dict[str, object]:
     request = parse_body(app.current_event, ChatRequest)
     limit_request(app.current_event, "chat_post", request.visitor_id)
+    # A signed user speaks as their own visitor, whichever browser this is; 401 for a bad token, or
+    # for none where the channel requires one.
+    identified = visitor_identity.identify(request.public_key, parse_body(app.current_event, UserJwtIn).user_jwt)
     result = post_visitor_message(
         public_key=request.public_key,
-        visitor_id=request.visitor_id,
+        visitor_id=request.visitor_id if identified is None else identified.visitor_id,
         message=request.message,
         conversation_id=request.conversation_id,
         language=request.language,
         page_url=request.page_url,
         client_message_id=request.client_message_id,
         origin=origin_of(app.current_event),
-        visitor_metadata=visitor_metadata(app.current_event),
+        visitor_metadata=with_identity(visitor_metadata(app.current_event), identified),
     )
     metrics.add_metric(name="VisitorMessages", unit=MetricUnit.Count, value=1)
-    return ChatResponse.of(result).dump()
+    answer = ChatResponse.of(result).dump()
+    if identified is not None:
+        answer["visitorId"] = str(identified.visitor_id)  # the widget uses it for its reads and its socket
+    return answer
+
+
+@app.post("/api/chat/identify")
+def post_identify() -> dict[str, object]:
+    request = parse_body(app.current_event, IdentifyRequest)
+    limit_request(app.current_event, "chat_get")
+    identified = visitor_identity.identify(request.public_key, request.user_jwt)
+    if identified is None:
+        raise ChannelNotFound()
+    conversation_id = visitor_identity.latest_conversation(identified)
+    return {
+        "visitorId": str(identified.visitor_id),
+        "conversationId": None if conversation_id is None else str(conversation_id),
+        "verified": True,
+    }
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

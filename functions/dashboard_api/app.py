@@ -40,6 +40,7 @@ from routers import (
     stats,
     usage,
     users,
+    visitor_identity,
     webhooks,
 )
 
@@ -58,6 +59,7 @@ ROUTERS = [
     stats.router,
     webhooks.router,
     api_tokens.router,
+    visitor_identity.router,
 ]
 
 PREFIX = "/api/dashboard"

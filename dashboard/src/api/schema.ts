@@ -499,6 +499,52 @@ export interface paths {
         patch: operations["update_channel_api_dashboard_organizations__organization_id__channels__channel_id__patch"];
         trace?: never;
     };
+    "/api/dashboard/organizations/{organization_id}/channels/{channel_id}/identity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Identity
+         * @description Org admin: whether the channel has an identity secret and requires identified visitors.
+         */
+        get: operations["get_identity_api_dashboard_organizations__organization_id__channels__channel_id__identity_get"];
+        /**
+         * Set Identity
+         * @description Org admin: require identified visitors (400 until the channel has a secret), or accept anonymous
+         *     ones again.
+         */
+        put: operations["set_identity_api_dashboard_organizations__organization_id__channels__channel_id__identity_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dashboard/organizations/{organization_id}/channels/{channel_id}/identity/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate Identity Secret
+         * @description Org admin: a new identity secret, in this answer only; the previous one stops working (within
+         *     30 seconds, the widget API's cache).
+         */
+        post: operations["rotate_identity_secret_api_dashboard_organizations__organization_id__channels__channel_id__identity_secret_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/dashboard/organizations/{organization_id}/invitations": {
         parameters: {
             query?: never;
@@ -1535,6 +1581,56 @@ export interface components {
         ForgotPasswordIn: {
             /** Email */
             email: string;
+        };
+        /** IdentityOut */
+        IdentityOut: {
+            /**
+             * Channelid
+             * Format: uuid
+             */
+            channelId: string;
+            /**
+             * Configured
+             * @description The channel has an identity secret.
+             */
+            configured: boolean;
+            /**
+             * Required
+             * @description Visitors without a valid identity token are refused (401).
+             */
+            required: boolean;
+            /** Rotatedat */
+            rotatedAt: string | null;
+        };
+        /** IdentityUpdate */
+        IdentityUpdate: {
+            /** Required */
+            required: boolean;
+        };
+        /** IdentityWithSecretOut */
+        IdentityWithSecretOut: {
+            /**
+             * Channelid
+             * Format: uuid
+             */
+            channelId: string;
+            /**
+             * Configured
+             * @description The channel has an identity secret.
+             */
+            configured: boolean;
+            /**
+             * Required
+             * @description Visitors without a valid identity token are refused (401).
+             */
+            required: boolean;
+            /** Rotatedat */
+            rotatedAt: string | null;
+            /**
+             * Secret
+             * @description Sign your users' HS256 tokens with it; shown this once.
+             */
+            secret: string;
         };
         /**
          * InvitationOut
@@ -4558,6 +4654,214 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ChannelOut"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_identity_api_dashboard_organizations__organization_id__channels__channel_id__identity_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityOut"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    set_identity_api_dashboard_organizations__organization_id__channels__channel_id__identity_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IdentityUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityOut"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    rotate_identity_secret_api_dashboard_organizations__organization_id__channels__channel_id__identity_secret_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityWithSecretOut"];
                 };
             };
             /** @description Invalid request */

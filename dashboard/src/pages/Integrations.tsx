@@ -15,6 +15,9 @@ type Delivery = Schemas["DeliveryOut"];
 type ApiToken = Schemas["ApiTokenOut"];
 type ApiTokenWithSecret = Schemas["ApiTokenWithSecretOut"];
 type Scope = Schemas["ApiTokenCreate"]["scopes"][number];
+type Identity = Schemas["IdentityOut"];
+type IdentityWithSecret = Schemas["IdentityWithSecretOut"];
+type Channel = Schemas["ChannelOut"];
 
 export const WEBHOOK_EVENTS = ["conversation.created", "conversation.updated", "conversation.handoff", "conversation.closed", "message.created"] as const;
 export const TOKEN_SCOPES: Scope[] = ["conversations:read", "conversations:write", "knowledge:read", "knowledge:write", "contacts:read"];
@@ -68,6 +71,7 @@ function Integrations() {
       <p className="muted">{t("integrations.intro")}</p>
       <Webhooks />
       <ApiTokens />
+      <VisitorIdentity />
     </div>
   );
 }
@@ -342,5 +346,85 @@ function ApiTokens() {
         </DialogForm>
       </Modal>
     </Card>
+  );
+}
+
+function VisitorIdentity() {
+  const { t } = useTranslation();
+  const { orgId } = useApp();
+  const channels = useQuery({ queryKey: ["channels", orgId], queryFn: () => api<Channel[]>(`/organizations/${orgId}/channels`) });
+  const [secret, setSecret] = useState<string | null>(null);
+  return (
+    <Card title={t("integrations.identity.title")}>
+      <p className="muted">{t("integrations.identity.intro")}</p>
+      {secret && <ShownOnce label={t("integrations.identity.secret")} secret={secret} onDone={() => setSecret(null)} />}
+      <QueryResult query={channels} isEmpty={(l) => l.length === 0} empty={t("integrations.identity.noChannels")}>
+        {(list) => (
+          <table className="table">
+            <thead>
+              <tr>
+                <th>{t("integrations.identity.channel")}</th>
+                <th>{t("common.status")}</th>
+                <th>{t("integrations.identity.required")}</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {list.map((c) => (
+                <ChannelIdentity key={c.id} channel={c} onSecret={setSecret} />
+              ))}
+            </tbody>
+          </table>
+        )}
+      </QueryResult>
+    </Card>
+  );
+}
+
+function ChannelIdentity({ channel, onSecret }: { channel: Channel; onSecret: (secret: string) => void }) {
+  const { t } = useTranslation();
+  const { orgId } = useApp();
+  const client = useQueryClient();
+  const path = `/organizations/${orgId}/channels/${channel.id}/identity`;
+  const key = ["channel-identity", orgId, channel.id];
+  const identity = useQuery({ queryKey: key, queryFn: () => api<Identity>(path) });
+  const rotate = useMutation({
+    mutationFn: () => api<IdentityWithSecret>(`${path}/secret`, { method: "POST" }),
+    onSuccess: (made) => {
+      onSecret(made.secret);
+      void client.invalidateQueries({ queryKey: key });
+    },
+  });
+  const require = useMutation({
+    mutationFn: (required: boolean) => api<Identity>(path, { method: "PUT", body: { required } }),
+    onSuccess: (d) => client.setQueryData(key, d),
+  });
+  const configured = identity.data?.configured ?? false;
+  return (
+    <tr>
+      <td>{channel.name}</td>
+      <td>
+        <Badge tone={configured ? "green" : "neutral"}>{configured ? t("integrations.identity.configured") : t("integrations.identity.notConfigured")}</Badge>
+        <ErrorNotice error={rotate.error ?? require.error} />
+      </td>
+      <td>
+        <input
+          type="checkbox"
+          aria-label={t("integrations.identity.requiredFor", { name: channel.name })}
+          disabled={!configured || require.isPending}
+          checked={identity.data?.required ?? false}
+          onChange={(e) => require.mutate(e.target.checked)}
+        />
+      </td>
+      <td className="actions">
+        <Button
+          variant="ghost"
+          busy={rotate.isPending}
+          onClick={() => (!configured || window.confirm(t("integrations.identity.confirmRotate", { name: channel.name }))) && rotate.mutate()}
+        >
+          {configured ? t("integrations.identity.rotate") : t("integrations.identity.create")}
+        </Button>
+      </td>
+    </tr>
   );
 }
