@@ -123,7 +123,7 @@ def test_a_token_that_is_not_valid_is_refused_with_invalid_identity(
     token = {
         "expired": lambda: _token(secret, exp=int(time.time()) - 600),
         "wrong secret": lambda: _token("cfid_not-this-channels-secret-0123456789-0123456789-0123456789"),
-        "alg none": lambda: jwt.encode({"sub": "customer-42", "exp": int(time.time()) + 60}, None, algorithm="none"),
+        "alg none": lambda: jwt.encode({"sub": "customer-42", "exp": int(time.time()) + 60}, "", algorithm="none"),
     }[why]()
 
     answer = visitor.post("Hello", userJwt=token)
