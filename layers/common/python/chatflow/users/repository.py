@@ -83,7 +83,7 @@ def write_user(
     is_super_admin: bool | None = None,
 ) -> None:
     """Change a user's name, language or super-admin standing (None leaves it). No rule of its own:
-    for services that have checked their caller (update_user, members.invite_member)."""
+    for services that have checked their caller (update_user, organizations.invite_member)."""
     updated = conn.execute(
         """
         UPDATE users SET name = coalesce(%(name)s, name),

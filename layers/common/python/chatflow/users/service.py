@@ -162,7 +162,7 @@ def create_user(
 ) -> Invited:
     """Create the user in Cognito (with a temporary password) and here, then email the invitation.
     No rule of its own: for services that have checked their caller (invite_user,
-    members.invite_member).
+    organizations.invite_member).
 
     Cognito first: if it refuses, nothing has been written. If the database then refuses (the email is
     already taken, an organisation vanished), the Cognito user is deleted again. The invitation is sent
