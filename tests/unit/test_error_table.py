@@ -56,6 +56,7 @@ CONTRACT = {
     "user_not_found": 404,
     "member_not_found": 404,
     "invitation_not_found": 404,
+    "organization_inactive": 409,
     "channel_not_found": 404,
     "conversation_not_found": 404,
     "knowledge_not_found": 404,

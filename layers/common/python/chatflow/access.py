@@ -14,7 +14,7 @@ from typing import Literal
 from uuid import UUID
 
 from chatflow.db import Connection, connection
-from chatflow.errors import InvalidToken, NotAllowed, OrganizationNotFound, UnknownUser
+from chatflow.errors import InvalidToken, NotAllowed, OrganizationInactive, OrganizationNotFound, UnknownUser
 from chatflow.vocabulary import MemberRole
 
 __all__ = ["Caller", "load_caller", "scoped_connection"]
@@ -28,6 +28,8 @@ class Caller:
     is_super_admin: bool
     preferred_language: str
     memberships: dict[UUID, MemberRole] = field(default_factory=dict)
+    # Organisations of the caller that a super admin deactivated: read-only to their members.
+    inactive_organizations: frozenset[UUID] = frozenset()
 
     @property
     def organization_ids(self) -> list[UUID]:
@@ -52,9 +54,19 @@ class Caller:
             raise OrganizationNotFound()
         return role
 
-    def require_admin(self, organization_id: UUID) -> None:
+    def require_admin(self, organization_id: UUID, *, write: bool = True) -> None:
+        """An admin of the organisation (or a super admin). What admins do is a write unless told
+        otherwise (`write=False`), refused in an inactive organisation (require_writable)."""
         if self.require_member(organization_id) == "agent":
             raise NotAllowed("Only an organisation admin may do this.")
+        if write:
+            self.require_writable(organization_id)
+
+    def require_writable(self, organization_id: UUID) -> None:
+        """A member may change nothing of an inactive organisation (its data stays readable, to export);
+        a super admin may, to reactivate and repair it."""
+        if not self.is_super_admin and organization_id in self.inactive_organizations:
+            raise OrganizationInactive()
 
     def may_administer(self, organization_id: UUID) -> bool:
         return self.is_super_admin or self.memberships.get(organization_id) == "admin"
@@ -64,9 +76,11 @@ _LOAD_CALLER = """
 SELECT u.id, u.email, u.name, u.is_super_admin, u.preferred_language, u.active,
        floor(extract(epoch FROM u.tokens_revoked_at))::bigint AS tokens_revoked_at,
        coalesce(json_object_agg(m.organization_id, m.role) FILTER (WHERE m.organization_id IS NOT NULL), '{}')
-           AS memberships
+           AS memberships,
+       coalesce(array_agg(m.organization_id) FILTER (WHERE NOT o.active), '{}') AS inactive_organizations
 FROM users u
 LEFT JOIN organization_members m ON m.user_id = u.id
+LEFT JOIN organizations o ON o.id = m.organization_id
 WHERE u.id = %s
 GROUP BY u.id
 """
@@ -89,6 +103,7 @@ def load_caller(conn: Connection, user_id: str, *, token_issued_at: int | None =
         is_super_admin=row["is_super_admin"],
         preferred_language=row["preferred_language"],
         memberships={UUID(org): role for org, role in row["memberships"].items()},
+        inactive_organizations=frozenset(row["inactive_organizations"]),
     )
 
 

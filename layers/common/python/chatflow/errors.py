@@ -216,6 +216,13 @@ class MemberNotFound(DomainError):
     code = "member_not_found"
 
 
+class OrganizationInactive(DomainError):
+    """A super admin deactivated the organisation: its data may be read, not changed, and it spends no
+    AI or embedding money until it is reactivated."""
+
+    code = "organization_inactive"
+
+
 class InvitationNotFound(DomainError):
     """No pending invitation with this token for this account (expired, accepted, or someone else's)."""
 

@@ -145,6 +145,7 @@ HTTP_STATUS: Mapping[type[Refusal], int] = MappingProxyType(
         # 409: the current state does not allow it
         domain.UserExists: 409,
         domain.AlreadyMember: 409,
+        domain.OrganizationInactive: 409,
         domain.LastAdmin: 409,
         domain.OwnAccount: 409,
         domain.PlanLimitReached: 409,

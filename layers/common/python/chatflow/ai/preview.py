@@ -11,6 +11,7 @@ from chatflow.ai.answering import Answer, answer
 from chatflow.ai.prompt import HistoryEntry
 from chatflow.ai_settings import answering_config
 from chatflow.db import Connection
+from chatflow.organizations.service import require_spending_allowed
 from chatflow.settings import Settings
 from chatflow.vocabulary import Language
 
@@ -31,6 +32,7 @@ def preview_answer(
     """Its members and super admins. Without a channel: the organisation's own settings and
     organisation-wide knowledge."""
     caller.require_member(organization_id)
+    require_spending_allowed(conn, organization_id)
     configured = answering_config(conn, organization_id, channel_id)
     return answer(
         conn,

@@ -116,6 +116,8 @@ def send_agent_message(caller: Caller, conversation_id: UUID, content: str) -> I
         result = repo.insert_agent_message(
             conn, scope=_scope(caller), conversation_id=conversation_id, author_id=caller.user_id, content=content
         )
+        if result.organization_id is not None:
+            caller.require_writable(result.organization_id)  # raising here rolls the insert back
         events: list[DomainEvent] = []
         if result.message is not None and result.organization_id is not None:
             events = _message_events(result.organization_id, conversation_id, result.message.id)
@@ -203,6 +205,7 @@ def _lock(conn: Connection, caller: Caller, conversation_id: UUID) -> repo.Locke
     current = repo.lock_conversation(conn, scope=_scope(caller), conversation_id=conversation_id)
     if current is None:
         raise ConversationNotFound()
+    caller.require_writable(current.organization_id)
     return current
 
 

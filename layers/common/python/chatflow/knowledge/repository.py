@@ -159,12 +159,14 @@ class IngestJob:
     entry: Entry
     organization_encrypted_key: str | None
     platform_encrypted_key: str | None
+    organization_active: bool = True
 
 
 _LOAD_INGEST_JOB = sql.SQL("""
 SELECT {columns},
        s.encrypted_api_key AS organization_key,
-       (SELECT value FROM platform_settings WHERE key = 'openai_api_key') AS platform_key
+       (SELECT value FROM platform_settings WHERE key = 'openai_api_key') AS platform_key,
+       (SELECT o.active FROM organizations o WHERE o.id = k.organization_id) AS organization_active
 FROM channel_knowledge k LEFT JOIN ai_settings s ON s.organization_id = k.organization_id
 WHERE k.id = %s
 """).format(columns=sql.SQL(", ").join(sql.Identifier("k", field.name) for field in fields(Entry)))
@@ -176,7 +178,8 @@ def load_ingest_job(conn: Connection, entry_id: UUID) -> IngestJob | None:
     if row is None:
         return None
     organization_key, platform_key = row.pop("organization_key"), row.pop("platform_key")
-    return IngestJob(_entry(row), organization_key, platform_key)
+    active = bool(row.pop("organization_active"))
+    return IngestJob(_entry(row), organization_key, platform_key, organization_active=active)
 
 
 @dataclass(frozen=True, slots=True)

@@ -193,6 +193,9 @@ def ingest(conn: Connection, entry_id: UUID, settings: Settings, *, last_attempt
     if job is None:
         return IngestOutcome("missing")
     entry = job.entry
+    if not job.organization_active:  # no fetch, no embedding: an inactive organisation spends nothing
+        reason = "The organisation is inactive: once it is reactivated, save the entry again to ingest it."
+        return IngestOutcome("failed" if repo.mark_failed(conn, entry, reason) else "superseded", error=reason)
     title, content = entry.title, entry.content
     try:
         if entry.source == "url" and entry.source_url:

@@ -26,6 +26,7 @@ from chatflow.errors import (
     InvitationNotFound,
     LastAdmin,
     MemberNotFound,
+    OrganizationInactive,
     OrganizationNotFound,
 )
 from chatflow.handoff import DEFAULT_HANDOFF_KEYWORDS
@@ -48,6 +49,7 @@ __all__ = [
     "list_members",
     "list_organizations",
     "remove_member",
+    "require_spending_allowed",
     "revoke_invitation",
     "update_member",
     "update_organization",
@@ -87,6 +89,13 @@ def get_organization(conn: Connection, caller: Caller, organization_id: UUID) ->
     """Its members and super admins."""
     caller.require_member(organization_id)
     return _organization(conn, organization_id)
+
+
+def require_spending_allowed(conn: Connection, organization_id: UUID) -> None:
+    """AI answers and embeddings cost money: none for an inactive organisation, whoever asks (a
+    super admin too); OrganizationInactive until it is reactivated."""
+    if not _organization(conn, organization_id).active:
+        raise OrganizationInactive()
 
 
 def _organization(conn: Connection, organization_id: UUID) -> Organization:
@@ -201,7 +210,7 @@ def _token_hash(token: str) -> bytes:
 
 def list_invitations(conn: Connection, caller: Caller, organization_id: UUID) -> list[Invitation]:
     """Org admin: the invitations not yet accepted (nor expired), newest first."""
-    caller.require_admin(organization_id)
+    caller.require_admin(organization_id, write=False)
     return repo.select_invitations(conn, organization_id)
 
 
