@@ -15,7 +15,6 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 from starlette.responses import Response
 
 from chatflow.errors import InvalidInput
-from chatflow.vocabulary import Language
 from chatflow_edge.errors import (
     REFUSALS,
     AnswerCode,
@@ -26,7 +25,7 @@ from chatflow_edge.errors import (
     headers_of,
     status_of,
 )
-from chatflow_edge.language import caller_language
+from dependencies import caller_language_of
 from routers import (
     ai_settings,
     api_tokens,
@@ -77,14 +76,9 @@ SECURITY_HEADERS = {
 }
 
 
-def _language(request: Request) -> Language:
-    """The SPA sends the operator's language (the one its interface shows) as Accept-Language."""
-    return caller_language(request.headers.get("accept-language"))
-
-
 def _error(request: Request, status: int, code: AnswerCode) -> JSONResponse:
     # The headers here too: an unexpected error is answered outside every middleware.
-    language = _language(request)
+    language = caller_language_of(request)
     return JSONResponse(
         status_code=status,
         content=answer_body(code, language),
@@ -96,7 +90,7 @@ def _refused(request: Request, error: Refusal) -> JSONResponse:
     """A domain or edge error, with the status the one table of chatflow_edge.errors gives it, in
     the caller's language; Content-Language says which, so that the SPA can tell our words from a
     gateway's."""
-    language = _language(request)
+    language = caller_language_of(request)
     return JSONResponse(
         status_code=status_of(error),
         content=error_body(error, language),

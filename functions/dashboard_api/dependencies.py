@@ -13,7 +13,9 @@ from chatflow.access import Caller, load_caller, scoped_connection
 from chatflow.auth.tokens import verify_access_token
 from chatflow.db import Connection, connection
 from chatflow.settings import Settings, get_settings
+from chatflow.vocabulary import Language
 from chatflow_edge.errors import MissingToken
+from chatflow_edge.language import caller_language
 
 __all__ = ["AppSettings", "BearerToken", "ClientIp", "CurrentCaller", "Db", "accepts_api_token"]
 
@@ -38,6 +40,14 @@ def _client_ip(request: Request, settings: AppSettings) -> str:
 
 
 ClientIp = Annotated[str, Depends(_client_ip)]
+
+
+def caller_language_of(request: Request) -> Language:
+    """The language the caller reads: the SPA sends the one its interface shows as Accept-Language."""
+    return caller_language(request.headers.get("accept-language"))
+
+
+CallerLanguage = Annotated[Language, Depends(caller_language_of)]
 
 
 def _token(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> str:

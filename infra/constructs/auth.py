@@ -1,14 +1,20 @@
-"""The operators' directory: a Cognito user pool (e-mail as the username, invitation only) and the
-dashboard's public app client (USER_PASSWORD_AUTH + refresh tokens)."""
+"""The operators' directory: a Cognito user pool (e-mail as the username, invitation only), the
+dashboard's public app client (USER_PASSWORD_AUTH + refresh tokens), and the CustomMessage trigger
+that words Cognito's own emails (the password reset) in the reader's language."""
 
 from __future__ import annotations
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra.config import EnvironmentSizing
+from infra.constructs.layer import ARCHITECTURE, RUNTIME, CommonLayer
 from infra.constructs.nag import acknowledge
+from infra.functions import FUNCTIONS_DIR
 
 __all__ = ["Auth"]
 
@@ -18,6 +24,8 @@ class Auth(Construct):
         super().__init__(scope, construct_id)
         self.user_pool = self._build_user_pool(sizing, env_name)
         self.client = self._build_client()
+        self.messages_function = self._build_messages_function(sizing)
+        self.user_pool.add_trigger(cognito.UserPoolOperation.CUSTOM_MESSAGE, self.messages_function)
 
     def _build_user_pool(self, sizing: EnvironmentSizing, env_name: str) -> cognito.UserPool:
         pool = cognito.UserPool(
@@ -78,3 +86,44 @@ class Auth(Construct):
             ),
             write_attributes=cognito.ClientAttributes().with_standard_attributes(fullname=True),
         )
+
+    def _build_messages_function(self, sizing: EnvironmentSizing) -> lambda_.Function:
+        """functions/auth_messages: no network, no database, no secret; it only answers Cognito. Its
+        own copy of the common layer, since the pool lives in this stack and the app stack's layer
+        after it (the bundle is built once for both)."""
+        role = iam.Role(
+            self,
+            "MessagesRole",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="functions/auth_messages only",
+        )
+        log_group = logs.LogGroup(
+            self,
+            "MessagesLogs",
+            retention=sizing.log_retention,
+            removal_policy=RemovalPolicy.RETAIN if sizing.protect_data else RemovalPolicy.DESTROY,
+        )
+        log_group.grant_write(role)
+        function = lambda_.Function(
+            self,
+            "MessagesFunction",
+            description="Cognito CustomMessage trigger: the password-reset email in the reader's language",
+            runtime=RUNTIME,
+            architecture=ARCHITECTURE,
+            handler="handler.lambda_handler",
+            code=lambda_.Code.from_asset(
+                str(FUNCTIONS_DIR / "auth_messages"), exclude=["__pycache__", "*.pyc", "*.md", ".*"]
+            ),
+            layers=[CommonLayer(self, "MessagesLayer").layer_version],
+            memory_size=256,
+            timeout=Duration.seconds(5),  # Cognito waits five seconds for a trigger
+            role=role,
+            log_group=log_group,
+        )
+        acknowledge(
+            function,
+            "AwsSolutions-L1",
+            "Python 3.12 on purpose: the common layer's wheels are built for cp312 "
+            "(infra/constructs/layer.py); the runtime and the layer move together.",
+        )
+        return function

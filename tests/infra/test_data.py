@@ -110,6 +110,20 @@ def test_operators_sign_in_with_their_email_by_invitation_only(template: Templat
     )
 
 
+def test_cognitos_own_emails_are_worded_by_the_auth_messages_trigger_outside_any_network(
+    template: Template,
+) -> None:
+    pool = props(next(iter(resources(template, "AWS::Cognito::UserPool").values())))
+    functions = resources(template, "AWS::Lambda::Function")
+    [(trigger_id, trigger)] = [(i, f) for i, f in functions.items() if "reader's language" in props(f)["Description"]]
+
+    assert pool["LambdaConfig"]["CustomMessage"] == {"Fn::GetAtt": [trigger_id, "Arn"]}
+    assert props(trigger)["Handler"] == "handler.lambda_handler"
+    assert "VpcConfig" not in props(trigger)
+    assert "Environment" not in props(trigger)  # no secret, no database: it only words emails
+    assert props(trigger)["Timeout"] <= 5
+
+
 def test_the_dashboard_client_signs_in_with_a_password_and_refreshes_tokens(template: Template) -> None:
     client = props(next(iter(resources(template, "AWS::Cognito::UserPoolClient").values())))
 

@@ -11,7 +11,7 @@ from chatflow.auth.tokens import verify_access_token, verify_id_token
 from chatflow.db import connection
 from chatflow.errors import InvalidCredentials, UnknownUser
 from chatflow.users import end_sessions, link_cognito_user
-from dependencies import AppSettings, BearerToken, ClientIp
+from dependencies import AppSettings, BearerToken, CallerLanguage, ClientIp
 from schemas import Email, Schema, error_responses
 
 router = APIRouter(prefix="/auth", tags=["auth"], responses=error_responses(400, 401, 429, 503))
@@ -129,10 +129,12 @@ def logout(token: BearerToken, settings: AppSettings) -> None:
 
 
 @router.post("/forgot-password", status_code=status.HTTP_202_ACCEPTED)
-def forgot_password(body: ForgotPasswordIn, settings: AppSettings, ip: ClientIp) -> dict[str, str]:
-    """Email a reset code. Answers the same whether or not the email has an account."""
+def forgot_password(
+    body: ForgotPasswordIn, settings: AppSettings, ip: ClientIp, language: CallerLanguage
+) -> dict[str, str]:
+    """Email a reset code, in the caller's language. Answers the same whether or not the email has an account."""
     _limit(settings, ip, body.email)
-    cognito.forgot_password(settings, email=body.email)
+    cognito.forgot_password(settings, email=body.email, language=language)
     return {"status": "sent"}
 
 

@@ -179,10 +179,18 @@ def sign_out(settings: Settings, *, access_token: str) -> None:
     _call(settings, "global_sign_out", AccessToken=access_token)
 
 
-def forgot_password(settings: Settings, *, email: str) -> None:
+def forgot_password(settings: Settings, *, email: str, language: str) -> None:
+    """Cognito emails a reset code; `language` reaches its CustomMessage trigger
+    (functions/auth_messages), which words the email in it."""
     # An unknown email answers like a known one: no account enumeration.
     with contextlib.suppress(InvalidCredentials):
-        _call(settings, "forgot_password", ClientId=settings.cognito_client_id, Username=normalize_email(email))
+        _call(
+            settings,
+            "forgot_password",
+            ClientId=settings.cognito_client_id,
+            Username=normalize_email(email),
+            ClientMetadata={"language": language},
+        )
 
 
 def confirm_forgot_password(settings: Settings, *, email: str, code: str, new_password: str) -> None:
