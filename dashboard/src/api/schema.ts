@@ -35,7 +35,7 @@ export interface paths {
         put?: never;
         /**
          * Forgot Password
-         * @description Email a reset code. Answers the same whether or not the email has an account.
+         * @description Email a reset code, in the caller's language. Answers the same whether or not the email has an account.
          */
         post: operations["forgot_password_api_dashboard_auth_forgot_password_post"];
         delete?: never;
@@ -394,8 +394,10 @@ export interface paths {
         put?: never;
         /**
          * Preview
-         * @description Try a message on the real pipeline (settings, channel overrides, knowledge, provider); nothing is
-         *     stored and no usage is counted. Members of the organisation and super admins.
+         * @description Try a message on the real pipeline (settings, channel overrides, knowledge, provider); no
+         *     conversation is stored, and the tokens count as preview usage. Admins of the organisation and
+         *     super admins, RATE_LIMIT_PREVIEW_PER_MINUTE a minute each; the message and its history hold
+         *     8,000 characters at most.
          */
         post: operations["preview_api_dashboard_organizations__organization_id__ai_settings_preview_post"];
         delete?: never;
@@ -1980,6 +1982,13 @@ export interface components {
             overageConversations: number;
             /** Overagecostusd */
             overageCostUsd: number;
+            /**
+             * Previewmessages
+             * @description Answers of the dashboard's AI preview (admins trying settings).
+             */
+            previewMessages: number;
+            /** Previewtokens */
+            previewTokens: number;
             /** Tokens */
             tokens: number;
         };
@@ -2040,6 +2049,13 @@ export interface components {
              * @enum {string}
              */
             plan: "starter" | "pro" | "growth";
+            /**
+             * Previewmessages
+             * @description Answers of the dashboard's AI preview (admins trying settings).
+             */
+            previewMessages: number;
+            /** Previewtokens */
+            previewTokens: number;
             /** Tokens */
             tokens: number;
         };

@@ -68,3 +68,13 @@ describe("sourceTitles", () => {
     expect(sourceTitles([s("Cakes"), s("Hours"), s("Cakes")])).toEqual(["Cakes", "Hours"]);
   });
 });
+
+describe("previewRequest within the API's bound", () => {
+  it("drops the oldest turns until the message and its history hold 8000 characters at most", () => {
+    const turns = Array.from({ length: 10 }, (_, i) => ({ role: "visitor" as const, content: String(i).repeat(2000) }));
+    const request = previewRequest("Hi", turns, "", "en")!;
+    const total = request.message.length + request.history!.reduce((sum, t) => sum + t.content.length, 0);
+    expect(total).toBeLessThanOrEqual(8000);
+    expect(request.history!.at(-1)!.content.startsWith("9")).toBe(true);
+  });
+});

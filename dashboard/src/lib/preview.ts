@@ -3,9 +3,10 @@ import type { Lang, PreviewReply, PreviewRequest, PreviewSource } from "./types"
 
 export type { PreviewReply, PreviewRequest, PreviewSource };
 
-/** The API takes at most 20 earlier turns and 2000 characters a message. */
+/** The API takes at most 20 earlier turns, 2000 characters a message and 8000 in all. */
 export const MAX_HISTORY = 20;
 export const MAX_MESSAGE = 2000;
+export const MAX_TOTAL = 8000;
 
 /** A turn of the preview chat as the page shows it (an answer with its fallback flag and sources). */
 export interface PreviewTurn { role: "visitor" | "ai"; content: string; fallback?: boolean; sources?: PreviewSource[] }
@@ -20,9 +21,14 @@ export function trimHistory(turns: PreviewTurn[], max = MAX_HISTORY): NonNullabl
 export function previewRequest(message: string, turns: PreviewTurn[], channelId: string, language: Lang): PreviewRequest | null {
   const text = message.trim();
   if (!text) return null;
+  const sent = text.slice(0, MAX_MESSAGE);
+  // The newest turns that fit beside the message in the API's 8000 characters.
+  const history = trimHistory(turns);
+  let total = sent.length + history.reduce((sum, t) => sum + t.content.length, 0);
+  while (history.length > 0 && total > MAX_TOTAL) total -= history.shift()!.content.length;
   return {
-    message: text.slice(0, MAX_MESSAGE),
-    history: trimHistory(turns),
+    message: sent,
+    history,
     ...(channelId ? { channelId } : {}),
     language: language === "es" ? "es" : "en",
   };

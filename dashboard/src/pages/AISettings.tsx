@@ -54,7 +54,8 @@ function AISettingsView() {
         </div>
         {/* Kept mounted on every tab, so that the test conversation survives a look at Quick settings. */}
         <aside className="ai-side" hidden={tab === "quick"}>
-          <AIPreview key={orgId} />
+          {/* Each preview answer is paid for: admins only (the API refuses agents). */}
+          {isAdmin && <AIPreview key={orgId} />}
         </aside>
       </div>
     </div>

@@ -111,11 +111,21 @@ class PreviewTurn(Schema):
     content: PreviewText
 
 
+# What one preview may send in all (the message and its history): a visitor's message is 2,000.
+PREVIEW_MAX_CHARS = 8_000
+
+
 class PreviewIn(Schema):
     message: PreviewText
     history: list[PreviewTurn] = Field(default_factory=list, max_length=20)
     channel_id: UUID | None = Field(default=None, description="Answer with this channel's overrides and knowledge.")
     language: Literal["en", "es"] = "en"
+
+    @model_validator(mode="after")
+    def _bounded(self) -> PreviewIn:
+        if len(self.message) + sum(len(turn.content) for turn in self.history) > PREVIEW_MAX_CHARS:
+            raise ValueError(f"the message and its history hold more than {PREVIEW_MAX_CHARS} characters")
+        return self
 
 
 class PreviewSourceOut(Schema):
@@ -134,8 +144,10 @@ class PreviewOut(Schema):
 
 @router.post("/preview", response_model=PreviewOut)
 def preview(organization_id: UUID, body: PreviewIn, caller: CurrentCaller, db: Db, settings: AppSettings) -> PreviewOut:
-    """Try a message on the real pipeline (settings, channel overrides, knowledge, provider); nothing is
-    stored and no usage is counted. Members of the organisation and super admins."""
+    """Try a message on the real pipeline (settings, channel overrides, knowledge, provider); no
+    conversation is stored, and the tokens count as preview usage. Admins of the organisation and
+    super admins, RATE_LIMIT_PREVIEW_PER_MINUTE a minute each; the message and its history hold
+    8,000 characters at most."""
     answered = preview_answer(
         db,
         caller,

@@ -9,6 +9,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query
+from pydantic import Field
 
 from chatflow import billing
 from chatflow.billing import OVERAGE_BLOCK_CONVERSATIONS, OVERAGE_BLOCK_PRICE_USD
@@ -30,6 +31,8 @@ class MonthUsageOut(Schema):
     ai_messages: int
     tokens: int
     over_limit_notified_at: datetime | None
+    preview_messages: int = Field(description="Answers of the dashboard's AI preview (admins trying settings).")
+    preview_tokens: int
 
 
 class OverageTermsOut(Schema):

@@ -41,7 +41,9 @@ def test_the_preview_answers_with_the_organisations_prompt_and_stores_nothing(
     system = fake_openai.requests[-1]["messages"][0]["content"]
     assert "Always mention our croissants." in system
     assert "Spanish" in system
-    assert (_count(db, "conversations"), _count(db, "messages"), _count(db, "usage_tracking")) == (0, 0, 0)
+    assert (_count(db, "conversations"), _count(db, "messages")) == (0, 0)
+    usage = db.execute("SELECT messages, tokens, preview_messages, preview_tokens FROM usage_tracking").fetchall()
+    assert usage == [{"messages": 0, "tokens": 0, "preview_messages": 1, "preview_tokens": 42}]
 
 
 def test_the_preview_uses_the_channels_overrides_and_the_history(
@@ -49,10 +51,10 @@ def test_the_preview_uses_the_channels_overrides_and_the_history(
 ) -> None:
     org = create_organization(db, name="Acme", system_prompt="Organisation prompt.")
     channel = create_channel(db, super_admin(), org, name="Shop", system_prompt="Channel prompt.")
-    agent = people.make(agent_of=[org])
+    admin = people.make(admin_of=[org])
 
     people.post(
-        agent,
+        admin,
         f"/organizations/{org}/ai-settings/preview",
         {
             "message": "And on Sunday?",

@@ -26,7 +26,8 @@ WINDOW_SECONDS = 60
 # chat_config: the widget's public config call, limited as a history GET but counted apart.
 # api_token: each organisation API token's requests (chatflow.api_tokens), counted apart from everyone's.
 # auth_email: sign-in requests of one email across every address (a larger ceiling than "auth").
-Action = Literal["chat_post", "chat_get", "chat_patch", "chat_config", "auth", "auth_email", "api_token"]
+# preview: the dashboard's AI preview, per user.
+Action = Literal["chat_post", "chat_get", "chat_patch", "chat_config", "auth", "auth_email", "api_token", "preview"]
 
 # Keys are sorted so that two requests with the same keys lock their rows in the same order, and
 # distinct because one INSERT may not touch a row twice.
@@ -49,6 +50,7 @@ def per_minute(settings: Settings, action: Action) -> int:
         "chat_config": settings.rate_limit_chat_get_per_minute,
         "auth": settings.rate_limit_auth_per_minute,
         "auth_email": settings.rate_limit_auth_per_email_per_minute,
+        "preview": settings.rate_limit_preview_per_minute,
         "api_token": settings.rate_limit_api_token_per_minute,
     }
     return limits[action]

@@ -153,6 +153,12 @@ class Settings(BaseSettings):
         "RATE_LIMIT_AUTH_PER_MINUTE, so that failures from elsewhere cannot lock the owner out while a guesser "
         "spread over many addresses stays slowed (Cognito's own lockout is behind it). `0`: no limit.",
     )
+    rate_limit_preview_per_minute: int = Field(
+        default=10,
+        ge=0,
+        description="The dashboard's AI preview a minute per user (each one is a paid AI call, counted as preview "
+        "usage). `0`: no limit.",
+    )
     rate_limit_api_token_per_minute: int = Field(
         default=120,
         ge=0,

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from chatflow import rate_limits
 from chatflow.access import Caller
 from chatflow.ai.answering import Answer, answer
 from chatflow.ai.prompt import HistoryEntry
 from chatflow.ai_settings import answering_config
+from chatflow.billing.repository import count_preview
 from chatflow.db import Connection
 from chatflow.organizations.service import require_spending_allowed
 from chatflow.settings import Settings
@@ -29,12 +31,15 @@ def preview_answer(
     language: Language,
     settings: Settings,
 ) -> Answer:
-    """Its members and super admins. Without a channel: the organisation's own settings and
-    organisation-wide knowledge."""
-    caller.require_member(organization_id)
+    """Its admins and super admins (each answer is paid for), `RATE_LIMIT_PREVIEW_PER_MINUTE` a minute
+    each; its tokens are counted in the month's usage as preview. Without a channel: the
+    organisation's own settings and organisation-wide knowledge."""
+    caller.require_admin(organization_id, write=False)
     require_spending_allowed(conn, organization_id)
+    limit = rate_limits.per_minute(settings, "preview")
+    rate_limits.enforce("preview", limit=limit, keys=[f"user:{caller.user_id}"], conn=conn)
     configured = answering_config(conn, organization_id, channel_id)
-    return answer(
+    answered = answer(
         conn,
         organization_id=organization_id,
         channel_id=channel_id,
@@ -47,3 +52,5 @@ def preview_answer(
         settings=settings,
         log_context={"organization_id": str(organization_id), "preview": "true"},
     )
+    count_preview(conn, organization_id, tokens=answered.tokens_used)
+    return answered

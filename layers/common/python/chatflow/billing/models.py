@@ -46,6 +46,8 @@ class MonthUsage:
     ai_messages: int
     tokens: int
     over_limit_notified_at: datetime | None
+    preview_messages: int = 0  # the dashboard's AI preview: paid for, never a visitor's
+    preview_tokens: int = 0
 
     @classmethod
     def against(
@@ -58,6 +60,8 @@ class MonthUsage:
         ai_messages: int,
         tokens: int,
         over_limit_notified_at: datetime | None,
+        preview_messages: int = 0,
+        preview_tokens: int = 0,
     ) -> MonthUsage:
         """A month's counts with the plan's limit and the overage they come to."""
         limit = PLAN_CONVERSATION_LIMITS[plan]
@@ -73,6 +77,8 @@ class MonthUsage:
             ai_messages=ai_messages,
             tokens=tokens,
             over_limit_notified_at=over_limit_notified_at,
+            preview_messages=preview_messages,
+            preview_tokens=preview_tokens,
         )
 
 
