@@ -21,7 +21,7 @@ import signal
 import socket
 import sys
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -47,7 +47,7 @@ from infra.local.gateway import (
 )
 from infra.local.seed import Demo, seed
 
-__all__ = ["StackConfig", "StackError", "exposure_warning", "run"]
+__all__ = ["StackConfig", "StackError", "exposure_warning", "knowledge_allow_private_urls", "run"]
 
 _logger = logging.getLogger(__name__)
 
@@ -146,6 +146,11 @@ def _is_loopback(host: str) -> bool:
         return False  # "", a name, anything else: not known to stay on this machine
 
 
+def knowledge_allow_private_urls(env: Mapping[str, str]) -> str:
+    """What the stack's functions get: `true` unless the developer set it (`false` is honoured)."""
+    return env.get("KNOWLEDGE_ALLOW_PRIVATE_URLS", "").strip() or "true"
+
+
 def exposure_warning(config: StackConfig) -> str | None:
     """What the banner says when the stack listens beyond loopback (only ever told so explicitly)."""
     if _is_loopback(config.gateway_host):
@@ -235,8 +240,9 @@ def _start_and_serve(config: StackConfig, started: contextlib.ExitStack) -> None
         # Each gateway worker is one execution environment serving one request at a time.
         DB_POOL_MAX_SIZE="1",
         ALLOW_OFFLINE_AI="true",
-        # The local stack may learn from pages on this machine and its network; AWS never does.
-        KNOWLEDGE_ALLOW_PRIVATE_URLS="true",
+        # The local stack may learn from pages on this machine and its network (AWS never does), unless
+        # told otherwise: KNOWLEDGE_ALLOW_PRIVATE_URLS=false tries the production rule on one machine.
+        KNOWLEDGE_ALLOW_PRIVATE_URLS=knowledge_allow_private_urls(os.environ),
         ENCRYPTION_KEY=encryption_key,
         POWERTOOLS_TRACE_DISABLED="true",
         POWERTOOLS_METRICS_DISABLED="true",

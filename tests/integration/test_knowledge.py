@@ -20,7 +20,7 @@ from chatflow.knowledge import repository as knowledge_repo
 from chatflow.knowledge import service as knowledge
 from chatflow.knowledge.embeddings import OFFLINE_MODEL, OPENAI_MODEL, LexicalEmbedder
 from chatflow.knowledge.retrieval import retrieve
-from chatflow.knowledge.sources import SourceError, check_url
+from chatflow.knowledge.sources import UNREACHABLE, SourceError, check_url
 from chatflow.organizations import create_organization
 from chatflow.settings import get_settings
 from infra.functions import load_handler
@@ -341,7 +341,8 @@ def test_a_page_that_cannot_be_fetched_fails_the_entry_with_the_reason(
 
     _ingest(missing, big)
 
-    assert (_entry(db, missing)["status"], _entry(db, missing)["error"]) == ("failed", "The page answered HTTP 404.")
+    # One reason for every page that cannot be fetched: the errors must not map hosts and ports.
+    assert (_entry(db, missing)["status"], _entry(db, missing)["error"]) == ("failed", UNREACHABLE)
     assert _entry(db, big)["status"] == "failed"
     assert "larger than" in _entry(db, big)["error"]
 
@@ -364,4 +365,4 @@ def test_loopback_and_private_addresses_are_refused_unless_allowed(
 
     entry = _entry(db, entry_id)
     assert entry["status"] == "failed"
-    assert "private or loopback" in entry["error"]
+    assert entry["error"] == UNREACHABLE

@@ -37,3 +37,10 @@ def test_told_explicitly_it_listens_and_warns(monkeypatch: pytest.MonkeyPatch) -
     warning = exposure_warning(config)
     assert warning is not None
     assert "not an identity provider" in warning
+
+
+def test_the_stack_honours_an_explicit_knowledge_allow_private_urls_false() -> None:
+    from infra.local.stack import knowledge_allow_private_urls
+
+    assert knowledge_allow_private_urls({"KNOWLEDGE_ALLOW_PRIVATE_URLS": "false"}) == "false"
+    assert knowledge_allow_private_urls({}) == "true"

@@ -1,30 +1,58 @@
 """Where an entry's text comes from: typed text, an uploaded file (plain text, Markdown, PDF) or a
-web page fetched by URL (with a timeout, a size cap, and loopback/private addresses refused
-outside the local stack)."""
+web page fetched by URL.
+
+A fetch must not be turned against the network it runs in. Outside the local stack: only global
+unicast addresses (`is_public`: no private, loopback, link-local, shared, reserved or multicast
+address, and no IPv6 range that embeds or translates an IPv4 one: 64:ff9b::/96, 64:ff9b:1::/48,
+2002::/16, ::/96, ::ffff:0:0/96 by its IPv4 address, Teredo), only ports 80 and 443, and the
+connection goes to the very address that was checked (the host is resolved once per connection, by
+the transport that connects: DNS cannot answer one address to the check and another to the connect).
+What is kept of a page is its extracted main text (HTML) or a PDF's text, never a body as fetched, and
+every page that cannot be fetched, for whatever reason, gets the same one (UNREACHABLE), so that the
+errors do not map ports and hosts."""
 
 from __future__ import annotations
 
 import io
 import ipaddress
 import socket
-from typing import Literal
+from collections.abc import Iterable
+from typing import Any, Literal
 from urllib.parse import urlsplit
+
+import httpcore
+import httpx
 
 from chatflow.settings import Settings
 
 __all__ = [
+    "ALLOWED_PORTS",
     "FILE_TYPES",
+    "UNREACHABLE",
     "FileType",
     "SourceError",
     "check_url",
     "extract_file_text",
     "fetch_url_text",
     "file_type_of",
+    "is_public",
 ]
 
 FileType = Literal["txt", "md", "pdf"]
 FILE_TYPES: dict[str, FileType] = {".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md", ".pdf": "pdf"}
 _USER_AGENT = "ChatFlow360-knowledge/1.0"
+
+UNREACHABLE = (
+    "The page could not be fetched. It must be a public http(s) address (port 80 or 443) that answers with a "
+    "web page or a PDF."
+)
+ALLOWED_PORTS: tuple[int, ...] = (80, 443)
+
+# IPv6 ranges that carry or translate an IPv4 address, or tunnel to one: where they lead cannot be told.
+_EMBEDDING_IPV4 = tuple(
+    ipaddress.IPv6Network(n) for n in ("64:ff9b::/96", "64:ff9b:1::/48", "2002::/16", "::/96", "2001::/32")
+)
+_GLOBAL_UNICAST_V6 = ipaddress.IPv6Network("2000::/3")
 
 
 class SourceError(Exception):
@@ -67,9 +95,24 @@ def _pdf_text(data: bytes) -> str:
     return text
 
 
-def check_url(url: str, settings: Settings) -> None:
-    """Refuse what is not http(s), and (unless allowed) hosts that resolve to loopback, private,
-    link-local or otherwise non-public addresses: the fetch must not reach inside the network."""
+def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Global unicast, and nothing that embeds or translates another address."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return is_public(address.ipv4_mapped)
+        if address not in _GLOBAL_UNICAST_V6 or any(address in net for net in _EMBEDDING_IPV4):
+            return False
+    return address.is_global and not (
+        address.is_multicast
+        or address.is_reserved
+        or address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_unspecified
+    )
+
+
+def _parts(url: str) -> tuple[str, str, int]:
     try:
         parts = urlsplit(url)
         hostname, port = parts.hostname, parts.port
@@ -77,26 +120,83 @@ def check_url(url: str, settings: Settings) -> None:
         raise SourceError("The URL is not valid.") from exc
     if parts.scheme not in ("http", "https") or not hostname:
         raise SourceError("Only http and https URLs can be fetched.")
-    if settings.knowledge_allow_private_urls:
-        return
+    return parts.scheme, hostname, port or (443 if parts.scheme == "https" else 80)
+
+
+def _public_address(host: str, port: int) -> str:
+    """The first address `host` resolves to, once every address it resolves to is public; SourceError
+    (UNREACHABLE) otherwise."""
+    if port not in ALLOWED_PORTS:
+        raise SourceError(UNREACHABLE)
     try:
-        infos = socket.getaddrinfo(hostname, port or (443 if parts.scheme == "https" else 80))
-    except (socket.gaierror, UnicodeError) as exc:
-        raise SourceError("The URL's host cannot be resolved.") from exc
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global:
-            raise SourceError("The URL points to a private or loopback address.")
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError, OSError) as exc:
+        raise SourceError(UNREACHABLE) from exc
+    addresses = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
+    if not addresses or not all(is_public(a) for a in addresses):
+        raise SourceError(UNREACHABLE)
+    return str(addresses[0])
+
+
+def check_url(url: str, settings: Settings) -> None:
+    """Refuse what is not http(s) and, unless the settings allow private URLs (the local stack),
+    anything but a public address on port 80 or 443 (one reason for all: UNREACHABLE). The fetch
+    checks again, at the moment it connects."""
+    _, hostname, port = _parts(url)
+    if not settings.knowledge_allow_private_urls:
+        _public_address(hostname, port)
+
+
+class _CheckedBackend(httpcore.NetworkBackend):
+    """Connects only to an address it has just checked: the check and the connection are one step."""
+
+    def __init__(self, *, allow_private: bool) -> None:
+        self._inner = httpcore.SyncBackend()
+        self._allow_private = allow_private
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        address = host if self._allow_private else _public_address(host, port)
+        # TLS still names (and verifies) the host: httpcore takes the server name from the URL.
+        return self._inner.connect_tcp(
+            address, port, timeout=timeout, local_address=local_address, socket_options=socket_options
+        )
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.NetworkStream:
+        raise SourceError(UNREACHABLE)
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+class _CheckedTransport(httpx.HTTPTransport):
+    def __init__(self, *, allow_private: bool) -> None:
+        super().__init__()
+        # httpx builds its pool with the default network backend; this one checks what it connects to.
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(), network_backend=_CheckedBackend(allow_private=allow_private)
+        )
 
 
 def fetch_url_text(url: str, settings: Settings) -> tuple[str, str | None]:
-    """(main text, page title) of a web page. Redirects are followed by hand so that each hop is checked."""
-    import httpx
+    """(main text, page title) of a web page (HTML, its main text; or a PDF, its text). Redirects are
+    followed by hand so that each hop is checked like the first."""
     import trafilatura
 
     max_bytes = settings.knowledge_max_file_bytes
     current = url
-    with httpx.Client(timeout=settings.knowledge_fetch_timeout_seconds, follow_redirects=False) as client:
+    transport = _CheckedTransport(allow_private=settings.knowledge_allow_private_urls)
+    with httpx.Client(
+        transport=transport, timeout=settings.knowledge_fetch_timeout_seconds, follow_redirects=False, trust_env=False
+    ) as client:
         for _ in range(5):
             check_url(current, settings)
             try:
@@ -105,24 +205,25 @@ def fetch_url_text(url: str, settings: Settings) -> tuple[str, str | None]:
                         current = str(response.url.join(response.headers["location"]))
                         continue
                     if response.status_code != 200:
-                        raise SourceError(f"The page answered HTTP {response.status_code}.")
+                        raise SourceError(UNREACHABLE)
+                    content_type = response.headers.get("content-type", "").lower()
+                    if "html" not in content_type and "pdf" not in content_type:
+                        # A body is never kept as fetched: JSON, text and the like are not learned from.
+                        raise SourceError("The address answered with something other than a web page or a PDF.")
                     body = bytearray()
                     for part in response.iter_bytes():
                         body += part
                         if len(body) > max_bytes:
                             raise SourceError(f"The page is larger than {max_bytes // (1024 * 1024)} MB.")
-                    content_type = response.headers.get("content-type", "")
                     encoding = response.encoding or "utf-8"
             except httpx.HTTPError as exc:
-                raise SourceError(f"The page cannot be fetched ({type(exc).__name__}).") from exc
+                raise SourceError(UNREACHABLE) from exc
             if "pdf" in content_type:
                 return _pdf_text(bytes(body)), None
             html = bytes(body).decode(encoding, errors="replace")
-            if "html" not in content_type:
-                return html, None
             text = trafilatura.extract(html, include_comments=False, include_tables=True, favor_recall=True)
             metadata = trafilatura.extract_metadata(html)
             if not text or not text.strip():
                 raise SourceError("The page has no main text to learn from.")
             return text, (metadata.title if metadata is not None else None)
-    raise SourceError("The page redirects too many times.")
+    raise SourceError(UNREACHABLE)
