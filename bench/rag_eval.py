@@ -3,13 +3,15 @@
     .venv/bin/python -m bench.rag_eval        (make bench-rag)
 
 A fictional Miami bakery's bilingual knowledge (bench/data/brisa_knowledge.json, 45 entries in
-English and Spanish) and 106 questions (bench/data/brisa_questions.json: paraphrases, Spanish
+English and Spanish) and 139 questions (bench/data/brisa_questions.json: paraphrases, Spanish
 questions about English entries and the reverse, and questions the knowledge cannot answer).
 Each question is retrieved as the chat does (top 5, 1,500-token budget, the similarity floor) by
 vector-only, full-text-only and hybrid search, with the offline lexical embedder and, when
 OPENAI_API_KEY is set, with OpenAI's text-embedding-3-small. Prints hit@1 and hit@3 over the
 answerable questions, and for the unanswerable ones how often retrieval returned nothing
-(no-answer recall) and how often "nothing" was right (no-answer precision).
+(no-answer recall) and how often "nothing" was right (no-answer precision); then the same per
+language pair, question → entry: EN→EN, ES→ES, and across languages ES→EN and EN→ES (hit@1,
+hit@3, and how many of the pair's questions got nothing), and the unanswerable ones per language.
 
 Against a throw-away embedded PostgreSQL in a temp dir; stops by itself and removes what it made.
 """
@@ -48,6 +50,26 @@ class Score:
         )
 
 
+@dataclass
+class PairScore:
+    questions: int = 0
+    hit1: int = 0
+    hit3: int = 0
+    empty: int = 0
+
+    def line(self, name: str) -> str:
+        if not self.questions:
+            return f"  {name:<12} (no questions)"
+        return (
+            f"  {name:<12} hit@1 {self.hit1 / self.questions:6.1%}   hit@3 {self.hit3 / self.questions:6.1%}   "
+            f"nothing returned {self.empty:>2}   ({self.questions} questions)"
+        )
+
+
+# Question language → entry language, in the order they print.
+PAIRS = ("en→en", "es→es", "es→en", "en→es")
+
+
 def _load(conn: Any, organization_id: Any, embedder: Any) -> dict[Any, str]:
     """Store and embed every entry as functions/ingest does; knowledge id -> data id."""
     from chatflow.knowledge import repository as repo
@@ -82,10 +104,13 @@ def _evaluate(conn: Any, organization_id: Any, channel_id: Any, embedder: Any, i
     from chatflow.knowledge.retrieval import retrieve
 
     questions = json.loads((DATA / "brisa_questions.json").read_text())
+    entry_language = {item["id"]: item["lang"] for item in json.loads((DATA / "brisa_knowledge.json").read_text())}
     modes = {"vector only": (True, False), "full-text only": (False, True), "hybrid": (True, True)}
     print(f"\n{embedder.model} (similarity floor {embedder.similarity_floor})")
     for name, (use_vector, use_text) in modes.items():
         score = Score()
+        pairs = {pair: PairScore() for pair in PAIRS}
+        unanswered = {"en": PairScore(), "es": PairScore()}
         started = time.perf_counter()
         for question in questions:
             passages = retrieve(
@@ -105,13 +130,25 @@ def _evaluate(conn: Any, organization_id: Any, channel_id: Any, embedder: Any, i
                 if not found:
                     score.abstained += 1
                     score.abstained_right += 1
+                unanswered[question["lang"]].questions += 1
+                unanswered[question["lang"]].empty += not found
             else:
+                hit1, hit3 = found[:1] == [question["answer"]], question["answer"] in found[:3]
                 score.answerable += 1
-                score.hit1 += found[:1] == [question["answer"]]
-                score.hit3 += question["answer"] in found[:3]
+                score.hit1 += hit1
+                score.hit3 += hit3
                 score.abstained += not found
+                pair = pairs[f"{question['lang']}→{entry_language[question['answer']]}"]
+                pair.questions += 1
+                pair.hit1 += hit1
+                pair.hit3 += hit3
+                pair.empty += not found
         score.seconds = time.perf_counter() - started
         print(score.line(name))
+        for pair_name, pair in pairs.items():
+            print(pair.line(pair_name))
+        for language, none in unanswered.items():
+            print(f"  {'no answer ' + language:<12} nothing returned {none.empty} of {none.questions}")
 
 
 def main() -> None:

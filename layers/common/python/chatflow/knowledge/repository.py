@@ -261,6 +261,8 @@ class Candidate:
     similarity: float
     vector_rank: int | None
     text_rank: int | None
+    # How many of the question's search terms the chunk holds (0 when the full-text arm did not find it).
+    terms_matched: int = 0
 
 
 # The full-text arm ranks at most this many matching chunks: a question whose terms match more (common
@@ -276,8 +278,9 @@ WITH vec AS (
           ORDER BY c.embedding <=> %(embedding)s LIMIT %(vector_candidates)s) c
 ), fts AS ({text_arm})
 SELECT c.id, c.knowledge_id, k.title, c.content, c.token_count,
-       1 - (c.embedding <=> %(embedding)s) AS similarity, r.vector_rank, r.text_rank
-FROM (SELECT coalesce(v.id, f.id) AS id, v.vector_rank, f.text_rank
+       1 - (c.embedding <=> %(embedding)s) AS similarity, r.vector_rank, r.text_rank,
+       coalesce(r.terms_matched, 0)::int AS terms_matched
+FROM (SELECT coalesce(v.id, f.id) AS id, v.vector_rank, f.text_rank, f.terms_matched
       FROM vec v FULL JOIN fts f ON f.id = v.id) r
 JOIN knowledge_chunks c ON c.id = r.id
 JOIN channel_knowledge k ON k.id = c.knowledge_id
@@ -286,14 +289,26 @@ WHERE k.embedding_model = %(model)s
 
 _SCOPE = sql.SQL("c.organization_id = %(org)s AND (c.channel_id IS NULL OR c.channel_id = %(channel)s)")
 
+# The question's terms OR-ed, parsed with both configurations of migration 0011 (English and Spanish
+# stems, the stop words of both dropped), as a chunk's `search_tsv` is made: any one term matching
+# is enough, and a chunk that matches more of them ranks higher. ts_rank over 1 + log(length): a
+# long chunk does not win by its length, and far fewer ties, which the chunk id used to break at
+# random (unnormalised ts_rank or ts_rank_cd varied by ±2 points of full-text hit@1 from one run of
+# bench/rag_eval.py to the next; normalised, ts_rank and ts_rank_cd are within a point of each other).
 _TEXT_ARM = sql.SQL("""
-    SELECT m.id, row_number() OVER (ORDER BY ts_rank(m.search_tsv, m.q) DESC, m.id) AS text_rank
-    FROM (SELECT c.id, c.search_tsv, q FROM knowledge_chunks c, to_tsquery('simple', %(tsquery)s) q
+    SELECT m.id, row_number() OVER (ORDER BY ts_rank(m.search_tsv, m.q, 1) DESC, m.id) AS text_rank,
+           (SELECT count(*) FROM unnest(%(terms)s::text[]) t
+            WHERE m.search_tsv @@ (to_tsquery('chatflow_english', t) || to_tsquery('chatflow_spanish', t)))
+           AS terms_matched
+    FROM (SELECT c.id, c.search_tsv, q
+          FROM knowledge_chunks c,
+               (SELECT to_tsquery('chatflow_english', %(tsquery)s) || to_tsquery('chatflow_spanish', %(tsquery)s)
+                AS q) query
           WHERE {scope} AND c.search_tsv @@ q LIMIT %(text_scan_limit)s) m
-    ORDER BY ts_rank(m.search_tsv, m.q) DESC LIMIT %(text_candidates)s
+    ORDER BY ts_rank(m.search_tsv, m.q, 1) DESC LIMIT %(text_candidates)s
 """).format(scope=_SCOPE)
 
-_NO_TEXT_ARM = sql.SQL("SELECT NULL::uuid AS id, NULL::bigint AS text_rank WHERE false")
+_NO_TEXT_ARM = sql.SQL("SELECT NULL::uuid AS id, NULL::bigint AS text_rank, 0::bigint AS terms_matched WHERE false")
 
 _SEARCH_BOTH = _SEARCH.format(scope=_SCOPE, text_arm=_TEXT_ARM)
 _SEARCH_VECTOR = _SEARCH.format(scope=_SCOPE, text_arm=_NO_TEXT_ARM)
@@ -312,7 +327,8 @@ def search(
     use_text: bool = True,
 ) -> list[Candidate]:
     """One round trip: the nearest chunks by cosine (HNSW; the database sets iterative scans) and the
-    best full-text matches of any term, within the organisation's and this channel's knowledge.
+    best full-text matches of any term (English and Spanish stems; each candidate says how many of
+    the terms it holds), within the organisation's and this channel's knowledge.
     use_vector / use_text switch an arm off (for the evaluation only)."""
     from pgvector import Vector
 
@@ -325,6 +341,7 @@ def search(
             "model": model,
             # Terms are folded [a-z0-9]+ words: nothing in them is tsquery syntax.
             "tsquery": " | ".join(terms),
+            "terms": list(terms),
             "vector_candidates": candidates if use_vector else 0,
             "text_candidates": candidates,
             "text_scan_limit": TEXT_SCAN_LIMIT,
