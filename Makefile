@@ -85,6 +85,7 @@ bench: install
 	$(BIN)/python -m bench.widget_size
 	$(BIN)/python -m bench.realtime_fanout
 	$(BIN)/python -m bench.language
+	$(BIN)/python -m bench.webhooks
 
 # The knowledge base's retrieval quality and latency (about 2 minutes: it builds a 100k-chunk index).
 bench-rag: install

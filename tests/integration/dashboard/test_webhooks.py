@@ -6,6 +6,8 @@ dispatched in this process (no queue), so a delivery due now is attempted before
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Iterator
 from typing import Any
 from uuid import uuid4
@@ -433,3 +435,48 @@ def _mail_to(person: Person) -> list[Any]:
         for message in backend.sent_messages
         if person.email in message.destinations.get("ToAddresses", [])
     ]
+
+
+def test_a_retry_waits_in_the_queue_for_its_delay_and_functions_dispatch_delivers_it(
+    people: People,
+    admin: Person,
+    tenant: Tenant,
+    receiver: WebhookReceiver,
+    visitor: WidgetClient,
+    db: Db,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import boto3
+
+    from chatflow.settings import get_settings as settings_now
+    from infra.functions import load_handler
+    from tests.support.events import LambdaContextStub, sqs_event
+
+    sqs = boto3.client("sqs", region_name=settings_now().aws_region)
+    queue = sqs.create_queue(QueueName=f"webhooks-{uuid4().hex[:12]}")["QueueUrl"]
+    _register(people, admin, tenant, receiver, "conversation.created")
+    monkeypatch.setenv("DISPATCH_QUEUE_URL", queue)
+    get_settings.cache_clear()
+    receiver.answer(Answer(status=503))
+    dispatch = load_handler("dispatch")
+
+    def drain() -> list[str]:
+        messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
+        if messages:
+            dispatch(sqs_event(*(m["Body"] for m in messages)), LambdaContextStub())
+            for m in messages:
+                sqs.delete_message(QueueUrl=queue, ReceiptHandle=m["ReceiptHandle"])
+        return [m["Body"] for m in messages]
+
+    visitor.post("Hello")  # its events are signalled to the queue, not dispatched here
+    drain()  # the events: the listener makes the delivery and signals it
+    drain()  # the delivery: the receiver answers 503, the retry is signalled 5 s (and jitter) later
+    too_soon = drain()
+    time.sleep(6.6)
+    retried = drain()
+
+    row = db.execute("SELECT status, attempts FROM webhook_deliveries").fetchone()
+    assert too_soon == []
+    assert [json.loads(body).keys() for body in retried] == [{"webhookDeliveries"}]
+    assert row == {"status": "delivered", "attempts": 2}
+    assert [r.verified_with for r in receiver.received] == [(0,), (0,)]

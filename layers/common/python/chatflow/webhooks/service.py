@@ -92,6 +92,8 @@ _MAX_QUEUE_DELAY = 900
 # Deliveries attempted at once by one process, and in one claim.
 _CONCURRENCY = 16
 _CLAIM_LIMIT = 50
+# Delivery ids in one queue message: attempted together by one dispatch, within its timeout.
+_SIGNAL_BATCH = _CONCURRENCY
 # A lease outlives an attempt (the timeout) by a margin.
 _LEASE_SECONDS = TIMEOUT_SECONDS + 30
 # Only the roles a receiver is told about: never an operator-only message (a private note).
@@ -573,14 +575,19 @@ def _signal(settings: Settings, due: Sequence[tuple[UUID, float]]) -> None:
         return
     from chatflow.aws import client
 
+    # Deliveries due at the same second share a message (attempted together, several at once).
+    by_delay: dict[int, list[UUID]] = {}
+    for delivery_id, wait in due:
+        by_delay.setdefault(min(_MAX_QUEUE_DELAY, max(0, int(wait + 0.999))), []).append(delivery_id)
     try:
         sqs = client("sqs", settings.aws_region)
-        for delivery_id, wait in due:
-            sqs.send_message(
-                QueueUrl=settings.dispatch_queue_url,
-                MessageBody=signal_body([delivery_id]),
-                DelaySeconds=min(_MAX_QUEUE_DELAY, max(0, int(wait + 0.999))),
-            )
+        for delay, ids in by_delay.items():
+            for start in range(0, len(ids), _SIGNAL_BATCH):
+                sqs.send_message(
+                    QueueUrl=settings.dispatch_queue_url,
+                    MessageBody=signal_body(ids[start : start + _SIGNAL_BATCH]),
+                    DelaySeconds=delay,
+                )
     except Exception:
         _logger.exception("webhook deliveries not signalled; the sweep will", extra={"deliveries": len(due)})
 
