@@ -111,8 +111,8 @@ def test_the_chat_answers_from_retrieved_passages_and_records_them(
 
     assert answer.status == 200
     messages = fake_openai.requests[-1]["messages"]
-    assert [m["role"] for m in messages] == ["system", "system", "user"]
-    assert messages[1]["content"].startswith(REFERENCE_INSTRUCTIONS)
+    assert [m["role"] for m in messages] == ["system", "user", "user"]
+    assert REFERENCE_INSTRUCTIONS in messages[0]["content"]
     assert HOURS in messages[1]["content"]
     assert "Opening hours" in messages[1]["content"]
     assert NO_KNOWLEDGE_INSTRUCTIONS not in messages[0]["content"]
