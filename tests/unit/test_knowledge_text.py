@@ -81,11 +81,18 @@ def test_text_without_words_embeds_to_zero() -> None:
 
 
 def _candidate(
-    n: int, similarity: float, vector_rank: int | None, text_rank: int | None, tokens: int = 10
+    n: int,
+    similarity: float,
+    vector_rank: int | None,
+    text_rank: int | None,
+    tokens: int = 10,
+    terms_matched: int = 0,
 ) -> Candidate:
     from uuid import UUID
 
-    return Candidate(UUID(int=n), UUID(int=100 + n), f"t{n}", f"c{n}", tokens, similarity, vector_rank, text_rank)
+    return Candidate(
+        UUID(int=n), UUID(int=100 + n), f"t{n}", f"c{n}", tokens, similarity, vector_rank, text_rank, terms_matched
+    )
 
 
 def test_fusion_ranks_by_both_lists_drops_below_the_floor_and_keeps_the_budget() -> None:
@@ -98,6 +105,20 @@ def test_fusion_ranks_by_both_lists_drops_below_the_floor_and_keeps_the_budget()
     ]
     chosen = fuse(candidates, floor=0.1, top_k=3, token_budget=100)
     assert [p.title for p in chosen] == ["t2", "t1", "t5"]
+
+
+def test_a_chunk_holding_half_the_question_s_terms_is_kept_below_the_floor() -> None:
+    candidates = [
+        _candidate(1, 0.0, None, 1, terms_matched=2),  # 2 of 4 terms: kept
+        _candidate(2, 0.05, 3, 2, terms_matched=1),  # 1 of 4: the floor drops it
+        _candidate(3, 0.0, None, 3, terms_matched=3),  # 3 of 4: kept
+    ]
+    chosen = fuse(candidates, floor=0.1, top_k=5, token_budget=100, terms=4)
+    assert [p.title for p in chosen] == ["t1", "t3"]
+
+
+def test_a_question_without_search_terms_keeps_the_floor_for_every_chunk() -> None:
+    assert fuse([_candidate(1, 0.0, 1, None)], floor=0.1, top_k=5, token_budget=100, terms=0) == []
 
 
 def test_prompt_with_passages_marks_them_as_reference_material() -> None:
