@@ -193,11 +193,23 @@ function Detail({ id }: { id: string }) {
     if (text.trim()) send.mutate(text.trim());
   };
   const meta = Object.entries(c.visitorMetadata ?? {}).filter(([, v]) => typeof v === "string" || typeof v === "number");
+  // A logged-in user of the business's site, vouched for by its signature (docs/integrations.md).
+  const identity = (c.visitorMetadata ?? {})["identity"] as { verified?: boolean; userId?: string; name?: string; email?: string } | undefined;
+  const verified = identity?.verified === true;
   return (
     <div className="detail">
       <header className="detail-head">
         <div>
-          <h2>{t("inbox.visitor", { id: c.visitorId.slice(0, 6) })}</h2>
+          <h2>
+            {verified ? identity?.name || identity?.email || identity?.userId : t("inbox.visitor", { id: c.visitorId.slice(0, 6) })}
+            {verified && (
+              <>
+                {" "}
+                <Badge tone="green">{t("inbox.verified")}</Badge>
+              </>
+            )}
+          </h2>
+          {verified && identity?.email && <p className="muted small">{identity.email}</p>}
           <p className="muted small">
             {c.channelName} · {t(`languages.${c.language}`)} · {t("inbox.started", { when: formatDateTime(c.createdAt, lang) })}
             {c.assignedUser && <> · {t("inbox.assignedTo", { name: c.assignedUser.name })}</>}
