@@ -158,16 +158,26 @@ def take_over_conversation(caller: Caller, conversation_id: UUID) -> Conversatio
 
 
 def release_conversation(caller: Caller, conversation_id: UUID) -> ConversationDetail:
-    """The AI answers again (nothing changes if it already does); the visitor is told."""
+    """The AI answers again (nothing changes if it already does); the visitor is told. A visitor
+    message left without an answer (it came while a person was in charge, or at this very moment) is
+    answered by the AI now, after the release has committed (conversations.answer_unanswered)."""
     events: list[DomainEvent] = []
     with scoped_connection(caller) as conn:
         current = _lock_open(conn, caller, conversation_id)
-        if current.responder_mode == "human":
+        released = current.responder_mode == "human"
+        if released:
             notice_id = repo.release(conn, conversation_id=conversation_id, notice=_AGENT_LEFT[_lang(current)])
             events = _message_events(current.organization_id, conversation_id, notice_id)
             events_repo.add(conn, events)
         detail = get_conversation(conn, caller, conversation_id)
     outbox.signal([e.id for e in events])
+    # Imported here: the chat path imports the AI, whose preview imports the organisations, which
+    # import the users, ... and back to the inbox.
+    from chatflow.conversations.unanswered import answer_unanswered
+
+    if released and answer_unanswered(conversation_id):
+        with scoped_connection(caller) as conn:
+            detail = get_conversation(conn, caller, conversation_id)
     return detail
 
 
