@@ -4,7 +4,15 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chatflow.conversations import close_conversation
 from chatflow.observability import correlation_paths, logger, trace_handler
-from chatflow_edge.widget_api import CloseRequest, CloseResponse, build_resolver, limit_request, parse_body, parse_uuid
+from chatflow_edge.widget_api import (
+    CloseRequest,
+    CloseResponse,
+    build_resolver,
+    limit_request,
+    origin_of,
+    parse_body,
+    parse_uuid,
+)
 
 app = build_resolver()
 
@@ -14,7 +22,7 @@ def patch_chat(conversation_id: str) -> dict[str, object]:
     conversation = parse_uuid(conversation_id, "conversationId")
     request = parse_body(app.current_event, CloseRequest)
     limit_request(app.current_event, "chat_patch", request.visitor_id)
-    close_conversation(conversation_id=conversation, visitor_id=request.visitor_id)
+    close_conversation(conversation_id=conversation, visitor_id=request.visitor_id, origin=origin_of(app.current_event))
     return CloseResponse(id=conversation).dump()
 
 

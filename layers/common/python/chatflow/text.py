@@ -4,9 +4,11 @@ a 400, never a database error."""
 
 from __future__ import annotations
 
+import unicodedata
+
 from pydantic import AfterValidator
 
-__all__ = ["Storable", "storable"]
+__all__ = ["Storable", "Visible", "storable", "visible"]
 
 
 def storable(value: str) -> str:
@@ -20,3 +22,14 @@ def storable(value: str) -> str:
 
 
 Storable = AfterValidator(storable)
+
+
+def visible(value: str) -> str:
+    """Text with something to read: not only whitespace and invisible format characters (zero-width
+    spaces and joiners, the BOM, soft hyphens, word joiners: Unicode category Cf)."""
+    if all(char.isspace() or unicodedata.category(char) == "Cf" for char in value):
+        raise ValueError("has nothing visible in it")
+    return value
+
+
+Visible = AfterValidator(visible)

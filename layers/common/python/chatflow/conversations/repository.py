@@ -30,6 +30,7 @@ __all__ = [
     "WrittenMessage",
     "close_conversation",
     "close_stale_conversations",
+    "conversation_origins",
     "find_reply",
     "insert_opening_message",
     "insert_reply",
@@ -495,6 +496,16 @@ FROM conversations before
 WHERE c.id = %(conversation_id)s AND c.visitor_id = %(visitor_id)s AND before.id = c.id
 RETURNING c.id, c.organization_id, before.status <> 'closed' AS changed
 """
+
+
+def conversation_origins(conn: Connection, *, conversation_id: UUID, visitor_id: UUID) -> tuple[str, ...] | None:
+    """The allowed origins of the channel of a visitor's conversation; None when it is not theirs."""
+    row = conn.execute(
+        "SELECT ch.allowed_origins FROM conversations c JOIN channels ch ON ch.id = c.channel_id "
+        "WHERE c.id = %s AND c.visitor_id = %s",
+        (conversation_id, visitor_id),
+    ).fetchone()
+    return None if row is None else tuple(row["allowed_origins"] or ())
 
 
 def close_conversation(conn: Connection, *, conversation_id: UUID, visitor_id: UUID) -> list[UUID] | None:

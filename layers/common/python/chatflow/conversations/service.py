@@ -373,8 +373,13 @@ def get_conversation(
     return view
 
 
-def close_conversation(*, conversation_id: UUID, visitor_id: UUID) -> None:
-    with connection() as conn:
+def close_conversation(*, conversation_id: UUID, visitor_id: UUID, origin: str | None = None) -> None:
+    """The visitor's own conversation, from a page its channel allows (OriginNotAllowed otherwise)."""
+    with connection() as conn, conn.transaction():
+        allowed = repo.conversation_origins(conn, conversation_id=conversation_id, visitor_id=visitor_id)
+        if allowed is None:
+            raise ConversationNotFound("This conversation does not exist for this visitor.")
+        check_origin(allowed, origin)
         event_ids = repo.close_conversation(conn, conversation_id=conversation_id, visitor_id=visitor_id)
     if event_ids is None:
         raise ConversationNotFound("This conversation does not exist for this visitor.")

@@ -12,7 +12,7 @@ from pydantic.alias_generators import to_camel
 from chatflow.channels import WidgetConfig, WidgetPosition
 from chatflow.conversations.models import ConversationView, MessageView, PostResult
 from chatflow.languages import normalize_language
-from chatflow.text import Storable
+from chatflow.text import Storable, Visible
 from chatflow.vocabulary import Language
 
 __all__ = [
@@ -32,7 +32,7 @@ MAX_MESSAGE_CHARS = 2_000
 
 # Trimmed strings within bounds that PostgreSQL can store.
 MessageText = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_MESSAGE_CHARS), Storable
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_MESSAGE_CHARS), Storable, Visible
 ]
 LanguageTag = Annotated[str, StringConstraints(strip_whitespace=True, max_length=35), Storable]
 PageUrl = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2_048), Storable]

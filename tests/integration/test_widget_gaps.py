@@ -1,0 +1,51 @@
+"""Smaller gaps of the public API (issue #23, item 15): closing honours the channel's allowed origins,
+and a message of nothing but invisible characters is empty."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import psycopg
+import pytest
+
+from infra.functions import load_handler
+from tests.integration.conftest import Tenant
+from tests.support.events import LambdaContextStub, rest_event
+from tests.support.widget import WidgetClient
+
+Db = psycopg.Connection[dict[str, Any]]
+
+
+def _close_from(origin: str, conversation: str, visitor: WidgetClient) -> dict[str, Any]:
+    event = rest_event(
+        "PATCH",
+        f"/api/chat/{conversation}",
+        resource="/api/chat/{conversationId}",
+        raw_body=json.dumps({"visitorId": str(visitor.visitor_id)}),
+        path_parameters={"conversationId": conversation},
+        headers={"origin": origin},
+    )
+    answer: dict[str, Any] = load_handler("close")(event, LambdaContextStub())
+    return answer
+
+
+def test_close_refuses_a_site_outside_the_channels_allowed_origins(
+    visitor: WidgetClient, tenant: Tenant, db: Db
+) -> None:
+    conversation = visitor.post("Hello").body["conversationId"]
+    db.execute("UPDATE channels SET allowed_origins = '{https://coffee.example}' WHERE id = %s", (tenant.channel_id,))
+
+    refused = _close_from("https://evil.example", conversation, visitor)
+    allowed = _close_from("https://coffee.example", conversation, visitor)
+
+    assert refused["statusCode"] == 403
+    assert json.loads(refused["body"])["error"]["code"] == "origin_not_allowed"
+    assert allowed["statusCode"] == 200
+
+
+@pytest.mark.parametrize("text", ["\u200b\u200b", "\u200b \u200c\u200d\ufeff", "\u2060\u00ad"], ids=range(3))
+def test_a_message_of_invisible_characters_only_is_empty(visitor: WidgetClient, text: str) -> None:
+    answer = visitor.post(text)
+
+    assert answer.status == 400
