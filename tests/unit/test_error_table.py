@@ -72,6 +72,7 @@ CONTRACT = {
     "own_account": 409,
     "plan_limit": 409,
     "conversation_closed": 409,
+    "channel_account_taken": 409,
     "file_too_large": 413,
     "payload_too_large": 413,
     "rate_limited": 429,

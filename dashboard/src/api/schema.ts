@@ -547,6 +547,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/dashboard/organizations/{organization_id}/channels/{channel_id}/test-connection": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Test Connection
+         * @description Members: ask Meta's Graph API about the connected number or page with the stored token. What
+         *     Meta answered is in `outcome`; never an error for it.
+         */
+        post: operations["test_connection_api_dashboard_organizations__organization_id__channels__channel_id__test_connection_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/dashboard/organizations/{organization_id}/invitations": {
         parameters: {
             query?: never;
@@ -1220,6 +1241,8 @@ export interface components {
              * @default false
              */
             languageFixed: boolean;
+            /** @description A messenger channel's connection to Meta. */
+            messenger?: components["schemas"]["MessengerIn"] | null;
             /** Name */
             name: string;
             /**
@@ -1241,6 +1264,8 @@ export interface components {
             type: "website" | "whatsapp" | "messenger";
             /** @description null: the widget's own greeting. */
             welcomeMessage?: components["schemas"]["WelcomeMessage"] | null;
+            /** @description A whatsapp channel's connection to Meta. */
+            whatsapp?: components["schemas"]["WhatsAppIn"] | null;
         };
         /** ChannelOut */
         ChannelOut: {
@@ -1281,6 +1306,8 @@ export interface components {
             id: string;
             /** Languagefixed */
             languageFixed: boolean;
+            /** @description WhatsApp and Messenger channels: their connection to Meta; null for websites. */
+            metaConnection: components["schemas"]["MetaConnectionOut"] | null;
             /** Name */
             name: string;
             /**
@@ -1337,6 +1364,8 @@ export interface components {
             handoffKeywords?: string[] | null;
             /** Languagefixed */
             languageFixed?: boolean | null;
+            /** @description Connect, or change the connection. */
+            messenger?: components["schemas"]["MessengerIn"] | null;
             /** Name */
             name?: string | null;
             /** Position */
@@ -1350,6 +1379,8 @@ export interface components {
             type?: ("website" | "whatsapp" | "messenger") | null;
             /** @description Both languages at once; null: the widget's own greeting again. */
             welcomeMessage?: components["schemas"]["WelcomeMessage"] | null;
+            /** @description Connect, or change the connection. */
+            whatsapp?: components["schemas"]["WhatsAppIn"] | null;
         };
         /** ConfirmForgotPasswordIn */
         ConfirmForgotPasswordIn: {
@@ -1359,6 +1390,23 @@ export interface components {
             email: string;
             /** Newpassword */
             newPassword: string;
+        };
+        /** ConnectionTestOut */
+        ConnectionTestOut: {
+            /** Graphstatus */
+            graphStatus?: number | null;
+            /**
+             * Name
+             * @description The number's verified name and number, or the page's name.
+             */
+            name?: string | null;
+            /** Ok */
+            ok: boolean;
+            /**
+             * Outcome
+             * @description connected, not_connected, unauthorized (the token was refused), not_found (no such number or page for this token), unreachable (no answer from the Graph API) or error.
+             */
+            outcome: string;
         };
         /** ConversationOut */
         ConversationOut: {
@@ -1958,6 +2006,61 @@ export interface components {
             role: "visitor" | "ai" | "agent" | "system";
             /** Tokensused */
             tokensUsed?: number | null;
+        };
+        /**
+         * MessengerIn
+         * @description A Messenger channel's connection (a Facebook page). As WhatsAppIn: all fields the first time.
+         */
+        MessengerIn: {
+            /**
+             * Appsecret
+             * @description Write-only: signs Meta's webhooks.
+             */
+            appSecret?: string | null;
+            /**
+             * Pageaccesstoken
+             * @description Write-only; read back as a hint.
+             */
+            pageAccessToken?: string | null;
+            /** Pageid */
+            pageId?: string | null;
+            /**
+             * Verifytoken
+             * @description Pasted into Meta's console; shown.
+             */
+            verifyToken?: string | null;
+        };
+        /**
+         * MetaConnectionOut
+         * @description How Meta reaches this channel: what to paste into Meta's console (webhookUrl, verifyToken) and
+         *     what is stored (ids, hints of the secrets). connected false: nothing stored yet.
+         */
+        MetaConnectionOut: {
+            /** Accesstokenhint */
+            accessTokenHint?: string | null;
+            /** Appsecrethint */
+            appSecretHint?: string | null;
+            /**
+             * Businessaccountid
+             * @description WhatsApp only.
+             */
+            businessAccountId?: string | null;
+            /** Connected */
+            connected: boolean;
+            /**
+             * Pageid
+             * @description Messenger only.
+             */
+            pageId?: string | null;
+            /**
+             * Phonenumberid
+             * @description WhatsApp only.
+             */
+            phoneNumberId?: string | null;
+            /** Verifytoken */
+            verifyToken?: string | null;
+            /** Webhookurl */
+            webhookUrl: string;
         };
         /** MonthUsageOut */
         MonthUsageOut: {
@@ -2587,6 +2690,32 @@ export interface components {
             en?: string | null;
             /** Es */
             es?: string | null;
+        };
+        /**
+         * WhatsAppIn
+         * @description A WhatsApp channel's connection (Meta's WhatsApp Cloud API). All fields the first time; after
+         *     that, a field left out keeps what is stored. Tokens and secrets are write-only.
+         */
+        WhatsAppIn: {
+            /**
+             * Accesstoken
+             * @description Write-only; read back as accessTokenHint.
+             */
+            accessToken?: string | null;
+            /**
+             * Appsecret
+             * @description Write-only: signs Meta's webhooks.
+             */
+            appSecret?: string | null;
+            /** Businessaccountid */
+            businessAccountId?: string | null;
+            /** Phonenumberid */
+            phoneNumberId?: string | null;
+            /**
+             * Verifytoken
+             * @description Pasted into Meta's console; shown.
+             */
+            verifyToken?: string | null;
         };
     };
     responses: never;
@@ -4878,6 +5007,74 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["IdentityWithSecretOut"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    test_connection_api_dashboard_organizations__organization_id__channels__channel_id__test_connection_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionTestOut"];
                 };
             };
             /** @description Invalid request */

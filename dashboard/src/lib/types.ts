@@ -46,6 +46,7 @@ export type Challenge = Schemas["ChallengeOut"];
 export type OrganizationUpdate = Schemas["OrganizationUpdate"];
 export type UserUpdate = Schemas["UserUpdate"];
 export type ChannelCreate = Schemas["ChannelCreate"];
+export type ConnectionTest = Schemas["ConnectionTestOut"];
 export type AISettingsUpdate = Schemas["AISettingsUpdate"];
 export type KnowledgeCreate = Schemas["KnowledgeCreate"];
 export type KnowledgeUpdate = Schemas["KnowledgeUpdate"];

@@ -8,6 +8,7 @@ import type { Channel, ChannelCreate, Lang } from "../lib/types";
 import { DEFAULT_WIDGET_COLOR, isHexColor, textOn } from "../lib/widgetLook";
 import { ActiveBadge, Badge, Button, Card, DialogForm, ErrorNotice, Field, Modal, QueryResult, Switch } from "../components/ui";
 import { NeedOrganization } from "./Members";
+import { blankMeta, isMetaType, MetaConnectionFacts, metaBody, metaDraftOf, MetaFields, type MetaDraft } from "./MetaConnection";
 
 export function ChannelsPage() {
   return (
@@ -34,11 +35,12 @@ interface Draft {
   businessName: string;
   welcomeEn: string;
   welcomeEs: string;
+  meta: MetaDraft;
 }
 
 const blank: Draft = {
   name: "", type: "website", active: true, allowedOrigins: "", handoffEnabled: true, inheritKeywords: true, handoffKeywords: "", inheritPrompt: true, systemPrompt: "",
-  defaultLanguage: "en", languageFixed: false, color: DEFAULT_WIDGET_COLOR, position: "right", businessName: "", welcomeEn: "", welcomeEs: "",
+  defaultLanguage: "en", languageFixed: false, color: DEFAULT_WIDGET_COLOR, position: "right", businessName: "", welcomeEn: "", welcomeEs: "", meta: blankMeta,
 };
 const MAX_WELCOME = 500;
 
@@ -60,6 +62,7 @@ function draftOf(c: Channel): Draft {
     businessName: c.businessName ?? "",
     welcomeEn: c.welcomeMessage.en ?? "",
     welcomeEs: c.welcomeMessage.es ?? "",
+    meta: metaDraftOf(c),
   };
 }
 
@@ -183,6 +186,7 @@ function Channels() {
         position: draft.position,
         businessName: draft.businessName.trim() || null,
         welcomeMessage: { en: draft.welcomeEn.trim() || null, es: draft.welcomeEs.trim() || null },
+        ...metaBody(draft.type, draft.meta, editing !== "new" && editing?.type === draft.type ? editing.metaConnection : undefined),
       };
       return editing === "new"
         ? api<Channel>(`/organizations/${orgId}/channels`, { method: "POST", body })
@@ -235,16 +239,20 @@ function Channels() {
               }
             >
               <dl className="facts">
-                <div>
-                  <dt>{t("channels.publicKey")}</dt>
-                  <dd>
-                    <code>{c.publicKey}</code>
-                  </dd>
-                </div>
-                <div>
-                  <dt>{t("channels.allowedOrigins")}</dt>
-                  <dd>{c.allowedOrigins.length ? c.allowedOrigins.join(", ") : t("channels.anyOrigin")}</dd>
-                </div>
+                {c.type === "website" && (
+                  <>
+                    <div>
+                      <dt>{t("channels.publicKey")}</dt>
+                      <dd>
+                        <code>{c.publicKey}</code>
+                      </dd>
+                    </div>
+                    <div>
+                      <dt>{t("channels.allowedOrigins")}</dt>
+                      <dd>{c.allowedOrigins.length ? c.allowedOrigins.join(", ") : t("channels.anyOrigin")}</dd>
+                    </div>
+                  </>
+                )}
                 <div>
                   <dt>{t("channels.handoff")}</dt>
                   <dd>{c.handoffEnabled ? t("common.on") : t("common.off")}{c.handoffEnabled && ` · ${c.handoffKeywords ? t("channels.ownKeywords", { count: c.handoffKeywords.length }) : t("channels.inheritsKeywords")}`}</dd>
@@ -270,6 +278,7 @@ function Channels() {
                   </>
                 )}
               </dl>
+              <MetaConnectionFacts channel={c} orgId={c.organizationId} />
               {c.embedSnippet && (
                 <div className="snippet">
                   <p className="muted small">{t("channels.embedHint")}</p>
@@ -302,9 +311,13 @@ function Channels() {
             <Switch checked={draft.active} onChange={(v) => setDraft({ ...draft, active: v })} label={t("common.active")} />
             <span>{t("common.active")}</span>
           </div>
-          <Field label={t("channels.allowedOrigins")} hint={t("channels.originsHint")}>
-            {(id) => <textarea id={id} rows={3} value={draft.allowedOrigins} onChange={(e) => setDraft({ ...draft, allowedOrigins: e.target.value })} placeholder="https://shop.example.com" />}
-          </Field>
+          {isMetaType(draft.type) ? (
+            <MetaFields type={draft.type} draft={draft.meta} setDraft={(meta) => setDraft({ ...draft, meta })} stored={editing !== "new" && editing?.type === draft.type ? editing.metaConnection : undefined} />
+          ) : (
+            <Field label={t("channels.allowedOrigins")} hint={t("channels.originsHint")}>
+              {(id) => <textarea id={id} rows={3} value={draft.allowedOrigins} onChange={(e) => setDraft({ ...draft, allowedOrigins: e.target.value })} placeholder="https://shop.example.com" />}
+            </Field>
+          )}
           <div className="switch-row">
             <Switch checked={draft.handoffEnabled} onChange={(v) => setDraft({ ...draft, handoffEnabled: v })} label={t("channels.handoffSwitch")} />
             <span>{t("channels.handoffSwitch")}</span>

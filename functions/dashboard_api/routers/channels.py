@@ -11,9 +11,12 @@ from uuid import UUID
 from fastapi import APIRouter, status
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
-from chatflow import channels
+from chatflow import channels, meta
+from chatflow.access import Caller
 from chatflow.ai_settings import MAX_SYSTEM_PROMPT_LENGTH, clean_handoff_keywords
 from chatflow.channels import DEFAULT_COLOR, MAX_ALLOWED_ORIGINS, MAX_WELCOME_LENGTH, WidgetPosition
+from chatflow.db import Connection
+from chatflow.errors import InvalidInput
 from chatflow.settings import Settings
 from chatflow.text import Storable
 from chatflow.vocabulary import ChannelType, Language
@@ -43,6 +46,99 @@ class WelcomeMessage(Schema):
 
     def by_language(self) -> dict[Language, str | None]:
         return {"en": self.en, "es": self.es}
+
+
+_GraphId = Annotated[str, StringConstraints(strip_whitespace=True, max_length=32)]
+_Secret = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
+
+
+class WhatsAppIn(Schema):
+    """A WhatsApp channel's connection (Meta's WhatsApp Cloud API). All fields the first time; after
+    that, a field left out keeps what is stored. Tokens and secrets are write-only."""
+
+    phone_number_id: _GraphId | None = None
+    business_account_id: _GraphId | None = None
+    access_token: _Secret | None = Field(default=None, description="Write-only; read back as accessTokenHint.")
+    app_secret: _Secret | None = Field(default=None, description="Write-only: signs Meta's webhooks.")
+    verify_token: _Secret | None = Field(default=None, description="Pasted into Meta's console; shown.")
+
+    def credentials(self) -> meta.MetaCredentials:
+        return meta.MetaCredentials(
+            kind="whatsapp",
+            account_id=self.phone_number_id,
+            business_account_id=self.business_account_id,
+            access_token=self.access_token,
+            app_secret=self.app_secret,
+            verify_token=self.verify_token,
+        )
+
+
+class MessengerIn(Schema):
+    """A Messenger channel's connection (a Facebook page). As WhatsAppIn: all fields the first time."""
+
+    page_id: _GraphId | None = None
+    page_access_token: _Secret | None = Field(default=None, description="Write-only; read back as a hint.")
+    app_secret: _Secret | None = Field(default=None, description="Write-only: signs Meta's webhooks.")
+    verify_token: _Secret | None = Field(default=None, description="Pasted into Meta's console; shown.")
+
+    def credentials(self) -> meta.MetaCredentials:
+        return meta.MetaCredentials(
+            kind="messenger",
+            account_id=self.page_id,
+            access_token=self.page_access_token,
+            app_secret=self.app_secret,
+            verify_token=self.verify_token,
+        )
+
+
+def _credentials(whatsapp: WhatsAppIn | None, messenger: MessengerIn | None) -> meta.MetaCredentials | None:
+    if whatsapp is not None and messenger is not None:
+        raise InvalidInput("whatsapp, messenger: a channel is connected to one of them.")
+    chosen = whatsapp or messenger
+    return None if chosen is None else chosen.credentials()
+
+
+class MetaConnectionOut(Schema):
+    """How Meta reaches this channel: what to paste into Meta's console (webhookUrl, verifyToken) and
+    what is stored (ids, hints of the secrets). connected false: nothing stored yet."""
+
+    connected: bool
+    webhook_url: str
+    phone_number_id: str | None = Field(default=None, description="WhatsApp only.")
+    business_account_id: str | None = Field(default=None, description="WhatsApp only.")
+    page_id: str | None = Field(default=None, description="Messenger only.")
+    access_token_hint: str | None = None
+    app_secret_hint: str | None = None
+    verify_token: str | None = None
+
+    @classmethod
+    def of(cls, kind: meta.MetaKind, connection: meta.MetaConnection | None, settings: Settings) -> MetaConnectionOut:
+        url = meta.webhook_url(settings, kind)
+        if connection is None:
+            return cls(connected=False, webhook_url=url)
+        ids = (
+            {"phone_number_id": connection.account_id, "business_account_id": connection.business_account_id}
+            if kind == "whatsapp"
+            else {"page_id": connection.account_id}
+        )
+        return cls(
+            connected=True,
+            webhook_url=url,
+            access_token_hint=connection.access_token_hint,
+            app_secret_hint=connection.app_secret_hint,
+            verify_token=connection.verify_token,
+            **ids,
+        )
+
+
+class ConnectionTestOut(Schema):
+    ok: bool
+    outcome: str = Field(
+        description="connected, not_connected, unauthorized (the token was refused), not_found (no such number or "
+        "page for this token), unreachable (no answer from the Graph API) or error."
+    )
+    name: str | None = Field(default=None, description="The number's verified name and number, or the page's name.")
+    graph_status: int | None = None
 
 
 class _ChannelFields(Schema):
@@ -80,6 +176,8 @@ class ChannelCreate(_ChannelFields):
     position: WidgetPosition = "right"
     business_name: Name | None = Field(default=None, description="null: the organisation's name.")
     welcome_message: WelcomeMessage | None = Field(default=None, description="null: the widget's own greeting.")
+    whatsapp: WhatsAppIn | None = Field(default=None, description="A whatsapp channel's connection to Meta.")
+    messenger: MessengerIn | None = Field(default=None, description="A messenger channel's connection to Meta.")
 
 
 # Fields that may be left out of a PATCH but not set to null (null means "inherit" only for the others).
@@ -112,6 +210,8 @@ class ChannelUpdate(_ChannelFields):
     welcome_message: WelcomeMessage | None = Field(
         default=None, description="Both languages at once; null: the widget's own greeting again."
     )
+    whatsapp: WhatsAppIn | None = Field(default=None, description="Connect, or change the connection.")
+    messenger: MessengerIn | None = Field(default=None, description="Connect, or change the connection.")
 
     @model_validator(mode="before")
     @classmethod
@@ -144,11 +244,16 @@ class ChannelOut(Schema):
         description="The <script> tag for the website (data-lang only when the language is fixed); null for "
         "other types."
     )
+    meta_connection: MetaConnectionOut | None = Field(
+        description="WhatsApp and Messenger channels: their connection to Meta; null for websites."
+    )
     created_at: datetime
     updated_at: datetime
 
     @classmethod
-    def of(cls, channel: channels.Channel, settings: Settings) -> ChannelOut:
+    def of(
+        cls, channel: channels.Channel, settings: Settings, connection: meta.MetaConnection | None = None
+    ) -> ChannelOut:
         return cls(
             id=channel.id,
             organization_id=channel.organization_id,
@@ -167,6 +272,9 @@ class ChannelOut(Schema):
             business_name=channel.business_name,
             welcome_message=WelcomeMessage.model_construct(en=channel.welcome_en, es=channel.welcome_es),
             embed_snippet=channels.embed_snippet(settings, channel),
+            meta_connection=(
+                MetaConnectionOut.of(channel.type, connection, settings) if channel.type in meta.META_KINDS else None
+            ),
             created_at=channel.created_at,
             updated_at=channel.updated_at,
         )
@@ -175,7 +283,14 @@ class ChannelOut(Schema):
 @router.get("", response_model=list[ChannelOut])
 def list_channels(organization_id: UUID, caller: CurrentCaller, db: Db, settings: AppSettings) -> list[ChannelOut]:
     """Members: the organisation's channels, by name."""
-    return [ChannelOut.of(c, settings) for c in channels.list_channels(db, caller, organization_id)]
+    found = channels.list_channels(db, caller, organization_id)
+    connected = meta.connections(db, caller, organization_id)
+    return [ChannelOut.of(c, settings, connected.get(c.id)) for c in found]
+
+
+def _out(db: Connection, caller: Caller, channel: channels.Channel, settings: Settings) -> ChannelOut:
+    connection = meta.connections(db, caller, channel.organization_id).get(channel.id)
+    return ChannelOut.of(channel, settings, connection)
 
 
 @router.post("", response_model=ChannelOut, status_code=status.HTTP_201_CREATED, responses=error_responses(409))
@@ -201,15 +316,16 @@ def create_channel(
         position=body.position,
         business_name=body.business_name,
         welcome=body.welcome_message.by_language() if body.welcome_message else None,
+        meta_credentials=_credentials(body.whatsapp, body.messenger),
     )
-    return ChannelOut.of(channel, settings)
+    return _out(db, caller, channel, settings)
 
 
 @router.get("/{channel_id}", response_model=ChannelOut)
 def get_channel(
     organization_id: UUID, channel_id: UUID, caller: CurrentCaller, db: Db, settings: AppSettings
 ) -> ChannelOut:
-    return ChannelOut.of(channels.get_channel(db, caller, organization_id, channel_id), settings)
+    return _out(db, caller, channels.get_channel(db, caller, organization_id, channel_id), settings)
 
 
 @router.patch("/{channel_id}", response_model=ChannelOut)
@@ -240,7 +356,19 @@ def update_channel(
         welcome_en=welcome["en"],
         welcome_es=welcome["es"],
     )
-    return ChannelOut.of(channels.update_channel(db, caller, organization_id, channel_id, changes), settings)
+    credentials = _credentials(body.whatsapp, body.messenger)
+    channel = channels.update_channel(db, caller, organization_id, channel_id, changes, credentials)
+    return _out(db, caller, channel, settings)
+
+
+@router.post("/{channel_id}/test-connection", response_model=ConnectionTestOut)
+def test_connection(
+    organization_id: UUID, channel_id: UUID, caller: CurrentCaller, db: Db, settings: AppSettings
+) -> ConnectionTestOut:
+    """Members: ask Meta's Graph API about the connected number or page with the stored token. What
+    Meta answered is in `outcome`; never an error for it."""
+    tested = meta.test_connection(db, caller, organization_id, channel_id, settings=settings)
+    return ConnectionTestOut.from_domain(tested)
 
 
 @router.delete("/{channel_id}", status_code=status.HTTP_204_NO_CONTENT)

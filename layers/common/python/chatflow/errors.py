@@ -21,6 +21,7 @@ __all__ = [
     "AuthNotConfigured",
     "AuthUnavailable",
     "CataloguedError",
+    "ChannelAccountTaken",
     "ChannelNotFound",
     "ConversationChanged",
     "ConversationClosed",
@@ -300,6 +301,12 @@ class PlanLimitReached(DomainError):
 
 class ConversationClosed(DomainError):
     code = "conversation_closed"
+
+
+class ChannelAccountTaken(DomainError):
+    """The WhatsApp number or Messenger page is already connected to another channel."""
+
+    code = "channel_account_taken"
 
 
 # --- Too many, too fast ---

@@ -311,6 +311,17 @@ class Settings(BaseSettings):
         "the local stack and tests set.",
     )
 
+    # --- WhatsApp and Messenger ---
+    meta_graph_api_url: str = Field(
+        default="https://graph.facebook.com/v23.0",
+        description="Meta's Graph API, versioned, without a trailing slash: WhatsApp and Messenger channels send "
+        "through it and test their connection with it. Tests and the opt-in fake on the local stack point it at a "
+        "local server.",
+    )
+    meta_graph_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=60, description="How long one call to the Graph API may take."
+    )
+
     @property
     def webhooks_private_destinations(self) -> bool:
         if self.webhooks_allow_private_urls is not None:

@@ -150,6 +150,7 @@ HTTP_STATUS: Mapping[type[Refusal], int] = MappingProxyType(
         domain.OwnAccount: 409,
         domain.PlanLimitReached: 409,
         domain.ConversationClosed: 409,
+        domain.ChannelAccountTaken: 409,
         # 413: too large
         domain.FileTooLarge: 413,
         BodyTooLarge: 413,

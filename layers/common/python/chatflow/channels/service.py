@@ -32,6 +32,9 @@ from chatflow.channels.models import (
 )
 from chatflow.db import Connection, connection
 from chatflow.errors import ChannelNotFound, InvalidInput, OrganizationNotFound, PlanLimitReached
+from chatflow.meta import MetaCredentials
+from chatflow.meta import connect as connect_to_meta
+from chatflow.meta import disconnect as disconnect_from_meta
 from chatflow.origins import check_origin
 from chatflow.settings import Settings
 from chatflow.text import storable
@@ -195,10 +198,13 @@ def create_channel(
     position: WidgetPosition = "right",
     business_name: str | None = None,
     welcome: dict[Language, str | None] | None = None,
+    meta_credentials: MetaCredentials | None = None,
 ) -> Channel:
     """Org admin: a new channel with a public key made by the database; PlanLimitReached when the
     organisation's plan has no room left. The only way a channel is made: the dashboard, seeding and
-    tests all pass here, so none of them can hold more channels than the plan allows."""
+    tests all pass here, so none of them can hold more channels than the plan allows. A WhatsApp or
+    Messenger channel may be connected at once (`meta_credentials`, chatflow.meta), in the same
+    transaction."""
     caller.require_admin(organization_id)
     color = _checked_color(color)
     welcome_en = _checked_welcome("en", (welcome or {}).get("en"))
@@ -212,7 +218,7 @@ def create_channel(
         limit = PLAN_CHANNEL_LIMITS[plan]
         if repo.count_channels(conn, organization_id) >= limit:
             raise PlanLimitReached(plan, limit)
-        return repo.insert_channel(
+        channel = repo.insert_channel(
             conn,
             organization_id,
             name=name,
@@ -230,13 +236,22 @@ def create_channel(
             welcome_en=welcome_en,
             welcome_es=welcome_es,
         )
+        if meta_credentials is not None:
+            connect_to_meta(conn, channel, meta_credentials)
+        return channel
 
 
 def update_channel(
-    conn: Connection, caller: Caller, organization_id: UUID, channel_id: UUID, changes: ChannelChanges
+    conn: Connection,
+    caller: Caller,
+    organization_id: UUID,
+    channel_id: UUID,
+    changes: ChannelChanges,
+    meta_credentials: MetaCredentials | None = None,
 ) -> Channel:
     """Org admin: change any field; handoff keywords, system prompt or business name set to None
-    inherit the organisation's, welcome texts set to None the widget's (ChannelChanges.set_*)."""
+    inherit the organisation's, welcome texts set to None the widget's (ChannelChanges.set_*). A new
+    type forgets the Meta connection of the old one; `meta_credentials` connect it (chatflow.meta)."""
     caller.require_admin(organization_id)
     if changes.color is not None:
         changes = replace(changes, color=_checked_color(changes.color))
@@ -246,9 +261,14 @@ def update_channel(
             welcome_en=_checked_welcome("en", changes.welcome_en),
             welcome_es=_checked_welcome("es", changes.welcome_es),
         )
-    channel = repo.update_channel(conn, organization_id, channel_id, changes)
-    if channel is None:
-        raise ChannelNotFound()
+    with conn.transaction():
+        channel = repo.update_channel(conn, organization_id, channel_id, changes)
+        if channel is None:
+            raise ChannelNotFound()
+        if changes.type is not None:
+            disconnect_from_meta(conn, channel, keep_kind=changes.type)
+        if meta_credentials is not None:
+            connect_to_meta(conn, channel, meta_credentials)
     return channel
 
 

@@ -1,0 +1,156 @@
+"""A small fake of Meta's Graph API over real HTTP on loopback, for tests and (opt-in) the local
+stack: it plays the endpoints WhatsApp and Messenger channels call and records what it was sent.
+
+- `GET /{version}/{id}?fields=…`: a registered phone number or page, with the token it was given
+  (Meta's answers otherwise: 401 with error code 190 for a wrong token, 400 with code 100 for an
+  unknown id);
+- `POST /{version}/{id}/messages`: a message sent; answered with a new `wamid.…` / `m_…` id, or as
+  scripted (a status and Meta's error body, e.g. 131047 outside the 24-hour window);
+- `GET /{version}/{businessAccountId}/message_templates`: the templates registered for it.
+
+Point META_GRAPH_API_URL at `base_url`."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+__all__ = ["Account", "Failure", "FakeMeta", "Sent"]
+
+VERSION = "v23.0"
+
+
+@dataclass
+class Account:
+    """A WhatsApp phone number or a Facebook page, and the token that may use it."""
+
+    token: str
+    fields: dict[str, Any]
+    kind: str = "whatsapp"
+    templates: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Sent:
+    account_id: str
+    authorization: str
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One scripted answer to a send: Meta's status and error code."""
+
+    status: int
+    code: int
+    message: str = "scripted failure"
+
+
+class FakeMeta:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.accounts: dict[str, Account] = {}
+        self.sent: list[Sent] = []
+        self.failures: deque[Failure] = deque()
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self, status: int, body: dict[str, Any]) -> None:
+                payload = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def _account(self, account_id: str) -> Account | None:
+                account = fake.accounts.get(account_id)
+                if account is None:
+                    self._answer(400, _error(100, f"Unsupported request: object {account_id} does not exist"))
+                    return None
+                if self.headers.get("Authorization") != f"Bearer {account.token}":
+                    self._answer(401, _error(190, "Invalid OAuth access token."))
+                    return None
+                return account
+
+            def do_GET(self) -> None:
+                parts = urlsplit(self.path)
+                segments = [s for s in parts.path.split("/") if s][1:]  # after the version
+                account = self._account(segments[0]) if segments else None
+                if account is None:
+                    return
+                if segments[1:] == ["message_templates"]:
+                    self._answer(200, {"data": account.templates, "paging": {}})
+                    return
+                wanted = parse_qs(parts.query).get("fields", [""])[0].split(",")
+                self._answer(200, {"id": segments[0], **{k: v for k, v in account.fields.items() if k in wanted}})
+
+            def do_POST(self) -> None:
+                segments = [s for s in urlsplit(self.path).path.split("/") if s][1:]
+                raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                if len(segments) != 2 or segments[1] != "messages":
+                    self._answer(404, _error(100, "Unknown path"))
+                    return
+                account = self._account(segments[0])
+                if account is None:
+                    return
+                body = json.loads(raw or b"{}")
+                with fake._lock:
+                    fake.sent.append(Sent(segments[0], self.headers.get("Authorization", ""), body))
+                    failure = fake.failures.popleft() if fake.failures else None
+                    number = next(fake._ids)
+                if failure is not None:
+                    self._answer(failure.status, _error(failure.code, failure.message))
+                elif account.kind == "whatsapp":
+                    to = body.get("to", "")
+                    self._answer(
+                        200,
+                        {
+                            "messaging_product": "whatsapp",
+                            "contacts": [{"input": to, "wa_id": to}],
+                            "messages": [{"id": f"wamid.FAKE{number:06d}"}],
+                        },
+                    )
+                else:
+                    recipient = (body.get("recipient") or {}).get("id", "")
+                    self._answer(200, {"recipient_id": recipient, "message_id": f"m_FAKE{number:06d}"})
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer((host, port), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}/{VERSION}"
+
+    def add_account(self, account_id: str, account: Account) -> None:
+        with self._lock:
+            self.accounts[account_id] = account
+
+    def fail_next(self, *failures: Failure) -> None:
+        with self._lock:
+            self.failures.extend(failures)
+
+    def sent_to(self, account_id: str) -> list[Sent]:
+        with self._lock:
+            return [s for s in self.sent if s.account_id == account_id]
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def _error(code: int, message: str) -> dict[str, Any]:
+    return {"error": {"message": message, "type": "OAuthException", "code": code, "fbtrace_id": "FAKE"}}

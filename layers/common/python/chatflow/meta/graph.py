@@ -1,0 +1,47 @@
+"""Meta's Graph API, over HTTPS at META_GRAPH_API_URL (a local fake in tests and, opt-in, on the
+local stack). The one adapter through which WhatsApp and Messenger channels reach Meta. Access
+tokens go in the Authorization header only, never in a URL, so that no access log records them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from chatflow.settings import Settings
+
+__all__ = ["GraphAnswer", "get_object"]
+
+
+@dataclass(frozen=True, slots=True)
+class GraphAnswer:
+    """The HTTP status and the JSON body (an empty dict when it was not JSON); status 0: no answer."""
+
+    status: int
+    body: dict[str, Any]
+
+    @property
+    def error_code(self) -> int | None:
+        error = self.body.get("error")
+        code = error.get("code") if isinstance(error, dict) else None
+        return code if isinstance(code, int) else None
+
+
+def _call(settings: Settings, method: str, path: str, access_token: str, **kwargs: Any) -> GraphAnswer:
+    url = f"{settings.meta_graph_api_url.rstrip('/')}/{path.lstrip('/')}"
+    try:
+        with httpx.Client(timeout=settings.meta_graph_timeout_seconds) as client:
+            response = client.request(method, url, headers={"Authorization": f"Bearer {access_token}"}, **kwargs)
+    except httpx.HTTPError:
+        return GraphAnswer(0, {})
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    return GraphAnswer(response.status_code, body if isinstance(body, dict) else {})
+
+
+def get_object(settings: Settings, object_id: str, *, access_token: str, fields: str) -> GraphAnswer:
+    """GET /{object_id}?fields=…: a phone number's or a page's own description."""
+    return _call(settings, "GET", object_id, access_token, params={"fields": fields})

@@ -1,0 +1,138 @@
+"""The SQL of Meta connections. No rules here: chatflow.meta.service checks the caller and the input."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from uuid import UUID
+
+from psycopg import sql
+from psycopg.errors import UniqueViolation
+
+from chatflow.db import Connection
+from chatflow.meta.models import MetaConnection, MetaKind
+
+__all__ = [
+    "AccountTaken",
+    "StoredSecrets",
+    "channel_exists",
+    "delete_connection",
+    "find_connection",
+    "find_secrets",
+    "select_connections",
+    "upsert_connection",
+]
+
+# Every query reads a connection's row as MetaConnection's fields, so that MetaConnection(**row) always fits.
+_COLUMNS = sql.SQL(", ").join(sql.Identifier(field.name) for field in fields(MetaConnection))
+
+
+class AccountTaken(Exception):
+    """Another channel is connected to this number or page."""
+
+
+def select_connections(conn: Connection, organization_id: UUID) -> dict[UUID, MetaConnection]:
+    rows = conn.execute(
+        sql.SQL("SELECT {c} FROM channel_meta_connections WHERE organization_id = %s").format(c=_COLUMNS),
+        (organization_id,),
+    ).fetchall()
+    return {row["channel_id"]: MetaConnection(**row) for row in rows}
+
+
+def find_connection(conn: Connection, organization_id: UUID, channel_id: UUID) -> MetaConnection | None:
+    row = conn.execute(
+        sql.SQL("SELECT {c} FROM channel_meta_connections WHERE organization_id = %s AND channel_id = %s").format(
+            c=_COLUMNS
+        ),
+        (organization_id, channel_id),
+    ).fetchone()
+    return None if row is None else MetaConnection(**row)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSecrets:
+    connection: MetaConnection
+    encrypted_access_token: str
+    encrypted_app_secret: str
+
+
+def find_secrets(conn: Connection, organization_id: UUID, channel_id: UUID) -> StoredSecrets | None:
+    row = conn.execute(
+        sql.SQL(
+            """SELECT {c}, encrypted_access_token, encrypted_app_secret FROM channel_meta_connections
+               WHERE organization_id = %s AND channel_id = %s"""
+        ).format(c=_COLUMNS),
+        (organization_id, channel_id),
+    ).fetchone()
+    if row is None:
+        return None
+    access, secret = row.pop("encrypted_access_token"), row.pop("encrypted_app_secret")
+    return StoredSecrets(MetaConnection(**row), access, secret)
+
+
+def upsert_connection(
+    conn: Connection,
+    *,
+    channel_id: UUID,
+    organization_id: UUID,
+    kind: MetaKind,
+    account_id: str,
+    business_account_id: str | None,
+    encrypted_access_token: str,
+    access_token_hint: str,
+    encrypted_app_secret: str,
+    app_secret_hint: str,
+    verify_token: str,
+) -> MetaConnection:
+    """Raises AccountTaken when another channel has this number or page (in a savepoint, so that the
+    caller's transaction goes on)."""
+    try:
+        with conn.transaction():
+            row = conn.execute(
+                sql.SQL(
+                    """
+                INSERT INTO channel_meta_connections (channel_id, organization_id, kind, account_id,
+                    business_account_id, encrypted_access_token, access_token_hint, encrypted_app_secret,
+                    app_secret_hint, verify_token)
+                VALUES (%(channel)s, %(org)s, %(kind)s, %(account)s, %(business)s, %(access)s, %(access_hint)s,
+                        %(secret)s, %(secret_hint)s, %(verify)s)
+                ON CONFLICT (channel_id) DO UPDATE SET
+                    kind = excluded.kind, account_id = excluded.account_id,
+                    business_account_id = excluded.business_account_id,
+                    encrypted_access_token = excluded.encrypted_access_token,
+                    access_token_hint = excluded.access_token_hint,
+                    encrypted_app_secret = excluded.encrypted_app_secret,
+                    app_secret_hint = excluded.app_secret_hint, verify_token = excluded.verify_token,
+                    updated_at = now()
+                RETURNING {c}
+                """
+                ).format(c=_COLUMNS),
+                {
+                    "channel": channel_id,
+                    "org": organization_id,
+                    "kind": kind,
+                    "account": account_id,
+                    "business": business_account_id,
+                    "access": encrypted_access_token,
+                    "access_hint": access_token_hint,
+                    "secret": encrypted_app_secret,
+                    "secret_hint": app_secret_hint,
+                    "verify": verify_token,
+                },
+            ).fetchone()
+    except UniqueViolation as exc:
+        raise AccountTaken() from exc
+    assert row is not None
+    return MetaConnection(**row)
+
+
+def delete_connection(conn: Connection, organization_id: UUID, channel_id: UUID, *, unless_kind: str | None) -> None:
+    conn.execute(
+        """DELETE FROM channel_meta_connections WHERE organization_id = %s AND channel_id = %s
+           AND kind IS DISTINCT FROM %s""",
+        (organization_id, channel_id, unless_kind),
+    )
+
+
+def channel_exists(conn: Connection, organization_id: UUID, channel_id: UUID) -> bool:
+    row = conn.execute("SELECT FROM channels WHERE organization_id = %s AND id = %s", (organization_id, channel_id))
+    return row.fetchone() is not None
