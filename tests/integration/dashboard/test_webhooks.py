@@ -480,3 +480,17 @@ def test_a_retry_waits_in_the_queue_for_its_delay_and_functions_dispatch_deliver
     assert [json.loads(body).keys() for body in retried] == [{"webhookDeliveries"}]
     assert row == {"status": "delivered", "attempts": 2}
     assert [r.verified_with for r in receiver.received] == [(0,), (0,)]
+
+
+def test_deliveries_done_over_30_days_ago_are_forgotten_and_pending_ones_kept(
+    people: People, admin: Person, tenant: Tenant, receiver: WebhookReceiver, visitor: WidgetClient, db: Db
+) -> None:
+    _register(people, admin, tenant, receiver, "conversation.created", "message.created")
+    receiver.answer(Answer(status=500))
+    visitor.post("Hello")
+    db.execute("UPDATE webhook_deliveries SET created_at = now() - interval '31 days'")
+
+    webhooks.sweep()
+
+    left = db.execute("SELECT status FROM webhook_deliveries ORDER BY status").fetchall()
+    assert [r["status"] for r in left] == ["pending"]

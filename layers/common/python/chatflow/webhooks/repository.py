@@ -21,6 +21,7 @@ __all__ = [
     "admin_recipients",
     "claim",
     "delete_endpoint",
+    "delete_old",
     "disable_failing",
     "find_delivery",
     "find_endpoint",
@@ -322,6 +323,14 @@ def record_failed(
             "excerpt": excerpt,
         },
     )
+
+
+def delete_old(conn: Connection, *, older_than_days: int) -> int:
+    """Forget deliveries done (delivered or given up) more than `older_than_days` ago."""
+    return conn.execute(
+        "DELETE FROM webhook_deliveries WHERE status <> 'pending' AND created_at < now() - make_interval(days => %s)",
+        (older_than_days,),
+    ).rowcount
 
 
 def mark_failing(conn: Connection, endpoint_id: UUID) -> datetime:

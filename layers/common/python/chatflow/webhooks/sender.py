@@ -28,6 +28,8 @@ __all__ = ["NotPublic", "check_destination", "post", "signature_header"]
 _USER_AGENT = "ChatFlow360-webhooks/1.0"
 # The longest Retry-After honoured; a receiver asking for more waits for the schedule's next step.
 _MAX_RETRY_AFTER_SECONDS = 36_000.0
+# Addresses of one host tried in one attempt (an IPv6 one unreachable from here, then the IPv4 one).
+_MAX_ADDRESSES = 3
 
 
 class NotPublic(Exception):
@@ -77,10 +79,11 @@ def post(
     settings: Settings,
     timeout: float,
 ) -> AttemptResult:
-    """POST the body, signed now, to the first checked address of the URL's host."""
+    """POST the body, signed now, to the checked addresses of the URL's host in turn (the next one
+    only when a connection cannot be made), all within `timeout`."""
     started = time.monotonic()
     try:
-        address = check_destination(url, settings)[0]
+        addresses = check_destination(url, settings)
     except NotPublic as exc:
         return AttemptResult(status=None, latency_ms=_since(started), excerpt=str(exc))
     timestamp = datetime.now(UTC)
@@ -94,28 +97,41 @@ def post(
         "webhook-signature": signature_header(secrets, message_id=message_id, timestamp=timestamp, body=body),
     }
     extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
-    try:
-        with (
-            httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client,
-            client.stream(
-                "POST", target.copy_with(host=address), content=body.encode(), headers=headers, extensions=extensions
-            ) as response,
-        ):
-            first = bytearray()
-            for chunk in response.iter_bytes():
-                first += chunk
-                if len(first) >= RESPONSE_EXCERPT_BYTES:
-                    break
-            return AttemptResult(
-                status=response.status_code,
-                latency_ms=_since(started),
-                excerpt=bytes(first[:RESPONSE_EXCERPT_BYTES]).decode("utf-8", errors="replace"),
-                retry_after_seconds=_retry_after(response) if response.status_code in (429, 503) else None,
-            )
-    except httpx.TimeoutException:
-        return AttemptResult(status=None, latency_ms=_since(started), excerpt=f"No answer within {timeout:g} s.")
-    except httpx.HTTPError as exc:
-        return AttemptResult(status=None, latency_ms=_since(started), excerpt=f"Not delivered ({type(exc).__name__}).")
+    failure = "Not delivered (ConnectError)."
+    for address in addresses[:_MAX_ADDRESSES]:
+        left = timeout - (time.monotonic() - started)
+        if left <= 0:
+            break
+        try:
+            with (
+                httpx.Client(timeout=left, follow_redirects=False, trust_env=False) as client,
+                client.stream(
+                    "POST",
+                    target.copy_with(host=address),
+                    content=body.encode(),
+                    headers=headers,
+                    extensions=extensions,
+                ) as response,
+            ):
+                first = bytearray()
+                for chunk in response.iter_bytes():
+                    first += chunk
+                    if len(first) >= RESPONSE_EXCERPT_BYTES:
+                        break
+                return AttemptResult(
+                    status=response.status_code,
+                    latency_ms=_since(started),
+                    excerpt=bytes(first[:RESPONSE_EXCERPT_BYTES]).decode("utf-8", errors="replace"),
+                    retry_after_seconds=_retry_after(response) if response.status_code in (429, 503) else None,
+                )
+        except httpx.ConnectError:
+            continue  # refused or unreachable: the host's next address
+        except httpx.TimeoutException:
+            return AttemptResult(status=None, latency_ms=_since(started), excerpt=f"No answer within {timeout:g} s.")
+        except httpx.HTTPError as exc:
+            failure = f"Not delivered ({type(exc).__name__})."
+            break
+    return AttemptResult(status=None, latency_ms=_since(started), excerpt=failure)
 
 
 def _since(started: float) -> int:

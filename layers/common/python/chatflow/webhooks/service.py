@@ -87,6 +87,8 @@ __all__ = [
 
 _logger = logging.getLogger(__name__)
 
+# How long the dashboard can show a delivery that is done.
+DELIVERY_RETENTION_DAYS = 30
 # SQS's longest message delay.
 _MAX_QUEUE_DELAY = 900
 # Deliveries attempted at once by one process, and in one claim.
@@ -594,10 +596,13 @@ def _signal(settings: Settings, due: Sequence[tuple[UUID, float]]) -> None:
 
 def sweep(*, settings: Settings | None = None) -> int:
     """Deliveries due for over a minute and not held (their signal was lost, or there is no queue):
-    signalled again, or attempted here without a queue. How many."""
+    signalled again, or attempted here without a queue. How many. Deliveries done more than
+    DELIVERY_RETENTION_DAYS ago are forgotten."""
     settings = settings or get_settings()
     with connection() as conn:
         ids = repo.overdue(conn, older_than_seconds=60 if settings.dispatch_queue_url else 0, limit=1000)
+        forgotten = repo.delete_old(conn, older_than_days=DELIVERY_RETENTION_DAYS)
+    _logger.info("webhook deliveries swept", extra={"signalled": len(ids), "deleted": forgotten})
     if settings.dispatch_queue_url:
         _signal(settings, [(i, 0.0) for i in ids])
     else:
