@@ -25,6 +25,7 @@ from infra.config import CustomDomain, EnvironmentSizing
 from infra.constructs.firewall import ORIGIN_VERIFY_HEADER
 from infra.constructs.nag import acknowledge
 from infra.functions import ROOT
+from infra.security_headers import content_security_policy
 
 __all__ = [
     "DASHBOARD_BUILD_DIR",
@@ -123,24 +124,6 @@ def site_sources(widget_dir: Path = WIDGET_DIR, dashboard_dir: Path = DASHBOARD_
             SiteSource(widget_dir, WIDGET_PREFIX, f"public, max-age={WIDGET_MAX_AGE.to_seconds()}", exclude=("*.html",))
         )
     return sources
-
-
-def content_security_policy() -> str:
-    """What the dashboard's pages (and the widget's demo page) may load and call: all on this origin."""
-    return "; ".join(
-        (
-            "default-src 'self'",
-            "script-src 'self'",
-            "style-src 'self' 'unsafe-inline'",  # the widget sets inline styles on its own elements
-            "img-src 'self' data:",
-            "font-src 'self'",
-            "connect-src 'self'",
-            "frame-ancestors 'none'",
-            "base-uri 'self'",
-            "form-action 'self'",
-            "object-src 'none'",
-        )
-    )
 
 
 class StaticSite(Construct):

@@ -9,6 +9,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from infra.functions import ROOT
+from infra.security_headers import PAGE_HEADERS
 
 __all__ = ["DASHBOARD_DIR", "DASHBOARD_PATH", "WIDGET_DIR", "NoCacheStaticFiles", "SinglePageApp"]
 
@@ -19,12 +20,22 @@ DASHBOARD_PATH = "/app"
 
 
 class NoCacheStaticFiles(StaticFiles):
-    """The widget's files, revalidated on every load so that an edit shows on the next refresh."""
+    """The widget's files, revalidated on every load so that an edit shows on the next refresh, with
+    the security headers CloudFront adds in AWS (infra.security_headers). The widget's demo page is
+    the laptop's alone (AWS does not serve it) and runs an inline script, which the CSP would refuse:
+    it gets the other headers."""
 
     async def get_response(self, path: str, scope: Scope) -> Response:
         response = await super().get_response(path, scope)
         response.headers["Cache-Control"] = "no-cache"
+        for name, value in PAGE_HEADERS.items():
+            if name == "Content-Security-Policy" and self._is_demo_page(path):
+                continue
+            response.headers[name] = value
         return response
+
+    def _is_demo_page(self, path: str) -> bool:
+        return not isinstance(self, SinglePageApp) and path.endswith(".html")
 
 
 class SinglePageApp(NoCacheStaticFiles):

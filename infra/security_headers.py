@@ -1,0 +1,37 @@
+"""The security headers of the pages we serve ourselves: the operators' app and the widget's files.
+One definition for CloudFront's response headers policy (infra/constructs/static_site.py) and the
+local gateway (infra/local/gateway/static.py), so that a laptop serves what AWS serves. No CDK here:
+the local stack imports it."""
+
+from __future__ import annotations
+
+__all__ = ["CONTENT_SECURITY_POLICY", "PAGE_HEADERS", "content_security_policy"]
+
+
+def content_security_policy() -> str:
+    """What the dashboard's pages (and the widget's demo page) may load and call: all on this origin."""
+    return "; ".join(
+        (
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self' 'unsafe-inline'",  # the widget sets inline styles on its own elements
+            "img-src 'self' data:",
+            "font-src 'self'",
+            "connect-src 'self'",
+            "frame-ancestors 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "object-src 'none'",
+        )
+    )
+
+
+CONTENT_SECURITY_POLICY = content_security_policy()
+
+# CloudFront's policy, header by header (HSTS aside: a laptop serves plain http).
+PAGE_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+}
