@@ -49,3 +49,12 @@ def test_a_message_of_invisible_characters_only_is_empty(visitor: WidgetClient, 
     answer = visitor.post(text)
 
     assert answer.status == 400
+
+
+def test_the_page_url_is_kept_without_its_fragment_and_secret_parameters(visitor: WidgetClient, db: Db) -> None:
+    page = "https://coffee.example/account/reset?token=s3cr3t&lang=es#access_token=xyz"
+
+    conversation = visitor.post("Hello", pageUrl=page).body["conversationId"]
+
+    row = db.execute("SELECT page_url FROM conversations WHERE id = %s", (conversation,)).fetchone()
+    assert row == {"page_url": "https://coffee.example/account/reset?lang=es"}

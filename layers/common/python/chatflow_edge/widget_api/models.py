@@ -6,12 +6,13 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, field_serializer
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, field_serializer
 from pydantic.alias_generators import to_camel
 
 from chatflow.channels import WidgetConfig, WidgetPosition
 from chatflow.conversations.models import ConversationView, MessageView, PostResult
 from chatflow.languages import normalize_language
+from chatflow.page_urls import kept_page_url
 from chatflow.text import Storable, Visible
 from chatflow.vocabulary import Language
 
@@ -35,7 +36,10 @@ MessageText = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_MESSAGE_CHARS), Storable, Visible
 ]
 LanguageTag = Annotated[str, StringConstraints(strip_whitespace=True, max_length=35), Storable]
-PageUrl = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2_048), Storable]
+# What is kept of the page: no fragment, no parameter that carries a secret (chatflow.page_urls).
+PageUrl = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=2_048), Storable, AfterValidator(kept_page_url)
+]
 
 
 class _In(BaseModel):

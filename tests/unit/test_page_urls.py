@@ -1,0 +1,22 @@
+"""What is kept of a visitor's page URL (issue #23, item 15): never the fragment, never a parameter
+that carries a secret."""
+
+from __future__ import annotations
+
+import pytest
+
+from chatflow.page_urls import kept_page_url
+
+
+@pytest.mark.parametrize(
+    ("url", "kept"),
+    [
+        ("https://shop.example/reset?token=abc123&lang=es#access_token=xyz", "https://shop.example/reset?lang=es"),
+        ("https://shop.example/cb?code=4/0Ab&state=q&utm_source=mail", "https://shop.example/cb?utm_source=mail"),
+        ("https://shop.example/p?sessionId=1&X-Amz-Signature=2&api_key=3&page=4", "https://shop.example/p?page=4"),
+        ("https://shop.example/menu?item=cafe", "https://shop.example/menu?item=cafe"),
+        ("https://shop.example/#/app/login", "https://shop.example/"),
+    ],
+)
+def test_the_fragment_and_secret_parameters_are_dropped(url: str, kept: str) -> None:
+    assert kept_page_url(url) == kept
