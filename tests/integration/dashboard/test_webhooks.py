@@ -105,6 +105,8 @@ def test_the_secret_is_stored_encrypted(
         ("https://10.1.2.3/in", "private"),
         ("https://169.254.169.254/latest", "link-local"),
         ("https://[::1]/in", "IPv6 loopback"),
+        ("https://[64:ff9b::a01:203]/in", "a private address behind NAT64"),
+        ("https://[::ffff:10.1.2.3]/in", "a private address mapped into IPv6"),
         ("https://example.com/" + "a" * 2000, "over 2,000 characters"),
         ("ftp://example.com/in", "not http"),
         ("https://example.com:8443/in", "a port other than 443"),

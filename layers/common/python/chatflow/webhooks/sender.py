@@ -1,15 +1,17 @@
 """One attempt at a delivery: sign it per Standard Webhooks and POST it to the receiver.
 
 The receiver's host is resolved here, each address is checked with the knowledge fetcher's rule
-(chatflow.knowledge.sources.check_url: loopback, private, link-local and other non-public addresses
-refused, unless the local stack allows them), and the connection goes to the very address that was
-checked (the Host header and TLS name stay the receiver's), so that DNS cannot answer one address
-to the check and another to the connect. Redirects are not followed: a 3xx is a failed attempt.
+(chatflow.knowledge.sources.is_public: global unicast only, nothing that embeds or translates
+another address; refused unless the local stack allows private ones), and the connection goes to
+the very address that was checked (the Host header and TLS name stay the receiver's), so that DNS
+cannot answer one address to the check and another to the connect. Redirects are not followed: a
+3xx is a failed attempt.
 """
 
 from __future__ import annotations
 
 import email.utils
+import ipaddress
 import socket
 import time
 from collections.abc import Sequence
@@ -19,7 +21,7 @@ from urllib.parse import urlsplit
 import httpx
 from standardwebhooks.webhooks import Webhook
 
-from chatflow.knowledge.sources import SourceError, check_url
+from chatflow.knowledge.sources import is_public
 from chatflow.settings import Settings
 from chatflow.webhooks.models import RESPONSE_EXCERPT_BYTES, AttemptResult
 
@@ -41,32 +43,24 @@ def signature_header(secrets: Sequence[str], *, message_id: str, timestamp: date
     return " ".join(Webhook(secret).sign(message_id, timestamp, body) for secret in secrets)
 
 
-def _rule_settings(settings: Settings) -> Settings:
-    # The knowledge fetcher's rule, whatever the knowledge fetcher itself is allowed.
-    return settings.model_copy(update={"knowledge_allow_private_urls": False})
-
-
 def check_destination(url: str, settings: Settings) -> list[str]:
-    """The addresses to connect to for this URL, each one public (or anything, where the settings
-    allow private destinations). Raises NotPublic."""
+    """The addresses to connect to for this URL, each one public by the knowledge fetcher's rule
+    (`is_public`), or anything where the settings allow private destinations. Raises NotPublic."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
+    except (socket.gaierror, UnicodeError, OSError) as exc:
         raise NotPublic("The host cannot be resolved.") from exc
-    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+    # A scope id (fe80::1%eth0) is not part of the address.
+    addresses = list(dict.fromkeys(str(info[4][0]).split("%", 1)[0] for info in infos))
     if not addresses:
         raise NotPublic("The host cannot be resolved.")
-    if not settings.webhooks_private_destinations:
-        rule = _rule_settings(settings)
-        for address in addresses:
-            literal = f"[{address}]" if ":" in address else address
-            try:
-                check_url(f"{parts.scheme}://{literal}:{port}/", rule)
-            except SourceError as exc:
-                raise NotPublic("The URL points to a private or loopback address.") from exc
+    if not settings.webhooks_private_destinations and not all(
+        is_public(ipaddress.ip_address(address)) for address in addresses
+    ):
+        raise NotPublic("The URL points to a private or loopback address.")
     return addresses
 
 
