@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import ipaddress
 import socket
+import time
 from collections.abc import Iterable
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -79,17 +80,48 @@ def extract_file_text(data: bytes, file_name: str, *, max_bytes: int) -> str:
         return data.decode("latin-1")
 
 
-def _pdf_text(data: bytes) -> str:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+# What one PDF may cost to read. A 7 KB file can inflate to millions of characters (a PDF bomb): the
+# pages, the bytes any one stream decompresses to, the characters extracted and the time are capped,
+# and past any cap the file is refused whole.
+MAX_PDF_PAGES = 500
+MAX_PDF_STREAM_BYTES = 4_000_000
+MAX_PDF_TEXT_CHARS = 1_000_000
+MAX_PDF_SECONDS = 20.0
 
+
+def _pdf_text(data: bytes) -> str:
+    from pypdf import PdfReader, apply_configuration
+    from pypdf.errors import LimitReachedError, PdfReadError
+
+    too_big = SourceError("The PDF is too large to learn from (pages, text or size); split it into smaller files.")
+    deadline = time.monotonic() + MAX_PDF_SECONDS
+    texts: list[str] = []
+    length = 0
     try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            raise SourceError("The PDF is encrypted.")
-        text = "\n\n".join((page.extract_text() or "").strip() for page in reader.pages)
+        with apply_configuration(
+            zlib_maximum_output_length=MAX_PDF_STREAM_BYTES,
+            lzw_maximum_output_length=MAX_PDF_STREAM_BYTES,
+            run_length_maximum_output_length=MAX_PDF_STREAM_BYTES,
+            brotli_maximum_output_length=MAX_PDF_STREAM_BYTES,
+            array_based_stream_maximum_output_length=MAX_PDF_STREAM_BYTES,
+            stream_decoding_work_maximum_length=MAX_PDF_STREAM_BYTES,
+        ):
+            reader = PdfReader(io.BytesIO(data))
+            if reader.is_encrypted:
+                raise SourceError("The PDF is encrypted.")
+            if len(reader.pages) > MAX_PDF_PAGES:
+                raise too_big
+            for page in reader.pages:
+                text = (page.extract_text() or "").strip()
+                length += len(text)
+                if length > MAX_PDF_TEXT_CHARS or time.monotonic() > deadline:
+                    raise too_big
+                texts.append(text)
+    except LimitReachedError as exc:
+        raise too_big from exc
     except (PdfReadError, ValueError, KeyError, TypeError) as exc:
         raise SourceError("The PDF cannot be read.") from exc
+    text = "\n\n".join(texts)
     if not text.strip():
         raise SourceError("The PDF has no text (a scan needs OCR, which is not supported).")
     return text

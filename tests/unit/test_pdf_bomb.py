@@ -1,0 +1,55 @@
+"""A PDF bomb (7 KB that inflates to 7 million characters) is refused quickly (issue #23, item 4):
+pages, characters, decompressed stream bytes and time are all capped while the text is extracted."""
+
+from __future__ import annotations
+
+import io
+import time
+
+import pytest
+from pypdf import PdfWriter
+from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+
+from chatflow.knowledge.sources import SourceError, extract_file_text
+
+
+def _pdf(pages: int, chars_per_page: int, char: bytes = b"a") -> bytes:
+    writer = PdfWriter()
+    font = writer._add_object(  # pypdf's way to add an indirect object
+        DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Font"),
+                NameObject("/Subtype"): NameObject("/Type1"),
+                NameObject("/BaseFont"): NameObject("/Helvetica"),
+            }
+        )
+    )
+    for _ in range(pages):
+        page = writer.add_blank_page(612, 792)
+        page[NameObject("/Resources")] = DictionaryObject(
+            {NameObject("/Font"): DictionaryObject({NameObject("/F1"): font})}
+        )
+        stream = DecodedStreamObject()
+        stream.set_data(b"BT /F1 12 Tf 72 700 Td (" + char * chars_per_page + b") Tj ET")
+        page[NameObject("/Contents")] = writer._add_object(stream.flate_encode())
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("pages", "chars"), [(1, 7_000_000), (40, 400_000), (2_000, 10)], ids=["one", "many", "pages"])
+def test_a_pdf_bomb_is_refused_quickly(pages: int, chars: int) -> None:
+    bomb = _pdf(pages, chars)
+    assert len(bomb) < 1_000_000
+
+    started = time.monotonic()
+    with pytest.raises(SourceError):
+        extract_file_text(bomb, "menu.pdf", max_bytes=5 * 1024 * 1024)
+
+    assert time.monotonic() - started < 3
+
+
+def test_an_ordinary_pdf_is_read() -> None:
+    text = extract_file_text(_pdf(3, 500, b"b"), "menu.pdf", max_bytes=5 * 1024 * 1024)
+
+    assert text.count("b") == 1_500
