@@ -3085,6 +3085,8 @@ export interface operations {
             query?: {
                 organizationId?: string | null;
                 channelId?: string | null;
+                /** @description One visitor's conversations: a verified user's, from every device. */
+                visitorId?: string | null;
                 /** @description Repeatable. */
                 status?: ("open" | "pending" | "closed")[] | null;
                 responderMode?: ("ai" | "human") | null;

@@ -11,6 +11,30 @@ import { applyToConversation, uniqueTitles } from "../lib/inbox";
 import type { Channel, Conversation, ConversationPage, ConversationSummary, KnowledgeSourceRef, Message } from "../lib/types";
 import { Badge, Button, Empty, ErrorNotice, ErrorState, Loading, QueryResult, errorMessage } from "../components/ui";
 
+/** A verified user's other conversations, from any of their devices (they are one visitor). */
+function EarlierConversations({ visitorId, current }: { visitorId: string; current: string }) {
+  const { t } = useTranslation();
+  const lang = useLang();
+  const link = useLink();
+  const list = useQuery({
+    queryKey: ["conversations", "visitor", visitorId],
+    queryFn: () => api<ConversationPage>(`/conversations?visitorId=${encodeURIComponent(visitorId)}&limit=10`),
+  });
+  const others = (list.data?.items ?? []).filter((o) => o.id !== current);
+  if (others.length === 0) return null;
+  return (
+    <p className="muted small">
+      {t("inbox.earlier")}{" "}
+      {others.map((o, i) => (
+        <span key={o.id}>
+          {i > 0 && " · "}
+          <Link to={link(`/conversations/${o.id}`)}>{formatDateTime(o.createdAt, lang)}</Link>
+        </span>
+      ))}
+    </p>
+  );
+}
+
 export function StatusBadge({ c }: { c: Pick<ConversationSummary, "status" | "responderMode" | "needsHuman"> }) {
   const { t } = useTranslation();
   return (
@@ -210,6 +234,7 @@ function Detail({ id }: { id: string }) {
             )}
           </h2>
           {verified && identity?.email && <p className="muted small">{identity.email}</p>}
+          {verified && <EarlierConversations visitorId={c.visitorId} current={c.id} />}
           <p className="muted small">
             {c.channelName} · {t(`languages.${c.language}`)} · {t("inbox.started", { when: formatDateTime(c.createdAt, lang) })}
             {c.assignedUser && <> · {t("inbox.assignedTo", { name: c.assignedUser.name })}</>}

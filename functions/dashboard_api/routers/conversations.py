@@ -109,6 +109,10 @@ def list_conversations(
     db: Db,
     organization_id: Annotated[UUID | None, Query(alias="organizationId")] = None,
     channel_id: Annotated[UUID | None, Query(alias="channelId")] = None,
+    visitor_id: Annotated[
+        UUID | None,
+        Query(alias="visitorId", description="One visitor's conversations: a verified user's, from every device."),
+    ] = None,
     statuses: Annotated[list[Status] | None, Query(alias="status", description="Repeatable.")] = None,
     responder_mode: Annotated[ResponderMode | None, Query(alias="responderMode")] = None,
     language: Language | None = None,
@@ -129,6 +133,7 @@ def list_conversations(
     filters = inbox.InboxFilter(
         organization_id=organization_id,
         channel_id=channel_id,
+        visitor_id=visitor_id,
         statuses=tuple(dict.fromkeys(statuses or [])),
         responder_mode=responder_mode,
         language=language,

@@ -197,3 +197,17 @@ def test_an_unidentified_visitor_on_an_ordinary_channel_chats_as_before(tenant: 
 
     assert answer.status == 200
     assert "visitorId" not in answer.body
+
+
+def test_an_agent_lists_a_verified_users_conversations_from_every_device(
+    people: People, admin: Person, tenant: Tenant, visitor: WidgetClient
+) -> None:
+    secret = _secret(people, admin, tenant)
+    laptop = visitor.post("Hello from my laptop", userJwt=_token(secret))
+    people.post(admin, f"/conversations/{laptop.body['conversationId']}/close")
+    phone = visitor.another_visitor().post("Hello from my phone", userJwt=_token(secret))
+    visitor.another_visitor().post("Someone else")
+
+    listed = people.get(admin, "/conversations", visitorId=laptop.body["visitorId"]).json()
+
+    assert {c["id"] for c in listed["items"]} == {laptop.body["conversationId"], phone.body["conversationId"]}

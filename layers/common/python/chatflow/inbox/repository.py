@@ -111,6 +111,7 @@ class InboxFilter:
 
     organization_id: UUID | None = None
     channel_id: UUID | None = None
+    visitor_id: UUID | None = None  # one visitor's conversations (an identified user's, from every device)
     statuses: tuple[str, ...] = ()
     responder_mode: str | None = None
     language: str | None = None
@@ -165,6 +166,7 @@ _CONDITIONS: dict[str, sql.Composable] = {
     "scope": sql.SQL("c.organization_id = ANY(%(scope)s::uuid[])"),
     "organization_id": sql.SQL("c.organization_id = %(organization_id)s"),
     "channel_id": sql.SQL("c.channel_id = %(channel_id)s"),
+    "visitor_id": sql.SQL("c.visitor_id = %(visitor_id)s"),
     "statuses": sql.SQL("c.status = ANY(%(statuses)s::text[])"),
     "responder_mode": sql.SQL("c.responder_mode = %(responder_mode)s"),
     "language": sql.SQL("c.language = %(language)s"),
@@ -231,6 +233,7 @@ def list_conversations(
         "scope": scope,
         "organization_id": filters.organization_id,
         "channel_id": filters.channel_id,
+        "visitor_id": filters.visitor_id,
         "statuses": list(filters.statuses) or None,
         "responder_mode": filters.responder_mode,
         "language": filters.language,
