@@ -12,6 +12,7 @@ __all__ = [
     "CORS_METHODS",
     "QUEUE_FUNCTIONS",
     "SCHEDULED_FUNCTIONS",
+    "WEBHOOK_ROUTES",
     "WEBSOCKET_ROUTES",
     "WEBSOCKET_ROUTE_SELECTION",
     "WIDGET_ROUTES",
@@ -58,10 +59,19 @@ WIDGET_ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/channels/{publicKey}/config", "widget_config"),
 )
 
+# Meta's webhooks (WhatsApp, Messenger): the verification handshake (GET) and the events (POST),
+# which are checked and queued for meta_inbound.
+WEBHOOK_ROUTES: tuple[Route, ...] = (
+    Route("GET", "/api/webhooks/whatsapp", "meta_webhooks"),
+    Route("POST", "/api/webhooks/whatsapp", "meta_webhooks"),
+    Route("GET", "/api/webhooks/messenger", "meta_webhooks"),
+    Route("POST", "/api/webhooks/messenger", "meta_webhooks"),
+)
+
 # The operators' API is one FastAPI function that routes within itself.
 DASHBOARD_ROUTES: tuple[Route, ...] = (Route("ANY", "/api/dashboard/{proxy+}", "dashboard_api"),)
 
-ROUTES: tuple[Route, ...] = WIDGET_ROUTES + DASHBOARD_ROUTES
+ROUTES: tuple[Route, ...] = WIDGET_ROUTES + WEBHOOK_ROUTES + DASHBOARD_ROUTES
 
 # The WebSocket API (live updates). A message goes to the route named by its JSON body's `action`,
 # and to $default when no route has that name; with only the three below, every message is $default.
@@ -79,8 +89,10 @@ CORS_HEADERS: tuple[str, ...] = ("Authorization", "Content-Type")
 SCHEDULED_FUNCTIONS: tuple[ScheduledFunction, ...] = (ScheduledFunction("cleanup", rate_minutes=60),)
 
 # Knowledge to embed: a few entries per invocation, each reported alone when it fails. Domain events
-# to deliver (chatflow.outbox): a message per write, up to ten writes' events per invocation.
+# to deliver (chatflow.outbox): a message per write, up to ten writes' events per invocation. Meta's
+# webhooks (chatflow.meta.webhooks): each may call the AI, so a few per invocation.
 QUEUE_FUNCTIONS: tuple[QueueFunction, ...] = (
     QueueFunction("ingest", queue="ingest", batch_size=5),
     QueueFunction("dispatch", queue="dispatch", batch_size=10),
+    QueueFunction("meta_inbound", queue="inbound", batch_size=5),
 )

@@ -1,9 +1,9 @@
 """Work that no visitor waits for: EventBridge schedules from infra.routes.SCHEDULED_FUNCTIONS, the
-knowledge-ingestion queue and the domain events' dispatch queue (each with its dead-letter queue),
-consumed by the queue functions of infra.routes.QUEUE_FUNCTIONS (functions/ingest,
-functions/dispatch) through SQS event sources that report batch item failures, so that only the
-failed messages are retried. The event source mapping grants each consumer exactly what it needs on
-its queue; the writers are granted sending (app_stack).
+knowledge-ingestion queue, the domain events' dispatch queue and Meta's inbound webhooks' queue (each
+with its dead-letter queue), consumed by the queue functions of infra.routes.QUEUE_FUNCTIONS
+(functions/ingest, functions/dispatch, functions/meta_inbound) through SQS event sources that report
+batch item failures, so that only the failed messages are retried. The event source mapping grants
+each consumer exactly what it needs on its queue; the writers are granted sending (app_stack).
 """
 
 from __future__ import annotations
@@ -20,7 +20,13 @@ from constructs import Construct
 
 from infra.routes import QueueFunction, ScheduledFunction
 
-__all__ = ["DISPATCH_MAX_RECEIVES", "DISPATCH_VISIBILITY_TIMEOUT", "INGEST_VISIBILITY_TIMEOUT", "Jobs"]
+__all__ = [
+    "DISPATCH_MAX_RECEIVES",
+    "DISPATCH_VISIBILITY_TIMEOUT",
+    "INBOUND_VISIBILITY_TIMEOUT",
+    "INGEST_VISIBILITY_TIMEOUT",
+    "Jobs",
+]
 
 # Six times the longest an ingest run may take (AWS's advice for SQS-fed functions): embedding a
 # large document is a handful of OpenAI calls, budgeted at 2.5 minutes.
@@ -30,6 +36,9 @@ INGEST_VISIBILITY_TIMEOUT = Duration.minutes(15)
 # (DISPATCH_MAX_ATTEMPTS, 5), so the queue gives a message up only well after they have.
 DISPATCH_VISIBILITY_TIMEOUT = Duration.minutes(6)
 DISPATCH_MAX_RECEIVES = 10
+# Six times functions/meta_inbound's timeout (an AI answer per message). Handling is idempotent on
+# Meta's message ids, so a redelivery stores nothing twice.
+INBOUND_VISIBILITY_TIMEOUT = Duration.minutes(6)
 
 
 class Jobs(Construct):
@@ -50,12 +59,15 @@ class Jobs(Construct):
         self.dispatch_dead_letters, self.dispatch_queue = self._build_queue(
             "Dispatch", visibility_timeout=DISPATCH_VISIBILITY_TIMEOUT, max_receives=DISPATCH_MAX_RECEIVES
         )
+        self.inbound_dead_letters, self.inbound_queue = self._build_queue(
+            "Inbound", visibility_timeout=INBOUND_VISIBILITY_TIMEOUT, max_receives=5
+        )
         self._connect_consumers(tuple(queue_functions), handlers)
 
     def _connect_consumers(
         self, queue_functions: tuple[QueueFunction, ...], handlers: Mapping[str, lambda_.IFunction]
     ) -> None:
-        queues = {"ingest": self.ingest_queue, "dispatch": self.dispatch_queue}
+        queues = {"ingest": self.ingest_queue, "dispatch": self.dispatch_queue, "inbound": self.inbound_queue}
         for queued in queue_functions:
             handler = handlers[queued.function]
             assert isinstance(handler, lambda_.Function)

@@ -16,10 +16,11 @@ from moto.server import ThreadedMotoServer
 
 from infra.local.gateway import REGION
 
-__all__ = ["DISPATCH_QUEUE_NAME", "INGEST_QUEUE_NAME", "LocalAws", "start"]
+__all__ = ["DISPATCH_QUEUE_NAME", "INBOUND_QUEUE_NAME", "INGEST_QUEUE_NAME", "LocalAws", "start"]
 
 INGEST_QUEUE_NAME = "chatflow-ingest"
 DISPATCH_QUEUE_NAME = "chatflow-dispatch"
+INBOUND_QUEUE_NAME = "chatflow-inbound"
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +31,7 @@ class LocalAws:
     ses_sender: str
     ingest_queue_url: str
     dispatch_queue_url: str
+    inbound_queue_url: str
     admin_sub: str
     _server: ThreadedMotoServer
 
@@ -46,11 +48,12 @@ class LocalAws:
             "SES_SENDER": self.ses_sender,
             "INGEST_QUEUE_URL": self.ingest_queue_url,
             "DISPATCH_QUEUE_URL": self.dispatch_queue_url,
+            "INBOUND_QUEUE_URL": self.inbound_queue_url,
         }
 
     def queue_urls(self) -> dict[str, str]:
         """The queues of infra.routes.QUEUE_FUNCTIONS, by logical name, for the gateway's pollers."""
-        return {"ingest": self.ingest_queue_url, "dispatch": self.dispatch_queue_url}
+        return {"ingest": self.ingest_queue_url, "dispatch": self.dispatch_queue_url, "inbound": self.inbound_queue_url}
 
     def stop(self) -> None:
         self._server.stop()
@@ -58,7 +61,7 @@ class LocalAws:
 
 def start(*, host: str, port: int, admin_email: str, admin_password: str, ses_sender: str) -> LocalAws:
     """Start moto, point this process's AWS SDK at it, and create the pool, the super admin,
-    the verified sender and the queues (knowledge to ingest, events to dispatch). The caller
+    the verified sender and the queues (knowledge to ingest, events to dispatch, Meta's webhooks). The caller
     checks first that the port is free: moto's server waits forever for a port it cannot bind."""
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
@@ -70,6 +73,7 @@ def start(*, host: str, port: int, admin_email: str, admin_password: str, ses_se
         sqs = boto3.client("sqs")
         queue_url: str = sqs.create_queue(QueueName=INGEST_QUEUE_NAME)["QueueUrl"]
         dispatch_queue_url: str = sqs.create_queue(QueueName=DISPATCH_QUEUE_NAME)["QueueUrl"]
+        inbound_queue_url: str = sqs.create_queue(QueueName=INBOUND_QUEUE_NAME)["QueueUrl"]
     except BaseException:
         server.stop()
         raise
@@ -80,6 +84,7 @@ def start(*, host: str, port: int, admin_email: str, admin_password: str, ses_se
         ses_sender=ses_sender,
         ingest_queue_url=queue_url,
         dispatch_queue_url=dispatch_queue_url,
+        inbound_queue_url=inbound_queue_url,
         admin_sub=admin_sub,
         _server=server,
     )

@@ -94,6 +94,18 @@ FUNCTION_SPECS: Mapping[str, FunctionSpec] = {
             publishes_live=True,
         ),
         FunctionSpec(
+            "meta_webhooks",
+            "GET/POST /api/webhooks/{whatsapp,messenger}: Meta's handshake; signed events queued for meta_inbound",
+            reads_encryption_key=True,  # channels' app secrets, stored encrypted, check the signatures
+        ),
+        FunctionSpec(
+            "meta_inbound",
+            "SQS: WhatsApp and Messenger messages through the conversation pipeline (AI, handoff, billing)",
+            # A sixth of the queue's visibility timeout; an AI answer per message.
+            timeout=cdk.Duration.seconds(60),
+            reads_encryption_key=True,  # answers with the organisation's own OpenAI key
+        ),
+        FunctionSpec(
             "cleanup",
             "Scheduled: closes conversations idle for over two hours, sweeps the outbox",
             timeout=cdk.Duration.minutes(2),
@@ -103,7 +115,7 @@ FUNCTION_SPECS: Mapping[str, FunctionSpec] = {
 
 
 # The functions whose writes produce domain events (chatflow.outbox): they signal the dispatch queue.
-EVENT_WRITERS: tuple[str, ...] = ("chat", "close", "dashboard_api", "cleanup")
+EVENT_WRITERS: tuple[str, ...] = ("chat", "close", "dashboard_api", "cleanup", "meta_inbound")
 
 
 def spec_for(function: str) -> FunctionSpec:
@@ -163,6 +175,9 @@ class AppStack(cdk.Stack):
         # The dashboard API queues knowledge entries to embed; it may only send, to that queue only.
         self.jobs.ingest_queue.grant_send_messages(self.functions["dashboard_api"].function)
         self.functions["dashboard_api"].function.add_environment("INGEST_QUEUE_URL", self.jobs.ingest_queue.queue_url)
+        # Meta's webhooks, once their signature is checked, wait in the inbound queue.
+        self.jobs.inbound_queue.grant_send_messages(self.functions["meta_webhooks"].function)
+        self.functions["meta_webhooks"].function.add_environment("INBOUND_QUEUE_URL", self.jobs.inbound_queue.queue_url)
         # Every function that writes events signals them; dispatch also delays its own retries, and
         # sends webhook deliveries' retries to its own queue with a delay (chatflow.webhooks).
         for name in (*EVENT_WRITERS, "dispatch"):
@@ -178,7 +193,11 @@ class AppStack(cdk.Stack):
             api=self.api.rest_api,
             cluster=data.database.cluster,
             max_connections=Database.max_connections(config.sizing),
-            dead_letter_queues=[self.jobs.ingest_dead_letters, self.jobs.dispatch_dead_letters],
+            dead_letter_queues=[
+                self.jobs.ingest_dead_letters,
+                self.jobs.dispatch_dead_letters,
+                self.jobs.inbound_dead_letters,
+            ],
             alarm_email=config.alarm_email,
         )
         self._build_outputs()

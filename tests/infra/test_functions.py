@@ -31,6 +31,7 @@ ALL_FUNCTIONS = sorted(
         *(r.function for r in WEBSOCKET_ROUTES),
         *(s.function for s in SCHEDULED_FUNCTIONS),
         "dispatch",
+        "meta_inbound",
         "migrate",
     }
 )
@@ -157,7 +158,8 @@ def test_migrations_go_straight_to_the_cluster_not_through_the_proxy(template: T
 @pytest.mark.parametrize(
     ("variable", "functions"),
     [
-        ("ENCRYPTION_KEY_SECRET_ARN", {"chat", "dashboard_api", "dispatch"}),
+        # meta_webhooks checks signatures with channels' app secrets; meta_inbound answers with the org's key.
+        ("ENCRYPTION_KEY_SECRET_ARN", {"chat", "dashboard_api", "dispatch", "meta_webhooks", "meta_inbound"}),
         ("SES_SENDER", {"dashboard_api", "dispatch"}),
         ("DASHBOARD_URL", {"dashboard_api", "dispatch"}),
         ("COGNITO_USER_POOL_ID", {"dashboard_api", "realtime"}),

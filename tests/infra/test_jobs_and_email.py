@@ -65,7 +65,7 @@ def test_the_queues_refuse_unencrypted_transport(template: Template) -> None:
         props(policy)["PolicyDocument"]["Statement"] for policy in resources(template, "AWS::SQS::QueuePolicy").values()
     ]
 
-    assert len(policies) == 4
+    assert len(policies) == 6  # ingest, dispatch and inbound, each with its dead letters
     for statements in policies:
         assert any(
             s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in statements
@@ -100,18 +100,38 @@ def _sqs_grants(template: Template, name: str) -> dict[str, set[str]]:
 
 
 @pytest.mark.parametrize(
-    "name", ["chat", "history", "close", "widget_config", "realtime", "cleanup", "dashboard_api", "ingest", "dispatch"]
+    "name",
+    [
+        "chat",
+        "history",
+        "close",
+        "widget_config",
+        "realtime",
+        "cleanup",
+        "dashboard_api",
+        "ingest",
+        "dispatch",
+        "meta_webhooks",
+        "meta_inbound",
+    ],
 )
 def test_each_function_may_send_to_or_receive_from_its_queues_only(template: Template, name: str) -> None:
     ingest, dispatch = _queue_id(template, "Ingest"), _queue_id(template, "Dispatch")
+    inbound = _queue_id(template, "Inbound")
     grants = _sqs_grants(template, name)
 
     expected_queues = {ingest} if name in ("ingest", "dashboard_api") else set()
+    if name in ("meta_webhooks", "meta_inbound"):
+        expected_queues.add(inbound)
     if name in EVENT_WRITERS or name == "dispatch":
         expected_queues.add(dispatch)
     assert set(grants) == expected_queues
     for queue_id, granted in grants.items():
-        consumer = (queue_id == ingest and name == "ingest") or (queue_id == dispatch and name == "dispatch")
+        consumer = (
+            (queue_id == ingest and name == "ingest")
+            or (queue_id == dispatch and name == "dispatch")
+            or (queue_id == inbound and name == "meta_inbound")
+        )
         assert ("sqs:ReceiveMessage" in granted) == consumer
         # dispatch sends to its own queue too: a webhook delivery's retry waits there (chatflow.webhooks).
         assert ("sqs:SendMessage" in granted) == (not consumer or name == "dispatch")
@@ -120,9 +140,15 @@ def test_each_function_may_send_to_or_receive_from_its_queues_only(template: Tem
     else:
         assert "DISPATCH_QUEUE_URL" not in environment(template, name)
     assert referenced_logical_ids(environment(template, "dashboard_api")["INGEST_QUEUE_URL"]) == {ingest}
+    if name == "meta_webhooks":
+        assert referenced_logical_ids(environment(template, name)["INBOUND_QUEUE_URL"]) == {inbound}
+    else:
+        assert "INBOUND_QUEUE_URL" not in environment(template, name)
 
 
-@pytest.mark.parametrize(("name", "queue"), [("ingest", "Ingest"), ("dispatch", "Dispatch")])
+@pytest.mark.parametrize(
+    ("name", "queue"), [("ingest", "Ingest"), ("dispatch", "Dispatch"), ("meta_inbound", "Inbound")]
+)
 def test_queue_functions_fit_six_times_in_their_queues_visibility_timeout(
     template: Template, name: str, queue: str
 ) -> None:

@@ -73,6 +73,8 @@ CONTRACT = {
     "plan_limit": 409,
     "conversation_closed": 409,
     "channel_account_taken": 409,
+    "invalid_signature": 401,
+    "subscription_refused": 403,
     "file_too_large": 413,
     "payload_too_large": 413,
     "rate_limited": 429,

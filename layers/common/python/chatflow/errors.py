@@ -39,6 +39,7 @@ __all__ = [
     "InvalidFile",
     "InvalidIdentity",
     "InvalidInput",
+    "InvalidSignature",
     "InvalidToken",
     "InvalidUrl",
     "KnowledgeNotFound",
@@ -51,6 +52,7 @@ __all__ = [
     "OwnAccount",
     "PlanLimitReached",
     "RateLimited",
+    "SubscriptionRefused",
     "TokenExpired",
     "TooManyAttempts",
     "UnknownUser",
@@ -301,6 +303,18 @@ class PlanLimitReached(DomainError):
 
 class ConversationClosed(DomainError):
     code = "conversation_closed"
+
+
+class InvalidSignature(DomainError):
+    """A provider's webhook (Meta's) whose signature no connected channel's secret made."""
+
+    code = "invalid_signature"
+
+
+class SubscriptionRefused(DomainError):
+    """Meta's verification handshake with a mode or verify token no channel of that type has."""
+
+    code = "subscription_refused"
 
 
 class ChannelAccountTaken(DomainError):

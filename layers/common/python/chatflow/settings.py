@@ -318,6 +318,12 @@ class Settings(BaseSettings):
         "through it and test their connection with it. Tests and the opt-in fake on the local stack point it at a "
         "local server.",
     )
+    inbound_queue_url: str | None = Field(
+        default=None,
+        description="Meta's webhooks, once their signature is checked, wait in this queue for functions/meta_inbound "
+        "(the webhook is answered 200 at once; Meta retries slow ones). Unset: the receiving process handles them "
+        "itself (tests and scripts; AWS and the local stack set it).",
+    )
     meta_graph_timeout_seconds: float = Field(
         default=10.0, gt=0, le=60, description="How long one call to the Graph API may take."
     )

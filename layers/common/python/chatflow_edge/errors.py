@@ -122,6 +122,7 @@ HTTP_STATUS: Mapping[type[Refusal], int] = MappingProxyType(
         domain.AuthNotConfigured: 401,
         domain.InvalidIdentity: 401,
         domain.IdentityRequired: 401,
+        domain.InvalidSignature: 401,
         MissingToken: 401,
         MissingCredentials: 401,
         NoConnection: 401,
@@ -131,6 +132,7 @@ HTTP_STATUS: Mapping[type[Refusal], int] = MappingProxyType(
         domain.OriginNotAllowed: 403,
         domain.NoOrganization: 403,
         domain.InsufficientScope: 403,
+        domain.SubscriptionRefused: 403,
         # 404: not there, or another organisation's
         domain.OrganizationNotFound: 404,
         domain.UserNotFound: 404,

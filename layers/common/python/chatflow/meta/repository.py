@@ -13,12 +13,17 @@ from chatflow.meta.models import MetaConnection, MetaKind
 
 __all__ = [
     "AccountTaken",
+    "Route",
     "StoredSecrets",
     "channel_exists",
     "delete_connection",
     "find_connection",
     "find_secrets",
+    "has_verify_token",
+    "latest_open_conversation",
+    "routes_for",
     "select_connections",
+    "signing_secrets",
     "upsert_connection",
 ]
 
@@ -136,3 +141,61 @@ def delete_connection(conn: Connection, organization_id: UUID, channel_id: UUID,
 def channel_exists(conn: Connection, organization_id: UUID, channel_id: UUID) -> bool:
     row = conn.execute("SELECT FROM channels WHERE organization_id = %s AND id = %s", (organization_id, channel_id))
     return row.fetchone() is not None
+
+
+def has_verify_token(conn: Connection, kind: MetaKind, verify_token: str) -> bool:
+    row = conn.execute(
+        "SELECT FROM channel_meta_connections WHERE kind = %s AND verify_token = %s LIMIT 1", (kind, verify_token)
+    ).fetchone()
+    return row is not None
+
+
+def signing_secrets(conn: Connection, kind: MetaKind) -> list[tuple[UUID, str]]:
+    """(channel id, encrypted app secret) of every connected channel of this kind that is active in
+    an active organisation: only they may receive webhooks."""
+    rows = conn.execute(
+        """
+        SELECT c.channel_id, c.encrypted_app_secret FROM channel_meta_connections c
+        JOIN channels ch ON ch.id = c.channel_id AND ch.active
+        JOIN organizations o ON o.id = c.organization_id AND o.active
+        WHERE c.kind = %s
+        """,
+        (kind,),
+    ).fetchall()
+    return [(row["channel_id"], row["encrypted_app_secret"]) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """Where a webhook's number or page leads: its channel, the organisation and the public key the
+    conversation pipeline knows a channel by."""
+
+    channel_id: UUID
+    organization_id: UUID
+    account_id: str
+    public_key: UUID
+
+
+def routes_for(conn: Connection, channel_ids: list[UUID]) -> dict[str, Route]:
+    """The channels a webhook's signature allowed, by the number or page they are connected to."""
+    rows = conn.execute(
+        """
+        SELECT c.channel_id, c.organization_id, c.account_id, ch.public_key FROM channel_meta_connections c
+        JOIN channels ch ON ch.id = c.channel_id
+        WHERE c.channel_id = ANY(%s)
+        """,
+        (channel_ids,),
+    ).fetchall()
+    return {row["account_id"]: Route(**row) for row in rows}
+
+
+def latest_open_conversation(conn: Connection, channel_id: UUID, visitor_id: UUID) -> UUID | None:
+    row = conn.execute(
+        """
+        SELECT id FROM conversations
+        WHERE channel_id = %s AND visitor_id = %s AND status <> 'closed'
+        ORDER BY last_message_at DESC LIMIT 1
+        """,
+        (channel_id, visitor_id),
+    ).fetchone()
+    return None if row is None else row["id"]

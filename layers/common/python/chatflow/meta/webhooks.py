@@ -1,0 +1,184 @@
+"""Meta's webhooks in: the subscription handshake, the signature, and the customers' messages
+through the same conversation pipeline as the widget's visitors.
+
+`receive` checks `X-Hub-Signature-256` (HMAC-SHA256 of the raw body) against the app secret of every
+connected channel of that type, in constant time, before the body is read: a webhook is handled only
+for the channels whose secret signed it, so a webhook naming another organisation's number never
+lands there. It then queues the body (INBOUND_QUEUE_URL; without one it is handled at once) and
+returns, so that Meta gets its 200 at once. `handle` reads the queued body: each message becomes a
+visitor message of its channel's contact (a stable visitor per wa_id or page-scoped id), idempotent
+on the provider's message id, which is the message's clientMessageId: a redelivered webhook, or two
+at once, stores nothing twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+from dataclasses import dataclass
+from uuid import UUID, uuid5
+
+from chatflow.conversations import post_visitor_message
+from chatflow.crypto import EncryptionKeyError, decrypt
+from chatflow.db import connection
+from chatflow.errors import EncryptionUnavailable, InvalidSignature, SubscriptionRefused
+from chatflow.meta import repository as repo
+from chatflow.meta.models import MetaKind
+from chatflow.meta.payloads import InboundMessage, StatusUpdate, read_payload
+from chatflow.secrets import encryption_key
+from chatflow.settings import Settings, get_settings
+
+__all__ = ["MAX_WEBHOOK_BYTES", "Handled", "contact_visitor_id", "handle", "parse_inbound", "receive", "subscribe"]
+
+_logger = logging.getLogger(__name__)
+
+# Meta's webhooks are a few kilobytes; a batch of a hundred messages is well under this. It must fit
+# an SQS message (256 KiB) with its envelope.
+MAX_WEBHOOK_BYTES = 192 * 1024
+# Names our stable ids for Meta's: a contact's visitor id and a message's clientMessageId.
+_NAMESPACE = UUID("3a8f3a52-6c1e-4b0e-9d7e-5a0c8f3d2e61")
+_SIGNATURE_PREFIX = "sha256="
+
+
+def contact_visitor_id(kind: MetaKind, channel_id: UUID, contact_id: str) -> UUID:
+    """A WhatsApp wa_id or a Messenger page-scoped id as the visitor it always is on this channel."""
+    return uuid5(_NAMESPACE, f"{kind}:{channel_id}:contact:{contact_id}")
+
+
+def _client_message_id(kind: MetaKind, channel_id: UUID, provider_message_id: str) -> UUID:
+    return uuid5(_NAMESPACE, f"{kind}:{channel_id}:message:{provider_message_id}")
+
+
+def subscribe(kind: MetaKind, *, mode: str | None, verify_token: str | None, challenge: str | None) -> str:
+    """Meta's verification: the challenge to echo when the mode is subscribe and a channel of this
+    type has this verify token; SubscriptionRefused otherwise."""
+    if mode != "subscribe" or not verify_token or not challenge or len(challenge) > 500 or len(verify_token) > 200:
+        raise SubscriptionRefused()
+    with connection() as conn:
+        known = repo.has_verify_token(conn, kind, verify_token)
+    if not known:
+        _logger.warning("webhook subscription refused", extra={"kind": kind})
+        raise SubscriptionRefused()
+    _logger.info("webhook subscription verified", extra={"kind": kind})
+    return challenge
+
+
+def _signers(kind: MetaKind, raw: bytes, signature: str | None, settings: Settings) -> list[UUID]:
+    """The channels whose app secret made this signature (every one is compared: constant time each)."""
+    if not signature or not signature.startswith(_SIGNATURE_PREFIX):
+        return []
+    given = signature[len(_SIGNATURE_PREFIX) :].strip().lower().encode("ascii", "replace")
+    with connection() as conn:
+        secrets = repo.signing_secrets(conn, kind)
+    if not secrets:
+        return []
+    key = encryption_key(settings)
+    if key is None:
+        raise EncryptionUnavailable()
+    digests: dict[str, bytes] = {}
+    signers = []
+    for channel_id, encrypted in secrets:
+        if encrypted not in digests:
+            try:
+                secret = decrypt(encrypted, key)
+            except EncryptionKeyError:
+                _logger.error("an app secret cannot be decrypted", extra={"channel_id": str(channel_id)})
+                continue
+            digests[encrypted] = hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest().encode()
+        if hmac.compare_digest(digests[encrypted], given):
+            signers.append(channel_id)
+    return signers
+
+
+@dataclass(frozen=True, slots=True)
+class Handled:
+    messages: int = 0
+    statuses: int = 0
+    unrouted: int = 0
+
+
+def receive(kind: MetaKind, raw: bytes, signature: str | None, *, settings: Settings | None = None) -> None:
+    """A webhook's raw body and its X-Hub-Signature-256: InvalidSignature (nothing kept) unless a
+    connected channel's app secret signed it; then queued, or handled here without a queue."""
+    settings = settings or get_settings()
+    signers = _signers(kind, raw, signature, settings)
+    if not signers:
+        _logger.warning("webhook signature refused", extra={"kind": kind, "bytes": len(raw)})
+        raise InvalidSignature()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        _logger.warning("webhook body is not UTF-8: dropped", extra={"kind": kind})
+        return
+    envelope = json.dumps({"kind": kind, "channelIds": [str(c) for c in signers], "body": text})
+    if not settings.inbound_queue_url:
+        handle(envelope, settings=settings)
+        return
+    from chatflow.aws import client
+
+    client("sqs", settings.aws_region).send_message(QueueUrl=settings.inbound_queue_url, MessageBody=envelope)
+
+
+def parse_inbound(envelope: str) -> tuple[MetaKind, list[UUID], str] | None:
+    try:
+        data = json.loads(envelope)
+        kind = data["kind"]
+        if kind not in ("whatsapp", "messenger"):
+            return None
+        return kind, [UUID(c) for c in data["channelIds"]], str(data["body"])
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
+def handle(envelope: str, *, settings: Settings | None = None) -> Handled:
+    """A queued webhook: each message into its channel's conversation. Malformed JSON, or a number
+    or page none of its signers is connected to, is logged and dropped: retrying cannot fix it.
+    A failure of the pipeline raises, so that the queue delivers it again (idempotent)."""
+    parsed = parse_inbound(envelope)
+    if parsed is None:
+        _logger.error("inbound envelope unreadable: dropped")
+        return Handled()
+    kind, signers, body = parsed
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        _logger.warning("webhook body is not JSON: dropped", extra={"kind": kind})
+        return Handled()
+    items = read_payload(kind, payload)
+    with connection() as conn:
+        routes = repo.routes_for(conn, signers)
+    messages = statuses = unrouted = 0
+    for item in items:
+        route = routes.get(item.account_id)
+        if route is None:
+            unrouted += 1
+            _logger.warning("webhook for a number or page no signer has: dropped", extra={"kind": kind})
+            continue
+        if isinstance(item, StatusUpdate):
+            statuses += 1  # the delivery state of our messages: not recorded yet
+            continue
+        _post(kind, route, item)
+        messages += 1
+    _logger.info(
+        "webhook handled", extra={"kind": kind, "messages": messages, "statuses": statuses, "unrouted": unrouted}
+    )
+    return Handled(messages, statuses, unrouted)
+
+
+def _post(kind: MetaKind, route: repo.Route, item: InboundMessage) -> None:
+    visitor_id = contact_visitor_id(kind, route.channel_id, item.contact_id)
+    with connection() as conn:
+        open_conversation = repo.latest_open_conversation(conn, route.channel_id, visitor_id)
+    metadata = {"channel": kind, "contactId": item.contact_id}
+    if item.contact_name:
+        metadata["contactName"] = item.contact_name
+    post_visitor_message(
+        public_key=route.public_key,
+        visitor_id=visitor_id,
+        message=item.text,
+        conversation_id=open_conversation,
+        client_message_id=_client_message_id(kind, route.channel_id, item.provider_message_id),
+        visitor_metadata=metadata,
+    )
