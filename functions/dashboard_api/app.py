@@ -29,6 +29,7 @@ from dependencies import caller_language_of
 from routers import (
     ai_settings,
     api_tokens,
+    audit,
     auth,
     channels,
     conversations,
@@ -59,6 +60,7 @@ ROUTERS = [
     webhooks.router,
     api_tokens.router,
     visitor_identity.router,
+    audit.router,
 ]
 
 PREFIX = "/api/dashboard"

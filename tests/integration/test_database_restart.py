@@ -74,7 +74,8 @@ def database(_server: RestartableDatabase, monkeypatch: pytest.MonkeyPatch) -> I
     tables = [
         r["tablename"]
         for r in _server.rows(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'"
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+            "AND tablename NOT IN ('schema_migrations', 'audit_log')"  # append-only, even to TRUNCATE
         )
     ]
     with psycopg.connect(_server.url, autocommit=True) as conn:

@@ -450,6 +450,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/dashboard/organizations/{organization_id}/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Audit
+         * @description Org admin: the organisation's audit log, newest first (sign-ins, invitations, role changes,
+         *     take-overs, …); the export is this list, as JSON. Nobody can change or delete an entry.
+         */
+        get: operations["list_audit_api_dashboard_organizations__organization_id__audit_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/dashboard/organizations/{organization_id}/channels": {
         parameters: {
             query?: never;
@@ -1183,6 +1204,28 @@ export interface components {
              * @description cf360_…: shown this once; only its hash is kept.
              */
             token: string;
+        };
+        /** AuditEntryOut */
+        AuditEntryOut: {
+            /** Action */
+            action: string;
+            /** Actoremail */
+            actorEmail: string | null;
+            /** Actoruserid */
+            actorUserId: string | null;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Details */
+            details: {
+                [key: string]: unknown;
+            };
+            /** Id */
+            id: number;
+            /** Target */
+            target: string | null;
         };
         /**
          * ChallengeOut
@@ -4448,6 +4491,77 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ApiTokenOut"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    list_audit_api_dashboard_organizations__organization_id__audit_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description The id of the last entry of the previous page. */
+                before?: number | null;
+            };
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditEntryOut"][];
                 };
             };
             /** @description Invalid request */

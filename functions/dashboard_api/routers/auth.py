@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 from pydantic import Field
 
-from chatflow import rate_limits
+from chatflow import audit, rate_limits
 from chatflow.auth import cognito
 from chatflow.auth.tokens import verify_access_token, verify_id_token
 from chatflow.db import connection
@@ -88,6 +88,9 @@ def _linked(tokens: cognito.Tokens, email: str, settings: AppSettings) -> Tokens
     with connection() as conn:
         if not link_cognito_user(conn, sub=identity.sub, email=identity.email):
             raise UnknownUser()
+        audit.record(
+            conn, action="auth.signed_in", organization_id=None, actor_user_id=identity.sub, actor_email=identity.email
+        )
     return _out(tokens)
 
 
@@ -125,6 +128,7 @@ def logout(token: BearerToken, settings: AppSettings) -> None:
     claims = verify_access_token(token, settings)
     with connection() as conn:
         end_sessions(conn, settings, claims.sub)
+        audit.record(conn, action="auth.signed_out", organization_id=None, actor_user_id=claims.sub)
     cognito.sign_out(settings, access_token=token)
 
 

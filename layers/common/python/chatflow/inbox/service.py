@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from chatflow import outbox
+from chatflow import audit, outbox
 from chatflow.access import Caller, scoped_connection
 from chatflow.db import Connection
 from chatflow.errors import ConversationClosed, ConversationNotFound, InvalidCursor
@@ -141,6 +141,13 @@ def take_over_conversation(caller: Caller, conversation_id: UUID) -> Conversatio
                 conn, conversation_id=conversation_id, user_id=caller.user_id, notice=_AGENT_JOINED[_lang(current)]
             )
             events = _message_events(current.organization_id, conversation_id, notice_id)
+        audit.record(
+            conn,
+            action="conversation.taken_over",
+            organization_id=current.organization_id,
+            actor=caller,
+            target=str(conversation_id),
+        )
         if current.responder_mode == "ai":
             events.append(
                 ConversationHandoff(
@@ -169,6 +176,13 @@ def release_conversation(caller: Caller, conversation_id: UUID) -> ConversationD
             notice_id = repo.release(conn, conversation_id=conversation_id, notice=_AGENT_LEFT[_lang(current)])
             events = _message_events(current.organization_id, conversation_id, notice_id)
             events_repo.add(conn, events)
+            audit.record(
+                conn,
+                action="conversation.released",
+                organization_id=current.organization_id,
+                actor=caller,
+                target=str(conversation_id),
+            )
         detail = get_conversation(conn, caller, conversation_id)
     outbox.signal([e.id for e in events])
     # Imported here: the chat path imports the AI, whose preview imports the organisations, which

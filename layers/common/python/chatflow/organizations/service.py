@@ -16,7 +16,7 @@ import hashlib
 import secrets
 from uuid import UUID
 
-from chatflow import users
+from chatflow import audit, users
 from chatflow.access import Caller
 from chatflow.auth.cognito import normalize_email
 from chatflow.db import Connection
@@ -201,6 +201,14 @@ def invite_member(
         )
     if is_super_admin is not None:
         users.write_user(conn, user_id, is_super_admin=is_super_admin)
+    audit.record(
+        conn,
+        action="invitation.created",
+        organization_id=organization_id,
+        actor=caller,
+        target=email,
+        details={"role": role},
+    )
     return MemberInvitation(invitation, invitation_sent=sent)
 
 
@@ -219,6 +227,9 @@ def revoke_invitation(conn: Connection, caller: Caller, organization_id: UUID, i
     caller.require_admin(organization_id)
     if not repo.delete_invitation(conn, organization_id, invitation_id):
         raise InvitationNotFound()
+    audit.record(
+        conn, action="invitation.revoked", organization_id=organization_id, actor=caller, target=str(invitation_id)
+    )
 
 
 def accept_invitation(conn: Connection, caller: Caller, token: str) -> tuple[UUID, MemberRole]:
@@ -250,6 +261,14 @@ def update_member(
             _refuse_if_last_admin(conn, organization_id, user_id)
         repo.set_member_role(conn, organization_id, user_id, role)
         member = _member(conn, organization_id, user_id)
+        audit.record(
+            conn,
+            action="member.role_changed",
+            organization_id=organization_id,
+            actor=caller,
+            target=user_id,
+            details={"role": role},
+        )
     if is_super_admin is not None:
         users.update_user(conn, caller, user_id, is_super_admin=is_super_admin)
     return member
@@ -263,6 +282,7 @@ def remove_member(conn: Connection, caller: Caller, organization_id: UUID, user_
     if _role(conn, organization_id, user_id) == "admin":
         _refuse_if_last_admin(conn, organization_id, user_id)
     repo.delete_member(conn, organization_id, user_id)
+    audit.record(conn, action="member.removed", organization_id=organization_id, actor=caller, target=user_id)
 
 
 def _only_super_admin_makes_super_admins(caller: Caller, is_super_admin: bool | None) -> None:

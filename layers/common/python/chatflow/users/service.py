@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
+from chatflow import audit
 from chatflow.access import Caller
 from chatflow.auth import cognito
 from chatflow.db import Connection
@@ -229,6 +230,13 @@ def set_user_active(conn: Connection, caller: Caller, settings: Settings, user_i
         _not_oneself(caller, user_id, "deactivate")
     email = repo.set_active(conn, user_id, active=active)
     _tolerate_missing_cognito_user(cognito.set_user_enabled, settings, email=email, enabled=active)
+    audit.record(
+        conn,
+        action="user.activated" if active else "user.deactivated",
+        organization_id=None,
+        actor=caller,
+        target=user_id,
+    )
     if not active:
         end_sessions(conn, settings, user_id)
 
