@@ -729,6 +729,32 @@ export interface paths {
         patch: operations["update_member_api_dashboard_organizations__organization_id__members__user_id__patch"];
         trace?: never;
     };
+    "/api/dashboard/organizations/{organization_id}/retention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Retention
+         * @description Org admin: how long conversations are kept (null: kept until deleted by hand).
+         */
+        get: operations["get_retention_api_dashboard_organizations__organization_id__retention_get"];
+        /**
+         * Set Retention
+         * @description Org admin: keep conversations this many days after their last message (30, 90, 365, or any
+         *     number up to 36,500; null: keep them). The hourly cleanup deletes what is older, with its messages
+         *     and visitor data; usage figures stay. Recorded in the audit log.
+         */
+        put: operations["set_retention_api_dashboard_organizations__organization_id__retention_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/dashboard/organizations/{organization_id}/usage": {
         parameters: {
             query?: never;
@@ -2424,6 +2450,19 @@ export interface components {
         RefreshIn: {
             /** Refreshtoken */
             refreshToken: string;
+        };
+        /** RetentionIn */
+        RetentionIn: {
+            /**
+             * Days
+             * @description Days conversations are kept after their last message; null: kept.
+             */
+            days: number | null;
+        };
+        /** RetentionOut */
+        RetentionOut: {
+            /** Days */
+            days: number | null;
         };
         /** StatsOut */
         StatsOut: {
@@ -6022,6 +6061,144 @@ export interface operations {
             };
             /** @description The request conflicts with the current state (plan limit, last admin, closed conversation, …) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_retention_api_dashboard_organizations__organization_id__retention_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetentionOut"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    set_retention_api_dashboard_organizations__organization_id__retention_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RetentionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetentionOut"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -6,8 +6,9 @@ from datetime import datetime
 from uuid import UUID
 
 from fastapi import APIRouter, status
+from pydantic import Field
 
-from chatflow import organizations
+from chatflow import organizations, retention
 from chatflow.vocabulary import Plan
 from dependencies import CurrentCaller, Db
 from schemas import SIGNED_IN_ERRORS, Name, Schema
@@ -69,3 +70,27 @@ def update_organization(
 def delete_organization(organization_id: UUID, caller: CurrentCaller, db: Db) -> None:
     """Super admin: delete the organisation and everything it owns."""
     organizations.delete_organization(db, caller, organization_id)
+
+
+class RetentionIn(Schema):
+    days: int | None = Field(
+        ge=1, le=retention.MAX_DAYS, description="Days conversations are kept after their last message; null: kept."
+    )
+
+
+class RetentionOut(Schema):
+    days: int | None
+
+
+@router.get("/{organization_id}/retention", response_model=RetentionOut)
+def get_retention(organization_id: UUID, caller: CurrentCaller, db: Db) -> RetentionOut:
+    """Org admin: how long conversations are kept (null: kept until deleted by hand)."""
+    return RetentionOut(days=retention.get_retention(db, caller, organization_id))
+
+
+@router.put("/{organization_id}/retention", response_model=RetentionOut)
+def set_retention(organization_id: UUID, body: RetentionIn, caller: CurrentCaller, db: Db) -> RetentionOut:
+    """Org admin: keep conversations this many days after their last message (30, 90, 365, or any
+    number up to 36,500; null: keep them). The hourly cleanup deletes what is older, with its messages
+    and visitor data; usage figures stay. Recorded in the audit log."""
+    return RetentionOut(days=retention.set_retention(db, caller, organization_id, body.days))

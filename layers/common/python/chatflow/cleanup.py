@@ -13,9 +13,15 @@ from chatflow import outbox, rate_limits, webhooks
 from chatflow.conversations import repository as repo
 from chatflow.db import connection
 from chatflow.realtime import connections as ws_connections
+from chatflow.retention import delete_expired_conversations
 from chatflow.settings import get_settings
 
-__all__ = ["close_stale_conversations", "remove_ended_rate_limit_windows", "remove_stale_connections"]
+__all__ = [
+    "close_stale_conversations",
+    "delete_expired_conversations",
+    "remove_ended_rate_limit_windows",
+    "remove_stale_connections",
+]
 
 _logger = logging.getLogger(__name__)
 
@@ -33,6 +39,7 @@ def close_stale_conversations() -> list[tuple[UUID, UUID]]:
     outbox.signal([e.id for e in events])
     remove_stale_connections()
     remove_ended_rate_limit_windows()
+    delete_expired_conversations()
     outbox.sweep()
     webhooks.sweep()
     return [(e.conversation_id, e.organization_id) for e in events]
