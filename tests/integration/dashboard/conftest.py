@@ -35,8 +35,10 @@ def local_aws(database_url: str) -> Iterator[LocalAws]:
     )
     # Functions called in this process dispatch their events in it too (no DISPATCH_QUEUE_URL), so
     # that a test reads their effects as soon as the call returns; tests/integration/test_dispatch.py
-    # covers the queue and functions/dispatch.
-    os.environ.update({k: v for k, v in started.environment().items() if k != "DISPATCH_QUEUE_URL"})
+    # covers the queue and functions/dispatch. Meta's webhooks likewise are handled where they are
+    # received (tests/integration/meta).
+    in_process = {"DISPATCH_QUEUE_URL", "INBOUND_QUEUE_URL"}
+    os.environ.update({k: v for k, v in started.environment().items() if k not in in_process})
     yield started
     started.stop()
 

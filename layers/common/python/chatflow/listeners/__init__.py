@@ -5,14 +5,24 @@ from chatflow.listeners.deliver_webhooks import deliver_webhooks
 from chatflow.listeners.email_admins_on_handoff import email_admins_on_handoff
 from chatflow.listeners.email_admins_over_limit import email_admins_over_limit
 from chatflow.listeners.push_to_sockets import push_to_sockets
+from chatflow.listeners.send_to_meta import send_to_meta
 from chatflow.outbox import Listener
 
-__all__ = ["LISTENERS", "deliver_webhooks", "email_admins_on_handoff", "email_admins_over_limit", "push_to_sockets"]
+__all__ = [
+    "LISTENERS",
+    "deliver_webhooks",
+    "email_admins_on_handoff",
+    "email_admins_over_limit",
+    "push_to_sockets",
+    "send_to_meta",
+]
 
-# In the order they run for one dispatch: the live update first, for it is the one a person waits on;
-# webhooks last, and only their making (their attempts go through the queue).
+# In the order they run for one dispatch: the live update and the customer's WhatsApp or Messenger
+# message first, for they are what people wait on; webhooks last, and only their making (their
+# attempts go through the queue).
 LISTENERS: tuple[Listener, ...] = (
     push_to_sockets,
+    send_to_meta,
     email_admins_on_handoff,
     email_admins_over_limit,
     deliver_webhooks,

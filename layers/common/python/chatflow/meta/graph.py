@@ -11,7 +11,7 @@ import httpx
 
 from chatflow.settings import Settings
 
-__all__ = ["GraphAnswer", "get_object"]
+__all__ = ["GraphAnswer", "get_object", "send_message"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +20,12 @@ class GraphAnswer:
 
     status: int
     body: dict[str, Any]
+
+    @property
+    def error_message(self) -> str | None:
+        error = self.body.get("error")
+        message = error.get("message") if isinstance(error, dict) else None
+        return message[:500] if isinstance(message, str) else None
 
     @property
     def error_code(self) -> int | None:
@@ -45,3 +51,8 @@ def _call(settings: Settings, method: str, path: str, access_token: str, **kwarg
 def get_object(settings: Settings, object_id: str, *, access_token: str, fields: str) -> GraphAnswer:
     """GET /{object_id}?fields=…: a phone number's or a page's own description."""
     return _call(settings, "GET", object_id, access_token, params={"fields": fields})
+
+
+def send_message(settings: Settings, account_id: str, *, access_token: str, body: dict[str, Any]) -> GraphAnswer:
+    """POST /{phoneNumberId or pageId}/messages."""
+    return _call(settings, "POST", f"{account_id}/messages", access_token, json=body)

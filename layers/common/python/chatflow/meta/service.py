@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from uuid import UUID
 
 from chatflow.access import Caller
-from chatflow.channels.models import Channel
 from chatflow.crypto import EncryptionKeyError, decrypt, encrypt, key_hint
 from chatflow.db import Connection
 from chatflow.errors import ChannelAccountTaken, ChannelNotFound, EncryptionUnavailable, InvalidInput
@@ -23,6 +23,9 @@ from chatflow.meta import repository as repo
 from chatflow.meta.models import ConnectionTest, MetaConnection, MetaCredentials, MetaKind
 from chatflow.secrets import encryption_key
 from chatflow.settings import Settings, get_settings
+
+if TYPE_CHECKING:  # chatflow.channels connects through this module: no import cycle at run time
+    from chatflow.channels.models import Channel
 
 __all__ = ["META_KINDS", "WEBHOOK_PATHS", "connect", "connections", "disconnect", "test_connection", "webhook_url"]
 
