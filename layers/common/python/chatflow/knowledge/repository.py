@@ -295,17 +295,22 @@ _SCOPE = sql.SQL("c.organization_id = %(org)s AND (c.channel_id IS NULL OR c.cha
 # long chunk does not win by its length, and far fewer ties, which the chunk id used to break at
 # random (unnormalised ts_rank or ts_rank_cd varied by ±2 points of full-text hit@1 from one run of
 # bench/rag_eval.py to the next; normalised, ts_rank and ts_rank_cd are within a point of each other).
+# How many of the terms each chunk holds is counted for the chosen few only (after the LIMIT), each
+# term parsed once (`term`, materialised).
 _TEXT_ARM = sql.SQL("""
-    SELECT m.id, row_number() OVER (ORDER BY ts_rank(m.search_tsv, m.q, 1) DESC, m.id) AS text_rank,
-           (SELECT count(*) FROM unnest(%(terms)s::text[]) t
-            WHERE m.search_tsv @@ (to_tsquery('chatflow_english', t) || to_tsquery('chatflow_spanish', t)))
-           AS terms_matched
-    FROM (SELECT c.id, c.search_tsv, q
-          FROM knowledge_chunks c,
-               (SELECT to_tsquery('chatflow_english', %(tsquery)s) || to_tsquery('chatflow_spanish', %(tsquery)s)
-                AS q) query
-          WHERE {scope} AND c.search_tsv @@ q LIMIT %(text_scan_limit)s) m
-    ORDER BY ts_rank(m.search_tsv, m.q, 1) DESC LIMIT %(text_candidates)s
+    WITH term AS MATERIALIZED (
+        SELECT to_tsquery('chatflow_english', t) || to_tsquery('chatflow_spanish', t) AS q
+        FROM unnest(%(terms)s::text[]) t
+    )
+    SELECT best.id, best.text_rank, (SELECT count(*) FROM term WHERE best.search_tsv @@ term.q) AS terms_matched
+    FROM (SELECT m.id, m.search_tsv,
+                 row_number() OVER (ORDER BY ts_rank(m.search_tsv, m.q, 1) DESC, m.id) AS text_rank
+          FROM (SELECT c.id, c.search_tsv, q
+                FROM knowledge_chunks c,
+                     (SELECT to_tsquery('chatflow_english', %(tsquery)s)
+                             || to_tsquery('chatflow_spanish', %(tsquery)s) AS q) query
+                WHERE {scope} AND c.search_tsv @@ q LIMIT %(text_scan_limit)s) m
+          ORDER BY text_rank LIMIT %(text_candidates)s) best
 """).format(scope=_SCOPE)
 
 _NO_TEXT_ARM = sql.SQL("SELECT NULL::uuid AS id, NULL::bigint AS text_rank, 0::bigint AS terms_matched WHERE false")

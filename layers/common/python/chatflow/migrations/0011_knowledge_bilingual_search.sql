@@ -28,7 +28,9 @@ ALTER TEXT SEARCH CONFIGURATION chatflow_spanish
     WITH chatflow_english_stopwords, spanish_stem;
 
 -- Replacing the generated column recomputes it for every existing chunk (the backfill) and drops its
--- index with it.
+-- index with it. Adding a stored generated column rewrites knowledge_chunks, and so rebuilds its
+-- indexes (HNSW included), under an exclusive lock: retrieval waits for the migration (docs/knowledge.md
+-- has the time it took).
 ALTER TABLE knowledge_chunks DROP COLUMN search_tsv;
 ALTER TABLE knowledge_chunks ADD COLUMN search_tsv tsvector GENERATED ALWAYS AS (
     to_tsvector('chatflow_english'::regconfig, search_text) || to_tsvector('chatflow_spanish'::regconfig, search_text)
