@@ -40,6 +40,7 @@ from routers import (
     stats,
     usage,
     users,
+    visitor_data,
     visitor_identity,
     webhooks,
 )
@@ -61,6 +62,7 @@ ROUTERS = [
     api_tokens.router,
     visitor_identity.router,
     audit.router,
+    visitor_data.router,
 ]
 
 PREFIX = "/api/dashboard"

@@ -775,6 +775,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/dashboard/organizations/{organization_id}/visitor-data/{visitor_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Visitor
+         * @description Org admin: everything kept about this visitor here, as JSON (audited).
+         */
+        get: operations["export_visitor_api_dashboard_organizations__organization_id__visitor_data__visitor_id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Erase Visitor
+         * @description Org admin: erase this visitor: messages redacted, page and browser data removed, the link to
+         *     the visitor id cut; usage figures stay as counts (audited).
+         */
+        delete: operations["erase_visitor_api_dashboard_organizations__organization_id__visitor_data__visitor_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/dashboard/organizations/{organization_id}/webhooks": {
         parameters: {
             query?: never;
@@ -1676,6 +1701,13 @@ export interface components {
              */
             deliveryId: string;
         };
+        /** ErasedOut */
+        ErasedOut: {
+            /** Conversations */
+            conversations: number;
+            /** Messages */
+            messages: number;
+        };
         /**
          * Error
          * @description Every failure of the API has this shape, whatever its status.
@@ -1695,6 +1727,50 @@ export interface components {
              * @description For people, in English.
              */
             message: string;
+        };
+        /** ExportedConversationOut */
+        ExportedConversationOut: {
+            /**
+             * Channelid
+             * Format: uuid
+             */
+            channelId: string;
+            /** Closedat */
+            closedAt: string | null;
+            /**
+             * Createdat
+             * Format: date-time
+             */
+            createdAt: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Language */
+            language: string;
+            /** Messages */
+            messages: components["schemas"]["ExportedMessageOut"][];
+            /** Pageurl */
+            pageUrl: string | null;
+            /** Status */
+            status: string;
+            /** Visitormetadata */
+            visitorMetadata: {
+                [key: string]: unknown;
+            };
+        };
+        /** ExportedMessageOut */
+        ExportedMessageOut: {
+            /** Content */
+            content: string;
+            /**
+             * Createdat
+             * Format: date-time
+             */
+            createdAt: string;
+            /** Role */
+            role: string;
         };
         /** ForgotPasswordIn */
         ForgotPasswordIn: {
@@ -2642,6 +2718,16 @@ export interface components {
             name?: string | null;
             /** Preferredlanguage */
             preferredLanguage?: ("en" | "es") | null;
+        };
+        /** VisitorExportOut */
+        VisitorExportOut: {
+            /** Conversations */
+            conversations: components["schemas"]["ExportedConversationOut"][];
+            /**
+             * Visitorid
+             * Format: uuid
+             */
+            visitorId: string;
         };
         /** WebhookCreate */
         WebhookCreate: {
@@ -6238,6 +6324,142 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OrganizationUsageOut"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    export_visitor_api_dashboard_organizations__organization_id__visitor_data__visitor_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+                visitor_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitorExportOut"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    erase_visitor_api_dashboard_organizations__organization_id__visitor_data__visitor_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+                visitor_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErasedOut"];
                 };
             };
             /** @description Invalid request */

@@ -1,0 +1,78 @@
+"""A visitor's rights (issue #23, the data lifecycle): an organisation's admin exports everything kept
+about a visitor (JSON) or erases it: messages redacted, the visitor's data and link removed, usage
+figures kept as counts; both recorded in the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import uuid4
+
+import psycopg
+
+from tests.integration.conftest import Tenant
+from tests.support.people import People
+from tests.support.widget import WidgetClient
+
+Db = psycopg.Connection[dict[str, Any]]
+
+
+def _visitor_with_a_conversation(tenant: Tenant) -> tuple[WidgetClient, str]:
+    visitor = WidgetClient(tenant.public_key, uuid4())
+    conversation = visitor.post("My name is Ana, ana@example.com", pageUrl="https://shop.example/cart").body[
+        "conversationId"
+    ]
+    visitor.post("And my phone is 555-0100", conversationId=conversation)
+    return visitor, conversation
+
+
+def test_an_admin_exports_everything_kept_about_a_visitor(people: People, tenant: Tenant) -> None:
+    admin = people.make(admin_of=[tenant.organization_id])
+    visitor, conversation = _visitor_with_a_conversation(tenant)
+
+    answer = people.get(admin, f"/organizations/{tenant.organization_id}/visitor-data/{visitor.visitor_id}")
+
+    assert answer.status_code == 200
+    [exported] = answer.json()["conversations"]
+    assert exported["id"] == conversation
+    assert exported["pageUrl"] == "https://shop.example/cart"
+    assert [m["content"] for m in exported["messages"] if m["role"] == "visitor"] == [
+        "My name is Ana, ana@example.com",
+        "And my phone is 555-0100",
+    ]
+
+
+def test_an_admin_erases_a_visitor_and_the_usage_stays(people: People, tenant: Tenant, db: Db) -> None:
+    admin = people.make(admin_of=[tenant.organization_id])
+    visitor, conversation = _visitor_with_a_conversation(tenant)
+    usage = db.execute("SELECT conversations, messages FROM usage_tracking").fetchall()
+
+    answer = people.delete(admin, f"/organizations/{tenant.organization_id}/visitor-data/{visitor.visitor_id}")
+
+    assert answer.status_code == 200
+    assert answer.json()["conversations"] == 1
+    contents = {
+        r["content"] for r in db.execute("SELECT content FROM messages WHERE conversation_id = %s", (conversation,))
+    }
+    assert contents == {"[erased]"}
+    row = db.execute(
+        "SELECT visitor_id, page_url, visitor_metadata FROM conversations WHERE id = %s", (conversation,)
+    ).fetchone()
+    assert row is not None
+    assert (row["visitor_id"] != visitor.visitor_id, row["page_url"], row["visitor_metadata"]) == (True, None, {})
+    assert db.execute("SELECT conversations, messages FROM usage_tracking").fetchall() == usage
+    exported = people.get(admin, f"/organizations/{tenant.organization_id}/visitor-data/{visitor.visitor_id}")
+    assert exported.json()["conversations"] == []
+    actions = [r["action"] for r in db.execute("SELECT action FROM audit_log ORDER BY id")]
+    assert actions[-2:] == ["visitor.erased", "visitor.exported"]
+
+
+def test_agents_and_other_organisations_may_not(people: People, tenant: Tenant, db: Db) -> None:
+    from chatflow.organizations import create_organization
+
+    agent = people.make(agent_of=[tenant.organization_id])
+    stranger = people.make(admin_of=[create_organization(db, name="Other")])
+    visitor, _ = _visitor_with_a_conversation(tenant)
+    path = f"/organizations/{tenant.organization_id}/visitor-data/{visitor.visitor_id}"
+
+    assert people.get(agent, path).status_code == 403
+    assert people.delete(stranger, path).status_code == 404
