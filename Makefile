@@ -11,7 +11,11 @@ STAMP := $(VENV)/.installed
 # (`make check`: 2m21s, against 2m37s-3m06s with 2 and 2m47s with 4): tests often wait on sockets and sleeps.
 WORKERS ?= 3
 
-.PHONY: dev check test test-e2e lint format bench bench-rag bench-load widget-size chromium dashboard install synth diff deploy clean
+.PHONY: dev check test test-e2e lint format bench bench-rag bench-load widget-size chromium dashboard install synth diff deploy clean iac-scan
+
+# checkov (some 300 MB with what it needs) in a venv of its own, outside `make test`.
+IAC_VENV := .venv-iac
+IAC_STAMP := $(IAC_VENV)/.installed
 
 $(STAMP): requirements-dev.txt requirements-e2e.txt requirements-infra.txt layers/common/requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is required"; exit 1; }
@@ -38,6 +42,15 @@ dashboard: $(DASHBOARD_STAMP)
 # The CDK CLI, pinned in package-lock.json.
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
+
+$(IAC_STAMP): requirements-iac.txt
+	$(PYTHON) -m venv $(IAC_VENV)
+	$(IAC_VENV)/bin/pip install -q -r requirements-iac.txt
+	touch $@
+
+# checkov's CloudFormation checks on both environments' templates: prints the failures and the counts.
+iac-scan: install $(IAC_STAMP)
+	$(BIN)/python -m infra.iac_scan --checkov $(IAC_VENV)/bin/checkov
 
 synth: install $(NPM_STAMP)
 	npx cdk synth --quiet -c env=$(ENV)
