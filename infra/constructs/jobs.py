@@ -18,6 +18,7 @@ from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from infra.constructs.checkov import skip
 from infra.routes import QueueFunction, ScheduledFunction
 
 __all__ = [
@@ -120,4 +121,11 @@ class Jobs(Construct):
             retention_period=Duration.days(4),
             dead_letter_queue=sqs.DeadLetterQueue(queue=dead_letters, max_receive_count=max_receives),
         )
+        for each in (dead_letters, queue):
+            skip(
+                each,
+                "CKV_AWS_27",
+                "Encrypted at rest with SQS-managed keys (SqsManagedSseEnabled); a customer-managed KMS key "
+                "would add a key policy and per-request KMS cost for ids that hold no personal data.",
+            )
         return dead_letters, queue

@@ -15,6 +15,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from infra.config import EnvironmentSizing
+from infra.constructs.checkov import skip
 from infra.constructs.database import POSTGRES_PORT
 from infra.constructs.email import NotificationEmail
 from infra.constructs.layer import ARCHITECTURE, RUNTIME
@@ -124,6 +125,12 @@ class ServiceFunction(Construct):
             vpc_subnets=subnets,
             security_groups=[self.security_group],
             environment=self._base_environment(spec, database, sizing),
+        )
+        skip(
+            self.function,
+            "CKV_AWS_173",
+            "The environment holds no secret (keys and credentials are Secrets Manager ARNs, read at cold start); "
+            "Lambda encrypts it at rest with its own key.",
         )
         self._grant_database(database)
         if services is not None:
