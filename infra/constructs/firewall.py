@@ -17,6 +17,8 @@ from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
+from infra.constructs.checkov import skip
+
 __all__ = ["ORIGIN_VERIFY_HEADER", "EdgeFirewall", "OriginGuard"]
 
 # Added by CloudFront to every request it forwards to the API (infra.constructs.static_site).
@@ -164,6 +166,12 @@ class OriginGuard(Construct):
                     visibility_config=_visibility("OnlyThroughCloudFront"),
                 )
             ],
+        )
+        skip(
+            self.web_acl,
+            "CKV_AWS_192",
+            "This ACL only admits requests through CloudFront; the edge web ACL in front of it runs "
+            "AWSManagedRulesKnownBadInputsRuleSet (Log4j's lookups included) on every request first.",
         )
         association = wafv2.CfnWebACLAssociation(
             self, "Association", resource_arn=stage.stage_arn, web_acl_arn=self.web_acl.attr_arn

@@ -132,6 +132,19 @@ class ServiceFunction(Construct):
             "The environment holds no secret (keys and credentials are Secrets Manager ARNs, read at cold start); "
             "Lambda encrypts it at rest with its own key.",
         )
+        skip(
+            self.function,
+            "CKV_AWS_116",
+            "Invoked synchronously (API Gateway, the WebSocket API, a trigger) or by an SQS event source whose "
+            "queue has its own dead-letter queue: a function DLQ would never receive anything.",
+        )
+        skip(
+            self.function,
+            "CKV_AWS_115",
+            "No reserved concurrency: reserving it per function would carve up the account's pool and cap the "
+            "visitor-facing functions below their bursts; API Gateway's stage throttling and the web ACLs bound "
+            "the load instead.",
+        )
         self._grant_database(database)
         if services is not None:
             self._wire_services(spec, services)
