@@ -56,6 +56,7 @@ WIDGET_ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/chat/identify", "chat"),
     Route("GET", "/api/chat/{conversationId}", "history"),
     Route("PATCH", "/api/chat/{conversationId}", "close"),
+    Route("DELETE", "/api/chat/{conversationId}", "close"),
     Route("GET", "/api/channels/{publicKey}/config", "widget_config"),
 )
 

@@ -167,11 +167,11 @@ def test_unknown_path_answers_404_in_the_error_shape(gateway: httpx.Client) -> N
 
 
 def test_known_path_with_another_method_answers_405_in_the_error_shape(gateway: httpx.Client) -> None:
-    response = gateway.delete(f"/api/chat/{uuid.uuid4()}")
+    response = gateway.put(f"/api/chat/{uuid.uuid4()}")
 
     assert response.status_code == 405
     assert response.json()["error"]["code"] == "method_not_allowed"
-    assert response.headers["allow"] == "GET, PATCH, OPTIONS"
+    assert response.headers["allow"] == "GET, PATCH, DELETE, OPTIONS"
 
 
 def test_body_over_10_mb_answers_413_in_the_error_shape(gateway: httpx.Client) -> None:

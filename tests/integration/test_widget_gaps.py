@@ -58,3 +58,43 @@ def test_the_page_url_is_kept_without_its_fragment_and_secret_parameters(visitor
 
     row = db.execute("SELECT page_url FROM conversations WHERE id = %s", (conversation,)).fetchone()
     assert row == {"page_url": "https://coffee.example/account/reset?lang=es"}
+
+
+def _delete_from(conversation: str, visitor: WidgetClient, origin: str | None = None) -> dict[str, Any]:
+    event = rest_event(
+        "DELETE",
+        f"/api/chat/{conversation}",
+        resource="/api/chat/{conversationId}",
+        raw_body=json.dumps({"visitorId": str(visitor.visitor_id)}),
+        path_parameters={"conversationId": conversation},
+        headers={"origin": origin} if origin else None,
+    )
+    answer: dict[str, Any] = load_handler("close")(event, LambdaContextStub())
+    return answer
+
+
+def test_a_visitor_deletes_its_own_conversation(visitor: WidgetClient, db: Db) -> None:
+    conversation = visitor.post("My card ends in 4242").body["conversationId"]
+    usage = db.execute("SELECT conversations, messages FROM usage_tracking").fetchall()
+
+    answer = _delete_from(conversation, visitor)
+
+    assert answer["statusCode"] == 200
+    contents = {
+        r["content"] for r in db.execute("SELECT content FROM messages WHERE conversation_id = %s", (conversation,))
+    }
+    assert contents == {"[erased]"}
+    row = db.execute("SELECT status, visitor_id FROM conversations WHERE id = %s", (conversation,)).fetchone()
+    assert row is not None
+    assert (row["status"], row["visitor_id"] == visitor.visitor_id) == ("closed", False)
+    assert db.execute("SELECT conversations, messages FROM usage_tracking").fetchall() == usage
+    assert visitor.history(conversation).status == 404
+
+
+def test_a_visitor_cannot_delete_someone_elses_conversation(visitor: WidgetClient, db: Db) -> None:
+    conversation = visitor.post("Hello").body["conversationId"]
+
+    answer = _delete_from(conversation, visitor.another_visitor())
+
+    assert answer["statusCode"] == 404
+    assert db.execute("SELECT count(*) AS n FROM messages WHERE content = '[erased]'").fetchone() == {"n": 0}

@@ -9,11 +9,14 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from chatflow import audit
+from chatflow import audit, outbox
 from chatflow.access import Caller
-from chatflow.db import Connection
+from chatflow.conversations import repository as conversations_repo
+from chatflow.db import Connection, connection
+from chatflow.errors import ConversationNotFound
+from chatflow.origins import check_origin
 
-__all__ = ["ERASED", "erase_visitor", "export_visitor"]
+__all__ = ["ERASED", "erase_own_conversation", "erase_visitor", "export_visitor"]
 
 ERASED = "[erased]"
 
@@ -70,3 +73,38 @@ def erase_visitor(conn: Connection, caller: Caller, organization_id: UUID, visit
         details=counts,
     )
     return counts
+
+
+_ERASE_ONE = """
+WITH redacted AS (
+    UPDATE messages SET content = %(erased)s WHERE conversation_id = %(conversation)s RETURNING 1
+)
+UPDATE conversations SET visitor_id = gen_random_uuid(), page_url = NULL, visitor_metadata = '{}'
+WHERE id = %(conversation)s
+RETURNING organization_id, (SELECT count(*) FROM redacted) AS messages
+"""
+
+
+def erase_own_conversation(*, conversation_id: UUID, visitor_id: UUID, origin: str | None = None) -> None:
+    """The widget's "delete my conversation": the visitor's own conversation, from a page its channel
+    allows, closed, its messages redacted and unlinked from the visitor as an admin's erasure does;
+    usage stays. ConversationNotFound when it is not theirs."""
+    event_ids: list[UUID] = []
+    with connection() as conn, conn.transaction():
+        allowed = conversations_repo.conversation_origins(conn, conversation_id=conversation_id, visitor_id=visitor_id)
+        if allowed is None:
+            raise ConversationNotFound("This conversation does not exist for this visitor.")
+        check_origin(allowed, origin)
+        event_ids = (
+            conversations_repo.close_conversation(conn, conversation_id=conversation_id, visitor_id=visitor_id) or []
+        )
+        row = conn.execute(_ERASE_ONE, {"erased": ERASED, "conversation": conversation_id}).fetchone()
+        if row is not None:
+            audit.record(
+                conn,
+                action="visitor.erased_own",
+                organization_id=row["organization_id"],
+                target=str(conversation_id),
+                details={"messages": int(row["messages"])},
+            )
+    outbox.signal(event_ids)
