@@ -42,6 +42,7 @@ from routers import (
     users,
     visitor_data,
     visitor_identity,
+    visitors,
     webhooks,
 )
 
@@ -61,6 +62,7 @@ ROUTERS = [
     webhooks.router,
     api_tokens.router,
     visitor_identity.router,
+    visitors.router,
     audit.router,
     visitor_data.router,
 ]

@@ -800,6 +800,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/dashboard/organizations/{organization_id}/visitors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Visitors
+         * @description Members: the organisation's visitors, most recently seen first.
+         */
+        get: operations["list_visitors_api_dashboard_organizations__organization_id__visitors_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/dashboard/organizations/{organization_id}/webhooks": {
         parameters: {
             query?: never;
@@ -2726,6 +2746,46 @@ export interface components {
             /**
              * Visitorid
              * Format: uuid
+             */
+            visitorId: string;
+        };
+        /** VisitorOut */
+        VisitorOut: {
+            /**
+             * Channelid
+             * Format: uuid
+             */
+            channelId: string;
+            /** Conversationcount */
+            conversationCount: number;
+            /** Email */
+            email: string | null;
+            /**
+             * Firstseenat
+             * Format: date-time
+             */
+            firstSeenAt: string;
+            /**
+             * Lastseenat
+             * Format: date-time
+             */
+            lastSeenAt: string;
+            /** Name */
+            name: string | null;
+            /**
+             * Userid
+             * @description The business's own id of a verified user.
+             */
+            userId: string | null;
+            /**
+             * Verified
+             * @description Signed by the business (verified visitor identity).
+             */
+            verified: boolean;
+            /**
+             * Visitorid
+             * Format: uuid
+             * @description Filter the inbox with it: GET /conversations?visitorId=…
              */
             visitorId: string;
         };
@@ -6460,6 +6520,77 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErasedOut"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    list_visitors_api_dashboard_organizations__organization_id__visitors_get: {
+        parameters: {
+            query?: {
+                /** @description Only verified users. */
+                verified?: boolean;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitorOut"][];
                 };
             };
             /** @description Invalid request */

@@ -208,6 +208,26 @@ def test_a_read_only_knowledge_token_may_not_write(
     assert answer.json()["error"]["code"] == "insufficient_scope"
 
 
+def test_a_contacts_token_reads_the_organisations_visitors(
+    api: TestClient, people: People, admin: Person, tenant: Tenant, conversation: str
+) -> None:
+    token = _create(people, admin, tenant.organization_id, "contacts:read")
+
+    answer = _call(api, "GET", f"/organizations/{tenant.organization_id}/visitors", token)
+    without_scope = _call(
+        api,
+        "GET",
+        f"/organizations/{tenant.organization_id}/visitors",
+        _create(people, admin, tenant.organization_id, "conversations:read"),
+    )
+
+    assert answer.status_code == 200
+    assert [(v["channelId"], v["conversationCount"], v["verified"]) for v in answer.json()] == [
+        (str(tenant.channel_id), 1, False)
+    ]
+    assert without_scope.status_code == 403
+
+
 # --- tenant isolation ------------------------------------------------------------------------------------
 
 PUBLIC_ROUTES = [
@@ -221,6 +241,7 @@ PUBLIC_ROUTES = [
     ("GET", "/organizations/{organization}/knowledge/{knowledge}", None),
     ("PATCH", "/organizations/{organization}/knowledge/{knowledge}", {"title": "z"}),
     ("DELETE", "/organizations/{organization}/knowledge/{knowledge}", None),
+    ("GET", "/organizations/{organization}/visitors", None),
 ]
 
 
@@ -310,4 +331,5 @@ def test_the_openapi_document_says_which_routes_accept_a_token_and_with_which_sc
         ("GET", "/organizations/{organization_id}/knowledge/{knowledge_id}"): "knowledge:read",
         ("PATCH", "/organizations/{organization_id}/knowledge/{knowledge_id}"): "knowledge:write",
         ("DELETE", "/organizations/{organization_id}/knowledge/{knowledge_id}"): "knowledge:write",
+        ("GET", "/organizations/{organization_id}/visitors"): "contacts:read",
     }

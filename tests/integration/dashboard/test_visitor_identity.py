@@ -211,3 +211,20 @@ def test_an_agent_lists_a_verified_users_conversations_from_every_device(
     listed = people.get(admin, "/conversations", visitorId=laptop.body["visitorId"]).json()
 
     assert {c["id"] for c in listed["items"]} == {laptop.body["conversationId"], phone.body["conversationId"]}
+
+
+def test_the_visitors_list_shows_a_verified_user_once_with_their_name_and_email(
+    people: People, admin: Person, tenant: Tenant, visitor: WidgetClient
+) -> None:
+    secret = _secret(people, admin, tenant)
+    visitor.post("Hello from my laptop", userJwt=_token(secret))
+    visitor.another_visitor().post("Hello from my phone", userJwt=_token(secret))
+    visitor.another_visitor().post("An anonymous visitor")
+
+    everyone = people.get(admin, f"/organizations/{tenant.organization_id}/visitors").json()
+    verified = people.get(admin, f"/organizations/{tenant.organization_id}/visitors", verified="true").json()
+
+    assert len(everyone) == 2
+    assert [(v["userId"], v["name"], v["email"], v["conversationCount"]) for v in verified] == [
+        ("customer-42", "Ana Pérez", "ana@example.com", 2)
+    ]
