@@ -4,7 +4,6 @@ the listener runs; retried on 5xx; a permanent refusal recorded as failed."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 from uuid import UUID
 
@@ -14,8 +13,7 @@ import pytest
 from chatflow import outbox
 from chatflow.inbox import send_agent_message
 from chatflow.listeners import LISTENERS
-from chatflow.settings import get_settings
-from infra.local.fake_meta import Account, Failure, FakeMeta
+from infra.local.fake_meta import Failure, FakeMeta
 from tests.integration.meta.test_inbound_webhooks import PAGE, PHONE, SECRET_A, SECRET_B, TOKEN, _connected
 from tests.support.callers import admin_of
 from tests.support.fake_openai import FakeOpenAI, Scripted
@@ -23,18 +21,6 @@ from tests.support.meta_webhooks import MetaSender, messenger_text, whatsapp_tex
 
 Db = psycopg.Connection[dict[str, Any]]
 CUSTOMER = "13055551234"
-
-
-@pytest.fixture
-def fake_meta(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeMeta]:
-    fake = FakeMeta()
-    fake.add_account(PHONE, Account(token=TOKEN, fields={"verified_name": "Brisa"}))
-    fake.add_account(PAGE, Account(token=TOKEN, fields={"name": "Brisa"}, kind="messenger"))
-    monkeypatch.setenv("META_GRAPH_API_URL", fake.base_url)
-    monkeypatch.setenv("DISPATCH_RETRY_BASE_SECONDS", "0")
-    get_settings.cache_clear()
-    yield fake
-    fake.close()
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from uuid import UUID
 from chatflow.crypto import EncryptionKeyError, decrypt
 from chatflow.db import Connection
 from chatflow.meta import graph
+from chatflow.meta import repository as repo
 from chatflow.secrets import encryption_key
 from chatflow.settings import Settings, get_settings
 
@@ -110,6 +111,10 @@ def send_messages(conn: Connection, message_ids: Sequence[UUID], *, settings: Se
                    WHERE message_id = %s AND status = 'pending'""",
                 (provider_id, row["id"]),
             )
+            for status, code in repo.take_backlog(conn, row["channel_id"], provider_id):
+                repo.apply_status(
+                    conn, channel_id=row["channel_id"], provider_message_id=provider_id, status=status, error_code=code
+                )
             sent += 1
         elif (answer.status in (0, 429) or answer.status >= 500 or answer.error_code in _RATE_LIMIT_CODES) and row[
             "attempts"

@@ -15,6 +15,7 @@ __all__ = [
     "AccountTaken",
     "Route",
     "StoredSecrets",
+    "apply_status",
     "channel_exists",
     "delete_connection",
     "find_connection",
@@ -24,6 +25,7 @@ __all__ = [
     "routes_for",
     "select_connections",
     "signing_secrets",
+    "take_backlog",
     "upsert_connection",
 ]
 
@@ -199,3 +201,52 @@ def latest_open_conversation(conn: Connection, channel_id: UUID, visitor_id: UUI
         (channel_id, visitor_id),
     ).fetchone()
     return None if row is None else row["id"]
+
+
+# The order statuses move in: a later one never goes back to an earlier (Meta's webhooks come in any
+# order); failed wins over everything but read.
+_RANK = "CASE %(s)s WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'failed' THEN 3 WHEN 'read' THEN 4 END"
+_CURRENT_RANK = (
+    "CASE d.status WHEN 'pending' THEN 0 WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'failed' THEN 3 "
+    "WHEN 'read' THEN 4 END"
+)
+
+
+def apply_status(
+    conn: Connection, *, channel_id: UUID, provider_message_id: str, status: str, error_code: int | None
+) -> tuple[UUID, UUID, UUID] | None:
+    """Move our message's delivery state forward; (organisation, conversation, message) when it
+    changed. A status for an id not recorded yet is kept in the backlog (applied when it is)."""
+    row = conn.execute(
+        f"""
+        UPDATE meta_deliveries d SET status = %(s)s, error_code = coalesce(%(code)s, d.error_code),
+               updated_at = now()
+        FROM messages m
+        WHERE d.channel_id = %(channel)s AND d.provider_message_id = %(id)s AND m.id = d.message_id
+          AND {_RANK} > {_CURRENT_RANK}
+        RETURNING d.organization_id, m.conversation_id, d.message_id
+        """,  # noqa: S608  # only our own constant fragments are formatted in
+        {"s": status, "code": error_code, "channel": channel_id, "id": provider_message_id},
+    ).fetchone()
+    if row is not None:
+        return row["organization_id"], row["conversation_id"], row["message_id"]
+    known = conn.execute(
+        "SELECT FROM meta_deliveries WHERE channel_id = %s AND provider_message_id = %s",
+        (channel_id, provider_message_id),
+    ).fetchone()
+    if known is None:
+        conn.execute(
+            """INSERT INTO meta_status_backlog (channel_id, provider_message_id, status, error_code)
+               VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING""",
+            (channel_id, provider_message_id, status, error_code),
+        )
+    return None
+
+
+def take_backlog(conn: Connection, channel_id: UUID, provider_message_id: str) -> list[tuple[str, int | None]]:
+    rows = conn.execute(
+        """DELETE FROM meta_status_backlog WHERE channel_id = %s AND provider_message_id = %s
+           RETURNING status, error_code""",
+        (channel_id, provider_message_id),
+    ).fetchall()
+    return [(r["status"], r["error_code"]) for r in rows]

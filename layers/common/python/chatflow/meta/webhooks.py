@@ -20,6 +20,7 @@ import logging
 from dataclasses import dataclass
 from uuid import UUID, uuid5
 
+from chatflow import outbox
 from chatflow.conversations import post_visitor_message
 from chatflow.crypto import EncryptionKeyError, decrypt
 from chatflow.db import connection
@@ -27,6 +28,8 @@ from chatflow.errors import EncryptionUnavailable, InvalidSignature, Subscriptio
 from chatflow.meta import repository as repo
 from chatflow.meta.models import MetaKind
 from chatflow.meta.payloads import InboundMessage, StatusUpdate, read_payload
+from chatflow.outbox import ConversationUpdated
+from chatflow.outbox import repository as outbox_repo
 from chatflow.secrets import encryption_key
 from chatflow.settings import Settings, get_settings
 
@@ -157,7 +160,8 @@ def handle(envelope: str, *, settings: Settings | None = None) -> Handled:
             _logger.warning("webhook for a number or page no signer has: dropped", extra={"kind": kind})
             continue
         if isinstance(item, StatusUpdate):
-            statuses += 1  # the delivery state of our messages: not recorded yet
+            _record_status(route, item, settings)
+            statuses += 1
             continue
         _post(kind, route, item)
         messages += 1
@@ -165,6 +169,25 @@ def handle(envelope: str, *, settings: Settings | None = None) -> Handled:
         "webhook handled", extra={"kind": kind, "messages": messages, "statuses": statuses, "unrouted": unrouted}
     )
     return Handled(messages, statuses, unrouted)
+
+
+def _record_status(route: repo.Route, item: StatusUpdate, settings: Settings | None) -> None:
+    """Our message's delivery state, forward only; the inbox is told (conversation.updated)."""
+    with connection() as conn, conn.transaction():
+        changed = repo.apply_status(
+            conn,
+            channel_id=route.channel_id,
+            provider_message_id=item.provider_message_id,
+            status=item.status,
+            error_code=item.error_code,
+        )
+        event_ids = []
+        if changed is not None:
+            organization_id, conversation_id, _ = changed
+            event = ConversationUpdated(organization_id=organization_id, conversation_id=conversation_id)
+            outbox_repo.add(conn, [event])
+            event_ids.append(event.id)
+    outbox.signal(event_ids, settings=settings)
 
 
 def _post(kind: MetaKind, route: repo.Route, item: InboundMessage) -> None:
