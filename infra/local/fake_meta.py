@@ -154,3 +154,37 @@ class FakeMeta:
 
 def _error(code: int, message: str) -> dict[str, Any]:
     return {"error": {"message": message, "type": "OAuthException", "code": code, "fbtrace_id": "FAKE"}}
+
+
+def main() -> None:
+    """`python -m infra.local.fake_meta --port 8090 --phone-number-id 1065… --token EAAG…`: the fake on a
+    port of its own, for the local stack (start the stack with META_GRAPH_API_URL=http://127.0.0.1:8090/v23.0).
+    What it is sent is printed, one JSON line per message."""
+    import argparse
+    import time
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--port", type=int, default=8090)
+    parser.add_argument("--phone-number-id", action="append", default=[])
+    parser.add_argument("--page-id", action="append", default=[])
+    parser.add_argument("--token", required=True, help="the access token the channel was connected with")
+    args = parser.parse_args()
+    fake = FakeMeta(port=args.port)
+    for account_id in args.phone_number_id:
+        fake.add_account(account_id, Account(token=args.token, fields={"verified_name": "Local fake"}))
+    for account_id in args.page_id:
+        fake.add_account(account_id, Account(token=args.token, fields={"name": "Local fake"}, kind="messenger"))
+    print(f"fake Graph API on {fake.base_url}", flush=True)
+    shown = 0
+    try:
+        while True:
+            time.sleep(0.5)
+            for sent in fake.sent[shown:]:
+                print(json.dumps({"to": sent.account_id, "body": sent.body}, ensure_ascii=False), flush=True)
+            shown = len(fake.sent)
+    except KeyboardInterrupt:
+        fake.close()
+
+
+if __name__ == "__main__":
+    main()
