@@ -221,6 +221,7 @@ def test_an_embedding_failure_is_retried_then_fails_the_entry_with_the_reason(
     entry = _entry(db, entry_id)
     assert entry["status"] == "failed"
     assert "embeddings could not be made" in entry["error"]
+    assert entry["error_reason"] == "embeddings_failed"
 
 
 def test_a_malformed_message_is_dropped_not_retried(db: Db) -> None:
@@ -342,7 +343,7 @@ def test_a_page_that_cannot_be_fetched_fails_the_entry_with_the_reason(
     _ingest(missing, big)
 
     # One reason for every page that cannot be fetched: the errors must not map hosts and ports.
-    assert (_entry(db, missing)["status"], _entry(db, missing)["error"]) == ("failed", UNREACHABLE)
+    assert (_entry(db, missing)["status"], _entry(db, missing)["error_reason"]) == ("failed", UNREACHABLE)
     assert _entry(db, big)["status"] == "failed"
     assert "larger than" in _entry(db, big)["error"]
 
@@ -365,4 +366,4 @@ def test_loopback_and_private_addresses_are_refused_unless_allowed(
 
     entry = _entry(db, entry_id)
     assert entry["status"] == "failed"
-    assert entry["error"] == UNREACHABLE
+    assert entry["error_reason"] == UNREACHABLE

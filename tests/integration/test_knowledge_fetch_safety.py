@@ -7,7 +7,6 @@ every page that cannot be fetched gets one and the same reason (no port scanner)
 from __future__ import annotations
 
 import ipaddress
-import re
 import socket
 import threading
 from collections.abc import Iterator
@@ -53,8 +52,10 @@ def _production_rule(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def test_an_address_that_is_not_global_unicast_is_refused(address: str) -> None:
     host = f"[{address}]" if ":" in address else address
 
-    with pytest.raises(SourceError, match=re.escape(UNREACHABLE)):
+    with pytest.raises(SourceError) as refused:
         check_url(f"http://{host}/", get_settings())
+
+    assert refused.value.reason == UNREACHABLE
 
 
 @pytest.mark.parametrize("address", ALLOWED)
@@ -64,8 +65,10 @@ def test_a_global_unicast_address_is_allowed(address: str) -> None:
 
 @pytest.mark.parametrize("url", ["http://example.com:8080/", "https://example.com:22/", "http://example.com:6379/"])
 def test_only_ports_80_and_443_outside_the_local_stack(url: str) -> None:
-    with pytest.raises(SourceError, match=re.escape(UNREACHABLE)):
+    with pytest.raises(SourceError) as refused:
         check_url(url, get_settings())
+
+    assert refused.value.reason == UNREACHABLE
 
 
 @pytest.fixture
@@ -111,9 +114,10 @@ def test_dns_that_answers_a_public_address_then_loopback_never_reaches_loopback(
 
     monkeypatch.setattr(socket, "getaddrinfo", rebinding)
 
-    with pytest.raises(SourceError, match=re.escape(UNREACHABLE)):
+    with pytest.raises(SourceError) as refused:
         fetch_url_text(f"http://rebinding.example:{port}/page", get_settings())
 
+    assert refused.value.reason == UNREACHABLE
     assert seen == []
 
 
@@ -143,6 +147,6 @@ def test_every_unreachable_page_gets_the_same_reason(
     for url in (f"http://127.0.0.1:{port}/error", f"http://127.0.0.1:{closed_port}/", "http://no-such-host.invalid/"):
         with pytest.raises(SourceError) as refused:
             fetch_url_text(url, get_settings())
-        reasons.add(str(refused.value))
+        reasons.add(refused.value.reason)
 
     assert reasons == {UNREACHABLE}

@@ -1951,7 +1951,10 @@ export interface components {
              * Format: date-time
              */
             createdAt: string;
-            /** Error */
+            /**
+             * Error
+             * @description Why it failed, in the caller's language (Accept-Language).
+             */
             error: string | null;
             /** Filename */
             fileName: string | null;

@@ -13,8 +13,11 @@ from fastapi import APIRouter, BackgroundTasks, Query, status
 from pydantic import Field, StringConstraints, model_validator
 
 from chatflow.knowledge import service as knowledge
+from chatflow.knowledge.repository import Entry
+from chatflow.knowledge.sources import failure_message
 from chatflow.text import Storable
-from dependencies import AppSettings, CurrentCaller, Db, accepts_api_token
+from chatflow.vocabulary import Language
+from dependencies import AppSettings, CallerLanguage, CurrentCaller, Db, accepts_api_token
 from schemas import SIGNED_IN_ERRORS, Schema, error_responses
 
 router = APIRouter(prefix="/organizations/{organization_id}/knowledge", tags=["knowledge"], responses=SIGNED_IN_ERRORS)
@@ -64,10 +67,17 @@ class KnowledgeOut(Schema):
     file_name: str | None
     content: str
     status: Literal["pending", "ready", "failed"]
-    error: str | None
+    error: str | None = Field(description="Why it failed, in the caller's language (Accept-Language).")
     chunk_count: int
     created_at: datetime
     updated_at: datetime
+
+    @classmethod
+    def of(cls, entry: Entry, language: Language) -> KnowledgeOut:
+        out = cls.from_domain(entry)
+        if entry.error_reason is not None:
+            out.error = failure_message(entry.error_reason, entry.error_values, language)
+        return out
 
 
 @router.get("", response_model=list[KnowledgeOut], **accepts_api_token("knowledge:read"))
@@ -75,11 +85,12 @@ def list_knowledge(
     organization_id: UUID,
     caller: CurrentCaller,
     db: Db,
+    language: CallerLanguage,
     channel_id: Annotated[UUID | None, Query(alias="channelId")] = None,
 ) -> list[KnowledgeOut]:
     """Members: the entries, most recently updated first; channelId narrows to one channel's own."""
     entries = knowledge.list_entries(db, caller, organization_id, channel_id=channel_id)
-    return [KnowledgeOut.from_domain(e) for e in entries]
+    return [KnowledgeOut.of(e, language) for e in entries]
 
 
 @router.post(
@@ -96,6 +107,7 @@ def create_knowledge(
     db: Db,
     settings: AppSettings,
     background: BackgroundTasks,
+    language: CallerLanguage,
 ) -> KnowledgeOut:
     """Org admin: a new entry, pending until ingested. 404 channel_not_found for another
     organisation's channel; 400 invalid_file / invalid_url; 413 file_too_large."""
@@ -115,12 +127,14 @@ def create_knowledge(
     )
     # Background tasks run once the transaction has committed, so ingestion always finds the entry.
     background.add_task(knowledge.enqueue, entry.id, settings)
-    return KnowledgeOut.from_domain(entry)
+    return KnowledgeOut.of(entry, language)
 
 
 @router.get("/{knowledge_id}", response_model=KnowledgeOut, **accepts_api_token("knowledge:read"))
-def get_knowledge(organization_id: UUID, knowledge_id: UUID, caller: CurrentCaller, db: Db) -> KnowledgeOut:
-    return KnowledgeOut.from_domain(knowledge.get_entry(db, caller, organization_id, knowledge_id))
+def get_knowledge(
+    organization_id: UUID, knowledge_id: UUID, caller: CurrentCaller, db: Db, language: CallerLanguage
+) -> KnowledgeOut:
+    return KnowledgeOut.of(knowledge.get_entry(db, caller, organization_id, knowledge_id), language)
 
 
 @router.patch("/{knowledge_id}", response_model=KnowledgeOut, **accepts_api_token("knowledge:write"))
@@ -132,6 +146,7 @@ def update_knowledge(
     db: Db,
     settings: AppSettings,
     background: BackgroundTasks,
+    language: CallerLanguage,
 ) -> KnowledgeOut:
     """Org admin: change the title, the text or the URL; the entry is embedded again."""
     entry = knowledge.update_entry(
@@ -145,7 +160,7 @@ def update_knowledge(
         settings=settings,
     )
     background.add_task(knowledge.enqueue, entry.id, settings)
-    return KnowledgeOut.from_domain(entry)
+    return KnowledgeOut.of(entry, language)
 
 
 @router.delete("/{knowledge_id}", status_code=status.HTTP_204_NO_CONTENT, **accepts_api_token("knowledge:write"))

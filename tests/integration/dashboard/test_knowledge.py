@@ -185,6 +185,23 @@ def test_a_failed_entry_shows_its_reason(people: People, db: Db, shop: tuple[UUI
     assert (failed["status"], failed["error"], failed["chunkCount"]) == ("failed", "The entry has no text.", 0)
 
 
+def test_a_spanish_operator_reads_why_an_entry_failed_in_spanish(
+    people: People, db: Db, shop: tuple[UUID, UUID, Person]
+) -> None:
+    org, _, admin = shop
+    entry = people.post(admin, f"/organizations/{org}/knowledge", {"title": "Hours", "content": "Open at 7."}).json()
+    db.execute("UPDATE channel_knowledge SET content = ' ', title = ' ' WHERE id = %s", (entry["id"],))
+    _ingest_queued()
+    path = f"/api/dashboard/organizations/{org}/knowledge"
+    spanish = {**admin.headers, "accept-language": "es-MX,es;q=0.9"}
+
+    one = people.client.get(f"{path}/{entry['id']}", headers=spanish).json()
+    listed = people.client.get(path, headers=spanish).json()
+
+    assert one["error"] == "La entrada no tiene texto."
+    assert [e["error"] for e in listed if e["id"] == entry["id"]] == ["La entrada no tiene texto."]
+
+
 def test_a_loopback_url_is_refused_outside_the_local_stack(people: People, shop: tuple[UUID, UUID, Person]) -> None:
     org, _, admin = shop
 

@@ -25,5 +25,5 @@ def normalize_language(tag: str | None) -> Language | None:
     return None
 
 
-def text(key: str, language: Language, **values: str) -> str:
+def text(key: str, language: Language, **values: object) -> str:
     return catalogue.render("texts", key, language, **values)

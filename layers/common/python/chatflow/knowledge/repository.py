@@ -7,12 +7,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from psycopg import sql
+from psycopg.types.json import Jsonb
 
 from chatflow.db import Connection
+
+if TYPE_CHECKING:
+    from chatflow.knowledge.sources import SourceError
 
 __all__ = [
     "Candidate",
@@ -42,7 +46,9 @@ class Entry:
     source_url: str | None
     file_name: str | None
     status: str
-    error: str | None
+    error: str | None  # English; error_reason and error_values word it in any language (sources.failure_message)
+    error_reason: str | None
+    error_values: dict[str, Any]
     chunk_count: int
     version: int
     created_at: datetime
@@ -121,7 +127,9 @@ _UPDATE_ENTRY = sql.SQL("""
 UPDATE channel_knowledge SET
     title = coalesce(%(title)s, title), content = coalesce(%(content)s, content),
     source_url = coalesce(%(url)s, source_url),
-    status = 'pending', error = NULL, version = version + 1, updated_at = now()
+    status = 'pending', error = NULL, error_reason = NULL, error_values = jsonb_build_object(),
+    version = version + 1,
+    updated_at = now()
 WHERE organization_id = %(org)s AND id = %(id)s
 RETURNING {columns}
 """).format(columns=_ENTRY_COLUMNS)
@@ -229,7 +237,8 @@ def store_chunks(
                 ],
             )
         conn.execute(
-            """UPDATE channel_knowledge SET status = 'ready', error = NULL, chunk_count = %(n)s,
+            """UPDATE channel_knowledge SET status = 'ready', error = NULL, error_reason = NULL,
+                   error_values = jsonb_build_object(), chunk_count = %(n)s,
                 embedding_model = %(model)s, content = coalesce(%(content)s, content),
                 title = coalesce(%(title)s, title)
             WHERE id = %(id)s""",
@@ -238,13 +247,14 @@ def store_chunks(
     return True
 
 
-def mark_failed(conn: Connection, entry: Entry, reason: str) -> bool:
+def mark_failed(conn: Connection, entry: Entry, failure: SourceError) -> bool:
     """Failed, with the reason; its chunks are removed so that nothing stale is served."""
     with conn.transaction():
         updated = conn.execute(
-            """UPDATE channel_knowledge SET status = 'failed', error = %s, chunk_count = 0
+            """UPDATE channel_knowledge SET status = 'failed', error = %s, error_reason = %s, error_values = %s,
+                   chunk_count = 0
             WHERE id = %s AND version = %s""",
-            (reason[:500], entry.id, entry.version),
+            (str(failure)[:500], failure.reason, Jsonb(failure.values), entry.id, entry.version),
         ).rowcount
         if updated:
             conn.execute("DELETE FROM knowledge_chunks WHERE knowledge_id = %s", (entry.id,))

@@ -194,8 +194,8 @@ def ingest(conn: Connection, entry_id: UUID, settings: Settings, *, last_attempt
         return IngestOutcome("missing")
     entry = job.entry
     if not job.organization_active:  # no fetch, no embedding: an inactive organisation spends nothing
-        reason = "The organisation is inactive: once it is reactivated, save the entry again to ingest it."
-        return IngestOutcome("failed" if repo.mark_failed(conn, entry, reason) else "superseded", error=reason)
+        failure = SourceError("organization_inactive")
+        return IngestOutcome("failed" if repo.mark_failed(conn, entry, failure) else "superseded", error=str(failure))
     title, content = entry.title, entry.content
     try:
         if entry.source == "url" and entry.source_url:
@@ -209,10 +209,9 @@ def ingest(conn: Connection, entry_id: UUID, settings: Settings, *, last_attempt
             overlap_tokens=min(settings.knowledge_chunk_overlap_tokens, settings.knowledge_chunk_tokens // 2),
         )
         if not chunks:
-            raise SourceError("The entry has no text.")
+            raise SourceError("no_text")
     except SourceError as exc:
-        reason = str(exc)
-        return IngestOutcome("failed" if repo.mark_failed(conn, entry, reason) else "superseded", error=reason)
+        return IngestOutcome("failed" if repo.mark_failed(conn, entry, exc) else "superseded", error=str(exc))
     key = resolve_api_key(
         organization_encrypted=job.organization_encrypted_key,
         platform_encrypted=job.platform_encrypted_key,
@@ -225,9 +224,13 @@ def ingest(conn: Connection, entry_id: UUID, settings: Settings, *, last_attempt
         vectors = embedder.embed(texts)
     except EmbeddingError as exc:
         if last_attempt:
-            reason = f"The embeddings could not be made: {exc}"
-            repo.mark_failed(conn, entry, reason)
-            return IngestOutcome("failed", error=reason)
+            # The provider's own words stay in the log: an operator reads why in their language.
+            _logger.warning(
+                "embeddings failed on the last attempt", extra={"knowledge_id": str(entry.id), "reason": str(exc)}
+            )
+            failure = SourceError("embeddings_failed")
+            repo.mark_failed(conn, entry, failure)
+            return IngestOutcome("failed", error=str(failure))
         raise
     stored = repo.store_chunks(
         conn,

@@ -17,14 +17,16 @@ import io
 import ipaddress
 import socket
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import httpcore
 import httpx
 
+from chatflow.languages import text
 from chatflow.settings import Settings
+from chatflow.vocabulary import Language
 
 __all__ = [
     "ALLOWED_PORTS",
@@ -34,6 +36,7 @@ __all__ = [
     "SourceError",
     "check_url",
     "extract_file_text",
+    "failure_message",
     "fetch_url_text",
     "file_type_of",
     "is_public",
@@ -43,10 +46,9 @@ FileType = Literal["txt", "md", "pdf"]
 FILE_TYPES: dict[str, FileType] = {".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md", ".pdf": "pdf"}
 _USER_AGENT = "ChatFlow360-knowledge/1.0"
 
-UNREACHABLE = (
-    "The page could not be fetched. It must be a public http(s) address (port 80 or 443) that answers with a "
-    "web page or a PDF."
-)
+# The one reason of every page that cannot be fetched, whatever happened (its words: the catalogue's
+# texts, knowledge.unreachable).
+UNREACHABLE = "unreachable"
 ALLOWED_PORTS: tuple[int, ...] = (80, 443)
 
 # IPv6 ranges that carry or translate an IPv4 address, or tunnel to one: where they lead cannot be told.
@@ -57,7 +59,25 @@ _GLOBAL_UNICAST_V6 = ipaddress.IPv6Network("2000::/3")
 
 
 class SourceError(Exception):
-    """The source cannot give text; the message says why, for the entry's `error`."""
+    """The source cannot give text. `reason` names why (the catalogue's texts `knowledge.<reason>`
+    word it in each language, with `values`), so that a failed entry tells its operators why in
+    theirs; `str()` is the English, for logs and English callers."""
+
+    def __init__(self, reason: str, **values: object) -> None:
+        self.reason = reason
+        self.values = values
+        super().__init__(reason)
+
+    def message_in(self, language: Language) -> str:
+        return failure_message(self.reason, self.values, language)
+
+    def __str__(self) -> str:
+        return self.message_in("en")
+
+
+def failure_message(reason: str, values: Mapping[str, object], language: Language) -> str:
+    """Why an entry failed, in `language`."""
+    return text(f"knowledge.{reason}", language, **values)
 
 
 def file_type_of(file_name: str) -> FileType:
@@ -65,12 +85,12 @@ def file_type_of(file_name: str) -> FileType:
     for suffix, kind in FILE_TYPES.items():
         if lowered.endswith(suffix):
             return kind
-    raise SourceError("Only .txt, .md and .pdf files are accepted.")
+    raise SourceError("file_type")
 
 
 def extract_file_text(data: bytes, file_name: str, *, max_bytes: int) -> str:
     if len(data) > max_bytes:
-        raise SourceError(f"The file is larger than {max_bytes // (1024 * 1024)} MB.")
+        raise SourceError("file_too_large", mb=max_bytes // (1024 * 1024))
     kind = file_type_of(file_name)
     if kind == "pdf":
         return _pdf_text(data)
@@ -93,7 +113,7 @@ def _pdf_text(data: bytes) -> str:
     from pypdf import PdfReader, apply_configuration
     from pypdf.errors import LimitReachedError, PdfReadError
 
-    too_big = SourceError("The PDF is too large to learn from (pages, text or size); split it into smaller files.")
+    too_big = SourceError("pdf_too_large")
     deadline = time.monotonic() + MAX_PDF_SECONDS
     texts: list[str] = []
     length = 0
@@ -108,7 +128,7 @@ def _pdf_text(data: bytes) -> str:
         ):
             reader = PdfReader(io.BytesIO(data))
             if reader.is_encrypted:
-                raise SourceError("The PDF is encrypted.")
+                raise SourceError("pdf_encrypted")
             if len(reader.pages) > MAX_PDF_PAGES:
                 raise too_big
             for page in reader.pages:
@@ -120,10 +140,10 @@ def _pdf_text(data: bytes) -> str:
     except LimitReachedError as exc:
         raise too_big from exc
     except (PdfReadError, ValueError, KeyError, TypeError) as exc:
-        raise SourceError("The PDF cannot be read.") from exc
+        raise SourceError("pdf_unreadable") from exc
     text = "\n\n".join(texts)
     if not text.strip():
-        raise SourceError("The PDF has no text (a scan needs OCR, which is not supported).")
+        raise SourceError("pdf_no_text")
     return text
 
 
@@ -149,9 +169,9 @@ def _parts(url: str) -> tuple[str, str, int]:
         parts = urlsplit(url)
         hostname, port = parts.hostname, parts.port
     except ValueError as exc:  # an unclosed IPv6 bracket, a port out of range
-        raise SourceError("The URL is not valid.") from exc
+        raise SourceError("url_invalid") from exc
     if parts.scheme not in ("http", "https") or not hostname:
-        raise SourceError("Only http and https URLs can be fetched.")
+        raise SourceError("url_scheme")
     return parts.scheme, hostname, port or (443 if parts.scheme == "https" else 80)
 
 
@@ -241,12 +261,12 @@ def fetch_url_text(url: str, settings: Settings) -> tuple[str, str | None]:
                     content_type = response.headers.get("content-type", "").lower()
                     if "html" not in content_type and "pdf" not in content_type:
                         # A body is never kept as fetched: JSON, text and the like are not learned from.
-                        raise SourceError("The address answered with something other than a web page or a PDF.")
+                        raise SourceError("not_a_page")
                     body = bytearray()
                     for part in response.iter_bytes():
                         body += part
                         if len(body) > max_bytes:
-                            raise SourceError(f"The page is larger than {max_bytes // (1024 * 1024)} MB.")
+                            raise SourceError("page_too_large", mb=max_bytes // (1024 * 1024))
                     encoding = response.encoding or "utf-8"
             except httpx.HTTPError as exc:
                 raise SourceError(UNREACHABLE) from exc
@@ -256,6 +276,6 @@ def fetch_url_text(url: str, settings: Settings) -> tuple[str, str | None]:
             text = trafilatura.extract(html, include_comments=False, include_tables=True, favor_recall=True)
             metadata = trafilatura.extract_metadata(html)
             if not text or not text.strip():
-                raise SourceError("The page has no main text to learn from.")
+                raise SourceError("page_no_text")
             return text, (metadata.title if metadata is not None else None)
     raise SourceError(UNREACHABLE)
