@@ -86,7 +86,9 @@ def sign_in(page: Page, dashboard: Dashboard, email: str, password: str, lang: s
         page.get_by_role("button", name=lang.upper(), exact=True).click()
     page.get_by_label(labels[0]).fill(email)
     page.get_by_label(labels[1], exact=True).fill(password)
-    page.get_by_role("button", name=labels[2]).click()
+    # Sign-in is three calls to moto's Cognito and one to the database: slow on a loaded machine.
+    with page.expect_response(lambda r: r.url.endswith("/api/dashboard/auth/login"), timeout=30_000):
+        page.get_by_role("button", name=labels[2]).click()
 
 
 def choose_new_password(page: Page, password: str) -> None:
