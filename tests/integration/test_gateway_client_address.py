@@ -5,8 +5,6 @@ the header themselves, only as far as TRUSTED_PROXIES says."""
 from __future__ import annotations
 
 import secrets
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,13 +13,13 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
-import uvicorn
 
 from chatflow import rate_limits
 from chatflow.channels import Channel, create_channel
 from chatflow.errors import RateLimited
 from chatflow.organizations import create_organization
-from infra.local.gateway import bind_socket, create_app, server_config
+from infra.local.gateway import create_app, server_config
+from tests.integration.test_local_gateway import serving
 from tests.support.callers import super_admin
 
 Db = psycopg.Connection[dict[str, Any]]
@@ -30,22 +28,9 @@ Db = psycopg.Connection[dict[str, Any]]
 @contextmanager
 def _gateway() -> Iterator[httpx.Client]:
     """The gateway served as `make dev` serves it (the same uvicorn configuration)."""
-    sock = bind_socket("127.0.0.1", 0)
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(server_config(create_app(), log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the gateway did not start"
-        time.sleep(0.01)
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=20) as client:
-            yield client
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    app = create_app()
+    with serving(app, server_config(app, log_level="warning")) as client:
+        yield client
 
 
 @pytest.fixture

@@ -29,11 +29,11 @@ Db = psycopg.Connection[dict[str, Any]]
 
 
 @contextmanager
-def serving(app: Starlette) -> Iterator[httpx.Client]:
-    """The app on a free loopback port, and a client for it."""
+def serving(app: Starlette, config: uvicorn.Config | None = None) -> Iterator[httpx.Client]:
+    """The app on a free loopback port (with `config`, as uvicorn is configured there), and a client for it."""
     sock = bind_socket("127.0.0.1", 0)
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(config or uvicorn.Config(app, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
