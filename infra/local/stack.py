@@ -30,6 +30,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import uvicorn
+import uvloop
 from botocore.exceptions import ClientError
 
 from chatflow.db import close_pool
@@ -282,7 +283,7 @@ def _start_and_serve(config: StackConfig, started: contextlib.ExitStack) -> None
         _write_private(stack_file, json.dumps(_stack_info(config, demo, admin_password), indent=2) + "\n")
         print(_banner(config, demo, stack_file), flush=True)
 
-    asyncio.run(_serve(server, gateway_socket, ready))
+    uvloop.run(_serve(server, gateway_socket, ready))  # the loop server_config names
 
 
 _TOKEN_IN_URL = re.compile(r"(token=)[^&\s\"]+")
