@@ -228,6 +228,27 @@ def test_a_contacts_token_reads_the_organisations_visitors(
     assert without_scope.status_code == 403
 
 
+def test_a_token_of_an_inactive_organisation_reads_but_writes_nothing(
+    api: TestClient, people: People, admin: Person, tenant: Tenant, conversation: str, db: Db
+) -> None:
+    token = _create(people, admin, tenant.organization_id)
+    db.execute("UPDATE organizations SET active = false WHERE id = %s", (tenant.organization_id,))
+    knowledge = f"/organizations/{tenant.organization_id}/knowledge"
+
+    read = _call(api, "GET", f"/conversations/{conversation}", token)
+    writes = [
+        _call(api, "POST", f"/conversations/{conversation}/messages", token, {"content": "Hi"}),
+        _call(api, "POST", f"/conversations/{conversation}/takeover", token),
+        _call(api, "POST", f"/conversations/{conversation}/close", token),
+        _call(api, "POST", knowledge, token, {"title": "Hours", "content": "9 to 5"}),
+    ]
+
+    assert read.status_code == 200
+    assert [(w.status_code, w.json()["error"]["code"]) for w in writes] == [(409, "organization_inactive")] * 4
+    assert db.execute("SELECT count(*) AS n FROM messages WHERE role = 'agent'").fetchone() == {"n": 0}
+    assert db.execute("SELECT count(*) AS n FROM channel_knowledge").fetchone() == {"n": 0}
+
+
 # --- tenant isolation ------------------------------------------------------------------------------------
 
 PUBLIC_ROUTES = [

@@ -111,4 +111,6 @@ def authenticate(token: str, *, scope: str | None, settings: Settings) -> Caller
         is_super_admin=False,
         preferred_language="en",
         memberships={row["organization_id"]: role},
+        # A token of a deactivated organisation reads (to export) and writes nothing, as its members.
+        inactive_organizations=frozenset() if row["organization_active"] else frozenset({row["organization_id"]}),
     )
