@@ -120,6 +120,40 @@ def test_files_are_uploaded_as_base64_text_markdown_or_pdf(
     assert len(items) == 2
 
 
+def test_a_refused_upload_says_precisely_why_in_the_operators_language(
+    people: People, shop: tuple[UUID, UUID, Person]
+) -> None:
+    org, _, admin = shop
+    markdown = base64.b64encode(b"# Menu").decode()
+
+    def refusal(body: dict[str, str], language: str) -> tuple[int, dict[str, str]]:
+        answer = people.client.post(
+            f"/api/dashboard/organizations/{org}/knowledge",
+            json=body,
+            headers={**admin.headers, "Accept-Language": language},
+        )
+        return answer.status_code, answer.json()["error"]
+
+    exe = {"fileBase64": markdown, "fileName": "menu.exe"}
+    loopback = {"url": "http://127.0.0.1/menu"}
+
+    assert refusal(exe, "es") == (
+        400,
+        {"code": "invalid_file", "message": "Solo se aceptan archivos .txt, .md y .pdf."},
+    )
+    assert refusal(exe, "en") == (
+        400,
+        {"code": "invalid_file", "message": "Only .txt, .md and .pdf files are accepted."},
+    )
+    assert refusal(loopback, "es") == (
+        400,
+        {
+            "code": "invalid_url",
+            "message": "No se pudo descargar la página. Debe ser una dirección http(s) pública (puerto 80 o 443) que responda con una página web o un PDF.",
+        },
+    )
+
+
 def test_a_file_over_5_mb_is_refused(
     people: People, db: Db, shop: tuple[UUID, UUID, Person], monkeypatch: pytest.MonkeyPatch
 ) -> None:

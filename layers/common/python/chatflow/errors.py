@@ -70,13 +70,18 @@ class CataloguedError(Exception):
 
     A raise may give its own English sentence, more precise than the catalogue's (a validator's
     detail, a fixed remark): English callers and logs get it; callers in another language get the
-    catalogue's entry instead, never that English."""
+    catalogue's entry instead, never that English. A raise whose precise reason the catalogue
+    already words in its `texts` (why a knowledge file cannot be read) names that entry as
+    `worded_by`, and every caller gets it in their own language."""
 
     code: ClassVar[str]
 
-    def __init__(self, message: str | None = None, *, variant: str | None = None, **values: object) -> None:
+    def __init__(
+        self, message: str | None = None, *, variant: str | None = None, worded_by: str | None = None, **values: object
+    ) -> None:
         self.english = message
         self.variant = variant
+        self.worded_by = worded_by
         self.values = values
         super().__init__()
 
@@ -92,6 +97,8 @@ class CataloguedError(Exception):
     def message_in(self, language: Language) -> str:
         if self.english is not None and language == "en":
             return self.english
+        if self.worded_by is not None:
+            return catalogue.render("texts", self.worded_by, language, **self.values)
         return catalogue.render("errors", self.key, language, **self.values)
 
     def __str__(self) -> str:

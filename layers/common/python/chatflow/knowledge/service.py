@@ -88,9 +88,9 @@ def _decoded_file(data: str, file_name: str, settings: Settings) -> str:
     try:
         text = extract_file_text(raw, file_name, max_bytes=settings.knowledge_max_file_bytes)
     except SourceError as exc:
-        raise InvalidFile(str(exc)) from exc
+        raise exc.refusal(InvalidFile) from exc
     if not text.strip():
-        raise InvalidFile("The file has no text.")
+        raise SourceError("no_text").refusal(InvalidFile)
     return text.replace("\x00", "")
 
 
@@ -107,7 +107,7 @@ def create_entry(
         try:
             check_url(data.url, settings)
         except SourceError as exc:
-            raise InvalidUrl(str(exc)) from exc
+            raise exc.refusal(InvalidUrl) from exc
         content, source, url, file_name, title = "", "url", data.url, None, data.title or data.url
     else:
         content, source, url, file_name, title = data.content or "", "text", None, None, data.title or ""
@@ -151,7 +151,7 @@ def update_entry(
         try:
             check_url(url, settings)
         except SourceError as exc:
-            raise InvalidUrl(str(exc)) from exc
+            raise exc.refusal(InvalidUrl) from exc
     entry = repo.update_entry(conn, organization_id, entry_id, title=title, content=content, source_url=url)
     if entry is None:
         raise KnowledgeNotFound()

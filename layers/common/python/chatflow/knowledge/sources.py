@@ -18,12 +18,13 @@ import ipaddress
 import socket
 import time
 from collections.abc import Iterable, Mapping
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 import httpcore
 import httpx
 
+from chatflow.errors import DomainError
 from chatflow.languages import text
 from chatflow.settings import Settings
 from chatflow.vocabulary import Language
@@ -58,6 +59,9 @@ _EMBEDDING_IPV4 = tuple(
 _GLOBAL_UNICAST_V6 = ipaddress.IPv6Network("2000::/3")
 
 
+_Refusal = TypeVar("_Refusal", bound=DomainError)
+
+
 class SourceError(Exception):
     """The source cannot give text. `reason` names why (the catalogue's texts `knowledge.<reason>`
     word it in each language, with `values`), so that a failed entry tells its operators why in
@@ -71,13 +75,23 @@ class SourceError(Exception):
     def message_in(self, language: Language) -> str:
         return failure_message(self.reason, self.values, language)
 
+    def refusal(self, error: type[_Refusal]) -> _Refusal:
+        """`error` refusing the request for this reason, worded in each caller's language."""
+        refused = error(str(self), worded_by=_text_key(self.reason))
+        refused.values = dict(self.values)
+        return refused
+
     def __str__(self) -> str:
         return self.message_in("en")
 
 
 def failure_message(reason: str, values: Mapping[str, object], language: Language) -> str:
     """Why an entry failed, in `language`."""
-    return text(f"knowledge.{reason}", language, **values)
+    return text(_text_key(reason), language, **values)
+
+
+def _text_key(reason: str) -> str:
+    return f"knowledge.{reason}"
 
 
 def file_type_of(file_name: str) -> FileType:
