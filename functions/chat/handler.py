@@ -5,7 +5,7 @@ POST /api/chat/identify — a business's signed user becomes the same visitor on
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from chatflow import visitor_identity
+from chatflow import channels, visitor_identity
 from chatflow.conversations import post_visitor_message
 from chatflow.errors import ChannelNotFound
 from chatflow.observability import correlation_paths, logger, metrics, trace_handler
@@ -36,7 +36,7 @@ def post_chat() -> dict[str, object]:
         message=request.message,
         conversation_id=request.conversation_id,
         language=request.language,
-        page_url=request.page_url,
+        page_url=channels.kept_page_url_of(request.public_key, request.page_url),
         client_message_id=request.client_message_id,
         origin=origin_of(app.current_event),
         visitor_metadata=with_identity(visitor_metadata(app.current_event), identified),

@@ -1366,6 +1366,11 @@ export interface components {
              */
             position: "right" | "left";
             /**
+             * Secretqueryparameters
+             * @description Query parameters of the site's URLs that carry secrets (names, any case): the page URL a conversation keeps drops them, beyond the platform's own list (token, code, session, …).
+             */
+            secretQueryParameters?: string[];
+            /**
              * Systemprompt
              * @description null: the organisation's prompt.
              */
@@ -1439,6 +1444,11 @@ export interface components {
              * Format: uuid
              */
             publicKey: string;
+            /**
+             * Secretqueryparameters
+             * @description Query parameters the page URL a conversation keeps drops, beyond the platform's own list.
+             */
+            secretQueryParameters: string[];
             /** Systemprompt */
             systemPrompt: string | null;
             /**
@@ -1484,6 +1494,11 @@ export interface components {
             name?: string | null;
             /** Position */
             position?: ("right" | "left") | null;
+            /**
+             * Secretqueryparameters
+             * @description The whole list; [] for none.
+             */
+            secretQueryParameters?: string[] | null;
             /**
              * Systemprompt
              * @description null: inherit the organisation's again.

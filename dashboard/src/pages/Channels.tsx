@@ -23,6 +23,7 @@ interface Draft {
   type: Channel["type"];
   active: boolean;
   allowedOrigins: string;
+  secretParameters: string;
   handoffEnabled: boolean;
   inheritKeywords: boolean;
   handoffKeywords: string;
@@ -39,7 +40,7 @@ interface Draft {
 }
 
 const blank: Draft = {
-  name: "", type: "website", active: true, allowedOrigins: "", handoffEnabled: true, inheritKeywords: true, handoffKeywords: "", inheritPrompt: true, systemPrompt: "",
+  name: "", type: "website", active: true, allowedOrigins: "", secretParameters: "", handoffEnabled: true, inheritKeywords: true, handoffKeywords: "", inheritPrompt: true, systemPrompt: "",
   defaultLanguage: "en", languageFixed: false, color: DEFAULT_WIDGET_COLOR, position: "right", businessName: "", welcomeEn: "", welcomeEs: "", meta: blankMeta,
 };
 const MAX_WELCOME = 500;
@@ -50,6 +51,7 @@ function draftOf(c: Channel): Draft {
     type: c.type,
     active: c.active,
     allowedOrigins: formatList(c.allowedOrigins),
+    secretParameters: formatList(c.secretQueryParameters),
     handoffEnabled: c.handoffEnabled,
     inheritKeywords: c.handoffKeywords === null,
     handoffKeywords: formatList(c.handoffKeywords),
@@ -177,6 +179,7 @@ function Channels() {
         type: draft.type,
         active: draft.active,
         allowedOrigins: parseList(draft.allowedOrigins),
+        secretQueryParameters: parseList(draft.secretParameters),
         handoffEnabled: draft.handoffEnabled,
         handoffKeywords: draft.inheritKeywords ? null : parseList(draft.handoffKeywords),
         systemPrompt: draft.inheritPrompt ? null : draft.systemPrompt,
@@ -314,9 +317,14 @@ function Channels() {
           {isMetaType(draft.type) ? (
             <MetaFields type={draft.type} draft={draft.meta} setDraft={(meta) => setDraft({ ...draft, meta })} stored={editing !== "new" && editing?.type === draft.type ? editing.metaConnection : undefined} />
           ) : (
-            <Field label={t("channels.allowedOrigins")} hint={t("channels.originsHint")}>
-              {(id) => <textarea id={id} rows={3} value={draft.allowedOrigins} onChange={(e) => setDraft({ ...draft, allowedOrigins: e.target.value })} placeholder="https://shop.example.com" />}
-            </Field>
+            <>
+              <Field label={t("channels.allowedOrigins")} hint={t("channels.originsHint")}>
+                {(id) => <textarea id={id} rows={3} value={draft.allowedOrigins} onChange={(e) => setDraft({ ...draft, allowedOrigins: e.target.value })} placeholder="https://shop.example.com" />}
+              </Field>
+              <Field label={t("channels.secretParameters")} hint={t("channels.secretParametersHint")}>
+                {(id) => <textarea id={id} rows={2} value={draft.secretParameters} onChange={(e) => setDraft({ ...draft, secretParameters: e.target.value })} placeholder="ref, customer_id" />}
+              </Field>
+            </>
           )}
           <div className="switch-row">
             <Switch checked={draft.handoffEnabled} onChange={(v) => setDraft({ ...draft, handoffEnabled: v })} label={t("channels.handoffSwitch")} />

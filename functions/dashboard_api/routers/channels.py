@@ -17,6 +17,7 @@ from chatflow.ai_settings import MAX_SYSTEM_PROMPT_LENGTH, clean_handoff_keyword
 from chatflow.channels import DEFAULT_COLOR, MAX_ALLOWED_ORIGINS, MAX_WELCOME_LENGTH, WidgetPosition
 from chatflow.db import Connection
 from chatflow.errors import InvalidInput
+from chatflow.page_urls import normalize_secret_parameters
 from chatflow.settings import Settings
 from chatflow.text import Storable
 from chatflow.vocabulary import ChannelType, Language
@@ -152,6 +153,11 @@ class _ChannelFields(Schema):
     def _origins(cls, value: list[str] | None) -> list[str] | None:
         return None if value is None else channels.normalize_origins(value)
 
+    @field_validator("secret_query_parameters", check_fields=False)
+    @classmethod
+    def _secret_parameters(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else normalize_secret_parameters(value)
+
     @field_validator("handoff_keywords", check_fields=False)
     @classmethod
     def _keywords(cls, value: list[str] | None) -> list[str] | None:
@@ -176,6 +182,11 @@ class ChannelCreate(_ChannelFields):
     position: WidgetPosition = "right"
     business_name: Name | None = Field(default=None, description="null: the organisation's name.")
     welcome_message: WelcomeMessage | None = Field(default=None, description="null: the widget's own greeting.")
+    secret_query_parameters: list[str] = Field(
+        default_factory=list,
+        description="Query parameters of the site's URLs that carry secrets (names, any case): the page URL a "
+        "conversation keeps drops them, beyond the platform's own list (token, code, session, …).",
+    )
     whatsapp: WhatsAppIn | None = Field(default=None, description="A whatsapp channel's connection to Meta.")
     messenger: MessengerIn | None = Field(default=None, description="A messenger channel's connection to Meta.")
 
@@ -191,6 +202,7 @@ _NOT_NULLABLE = (
     "languageFixed",
     "color",
     "position",
+    "secretQueryParameters",
 )
 
 
@@ -210,6 +222,7 @@ class ChannelUpdate(_ChannelFields):
     welcome_message: WelcomeMessage | None = Field(
         default=None, description="Both languages at once; null: the widget's own greeting again."
     )
+    secret_query_parameters: list[str] | None = Field(default=None, description="The whole list; [] for none.")
     whatsapp: WhatsAppIn | None = Field(default=None, description="Connect, or change the connection.")
     messenger: MessengerIn | None = Field(default=None, description="Connect, or change the connection.")
 
@@ -240,6 +253,9 @@ class ChannelOut(Schema):
     position: WidgetPosition
     business_name: str | None = Field(description="null: the organisation's name.")
     welcome_message: WelcomeMessage = Field(description="Per language; null: the widget's own greeting.")
+    secret_query_parameters: list[str] = Field(
+        description="Query parameters the page URL a conversation keeps drops, beyond the platform's own list."
+    )
     embed_snippet: str | None = Field(
         description="The <script> tag for the website (data-lang only when the language is fixed); null for "
         "other types."
@@ -271,6 +287,7 @@ class ChannelOut(Schema):
             position=channel.position,
             business_name=channel.business_name,
             welcome_message=WelcomeMessage.model_construct(en=channel.welcome_en, es=channel.welcome_es),
+            secret_query_parameters=channel.secret_query_parameters,
             embed_snippet=channels.embed_snippet(settings, channel),
             meta_connection=(
                 MetaConnectionOut.of(channel.type, connection, settings) if channel.type in meta.META_KINDS else None
@@ -316,6 +333,7 @@ def create_channel(
         position=body.position,
         business_name=body.business_name,
         welcome=body.welcome_message.by_language() if body.welcome_message else None,
+        secret_query_parameters=body.secret_query_parameters,
         meta_credentials=_credentials(body.whatsapp, body.messenger),
     )
     return _out(db, caller, channel, settings)
@@ -353,6 +371,7 @@ def update_channel(
         set_business_name="business_name" in sent,
         business_name=body.business_name,
         set_welcome="welcome_message" in sent,
+        secret_query_parameters=body.secret_query_parameters,
         welcome_en=welcome["en"],
         welcome_es=welcome["es"],
     )

@@ -47,6 +47,8 @@ class Channel:
     business_name: str | None
     welcome_en: str | None
     welcome_es: str | None
+    # Query parameters of the site's URLs that carry secrets, beyond the platform's (chatflow.page_urls).
+    secret_query_parameters: list[str]
     created_at: datetime
     updated_at: datetime
 
@@ -79,6 +81,7 @@ class ChannelChanges:
     set_welcome: bool = False
     welcome_en: str | None = None
     welcome_es: str | None = None
+    secret_query_parameters: list[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)

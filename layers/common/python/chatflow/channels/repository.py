@@ -16,6 +16,7 @@ __all__ = [
     "count_channels",
     "delete_channel",
     "find_channel",
+    "find_secret_query_parameters",
     "find_widget_settings",
     "insert_channel",
     "lock_plan",
@@ -82,6 +83,7 @@ def insert_channel(
     business_name: str | None,
     welcome_en: str | None,
     welcome_es: str | None,
+    secret_query_parameters: list[str],
 ) -> Channel:
     """The database makes the id and the public key."""
     row = conn.execute(
@@ -89,10 +91,10 @@ def insert_channel(
             """
             INSERT INTO channels (organization_id, name, type, active, allowed_origins, handoff_enabled,
                                   handoff_keywords, system_prompt, default_language, language_fixed, color,
-                                  position, business_name, welcome_en, welcome_es)
+                                  position, business_name, welcome_en, welcome_es, secret_query_parameters)
             VALUES (%(org)s, %(name)s, %(type)s, %(active)s, %(origins)s, %(handoff_enabled)s, %(keywords)s,
                     %(prompt)s, %(language)s, %(fixed)s, %(color)s, %(position)s, %(business)s, %(welcome_en)s,
-                    %(welcome_es)s)
+                    %(welcome_es)s, %(secret_parameters)s)
             RETURNING {columns}
             """
         ).format(columns=_COLUMNS),
@@ -112,6 +114,7 @@ def insert_channel(
             "business": business_name,
             "welcome_en": welcome_en,
             "welcome_es": welcome_es,
+            "secret_parameters": secret_query_parameters,
         },
     ).fetchone()
     assert row is not None
@@ -140,6 +143,7 @@ def update_channel(
                 business_name = CASE WHEN %(set_business)s THEN %(business)s::text ELSE business_name END,
                 welcome_en = CASE WHEN %(set_welcome)s THEN %(welcome_en)s::text ELSE welcome_en END,
                 welcome_es = CASE WHEN %(set_welcome)s THEN %(welcome_es)s::text ELSE welcome_es END,
+                secret_query_parameters = coalesce(%(secret_parameters)s, secret_query_parameters),
                 updated_at = now()
             WHERE organization_id = %(org)s AND id = %(id)s
             RETURNING {columns}
@@ -166,6 +170,7 @@ def update_channel(
             "set_welcome": changes.set_welcome,
             "welcome_en": changes.welcome_en,
             "welcome_es": changes.welcome_es,
+            "secret_parameters": changes.secret_query_parameters,
         },
     ).fetchone()
     return None if row is None else Channel(**row)
@@ -175,6 +180,12 @@ def delete_channel(conn: Connection, organization_id: UUID, channel_id: UUID) ->
     """Whether the organisation had it; its conversations and knowledge go by cascade."""
     deleted = conn.execute("DELETE FROM channels WHERE organization_id = %s AND id = %s", (organization_id, channel_id))
     return deleted.rowcount > 0
+
+
+def find_secret_query_parameters(conn: Connection, public_key: UUID) -> list[str]:
+    """The channel's own secret parameter names; none for an unknown key (the chat refuses it anyway)."""
+    row = conn.execute("SELECT secret_query_parameters FROM channels WHERE public_key = %s", (public_key,)).fetchone()
+    return [] if row is None else list(row["secret_query_parameters"])
 
 
 @dataclass(frozen=True, slots=True)

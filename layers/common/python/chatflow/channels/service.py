@@ -36,6 +36,7 @@ from chatflow.meta import MetaCredentials
 from chatflow.meta import connect as connect_to_meta
 from chatflow.meta import disconnect as disconnect_from_meta
 from chatflow.origins import check_origin
+from chatflow.page_urls import has_query, kept_page_url, normalize_secret_parameters
 from chatflow.settings import Settings
 from chatflow.text import storable
 from chatflow.vocabulary import ChannelType, Language
@@ -48,6 +49,7 @@ __all__ = [
     "delete_channel",
     "embed_snippet",
     "get_channel",
+    "kept_page_url_of",
     "list_channels",
     "normalize_color",
     "normalize_origin",
@@ -146,6 +148,13 @@ def _checked_welcome(language: Language, value: str | None) -> str | None:
         raise InvalidInput(f"welcomeMessage.{language}: {exc}.") from exc
 
 
+def _checked_secret_parameters(values: list[str]) -> list[str]:
+    try:
+        return normalize_secret_parameters(values)
+    except ValueError as exc:
+        raise InvalidInput(f"secretQueryParameters: {exc}.") from exc
+
+
 def widget_script_url(settings: Settings) -> str:
     """Where the widget's script is served: WIDGET_SCRIPT_URL, else the dashboard's origin +
     /widget/chatflow360.js, which is where the local gateway (and CloudFront) serve it."""
@@ -198,6 +207,7 @@ def create_channel(
     position: WidgetPosition = "right",
     business_name: str | None = None,
     welcome: dict[Language, str | None] | None = None,
+    secret_query_parameters: list[str] | None = None,
     meta_credentials: MetaCredentials | None = None,
 ) -> Channel:
     """Org admin: a new channel with a public key made by the database; PlanLimitReached when the
@@ -209,6 +219,7 @@ def create_channel(
     color = _checked_color(color)
     welcome_en = _checked_welcome("en", (welcome or {}).get("en"))
     welcome_es = _checked_welcome("es", (welcome or {}).get("es"))
+    secret_parameters = _checked_secret_parameters(secret_query_parameters or [])
     # A savepoint inside the caller's transaction, a transaction of its own outside one: either way
     # the organisation's row stays locked from the count to the commit of the insert.
     with conn.transaction():
@@ -235,6 +246,7 @@ def create_channel(
             business_name=business_name,
             welcome_en=welcome_en,
             welcome_es=welcome_es,
+            secret_query_parameters=secret_parameters,
         )
         if meta_credentials is not None:
             connect_to_meta(conn, channel, meta_credentials)
@@ -261,6 +273,8 @@ def update_channel(
             welcome_en=_checked_welcome("en", changes.welcome_en),
             welcome_es=_checked_welcome("es", changes.welcome_es),
         )
+    if changes.secret_query_parameters is not None:
+        changes = replace(changes, secret_query_parameters=_checked_secret_parameters(changes.secret_query_parameters))
     with conn.transaction():
         channel = repo.update_channel(conn, organization_id, channel_id, changes)
         if channel is None:
@@ -278,6 +292,17 @@ def delete_channel(conn: Connection, caller: Caller, organization_id: UUID, chan
     caller.require_admin(organization_id)
     if not repo.delete_channel(conn, organization_id, channel_id):
         raise ChannelNotFound()
+
+
+def kept_page_url_of(public_key: UUID, page_url: str | None) -> str | None:
+    """Public: what a conversation of this channel keeps of the page a visitor chats from, the
+    platform's secret parameters already gone (chatflow.page_urls): the channel's own go too. Read
+    only when a query is left, so a URL without one costs no round trip."""
+    if page_url is None or not has_query(page_url):
+        return page_url
+    with connection() as conn:
+        names = repo.find_secret_query_parameters(conn, public_key)
+    return kept_page_url(page_url, names) if names else page_url
 
 
 def widget_config(*, public_key: UUID, origin: str | None = None) -> WidgetConfig:
