@@ -791,8 +791,9 @@ export interface paths {
         post?: never;
         /**
          * Erase Visitor
-         * @description Org admin: erase this visitor: messages redacted, page and browser data removed, the link to
-         *     the visitor id cut; usage figures stay as counts (audited).
+         * @description Org admin: erase this visitor: messages redacted, page, browser data and verified identity
+         *     removed, the link to the visitor id cut, webhook deliveries about them deleted; usage figures stay
+         *     as counts (audited).
          */
         delete: operations["erase_visitor_api_dashboard_organizations__organization_id__visitor_data__visitor_id__delete"];
         options?: never;
@@ -1742,6 +1743,11 @@ export interface components {
             conversations: number;
             /** Messages */
             messages: number;
+            /**
+             * Webhookdeliveries
+             * @description Webhook deliveries about them, deleted (pending ones unsent).
+             */
+            webhookDeliveries: number;
         };
         /**
          * Error

@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter
+from pydantic import Field
 
 from chatflow import visitor_rights
 from dependencies import CurrentCaller, Db
@@ -43,6 +44,7 @@ class VisitorExportOut(Schema):
 class ErasedOut(Schema):
     conversations: int
     messages: int
+    webhook_deliveries: int = Field(description="Webhook deliveries about them, deleted (pending ones unsent).")
 
 
 @router.get("/{visitor_id}", response_model=VisitorExportOut)
@@ -53,6 +55,7 @@ def export_visitor(organization_id: UUID, visitor_id: UUID, caller: CurrentCalle
 
 @router.delete("/{visitor_id}", response_model=ErasedOut)
 def erase_visitor(organization_id: UUID, visitor_id: UUID, caller: CurrentCaller, db: Db) -> ErasedOut:
-    """Org admin: erase this visitor: messages redacted, page and browser data removed, the link to
-    the visitor id cut; usage figures stay as counts (audited)."""
+    """Org admin: erase this visitor: messages redacted, page, browser data and verified identity
+    removed, the link to the visitor id cut, webhook deliveries about them deleted; usage figures stay
+    as counts (audited)."""
     return ErasedOut(**visitor_rights.erase_visitor(db, caller, organization_id, visitor_id))

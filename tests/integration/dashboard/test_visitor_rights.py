@@ -4,13 +4,20 @@ figures kept as counts; both recorded in the audit log."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
+import jwt
 import psycopg
+import pytest
 
+from chatflow import visitor_identity, visitor_rights
+from chatflow.settings import get_settings
 from tests.integration.conftest import Tenant
 from tests.support.people import People
+from tests.support.webhook_receiver import WebhookReceiver
 from tests.support.widget import WidgetClient
 
 Db = psycopg.Connection[dict[str, Any]]
@@ -76,3 +83,60 @@ def test_agents_and_other_organisations_may_not(people: People, tenant: Tenant, 
 
     assert people.get(agent, path).status_code == 403
     assert people.delete(stranger, path).status_code == 404
+
+
+@pytest.fixture
+def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[WebhookReceiver]:
+    monkeypatch.setenv("WEBHOOKS_ALLOW_PRIVATE_URLS", "true")  # the local stack's rule: a receiver on loopback
+    get_settings.cache_clear()
+    started = WebhookReceiver()
+    yield started
+    started.close()
+
+
+def test_erasing_a_verified_visitor_erases_their_identity_and_the_webhook_deliveries_about_them(
+    people: People, tenant: Tenant, db: Db, receiver: WebhookReceiver
+) -> None:
+    admin = people.make(admin_of=[tenant.organization_id])
+    org = tenant.organization_id
+    hook = people.post(admin, f"/organizations/{org}/webhooks", {"url": receiver.url, "events": ["message.created"]})
+    receiver.secrets.append(hook.json()["secret"])
+    secret = people.post(admin, f"/organizations/{org}/channels/{tenant.channel_id}/identity/secret").json()["secret"]
+    visitor_identity.forget_cached()
+    claims = {"sub": "customer-42", "exp": int(time.time()) + 3600, "name": "Ana Pérez", "email": "ana@example.com"}
+    posted = WidgetClient(tenant.public_key, uuid4()).post(
+        "My phone is 555-0100", userJwt=jwt.encode(claims, secret, algorithm="HS256")
+    )
+    other = WidgetClient(tenant.public_key, uuid4()).post("Do you sell beans?")
+    verified_visitor = posted.body["visitorId"]
+    assert any("555-0100" in r.body for r in receiver.received)
+
+    answer = people.delete(admin, f"/organizations/{org}/visitor-data/{verified_visitor}")
+
+    bodies = [r["body"] for r in db.execute("SELECT body FROM webhook_deliveries")]
+    assert answer.status_code == 200
+    assert answer.json()["webhookDeliveries"] == 2  # the visitor's message and the answer to it
+    assert bodies
+    assert not any("555-0100" in b or "ana@example.com" in b or "Ana P" in b for b in bodies)
+    assert any(other.body["conversationId"] in b for b in bodies)  # another visitor's stay
+    identities = db.execute("SELECT count(*) AS n FROM conversations WHERE visitor_metadata ? 'identity'").fetchone()
+    assert identities == {"n": 0}
+    listed = people.get(admin, f"/organizations/{org}/visitors", verified="true").json()
+    assert listed == []
+
+
+def test_a_visitor_deleting_their_own_conversation_deletes_the_webhook_deliveries_about_it(
+    people: People, tenant: Tenant, db: Db, receiver: WebhookReceiver
+) -> None:
+    admin = people.make(admin_of=[tenant.organization_id])
+    hook = people.post(
+        admin, f"/organizations/{tenant.organization_id}/webhooks", {"url": receiver.url, "events": ["message.created"]}
+    )
+    receiver.secrets.append(hook.json()["secret"])
+    visitor, conversation = _visitor_with_a_conversation(tenant)
+
+    visitor_rights.erase_own_conversation(conversation_id=UUID(conversation), visitor_id=visitor.visitor_id)
+
+    bodies = [r["body"] for r in db.execute("SELECT body FROM webhook_deliveries")]
+    assert receiver.received
+    assert not any("555-0100" in b or conversation in b for b in bodies)

@@ -1,8 +1,10 @@
 """A visitor's rights over what a business keeps about them (GDPR access and erasure, CCPA): an
 organisation's admin exports everything about a visitor as JSON, or erases it. Erasure redacts every
 message of the visitor's conversations (the answers too: they may repeat what the visitor said),
-removes the page, the browser's data and the link to the visitor id, and keeps the usage figures as
-counts (they hold nothing personal). Both are recorded in the audit log, without the data itself."""
+removes the page, the browser's data, the identity its business signed (verified visitors) and the
+link to the visitor id, deletes the outbound webhook deliveries about those conversations (their
+bodies copy the messages and the identity; a pending one is not sent), and keeps the usage figures
+as counts (they hold nothing personal). Both are recorded in the audit log, without the data itself."""
 
 from __future__ import annotations
 
@@ -38,8 +40,13 @@ WITH theirs AS (
 ), unlinked AS (
     UPDATE conversations SET visitor_id = gen_random_uuid(), page_url = NULL, visitor_metadata = '{}'
     WHERE id IN (SELECT id FROM theirs) RETURNING 1
+), undelivered AS (
+    DELETE FROM webhook_deliveries
+    WHERE organization_id = %(org)s AND body::jsonb #>> '{data,conversation,id}' IN (SELECT id::text FROM theirs)
+    RETURNING 1
 )
-SELECT (SELECT count(*) FROM unlinked) AS conversations, (SELECT count(*) FROM redacted) AS messages
+SELECT (SELECT count(*) FROM unlinked) AS conversations, (SELECT count(*) FROM redacted) AS messages,
+       (SELECT count(*) FROM undelivered) AS webhook_deliveries
 """
 
 
@@ -60,10 +67,18 @@ def export_visitor(conn: Connection, caller: Caller, organization_id: UUID, visi
 
 def erase_visitor(conn: Connection, caller: Caller, organization_id: UUID, visitor_id: UUID) -> dict[str, int]:
     """Its admins: erase the visitor (a write, refused in an inactive organisation); how many
-    conversations and messages."""
+    conversations, messages and webhook deliveries."""
     caller.require_admin(organization_id)
     row = conn.execute(_ERASE, {"org": organization_id, "visitor": visitor_id, "erased": ERASED}).fetchone()
-    counts = {"conversations": int(row["conversations"]), "messages": int(row["messages"])} if row else {}
+    counts = (
+        {
+            "conversations": int(row["conversations"]),
+            "messages": int(row["messages"]),
+            "webhook_deliveries": int(row["webhook_deliveries"]),
+        }
+        if row
+        else {}
+    )
     audit.record(
         conn,
         action="visitor.erased",
@@ -78,10 +93,16 @@ def erase_visitor(conn: Connection, caller: Caller, organization_id: UUID, visit
 _ERASE_ONE = """
 WITH redacted AS (
     UPDATE messages SET content = %(erased)s WHERE conversation_id = %(conversation)s RETURNING 1
+), undelivered AS (
+    DELETE FROM webhook_deliveries
+    WHERE organization_id = (SELECT organization_id FROM conversations WHERE id = %(conversation)s)
+      AND body::jsonb #>> '{data,conversation,id}' = %(conversation)s::text
+    RETURNING 1
 )
 UPDATE conversations SET visitor_id = gen_random_uuid(), page_url = NULL, visitor_metadata = '{}'
 WHERE id = %(conversation)s
-RETURNING organization_id, (SELECT count(*) FROM redacted) AS messages
+RETURNING organization_id, (SELECT count(*) FROM redacted) AS messages,
+          (SELECT count(*) FROM undelivered) AS webhook_deliveries
 """
 
 
@@ -105,6 +126,6 @@ def erase_own_conversation(*, conversation_id: UUID, visitor_id: UUID, origin: s
                 action="visitor.erased_own",
                 organization_id=row["organization_id"],
                 target=str(conversation_id),
-                details={"messages": int(row["messages"])},
+                details={"messages": int(row["messages"]), "webhook_deliveries": int(row["webhook_deliveries"])},
             )
     outbox.signal(event_ids)
