@@ -36,3 +36,16 @@ def test_pages_and_the_widget_carry_the_security_headers(built: tuple[Path, Path
     assert answer.headers["x-content-type-options"] == "nosniff"
     assert answer.headers["x-frame-options"] == "DENY"
     assert answer.headers["referrer-policy"] == "strict-origin-when-cross-origin"
+
+
+@pytest.mark.parametrize(("path", "location"), [("/app", "/app/"), ("/app?org=42", "/app/?org=42")])
+def test_the_dashboard_url_without_its_slash_opens_the_app(built: tuple[Path, Path], path: str, location: str) -> None:
+    from infra.local.gateway import create_app
+
+    widget, dashboard = built
+    with serving(create_app(static_dir=widget, dashboard_dir=dashboard, scheduled=())) as client:
+        moved = client.get(path)
+        opened = client.get(path, follow_redirects=True)
+
+    assert (moved.status_code, moved.headers["location"]) == (308, location)
+    assert (opened.status_code, opened.text) == (200, "<!doctype html><title>app</title>\n")

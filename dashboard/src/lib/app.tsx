@@ -39,11 +39,18 @@ export function useMe() {
   return useQuery({ queryKey: ["me"], queryFn: () => api<Me>("/me"), staleTime: 60_000 });
 }
 
+/** The organisation a link names (`?org=`, as emails link to a page of one organisation), else the last one chosen. */
+export function initialOrgId(search: string, stored: string | null): string | null {
+  return new URLSearchParams(search).get("org") || stored;
+}
+
 export function AppProvider({ me, children }: { me: Me; children: ReactNode }) {
-  const [orgId, setOrg] = useState<string | null>(() => localStorage.getItem(ORG_KEY));
+  const [orgId, setOrg] = useState<string | null>(() => initialOrgId(window.location.search, localStorage.getItem(ORG_KEY)));
   const valid = me.organizations.find((o) => o.id === orgId) ?? me.organizations[0] ?? null;
   useEffect(() => {
     if (valid && valid.id !== orgId) setOrg(valid.id);
+    // Remembered like a choice in the selector, so that the next page stays on it.
+    if (valid && valid.id !== localStorage.getItem(ORG_KEY)) localStorage.setItem(ORG_KEY, valid.id);
   }, [valid, orgId]);
   const setOrgId = (id: string) => {
     localStorage.setItem(ORG_KEY, id);

@@ -5,6 +5,7 @@ import { refreshDelay, sessionFromTokens } from "./session";
 import { parseList } from "./text";
 import { titleWithCount } from "./notify";
 import { usageShare } from "../pages/Usage";
+import { initialOrgId } from "./app";
 
 describe("plumbing", () => {
   it("builds query strings with repeated keys and no empty values", () => {
@@ -23,6 +24,11 @@ describe("plumbing", () => {
     expect(s).toEqual({ accessToken: "a", refreshToken: "r", expiresAt: 3_600_000, email: "x@y.z" });
     expect(refreshDelay(s, 0)).toBe(3_540_000);
     expect(refreshDelay(s, 3_599_000)).toBe(0);
+  });
+  it("opens the organisation a link names, else the last one chosen", () => {
+    expect(initialOrgId("?org=b", "a")).toBe("b");
+    expect(initialOrgId("", "a")).toBe("a");
+    expect(initialOrgId("?org=", null)).toBeNull();
   });
   it("parses keyword and origin lists", () => {
     expect(parseList("human, agente\n Human \n\npersona")).toEqual(["human", "agente", "persona"]);

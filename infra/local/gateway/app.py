@@ -14,7 +14,7 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount
 from starlette.routing import Route as StarletteRoute
 from starlette.routing import WebSocketRoute as StarletteWebSocketRoute
@@ -94,6 +94,7 @@ def create_app(
         routes=[
             StarletteRoute("/healthz", _healthz, methods=["GET"]),
             Mount("/widget", NoCacheStaticFiles(directory=static_dir, check_dir=False), name="widget"),
+            StarletteRoute(DASHBOARD_PATH, _into_the_dashboard, methods=["GET", "HEAD"]),
             Mount(DASHBOARD_PATH, SinglePageApp(directory=dashboard_dir, html=True, check_dir=False), name="dashboard"),
             StarletteWebSocketRoute(WEBSOCKET_PATH, websocket_api.endpoint),
             StarletteRoute(
@@ -109,6 +110,13 @@ def create_app(
 
 async def _healthz(_request: Request) -> Response:
     return JSONResponse({"status": "ok"})
+
+
+async def _into_the_dashboard(request: Request) -> Response:
+    # DASHBOARD_URL has no trailing slash and links are made from it: /app opens the app, as
+    # CloudFront's viewer-request function does in AWS, keeping the query (?org=).
+    query = f"?{request.url.query}" if request.url.query else ""
+    return RedirectResponse(f"{DASHBOARD_PATH}/{query}", status_code=308)
 
 
 def server_config(app: Starlette, **options: Any) -> uvicorn.Config:

@@ -21,5 +21,11 @@ def email_admins_on_handoff(conn: Connection, events: Sequence[DomainEvent]) -> 
         recipients = load_handoff_recipients(conn, conversation_id=event.conversation_id)
         send_all(
             settings,
-            handoff_emails(recipients, settings, conversation_id=event.conversation_id, taken_over_by=event.agent_name),
+            handoff_emails(
+                recipients,
+                settings,
+                organization_id=event.organization_id,
+                conversation_id=event.conversation_id,
+                taken_over_by=event.agent_name,
+            ),
         )

@@ -16,6 +16,7 @@ from uuid import UUID
 from chatflow.db import Connection
 from chatflow.names import displayable_name
 from chatflow.notifications import Email
+from chatflow.notifications.links import dashboard_link
 from chatflow.settings import Settings
 
 __all__ = ["HandoffRecipient", "handoff_emails", "load_handoff_recipients"]
@@ -96,6 +97,7 @@ def handoff_emails(
     recipients: list[HandoffRecipient],
     settings: Settings,
     *,
+    organization_id: UUID,
     conversation_id: UUID,
     taken_over_by: str | None = None,
 ) -> list[Email]:
@@ -105,7 +107,7 @@ def handoff_emails(
     emails = []
     for recipient in recipients:
         lang = "es" if recipient.language == "es" else "en"
-        link = f"{settings.dashboard_url.rstrip('/')}/{lang}/conversations/{conversation_id}"
+        link = dashboard_link(settings, lang, f"conversations/{conversation_id}", organization_id=organization_id)
         organization = _one_line(recipient.organization_name)
         what = _WHAT_HAPPENED[lang]["takeover" if taken_over_by else "keyword"].format(
             channel=_one_line(recipient.channel_name),

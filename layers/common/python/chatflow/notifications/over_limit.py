@@ -19,6 +19,7 @@ from psycopg import sql
 from chatflow.billing import OVERAGE_BLOCK_CONVERSATIONS, OVERAGE_BLOCK_PRICE_USD, PLAN_CONVERSATION_LIMITS
 from chatflow.db import Connection
 from chatflow.notifications import Email
+from chatflow.notifications.links import dashboard_link
 from chatflow.outbox import UsageLimitExceeded
 from chatflow.outbox import repository as outbox
 from chatflow.settings import Settings
@@ -165,7 +166,7 @@ def over_limit_emails(notice: OverLimitNotice, settings: Settings, *, organizati
             "month": month,
             "block": str(OVERAGE_BLOCK_CONVERSATIONS),
             "price": str(OVERAGE_BLOCK_PRICE_USD),
-            "link": f"{settings.dashboard_url.rstrip('/')}/{lang}/organizations/{organization_id}/usage",
+            "link": dashboard_link(settings, lang, "usage", organization_id=organization_id),
         }
         emails.append(Email(to=address, subject=_SUBJECT[lang].format(**values), text=_BODY[lang].format(**values)))
     return emails

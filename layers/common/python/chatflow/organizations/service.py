@@ -32,6 +32,7 @@ from chatflow.errors import (
 from chatflow.handoff import DEFAULT_HANDOFF_KEYWORDS
 from chatflow.notifications import send
 from chatflow.notifications.invite import join_email
+from chatflow.notifications.links import dashboard_link
 from chatflow.organizations import repository as repo
 from chatflow.organizations.models import Invitation, Member, MemberInvitation, Organization
 from chatflow.settings import Settings
@@ -175,7 +176,7 @@ def invite_member(
         valid_days=INVITATION_DAYS,
     )
     language = existing.preferred_language if existing else (preferred_language or caller.preferred_language)
-    join_url = f"{settings.dashboard_url.rstrip('/')}/{language}/invitation#{token}"
+    join_url = dashboard_link(settings, language, "invitation", fragment=token)
     if existing is None:
         created = users.create_user(
             conn,

@@ -22,6 +22,7 @@ from chatflow.db import Connection
 from chatflow.errors import DomainError, InvalidCredentials, InvalidCursor, OwnAccount
 from chatflow.notifications import send
 from chatflow.notifications.invite import invitation_email
+from chatflow.notifications.links import dashboard_link
 from chatflow.realtime.closing import close_user_connections
 from chatflow.settings import Settings
 from chatflow.users import repository as repo
@@ -200,7 +201,7 @@ def create_user(
             name=name,
             language=preferred_language,
             temporary_password=temporary_password,
-            sign_in_url=settings.dashboard_url,
+            sign_in_url=dashboard_link(settings, preferred_language, "login"),
             organization=organization,
             role=role,
             join_url=join_url,
