@@ -4755,6 +4755,14 @@ export interface operations {
                 limit?: number;
                 /** @description The id of the last entry of the previous page. */
                 before?: number | null;
+                /** @description An action (visitor.erased) or an area (visitor: its every action). */
+                action?: string | null;
+                /** @description Part of the actor's email, in any case. */
+                actor?: string | null;
+                /** @description From this UTC day (YYYY-MM-DD). */
+                from?: string | null;
+                /** @description Up to this UTC day, inclusive. */
+                to?: string | null;
             };
             header?: never;
             path: {
@@ -6599,6 +6607,8 @@ export interface operations {
                 /** @description Only verified users. */
                 verified?: boolean;
                 limit?: number;
+                /** @description A visitor id, a verified user's own id (exact), or part of their email or name. */
+                q?: string | null;
             };
             header?: never;
             path: {

@@ -8,11 +8,13 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from chatflow import visitors
 from dependencies import CurrentCaller, Db, accepts_api_token
 from schemas import SIGNED_IN_ERRORS, Schema
+
+SearchText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 router = APIRouter(prefix="/organizations/{organization_id}/visitors", tags=["visitors"], responses=SIGNED_IN_ERRORS)
 
@@ -36,9 +38,13 @@ def list_visitors(
     db: Db,
     verified: Annotated[bool, Query(description="Only verified users.")] = False,
     limit: Annotated[int, Query(ge=1, le=visitors.MAX_PAGE_SIZE)] = 50,
+    q: Annotated[
+        SearchText | None,
+        Query(description="A visitor id, a verified user's own id (exact), or part of their email or name."),
+    ] = None,
 ) -> list[VisitorOut]:
     """Members: the organisation's visitors, most recently seen first."""
     return [
         VisitorOut.from_domain(v)
-        for v in visitors.list_visitors(db, caller, organization_id, verified_only=verified, limit=limit)
+        for v in visitors.list_visitors(db, caller, organization_id, verified_only=verified, limit=limit, search=q)
     ]

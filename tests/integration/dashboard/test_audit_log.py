@@ -67,3 +67,42 @@ def test_the_log_is_append_only_even_to_the_tables_owner(people: People, db: Db,
         db.execute(statement)
 
     assert db.execute("SELECT count(*) AS n FROM audit_log").fetchone() == {"n": 1}
+
+
+def _recorded(db: Db, organization_id: Any, action: str, email: str, at: str) -> None:
+    db.execute(
+        "INSERT INTO audit_log (organization_id, actor_email, action, at) VALUES (%s, %s, %s, %s)",
+        (organization_id, email, action, at),
+    )
+
+
+def test_an_admin_filters_the_log_by_action_area_actor_and_days(people: People, db: Db) -> None:
+    acme = create_organization(db, name="Acme")
+    admin = people.make(admin_of=[acme])
+    _recorded(db, acme, "visitor.erased", "ana@acme.example", "2026-03-01T10:00:00Z")
+    _recorded(db, acme, "visitor.exported", "bo@acme.example", "2026-03-02T10:00:00Z")
+    _recorded(db, acme, "member.removed", "ana@acme.example", "2026-03-03T10:00:00Z")
+    path = f"/organizations/{acme}/audit"
+
+    def actions(**query: str) -> list[str]:
+        answer = people.get(admin, path, **query)
+        assert answer.status_code == 200, answer.text
+        return [e["action"] for e in answer.json()]
+
+    assert actions(action="visitor.erased") == ["visitor.erased"]
+    assert actions(action="visitor") == ["visitor.exported", "visitor.erased"]
+    assert actions(actor="ANA@") == ["member.removed", "visitor.erased"]
+    assert actions(**{"from": "2026-03-02", "to": "2026-03-02"}) == ["visitor.exported"]
+    assert actions(actor="%") == []  # a wildcard is a character like any other
+
+
+@pytest.mark.parametrize(
+    "query", [{"action": "visitor%"}, {"from": "9999-12-31"}, {"to": "tomorrow"}, {"actor": "x" * 201}], ids=range(4)
+)
+def test_a_filter_that_is_not_one_is_refused_with_400(people: People, db: Db, query: dict[str, str]) -> None:
+    acme = create_organization(db, name="Acme")
+    admin = people.make(admin_of=[acme])
+
+    answer = people.get(admin, f"/organizations/{acme}/audit", **query)
+
+    assert answer.status_code == 400

@@ -140,3 +140,28 @@ def test_a_visitor_deleting_their_own_conversation_deletes_the_webhook_deliverie
     bodies = [r["body"] for r in db.execute("SELECT body FROM webhook_deliveries")]
     assert receiver.received
     assert not any("555-0100" in b or conversation in b for b in bodies)
+
+
+def test_an_admin_finds_a_verified_visitor_by_email_name_or_visitor_id(people: People, tenant: Tenant) -> None:
+    admin = people.make(admin_of=[tenant.organization_id])
+    org = tenant.organization_id
+    secret = people.post(admin, f"/organizations/{org}/channels/{tenant.channel_id}/identity/secret").json()["secret"]
+    visitor_identity.forget_cached()
+    claims = {"sub": "customer-42", "exp": int(time.time()) + 3600, "name": "Ana Pérez", "email": "ana@example.com"}
+    verified = WidgetClient(tenant.public_key, uuid4()).post(
+        "Hi", userJwt=jwt.encode(claims, secret, algorithm="HS256")
+    )
+    anonymous = WidgetClient(tenant.public_key, uuid4())
+    anonymous.post("Hello")
+
+    def found(q: str) -> list[str]:
+        answer = people.get(admin, f"/organizations/{org}/visitors", q=q)
+        assert answer.status_code == 200, answer.text
+        return [v["visitorId"] for v in answer.json()]
+
+    assert found("ANA@example") == [verified.body["visitorId"]]
+    assert found("pérez") == [verified.body["visitorId"]]
+    assert found("customer-42") == [verified.body["visitorId"]]
+    assert found(str(anonymous.visitor_id).upper()) == [str(anonymous.visitor_id)]
+    assert found("nobody") == []
+    assert found("%") == []

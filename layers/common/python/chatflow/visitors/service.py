@@ -16,12 +16,20 @@ __all__ = ["list_visitors"]
 
 
 def list_visitors(
-    conn: Connection, caller: Caller, organization_id: UUID, *, verified_only: bool = False, limit: int = 50
+    conn: Connection,
+    caller: Caller,
+    organization_id: UUID,
+    *,
+    verified_only: bool = False,
+    limit: int = 50,
+    search: str | None = None,
 ) -> list[Visitor]:
-    """Members: the organisation's visitors, most recently seen first."""
+    """Members: the organisation's visitors, most recently seen first; `search` finds one by its
+    visitor id, a verified user's id, or part of their email or name (an admin's first step to
+    export or erase a visitor's data)."""
     caller.require_member(organization_id)
     if conn.execute("SELECT FROM organizations WHERE id = %s", (organization_id,)).fetchone() is None:
         raise OrganizationNotFound()
     return repo.select_visitors(
-        conn, organization_id, verified_only=verified_only, limit=max(1, min(limit, MAX_PAGE_SIZE))
+        conn, organization_id, verified_only=verified_only, limit=max(1, min(limit, MAX_PAGE_SIZE)), search=search
     )
