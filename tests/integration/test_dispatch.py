@@ -119,7 +119,15 @@ def test_a_handoff_keyword_writes_a_handoff_event_asked_by_the_visitor(visitor: 
     visitor.post("I want to talk to a human")
 
     row = db.execute("SELECT payload FROM outbox WHERE type = 'conversation.handoff'").fetchone()
-    assert row == {"payload": {"requested_by": "visitor", "agent_name": None}}
+    assert row == {
+        "payload": {
+            "requested_by": "visitor",
+            "agent_name": None,
+            "source": "keyword",
+            "reason": "visitor_asked",
+            "summary": None,
+        }
+    }
 
 
 def test_events_are_delivered_and_marked_so_once_their_listeners_ran(visitor: WidgetClient, db: Db) -> None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from chatflow.ai.base import AIProviderError
+from chatflow.ai.base import AIProviderError, DeltaSink, HandoffRequest
 from chatflow.ai.factory import provider_for
 from chatflow.ai.prompt import HistoryEntry, Reference, build_prompt
 from chatflow.ai_settings import EffectiveAIConfig, resolve_api_key
@@ -35,6 +35,10 @@ class Answer:
     from_model: bool
     # None: no knowledge was consulted; else the passages the prompt carried (possibly none).
     passages: list[Passage] | None
+    # The model called handoff_to_human (`content` is then whatever it said besides, possibly nothing).
+    handoff: HandoffRequest | None = None
+    # The provider's stream broke off: `content` is what arrived.
+    cut: bool = False
 
     @property
     def chunk_ids(self) -> list[UUID] | None:
@@ -54,7 +58,11 @@ def answer(
     message: str,
     settings: Settings,
     log_context: dict[str, str],
+    offer_handoff: bool = False,
+    on_delta: DeltaSink | None = None,
 ) -> Answer:
+    """offer_handoff: the channel hands off, so the model gets the handoff_to_human tool. on_delta:
+    stream the answer's text into it as the provider writes it."""
     key = resolve_api_key(
         organization_encrypted=config.encrypted_api_key,
         platform_encrypted=platform_encrypted_key,
@@ -77,11 +85,14 @@ def answer(
                 history=history,
                 message=message,
                 references=None if passages is None else [Reference(p.title, p.content) for p in passages],
+                handoff_tool=offer_handoff,
             ),
             model=config.model,
             temperature=config.temperature,
             max_tokens=config.max_tokens,
             language=language,
+            offer_handoff=offer_handoff,
+            on_delta=on_delta,
         )
     except AIProviderError as exc:
         _logger.warning(
@@ -89,4 +100,12 @@ def answer(
             extra={**log_context, "reason": str(exc), "key_source": key.source},
         )
         return Answer(text("ai_fallback", language), None, 0, from_model=False, passages=None)
-    return Answer(completion.content, completion.model, completion.tokens_used, from_model=True, passages=passages)
+    return Answer(
+        completion.content,
+        completion.model,
+        completion.tokens_used,
+        from_model=True,
+        passages=passages,
+        handoff=completion.handoff,
+        cut=completion.cut,
+    )

@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal, Protocol, get_args
 
-__all__ = ["AIProvider", "AIProviderError", "ChatTurn", "Completion"]
+__all__ = [
+    "HANDOFF_REASONS",
+    "AIProvider",
+    "AIProviderError",
+    "ChatTurn",
+    "Completion",
+    "DeltaSink",
+    "HandoffReason",
+    "HandoffRequest",
+]
+
+HandoffReason = Literal["visitor_asked", "cannot_answer", "frustrated", "sensitive", "other"]
+HANDOFF_REASONS: tuple[str, ...] = get_args(HandoffReason)
+
+# Called with each piece of the answer's text as the provider streams it, in order.
+DeltaSink = Callable[[str], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,10 +31,22 @@ class ChatTurn:
 
 
 @dataclass(frozen=True, slots=True)
+class HandoffRequest:
+    """The model called handoff_to_human: why, and one line for the agent (None when it gave none)."""
+
+    reason: HandoffReason
+    summary: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Completion:
     content: str
     model: str
     tokens_used: int
+    # The model asked for a person instead of (or after) answering.
+    handoff: HandoffRequest | None = None
+    # The stream broke after `content` arrived: what came is kept, the rest never will.
+    cut: bool = False
 
 
 class AIProviderError(Exception):
@@ -27,5 +55,16 @@ class AIProviderError(Exception):
 
 class AIProvider(Protocol):
     def complete(
-        self, turns: list[ChatTurn], *, model: str, temperature: float, max_tokens: int, language: str
-    ) -> Completion: ...
+        self,
+        turns: list[ChatTurn],
+        *,
+        model: str,
+        temperature: float,
+        max_tokens: int,
+        language: str,
+        offer_handoff: bool = False,
+        on_delta: DeltaSink | None = None,
+    ) -> Completion:
+        """offer_handoff: give the model the handoff_to_human tool. on_delta: stream, calling it with
+        each piece of text as it arrives (the Completion still carries the whole text)."""
+        ...

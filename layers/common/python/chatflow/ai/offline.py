@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chatflow.ai.base import ChatTurn, Completion
+from chatflow.ai.base import ChatTurn, Completion, DeltaSink
 from chatflow.languages import normalize_language, text
 
 __all__ = ["OFFLINE_MODEL", "OfflineProvider"]
@@ -12,7 +12,15 @@ OFFLINE_MODEL = "offline"
 
 class OfflineProvider:
     def complete(
-        self, turns: list[ChatTurn], *, model: str, temperature: float, max_tokens: int, language: str
+        self,
+        turns: list[ChatTurn],
+        *,
+        model: str,
+        temperature: float,
+        max_tokens: int,
+        language: str,
+        offer_handoff: bool = False,
+        on_delta: DeltaSink | None = None,
     ) -> Completion:
         last_user = next((t.content for t in reversed(turns) if t.role == "user"), "")
         quoted = last_user if len(last_user) <= 200 else last_user[:200] + "…"

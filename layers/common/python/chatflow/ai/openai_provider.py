@@ -9,16 +9,20 @@ than a gateway timeout later.
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import TYPE_CHECKING, Any
 
-from chatflow.ai.base import AIProviderError, ChatTurn, Completion
+from chatflow.ai.base import AIProviderError, ChatTurn, Completion, DeltaSink
+from chatflow.ai.handoff_tool import HANDOFF_TOOL, HANDOFF_TOOL_NAME, read_handoff_call
 
 if TYPE_CHECKING:
     import httpx2
     from openai import OpenAI
 
 __all__ = ["OpenAIProvider", "shared_client"]
+
+_logger = logging.getLogger(__name__)
 
 _clients: dict[tuple[str, str | None, float, int, float], OpenAI] = {}
 _clients_lock = threading.Lock()
@@ -83,28 +87,135 @@ class OpenAIProvider:
         return "OpenAIProvider()"
 
     def complete(
-        self, turns: list[ChatTurn], *, model: str, temperature: float, max_tokens: int, language: str
+        self,
+        turns: list[ChatTurn],
+        *,
+        model: str,
+        temperature: float,
+        max_tokens: int,
+        language: str,
+        offer_handoff: bool = False,
+        on_delta: DeltaSink | None = None,
     ) -> Completion:
         import openai
 
+        messages = [{"role": t.role, "content": t.content} for t in turns]
         try:
-            response = self._client.chat.completions.create(
-                model=model,
-                messages=[{"role": t.role, "content": t.content} for t in turns],  # type: ignore[misc]
-                temperature=temperature,
-                max_tokens=max_tokens,
-            )
+            try:
+                return self._complete(messages, model, temperature, max_tokens, offer_handoff, on_delta)
+            except openai.BadRequestError:
+                if not offer_handoff:
+                    raise
+                # A provider (an OpenAI-compatible server) that knows no tools refuses the request:
+                # it still answers without them, and keywords alone hand off.
+                _logger.info("the provider refused tools; answering without handoff_to_human")
+                return self._complete(messages, model, temperature, max_tokens, False, on_delta)
         # A 200 with a body that is not a completion surfaces as a parsing error, not an OpenAIError.
         except (openai.OpenAIError, ValueError, TypeError, KeyError) as exc:
             raise AIProviderError(f"{type(exc).__name__}: {_safe_reason(exc)}") from exc
-        if not response.choices or not (response.choices[0].message.content or "").strip():
+
+    def _complete(
+        self,
+        messages: list[dict[str, str]],
+        model: str,
+        temperature: float,
+        max_tokens: int,
+        offer_handoff: bool,
+        on_delta: DeltaSink | None,
+    ) -> Completion:
+        if on_delta is not None:
+            return self._stream(messages, model, temperature, max_tokens, offer_handoff, on_delta)
+        from openai import omit
+
+        response = self._client.chat.completions.create(
+            model=model,
+            messages=messages,  # type: ignore[arg-type]
+            temperature=temperature,
+            max_tokens=max_tokens,
+            tools=[HANDOFF_TOOL] if offer_handoff else omit,  # type: ignore[list-item]
+            tool_choice="auto" if offer_handoff else omit,
+        )
+        if not response.choices:
+            raise AIProviderError("the provider returned no choice")
+        message = response.choices[0].message
+        handoff = None
+        for call in message.tool_calls or []:
+            function = getattr(call, "function", None)
+            if function is not None and function.name == HANDOFF_TOOL_NAME:
+                handoff = read_handoff_call(function.arguments)
+                break
+        content = (message.content or "").strip()
+        if not content and handoff is None:
             raise AIProviderError("the provider returned no text")
         usage = response.usage
         return Completion(
-            content=response.choices[0].message.content.strip(),  # type: ignore[union-attr]
+            content=content,
             model=response.model or model,
             tokens_used=usage.total_tokens if usage is not None else 0,
+            handoff=handoff,
         )
+
+    def _stream(
+        self,
+        messages: list[dict[str, str]],
+        model: str,
+        temperature: float,
+        max_tokens: int,
+        offer_handoff: bool,
+        on_delta: DeltaSink,
+    ) -> Completion:
+        """The answer as the provider streams it, each piece of text handed to `on_delta` as it comes.
+        The SDK retries only the opening of the stream; a stream that breaks later keeps what came
+        (`cut`), for the visitor has already read it."""
+        from openai import omit
+
+        # Our messages and tool are plain dicts of the SDK's TypedDicts' shape.
+        stream = self._client.chat.completions.create(  # type: ignore[call-overload]
+            model=model,
+            messages=messages,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            stream=True,
+            stream_options={"include_usage": True},
+            tools=[HANDOFF_TOOL] if offer_handoff else omit,
+            tool_choice="auto" if offer_handoff else omit,
+        )
+        pieces: list[str] = []
+        calls: dict[int, list[str]] = {}  # tool call index -> [name, arguments so far]
+        answered_model, tokens, cut = model, 0, False
+        try:
+            for chunk in stream:
+                answered_model = chunk.model or answered_model
+                if chunk.usage is not None:
+                    tokens = chunk.usage.total_tokens
+                if not chunk.choices:
+                    continue
+                delta = chunk.choices[0].delta
+                for call in delta.tool_calls or []:
+                    entry = calls.setdefault(call.index, ["", ""])
+                    if call.function is not None:
+                        entry[0] += call.function.name or ""
+                        entry[1] += call.function.arguments or ""
+                if delta.content:
+                    # The first piece loses its leading blanks, as the whole text would.
+                    piece = delta.content if pieces else delta.content.lstrip()
+                    if piece:
+                        pieces.append(piece)
+                        on_delta(piece)
+        except Exception as exc:  # a broken connection, a malformed chunk: whatever came is kept
+            if not pieces:
+                raise AIProviderError(f"the stream broke before any text: {type(exc).__name__}") from exc
+            _logger.warning("the provider's stream broke off", extra={"reason": type(exc).__name__})
+            cut = True
+        finally:
+            stream.close()
+        handoff = next(
+            (read_handoff_call(arguments) for name, arguments in calls.values() if name == HANDOFF_TOOL_NAME), None
+        )
+        content = "".join(pieces).strip()
+        if not content and handoff is None:
+            raise AIProviderError("the provider returned no text")
+        return Completion(content=content, model=answered_model, tokens_used=tokens, handoff=handoff, cut=cut)
 
 
 def _safe_reason(exc: Exception) -> str:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from chatflow.ai.base import ChatTurn
+from chatflow.ai.handoff_tool import HANDOFF_INSTRUCTIONS
 from chatflow.languages import LANGUAGE_NAMES
 from chatflow.vocabulary import Language
 
@@ -69,9 +70,14 @@ def build_prompt(
     history: Sequence[HistoryEntry],
     message: str,
     references: Sequence[Reference] | None = None,
+    handoff_tool: bool = False,
 ) -> list[ChatTurn]:
-    """references None: no knowledge search ran; empty: it ran and found nothing relevant."""
+    """references None: no knowledge search ran; empty: it ran and found nothing relevant.
+    handoff_tool: the model is given handoff_to_human, and told when to use it (before the business's
+    instructions, so that theirs can add rules)."""
     instructions = BASE_INSTRUCTIONS
+    if handoff_tool:
+        instructions += "\n\n" + HANDOFF_INSTRUCTIONS
     if system_prompt.strip():
         instructions += "\n\nThe business's instructions:\n" + system_prompt.strip()
     if references is not None and not references:

@@ -12,6 +12,7 @@ from uuid import UUID
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
+from chatflow.ai.base import HandoffRequest
 from chatflow.ai.prompt import HistoryEntry
 from chatflow.ai_settings import PLATFORM_KEY_SETTING, ChannelOverrides, OrganizationAISettings
 from chatflow.billing import COUNT_USAGE_SQL, PLAN_CONVERSATION_LIMITS
@@ -215,10 +216,12 @@ def load_post_context(
 _INSERT_OPENING_MESSAGE = sql.SQL("""
 WITH conv AS (
     INSERT INTO conversations (id, channel_id, organization_id, visitor_id, status, responder_mode, language,
-                               page_url, visitor_metadata, opening_client_message_id, handed_off_at)
+                               page_url, visitor_metadata, opening_client_message_id, handed_off_at,
+                               handoff_source, handoff_reason)
     VALUES (%(conversation_id)s, %(channel_id)s, %(organization_id)s, %(visitor_id)s, %(status)s, %(responder_mode)s,
             %(language)s, %(page_url)s, %(visitor_metadata)s, %(client_message_id)s,
-            CASE WHEN %(handoff)s THEN now() END)
+            CASE WHEN %(handoff)s THEN now() END, CASE WHEN %(handoff)s THEN 'keyword' END,
+            CASE WHEN %(handoff)s THEN 'visitor_asked' END)
     ON CONFLICT (channel_id, visitor_id, opening_client_message_id) DO NOTHING
     RETURNING id, status, responder_mode, language, last_message_at
 ), msg AS (
@@ -307,7 +310,10 @@ WITH msg AS (
         responder_mode = CASE WHEN %(handoff)s THEN 'human' ELSE c.responder_mode END,
         status = CASE WHEN %(handoff)s THEN 'pending' ELSE c.status END,
         handed_off_at = CASE WHEN %(handoff)s THEN coalesce(c.handed_off_at, msg.created_at)
-                             ELSE c.handed_off_at END
+                             ELSE c.handed_off_at END,
+        handoff_source = CASE WHEN %(handoff)s THEN 'keyword' ELSE c.handoff_source END,
+        handoff_reason = CASE WHEN %(handoff)s THEN 'visitor_asked' ELSE c.handoff_reason END,
+        handoff_summary = CASE WHEN %(handoff)s THEN NULL ELSE c.handoff_summary END
     FROM msg WHERE c.id = msg.conversation_id
     RETURNING c.id, c.status, c.responder_mode, c.language
 ), counted AS (
@@ -371,7 +377,16 @@ WITH reply AS (
     ON CONFLICT (reply_to) WHERE reply_to IS NOT NULL DO NOTHING
     RETURNING id, role, content, created_at, organization_id
 ), {events}, conv AS (
-    UPDATE conversations c SET last_message_at = reply.created_at
+    -- With a handoff (the AI's tool call): to a person, with its reason, as a keyword would.
+    UPDATE conversations c SET
+        last_message_at = reply.created_at,
+        responder_mode = CASE WHEN %(handoff)s THEN 'human' ELSE c.responder_mode END,
+        status = CASE WHEN %(handoff)s THEN 'pending' ELSE c.status END,
+        handed_off_at = CASE WHEN %(handoff)s THEN coalesce(c.handed_off_at, reply.created_at)
+                             ELSE c.handed_off_at END,
+        handoff_source = CASE WHEN %(handoff)s THEN 'ai' ELSE c.handoff_source END,
+        handoff_reason = CASE WHEN %(handoff)s THEN %(handoff_reason)s ELSE c.handoff_reason END,
+        handoff_summary = CASE WHEN %(handoff)s THEN %(handoff_summary)s ELSE c.handoff_summary END
     FROM reply WHERE c.id = %(conversation_id)s
 ), counted AS (
     SELECT organization_id, 0 AS conversations, %(counted_messages)s AS messages,
@@ -397,10 +412,12 @@ def insert_reply(
     knowledge_chunk_ids: list[UUID] | None,
     language: Language,
     events: Sequence[DomainEvent],
+    handoff: HandoffRequest | None = None,
 ) -> MessageView | None:
     """Store the answer to a visitor message; None when another request already answered it.
     System notices are ours, not conversation traffic, so they are not counted as messages.
-    knowledge_chunk_ids: the knowledge the AI answered from (None when no search ran)."""
+    knowledge_chunk_ids: the knowledge the AI answered from (None when no search ran). handoff: the
+    AI passed the conversation to a person (the answer is then the handoff notice)."""
     row = conn.execute(
         _INSERT_REPLY,
         {
@@ -417,6 +434,9 @@ def insert_reply(
             "ai_messages": 1 if counts_as_ai_message else 0,
             "knowledge_chunk_ids": knowledge_chunk_ids,
             "language": language,
+            "handoff": handoff is not None,
+            "handoff_reason": None if handoff is None else handoff.reason,
+            "handoff_summary": None if handoff is None else handoff.summary,
         },
     ).fetchone()
     return _message(row) if row is not None else None

@@ -26,6 +26,7 @@ from uuid import UUID, uuid4
 
 from chatflow import outbox
 from chatflow.ai import answer
+from chatflow.ai.base import HandoffRequest
 from chatflow.ai.prompt import HistoryEntry
 from chatflow.ai_settings import EffectiveAIConfig, effective_config
 from chatflow.conversations import repository as repo
@@ -191,7 +192,7 @@ def _post(
         )
         event_ids += [e.id for e in events]
         event_ids += _claim_over_limit_notice(conn, organization_id=ctx.organization_id, written=written)
-        reply = _reply_to(
+        reply, ai_handoff = _reply_to(
             conn,
             organization_id=ctx.organization_id,
             channel_id=ctx.channel_id,
@@ -209,9 +210,9 @@ def _post(
         )
         return PostResult(
             conversation_id=written.conversation.id,
-            status=written.conversation.status,
-            responder_mode=written.conversation.responder_mode,
-            handoff=handoff,
+            status="pending" if ai_handoff else written.conversation.status,
+            responder_mode="human" if ai_handoff else written.conversation.responder_mode,
+            handoff=handoff or ai_handoff,
             reply=reply,
         )
     raise ConversationChanged()
@@ -226,7 +227,11 @@ def _visitor_events(conversation_event: DomainEvent, message_id: UUID, *, handof
     ]
     if handoff:
         handoff_event = ConversationHandoff(
-            organization_id=organization_id, conversation_id=conversation_id, requested_by="visitor"
+            organization_id=organization_id,
+            conversation_id=conversation_id,
+            requested_by="visitor",
+            source="keyword",
+            reason="visitor_asked",
         )
         events.append(handoff_event)
     return events
@@ -257,9 +262,9 @@ def _answer_again(
     event_ids: list[UUID],
 ) -> PostResult:
     """A retry of a message already stored: the first answer, or the answer the first attempt never wrote."""
-    reply = prior.reply
+    reply, ai_handoff = prior.reply, False
     if reply is None and conversation.responder_mode == "ai":
-        reply = _reply_to(
+        reply, ai_handoff = _reply_to(
             conn,
             organization_id=ctx.organization_id,
             channel_id=ctx.channel_id,
@@ -277,8 +282,8 @@ def _answer_again(
         )
     return PostResult(
         conversation_id=conversation.id,
-        status=conversation.status,
-        responder_mode=conversation.responder_mode,
+        status="pending" if ai_handoff else conversation.status,
+        responder_mode="human" if ai_handoff else conversation.responder_mode,
         handoff=reply is not None and reply.role == "system",
         reply=reply,
     )
@@ -300,14 +305,16 @@ def _reply_to(
     platform_encrypted_key: str | None,
     settings: Settings,
     event_ids: list[UUID],
-) -> MessageView | None:
+) -> tuple[MessageView | None, bool]:
     """The answer to the visitor's message, stored with its events (their ids appended to
-    `event_ids`); None when a person is in charge. It speaks `language`, the visitor message's."""
+    `event_ids`), and whether the AI handed the conversation to a person (its handoff_to_human tool);
+    no answer when a person is in charge. It speaks `language`, the visitor message's."""
     chunk_ids: list[UUID] | None = None
+    ai_handoff: HandoffRequest | None = None
     if handoff:
         role, content, model, tokens, is_ai = "system", text("handoff_notice", language), None, 0, False
     elif conversation.responder_mode == "human":
-        return None  # a person is in charge; the AI stays silent
+        return None, False  # a person is in charge; the AI stays silent
     else:
         answered = answer(
             conn,
@@ -321,14 +328,35 @@ def _reply_to(
             message=message,
             settings=settings,
             log_context={"conversation_id": str(conversation.id)},
+            offer_handoff=config.handoff_enabled,
         )
         role, content, model, tokens = "ai", answered.content, answered.model, answered.tokens_used
         is_ai, chunk_ids = answered.from_model, answered.chunk_ids
+        if answered.handoff is not None and config.handoff_enabled:
+            # The model asked for a person: the keyword's notice, in the visitor's language, and
+            # nothing of what it may have said besides (a person answers from now on).
+            ai_handoff = answered.handoff
+            role, content, chunk_ids = "system", text("handoff_notice", language), None
+            _logger.info(
+                "the AI handed the conversation to a person",
+                extra={"conversation_id": str(conversation.id), "reason": ai_handoff.reason},
+            )
     reply_id = uuid4()
-    events = [
+    events: list[DomainEvent] = [
         ConversationUpdated(organization_id=organization_id, conversation_id=conversation.id),
         MessageCreated(organization_id=organization_id, conversation_id=conversation.id, message_id=reply_id),
     ]
+    if ai_handoff is not None:
+        events.append(
+            ConversationHandoff(
+                organization_id=organization_id,
+                conversation_id=conversation.id,
+                requested_by="visitor",
+                source="ai",
+                reason=ai_handoff.reason,
+                summary=ai_handoff.summary,
+            )
+        )
     stored = repo.insert_reply(
         conn,
         message_id=reply_id,
@@ -343,10 +371,13 @@ def _reply_to(
         knowledge_chunk_ids=chunk_ids,
         language=language,
         events=events,
+        handoff=ai_handoff,
     )
     if stored is not None:
         event_ids += [e.id for e in events]
-    return stored if stored is not None else repo.find_reply(conn, reply_to=visitor_message_id)
+        return stored, ai_handoff is not None
+    found = repo.find_reply(conn, reply_to=visitor_message_id)
+    return found, found is not None and found.role == "system"
 
 
 def get_conversation(

@@ -82,13 +82,21 @@ class MessageCreated(DomainEvent):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ConversationHandoff(DomainEvent):
-    """The conversation passed from the AI to a person: the visitor asked (a handoff keyword), or an
-    agent took it over from the dashboard (`agent_name`)."""
+    """The conversation passed from the AI to a person: on the visitor's side (a handoff keyword, the
+    widget's "Talk to a person" button, or the AI's handoff_to_human tool: `source`), or an agent took
+    it over from the dashboard (`agent_name`). `reason` and `summary`: why, as the conversation
+    stores them (the AI's one line for the agent; none for a keyword or the button).
+
+    Version 2 added source, reason and summary; a version-1 row reads with them None."""
 
     TYPE: ClassVar[str] = "conversation.handoff"
+    VERSION: ClassVar[int] = 2
     conversation_id: UUID
     requested_by: Literal["visitor", "agent"]
     agent_name: str | None = None
+    source: Literal["keyword", "ai", "button"] | None = None
+    reason: Literal["visitor_asked", "cannot_answer", "frustrated", "sensitive", "other"] | None = None
+    summary: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
