@@ -72,6 +72,8 @@ CONTRACT = {
     "own_account": 409,
     "plan_limit": 409,
     "conversation_closed": 409,
+    "already_assigned": 409,
+    "label_exists": 409,
     "channel_account_taken": 409,
     "invalid_signature": 401,
     "subscription_refused": 403,

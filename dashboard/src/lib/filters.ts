@@ -1,7 +1,12 @@
 /** The inbox's filters: kept in the URL's query string, turned into the API's query parameters. */
 import type { Lang, ResponderMode, Status } from "./types";
 
+export type InboxView = "mine" | "unassigned" | "waiting" | "all";
+const VIEWS: InboxView[] = ["mine", "unassigned", "waiting", "all"];
+
 export interface InboxFilters {
+  /** Mine, Unassigned, Waiting for a person, All (the default): not a filter the "clear" button clears. */
+  view?: InboxView;
   organizationId?: string;
   channelId?: string;
   status: Status[];
@@ -17,7 +22,9 @@ export function filtersFromSearch(search: URLSearchParams): InboxFilters {
     value !== null && (allowed as readonly string[]).includes(value) ? (value as T) : undefined;
   const uuid = (value: string | null) => (value && /^[0-9a-f-]{36}$/i.test(value) ? value : undefined);
   const q = search.get("q")?.trim();
+  const view = pick(search.get("view"), VIEWS);
   return {
+    view: view === "all" ? undefined : view,
     organizationId: uuid(search.get("organizationId")),
     channelId: uuid(search.get("channelId")),
     status: search.getAll("status").filter((s): s is Status => (STATUSES as string[]).includes(s)),
@@ -29,6 +36,7 @@ export function filtersFromSearch(search: URLSearchParams): InboxFilters {
 
 export function filtersToSearch(filters: InboxFilters): URLSearchParams {
   const params = new URLSearchParams();
+  if (filters.view && filters.view !== "all") params.set("view", filters.view);
   if (filters.organizationId) params.set("organizationId", filters.organizationId);
   if (filters.channelId) params.set("channelId", filters.channelId);
   filters.status.forEach((s) => params.append("status", s));
@@ -41,6 +49,7 @@ export function filtersToSearch(filters: InboxFilters): URLSearchParams {
 /** The API's query for one page of the inbox. */
 export function filtersToQuery(filters: InboxFilters, cursor?: string | null): Record<string, string | string[] | undefined> {
   return {
+    view: filters.view,
     organizationId: filters.organizationId,
     channelId: filters.channelId,
     status: filters.status.length ? filters.status : undefined,

@@ -10,6 +10,7 @@ import { formatDateTime, formatRelative } from "../lib/format";
 import { applyToConversation, uniqueTitles } from "../lib/inbox";
 import type { Channel, Conversation, ConversationPage, ConversationSummary, KnowledgeSourceRef, Message } from "../lib/types";
 import { Badge, Button, Empty, ErrorNotice, ErrorState, Loading, QueryResult, errorMessage } from "../components/ui";
+import { AssignControl, ViewTabs } from "../components/inbox/Workspace";
 
 /** A verified user's other conversations, from any of their devices (they are one visitor). */
 function EarlierConversations({ visitorId, current }: { visitorId: string; current: string }) {
@@ -102,7 +103,7 @@ function Filters({ filters, onChange }: { filters: InboxFilters; onChange: (f: I
         <option value="es">{t("languages.es")}</option>
       </select>
       {activeFilterCount(filters) > 0 && (
-        <Button variant="ghost" onClick={() => onChange({ status: [] })}>
+        <Button variant="ghost" onClick={() => onChange({ view: filters.view, status: [] })}>
           {t("inbox.clearFilters")}
         </Button>
       )}
@@ -237,8 +238,8 @@ function Detail({ id }: { id: string }) {
           {verified && <EarlierConversations visitorId={c.visitorId} current={c.id} />}
           <p className="muted small">
             {c.channelName} · {t(`languages.${c.language}`)} · {t("inbox.started", { when: formatDateTime(c.createdAt, lang) })}
-            {c.assignedUser && <> · {t("inbox.assignedTo", { name: c.assignedUser.name })}</>}
           </p>
+          <AssignControl c={c} onChange={refresh} />
           {c.pageUrl && (
             <p className="muted small ellipsis" title={c.pageUrl}>
               {c.pageUrl}
@@ -334,6 +335,7 @@ export function InboxPage() {
         <div className="page-head">
           <h1>{t("inbox.title")}</h1>
         </div>
+        <ViewTabs value={filters.view ?? "all"} organizationId={filters.organizationId} onChange={(view) => setSearch(filtersToSearch({ ...filters, view }))} />
         <Filters filters={filters} onChange={(f) => setSearch(filtersToSearch(f))} />
         <QueryResult query={list} onRetry={() => void list.refetch()} isEmpty={() => items.length === 0} empty={activeFilterCount(filters) ? t("inbox.emptyFiltered") : t("inbox.empty")}>
           {() => (

@@ -6,6 +6,7 @@ import { saveSession } from "../lib/session";
 import { useApp, useLang, useLink } from "../lib/app";
 import { useLive } from "../lib/live";
 import { LanguageSwitch } from "./LanguageSwitch";
+import { AvailabilitySwitch, WaitingBadge } from "../components/inbox/Workspace";
 
 export function Layout() {
   const { t } = useTranslation();
@@ -32,6 +33,8 @@ export function Layout() {
     { to: link("/ai"), label: t("nav.ai"), show: true },
     { to: link("/usage"), label: t("nav.usage"), show: true },
     { to: link("/integrations"), label: t("nav.integrations"), show: isAdmin },
+    { to: link("/privacy"), label: t("nav.privacy"), show: isAdmin },
+    { to: link("/audit"), label: t("nav.audit"), show: isAdmin },
     { to: link("/organizations"), label: t("nav.organizations"), show: superAdmin },
     { to: link("/users"), label: t("nav.users"), show: superAdmin },
     { to: link("/api-keys"), label: t("nav.apiKeys"), show: superAdmin },
@@ -51,6 +54,7 @@ export function Layout() {
           {nav.filter((n) => n.show).map((n) => (
             <NavLink key={n.to} to={n.to} end={n.end} className={({ isActive }) => (isActive ? "nav-link active" : "nav-link")}>
               {n.label}
+              {n.to === link("/conversations") && <WaitingBadge />}
             </NavLink>
           ))}
         </nav>
@@ -76,6 +80,7 @@ export function Layout() {
             <span className="dot" aria-hidden="true" />
             {live ? t("live.on") : t("live.off")}
           </span>
+          <AvailabilitySwitch />
           <LanguageSwitch />
           <span className="user" title={me.user.email}>
             {me.user.name || me.user.email}

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query, status
-from pydantic import AfterValidator, BeforeValidator, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
 from chatflow import inbox
 from chatflow.errors import InvalidInput
@@ -83,6 +83,24 @@ class AgentMessageIn(Schema):
     content: AgentText
 
 
+# A member's id (Cognito's `sub`): one line of at most 128 characters.
+MemberId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128), Storable]
+
+
+class AssigneeIn(Schema):
+    assignee_id: MemberId | None = Field(description="A member of the conversation's organisation; null: nobody.")
+
+
+class ViewCountsOut(Schema):
+    mine: int = Field(description="Held by the caller, not closed.")
+    unassigned: int = Field(description="Held by nobody, not closed.")
+    waiting: int = Field(description="Handed to a person, nobody has answered yet.")
+    all: int = Field(description="Every conversation that is not closed.")
+
+
+View = Literal["mine", "unassigned", "waiting", "all"]
+
+
 def _as_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
@@ -125,6 +143,13 @@ def list_conversations(
     active_to: Annotated[
         DayOrInstant | None, Query(alias="to", description="Last activity up to (inclusive): a UTC day or an instant.")
     ] = None,
+    view: Annotated[
+        View,
+        Query(
+            description="mine: held by the caller; unassigned: held by nobody; waiting: for a person; all. "
+            "Every view but all leaves closed conversations out."
+        ),
+    ] = "all",
     cursor: Annotated[str | None, Query(max_length=500, description="nextCursor of the previous page.")] = None,
     limit: Annotated[int, Query(ge=1, le=inbox.MAX_PAGE_SIZE)] = 25,
 ) -> Page[ConversationSummaryOut]:
@@ -140,6 +165,9 @@ def list_conversations(
         text=q,
         active_from=_from(active_from),
         active_before=_before(active_to),
+        assignee_id=caller.user_id if view == "mine" else None,
+        unassigned=view == "unassigned",
+        waiting=view == "waiting",
     )
     if filters.active_from and filters.active_before and filters.active_from >= filters.active_before:
         raise InvalidInput("from: must not be after to")
@@ -147,6 +175,15 @@ def list_conversations(
     return Page[ConversationSummaryOut](
         items=[ConversationSummaryOut.from_domain(c) for c in page.items], next_cursor=page.next_cursor
     )
+
+
+@router.get("/counts", response_model=ViewCountsOut)
+def count_views(
+    caller: CurrentCaller, db: Db, organization_id: Annotated[UUID | None, Query(alias="organizationId")] = None
+) -> ViewCountsOut:
+    """How many conversations each inbox view holds now: the numbers beside the views, the waiting
+    count on the navigation and in the tab's title. The dashboard reads them again on every live update."""
+    return ViewCountsOut.from_domain(inbox.count_views(db, caller, organization_id))
 
 
 @router.get("/{conversation_id}", response_model=ConversationOut, **accepts_api_token("conversations:read"))
@@ -176,8 +213,9 @@ def send_agent_message(conversation_id: UUID, body: AgentMessageIn, caller: Curr
     **accepts_api_token("conversations:write"),
 )
 def take_over(conversation_id: UUID, caller: CurrentCaller) -> ConversationOut:
-    """The caller answers from now on; the visitor reads "An agent joined". If the AI was answering,
-    the organisation's admins are emailed."""
+    """The caller answers from now on, and holds the conversation; the visitor reads "An agent
+    joined". If the AI was answering, the organisation's admins are emailed. 409 `already_assigned`
+    when another member holds it (of two agents taking over at once, the second)."""
     return ConversationOut.of_detail(inbox.take_over_conversation(caller, conversation_id))
 
 
@@ -200,3 +238,16 @@ def close(conversation_id: UUID, caller: CurrentCaller) -> ConversationOut:
 @router.post("/{conversation_id}/reopen", response_model=ConversationOut)
 def reopen(conversation_id: UUID, caller: CurrentCaller) -> ConversationOut:
     return ConversationOut.of_detail(inbox.reopen_conversation(caller, conversation_id))
+
+
+@router.put(
+    "/{conversation_id}/assignee",
+    response_model=ConversationOut,
+    responses=error_responses(400, 409),
+    **accepts_api_token("conversations:write"),
+)
+def assign(conversation_id: UUID, body: AssigneeIn, caller: CurrentCaller) -> ConversationOut:
+    """Assign, reassign or unassign (null). Admins may do any of it; an agent takes an unassigned
+    conversation or gives theirs away, and gets 409 `already_assigned` on one a colleague holds.
+    400 `invalid_field` when the assignee is no member of the conversation's organisation."""
+    return ConversationOut.of_detail(inbox.assign_conversation(caller, conversation_id, body.assignee_id))

@@ -706,15 +706,17 @@ def test_taking_over_twice_adds_no_second_notice(people: People, db: Db) -> None
     assert [m["role"] for m in body["messages"]] == ["visitor", "system"]
 
 
-def test_another_agent_taking_over_becomes_the_assignee(people: People, db: Db) -> None:
+def test_another_agent_taking_over_a_held_conversation_gets_409_already_assigned(people: People, db: Db) -> None:
     acme = _shop(db, "Acme")
     conversation = _conversation(db, acme)
     first, second = people.make(agent_of=[acme.organization_id]), people.make(agent_of=[acme.organization_id])
     people.post(first, f"/conversations/{conversation}/takeover")
 
-    body = people.post(second, f"/conversations/{conversation}/takeover").json()
+    answer = people.post(second, f"/conversations/{conversation}/takeover")
 
-    assert body["assignedUser"]["id"] == second.id
+    assert answer.status_code == 409
+    assert answer.json()["error"]["code"] == "already_assigned"
+    assert people.get(first, f"/conversations/{conversation}").json()["assignedUser"]["id"] == first.id
 
 
 def test_taking_over_does_not_count_as_a_message_in_usage(people: People, db: Db) -> None:

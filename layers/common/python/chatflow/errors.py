@@ -16,6 +16,7 @@ from chatflow import catalogue
 from chatflow.vocabulary import Language
 
 __all__ = [
+    "AlreadyAssigned",
     "AlreadyMember",
     "ApiTokenNotFound",
     "AuthNotConfigured",
@@ -43,6 +44,7 @@ __all__ = [
     "InvalidToken",
     "InvalidUrl",
     "KnowledgeNotFound",
+    "LabelExists",
     "LastAdmin",
     "MemberNotFound",
     "NoOrganization",
@@ -310,6 +312,18 @@ class PlanLimitReached(DomainError):
 
 class ConversationClosed(DomainError):
     code = "conversation_closed"
+
+
+class AlreadyAssigned(DomainError):
+    """Another member holds the conversation (two agents taking it over at once: the second)."""
+
+    code = "already_assigned"
+
+
+class LabelExists(DomainError):
+    """Label names are unique within an organisation, whatever their case."""
+
+    code = "label_exists"
 
 
 class InvalidSignature(DomainError):

@@ -152,6 +152,8 @@ HTTP_STATUS: Mapping[type[Refusal], int] = MappingProxyType(
         domain.OwnAccount: 409,
         domain.PlanLimitReached: 409,
         domain.ConversationClosed: 409,
+        domain.AlreadyAssigned: 409,
+        domain.LabelExists: 409,
         domain.ChannelAccountTaken: 409,
         # 413: too large
         domain.FileTooLarge: 413,

@@ -24,8 +24,12 @@ __all__ = [
     "LastMessage",
     "LockedConversation",
     "UserRef",
+    "ViewCounts",
+    "assign",
     "close",
+    "count_views",
     "insert_agent_message",
+    "is_member",
     "list_conversations",
     "load_changed",
     "load_detail",
@@ -118,6 +122,9 @@ class InboxFilter:
     text: str | None = None
     active_from: datetime | None = None  # last activity at or after
     active_before: datetime | None = None  # last activity strictly before
+    assignee_id: str | None = None  # held by this member, not closed (the view "Mine")
+    unassigned: bool = False  # held by nobody, not closed
+    waiting: bool = False  # handed to a person and nobody has answered yet
 
 
 # Case- and accent-insensitive text: lower-cased, then the Latin accents of English and Spanish text
@@ -172,6 +179,9 @@ _CONDITIONS: dict[str, sql.Composable] = {
     "language": sql.SQL("c.language = %(language)s"),
     "active_from": sql.SQL("c.last_message_at >= %(active_from)s"),
     "active_before": sql.SQL("c.last_message_at < %(active_before)s"),
+    "assignee_id": sql.SQL("c.assigned_user_id = %(assignee_id)s AND c.status <> 'closed'"),
+    "unassigned": sql.SQL("c.assigned_user_id IS NULL AND c.status <> 'closed'"),
+    "waiting": sql.SQL("c.status = 'pending' AND c.responder_mode = 'human'"),
     "pattern": _HAS_TEXT,
     # Keyset pagination, newest activity first: strictly after the last row of the previous page.
     "cursor_at": sql.SQL("(c.last_message_at, c.id) < (%(cursor_at)s, %(cursor_id)s)"),
@@ -239,6 +249,9 @@ def list_conversations(
         "language": filters.language,
         "active_from": filters.active_from,
         "active_before": filters.active_before,
+        "assignee_id": filters.assignee_id,
+        "unassigned": True if filters.unassigned else None,
+        "waiting": True if filters.waiting else None,
         "pattern": _like_pattern(filters.text) if filters.text else None,
         "rough_pattern": _rough_pattern(filters.text) if filters.text else None,
         "cursor_at": after[0] if after else None,
@@ -515,3 +528,51 @@ def reopen(conn: Connection, *, conversation_id: UUID) -> bool:
         ).rowcount
         == 1
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ViewCounts:
+    """How many conversations each inbox view holds now (closed ones in none of them)."""
+
+    mine: int
+    unassigned: int
+    waiting: int
+    all: int
+
+
+# One pass over the organisations' conversations that are not closed (conversations_stale_idx
+# and the scope keep it to the live ones).
+_COUNT_VIEWS = sql.SQL("""
+SELECT count(*) FILTER (WHERE c.assigned_user_id = %(user_id)s) AS mine,
+       count(*) FILTER (WHERE c.assigned_user_id IS NULL) AS unassigned,
+       count(*) FILTER (WHERE c.status = 'pending' AND c.responder_mode = 'human') AS waiting,
+       count(*) AS all
+FROM conversations c
+WHERE c.status <> 'closed' AND {in_scope}
+  AND (%(organization_id)s::uuid IS NULL OR c.organization_id = %(organization_id)s)
+""").format(in_scope=_IN_SCOPE)
+
+
+def count_views(
+    conn: Connection, *, scope: list[UUID] | None, user_id: str, organization_id: UUID | None
+) -> ViewCounts:
+    row = conn.execute(
+        _COUNT_VIEWS, {"scope": scope, "user_id": user_id, "organization_id": organization_id}
+    ).fetchone()
+    assert row is not None
+    return ViewCounts(mine=row["mine"], unassigned=row["unassigned"], waiting=row["waiting"], all=row["all"])
+
+
+def is_member(conn: Connection, *, organization_id: UUID, user_id: str) -> bool:
+    """An agent or admin of the organisation, with an active account: someone a conversation may be assigned to."""
+    row = conn.execute(
+        "SELECT 1 FROM organization_members m JOIN users u ON u.id = m.user_id "
+        "WHERE m.organization_id = %s AND m.user_id = %s AND u.active",
+        (organization_id, user_id),
+    ).fetchone()
+    return row is not None
+
+
+def assign(conn: Connection, *, conversation_id: UUID, user_id: str | None) -> None:
+    """Held by this member from now on (None: by nobody); the caller holds the conversation's lock."""
+    conn.execute("UPDATE conversations SET assigned_user_id = %s WHERE id = %s", (user_id, conversation_id))

@@ -22,7 +22,7 @@ from uuid import UUID
 from chatflow import audit, outbox
 from chatflow.access import Caller, scoped_connection
 from chatflow.db import Connection
-from chatflow.errors import ConversationClosed, ConversationNotFound, InvalidCursor
+from chatflow.errors import AlreadyAssigned, ConversationClosed, ConversationNotFound, InvalidCursor, InvalidInput
 from chatflow.inbox import repository as repo
 from chatflow.inbox.repository import ConversationDetail, ConversationSummary, InboxFilter, InboxMessage
 from chatflow.outbox import ConversationHandoff, ConversationUpdated, DomainEvent, MessageCreated
@@ -31,7 +31,9 @@ from chatflow.outbox import repository as events_repo
 __all__ = [
     "MAX_PAGE_SIZE",
     "InboxPage",
+    "assign_conversation",
     "close_conversation",
+    "count_views",
     "get_conversation",
     "list_conversations",
     "release_conversation",
@@ -136,6 +138,9 @@ def take_over_conversation(caller: Caller, conversation_id: UUID) -> Conversatio
     events: list[DomainEvent] = []
     with scoped_connection(caller) as conn:
         current = _lock_open(conn, caller, conversation_id)
+        if current.assigned_user_id not in (None, caller.user_id):
+            # Two agents taking over at once: the lock orders them, and the second finds it held.
+            raise AlreadyAssigned()
         if current.responder_mode != "human" or current.assigned_user_id != caller.user_id:
             notice_id = repo.take_over(
                 conn, conversation_id=conversation_id, user_id=caller.user_id, notice=_AGENT_JOINED[_lang(current)]
@@ -161,6 +166,50 @@ def take_over_conversation(caller: Caller, conversation_id: UUID) -> Conversatio
         detail = get_conversation(conn, caller, conversation_id)
     outbox.signal([e.id for e in events])
     _logger.info("conversation taken over", extra={"conversation_id": str(conversation_id)})
+    return detail
+
+
+def count_views(conn: Connection, caller: Caller, organization_id: UUID | None) -> repo.ViewCounts:
+    """How many live conversations each view (Mine, Unassigned, Waiting for a person, All) holds."""
+    if organization_id is not None:
+        caller.require_member(organization_id)
+    return repo.count_views(conn, scope=_scope(caller), user_id=caller.user_id, organization_id=organization_id)
+
+
+def assign_conversation(caller: Caller, conversation_id: UUID, assignee_id: str | None) -> ConversationDetail:
+    """Held by `assignee_id` (a member of the conversation's organisation) from now on, or by nobody.
+    Admins assign, reassign and unassign any conversation; an agent takes an unassigned one (for
+    themselves or a colleague) or gives theirs away, but one a colleague holds is theirs: 409
+    already_assigned. Who answers the visitor is unchanged (taking over does that)."""
+    events: list[DomainEvent] = []
+    with scoped_connection(caller) as conn:
+        current = _lock(conn, caller, conversation_id)
+        if assignee_id is not None and not repo.is_member(
+            conn, organization_id=current.organization_id, user_id=assignee_id
+        ):
+            raise InvalidInput(
+                "assigneeId: not a member of this conversation's organisation", variant="field", field="assigneeId"
+            )
+        held_by_another = current.assigned_user_id not in (None, caller.user_id)
+        if (
+            held_by_another
+            and assignee_id != current.assigned_user_id
+            and not caller.may_administer(current.organization_id)
+        ):
+            raise AlreadyAssigned()
+        if assignee_id != current.assigned_user_id:
+            repo.assign(conn, conversation_id=conversation_id, user_id=assignee_id)
+            events = [ConversationUpdated(organization_id=current.organization_id, conversation_id=conversation_id)]
+            events_repo.add(conn, events)
+            audit.record(
+                conn,
+                action="conversation.assigned" if assignee_id else "conversation.unassigned",
+                organization_id=current.organization_id,
+                actor=caller,
+                target=str(conversation_id),
+            )
+        detail = get_conversation(conn, caller, conversation_id)
+    outbox.signal([e.id for e in events])
     return detail
 
 

@@ -1,6 +1,7 @@
 """The side effects of domain events, one module each, named after what it does. functions/dispatch
 runs them (chatflow.outbox.dispatch); a new side effect is a new module here and a line below."""
 
+from chatflow.listeners.auto_assign_on_handoff import auto_assign_on_handoff
 from chatflow.listeners.deliver_webhooks import deliver_webhooks
 from chatflow.listeners.email_admins_on_handoff import email_admins_on_handoff
 from chatflow.listeners.email_admins_over_limit import email_admins_over_limit
@@ -10,6 +11,7 @@ from chatflow.outbox import Listener
 
 __all__ = [
     "LISTENERS",
+    "auto_assign_on_handoff",
     "deliver_webhooks",
     "email_admins_on_handoff",
     "email_admins_over_limit",
@@ -23,6 +25,7 @@ __all__ = [
 LISTENERS: tuple[Listener, ...] = (
     push_to_sockets,
     send_to_meta,
+    auto_assign_on_handoff,
     email_admins_on_handoff,
     email_admins_over_limit,
     deliver_webhooks,
