@@ -8,6 +8,7 @@ import { formatDay, formatDuration, formatNumber, formatPercent } from "../lib/f
 import type { Stats } from "../lib/types";
 import { Card, Empty, Loading, QueryResult } from "../components/ui";
 import { ConversationRow } from "./Inbox";
+import { GettingStartedCard } from "../components/GettingStarted";
 
 const DailyChart = lazy(() => import("../components/DailyChart"));
 
@@ -56,6 +57,7 @@ export function HomePage() {
           </select>
         </div>
       </div>
+      {orgId && <GettingStartedCard orgId={orgId} />}
       <QueryResult query={stats} onRetry={() => void stats.refetch()}>
         {(overview) => (
           <>

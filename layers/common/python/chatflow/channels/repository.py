@@ -202,6 +202,7 @@ class WidgetSettings:
     welcome_en: str | None
     welcome_es: str | None
     human_available: bool
+    widget_seen: bool  # its config already fetched from an allowed page (chatflow.getting_started)
 
 
 def find_widget_settings(conn: Connection, public_key: UUID) -> WidgetSettings | None:
@@ -219,7 +220,8 @@ def find_widget_settings(conn: Connection, public_key: UUID) -> WidgetSettings |
                    JOIN ws_connections w ON w.user_id = m.user_id AND w.kind = 'dashboard'
                    WHERE m.organization_id = ch.organization_id
                      AND (w.organization_id IS NULL OR w.organization_id = ch.organization_id)
-               ) AS human_available
+               ) AS human_available,
+               ch.widget_seen_at IS NOT NULL AS widget_seen
         FROM channels ch
         JOIN organizations o ON o.id = ch.organization_id AND o.active
         WHERE ch.public_key = %s AND ch.active

@@ -32,6 +32,7 @@ from chatflow.channels.models import (
 )
 from chatflow.db import Connection, connection
 from chatflow.errors import ChannelNotFound, InvalidInput, OrganizationNotFound, PlanLimitReached
+from chatflow.getting_started import mark_widget_seen
 from chatflow.meta import MetaCredentials
 from chatflow.meta import connect as connect_to_meta
 from chatflow.meta import disconnect as disconnect_from_meta
@@ -311,9 +312,11 @@ def widget_config(*, public_key: UUID, origin: str | None = None) -> WidgetConfi
     exactly as the chat answers them."""
     with connection() as conn:
         found = repo.find_widget_settings(conn, public_key)
-    if found is None:
-        raise ChannelNotFound()
-    check_origin(found.allowed_origins, origin)
+        if found is None:
+            raise ChannelNotFound()
+        check_origin(found.allowed_origins, origin)
+        if origin is not None and not found.widget_seen:
+            mark_widget_seen(conn, public_key, origin)  # the getting-started checklist's "installed"
     return WidgetConfig(
         default_language=found.default_language,
         language_fixed=found.language_fixed,
