@@ -146,6 +146,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/dashboard/conversations/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Count Views
+         * @description How many conversations each inbox view holds now: the numbers beside the views, the waiting
+         *     count on the navigation and in the tab's title. The dashboard reads them again on every live update.
+         */
+        get: operations["count_views_api_dashboard_conversations_counts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/dashboard/conversations/{conversation_id}": {
         parameters: {
             query?: never;
@@ -159,6 +180,28 @@ export interface paths {
          */
         get: operations["get_conversation_api_dashboard_conversations__conversation_id__get"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dashboard/conversations/{conversation_id}/assignee": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Assign
+         * @description Assign, reassign or unassign (null). Admins may do any of it; an agent takes an unassigned
+         *     conversation or gives theirs away, and gets 409 `already_assigned` on one a colleague holds.
+         *     400 `invalid_field` when the assignee is no member of the conversation's organisation.
+         */
+        put: operations["assign_api_dashboard_conversations__conversation_id__assignee_put"];
         post?: never;
         delete?: never;
         options?: never;
@@ -253,8 +296,9 @@ export interface paths {
         put?: never;
         /**
          * Take Over
-         * @description The caller answers from now on; the visitor reads "An agent joined". If the AI was answering,
-         *     the organisation's admins are emailed.
+         * @description The caller answers from now on, and holds the conversation; the visitor reads "An agent
+         *     joined". If the AI was answering, the organisation's admins are emailed. 409 `already_assigned`
+         *     when another member holds it (of two agents taking over at once, the second).
          */
         post: operations["take_over_api_dashboard_conversations__conversation_id__takeover_post"];
         delete?: never;
@@ -471,6 +515,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/dashboard/organizations/{organization_id}/availability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Availability
+         * @description The caller's own availability in this organisation.
+         */
+        get: operations["get_availability_api_dashboard_organizations__organization_id__availability_get"];
+        /**
+         * Set Availability
+         * @description Any member switches their own availability.
+         */
+        put: operations["set_availability_api_dashboard_organizations__organization_id__availability_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/dashboard/organizations/{organization_id}/channels": {
         parameters: {
             query?: never;
@@ -606,6 +674,30 @@ export interface paths {
          * @description Org admins: put the checklist away, or bring it back.
          */
         put: operations["update_getting_started_api_dashboard_organizations__organization_id__getting_started_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dashboard/organizations/{organization_id}/inbox-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Inbox Settings
+         * @description Members read.
+         */
+        get: operations["get_inbox_settings_api_dashboard_organizations__organization_id__inbox_settings_get"];
+        /**
+         * Update Inbox Settings
+         * @description Admins: 403 for an agent.
+         */
+        put: operations["update_inbox_settings_api_dashboard_organizations__organization_id__inbox_settings_put"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1301,6 +1393,14 @@ export interface components {
              */
             token: string;
         };
+        /** AssigneeIn */
+        AssigneeIn: {
+            /**
+             * Assigneeid
+             * @description A member of the conversation's organisation; null: nobody.
+             */
+            assigneeId: string | null;
+        };
         /** AuditEntryOut */
         AuditEntryOut: {
             /** Action */
@@ -1322,6 +1422,14 @@ export interface components {
             id: number;
             /** Target */
             target: string | null;
+        };
+        /** AvailabilityIO */
+        AvailabilityIO: {
+            /**
+             * Available
+             * @description Away members get no conversation by auto-assignment.
+             */
+            available: boolean;
         };
         /**
          * ChallengeOut
@@ -1921,6 +2029,19 @@ export interface components {
              * @description Sign your users' HS256 tokens with it; shown this once.
              */
             secret: string;
+        };
+        /** InboxSettingsIn */
+        InboxSettingsIn: {
+            /** Autoassign */
+            autoAssign: boolean;
+        };
+        /** InboxSettingsOut */
+        InboxSettingsOut: {
+            /**
+             * Autoassign
+             * @description New handoffs go round-robin to the available members.
+             */
+            autoAssign: boolean;
         };
         /**
          * InvitationOut
@@ -2830,6 +2951,29 @@ export interface components {
             /** Preferredlanguage */
             preferredLanguage?: ("en" | "es") | null;
         };
+        /** ViewCountsOut */
+        ViewCountsOut: {
+            /**
+             * All
+             * @description Every conversation that is not closed.
+             */
+            all: number;
+            /**
+             * Mine
+             * @description Held by the caller, not closed.
+             */
+            mine: number;
+            /**
+             * Unassigned
+             * @description Held by nobody, not closed.
+             */
+            unassigned: number;
+            /**
+             * Waiting
+             * @description Handed to a person, nobody has answered yet.
+             */
+            waiting: number;
+        };
         /** VisitorExportOut */
         VisitorExportOut: {
             /** Conversations */
@@ -3416,6 +3560,8 @@ export interface operations {
                 from?: string | null;
                 /** @description Last activity up to (inclusive): a UTC day or an instant. */
                 to?: string | null;
+                /** @description mine: held by the caller; unassigned: held by nobody; waiting: for a person; all. Every view but all leaves closed conversations out. */
+                view?: "mine" | "unassigned" | "waiting" | "all";
                 /** @description nextCursor of the previous page. */
                 cursor?: string | null;
                 limit?: number;
@@ -3433,6 +3579,73 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_ConversationSummaryOut_"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    count_views_api_dashboard_conversations_counts_get: {
+        parameters: {
+            query?: {
+                organizationId?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ViewCountsOut"];
                 };
             };
             /** @description Invalid request */
@@ -3531,6 +3744,86 @@ export interface operations {
             };
             /** @description No such resource, or one of an organisation the caller does not belong to */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    assign_api_dashboard_conversations__conversation_id__assignee_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssigneeIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationOut"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the current state (plan limit, last admin, closed conversation, …) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4895,6 +5188,144 @@ export interface operations {
             };
         };
     };
+    get_availability_api_dashboard_organizations__organization_id__availability_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AvailabilityIO"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    set_availability_api_dashboard_organizations__organization_id__availability_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AvailabilityIO"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AvailabilityIO"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     list_channels_api_dashboard_organizations__organization_id__channels_get: {
         parameters: {
             query?: never;
@@ -5613,6 +6044,144 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["GettingStartedOut"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_inbox_settings_api_dashboard_organizations__organization_id__inbox_settings_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboxSettingsOut"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    update_inbox_settings_api_dashboard_organizations__organization_id__inbox_settings_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InboxSettingsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboxSettingsOut"];
                 };
             };
             /** @description Invalid request */
