@@ -19,6 +19,8 @@ import { AISettingsPage } from "./pages/AISettings";
 import { ApiKeysPage } from "./pages/ApiKeys";
 import { UsagePage } from "./pages/Usage";
 import { IntegrationsPage } from "./pages/Integrations";
+import { PrivacyPage } from "./pages/Privacy";
+import { AuditLogPage } from "./pages/AuditLog";
 import { NotFoundPage } from "./pages/NotFound";
 
 function useSession() {
@@ -92,6 +94,8 @@ export function App() {
           <Route path="api-keys" element={<ApiKeysPage />} />
           <Route path="usage" element={<UsagePage />} />
           <Route path="integrations" element={<IntegrationsPage />} />
+          <Route path="privacy" element={<PrivacyPage />} />
+          <Route path="audit" element={<AuditLogPage />} />
           <Route path="*" element={<NotFoundPage />} />
         </Route>
       </Route>

@@ -27,7 +27,20 @@ from tests.e2e.dashboard_support import (
 
 pytestmark = pytest.mark.e2e
 
-SCREENS = ["", "/conversations", "/channels", "/members", "/ai", "/usage", "/organizations", "/users", "/api-keys"]
+SCREENS = [
+    "",
+    "/conversations",
+    "/channels",
+    "/members",
+    "/ai",
+    "/usage",
+    "/integrations",
+    "/privacy",
+    "/audit",
+    "/organizations",
+    "/users",
+    "/api-keys",
+]
 
 
 @pytest.fixture(scope="module")
