@@ -57,6 +57,7 @@ WIDGET_ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/chat/{conversationId}", "history"),
     Route("PATCH", "/api/chat/{conversationId}", "close"),
     Route("DELETE", "/api/chat/{conversationId}", "close"),
+    Route("POST", "/api/chat/{conversationId}/handoff", "chat_handoff"),
     Route("GET", "/api/channels/{publicKey}/config", "widget_config"),
 )
 

@@ -71,6 +71,12 @@
       online: "our team is online",
       code: "ES", // the switch names the other language, in that language
       lng: "Cambiar a español",
+      person: "Talk to a person",
+      nobody: "Nobody from our team is available right now. Leave your email and we'll write back.",
+      email: "Your email",
+      leave: "Send",
+      saved: "Thanks! Our team will write to you by email.",
+      bad: "Please enter a valid email address.",
     },
     es: {
       open: "Abrir chat",
@@ -102,6 +108,12 @@
       online: "nuestro equipo está en línea",
       code: "EN",
       lng: "Switch to English",
+      person: "Hablar con una persona",
+      nobody: "Ahora no hay nadie de nuestro equipo disponible. Déjanos tu email y te escribiremos.",
+      email: "Tu email",
+      leave: "Enviar",
+      saved: "¡Gracias! Nuestro equipo te escribirá por email.",
+      bad: "Escribe un email válido.",
     },
   };
   const pickLang = (tag) => ((tag = (tag || "").slice(0, 2).toLowerCase()), TEXTS[tag] ? tag : "");
@@ -196,6 +208,8 @@
     tries: 0, // reconnections since the socket last stayed up
     retry: 0,
     ping: 0,
+    streams: new Map(), // messageId -> {row, next}: an answer arriving in pieces (message.delta)
+    asked: false, // this conversation's "Talk to a person" was answered "nobody is available"
   };
   const touch = () => save("conv_ts", String(Date.now()));
   const stale = () => {
@@ -326,6 +340,11 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
 .s:disabled{opacity:.4;cursor:default}
 .ft{display:flex;align-items:center;justify-content:space-between;gap:8px;min-height:30px;padding:0 14px 8px;background:#fff;font-size:12.5px;color:#57606a}
 .ft button{text-decoration:underline}
+.ft .per{margin-right:auto}
+.em{display:flex;flex-direction:row;gap:6px;align-self:stretch;max-width:100%;flex-wrap:wrap}
+.em input{flex:1;min-width:0;padding:8px 10px;border:1px solid #8c959f;border-radius:10px;background:#fff;font:inherit}
+.em button{padding:8px 14px;border-radius:10px;background:var(--c);color:var(--f);font-weight:600}
+.em p{flex-basis:100%;color:#b3261e;font-size:12.5px}
 .ft .y,.ft .n{text-decoration:none;padding:3px 12px;border-radius:999px;border:1px solid #8c959f;margin-left:6px;font-weight:600;color:#1f2328}
 .ft .y{background:#b3261e;border-color:#b3261e;color:#fff}
 .cn{margin-left:auto;font-variant-numeric:tabular-nums}
@@ -350,7 +369,7 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
     MAX +
     '" data-l="msg" aria-describedby="cn"></textarea><button class="s" type="submit" data-l="send" disabled>' +
     icon("M3.4 20.4 21 12 3.4 3.6 3.4 10l12.6 2-12.6 2z", 1) +
-    '</button></form><div class="ft"><button class="end" type="button" data-t="end" hidden></button><div class="cf" role="group" aria-labelledby="q" hidden><span id="q" data-t="ask"></span><button class="y" type="button" data-t="yes"></button><button class="n" type="button" data-t="no"></button></div><span class="cn" id="cn" hidden></span></div></div><button class="l" type="button" aria-controls="p" aria-expanded="false"><span class="i1">' +
+    '</button></form><div class="ft"><button class="per" type="button" data-t="person" hidden></button><button class="end" type="button" data-t="end" hidden></button><div class="cf" role="group" aria-labelledby="q" hidden><span id="q" data-t="ask"></span><button class="y" type="button" data-t="yes"></button><button class="n" type="button" data-t="no"></button></div><span class="cn" id="cn" hidden></span></div></div><button class="l" type="button" aria-controls="p" aria-expanded="false"><span class="i1">' +
     ICON_CHAT +
     '</span><span class="i2">' +
     ICON_X +
@@ -370,6 +389,7 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
   const input = $("textarea");
   const sendButton = $(".s");
   const endButton = $(".end");
+  const personButton = $(".per");
   const confirmBox = $(".cf");
   const counter = $(".cn");
   const title = $("h2");
@@ -429,6 +449,8 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
   const refresh = () => {
     welcome.hidden = log.childElementCount > 0;
     endButton.hidden = !S.conv || !confirmBox.hidden;
+    // Asking for a person needs a conversation to hand over, with the AI still answering it.
+    personButton.hidden = !S.conv || S.mode !== "ai" || S.asked || !confirmBox.hidden;
     sendButton.disabled = !input.value.trim();
   };
 
@@ -466,6 +488,15 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
         S.mine.splice(mine, 1); // sent from this page and already shown
         continue;
       }
+      const streamed = S.streams.get(m.id);
+      if (streamed) {
+        // The answer shown as it grew becomes the stored one, in place: never a second copy.
+        S.streams.delete(m.id);
+        const row = show(m.role, m.content, m.createdAt);
+        streamed.row.replaceWith(row);
+        scrollDown();
+        continue;
+      }
       show(m.role, m.content, m.createdAt);
       if (live) {
         touch();
@@ -473,9 +504,27 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
       }
     }
   };
+  // A piece of an answer the AI is still writing: shown at once, in order (a piece out of order is
+  // skipped; the whole answer replaces the pieces when it comes, by its id, which the first piece gave).
+  const grow = (d) => {
+    if (!d.messageId || typeof d.delta !== "string" || S.seen.has(d.messageId)) return;
+    let s = S.streams.get(d.messageId);
+    if (!s) {
+      if (d.index !== 0) return;
+      s = { row: show("ai", ""), next: 0 };
+      s.row.classList.add("streaming");
+      S.streams.set(d.messageId, s);
+      typing.hidden = true;
+    }
+    if (d.index !== s.next) return;
+    s.next++;
+    s.row.querySelector(".b").textContent += d.delta;
+    scrollDown();
+  };
   const setMode = (mode) => {
     S.mode = mode === "human" ? "human" : "ai";
     sub.textContent = S.mode === "human" ? t.human : t.sub + (C.humanAvailable ? " · " + t.online : "");
+    if (host.isConnected) refresh();
     schedule();
   };
   const setConversation = (id) => {
@@ -491,6 +540,8 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
     drop();
     S.conv = S.last = null;
     S.seen.clear();
+    S.streams.clear();
+    S.asked = false;
     S.mine = [];
     save("conv", null);
     save("conv_ts", null);
@@ -561,7 +612,8 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
       }
       const d = ev.data || {};
       if (ev.conversationId !== S.conv) return;
-      if (ev.type === "message.created") receive([d], true);
+      if (ev.type === "message.delta") grow(d);
+      else if (ev.type === "message.created") receive([d], true);
       else if (ev.type === "conversation.updated") d.status === "closed" ? ended() : setMode(d.responderMode);
     };
     ws.onclose = () => {
@@ -691,6 +743,60 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
     touch();
     deliver(msg);
   };
+
+  // ---- "Talk to a person" ------------------------------------------------------------------------------
+  // Where the channel hands off, the conversation passes to a person (the notice comes back as a
+  // message). Where it does not, nobody will come: the visitor may leave an email for the team.
+  const askForPerson = async (email) => {
+    const id = S.conv;
+    if (!id) return;
+    const r = await api("POST", "/" + id + "/handoff", email ? { visitorId, email } : { visitorId });
+    if (id !== S.conv) return;
+    if (r.ok) {
+      if (r.data.reply) receive([r.data.reply], true);
+      setMode(r.data.responderMode);
+      if (r.data.emailSaved) notice(t.saved);
+      else if (!r.data.available && !email) offerEmail();
+      return r;
+    }
+    if (r.status === 404 || r.code === "conversation_closed") ended();
+    else if (r.status === 429) notice(t.slow.replace("{s}", Math.min(r.wait > 0 ? r.wait : 10, 600)));
+    return r;
+  };
+  const offerEmail = () => {
+    S.asked = true;
+    notice(t.nobody);
+    const box = el("form", "m em");
+    const field = el("input");
+    field.type = "email";
+    field.required = true;
+    field.maxLength = 254;
+    field.autocomplete = "email";
+    field.placeholder = t.email;
+    field.setAttribute("aria-label", t.email);
+    const go = el("button", "", t.leave);
+    go.type = "submit";
+    const error = el("p", "", "");
+    error.hidden = true;
+    error.setAttribute("role", "alert");
+    box.append(field, go, error);
+    const fail = () => ((error.textContent = t.bad), (error.hidden = false), field.focus());
+    box.onsubmit = async (e) => {
+      e.preventDefault();
+      const value = field.value.trim();
+      if (!value || !field.checkValidity()) return fail();
+      go.disabled = true;
+      const r = await askForPerson(value);
+      go.disabled = false;
+      if (r && r.ok) box.remove();
+      else if (r && r.status === 400) fail();
+    };
+    log.append(box);
+    refresh();
+    scrollDown();
+    field.focus();
+  };
+  personButton.onclick = () => askForPerson();
 
   // ---- Opening, closing, the composer ------------------------------------------------------------------------
   const toggle = (open, moveFocus) => {

@@ -60,6 +60,7 @@ FUNCTION_SPECS: Mapping[str, FunctionSpec] = {
         ),
         FunctionSpec("history", "GET /api/chat/{conversationId}: a visitor's conversation"),
         FunctionSpec("close", "PATCH /api/chat/{conversationId}: the visitor ends the conversation"),
+        FunctionSpec("chat_handoff", "POST /api/chat/{conversationId}/handoff: the visitor asks for a person"),
         FunctionSpec("widget_config", "GET /api/channels/{publicKey}/config: a channel's look and language"),
         FunctionSpec(
             "dashboard_api",
@@ -115,7 +116,7 @@ FUNCTION_SPECS: Mapping[str, FunctionSpec] = {
 
 
 # The functions whose writes produce domain events (chatflow.outbox): they signal the dispatch queue.
-EVENT_WRITERS: tuple[str, ...] = ("chat", "close", "dashboard_api", "cleanup", "meta_inbound")
+EVENT_WRITERS: tuple[str, ...] = ("chat", "close", "chat_handoff", "dashboard_api", "cleanup", "meta_inbound")
 
 
 def spec_for(function: str) -> FunctionSpec:

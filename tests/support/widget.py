@@ -85,6 +85,22 @@ class WidgetClient:
         )
         return _answer(load_handler("close")(event, LambdaContextStub()))
 
+    def ask_for_person(self, conversation_id: UUID | str, **fields: Any) -> Answer:
+        """The widget's "Talk to a person" (POST /api/chat/{conversationId}/handoff)."""
+        body = {"visitorId": str(self.visitor_id), **fields}
+        return self.ask_for_person_raw(str(conversation_id), json.dumps(body))
+
+    def ask_for_person_raw(self, conversation_id: str, raw_body: str) -> Answer:
+        event = rest_event(
+            "POST",
+            f"/api/chat/{conversation_id}/handoff",
+            resource="/api/chat/{conversationId}/handoff",
+            raw_body=raw_body,
+            path_parameters={"conversationId": conversation_id},
+            source_ip=self.source_ip,
+        )
+        return _answer(load_handler("chat_handoff")(event, LambdaContextStub()))
+
     def config(self, public_key: UUID | str | None = None, headers: dict[str, str] | None = None) -> Answer:
         """The channel's public config, as the widget fetches it at start (this visitor's key unless given)."""
         key = str(public_key if public_key is not None else self.public_key)

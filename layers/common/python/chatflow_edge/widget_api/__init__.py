@@ -9,6 +9,8 @@ from chatflow_edge.widget_api.models import (
     CloseRequest,
     CloseResponse,
     ConversationResponse,
+    HandoffRequest,
+    HandoffResponse,
     HistoryQuery,
     WidgetConfigResponse,
 )
@@ -29,6 +31,8 @@ __all__ = [
     "CloseRequest",
     "CloseResponse",
     "ConversationResponse",
+    "HandoffRequest",
+    "HandoffResponse",
     "HistoryQuery",
     "WidgetConfigResponse",
     "build_resolver",

@@ -11,6 +11,7 @@ from pydantic.alias_generators import to_camel
 
 from chatflow.channels import WidgetConfig, WidgetPosition
 from chatflow.conversations.models import ConversationView, MessageView, PostResult
+from chatflow.conversations.person import PersonRequest
 from chatflow.languages import normalize_language
 from chatflow.page_urls import kept_page_url
 from chatflow.text import Storable, Visible
@@ -23,6 +24,8 @@ __all__ = [
     "CloseRequest",
     "CloseResponse",
     "ConversationResponse",
+    "HandoffRequest",
+    "HandoffResponse",
     "HistoryQuery",
     "MessageOut",
     "WidgetConfigResponse",
@@ -68,6 +71,20 @@ class HistoryQuery(_In):
 
 class CloseRequest(_In):
     visitor_id: UUID
+
+
+# An address to write back to; a browser's own check (type=email) is the first, this is the last.
+EmailAddress = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$"),
+    Storable,
+]
+
+
+class HandoffRequest(_In):
+    visitor_id: UUID
+    # Only where the channel hands nothing off: where the agents may write back.
+    email: EmailAddress | None = None
 
 
 class _Out(BaseModel):
@@ -124,6 +141,29 @@ class ConversationResponse(_Out):
             status=view.status,
             responder_mode=view.responder_mode,
             messages=[MessageOut.of(m) for m in view.messages],
+        )
+
+
+class HandoffResponse(_Out):
+    """`available` False: the channel hands nothing off, nobody will come (the widget then offers to
+    leave an email). `reply`: the handoff notice written now, else None."""
+
+    id: UUID
+    status: str
+    responder_mode: str
+    available: bool
+    email_saved: bool
+    reply: MessageOut | None
+
+    @classmethod
+    def of(cls, result: PersonRequest) -> HandoffResponse:
+        return cls(
+            id=result.conversation_id,
+            status=result.status,
+            responder_mode=result.responder_mode,
+            available=result.available,
+            email_saved=result.email_saved,
+            reply=MessageOut.of(result.notice) if result.notice is not None else None,
         )
 
 
