@@ -118,6 +118,25 @@ def test_each_use_records_the_tokens_last_use(api: TestClient, people: People, a
     assert after["lastUsedAt"] is not None
 
 
+def test_a_tokens_bot_is_neither_a_member_nor_a_user_of_the_platform(
+    people: People, admin: Person, tenant: Tenant, db: Db
+) -> None:
+    _create(people, admin, tenant.organization_id, "conversations:write", name="HubSpot bot")
+    bot = db.execute("SELECT bot_user_id FROM api_tokens").fetchone()
+    assert bot is not None
+    root = people.make(super_admin=True)
+
+    members = people.get(admin, f"/organizations/{tenant.organization_id}/members").json()
+    listed = people.get(root, "/users", limit=100).json()["items"]
+    searched = people.get(root, "/users", search="api-token.invalid").json()["items"]
+    one = people.get(root, f"/users/{bot['bot_user_id']}")
+
+    assert [m["email"] for m in members] == [admin.email]
+    assert all(not u["email"].endswith("@api-token.invalid") for u in listed)
+    assert searched == []
+    assert one.status_code == 404
+
+
 # --- scopes ----------------------------------------------------------------------------------------------
 
 

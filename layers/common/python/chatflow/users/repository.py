@@ -109,6 +109,9 @@ _DETAIL = sql.SQL(
     FROM users u
     """
 )
+# An API token's "bot" (chatflow.api_tokens) has a user row to author its messages, but is nobody's
+# account: it is listed, read and changed with its token only, never as a user of the platform.
+_NOT_A_BOT = sql.SQL("NOT EXISTS (SELECT FROM api_tokens t WHERE t.bot_user_id = u.id)")
 
 
 def _detail(row: dict[str, Any]) -> UserDetail:
@@ -119,7 +122,7 @@ def _detail(row: dict[str, Any]) -> UserDetail:
 
 
 def load_detail(conn: Connection, user_id: str) -> UserDetail:
-    row = conn.execute(_DETAIL + sql.SQL("WHERE u.id = %s"), (user_id,)).fetchone()
+    row = conn.execute(_DETAIL + sql.SQL("WHERE u.id = %s AND ") + _NOT_A_BOT, (user_id,)).fetchone()
     if row is None:
         raise UserNotFound()
     return _detail(row)
@@ -130,9 +133,11 @@ def list_details(conn: Connection, *, search: str | None, after_email: str | Non
     `search` matches part of the email or name, any case."""
     rows = conn.execute(
         _DETAIL
+        + sql.SQL("WHERE ")
+        + _NOT_A_BOT
         + sql.SQL(
             """
-            WHERE (%(search)s::text IS NULL
+              AND (%(search)s::text IS NULL
                    OR strpos(lower(u.email), lower(%(search)s)) > 0 OR strpos(lower(u.name), lower(%(search)s)) > 0)
               AND (%(after)s::text IS NULL OR lower(u.email) > %(after)s)
             ORDER BY lower(u.email)
