@@ -57,6 +57,7 @@ FUNCTION_SPECS: Mapping[str, FunctionSpec] = {
             memory_mb=1024,
             timeout=cdk.Duration.seconds(28),
             reads_encryption_key=True,
+            publishes_live=True,  # streams the AI's answer (message.delta) as the provider writes it
         ),
         FunctionSpec("history", "GET /api/chat/{conversationId}: a visitor's conversation"),
         FunctionSpec("close", "PATCH /api/chat/{conversationId}: the visitor ends the conversation"),

@@ -182,7 +182,7 @@ class OpenAIProvider:
         )
         pieces: list[str] = []
         calls: dict[int, list[str]] = {}  # tool call index -> [name, arguments so far]
-        answered_model, tokens, cut = model, 0, False
+        answered_model, tokens, cut, finished = model, 0, False, False
         try:
             for chunk in stream:
                 answered_model = chunk.model or answered_model
@@ -190,6 +190,7 @@ class OpenAIProvider:
                     tokens = chunk.usage.total_tokens
                 if not chunk.choices:
                     continue
+                finished = finished or chunk.choices[0].finish_reason is not None
                 delta = chunk.choices[0].delta
                 for call in delta.tool_calls or []:
                     entry = calls.setdefault(call.index, ["", ""])
@@ -209,6 +210,12 @@ class OpenAIProvider:
             cut = True
         finally:
             stream.close()
+        if not finished and not cut:
+            # The connection closed cleanly but the model never said it was done: a cut all the same.
+            if not pieces:
+                raise AIProviderError("the stream ended before any text")
+            _logger.warning("the provider's stream ended without a finish reason")
+            cut = True
         handoff = next(
             (read_handoff_call(arguments) for name, arguments in calls.values() if name == HANDOFF_TOOL_NAME), None
         )

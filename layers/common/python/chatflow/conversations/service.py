@@ -31,6 +31,7 @@ from chatflow.ai.prompt import HistoryEntry
 from chatflow.ai_settings import EffectiveAIConfig, effective_config
 from chatflow.conversations import repository as repo
 from chatflow.conversations.models import ConversationView, MessageView, PostResult
+from chatflow.conversations.streaming import DeltaStream
 from chatflow.db import Connection, connection
 from chatflow.errors import ChannelNotFound, ConversationChanged, ConversationNotFound
 from chatflow.handoff import asks_for_human
@@ -315,23 +316,37 @@ def _reply_to(
         role, content, model, tokens, is_ai = "system", text("handoff_notice", language), None, 0, False
     elif conversation.responder_mode == "human":
         return None, False  # a person is in charge; the AI stays silent
-    else:
-        answered = answer(
-            conn,
-            organization_id=organization_id,
-            channel_id=channel_id,
-            has_knowledge=has_knowledge,
-            config=config,
-            platform_encrypted_key=platform_encrypted_key,
-            language=language,
-            history=history,
-            message=message,
-            settings=settings,
-            log_context={"conversation_id": str(conversation.id)},
-            offer_handoff=config.handoff_enabled,
+    reply_id = uuid4()
+    if not handoff:
+        # The answer's id is known before its first word, so that the frames streamed to the widget
+        # and the stored message are one message to it.
+        stream = DeltaStream(
+            conn, settings, organization_id=organization_id, conversation_id=conversation.id, message_id=reply_id
         )
+        try:
+            answered = answer(
+                conn,
+                organization_id=organization_id,
+                channel_id=channel_id,
+                has_knowledge=has_knowledge,
+                config=config,
+                platform_encrypted_key=platform_encrypted_key,
+                language=language,
+                history=history,
+                message=message,
+                settings=settings,
+                log_context={"conversation_id": str(conversation.id)},
+                offer_handoff=config.handoff_enabled,
+                on_delta=stream,
+            )
+        finally:
+            stream.close()
         role, content, model, tokens = "ai", answered.content, answered.model, answered.tokens_used
         is_ai, chunk_ids = answered.from_model, answered.chunk_ids
+        if answered.cut:
+            # The stream broke: the visitor keeps what came, and the stored message says it was cut.
+            content = f"{content}\n\n{text('ai_cut', language)}"
+            _logger.warning("the AI's answer was cut off", extra={"conversation_id": str(conversation.id)})
         if answered.handoff is not None and config.handoff_enabled:
             # The model asked for a person: the keyword's notice, in the visitor's language, and
             # nothing of what it may have said besides (a person answers from now on).
@@ -341,7 +356,6 @@ def _reply_to(
                 "the AI handed the conversation to a person",
                 extra={"conversation_id": str(conversation.id), "reason": ai_handoff.reason},
             )
-    reply_id = uuid4()
     events: list[DomainEvent] = [
         ConversationUpdated(organization_id=organization_id, conversation_id=conversation.id),
         MessageCreated(organization_id=organization_id, conversation_id=conversation.id, message_id=reply_id),

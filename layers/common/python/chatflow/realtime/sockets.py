@@ -89,15 +89,43 @@ def disconnect(connection_id: str) -> None:
 
 def answer(connection_id: str, body: str | None) -> None:
     """A client's message: `{"action": "ping"}` gets `{"type": "pong"}` (clients ping to keep API
-    Gateway's 10-minute idle timeout away); anything else is ignored, as clients send nothing else."""
-    if _action(body) == "ping":
+    Gateway's 10-minute idle timeout away); `{"action": "watch", "conversationId": "…" | null}` from a
+    dashboard names the conversation its operator has open, whose AI answers then stream to it
+    (`message.delta`, chatflow.conversations.streaming); anything else is ignored."""
+    message = _message(body)
+    action = message.get("action")
+    if action == "ping":
         send(connection_id, {"type": "pong"})
+    elif action == "watch":
+        _watch(connection_id, message.get("conversationId"))
 
 
-def _action(body: str | None) -> str | None:
+_WATCH = """
+UPDATE ws_connections w SET conversation_id = (
+    SELECT c.id FROM conversations c JOIN users u ON u.id = w.user_id AND u.active
+    WHERE c.id = %(conversation_id)s::uuid
+      AND (w.organization_id IS NULL OR w.organization_id = c.organization_id)
+      AND (u.is_super_admin OR EXISTS (SELECT FROM organization_members m
+                                       WHERE m.user_id = u.id AND m.organization_id = c.organization_id))
+)
+WHERE w.connection_id = %(connection_id)s AND w.kind = 'dashboard'
+"""
+
+
+def _watch(connection_id: str, conversation_id: Any) -> None:
+    """The dashboard's open conversation, if its user may see it (else none, silently: an id of
+    another organisation reads exactly as one that does not exist)."""
+    try:
+        watched = UUID(conversation_id) if isinstance(conversation_id, str) else None
+    except ValueError:
+        watched = None
+    with connection() as conn:
+        conn.execute(_WATCH, {"conversation_id": watched, "connection_id": connection_id})
+
+
+def _message(body: str | None) -> dict[str, Any]:
     try:
         message: Any = json.loads(body or "")
     except (ValueError, RecursionError):
-        return None
-    action = message.get("action") if isinstance(message, dict) else None
-    return action if isinstance(action, str) else None
+        return {}
+    return message if isinstance(message, dict) else {}
