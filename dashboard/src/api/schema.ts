@@ -226,6 +226,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/dashboard/conversations/{conversation_id}/mentions/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark Mentions Read
+         * @description The caller's mentions in this conversation are read (the dashboard calls it when it opens one).
+         */
+        post: operations["mark_mentions_read_api_dashboard_conversations__conversation_id__mentions_read_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/dashboard/conversations/{conversation_id}/messages": {
         parameters: {
             query?: never;
@@ -242,6 +262,31 @@ export interface paths {
          *     409 `conversation_closed` on a closed conversation.
          */
         post: operations["send_agent_message_api_dashboard_conversations__conversation_id__messages_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dashboard/conversations/{conversation_id}/notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Notes
+         * @description The conversation's notes, oldest first.
+         */
+        get: operations["list_notes_api_dashboard_conversations__conversation_id__notes_get"];
+        put?: never;
+        /**
+         * Add Note
+         * @description A private note by the caller; the members in `mentions` are notified. 400 `invalid_field` for
+         *     a mention of someone who is no member, or a note over 10,000 characters.
+         */
+        post: operations["add_note_api_dashboard_conversations__conversation_id__notes_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -350,6 +395,66 @@ export interface paths {
          * @description Change one's own name or preferred language.
          */
         patch: operations["update_me_api_dashboard_me_patch"];
+        trace?: never;
+    };
+    "/api/dashboard/me/mentions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Mentions
+         * @description Notes that name the caller, newest first, unread ones marked.
+         */
+        get: operations["list_mentions_api_dashboard_me_mentions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dashboard/model-prices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Model Prices
+         * @description What the AI's tokens are counted at, per model.
+         */
+        get: operations["list_model_prices_api_dashboard_model_prices_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dashboard/model-prices/{model}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set Model Price
+         * @description Super admins: a model's blended price per million tokens (added when new).
+         */
+        put: operations["set_model_price_api_dashboard_model_prices__model__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/dashboard/organizations": {
@@ -1101,6 +1206,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/dashboard/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Report
+         * @description The period's figures beside the previous period's, the handoff reasons, by language, agent,
+         *     model, weekday × hour and day, and the conversations waiting for a person now.
+         */
+        get: operations["get_report_api_dashboard_reports_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dashboard/reports/conversations.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Report Rows
+         * @description The rows behind the figures: each conversation of the period with what it came to (times in
+         *     seconds, its start in the organisation's time zone, cost in US dollars).
+         */
+        get: operations["export_report_rows_api_dashboard_reports_conversations_csv_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/dashboard/stats": {
         parameters: {
             query?: never;
@@ -1316,6 +1463,19 @@ export interface components {
             /** Content */
             content: string;
         };
+        /** AgentOut */
+        AgentOut: {
+            /**
+             * Conversations
+             * @description Conversations of the period assigned to them.
+             */
+            conversations: number;
+            firstResponseSeconds: components["schemas"]["Percentiles"];
+            /** Name */
+            name: string | null;
+            /** Userid */
+            userId: string;
+        };
         /** ApiTokenCreate */
         ApiTokenCreate: {
             /** Name */
@@ -1324,7 +1484,7 @@ export interface components {
              * Scopes
              * @description What the token may do; at least one.
              */
-            scopes: ("conversations:read" | "conversations:write" | "knowledge:read" | "knowledge:write" | "contacts:read")[];
+            scopes: ("conversations:read" | "conversations:write" | "knowledge:read" | "knowledge:write" | "contacts:read" | "reports:read")[];
         };
         /** ApiTokenOut */
         ApiTokenOut: {
@@ -1816,6 +1976,20 @@ export interface components {
              */
             messages: number;
         };
+        /** DayOut */
+        DayOut: {
+            /** Airesolutions */
+            aiResolutions: number;
+            /** Conversations */
+            conversations: number;
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Handoffs */
+            handoffs: number;
+        };
         /** DeliveryOut */
         DeliveryOut: {
             /** Attempts */
@@ -1979,6 +2153,33 @@ export interface components {
         GettingStartedUpdate: {
             /** Dismissed */
             dismissed: boolean;
+        };
+        /** HandoffReasonOut */
+        HandoffReasonOut: {
+            /** Conversations */
+            conversations: number;
+            /**
+             * Reason
+             * @description The AI's reason: visitor_asked, cannot_answer, frustrated, sensitive, other.
+             */
+            reason: string | null;
+            /**
+             * Source
+             * @description keyword, ai (the AI decided: see reason), button, agent (took over), unrecorded.
+             */
+            source: string;
+        };
+        /** HeatmapCellOut */
+        HeatmapCellOut: {
+            /** Conversations */
+            conversations: number;
+            /** Hour */
+            hour: number;
+            /**
+             * Weekday
+             * @description 1 Monday … 7 Sunday, in the organisation's time zone.
+             */
+            weekday: number;
         };
         /** IdentityOut */
         IdentityOut: {
@@ -2216,6 +2417,20 @@ export interface components {
              */
             url?: string | null;
         };
+        /** LanguageOut */
+        LanguageOut: {
+            /** Airesolutionrate */
+            aiResolutionRate: number | null;
+            /** Conversations */
+            conversations: number;
+            /** Handoffrate */
+            handoffRate: number | null;
+            /**
+             * Language
+             * @enum {string}
+             */
+            language: "en" | "es";
+        };
         /** LastMessageOut */
         LastMessageOut: {
             /** Content */
@@ -2237,6 +2452,14 @@ export interface components {
             email: string;
             /** Password */
             password: string;
+        };
+        /** MarkedOut */
+        MarkedOut: {
+            /**
+             * Read
+             * @description Mentions marked read.
+             */
+            read: number;
         };
         /** MeOut */
         MeOut: {
@@ -2344,6 +2567,12 @@ export interface components {
              */
             role: "admin" | "agent" | "super_admin";
         };
+        /** MentionOut */
+        MentionOut: {
+            note: components["schemas"]["NoteOut"];
+            /** Read */
+            read: boolean;
+        };
         /** MessageOut */
         MessageOut: {
             author?: components["schemas"]["UserRefOut"] | null;
@@ -2426,6 +2655,47 @@ export interface components {
             /** Webhookurl */
             webhookUrl: string;
         };
+        /** ModelPriceOut */
+        ModelPriceOut: {
+            /**
+             * Listprice
+             * @description The list price the product knows for it.
+             */
+            listPrice: number | null;
+            /** Model */
+            model: string;
+            /**
+             * Updatedat
+             * @description When a super admin set it; null: the list price.
+             */
+            updatedAt: string | null;
+            /**
+             * Usdpermilliontokens
+             * @description Blended: input and output prices at 3 to 1.
+             */
+            usdPerMillionTokens: number;
+        };
+        /** ModelPriceUpdate */
+        ModelPriceUpdate: {
+            /** Usdpermilliontokens */
+            usdPerMillionTokens: number;
+        };
+        /** ModelUseOut */
+        ModelUseOut: {
+            /** Aianswers */
+            aiAnswers: number;
+            /** Cost */
+            cost: number;
+            /** Model */
+            model: string;
+            /** Tokens */
+            tokens: number;
+            /**
+             * Usdpermilliontokens
+             * @description Null: the model has no price yet (counted as free).
+             */
+            usdPerMillionTokens: number | null;
+        };
         /** MonthUsageOut */
         MonthUsageOut: {
             /** Aimessages */
@@ -2467,6 +2737,42 @@ export interface components {
             newPassword: string;
             /** Session */
             session: string;
+        };
+        /** NoteIn */
+        NoteIn: {
+            /**
+             * Content
+             * @description Markdown-lite: **bold**, _italic_, `code`, links; @Name for a mention.
+             */
+            content: string;
+            /**
+             * Mentions
+             * @description Members to notify (dashboard and email): each a member of the conversation's organisation.
+             */
+            mentions?: string[];
+        };
+        /** NoteOut */
+        NoteOut: {
+            author: components["schemas"]["UserRefOut"] | null;
+            /** Content */
+            content: string;
+            /**
+             * Conversationid
+             * Format: uuid
+             */
+            conversationId: string;
+            /**
+             * Createdat
+             * Format: date-time
+             */
+            createdAt: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Mentions */
+            mentions: components["schemas"]["UserRefOut"][];
         };
         /** OrganizationCreate */
         OrganizationCreate: {
@@ -2616,44 +2922,12 @@ export interface components {
             /** Nextcursor */
             nextCursor?: string | null;
         };
-        /** PeriodOut */
-        PeriodOut: {
-            /**
-             * Aialoneshare
-             * @description 0..1; null when the period has no conversation.
-             */
-            aiAloneShare: number | null;
-            /** Answeredbyaialone */
-            answeredByAiAlone: number;
-            /**
-             * Conversations
-             * @description Conversations that started in the period.
-             */
-            conversations: number;
-            /** Days */
-            days: number;
-            /**
-             * Firstday
-             * Format: date
-             */
-            firstDay: string;
-            /** Handedtohuman */
-            handedToHuman: number;
-            /**
-             * Handoffrate
-             * @description 0..1; null when the period has no conversation.
-             */
-            handoffRate: number | null;
-            /**
-             * Lastday
-             * Format: date
-             */
-            lastDay: string;
-            /**
-             * Medianfirstresponseseconds
-             * @description From the handoff to the first agent message; null when no handoff was answered.
-             */
-            medianFirstResponseSeconds: number | null;
+        /** Percentiles */
+        Percentiles: {
+            /** P50 */
+            p50: number | null;
+            /** P90 */
+            p90?: number | null;
         };
         /** PlatformKeyIn */
         PlatformKeyIn: {
@@ -2746,6 +3020,39 @@ export interface components {
             /** Refreshtoken */
             refreshToken: string;
         };
+        /** ReportOut */
+        ReportOut: {
+            /** Byagent */
+            byAgent: components["schemas"]["AgentOut"][];
+            /** Bylanguage */
+            byLanguage: components["schemas"]["LanguageOut"][];
+            /** Bymodel */
+            byModel: components["schemas"]["ModelUseOut"][];
+            /** Channelid */
+            channelId: string | null;
+            current: components["schemas"]["routers__reports__PeriodOut"];
+            /**
+             * Daily
+             * @description Every day of the period, quiet days as zeros.
+             */
+            daily: components["schemas"]["DayOut"][];
+            /** Handoffreasons */
+            handoffReasons: components["schemas"]["HandoffReasonOut"][];
+            /** Heatmap */
+            heatmap: components["schemas"]["HeatmapCellOut"][];
+            /** Language */
+            language: ("en" | "es") | null;
+            /** Organizationid */
+            organizationId: string | null;
+            /** @description The as many days just before. */
+            previous: components["schemas"]["routers__reports__PeriodOut"];
+            /**
+             * Timezone
+             * @description The organisation's (UTC for several organisations): days and hours are its.
+             */
+            timeZone: string;
+            waitingNow: components["schemas"]["WaitingOut"];
+        };
         /** RetentionIn */
         RetentionIn: {
             /**
@@ -2778,7 +3085,7 @@ export interface components {
             openNow: number;
             /** Organizationid */
             organizationId: string | null;
-            period: components["schemas"]["PeriodOut"];
+            period: components["schemas"]["routers__stats__PeriodOut"];
             /** Recentconversations */
             recentConversations: components["schemas"]["ConversationSummaryOut"][];
             /**
@@ -3024,6 +3331,16 @@ export interface components {
              */
             visitorId: string;
         };
+        /** WaitingOut */
+        WaitingOut: {
+            /**
+             * Conversations
+             * @description Handed to a person and not answered by one yet, now.
+             */
+            conversations: number;
+            /** Longestseconds */
+            longestSeconds: number | null;
+        };
         /** WebhookCreate */
         WebhookCreate: {
             /** Description */
@@ -3179,6 +3496,97 @@ export interface components {
              * @description Pasted into Meta's console; shown.
              */
             verifyToken?: string | null;
+        };
+        /** PeriodOut */
+        routers__reports__PeriodOut: {
+            /** Aianswers */
+            aiAnswers: number;
+            /**
+             * Aicost
+             * @description US dollars: each conversation's tokens at its model's price.
+             */
+            aiCost: number;
+            /** Aicostperconversation */
+            aiCostPerConversation: number | null;
+            /** Aicostperresolution */
+            aiCostPerResolution: number | null;
+            /**
+             * Airesolutionrate
+             * @description 0..1 of the period's conversations; null without any.
+             */
+            aiResolutionRate: number | null;
+            /**
+             * Airesolutions
+             * @description Closed with no person involved, and the visitor did not open another within 7 days of the close.
+             */
+            aiResolutions: number;
+            /** Aitokens */
+            aiTokens: number;
+            /**
+             * Conversations
+             * @description Conversations that started in the period (each is billed against the plan).
+             */
+            conversations: number;
+            /**
+             * Firstday
+             * Format: date
+             */
+            firstDay: string;
+            /** @description From the handoff to the first message of a person. */
+            firstResponseSeconds: components["schemas"]["Percentiles"];
+            /**
+             * Handoffrate
+             * @description 0..1 of the period's conversations; null without any.
+             */
+            handoffRate: number | null;
+            /** Handoffs */
+            handoffs: number;
+            /**
+             * Lastday
+             * Format: date
+             */
+            lastDay: string;
+            /** @description From the first message to the close. */
+            timeToCloseSeconds: components["schemas"]["Percentiles"];
+        };
+        /** PeriodOut */
+        routers__stats__PeriodOut: {
+            /**
+             * Aialoneshare
+             * @description 0..1; null when the period has no conversation.
+             */
+            aiAloneShare: number | null;
+            /** Answeredbyaialone */
+            answeredByAiAlone: number;
+            /**
+             * Conversations
+             * @description Conversations that started in the period.
+             */
+            conversations: number;
+            /** Days */
+            days: number;
+            /**
+             * Firstday
+             * Format: date
+             */
+            firstDay: string;
+            /** Handedtohuman */
+            handedToHuman: number;
+            /**
+             * Handoffrate
+             * @description 0..1; null when the period has no conversation.
+             */
+            handoffRate: number | null;
+            /**
+             * Lastday
+             * Format: date
+             */
+            lastDay: string;
+            /**
+             * Medianfirstresponseseconds
+             * @description From the handoff to the first agent message; null when no handoff was answered.
+             */
+            medianFirstResponseSeconds: number | null;
         };
     };
     responses: never;
@@ -3909,6 +4317,73 @@ export interface operations {
             };
         };
     };
+    mark_mentions_read_api_dashboard_conversations__conversation_id__mentions_read_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarkedOut"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     send_agent_message_api_dashboard_conversations__conversation_id__messages_post: {
         parameters: {
             query?: never;
@@ -3971,6 +4446,144 @@ export interface operations {
             };
             /** @description The request conflicts with the current state (plan limit, last admin, closed conversation, …) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    list_notes_api_dashboard_conversations__conversation_id__notes_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoteOut"][];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    add_note_api_dashboard_conversations__conversation_id__notes_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NoteIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoteOut"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4348,6 +4961,200 @@ export interface operations {
             };
             /** @description No access token, or one that is not valid (or the sign-in failed) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    list_mentions_api_dashboard_me_mentions_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MentionOut"][];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    list_model_prices_api_dashboard_model_prices_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelPriceOut"][];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    set_model_price_api_dashboard_model_prices__model__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                model: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModelPriceUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelPriceOut"][];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8207,6 +9014,156 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_report_api_dashboard_reports_get: {
+        parameters: {
+            query: {
+                /** @description The period's first day, in the organisation's time zone. */
+                from: string;
+                /** @description Its last day (at most 366 days after from). */
+                to: string;
+                /** @description Omitted: every organisation of the caller. */
+                organizationId?: string | null;
+                channelId?: string | null;
+                /** @description Only conversations in this language. */
+                language?: ("en" | "es") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportOut"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    export_report_rows_api_dashboard_reports_conversations_csv_get: {
+        parameters: {
+            query: {
+                /** @description The period's first day, in the organisation's time zone. */
+                from: string;
+                /** @description Its last day (at most 366 days after from). */
+                to: string;
+                /** @description Omitted: every organisation of the caller. */
+                organizationId?: string | null;
+                channelId?: string | null;
+                /** @description Only conversations in this language. */
+                language?: ("en" | "es") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One row per conversation of the period. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
             /** @description No access token, or one that is not valid (or the sign-in failed) */
             401: {

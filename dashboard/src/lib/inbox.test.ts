@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyToConversation, applyToSummary, needsHumanNow, sortConversations } from "./inbox";
+import { addNote, applyToConversation, applyToSummary, mentionedIds, mergeThread, needsHumanNow, sortConversations } from "./inbox";
 import type { Conversation, ConversationSummary, LiveEvent, Message } from "./types";
 
 const base: Conversation = {
@@ -56,5 +56,37 @@ describe("an AI answer's sources", () => {
       ]),
     ).toEqual(["Hours", "Prices"]);
     expect(uniqueTitles([])).toEqual([]);
+  });
+});
+
+describe("private notes in the thread", () => {
+  it("interleave with messages by time, a message first at the same instant", () => {
+    const merged = mergeThread(
+      [
+        { id: "m1", createdAt: "2026-01-01T10:00:00Z" },
+        { id: "m2", createdAt: "2026-01-01T10:02:00Z" },
+      ],
+      [
+        { id: "n1", createdAt: "2026-01-01T10:01:00Z" },
+        { id: "n2", createdAt: "2026-01-01T10:02:00Z" },
+      ],
+    );
+    expect(merged.map((e) => e.item.id)).toEqual(["m1", "n1", "m2", "n2"]);
+  });
+  it("are added once when a live frame repeats one", () => {
+    const note = { id: "n1", createdAt: "2026-01-01T10:01:00Z" };
+    expect(addNote(addNote([], note), note)).toHaveLength(1);
+  });
+  it("never enter a conversation's messages", () => {
+    const c = { id: "c1", messages: [], lastMessageAt: "2026-01-01T10:00:00Z" } as unknown as Conversation;
+    const event = { type: "note.created", organizationId: "o", conversationId: "c1", data: { id: "n1" } } as unknown as LiveEvent;
+    expect(applyToConversation(c, event)).toBe(c);
+  });
+  it("notify only the members whose @Name is still in the text", () => {
+    const picked = [
+      { id: "u1", name: "Ana" },
+      { id: "u2", name: "Luis" },
+    ];
+    expect(mentionedIds("@Ana please check", picked)).toEqual(["u1"]);
   });
 });

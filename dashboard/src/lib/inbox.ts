@@ -9,13 +9,13 @@ export function sortConversations<T extends { lastMessageAt: string; id: string 
 /** A conversation summary as an event says it is now; null when the event is not about it or says
  * nothing of the summary (a message: the conversation event sent with it carries the new summary). */
 export function applyToSummary(c: ConversationSummary, event: LiveEvent): ConversationSummary | null {
-  if (event.conversationId !== c.id || event.type === "message.created") return null;
+  if (event.conversationId !== c.id || event.type === "message.created" || event.type === "note.created") return null;
   return { ...c, ...event.data };
 }
 
 /** A conversation's thread with a live message added (once, in time order), or its summary replaced. */
 export function applyToConversation(c: Conversation, event: LiveEvent): Conversation {
-  if (event.conversationId !== c.id) return c;
+  if (event.conversationId !== c.id || event.type === "note.created") return c;
   if (event.type === "message.created") {
     const m = event.data;
     if (c.messages.some((x) => x.id === m.id)) return c;
@@ -31,7 +31,33 @@ function maxIso(a: string, b: string): string {
 
 /** True when an event means a person is now needed (the server's needsHuman on a conversation event). */
 export function needsHumanNow(event: LiveEvent): boolean {
-  return event.type !== "message.created" && event.data.needsHuman;
+  return (event.type === "conversation.created" || event.type === "conversation.updated") && event.data.needsHuman;
+}
+
+/** A conversation's notes with a live one added (once, in time order). */
+export function addNote<T extends { id: string; createdAt: string }>(notes: T[], note: T): T[] {
+  if (notes.some((n) => n.id === note.id)) return notes;
+  return [...notes, note].sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
+}
+
+/** Messages and notes as one thread, oldest first (a note and a message of the same instant: the message first). */
+export function mergeThread<M extends { createdAt: string }, N extends { createdAt: string }>(
+  messages: M[],
+  notes: N[],
+): ({ kind: "message"; item: M } | { kind: "note"; item: N })[] {
+  const out: ({ kind: "message"; item: M } | { kind: "note"; item: N })[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < messages.length || j < notes.length) {
+    if (j >= notes.length || (i < messages.length && messages[i].createdAt <= notes[j].createdAt)) out.push({ kind: "message", item: messages[i++] });
+    else out.push({ kind: "note", item: notes[j++] });
+  }
+  return out;
+}
+
+/** The ids of the members whose "@Name" is still in a note's text (a mention picked, then deleted, is dropped). */
+export function mentionedIds(text: string, picked: { id: string; name: string }[]): string[] {
+  return [...new Set(picked.filter((m) => m.name && text.includes(`@${m.name}`)).map((m) => m.id))];
 }
 
 /** The titles of an AI answer's sources, each once, in the order given (several chunks may share an entry). */

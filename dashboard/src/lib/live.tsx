@@ -2,8 +2,8 @@
 import { createContext, useContext, useEffect, useRef, useState, type ReactNode } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { loadSession, onSessionChange } from "./session";
-import { applyToConversation, needsHumanNow } from "./inbox";
-import type { Conversation, LiveEvent } from "./types";
+import { addNote, applyToConversation, needsHumanNow } from "./inbox";
+import type { Conversation, LiveEvent, Note } from "./types";
 import { notifyNeedsHuman } from "./notify";
 
 const PING_MS = 4 * 60_000;
@@ -67,6 +67,12 @@ export function LiveProvider({ children }: { children: ReactNode }) {
           return;
         }
         if (!event.conversationId) return;
+        if (event.type === "note.created") {
+          // A private note: into the conversation's notes only (never a message, never the lists).
+          client.setQueryData<Note[]>(["notes", event.conversationId], (n) => (n ? addNote(n, event.data) : n));
+          void client.invalidateQueries({ queryKey: ["mentions"] });
+          return;
+        }
         const key = ["conversation", event.conversationId];
         client.setQueryData<Conversation>(key, (c) => (c ? applyToConversation(c, event) : c));
         // A fetch already under way would overwrite this event with older data: fetch again.

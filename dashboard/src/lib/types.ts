@@ -61,4 +61,9 @@ export type PreviewRequest = Schemas["PreviewIn"];
  */
 export type LiveEvent =
   | { type: "conversation.created" | "conversation.updated"; organizationId: string; conversationId: string; data: ConversationSummary }
-  | { type: "message.created"; organizationId: string; conversationId: string; data: Message };
+  | { type: "message.created"; organizationId: string; conversationId: string; data: Message }
+  | { type: "note.created"; organizationId: string; conversationId: string; data: Note };
+
+/** A private note between operators (never the visitor's). */
+export type Note = Schemas["NoteOut"];
+export type Mention = Schemas["MentionOut"];

@@ -7,10 +7,11 @@ import { useApp, useLang, useLink } from "../lib/app";
 import { POLL_MS, useLive } from "../lib/live";
 import { activeFilterCount, filtersFromSearch, filtersToQuery, filtersToSearch, type InboxFilters } from "../lib/filters";
 import { formatDateTime, formatRelative } from "../lib/format";
-import { applyToConversation, uniqueTitles } from "../lib/inbox";
-import type { Channel, Conversation, ConversationPage, ConversationSummary, KnowledgeSourceRef, Message } from "../lib/types";
+import { applyToConversation, mentionedIds, mergeThread, uniqueTitles } from "../lib/inbox";
+import type { Channel, Conversation, ConversationPage, ConversationSummary, KnowledgeSourceRef, Message, Note } from "../lib/types";
 import { Badge, Button, Empty, ErrorNotice, ErrorState, Loading, QueryResult, errorMessage } from "../components/ui";
 import { AssignControl, ViewTabs } from "../components/inbox/Workspace";
+import { MAX_NOTE_CHARS, MentionPicker, NoteItem, mentionQuery, useAddNote, useMarkMentionsRead, useNotes } from "../components/inbox/Notes";
 
 /** A verified user's other conversations, from any of their devices (they are one visitor). */
 function EarlierConversations({ visitorId, current }: { visitorId: string; current: string }) {
@@ -153,17 +154,20 @@ export function Sources({ sources }: { sources: KnowledgeSourceRef[] }) {
   );
 }
 
-function Thread({ messages }: { messages: Message[] }) {
+function Thread({ messages, notes }: { messages: Message[]; notes: Note[] }) {
   const { t } = useTranslation();
   const lang = useLang();
   const end = useRef<HTMLDivElement>(null);
   useEffect(() => {
     end.current?.scrollIntoView({ block: "end" });
-  }, [messages.length]);
+  }, [messages.length, notes.length]);
   return (
     <div className="thread" role="log" aria-live="polite" aria-label={t("inbox.thread")}>
       {messages.length === 0 && <Empty>{t("inbox.noMessages")}</Empty>}
-      {messages.map((m) => (
+      {mergeThread(messages, notes).map((entry) => {
+        if (entry.kind === "note") return <NoteItem key={entry.item.id} note={entry.item} />;
+        const m = entry.item;
+        return (
         <div key={m.id} className={`msg msg-${m.role}`}>
           {m.role !== "system" && (
             <div className="msg-meta">
@@ -173,7 +177,8 @@ function Thread({ messages }: { messages: Message[] }) {
           <div className="msg-body">{m.content}</div>
           {m.role === "ai" && m.knowledgeSources && m.knowledgeSources.length > 0 && <Sources sources={m.knowledgeSources} />}
         </div>
-      ))}
+        );
+      })}
       <div ref={end} />
     </div>
   );
@@ -184,7 +189,15 @@ function Detail({ id }: { id: string }) {
   const lang = useLang();
   const live = useLive();
   const client = useQueryClient();
+  const { me } = useApp();
   const [text, setText] = useState("");
+  const [mode, setMode] = useState<"reply" | "note">("reply");
+  const [noteText, setNoteText] = useState("");
+  const [picked, setPicked] = useState<{ id: string; name: string }[]>([]);
+  const [caret, setCaret] = useState(0);
+  const notes = useNotes(id);
+  const addNote = useAddNote(id);
+  useMarkMentionsRead(id, notes.data, me.user.id);
   const conv = useQuery({
     queryKey: ["conversation", id],
     queryFn: () => api<Conversation>(`/conversations/${id}`),
@@ -283,8 +296,68 @@ function Detail({ id }: { id: string }) {
           </dl>
         </details>
       )}
-      <Thread messages={c.messages} />
-      {closed ? (
+      <Thread messages={c.messages} notes={notes.data ?? []} />
+      <div className="composer-tabs" role="tablist" aria-label={t("notes.composer")}>
+        <button type="button" role="tab" aria-selected={mode === "reply"} className={mode === "reply" ? "tab active" : "tab"} onClick={() => setMode("reply")} disabled={closed}>
+          {t("notes.reply")}
+        </button>
+        <button type="button" role="tab" aria-selected={mode === "note"} className={mode === "note" ? "tab active" : "tab"} onClick={() => setMode("note")}>
+          {t("notes.privateNote")}
+        </button>
+      </div>
+      {mode === "note" ? (
+        <form
+          className="reply reply-note"
+          onSubmit={(e) => {
+            e.preventDefault();
+            const content = noteText.trim();
+            if (!content) return;
+            addNote.mutate(
+              { content, mentions: mentionedIds(content, picked) },
+              {
+                onSuccess: () => {
+                  setNoteText("");
+                  setPicked([]);
+                },
+              },
+            );
+          }}
+        >
+          <textarea
+            value={noteText}
+            onChange={(e) => {
+              setNoteText(e.target.value);
+              setCaret(e.target.selectionStart ?? e.target.value.length);
+            }}
+            onSelect={(e) => setCaret(e.currentTarget.selectionStart ?? 0)}
+            placeholder={t("notes.placeholder")}
+            aria-label={t("notes.privateNote")}
+            rows={3}
+            maxLength={MAX_NOTE_CHARS}
+          />
+          {mentionQuery(noteText, caret) !== null && (
+            <MentionPicker
+              organizationId={c.organizationId}
+              query={mentionQuery(noteText, caret) ?? ""}
+              onPick={(m) => {
+                const before = noteText.slice(0, caret);
+                const at = before.lastIndexOf("@");
+                const next = `${noteText.slice(0, at)}@${m.name} ${noteText.slice(caret)}`;
+                setNoteText(next);
+                setCaret(at + m.name.length + 2);
+                setPicked((p) => [...p.filter((x) => x.id !== m.id), m]);
+              }}
+            />
+          )}
+          <div className="reply-bar">
+            {addNote.isError && <span className="error-text">{errorMessage(addNote.error, t("common.networkError"))}</span>}
+            <span className="muted small">{t("notes.hint")}</span>
+            <Button type="submit" busy={addNote.isPending} disabled={!noteText.trim()}>
+              {t("notes.add")}
+            </Button>
+          </div>
+        </form>
+      ) : closed ? (
         <p className="muted reply-closed">{t("inbox.closedHint")}</p>
       ) : (
         <form className="reply" onSubmit={submit}>

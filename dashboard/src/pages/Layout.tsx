@@ -7,6 +7,7 @@ import { useApp, useLang, useLink } from "../lib/app";
 import { useLive } from "../lib/live";
 import { LanguageSwitch } from "./LanguageSwitch";
 import { AvailabilitySwitch, WaitingBadge } from "../components/inbox/Workspace";
+import { MentionsBell } from "../components/inbox/Notes";
 
 export function Layout() {
   const { t } = useTranslation();
@@ -81,6 +82,7 @@ export function Layout() {
             {live ? t("live.on") : t("live.off")}
           </span>
           <AvailabilitySwitch />
+          <MentionsBell />
           <LanguageSwitch />
           <span className="user" title={me.user.email}>
             {me.user.name || me.user.email}

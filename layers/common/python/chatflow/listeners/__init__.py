@@ -5,6 +5,8 @@ from chatflow.listeners.auto_assign_on_handoff import auto_assign_on_handoff
 from chatflow.listeners.deliver_webhooks import deliver_webhooks
 from chatflow.listeners.email_admins_on_handoff import email_admins_on_handoff
 from chatflow.listeners.email_admins_over_limit import email_admins_over_limit
+from chatflow.listeners.email_mentioned_members import email_mentioned_members
+from chatflow.listeners.push_note_to_operators import push_note_to_operators
 from chatflow.listeners.push_to_sockets import push_to_sockets
 from chatflow.listeners.send_to_meta import send_to_meta
 from chatflow.outbox import Listener
@@ -15,6 +17,8 @@ __all__ = [
     "deliver_webhooks",
     "email_admins_on_handoff",
     "email_admins_over_limit",
+    "email_mentioned_members",
+    "push_note_to_operators",
     "push_to_sockets",
     "send_to_meta",
 ]
@@ -24,9 +28,11 @@ __all__ = [
 # attempts go through the queue).
 LISTENERS: tuple[Listener, ...] = (
     push_to_sockets,
+    push_note_to_operators,
     send_to_meta,
     auto_assign_on_handoff,
     email_admins_on_handoff,
     email_admins_over_limit,
+    email_mentioned_members,
     deliver_webhooks,
 )

@@ -6,6 +6,7 @@ from chatflow.outbox.models import (
     ConversationUpdated,
     DomainEvent,
     MessageCreated,
+    NoteCreated,
     UsageLimitExceeded,
 )
 from chatflow.outbox.service import DispatchOutcome, Listener, dispatch, listener, parse_signal, signal, sweep
@@ -18,6 +19,7 @@ __all__ = [
     "DomainEvent",
     "Listener",
     "MessageCreated",
+    "NoteCreated",
     "UsageLimitExceeded",
     "dispatch",
     "listener",

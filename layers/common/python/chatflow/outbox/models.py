@@ -22,6 +22,7 @@ __all__ = [
     "ConversationUpdated",
     "DomainEvent",
     "MessageCreated",
+    "NoteCreated",
     "UsageLimitExceeded",
     "event_from_record",
 ]
@@ -109,9 +110,27 @@ class UsageLimitExceeded(DomainEvent):
     plan: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NoteCreated(DomainEvent):
+    """An operator wrote a private note on a conversation, naming these members (`mentioned_user_ids`).
+    For operators only: no listener that reaches a visitor handles it."""
+
+    TYPE: ClassVar[str] = "note.created"
+    conversation_id: UUID
+    note_id: UUID
+    mentioned_user_ids: tuple[str, ...] = ()
+
+
 EVENT_TYPES: dict[str, type[DomainEvent]] = {
     cls.TYPE: cls
-    for cls in (ConversationCreated, ConversationUpdated, MessageCreated, ConversationHandoff, UsageLimitExceeded)
+    for cls in (
+        ConversationCreated,
+        ConversationUpdated,
+        MessageCreated,
+        ConversationHandoff,
+        UsageLimitExceeded,
+        NoteCreated,
+    )
 }
 
 

@@ -11,7 +11,7 @@ which reads the conversation as it is and posts its frames (`conversation_event`
 
 from chatflow.realtime.changes import ConversationChange, conversation_events, publish_all, publish_changes
 from chatflow.realtime.connections import MAX_CONNECTION_SECONDS
-from chatflow.realtime.events import Event, EventType, conversation_event, message_created
+from chatflow.realtime.events import Event, EventType, conversation_event, message_created, note_created
 from chatflow.realtime.publisher import PublishResult, publish, send
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "conversation_event",
     "conversation_events",
     "message_created",
+    "note_created",
     "publish",
     "publish_all",
     "publish_changes",

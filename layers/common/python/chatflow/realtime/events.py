@@ -19,9 +19,9 @@ from uuid import UUID
 from chatflow.inbox.repository import ConversationSummary, InboxMessage
 from chatflow.inbox.views import ConversationSummaryOut, MessageOut
 
-__all__ = ["Event", "EventType", "conversation_event", "iso", "message_created"]
+__all__ = ["Event", "EventType", "conversation_event", "iso", "message_created", "note_created"]
 
-EventType = Literal["conversation.created", "conversation.updated", "message.created"]
+EventType = Literal["conversation.created", "conversation.updated", "message.created", "note.created"]
 
 
 def iso(value: datetime) -> str:
@@ -103,4 +103,15 @@ def message_created(
         }
         if visible_to_visitor
         else None,
+    )
+
+
+def note_created(data: Mapping[str, Any], *, conversation_id: UUID, organization_id: UUID) -> Event:
+    """A private note (chatflow.notes.views.NoteOut's wire form): to operators only, never to a widget."""
+    return Event(
+        type="note.created",
+        organization_id=organization_id,
+        conversation_id=conversation_id,
+        data=data,
+        widget_data=None,
     )
