@@ -61,7 +61,7 @@ def _post_in_background(visitor: WidgetClient, text: str, **fields: Any) -> tupl
 
 def _deltas(socket: Socket, until_type: str = "message.delta") -> list[tuple[float, dict[str, Any]]]:
     """The message.delta frames that come before the socket falls quiet for a second."""
-    frames = []
+    frames: list[tuple[float, dict[str, Any]]] = []
     while not socket.nothing_more(within=0.0):
         pass
     while True:
