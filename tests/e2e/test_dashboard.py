@@ -183,7 +183,7 @@ def test_the_agent_invited_by_the_super_admin_answers_a_visitor_live(browsing: B
         "/api/chat",
         body={"publicKey": public_key, "visitorId": str(uuid.uuid4()), "message": "I want to talk to a human, please"},
     )
-    expect(agent.locator(".conv-row.urgent")).to_contain_text("Needs a person", timeout=10_000)
+    expect(agent.locator(".conv-row.urgent")).to_contain_text("Waiting for a person", timeout=10_000)
     expect(agent).to_have_title(re.compile(r"^\(1\) ChatFlow360"))
     snap(agent, "inbox-needs-human-768")
     # The browser logs the refused request (409 plan_limit) itself; nothing else went wrong

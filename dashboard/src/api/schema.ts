@@ -1847,8 +1847,20 @@ export interface components {
              * Format: date-time
              */
             createdAt: string;
-            /** Handedoffat */
-            handedOffAt: string | null;
+            /**
+             * Handedoffat
+             * @description When it first passed to a person.
+             */
+            handedOffAt?: string | null;
+            /** Handoffreason */
+            handoffReason?: ("visitor_asked" | "cannot_answer" | "frustrated" | "sensitive" | "other") | null;
+            /** Handoffsource */
+            handoffSource?: ("keyword" | "ai" | "button" | "agent") | null;
+            /**
+             * Handoffsummary
+             * @description The AI's one line for the agent, if it handed off.
+             */
+            handoffSummary?: string | null;
             /**
              * Id
              * Format: uuid
@@ -1878,6 +1890,8 @@ export interface components {
             organizationId: string;
             /** Pageurl */
             pageUrl: string | null;
+            /** @description The last message that is not a system notice: what the card shows. */
+            preview?: components["schemas"]["LastMessageOut"] | null;
             /**
              * Respondermode
              * @enum {string}
@@ -1914,6 +1928,20 @@ export interface components {
              */
             createdAt: string;
             /**
+             * Handedoffat
+             * @description When it first passed to a person.
+             */
+            handedOffAt?: string | null;
+            /** Handoffreason */
+            handoffReason?: ("visitor_asked" | "cannot_answer" | "frustrated" | "sensitive" | "other") | null;
+            /** Handoffsource */
+            handoffSource?: ("keyword" | "ai" | "button" | "agent") | null;
+            /**
+             * Handoffsummary
+             * @description The AI's one line for the agent, if it handed off.
+             */
+            handoffSummary?: string | null;
+            /**
              * Id
              * Format: uuid
              */
@@ -1940,6 +1968,8 @@ export interface components {
             organizationId: string;
             /** Pageurl */
             pageUrl: string | null;
+            /** @description The last message that is not a system notice: what the card shows. */
+            preview?: components["schemas"]["LastMessageOut"] | null;
             /**
              * Respondermode
              * @enum {string}

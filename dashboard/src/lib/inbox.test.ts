@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addNote, applyToConversation, applyToSummary, mentionedIds, mergeThread, needsHumanNow, sortConversations } from "./inbox";
+import { addNote, applyToConversation, applyToSummary, mentionedIds, mergeThread, needsHumanNow, sortConversations, whoAnswers } from "./inbox";
 import type { Conversation, ConversationSummary, LiveEvent, Message } from "./types";
 
 const base: Conversation = {
@@ -88,5 +88,14 @@ describe("private notes in the thread", () => {
       { id: "u2", name: "Luis" },
     ];
     expect(mentionedIds("@Ana please check", picked)).toEqual(["u1"]);
+  });
+});
+
+describe("who answers, as a card says it", () => {
+  it("is the AI, a person being waited for, or the one who holds it", () => {
+    expect(whoAnswers({ status: "open", responderMode: "ai", needsHuman: false })).toEqual({ kind: "ai" });
+    expect(whoAnswers({ status: "pending", responderMode: "human", needsHuman: true, assignedUser: { name: "Ana" } })).toEqual({ kind: "waiting" });
+    expect(whoAnswers({ status: "open", responderMode: "human", needsHuman: false, assignedUser: { name: "Ana" } })).toEqual({ kind: "agent", name: "Ana" });
+    expect(whoAnswers({ status: "open", responderMode: "human", needsHuman: false, assignedUser: null })).toEqual({ kind: "person" });
   });
 });

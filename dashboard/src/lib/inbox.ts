@@ -71,3 +71,24 @@ export function uniqueTitles(sources: { knowledgeId: string; title: string }[]):
   }
   return out;
 }
+
+/** Who answers the visitor now, as a card's badge says it: the AI, nobody yet (waiting for a person),
+ * or the person who holds it. Never "an agent answers" before one did. */
+export type WhoAnswers = { kind: "ai" } | { kind: "waiting" } | { kind: "agent"; name: string } | { kind: "person" };
+
+export function whoAnswers(c: {
+  status: string;
+  responderMode: string;
+  needsHuman: boolean;
+  assignedUser?: { name: string } | null;
+}): WhoAnswers {
+  if (c.responderMode === "ai") return { kind: "ai" };
+  if (c.needsHuman) return { kind: "waiting" };
+  if (c.assignedUser) return { kind: "agent", name: c.assignedUser.name };
+  return { kind: "person" };
+}
+
+/** Whole minutes since an instant (never negative). */
+export function minutesSince(iso: string, now: number = Date.now()): number {
+  return Math.max(0, Math.floor((now - Date.parse(iso)) / 60_000));
+}

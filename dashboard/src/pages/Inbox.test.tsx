@@ -7,9 +7,11 @@ import type { ConversationSummary } from "../lib/types";
 
 const conversation: ConversationSummary = {
   id: "c1", organizationId: "o", channelId: "ch", channelName: "Tienda", status: "pending", responderMode: "human", language: "es",
-  pageUrl: null, visitorId: "abcdef12-0000-0000-0000-000000000000", lastMessage: { role: "visitor", content: "Quiero hablar con una persona", createdAt: new Date(Date.now() - 5 * 60_000).toISOString() },
+  pageUrl: null, visitorId: "abcdef12-0000-0000-0000-000000000000", lastMessage: { role: "system", content: "Te estoy conectando con una persona…", createdAt: new Date(Date.now() - 5 * 60_000).toISOString() },
+  preview: { role: "visitor", content: "Quiero hablar con una persona", createdAt: new Date(Date.now() - 5 * 60_000).toISOString() },
   messageCount: 2, createdAt: new Date(Date.now() - 10 * 60_000).toISOString(), lastMessageAt: new Date(Date.now() - 5 * 60_000).toISOString(),
-  assignedUser: null, needsHuman: true,
+  assignedUser: null, needsHuman: true, handedOffAt: new Date(Date.now() - 7 * 60_000).toISOString(),
+  handoffSource: "ai", handoffReason: "frustrated", handoffSummary: "Pedido 42 con retraso",
 };
 
 function renderRow(lang: "en" | "es") {
@@ -30,16 +32,21 @@ describe("a conversation in the inbox list", () => {
     renderRow("es");
     expect(screen.getByText("Visitante abcdef")).toBeTruthy();
     expect(screen.getByText("hace 5 minutos")).toBeTruthy();
-    expect(screen.getByText("Necesita a una persona")).toBeTruthy();
-    expect(screen.getByText("En espera")).toBeTruthy();
+    expect(screen.getByText("Espera a una persona")).toBeTruthy();
     expect(screen.getByText("Visitante: Quiero hablar con una persona")).toBeTruthy();
+    expect(screen.queryByText(/Te estoy conectando/)).toBeNull();
+    expect(screen.getByText("Visitante molesto")).toBeTruthy();
+    expect(screen.getByText(/Pedido 42 con retraso/)).toBeTruthy();
+    expect(screen.getByText("espera 7 min")).toBeTruthy();
+    expect(screen.getByText(/Sin asignar/)).toBeTruthy();
     expect(screen.getByRole("link").getAttribute("href")).toBe("/es/conversations/c1");
   });
   it("reads in English", () => {
     renderRow("en");
     expect(screen.getByText("5 minutes ago")).toBeTruthy();
-    expect(screen.getByText("Needs a person")).toBeTruthy();
-    expect(screen.getByText("Agent answers")).toBeTruthy();
+    expect(screen.getByText("Waiting for a person")).toBeTruthy();
+    expect(screen.queryByText(/answers/)).toBeNull(); // nobody answers before someone did
+    expect(screen.getByText("Frustrated visitor")).toBeTruthy();
   });
 });
 

@@ -7,7 +7,7 @@ import { useApp, useLang, useLink } from "../lib/app";
 import { POLL_MS, useLive } from "../lib/live";
 import { activeFilterCount, filtersFromSearch, filtersToQuery, filtersToSearch, type InboxFilters } from "../lib/filters";
 import { formatDateTime, formatRelative } from "../lib/format";
-import { applyToConversation, mentionedIds, mergeThread, uniqueTitles } from "../lib/inbox";
+import { applyToConversation, mentionedIds, mergeThread, minutesSince, uniqueTitles, whoAnswers } from "../lib/inbox";
 import type { Channel, Conversation, ConversationPage, ConversationSummary, KnowledgeSourceRef, Message, Note } from "../lib/types";
 import { Badge, Button, Empty, ErrorNotice, ErrorState, Loading, QueryResult, errorMessage } from "../components/ui";
 import { AssignControl, ViewTabs } from "../components/inbox/Workspace";
@@ -37,13 +37,22 @@ function EarlierConversations({ visitorId, current }: { visitorId: string; curre
   );
 }
 
-export function StatusBadge({ c }: { c: Pick<ConversationSummary, "status" | "responderMode" | "needsHuman"> }) {
+export function StatusBadge({ c }: { c: Pick<ConversationSummary, "status" | "responderMode" | "needsHuman" | "assignedUser"> }) {
   const { t } = useTranslation();
+  const who = whoAnswers(c);
   return (
     <span className="badges">
-      {c.needsHuman && <Badge tone="red">{t("inbox.needsHuman")}</Badge>}
-      <Badge tone={c.status === "closed" ? "neutral" : c.status === "pending" ? "amber" : "green"}>{t(`status.${c.status}`)}</Badge>
-      <Badge tone={c.responderMode === "ai" ? "violet" : "blue"}>{t(`mode.${c.responderMode}`)}</Badge>
+      {c.status === "closed" && <Badge tone="neutral">{t("status.closed")}</Badge>}
+      {c.status !== "closed" &&
+        (who.kind === "ai" ? (
+          <Badge tone="violet">{t("workspace.who.ai")}</Badge>
+        ) : who.kind === "waiting" ? (
+          <Badge tone="red">{t("workspace.who.waiting")}</Badge>
+        ) : who.kind === "agent" ? (
+          <Badge tone="blue">{t("workspace.who.agent", { name: who.name })}</Badge>
+        ) : (
+          <Badge tone="blue">{t("workspace.who.person")}</Badge>
+        ))}
     </span>
   );
 }
@@ -115,6 +124,8 @@ function Filters({ filters, onChange }: { filters: InboxFilters; onChange: (f: I
 export function ConversationRow({ c, active, to }: { c: ConversationSummary; active?: boolean; to: string }) {
   const { t } = useTranslation();
   const lang = useLang();
+  const shown = c.preview ?? c.lastMessage;
+  const waited = c.needsHuman && c.handedOffAt ? minutesSince(c.handedOffAt) : null;
   return (
     <Link to={to} className={`conv-row ${active ? "active" : ""} ${c.needsHuman ? "urgent" : ""}`} aria-current={active ? "true" : undefined}>
       <div className="conv-row-top">
@@ -123,10 +134,20 @@ export function ConversationRow({ c, active, to }: { c: ConversationSummary; act
           {formatRelative(c.lastMessageAt, lang)}
         </time>
       </div>
-      <p className="conv-preview">{c.lastMessage ? `${t(`roles.msg.${c.lastMessage.role}`)}: ${c.lastMessage.content}` : t("inbox.noMessages")}</p>
+      <p className="conv-preview">{shown ? `${t(`roles.msg.${shown.role}`)}: ${shown.content}` : t("inbox.noMessages")}</p>
+      {c.needsHuman && (c.handoffReason || c.handoffSummary) && (
+        <p className="conv-handoff small">
+          {c.handoffReason && <strong>{t(`workspace.reason.${c.handoffReason}`)}</strong>}
+          {c.handoffReason && c.handoffSummary && " · "}
+          {c.handoffSummary}
+        </p>
+      )}
       <div className="conv-row-bottom">
         <StatusBadge c={c} />
+        {waited !== null && <span className="waited small">{t("workspace.waited", { count: waited })}</span>}
         <span className="muted small">
+          {c.assignedUser ? t("workspace.heldBy", { name: c.assignedUser.name }) : c.status !== "closed" ? t("workspace.unassigned") : ""}
+          {" · "}
           {c.channelName} · {c.language.toUpperCase()}
         </span>
       </div>

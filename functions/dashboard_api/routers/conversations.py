@@ -64,7 +64,6 @@ AgentText = Annotated[
 
 class ConversationOut(ConversationSummaryOut):
     visitor_metadata: dict[str, Any]
-    handed_off_at: datetime | None
     closed_at: datetime | None
     messages: list[MessageOut]
 
@@ -73,7 +72,6 @@ class ConversationOut(ConversationSummaryOut):
         return cls(
             **ConversationSummaryOut.from_domain(d.summary).model_dump(),
             visitor_metadata=d.visitor_metadata,
-            handed_off_at=d.handed_off_at,
             closed_at=d.closed_at,
             messages=[MessageOut.from_domain(m) for m in d.messages],
         )

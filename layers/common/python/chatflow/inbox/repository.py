@@ -71,6 +71,12 @@ class ConversationSummary:
     created_at: datetime
     last_message_at: datetime
     assigned_user: UserRef | None
+    # The last message that is not a system notice ("I'm connecting you…" says nothing of the visitor).
+    preview: LastMessage | None = None
+    handed_off_at: datetime | None = None  # first passed to a person: how long it has waited
+    handoff_source: str | None = None  # keyword / ai / button / agent
+    handoff_reason: str | None = None  # the AI's reason, one word
+    handoff_summary: str | None = None  # the AI's one line for the agent
 
     @property
     def needs_human(self) -> bool:
@@ -145,7 +151,10 @@ _SUMMARY_COLUMNS = sql.SQL("""
     c.assigned_user_id, au.name AS assigned_user_name,
     last.role AS last_role, left(last.content, {last_message_chars}) AS last_content,
     last.created_at AS last_created_at,
-    (SELECT count(*) FROM messages n WHERE n.conversation_id = c.id) AS message_count
+    (SELECT count(*) FROM messages n WHERE n.conversation_id = c.id) AS message_count,
+    said.role AS said_role, left(said.content, {last_message_chars}) AS said_content,
+    said.created_at AS said_created_at,
+    c.handed_off_at, c.handoff_source, c.handoff_reason, c.handoff_summary
 """).format(last_message_chars=sql.Literal(LAST_MESSAGE_CHARS))
 
 _SUMMARY_JOINS = sql.SQL("""
@@ -155,6 +164,10 @@ LEFT JOIN LATERAL (
     SELECT m.role, m.content, m.created_at FROM messages m
     WHERE m.conversation_id = c.id ORDER BY m.seq DESC LIMIT 1
 ) last ON true
+LEFT JOIN LATERAL (
+    SELECT m.role, m.content, m.created_at FROM messages m
+    WHERE m.conversation_id = c.id AND m.role <> 'system' ORDER BY m.seq DESC LIMIT 1
+) said ON true
 """)
 
 # A sub-select, not EXISTS: the planner keeps it per row, so the scan walks conversations newest
@@ -291,6 +304,15 @@ def _summary(row: dict[str, Any]) -> ConversationSummary:
             if row["assigned_user_id"] is not None
             else None
         ),
+        preview=(
+            LastMessage(role=row["said_role"], content=row["said_content"], created_at=row["said_created_at"])
+            if row["said_role"] is not None
+            else None
+        ),
+        handed_off_at=row["handed_off_at"],
+        handoff_source=row["handoff_source"],
+        handoff_reason=row["handoff_reason"],
+        handoff_summary=row["handoff_summary"],
     )
 
 

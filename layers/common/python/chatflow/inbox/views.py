@@ -5,6 +5,7 @@ and the live updates' frames are these same models, filled from the same SQL
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 from uuid import UUID
 
 from pydantic import Field
@@ -42,6 +43,13 @@ class ConversationSummaryOut(Schema):
     last_message_at: datetime
     assigned_user: UserRefOut | None
     needs_human: bool
+    preview: LastMessageOut | None = Field(
+        default=None, description="The last message that is not a system notice: what the card shows."
+    )
+    handed_off_at: datetime | None = Field(default=None, description="When it first passed to a person.")
+    handoff_source: Literal["keyword", "ai", "button", "agent"] | None = None
+    handoff_reason: Literal["visitor_asked", "cannot_answer", "frustrated", "sensitive", "other"] | None = None
+    handoff_summary: str | None = Field(default=None, description="The AI's one line for the agent, if it handed off.")
 
 
 class KnowledgeSourceOut(Schema):
