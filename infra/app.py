@@ -14,6 +14,7 @@ import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
 from infra.config import EnvironmentConfig, load_config
+from infra.constructs.checkov import SkipForCdkInternals
 from infra.stacks.app_stack import AppStack
 from infra.stacks.data_stack import DataStack
 from infra.stacks.network_stack import NetworkStack
@@ -67,6 +68,7 @@ def build_stacks(app: cdk.App) -> EnvironmentStacks:
     cdk.Tags.of(app).add("project", "chatflow360", exclude_resource_types=untaggable)
     cdk.Tags.of(app).add("environment", config.name, exclude_resource_types=untaggable)
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    cdk.Aspects.of(app).add(SkipForCdkInternals())
     return stacks
 
 

@@ -13,11 +13,11 @@ from collections.abc import Iterable, Mapping
 from aws_cdk import Duration, RemovalPolicy, Size
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra.config import EnvironmentSizing
 from infra.constructs.checkov import skip
+from infra.constructs.log_groups import encrypted_log_group
 from infra.constructs.nag import acknowledge
 from infra.routes import Route
 
@@ -44,13 +44,14 @@ class Api(Construct):
         env_name: str,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.access_logs = logs.LogGroup(
-            self,
-            "AccessLogs",
-            retention=sizing.log_retention,
-            removal_policy=RemovalPolicy.RETAIN if sizing.protect_data else RemovalPolicy.DESTROY,
-        )
+        self.access_logs = encrypted_log_group(self, "AccessLogs", sizing=sizing)
         self.rest_api = self._build_rest_api(sizing, env_name)
+        skip(
+            self.rest_api.deployment_stage,
+            "CKV_AWS_120",
+            "No response caching: every answer is a visitor's or an operator's own (their conversation, their "
+            "organisation), and the writes are POSTs; a cache would serve one caller's data to another.",
+        )
         self._build_routes(tuple(routes), tuple(cors_methods), tuple(cors_headers), handlers)
         self._build_gateway_responses()
         self._acknowledge()

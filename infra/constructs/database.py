@@ -9,12 +9,12 @@ from __future__ import annotations
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_rds as rds
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from infra.config import EnvironmentSizing
+from infra.constructs.log_groups import encrypted_log_group
 from infra.constructs.nag import acknowledge
 
 __all__ = ["DATABASE_NAME", "ENGINE_VERSION", "POSTGRES_PORT", "Database"]
@@ -120,6 +120,8 @@ class Database(Construct):
             cluster_identifier=_cluster_identifier(env_name),
             cloudwatch_logs_exports=["postgresql"],
             enable_performance_insights=True,  # 7 days are free
+            # The instances' OS metrics (memory, swap, processes) each minute, beside Performance Insights.
+            monitoring_interval=Duration.seconds(60),
             performance_insight_encryption_key=key,
             copy_tags_to_snapshot=True,
             deletion_protection=sizing.protect_data,
@@ -129,12 +131,11 @@ class Database(Construct):
     def _build_log_group(self, sizing: EnvironmentSizing, env_name: str) -> None:
         # The log group Aurora exports to, created first and with a retention: otherwise RDS creates
         # it on its own, kept forever (cloudwatch_logs_retention would need a CDK Lambda to fix that).
-        log_group = logs.LogGroup(
+        log_group = encrypted_log_group(
             self,
             "PostgresqlLogs",
+            sizing=sizing,
             log_group_name=f"/aws/rds/cluster/{_cluster_identifier(env_name)}/postgresql",
-            retention=sizing.log_retention,
-            removal_policy=RemovalPolicy.RETAIN if sizing.protect_data else RemovalPolicy.DESTROY,
         )
         cluster = self.cluster.node.default_child
         assert cluster is not None
@@ -159,6 +160,12 @@ class Database(Construct):
         )
 
     def _acknowledge(self, sizing: EnvironmentSizing) -> None:
+        acknowledge(
+            self.cluster.node.find_child("MonitoringRole"),
+            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]",
+            "The role RDS assumes to publish Enhanced Monitoring's OS metrics: AWS's own policy for exactly that "
+            "(logs:CreateLogGroup/PutLogEvents on the RDSOSMetrics group only), kept current by AWS.",
+        )
         acknowledge(
             self.cluster,
             "AwsSolutions-SMG4",

@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra.config import EnvironmentSizing
+from infra.constructs.log_groups import encrypted_log_group
 
 __all__ = ["Network"]
 
@@ -49,12 +48,7 @@ class Network(Construct):
         )
 
     def _build_flow_log(self, sizing: EnvironmentSizing) -> None:
-        log_group = logs.LogGroup(
-            self,
-            "FlowLogs",
-            retention=sizing.log_retention,
-            removal_policy=RemovalPolicy.RETAIN if sizing.protect_data else RemovalPolicy.DESTROY,
-        )
+        log_group = encrypted_log_group(self, "FlowLogs", sizing=sizing)
         self.vpc.add_flow_log(
             "FlowLog",
             destination=ec2.FlowLogDestination.to_cloud_watch_logs(log_group),

@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable, Mapping
 
 import jsii
-from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_apigatewayv2_integrations as integrations
@@ -22,6 +22,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra.config import EnvironmentSizing
+from infra.constructs.log_groups import encrypted_log_group
 from infra.constructs.nag import acknowledge
 from infra.routes import WebSocketRoute
 
@@ -86,12 +87,7 @@ class RealtimeApi(Construct):
                     f"{route.route_key.strip('$').title()}Integration", handlers[route.function]
                 ),
             )
-        access_logs = logs.LogGroup(
-            self,
-            "AccessLogs",
-            retention=sizing.log_retention,
-            removal_policy=RemovalPolicy.RETAIN if sizing.protect_data else RemovalPolicy.DESTROY,
-        )
+        access_logs = encrypted_log_group(self, "AccessLogs", sizing=sizing)
         self.stage = apigwv2.WebSocketStage(
             self,
             "Stage",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from aws_cdk import CfnElement, Duration, RemovalPolicy, Stack, Token
+from aws_cdk import CfnElement, Duration, Stack, Token
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
@@ -19,6 +19,7 @@ from infra.constructs.checkov import skip
 from infra.constructs.database import POSTGRES_PORT
 from infra.constructs.email import NotificationEmail
 from infra.constructs.layer import ARCHITECTURE, RUNTIME
+from infra.constructs.log_groups import encrypted_log_group
 from infra.constructs.nag import acknowledge
 from infra.constructs.realtime import REALTIME_STAGE_NAME, RealtimeApi
 from infra.functions import FUNCTIONS_DIR
@@ -186,29 +187,32 @@ class ServiceFunction(Construct):
             description=f"functions/{self.spec.name} only",
         )
         # What AWSLambdaVPCAccessExecutionRole grants, minus its logs:* on every log group. Lambda
-        # creates and deletes the function's network interfaces with this role.
+        # creates and deletes the function's network interfaces with this role: the writes on this
+        # account's EC2 resources in this region only (the form Lambda's documentation gives; an ENI's
+        # id is not known before Lambda makes it), the two descriptions on "*", the only resource
+        # they accept.
+        stack = Stack.of(self)
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"],
+                resources=["*"],
+            )
+        )
         role.add_to_policy(
             iam.PolicyStatement(
                 actions=[
                     "ec2:CreateNetworkInterface",
-                    "ec2:DescribeNetworkInterfaces",
-                    "ec2:DescribeSubnets",
                     "ec2:DeleteNetworkInterface",
                     "ec2:AssignPrivateIpAddresses",
                     "ec2:UnassignPrivateIpAddresses",
                 ],
-                resources=["*"],
+                resources=[f"arn:{stack.partition}:ec2:{stack.region}:{stack.account}:*/*"],
             )
         )
         return role
 
     def _build_log_group(self, sizing: EnvironmentSizing) -> logs.LogGroup:
-        log_group = logs.LogGroup(
-            self,
-            "Logs",
-            retention=sizing.log_retention,
-            removal_policy=RemovalPolicy.RETAIN if sizing.protect_data else RemovalPolicy.DESTROY,
-        )
+        log_group = encrypted_log_group(self, "Logs", sizing=sizing)
         log_group.grant_write(self.role)
         return log_group
 
@@ -293,9 +297,25 @@ class ServiceFunction(Construct):
         acknowledge(
             self.role,
             "AwsSolutions-IAM5[Resource::*]",
-            "ec2:CreateNetworkInterface/DescribeNetworkInterfaces (Lambda's VPC ENIs) and "
+            "ec2:DescribeNetworkInterfaces/DescribeSubnets (Lambda's VPC ENIs) and "
             "xray:PutTraceSegments/PutTelemetryRecords (active tracing) do not support resource-level "
             "permissions; every other statement names its resource.",
+        )
+        stack = Stack.of(self)
+        partition = "<AWS::Partition>" if Token.is_unresolved(stack.partition) else stack.partition
+        acknowledge(
+            self.role,
+            f"AwsSolutions-IAM5[Resource::arn:{partition}:ec2:{stack.region}:{stack.account}:*/*]",
+            "Lambda makes and removes the function's network interfaces with its role; their ids are not known "
+            "before, so the writes are limited to this account's EC2 resources in this region, as Lambda's "
+            "documentation gives them.",
+        )
+        skip(
+            self.role.node.find_child("DefaultPolicy"),
+            "CKV_AWS_111",
+            'The only write actions on "*" are xray:PutTraceSegments and xray:PutTelemetryRecords (active '
+            "tracing), which accept no resource; the network interfaces' writes are limited to this account's "
+            "EC2 resources in this region, every other statement names its resource.",
         )
         acknowledge(
             self.function,

@@ -22,6 +22,7 @@ from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
 from infra.config import CustomDomain, EnvironmentSizing
+from infra.constructs.checkov import skip
 from infra.constructs.firewall import ORIGIN_VERIFY_HEADER
 from infra.constructs.nag import acknowledge
 from infra.functions import ROOT
@@ -159,7 +160,7 @@ class StaticSite(Construct):
         return f"{self.url}{DASHBOARD_PATH}"
 
     def _build_logs_bucket(self, sizing: EnvironmentSizing, removal: RemovalPolicy) -> s3.Bucket:
-        return s3.Bucket(
+        bucket = s3.Bucket(
             self,
             "Logs",
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
@@ -171,6 +172,19 @@ class StaticSite(Construct):
             removal_policy=removal,
             auto_delete_objects=not sizing.protect_data,
         )
+        skip(
+            bucket,
+            "CKV_AWS_18",
+            "The access logs' own bucket: logging its accesses would go to itself (or to another bucket that would "
+            "need the same), for objects only CloudFront and S3 write.",
+        )
+        skip(
+            bucket,
+            "CKV_AWS_21",
+            "Log files are written once by CloudFront and S3 and expire by the lifecycle rule; no one overwrites "
+            "them, so versions would keep nothing more, only longer.",
+        )
+        return bucket
 
     def _build_site_bucket(self, sizing: EnvironmentSizing, removal: RemovalPolicy) -> s3.Bucket:
         return s3.Bucket(
@@ -181,6 +195,9 @@ class StaticSite(Construct):
             enforce_ssl=True,
             server_access_logs_bucket=self.logs_bucket,
             server_access_logs_prefix="s3/",
+            # A deploy overwrites and prunes the site's files: the previous ones stay recoverable a month.
+            versioned=True,
+            lifecycle_rules=[s3.LifecycleRule(noncurrent_version_expiration=Duration.days(30))],
             removal_policy=removal,
             auto_delete_objects=not sizing.protect_data,
         )
@@ -324,6 +341,12 @@ class StaticSite(Construct):
             "No geo restriction: visitors of our customers' websites come from anywhere.",
         )
         if domain is None:
+            skip(
+                self.distribution,
+                "CKV_AWS_174",
+                "Served on *.cloudfront.net, whose default certificate's security policy AWS fixes; with a custom "
+                "domain (cdk.json webDomain) the distribution sets TLSv1.2_2021.",
+            )
             acknowledge(
                 self.distribution,
                 "AwsSolutions-CFR4",

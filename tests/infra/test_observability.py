@@ -74,7 +74,9 @@ def test_every_alarm_and_recovery_goes_to_the_encrypted_topic(template: Template
 
 
 def test_cloudwatch_may_use_the_topics_key(template: Template) -> None:
-    key = props(next(iter(resources(template, "AWS::KMS::Key").values())))
+    topic = props(next(iter(resources(template, "AWS::SNS::Topic").values())))
+    [key_id] = referenced_logical_ids(topic["KmsMasterKeyId"])
+    key = props(resources(template, "AWS::KMS::Key")[key_id])
 
     assert any(
         statement.get("Principal") == {"Service": "cloudwatch.amazonaws.com"}
