@@ -18,6 +18,7 @@ import { ChannelsPage } from "./pages/Channels";
 import { AISettingsPage } from "./pages/AISettings";
 import { ApiKeysPage } from "./pages/ApiKeys";
 import { UsagePage } from "./pages/Usage";
+import { ReportsPage } from "./pages/Reports";
 import { IntegrationsPage } from "./pages/Integrations";
 import { PrivacyPage } from "./pages/Privacy";
 import { AuditLogPage } from "./pages/AuditLog";
@@ -85,6 +86,7 @@ export function App() {
           <Route index element={<HomePage />} />
           <Route path="conversations" element={<InboxPage />} />
           <Route path="conversations/:conversationId" element={<InboxPage />} />
+          <Route path="inbox-settings" element={<InboxSettingsPage />} />
           <Route path="organizations" element={<OrganizationsPage />} />
           <Route path="users" element={<UsersPage />} />
           <Route path="members" element={<MembersPage />} />
@@ -92,6 +94,7 @@ export function App() {
           <Route path="channels" element={<ChannelsPage />} />
           <Route path="ai" element={<AISettingsPage />} />
           <Route path="api-keys" element={<ApiKeysPage />} />
+          <Route path="reports" element={<ReportsPage />} />
           <Route path="usage" element={<UsagePage />} />
           <Route path="integrations" element={<IntegrationsPage />} />
           <Route path="privacy" element={<PrivacyPage />} />

@@ -138,6 +138,7 @@ def test_events_are_delivered_and_marked_so_once_their_listeners_ran(visitor: Wi
     assert {r["listener"] for r in db.execute("SELECT listener FROM listener_runs")} == {
         "push_to_sockets",
         "send_to_meta",
+        "count_for_reports",
         "deliver_webhooks",
     }
 

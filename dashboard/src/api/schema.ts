@@ -226,6 +226,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/dashboard/conversations/{conversation_id}/labels/{label_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Add Label
+         * @description Members: the label on the conversation (again, harmlessly); its labels after it. 404 for a
+         *     label of another organisation than the conversation's.
+         */
+        put: operations["add_label_api_dashboard_conversations__conversation_id__labels__label_id__put"];
+        post?: never;
+        /**
+         * Remove Label
+         * @description Members: the label off the conversation; its labels after it.
+         */
+        delete: operations["remove_label_api_dashboard_conversations__conversation_id__labels__label_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/dashboard/conversations/{conversation_id}/mentions/read": {
         parameters: {
             query?: never;
@@ -527,7 +552,10 @@ export interface paths {
          * Update Ai Settings
          * @description Org admin: systemPrompt, handoffKeywords. Super admin: also provider, model, temperature,
          *     maxTokens and apiKey (null clears it); 403 forbidden_field when an org admin sends one of those.
-         *     503 encryption_unavailable when a key is sent and the server has no encryption key.
+         *     A new key is checked with the provider first (models.list): 400 invalid_api_key, with the
+         *     provider's reason, when it rejects it (nothing is saved); stored with apiKeyWarning
+         *     provider_unreachable when the provider cannot be reached. 503 encryption_unavailable when a key
+         *     is sent and the server has no encryption key.
          */
         patch: operations["update_ai_settings_api_dashboard_organizations__organization_id__ai_settings_patch"];
         trace?: never;
@@ -642,6 +670,54 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/dashboard/organizations/{organization_id}/canned-replies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Replies
+         * @description Members.
+         */
+        get: operations["list_replies_api_dashboard_organizations__organization_id__canned_replies_get"];
+        put?: never;
+        /**
+         * Create Reply
+         * @description Admins. At least one of the two texts.
+         */
+        post: operations["create_reply_api_dashboard_organizations__organization_id__canned_replies_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dashboard/organizations/{organization_id}/canned-replies/{reply_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Reply
+         * @description Admins.
+         */
+        delete: operations["delete_reply_api_dashboard_organizations__organization_id__canned_replies__reply_id__delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Reply
+         * @description Admins: the fields sent change (a text sent as null is removed, if the other remains).
+         */
+        patch: operations["update_reply_api_dashboard_organizations__organization_id__canned_replies__reply_id__patch"];
         trace?: never;
     };
     "/api/dashboard/organizations/{organization_id}/channels": {
@@ -898,6 +974,54 @@ export interface paths {
          * @description Org admin: change the title, the text or the URL; the entry is embedded again.
          */
         patch: operations["update_knowledge_api_dashboard_organizations__organization_id__knowledge__knowledge_id__patch"];
+        trace?: never;
+    };
+    "/api/dashboard/organizations/{organization_id}/labels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Labels
+         * @description Members: the organisation's labels, by name.
+         */
+        get: operations["list_labels_api_dashboard_organizations__organization_id__labels_get"];
+        put?: never;
+        /**
+         * Create Label
+         * @description Admins.
+         */
+        post: operations["create_label_api_dashboard_organizations__organization_id__labels_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dashboard/organizations/{organization_id}/labels/{label_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Label
+         * @description Admins: gone from every conversation too.
+         */
+        delete: operations["delete_label_api_dashboard_organizations__organization_id__labels__label_id__delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Label
+         * @description Admins: rename or recolour; the cards wearing it follow live.
+         */
+        patch: operations["update_label_api_dashboard_organizations__organization_id__labels__label_id__patch"];
         trace?: never;
     };
     "/api/dashboard/organizations/{organization_id}/members": {
@@ -1191,7 +1315,9 @@ export interface paths {
         get: operations["get_platform_key_api_dashboard_platform_openai_key_get"];
         /**
          * Set Platform Key
-         * @description Super admin: store (or replace) the platform key, encrypted. 503 encryption_unavailable when the
+         * @description Super admin: store (or replace) the platform key, encrypted, once the provider accepts it
+         *     (models.list): 400 invalid_api_key with the provider's reason when it rejects it; stored with
+         *     `warning: provider_unreachable` when it cannot be reached. 503 encryption_unavailable when the
          *     server has no encryption key.
          */
         put: operations["set_platform_key_api_dashboard_platform_openai_key_put"];
@@ -1395,6 +1521,11 @@ export interface components {
              */
             apiKeySource: "organization" | "platform" | "environment" | "none";
             /**
+             * Apikeywarning
+             * @description After saving a key: the provider could not be reached to check it, so it was stored unchecked.
+             */
+            apiKeyWarning?: "provider_unreachable" | null;
+            /**
              * Defaulthandoffkeywords
              * @description The 19 bilingual defaults, to pre-fill the form.
              */
@@ -1590,6 +1721,53 @@ export interface components {
              * @description Away members get no conversation by auto-assignment.
              */
             available: boolean;
+        };
+        /** CannedReplyIn */
+        CannedReplyIn: {
+            /**
+             * Contenten
+             * @description English text; may hold {{visitor.name}}, {{agent.name}}, {{business.name}}.
+             */
+            contentEn?: string | null;
+            /**
+             * Contentes
+             * @description Spanish text; may hold {{visitor.name}}, {{agent.name}}, {{business.name}}.
+             */
+            contentEs?: string | null;
+            /**
+             * Shortcut
+             * @description Typed after / in the reply box: a-z, 0-9, - and _, up to 32.
+             */
+            shortcut: string;
+            /** Title */
+            title: string;
+        };
+        /** CannedReplyOut */
+        CannedReplyOut: {
+            /** Contenten */
+            contentEn: string | null;
+            /** Contentes */
+            contentEs: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Shortcut */
+            shortcut: string;
+            /** Title */
+            title: string;
+        };
+        /** CannedReplyUpdate */
+        CannedReplyUpdate: {
+            /** Contenten */
+            contentEn?: string | null;
+            /** Contentes */
+            contentEs?: string | null;
+            /** Shortcut */
+            shortcut?: string | null;
+            /** Title */
+            title?: string | null;
         };
         /**
          * ChallengeOut
@@ -1866,6 +2044,8 @@ export interface components {
              * Format: uuid
              */
             id: string;
+            /** Labels */
+            labels?: components["schemas"]["LabelRefOut"][];
             /**
              * Language
              * @enum {string}
@@ -1946,6 +2126,8 @@ export interface components {
              * Format: uuid
              */
             id: string;
+            /** Labels */
+            labels?: components["schemas"]["LabelRefOut"][];
             /**
              * Language
              * @enum {string}
@@ -2446,6 +2628,48 @@ export interface components {
              * @description Web page entries: fetch another page.
              */
             url?: string | null;
+        };
+        /** LabelIn */
+        LabelIn: {
+            /**
+             * Color
+             * @description One of the palette's colours.
+             * @enum {string}
+             */
+            color: "#ef4444" | "#f97316" | "#eab308" | "#22c55e" | "#14b8a6" | "#3b82f6" | "#6366f1" | "#a855f7" | "#ec4899" | "#6b7280";
+            /** Name */
+            name: string;
+        };
+        /** LabelOut */
+        LabelOut: {
+            /** Color */
+            color: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+        };
+        /** LabelRefOut */
+        LabelRefOut: {
+            /** Color */
+            color: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+        };
+        /** LabelUpdate */
+        LabelUpdate: {
+            /** Color */
+            color?: ("#ef4444" | "#f97316" | "#eab308" | "#22c55e" | "#14b8a6" | "#3b82f6" | "#6366f1" | "#a855f7" | "#ec4899" | "#6b7280") | null;
+            /** Name */
+            name?: string | null;
         };
         /** LanguageOut */
         LanguageOut: {
@@ -2977,6 +3201,11 @@ export interface components {
              * @description Like sk-...abcd; null when no key is set.
              */
             hint: string | null;
+            /**
+             * Warning
+             * @description After saving: the provider could not be reached to check the key, so it was stored unchecked.
+             */
+            warning?: "provider_unreachable" | null;
         };
         /** PlatformUsageOut */
         PlatformUsageOut: {
@@ -3010,8 +3239,13 @@ export interface components {
         /** PreviewOut */
         PreviewOut: {
             /**
+             * Failure
+             * @description Why the provider gave no answer: it rejected the key, or it could not be reached. The reply then says so plainly (a preview is never stored).
+             */
+            failure?: ("key_rejected" | "provider_down") | null;
+            /**
              * Fallback
-             * @description True when the provider failed and the reply is the polite fallback.
+             * @description True when the reply is not the model's (offline, or the provider failed).
              */
             fallback: boolean;
             /** Model */
@@ -4000,6 +4234,8 @@ export interface operations {
                 to?: string | null;
                 /** @description mine: held by the caller; unassigned: held by nobody; waiting: for a person; all. Every view but all leaves closed conversations out. */
                 view?: "mine" | "unassigned" | "waiting" | "all";
+                /** @description Wearing this label. */
+                labelId?: string | null;
                 /** @description nextCursor of the previous page. */
                 cursor?: string | null;
                 limit?: number;
@@ -4298,6 +4534,142 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ConversationOut"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    add_label_api_dashboard_conversations__conversation_id__labels__label_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+                label_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabelOut"][];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    remove_label_api_dashboard_conversations__conversation_id__labels__label_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+                label_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabelOut"][];
                 };
             };
             /** @description Invalid request */
@@ -4947,6 +5319,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
             503: {
                 headers: {
@@ -4991,6 +5372,15 @@ export interface operations {
             };
             /** @description No access token, or one that is not valid (or the sign-in failed) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6145,6 +6535,303 @@ export interface operations {
             };
             /** @description No such resource, or one of an organisation the caller does not belong to */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    list_replies_api_dashboard_organizations__organization_id__canned_replies_get: {
+        parameters: {
+            query?: {
+                /** @description The start of a short code, or words of a title or text (at most 20). */
+                q?: string | null;
+            };
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CannedReplyOut"][];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    create_reply_api_dashboard_organizations__organization_id__canned_replies_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CannedReplyIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CannedReplyOut"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the current state (plan limit, last admin, closed conversation, …) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_reply_api_dashboard_organizations__organization_id__canned_replies__reply_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+                reply_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    update_reply_api_dashboard_organizations__organization_id__canned_replies__reply_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+                reply_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CannedReplyUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CannedReplyOut"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the current state (plan limit, last admin, closed conversation, …) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7538,6 +8225,300 @@ export interface operations {
             };
             /** @description No such resource, or one of an organisation the caller does not belong to */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    list_labels_api_dashboard_organizations__organization_id__labels_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabelOut"][];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    create_label_api_dashboard_organizations__organization_id__labels_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LabelIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabelOut"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the current state (plan limit, last admin, closed conversation, …) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_label_api_dashboard_organizations__organization_id__labels__label_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+                label_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    update_label_api_dashboard_organizations__organization_id__labels__label_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+                label_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LabelUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabelOut"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the current state (plan limit, last admin, closed conversation, …) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -112,5 +112,7 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
   if (!res.ok) throw await parseError(res);
   if (res.status === 204) return undefined as T;
   const text = await res.text();
-  return (text ? JSON.parse(text) : undefined) as T;
+  // A download (text/csv) comes back as its text.
+  const json = (res.headers.get("content-type") ?? "application/json").includes("json");
+  return (text ? (json ? JSON.parse(text) : text) : undefined) as T;
 }

@@ -29,9 +29,11 @@ export function Layout() {
   const nav: { to: string; label: string; show: boolean; end?: boolean }[] = [
     { to: link("/"), label: t("nav.home"), show: true, end: true },
     { to: link("/conversations"), label: t("nav.conversations"), show: true },
+    { to: link("/inbox-settings"), label: t("nav.inboxSettings"), show: true },
     { to: link("/channels"), label: t("nav.channels"), show: true },
     { to: link("/members"), label: t("nav.members"), show: true },
     { to: link("/ai"), label: t("nav.ai"), show: true },
+    { to: link("/reports"), label: t("nav.reports"), show: true },
     { to: link("/usage"), label: t("nav.usage"), show: true },
     { to: link("/integrations"), label: t("nav.integrations"), show: isAdmin },
     { to: link("/privacy"), label: t("nav.privacy"), show: isAdmin },

@@ -9,13 +9,16 @@ from uuid import UUID
 
 __all__ = ["SCOPES", "TOKEN_PREFIX", "ApiToken", "Scope"]
 
-Scope = Literal["conversations:read", "conversations:write", "knowledge:read", "knowledge:write", "contacts:read"]
+Scope = Literal[
+    "conversations:read", "conversations:write", "knowledge:read", "knowledge:write", "contacts:read", "reports:read"
+]
 SCOPES: tuple[Scope, ...] = (
     "conversations:read",
     "conversations:write",
     "knowledge:read",
     "knowledge:write",
     "contacts:read",
+    "reports:read",
 )
 TOKEN_PREFIX = "cf360_"  # noqa: S105  # a prefix, not a secret
 

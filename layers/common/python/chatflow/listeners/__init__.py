@@ -2,6 +2,7 @@
 runs them (chatflow.outbox.dispatch); a new side effect is a new module here and a line below."""
 
 from chatflow.listeners.auto_assign_on_handoff import auto_assign_on_handoff
+from chatflow.listeners.count_for_reports import count_for_reports
 from chatflow.listeners.deliver_webhooks import deliver_webhooks
 from chatflow.listeners.email_admins_on_handoff import email_admins_on_handoff
 from chatflow.listeners.email_admins_over_limit import email_admins_over_limit
@@ -14,6 +15,7 @@ from chatflow.outbox import Listener
 __all__ = [
     "LISTENERS",
     "auto_assign_on_handoff",
+    "count_for_reports",
     "deliver_webhooks",
     "email_admins_on_handoff",
     "email_admins_over_limit",
@@ -31,6 +33,7 @@ LISTENERS: tuple[Listener, ...] = (
     push_note_to_operators,
     send_to_meta,
     auto_assign_on_handoff,
+    count_for_reports,
     email_admins_on_handoff,
     email_admins_over_limit,
     email_mentioned_members,

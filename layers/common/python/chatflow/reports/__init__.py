@@ -1,0 +1,21 @@
+"""Reports: what the AI resolves, what it costs, how fast people answer (see repository.py for what
+each figure means)."""
+
+from chatflow.reports.counting import RETURN_WINDOW_DAYS, count_message, note_returning_visitor
+from chatflow.reports.models import LIST_PRICES, MAX_DAYS, ModelPrice, Report, ReportQuery
+from chatflow.reports.service import conversation_rows, model_prices, report, set_model_price
+
+__all__ = [
+    "LIST_PRICES",
+    "MAX_DAYS",
+    "RETURN_WINDOW_DAYS",
+    "ModelPrice",
+    "Report",
+    "ReportQuery",
+    "conversation_rows",
+    "count_message",
+    "model_prices",
+    "note_returning_visitor",
+    "report",
+    "set_model_price",
+]

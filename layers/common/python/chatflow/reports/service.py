@@ -1,0 +1,86 @@
+"""Reports: an organisation's conversations over a period of its own days, against the period before,
+by language, agent, model, hour and day; the rows behind them for export; the price table that
+turns tokens into money. Members read their organisations' reports; super admins every one's, and
+the price table is theirs to edit."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from chatflow.access import Caller
+from chatflow.db import Connection
+from chatflow.errors import InvalidInput, OrganizationNotFound
+from chatflow.reports import repository as repo
+from chatflow.reports.models import LIST_PRICES, MAX_DAYS, ModelPrice, Report, ReportQuery
+
+__all__ = ["conversation_rows", "model_prices", "report", "set_model_price"]
+
+# Several organisations have no one day: theirs is UTC.
+_SHARED_TIME_ZONE = "UTC"
+
+
+def _scope(conn: Connection, caller: Caller, query: ReportQuery) -> tuple[list[UUID] | None, str]:
+    if query.last < query.first:
+        raise InvalidInput("to: must not be before from", variant="field", field="to")
+    if (query.last - query.first).days + 1 > MAX_DAYS:
+        raise InvalidInput(f"to: at most {MAX_DAYS} days after from", variant="field", field="to")
+    if query.organization_id is None:
+        return caller.scope, _SHARED_TIME_ZONE
+    caller.require_member(query.organization_id)
+    time_zone = repo.time_zone_of(conn, query.organization_id)
+    if time_zone is None:
+        raise OrganizationNotFound()
+    return [query.organization_id], time_zone
+
+
+def report(conn: Connection, caller: Caller, query: ReportQuery) -> Report:
+    organization_ids, time_zone = _scope(conn, caller, query)
+    figures = repo.load_report(
+        conn,
+        organization_ids,
+        first=query.first,
+        last=query.last,
+        tz=time_zone,
+        channel_id=query.channel_id,
+        language=query.language,
+    )
+    return Report(query=query, time_zone=time_zone, figures=figures)
+
+
+def conversation_rows(conn: Connection, caller: Caller, query: ReportQuery) -> list[dict[str, Any]]:
+    """The period's conversations with what each came to: the rows behind the figures."""
+    organization_ids, time_zone = _scope(conn, caller, query)
+    return repo.load_rows(
+        conn,
+        organization_ids,
+        first=query.first,
+        last=query.last,
+        tz=time_zone,
+        channel_id=query.channel_id,
+        language=query.language,
+    )
+
+
+def model_prices(conn: Connection, caller: Caller) -> list[ModelPrice]:
+    """What the AI's tokens are counted at: every model the code has a list price for, and every one a
+    super admin priced. Every member may see it."""
+    del caller
+    set_by_admin = {row["model"]: row for row in repo.select_prices(conn)}
+    return [
+        ModelPrice(
+            model=model,
+            usd_per_million_tokens=float(set_by_admin[model]["usd_per_million_tokens"])
+            if model in set_by_admin
+            else LIST_PRICES[model],
+            list_price=LIST_PRICES.get(model),
+            updated_at=set_by_admin[model]["updated_at"] if model in set_by_admin else None,
+        )
+        for model in sorted(set(LIST_PRICES) | set(set_by_admin))
+    ]
+
+
+def set_model_price(conn: Connection, caller: Caller, model: str, usd_per_million_tokens: float) -> list[ModelPrice]:
+    caller.require_super_admin()
+    repo.upsert_price(conn, model, usd_per_million_tokens)
+    return model_prices(conn, caller)
