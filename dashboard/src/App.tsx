@@ -11,6 +11,7 @@ import { Layout } from "./pages/Layout";
 import { ForgotPasswordPage, LoginPage } from "./pages/Login";
 import { HomePage } from "./pages/Home";
 import { InboxPage } from "./pages/Inbox";
+import { InboxSettingsPage } from "./pages/InboxSettings";
 import { OrganizationsPage, UsersPage } from "./pages/Admin";
 import { MembersPage } from "./pages/Members";
 import { InvitationPage } from "./pages/Invitation";

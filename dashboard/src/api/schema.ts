@@ -3312,9 +3312,9 @@ export interface components {
             previous: components["schemas"]["routers__reports__PeriodOut"];
             /**
              * Timezone
-             * @description The organisation's (UTC for several organisations): days and hours are its.
+             * @description The organisation's: days and hours are its. Null for several organisations, each on its own days.
              */
-            timeZone: string;
+            timeZone: string | null;
             waitingNow: components["schemas"]["WaitingOut"];
         };
         /** RetentionIn */

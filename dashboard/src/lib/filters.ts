@@ -9,6 +9,7 @@ export interface InboxFilters {
   view?: InboxView;
   organizationId?: string;
   channelId?: string;
+  labelId?: string;
   status: Status[];
   responderMode?: ResponderMode;
   language?: Lang;
@@ -27,6 +28,7 @@ export function filtersFromSearch(search: URLSearchParams): InboxFilters {
     view: view === "all" ? undefined : view,
     organizationId: uuid(search.get("organizationId")),
     channelId: uuid(search.get("channelId")),
+    labelId: uuid(search.get("labelId")),
     status: search.getAll("status").filter((s): s is Status => (STATUSES as string[]).includes(s)),
     responderMode: pick(search.get("responderMode"), ["ai", "human"] as const),
     language: pick(search.get("language"), ["en", "es"] as const),
@@ -39,6 +41,7 @@ export function filtersToSearch(filters: InboxFilters): URLSearchParams {
   if (filters.view && filters.view !== "all") params.set("view", filters.view);
   if (filters.organizationId) params.set("organizationId", filters.organizationId);
   if (filters.channelId) params.set("channelId", filters.channelId);
+  if (filters.labelId) params.set("labelId", filters.labelId);
   filters.status.forEach((s) => params.append("status", s));
   if (filters.responderMode) params.set("responderMode", filters.responderMode);
   if (filters.language) params.set("language", filters.language);
@@ -52,6 +55,7 @@ export function filtersToQuery(filters: InboxFilters, cursor?: string | null): R
     view: filters.view,
     organizationId: filters.organizationId,
     channelId: filters.channelId,
+    labelId: filters.labelId,
     status: filters.status.length ? filters.status : undefined,
     responderMode: filters.responderMode,
     language: filters.language,
@@ -62,7 +66,7 @@ export function filtersToQuery(filters: InboxFilters, cursor?: string | null): R
 }
 
 export function activeFilterCount(filters: InboxFilters): number {
-  return [filters.organizationId, filters.channelId, filters.responderMode, filters.language, filters.q].filter(Boolean).length + (filters.status.length ? 1 : 0);
+  return [filters.organizationId, filters.channelId, filters.labelId, filters.responderMode, filters.language, filters.q].filter(Boolean).length + (filters.status.length ? 1 : 0);
 }
 
 /** Whether a conversation (as the list or a live event knows it) passes the filters that can be checked locally. */

@@ -11,6 +11,9 @@ import { applyToConversation, mentionedIds, mergeThread, minutesSince, uniqueTit
 import type { Channel, Conversation, ConversationPage, ConversationSummary, KnowledgeSourceRef, Message, Note } from "../lib/types";
 import { Badge, Button, Empty, ErrorNotice, ErrorState, Loading, QueryResult, errorMessage } from "../components/ui";
 import { AssignControl, ViewTabs } from "../components/inbox/Workspace";
+import { ConversationLabels, LabelChip, useLabels } from "../components/inbox/Labels";
+import { CannedPicker } from "../components/inbox/Canned";
+import { cannedTextFor, fillVariables, replaceSlash, slashQuery } from "../lib/canned";
 import { MAX_NOTE_CHARS, MentionPicker, NoteItem, mentionQuery, useAddNote, useMarkMentionsRead, useNotes } from "../components/inbox/Notes";
 
 /** A verified user's other conversations, from any of their devices (they are one visitor). */
@@ -70,6 +73,7 @@ function Filters({ filters, onChange }: { filters: InboxFilters; onChange: (f: I
     enabled: Boolean(filters.organizationId),
   });
   const status = filters.status.length === 1 ? filters.status[0] : "";
+  const labels = useLabels(filters.organizationId ?? me.organizations[0]?.id);
   return (
     <form
       className="filters"
@@ -112,6 +116,14 @@ function Filters({ filters, onChange }: { filters: InboxFilters; onChange: (f: I
         <option value="en">{t("languages.en")}</option>
         <option value="es">{t("languages.es")}</option>
       </select>
+      <select aria-label={t("labels.filter")} value={filters.labelId ?? ""} onChange={(e) => onChange({ ...filters, labelId: e.target.value || undefined })}>
+        <option value="">{t("labels.any")}</option>
+        {labels.data?.map((l) => (
+          <option key={l.id} value={l.id}>
+            {l.name}
+          </option>
+        ))}
+      </select>
       {activeFilterCount(filters) > 0 && (
         <Button variant="ghost" onClick={() => onChange({ view: filters.view, status: [] })}>
           {t("inbox.clearFilters")}
@@ -141,6 +153,13 @@ export function ConversationRow({ c, active, to }: { c: ConversationSummary; act
           {c.handoffReason && c.handoffSummary && " · "}
           {c.handoffSummary}
         </p>
+      )}
+      {c.labels && c.labels.length > 0 && (
+        <div className="conv-labels">
+          {c.labels.map((l) => (
+            <LabelChip key={l.id} label={l} />
+          ))}
+        </div>
       )}
       <div className="conv-row-bottom">
         <StatusBadge c={c} />
@@ -216,6 +235,7 @@ function Detail({ id }: { id: string }) {
   const [noteText, setNoteText] = useState("");
   const [picked, setPicked] = useState<{ id: string; name: string }[]>([]);
   const [caret, setCaret] = useState(0);
+  const [replyCaret, setReplyCaret] = useState(0);
   const notes = useNotes(id);
   const addNote = useAddNote(id);
   useMarkMentionsRead(id, notes.data, me.user.id);
@@ -255,6 +275,7 @@ function Detail({ id }: { id: string }) {
   // A logged-in user of the business's site, vouched for by its signature (docs/integrations.md).
   const identity = (c.visitorMetadata ?? {})["identity"] as { verified?: boolean; userId?: string; name?: string; email?: string } | undefined;
   const verified = identity?.verified === true;
+  const visitorName = verified ? identity?.name : undefined;
   return (
     <div className="detail">
       <header className="detail-head">
@@ -274,6 +295,7 @@ function Detail({ id }: { id: string }) {
             {c.channelName} · {t(`languages.${c.language}`)} · {t("inbox.started", { when: formatDateTime(c.createdAt, lang) })}
           </p>
           <AssignControl c={c} onChange={refresh} />
+          <ConversationLabels conversationId={c.id} organizationId={c.organizationId} labels={c.labels ?? []} />
           {c.pageUrl && (
             <p className="muted small ellipsis" title={c.pageUrl}>
               {c.pageUrl}
@@ -382,9 +404,30 @@ function Detail({ id }: { id: string }) {
         <p className="muted reply-closed">{t("inbox.closedHint")}</p>
       ) : (
         <form className="reply" onSubmit={submit}>
+          {slashQuery(text, replyCaret) !== null && (
+            <CannedPicker
+              organizationId={c.organizationId}
+              query={slashQuery(text, replyCaret) ?? ""}
+              lang={c.language}
+              onPick={(r) => {
+                const filled = fillVariables(cannedTextFor(r, c.language), {
+                  visitorName: visitorName,
+                  agentName: me.user.name,
+                  businessName: me.organizations.find((o) => o.id === c.organizationId)?.name,
+                });
+                const next = replaceSlash(text, replyCaret, filled);
+                setText(next.text);
+                setReplyCaret(next.caret);
+              }}
+            />
+          )}
           <textarea
             value={text}
-            onChange={(e) => setText(e.target.value)}
+            onChange={(e) => {
+              setText(e.target.value);
+              setReplyCaret(e.target.selectionStart ?? e.target.value.length);
+            }}
+            onSelect={(e) => setReplyCaret(e.currentTarget.selectionStart ?? 0)}
             placeholder={c.responderMode === "ai" ? t("inbox.replyPlaceholderAi") : t("inbox.replyPlaceholder")}
             aria-label={t("inbox.reply")}
             rows={3}

@@ -148,6 +148,7 @@ def list_conversations(
             "Every view but all leaves closed conversations out."
         ),
     ] = "all",
+    label_id: Annotated[UUID | None, Query(alias="labelId", description="Wearing this label.")] = None,
     cursor: Annotated[str | None, Query(max_length=500, description="nextCursor of the previous page.")] = None,
     limit: Annotated[int, Query(ge=1, le=inbox.MAX_PAGE_SIZE)] = 25,
 ) -> Page[ConversationSummaryOut]:
@@ -166,6 +167,7 @@ def list_conversations(
         assignee_id=caller.user_id if view == "mine" else None,
         unassigned=view == "unassigned",
         waiting=view == "waiting",
+        label_id=label_id,
     )
     if filters.active_from and filters.active_before and filters.active_from >= filters.active_before:
         raise InvalidInput("from: must not be after to")

@@ -21,6 +21,7 @@ __all__ = [
     "ApiTokenNotFound",
     "AuthNotConfigured",
     "AuthUnavailable",
+    "CannedReplyNotFound",
     "CataloguedError",
     "ChannelAccountTaken",
     "ChannelNotFound",
@@ -45,6 +46,7 @@ __all__ = [
     "InvalidUrl",
     "KnowledgeNotFound",
     "LabelExists",
+    "LabelNotFound",
     "LastAdmin",
     "MemberNotFound",
     "NoOrganization",
@@ -54,6 +56,7 @@ __all__ = [
     "OwnAccount",
     "PlanLimitReached",
     "RateLimited",
+    "ShortcutTaken",
     "SubscriptionRefused",
     "TokenExpired",
     "TooManyAttempts",
@@ -324,6 +327,20 @@ class LabelExists(DomainError):
     """Label names are unique within an organisation, whatever their case."""
 
     code = "label_exists"
+
+
+class ShortcutTaken(DomainError):
+    """A canned reply's short code is unique within an organisation."""
+
+    code = "shortcut_taken"
+
+
+class LabelNotFound(DomainError):
+    code = "label_not_found"
+
+
+class CannedReplyNotFound(DomainError):
+    code = "canned_reply_not_found"
 
 
 class InvalidSignature(DomainError):

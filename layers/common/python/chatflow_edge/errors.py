@@ -144,6 +144,8 @@ HTTP_STATUS: Mapping[type[Refusal], int] = MappingProxyType(
         domain.WebhookNotFound: 404,
         domain.WebhookDeliveryNotFound: 404,
         domain.ApiTokenNotFound: 404,
+        domain.LabelNotFound: 404,
+        domain.CannedReplyNotFound: 404,
         # 409: the current state does not allow it
         domain.UserExists: 409,
         domain.AlreadyMember: 409,
@@ -154,6 +156,7 @@ HTTP_STATUS: Mapping[type[Refusal], int] = MappingProxyType(
         domain.ConversationClosed: 409,
         domain.AlreadyAssigned: 409,
         domain.LabelExists: 409,
+        domain.ShortcutTaken: 409,
         domain.ChannelAccountTaken: 409,
         # 413: too large
         domain.FileTooLarge: 413,

@@ -21,6 +21,7 @@ __all__ = [
     "InboxFilter",
     "InboxMessage",
     "KnowledgeSource",
+    "LabelRef",
     "LastMessage",
     "LockedConversation",
     "UserRef",
@@ -46,6 +47,13 @@ LAST_MESSAGE_CHARS = 200
 class UserRef:
     id: str
     name: str
+
+
+@dataclass(frozen=True, slots=True)
+class LabelRef:
+    id: UUID
+    name: str
+    color: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +85,7 @@ class ConversationSummary:
     handoff_source: str | None = None  # keyword / ai / button / agent
     handoff_reason: str | None = None  # the AI's reason, one word
     handoff_summary: str | None = None  # the AI's one line for the agent
+    labels: tuple[LabelRef, ...] = ()
 
     @property
     def needs_human(self) -> bool:
@@ -131,6 +140,7 @@ class InboxFilter:
     assignee_id: str | None = None  # held by this member, not closed (the view "Mine")
     unassigned: bool = False  # held by nobody, not closed
     waiting: bool = False  # handed to a person and nobody has answered yet
+    label_id: UUID | None = None  # wearing this label
 
 
 # Case- and accent-insensitive text: lower-cased, then the Latin accents of English and Spanish text
@@ -154,7 +164,10 @@ _SUMMARY_COLUMNS = sql.SQL("""
     (SELECT count(*) FROM messages n WHERE n.conversation_id = c.id) AS message_count,
     said.role AS said_role, left(said.content, {last_message_chars}) AS said_content,
     said.created_at AS said_created_at,
-    c.handed_off_at, c.handoff_source, c.handoff_reason, c.handoff_summary
+    c.handed_off_at, c.handoff_source, c.handoff_reason, c.handoff_summary,
+    (SELECT coalesce(json_agg(json_build_object('id', l.id, 'name', l.name, 'color', l.color)
+                              ORDER BY lower(l.name)), '[]')
+     FROM conversation_labels cl JOIN labels l ON l.id = cl.label_id WHERE cl.conversation_id = c.id) AS labels
 """).format(last_message_chars=sql.Literal(LAST_MESSAGE_CHARS))
 
 _SUMMARY_JOINS = sql.SQL("""
@@ -195,6 +208,9 @@ _CONDITIONS: dict[str, sql.Composable] = {
     "assignee_id": sql.SQL("c.assigned_user_id = %(assignee_id)s AND c.status <> 'closed'"),
     "unassigned": sql.SQL("c.assigned_user_id IS NULL AND c.status <> 'closed'"),
     "waiting": sql.SQL("c.status = 'pending' AND c.responder_mode = 'human'"),
+    "label_id": sql.SQL(
+        "EXISTS (SELECT 1 FROM conversation_labels cl WHERE cl.conversation_id = c.id AND cl.label_id = %(label_id)s)"
+    ),
     "pattern": _HAS_TEXT,
     # Keyset pagination, newest activity first: strictly after the last row of the previous page.
     "cursor_at": sql.SQL("(c.last_message_at, c.id) < (%(cursor_at)s, %(cursor_id)s)"),
@@ -265,6 +281,7 @@ def list_conversations(
         "assignee_id": filters.assignee_id,
         "unassigned": True if filters.unassigned else None,
         "waiting": True if filters.waiting else None,
+        "label_id": filters.label_id,
         "pattern": _like_pattern(filters.text) if filters.text else None,
         "rough_pattern": _rough_pattern(filters.text) if filters.text else None,
         "cursor_at": after[0] if after else None,
@@ -313,6 +330,7 @@ def _summary(row: dict[str, Any]) -> ConversationSummary:
         handoff_source=row["handoff_source"],
         handoff_reason=row["handoff_reason"],
         handoff_summary=row["handoff_summary"],
+        labels=tuple(LabelRef(UUID(x["id"]), x["name"], x["color"]) for x in row["labels"]),
     )
 
 

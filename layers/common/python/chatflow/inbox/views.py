@@ -13,12 +13,18 @@ from pydantic import Field
 from chatflow.schema import Schema
 from chatflow.vocabulary import ConversationStatus, Language, MessageRole, ResponderMode
 
-__all__ = ["ConversationSummaryOut", "KnowledgeSourceOut", "LastMessageOut", "MessageOut", "UserRefOut"]
+__all__ = ["ConversationSummaryOut", "KnowledgeSourceOut", "LabelRefOut", "LastMessageOut", "MessageOut", "UserRefOut"]
 
 
 class UserRefOut(Schema):
     id: str
     name: str
+
+
+class LabelRefOut(Schema):
+    id: UUID
+    name: str
+    color: str
 
 
 class LastMessageOut(Schema):
@@ -50,6 +56,7 @@ class ConversationSummaryOut(Schema):
     handoff_source: Literal["keyword", "ai", "button", "agent"] | None = None
     handoff_reason: Literal["visitor_asked", "cannot_answer", "frustrated", "sensitive", "other"] | None = None
     handoff_summary: str | None = Field(default=None, description="The AI's one line for the agent, if it handed off.")
+    labels: list[LabelRefOut] = Field(default_factory=list)
 
 
 class KnowledgeSourceOut(Schema):
