@@ -53,3 +53,17 @@ def test_an_ordinary_pdf_is_read() -> None:
     text = extract_file_text(_pdf(3, 500, b"b"), "menu.pdf", max_bytes=5 * 1024 * 1024)
 
     assert text.count("b") == 1_500
+
+
+def test_the_time_budget_is_the_one_given() -> None:
+    with pytest.raises(SourceError) as refused:
+        extract_file_text(_pdf(3, 500, b"b"), "menu.pdf", max_bytes=5 * 1024 * 1024, pdf_seconds=0.0)
+
+    assert refused.value.reason == "pdf_too_large"
+
+
+def test_a_file_that_is_no_pdf_is_told_apart_at_once() -> None:
+    from chatflow.knowledge.sources import looks_like_pdf
+
+    assert looks_like_pdf(_pdf(1, 10))
+    assert not looks_like_pdf(b"not a pdf")

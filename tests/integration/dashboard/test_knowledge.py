@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import time
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -110,14 +111,43 @@ def test_files_are_uploaded_as_base64_text_markdown_or_pdf(
 
     assert (md.status_code, md.json()["title"], md.json()["fileName"]) == (201, "menu.md", "menu.md")
     assert "Cafecito: $2" in md.json()["content"]
-    assert pdf.status_code == 201
-    assert "Valet parking costs 10 dollars." in pdf.json()["content"]
+    # A PDF is read by the ingest worker, not in the request: pending with no text yet.
+    assert (pdf.status_code, pdf.json()["status"], pdf.json()["content"]) == (201, "pending", "")
     assert (exe.status_code, exe.json()["error"]["code"]) == (400, "invalid_file")
     assert (junk.status_code, junk.json()["error"]["code"]) == (400, "invalid_file")
     _ingest_queued()
     items = people.get(admin, f"/organizations/{org}/knowledge").json()
     assert {i["status"] for i in items} == {"ready"}
     assert len(items) == 2
+    read = people.get(admin, f"/organizations/{org}/knowledge/{pdf.json()['id']}").json()
+    assert "Valet parking costs 10 dollars." in read["content"]
+    left = db.execute("SELECT count(*) AS n FROM channel_knowledge WHERE source_file IS NOT NULL").fetchone()
+    assert left == {"n": 0}  # the uploaded file is kept only until it is read
+
+
+def test_a_pdf_bomb_is_accepted_and_then_failed_by_the_worker_with_its_reason_in_bounded_time(
+    people: People, db: Db, shop: tuple[UUID, UUID, Person]
+) -> None:
+    from tests.unit.test_pdf_bomb import _pdf as bomb_of
+
+    org, _, admin = shop
+    bomb = base64.b64encode(bomb_of(1, 7_000_000)).decode()
+
+    started = time.monotonic()
+    created = people.post(admin, f"/organizations/{org}/knowledge", {"fileBase64": bomb, "fileName": "menu.pdf"})
+    answered = time.monotonic() - started
+    _ingest_queued()
+
+    failed = people.get(admin, f"/organizations/{org}/knowledge/{created.json()['id']}").json()
+    reason = db.execute("SELECT error_reason FROM channel_knowledge").fetchone()
+    assert created.status_code == 201
+    assert answered < 2  # nothing of the file is parsed in the request
+    assert failed["status"] == "failed"
+    assert reason == {"error_reason": "pdf_too_large"}
+    assert db.execute("SELECT count(*) AS n FROM knowledge_chunks").fetchone() == {"n": 0}
+    assert db.execute("SELECT count(*) AS n FROM channel_knowledge WHERE source_file IS NOT NULL").fetchone() == {
+        "n": 0
+    }
 
 
 def test_a_refused_upload_says_precisely_why_in_the_operators_language(
@@ -149,7 +179,8 @@ def test_a_refused_upload_says_precisely_why_in_the_operators_language(
         400,
         {
             "code": "invalid_url",
-            "message": "No se pudo descargar la página. Debe ser una dirección http(s) pública (puerto 80 o 443) que responda con una página web o un PDF.",
+            "message": "No se pudo descargar la página. Debe ser una dirección http(s) pública (puerto 80 o 443) "
+            "que responda con una página web o un PDF.",
         },
     )
 

@@ -303,6 +303,13 @@ class Settings(BaseSettings):
         default=5 * 1024 * 1024, ge=1, description="The largest uploaded file or fetched page, in bytes."
     )
     knowledge_fetch_timeout_seconds: float = Field(default=10.0, gt=0, description="Timeout of one page fetch.")
+    knowledge_pdf_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        le=120,
+        description="How long the ingest worker may spend reading one PDF's text (an uploaded file or a fetched "
+        "page) before the entry fails with pdf_too_large; well inside the ingest function's 150 s.",
+    )
     knowledge_allow_private_urls: bool = Field(
         default=False,
         description="Whether a knowledge URL may point at loopback or private addresses. Only the local stack "

@@ -86,8 +86,9 @@ def get_entry(conn: Connection, organization_id: UUID, entry_id: UUID) -> Entry 
 
 
 _CREATE_ENTRY = sql.SQL("""
-INSERT INTO channel_knowledge (organization_id, channel_id, title, content, source, source_url, file_name)
-SELECT %(org)s, %(channel)s, %(title)s, %(content)s, %(source)s, %(url)s, %(file)s
+INSERT INTO channel_knowledge (organization_id, channel_id, title, content, source, source_url, file_name,
+                               source_file)
+SELECT %(org)s, %(channel)s, %(title)s, %(content)s, %(source)s, %(url)s, %(file)s, %(source_file)s
 WHERE EXISTS (SELECT FROM organizations WHERE id = %(org)s)
   AND (%(channel)s::uuid IS NULL
        OR EXISTS (SELECT FROM channels WHERE id = %(channel)s AND organization_id = %(org)s))
@@ -105,9 +106,10 @@ def create_entry(
     source: str,
     source_url: str | None,
     file_name: str | None,
+    source_file: bytes | None = None,
 ) -> Entry | None:
     """None when the organisation does not exist (a super admin may name any) or the channel is not
-    one of its."""
+    one of its. `source_file`: an uploaded PDF, kept for the ingest worker to read."""
     row = conn.execute(
         _CREATE_ENTRY,
         {
@@ -118,6 +120,7 @@ def create_entry(
             "source": source,
             "url": source_url,
             "file": file_name,
+            "source_file": source_file,
         },
     ).fetchone()
     return _entry(row) if row is not None else None
@@ -168,13 +171,16 @@ class IngestJob:
     organization_encrypted_key: str | None
     platform_encrypted_key: str | None
     organization_active: bool = True
+    # An uploaded PDF not read yet (the worker reads it, then it is cleared).
+    source_file: bytes | None = None
 
 
 _LOAD_INGEST_JOB = sql.SQL("""
 SELECT {columns},
        s.encrypted_api_key AS organization_key,
        (SELECT value FROM platform_settings WHERE key = 'openai_api_key') AS platform_key,
-       (SELECT o.active FROM organizations o WHERE o.id = k.organization_id) AS organization_active
+       (SELECT o.active FROM organizations o WHERE o.id = k.organization_id) AS organization_active,
+       k.source_file
 FROM channel_knowledge k LEFT JOIN ai_settings s ON s.organization_id = k.organization_id
 WHERE k.id = %s
 """).format(columns=sql.SQL(", ").join(sql.Identifier("k", field.name) for field in fields(Entry)))
@@ -187,7 +193,14 @@ def load_ingest_job(conn: Connection, entry_id: UUID) -> IngestJob | None:
         return None
     organization_key, platform_key = row.pop("organization_key"), row.pop("platform_key")
     active = bool(row.pop("organization_active"))
-    return IngestJob(_entry(row), organization_key, platform_key, organization_active=active)
+    source_file = row.pop("source_file")
+    return IngestJob(
+        _entry(row),
+        organization_key,
+        platform_key,
+        organization_active=active,
+        source_file=None if source_file is None else bytes(source_file),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,7 +253,7 @@ def store_chunks(
             """UPDATE channel_knowledge SET status = 'ready', error = NULL, error_reason = NULL,
                    error_values = jsonb_build_object(), chunk_count = %(n)s,
                 embedding_model = %(model)s, content = coalesce(%(content)s, content),
-                title = coalesce(%(title)s, title)
+                title = coalesce(%(title)s, title), source_file = NULL
             WHERE id = %(id)s""",
             {"n": len(chunks), "model": embedding_model, "content": content, "title": title, "id": entry.id},
         )
@@ -252,7 +265,7 @@ def mark_failed(conn: Connection, entry: Entry, failure: SourceError) -> bool:
     with conn.transaction():
         updated = conn.execute(
             """UPDATE channel_knowledge SET status = 'failed', error = %s, error_reason = %s, error_values = %s,
-                   chunk_count = 0
+                   chunk_count = 0, source_file = NULL
             WHERE id = %s AND version = %s""",
             (str(failure)[:500], failure.reason, Jsonb(failure.values), entry.id, entry.version),
         ).rowcount

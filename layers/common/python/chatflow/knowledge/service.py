@@ -27,7 +27,14 @@ from chatflow.knowledge.chunking import chunk_text
 from chatflow.knowledge.embeddings import EmbeddingError, embedder_for
 from chatflow.knowledge.folding import fold
 from chatflow.knowledge.retrieval import Passage, retrieve
-from chatflow.knowledge.sources import SourceError, check_url, extract_file_text, fetch_url_text
+from chatflow.knowledge.sources import (
+    SourceError,
+    check_url,
+    extract_file_text,
+    fetch_url_text,
+    file_type_of,
+    looks_like_pdf,
+)
 from chatflow.settings import Settings
 
 __all__ = [
@@ -78,7 +85,9 @@ def _get(conn: Connection, organization_id: UUID, entry_id: UUID) -> repo.Entry:
     return entry
 
 
-def _decoded_file(data: str, file_name: str, settings: Settings) -> str:
+def _decoded_file(data: str, file_name: str, settings: Settings) -> tuple[str, bytes | None]:
+    """(text, None) of a text or Markdown file, decoded now; ("", the file) of a PDF, which the ingest
+    worker reads with its time budget (a PDF can cost seconds to parse: never in a request)."""
     try:
         raw = base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError) as exc:
@@ -86,12 +95,16 @@ def _decoded_file(data: str, file_name: str, settings: Settings) -> str:
     if len(raw) > settings.knowledge_max_file_bytes:
         raise FileTooLarge()
     try:
+        if file_type_of(file_name) == "pdf":
+            if not looks_like_pdf(raw):
+                raise SourceError("pdf_unreadable")
+            return "", raw
         text = extract_file_text(raw, file_name, max_bytes=settings.knowledge_max_file_bytes)
     except SourceError as exc:
         raise exc.refusal(InvalidFile) from exc
     if not text.strip():
         raise SourceError("no_text").refusal(InvalidFile)
-    return text.replace("\x00", "")
+    return text.replace("\x00", ""), None
 
 
 def create_entry(
@@ -99,9 +112,10 @@ def create_entry(
 ) -> repo.Entry:
     """Org admin: a new entry, stored pending; the caller enqueues it once the transaction commits."""
     caller.require_admin(organization_id)
+    source_file: bytes | None = None
     if data.file_base64 is not None:
         file_name = data.file_name or ""
-        content, source, url = _decoded_file(data.file_base64, file_name, settings), "file", None
+        (content, source_file), source, url = _decoded_file(data.file_base64, file_name, settings), "file", None
         title = data.title or file_name
     elif data.url is not None:
         try:
@@ -120,6 +134,7 @@ def create_entry(
         source=source,
         source_url=url,
         file_name=file_name if source == "file" else None,
+        source_file=source_file,
     )
     if entry is None:
         if data.channel_id is None:
@@ -198,7 +213,14 @@ def ingest(conn: Connection, entry_id: UUID, settings: Settings, *, last_attempt
         return IngestOutcome("failed" if repo.mark_failed(conn, entry, failure) else "superseded", error=str(failure))
     title, content = entry.title, entry.content
     try:
-        if entry.source == "url" and entry.source_url:
+        if job.source_file is not None:  # an uploaded PDF, read here with the worker's time budget
+            content = extract_file_text(
+                job.source_file,
+                entry.file_name or "file.pdf",
+                max_bytes=settings.knowledge_max_file_bytes,
+                pdf_seconds=settings.knowledge_pdf_seconds,
+            ).replace("\x00", "")
+        elif entry.source == "url" and entry.source_url:
             content, page_title = fetch_url_text(entry.source_url, settings)
             content = content.replace("\x00", "")
             if page_title and title == entry.source_url:
@@ -240,7 +262,7 @@ def ingest(conn: Connection, entry_id: UUID, settings: Settings, *, last_attempt
             for c, v in zip(chunks, vectors, strict=True)
         ],
         embedding_model=embedder.model,
-        content=content if entry.source == "url" else None,
+        content=content if entry.source == "url" or job.source_file is not None else None,
         title=title if title != entry.title else None,
     )
     return IngestOutcome("ready", len(chunks)) if stored else IngestOutcome("superseded")

@@ -41,6 +41,7 @@ __all__ = [
     "fetch_url_text",
     "file_type_of",
     "is_public",
+    "looks_like_pdf",
 ]
 
 FileType = Literal["txt", "md", "pdf"]
@@ -102,16 +103,24 @@ def file_type_of(file_name: str) -> FileType:
     raise SourceError("file_type")
 
 
-def extract_file_text(data: bytes, file_name: str, *, max_bytes: int) -> str:
+def extract_file_text(data: bytes, file_name: str, *, max_bytes: int, pdf_seconds: float | None = None) -> str:
+    """A file's text. A PDF's is read here too, within `pdf_seconds`: call it with a PDF only where
+    that time is affordable (the ingest worker), never in a request."""
     if len(data) > max_bytes:
         raise SourceError("file_too_large", mb=max_bytes // (1024 * 1024))
     kind = file_type_of(file_name)
     if kind == "pdf":
-        return _pdf_text(data)
+        return _pdf_text(data, seconds=MAX_PDF_SECONDS if pdf_seconds is None else pdf_seconds)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return data.decode("latin-1")
+
+
+def looks_like_pdf(data: bytes) -> bool:
+    """The PDF header within the first kilobyte, as readers accept it: what an upload can be refused
+    for at once, before the worker reads the file."""
+    return b"%PDF-" in data[:1024]
 
 
 # What one PDF may cost to read. A 7 KB file can inflate to millions of characters (a PDF bomb): the
@@ -120,15 +129,16 @@ def extract_file_text(data: bytes, file_name: str, *, max_bytes: int) -> str:
 MAX_PDF_PAGES = 500
 MAX_PDF_STREAM_BYTES = 4_000_000
 MAX_PDF_TEXT_CHARS = 1_000_000
+# The default budget of time; the ingest worker's is KNOWLEDGE_PDF_SECONDS.
 MAX_PDF_SECONDS = 20.0
 
 
-def _pdf_text(data: bytes) -> str:
+def _pdf_text(data: bytes, *, seconds: float = MAX_PDF_SECONDS) -> str:
     from pypdf import PdfReader, apply_configuration
     from pypdf.errors import LimitReachedError, PdfReadError
 
     too_big = SourceError("pdf_too_large")
-    deadline = time.monotonic() + MAX_PDF_SECONDS
+    deadline = time.monotonic() + seconds
     texts: list[str] = []
     length = 0
     try:
@@ -285,7 +295,7 @@ def fetch_url_text(url: str, settings: Settings) -> tuple[str, str | None]:
             except httpx.HTTPError as exc:
                 raise SourceError(UNREACHABLE) from exc
             if "pdf" in content_type:
-                return _pdf_text(bytes(body)), None
+                return _pdf_text(bytes(body), seconds=settings.knowledge_pdf_seconds), None
             html = bytes(body).decode(encoding, errors="replace")
             text = trafilatura.extract(html, include_comments=False, include_tables=True, favor_recall=True)
             metadata = trafilatura.extract_metadata(html)
