@@ -15,6 +15,7 @@ import pytest
 import chatflow_edge.errors  # noqa: F401 (registers the edge's error classes)
 from chatflow import catalogue
 from chatflow import errors as domain
+from chatflow.ai_settings import InvalidApiKey
 from chatflow.errors import CataloguedError
 from chatflow.languages import text
 from chatflow.vocabulary import Language
@@ -55,6 +56,7 @@ SAMPLES: list[CataloguedError] = [
     edge.BodyTooLarge(64 * 1024),
     edge.InvalidJson(variant="not_object"),
     edge.MissingCredentials(variant="parameter", parameter="conversationId"),
+    InvalidApiKey("Incorrect API key provided."),
 ]
 _TAKES_VALUES = {type(sample) for sample in SAMPLES if type(sample).__init__ is not CataloguedError.__init__}
 SAMPLES += [cls() for cls in ERROR_CLASSES if cls not in _TAKES_VALUES]

@@ -9,7 +9,14 @@ export const MAX_MESSAGE = 2000;
 export const MAX_TOTAL = 8000;
 
 /** A turn of the preview chat as the page shows it (an answer with its fallback flag and sources). */
-export interface PreviewTurn { role: "visitor" | "ai"; content: string; fallback?: boolean; sources?: PreviewSource[] }
+export interface PreviewTurn {
+  role: "visitor" | "ai";
+  content: string;
+  fallback?: boolean;
+  // Why the provider gave no answer: it rejected the key, or it could not be reached.
+  failure?: "key_rejected" | "provider_down" | null;
+  sources?: PreviewSource[];
+}
 
 /** The last `max` turns with text, as the API takes them (role and content only, each cut to 2000 characters). */
 export function trimHistory(turns: PreviewTurn[], max = MAX_HISTORY): NonNullable<PreviewRequest["history"]> {

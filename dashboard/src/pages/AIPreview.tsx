@@ -24,7 +24,7 @@ export function AIPreview() {
       api<PreviewReply>(`/organizations/${orgId}/ai-settings/preview`, { method: "POST", body }),
     onSuccess: (r, { session: s }) => {
       if (s !== session.current) return;
-      setTurns((prev) => [...prev, { role: "ai", content: r.reply, fallback: r.fallback, sources: r.sources }]);
+      setTurns((prev) => [...prev, { role: "ai", content: r.reply, fallback: r.fallback, failure: r.failure, sources: r.sources }]);
     },
   });
   useEffect(() => {
@@ -83,7 +83,11 @@ export function AIPreview() {
           <div key={i} className={`msg msg-${turn.role}`}>
             <span className="msg-meta">{turn.role === "ai" ? t("ai.preview.ai") : t("ai.preview.you")}</span>
             <div className="msg-body">{turn.content}</div>
-            {turn.fallback && <p className="ai-preview-fallback small">{t("ai.preview.fallback")}</p>}
+            {turn.fallback && (
+              <p className="ai-preview-fallback small">
+                {t(turn.failure === "key_rejected" ? "ai.preview.keyRejected" : turn.failure === "provider_down" ? "ai.preview.providerDown" : "ai.preview.offline")}
+              </p>
+            )}
             {turn.sources && turn.sources.length > 0 && (
               <details className="msg-sources">
                 <summary>

@@ -49,6 +49,7 @@ function OrgKey({ org }: { org: Organization }) {
     mutationFn: (apiKey: string | null) => api<AISettings>(`/organizations/${org.id}/ai-settings`, { method: "PATCH", body: { apiKey } }),
     onSuccess: (d) => client.setQueryData(key, d),
   });
+  const unchecked = save.data?.apiKeyWarning === "provider_unreachable";
   return (
     <tr>
       <td>{org.name}</td>
@@ -60,6 +61,7 @@ function OrgKey({ org }: { org: Organization }) {
           )}
         </QueryResult>
         <ErrorNotice error={save.error} />
+        {unchecked && !save.isPending && <p className="notice notice-info small" role="status">{t("keys.unreachable")}</p>}
       </td>
     </tr>
   );
@@ -71,13 +73,18 @@ function ApiKeys() {
   const platform = useQuery({ queryKey: ["platform-key"], queryFn: () => api<PlatformKey>("/platform/openai-key") });
   const orgs = useQuery({ queryKey: ["organizations"], queryFn: () => api<Organization[]>("/organizations") });
   const put = useMutation({
-    mutationFn: (apiKey: string) => api("/platform/openai-key", { method: "PUT", body: { apiKey } }),
-    onSuccess: () => void client.invalidateQueries({ queryKey: ["platform-key"] }),
+    mutationFn: (apiKey: string) => api<PlatformKey>("/platform/openai-key", { method: "PUT", body: { apiKey } }),
+    onSuccess: () => changed(),
   });
   const del = useMutation({
     mutationFn: () => api("/platform/openai-key", { method: "DELETE" }),
-    onSuccess: () => void client.invalidateQueries({ queryKey: ["platform-key"] }),
+    onSuccess: () => changed(),
   });
+  // Which key answers each organisation follows the platform key: every row is read again.
+  function changed() {
+    void client.invalidateQueries({ queryKey: ["platform-key"] });
+    void client.invalidateQueries({ queryKey: ["ai-settings"] });
+  }
   return (
     <div className="page">
       <div className="page-head">
@@ -91,6 +98,9 @@ function ApiKeys() {
           )}
         </QueryResult>
         <ErrorNotice error={put.error ?? del.error} />
+        {put.data?.warning === "provider_unreachable" && !put.isPending && (
+          <p className="notice notice-info small" role="status">{t("keys.unreachable")}</p>
+        )}
       </Card>
       <Card title={t("keys.perOrg")}>
         <QueryResult query={orgs}>

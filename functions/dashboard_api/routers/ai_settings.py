@@ -15,6 +15,7 @@ from chatflow import ai_settings
 from chatflow.ai import preview_answer
 from chatflow.ai.prompt import HistoryEntry
 from chatflow.ai_settings import DEFAULT_HANDOFF_KEYWORDS, MAX_SYSTEM_PROMPT_LENGTH, KeySource
+from chatflow.languages import text
 from chatflow.text import Storable
 from chatflow.vocabulary import Provider
 from dependencies import AppSettings, CurrentCaller, Db
@@ -43,6 +44,10 @@ class AISettingsOut(Schema):
     api_key_hint: str | None = Field(description="Like sk-...abcd; the key itself is never returned.")
     api_key_source: KeySource = Field(description="Which key answers now: organization, platform, environment, none.")
     updated_at: datetime
+    api_key_warning: Literal["provider_unreachable"] | None = Field(
+        default=None,
+        description="After saving a key: the provider could not be reached to check it, so it was stored unchecked.",
+    )
 
 
 class AISettingsUpdate(Schema):
@@ -89,7 +94,10 @@ def update_ai_settings(
 ) -> AISettingsOut:
     """Org admin: systemPrompt, handoffKeywords. Super admin: also provider, model, temperature,
     maxTokens and apiKey (null clears it); 403 forbidden_field when an org admin sends one of those.
-    503 encryption_unavailable when a key is sent and the server has no encryption key."""
+    A new key is checked with the provider first (models.list): 400 invalid_api_key, with the
+    provider's reason, when it rejects it (nothing is saved); stored with apiKeyWarning
+    provider_unreachable when the provider cannot be reached. 503 encryption_unavailable when a key
+    is sent and the server has no encryption key."""
     changes = ai_settings.AISettingsChanges(
         system_prompt=body.system_prompt,
         handoff_keywords=body.handoff_keywords,
@@ -138,7 +146,12 @@ class PreviewOut(Schema):
     reply: str
     model: str | None
     tokens_used: int
-    fallback: bool = Field(description="True when the provider failed and the reply is the polite fallback.")
+    fallback: bool = Field(description="True when the reply is not the model's (offline, or the provider failed).")
+    failure: Literal["key_rejected", "provider_down"] | None = Field(
+        default=None,
+        description="Why the provider gave no answer: it rejected the key, or it could not be reached. The reply "
+        "then says so plainly (a preview is never stored).",
+    )
     sources: list[PreviewSourceOut]
 
 
@@ -159,10 +172,12 @@ def preview(organization_id: UUID, body: PreviewIn, caller: CurrentCaller, db: D
         settings=settings,
     )
     return PreviewOut(
-        reply=answered.content,
+        # A provider that failed is said plainly here, never with the visitor's "your message was saved".
+        reply=text(f"preview_{answered.failure}", body.language) if answered.failure else answered.content,
         model=answered.model,
         tokens_used=answered.tokens_used,
         fallback=not answered.from_model,
+        failure=answered.failure,
         sources=[
             PreviewSourceOut(knowledge_id=p.knowledge_id, title=p.title, excerpt=p.content[:300])
             for p in answered.passages or []

@@ -3,6 +3,8 @@ that has no key of its own. Write-only: the API tells whether one is set and sho
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, status
 from pydantic import Field, SecretStr, field_validator
 
@@ -25,6 +27,10 @@ class PlatformKeyIn(Schema):
 class PlatformKeyOut(Schema):
     configured: bool
     hint: str | None = Field(description="Like sk-...abcd; null when no key is set.")
+    warning: Literal["provider_unreachable"] | None = Field(
+        default=None,
+        description="After saving: the provider could not be reached to check the key, so it was stored unchecked.",
+    )
 
 
 @router.get("/openai-key", response_model=PlatformKeyOut)
@@ -35,7 +41,9 @@ def get_platform_key(caller: CurrentCaller, db: Db) -> PlatformKeyOut:
 
 @router.put("/openai-key", response_model=PlatformKeyOut)
 def set_platform_key(body: PlatformKeyIn, caller: CurrentCaller, db: Db, settings: AppSettings) -> PlatformKeyOut:
-    """Super admin: store (or replace) the platform key, encrypted. 503 encryption_unavailable when the
+    """Super admin: store (or replace) the platform key, encrypted, once the provider accepts it
+    (models.list): 400 invalid_api_key with the provider's reason when it rejects it; stored with
+    `warning: provider_unreachable` when it cannot be reached. 503 encryption_unavailable when the
     server has no encryption key."""
     key = ai_settings.set_platform_key(db, caller, settings, body.api_key.get_secret_value())
     return PlatformKeyOut.from_domain(key)

@@ -31,17 +31,17 @@ def test_no_platform_key_is_configured_at_first(people: People) -> None:
     answer = people.get(root, PATH)
 
     assert answer.status_code == 200
-    assert answer.json() == {"configured": False, "hint": None}
+    assert answer.json() == {"configured": False, "hint": None, "warning": None}
 
 
-def test_a_super_admin_sets_the_platform_key_and_sees_only_its_hint(people: People) -> None:
+def test_a_super_admin_sets_the_platform_key_and_sees_only_its_hint(people: People, fake_openai: FakeOpenAI) -> None:
     root = people.make(super_admin=True)
 
     put = people.put(root, PATH, {"apiKey": API_KEY})
     get = people.get(root, PATH)
 
     assert put.status_code == get.status_code == 200
-    assert put.json() == get.json() == {"configured": True, "hint": "sk-...9876"}
+    assert put.json() == get.json() == {"configured": True, "hint": "sk-...9876", "warning": None}
 
 
 def test_the_platform_key_is_stored_encrypted(people: People, db: Db) -> None:
@@ -72,7 +72,7 @@ def test_deleting_the_platform_key_clears_it(people: People, db: Db) -> None:
     answer = people.delete(root, PATH)
 
     assert answer.status_code == 204
-    assert people.get(root, PATH).json() == {"configured": False, "hint": None}
+    assert people.get(root, PATH).json() == {"configured": False, "hint": None, "warning": None}
     assert db.execute("SELECT count(*) AS n FROM platform_settings").fetchone() == {"n": 0}
 
 

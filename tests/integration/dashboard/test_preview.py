@@ -36,6 +36,7 @@ def test_the_preview_answers_with_the_organisations_prompt_and_stores_nothing(
         "model": "gpt-4o-mini",
         "tokensUsed": 42,
         "fallback": False,
+        "failure": None,
         "sources": [],
     }
     system = fake_openai.requests[-1]["messages"][0]["content"]
@@ -73,7 +74,7 @@ def test_the_preview_uses_the_channels_overrides_and_the_history(
     ]
 
 
-def test_a_failing_provider_shows_the_fallback_the_visitor_would_get(
+def test_a_provider_that_is_down_is_said_plainly_and_nothing_claims_to_be_saved(
     people: People, db: Db, fake_openai: FakeOpenAI
 ) -> None:
     org = create_organization(db, name="Acme")
@@ -84,7 +85,23 @@ def test_a_failing_provider_shows_the_fallback_the_visitor_would_get(
 
     assert answer.status_code == 200
     assert answer.json()["fallback"] is True
-    assert answer.json()["reply"].startswith("Sorry")
+    assert answer.json()["failure"] == "provider_down"
+    assert (
+        answer.json()["reply"]
+        == "The AI provider could not be reached, so nothing was answered. Try again in a moment."
+    )
+    assert "saved" not in answer.json()["reply"]
+
+
+def test_a_rejected_key_is_said_plainly_in_the_admins_language(people: People, db: Db, fake_openai: FakeOpenAI) -> None:
+    org = create_organization(db, name="Acme")
+    admin = people.make(admin_of=[org])
+    fake_openai.default = Scripted(status=401)
+
+    answer = people.post(admin, f"/organizations/{org}/ai-settings/preview", {"message": "Hola", "language": "es"})
+
+    assert answer.json()["failure"] == "key_rejected"
+    assert answer.json()["reply"].startswith("El proveedor rechazó la clave de API")
 
 
 def test_a_channel_of_another_organisation_is_404(people: People, db: Db) -> None:

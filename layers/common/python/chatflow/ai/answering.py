@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 from uuid import UUID
 
 from chatflow.ai.base import AIProviderError, DeltaSink, HandoffRequest
@@ -41,8 +41,9 @@ class Answer:
     handoff: HandoffRequest | None = None
     # The provider's stream broke off: `content` is what arrived.
     cut: bool = False
-    # The provider failed after its retries (`content` is the knowledge's answer or an apology).
-    provider_failed: bool = False
+    # The provider failed after its retries (`content` is the knowledge's answer or an apology):
+    # `key_rejected` when it refused the key, `provider_down` otherwise.
+    failure: Literal["key_rejected", "provider_down"] | None = None
 
     @property
     def chunk_ids(self) -> list[UUID] | None:
@@ -110,9 +111,10 @@ def answer(
             "AI provider failed; answering from the knowledge" if degraded else "AI provider failed; apologising",
             extra={**log_context, "reason": str(exc), "key_source": key.source},
         )
+        failure: Literal["key_rejected", "provider_down"] = "key_rejected" if exc.key_rejected else "provider_down"
         if degraded is not None:
-            return Answer(degraded, KNOWLEDGE_MODEL, 0, from_model=False, passages=passages, provider_failed=True)
-        return Answer(text("ai_fallback", language), None, 0, from_model=False, passages=None, provider_failed=True)
+            return Answer(degraded, KNOWLEDGE_MODEL, 0, from_model=False, passages=passages, failure=failure)
+        return Answer(text("ai_fallback", language), None, 0, from_model=False, passages=None, failure=failure)
     return Answer(
         completion.content,
         completion.model,

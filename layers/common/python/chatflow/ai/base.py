@@ -50,7 +50,12 @@ class Completion:
 
 
 class AIProviderError(Exception):
-    """The provider failed after its retries; the caller falls back."""
+    """The provider failed after its retries; the caller falls back. `key_rejected`: it refused the
+    key (401/403), which no retry mends; else it was down, slow or answered nonsense."""
+
+    def __init__(self, message: str, *, key_rejected: bool = False) -> None:
+        super().__init__(message)
+        self.key_rejected = key_rejected
 
 
 class AIProvider(Protocol):

@@ -112,7 +112,8 @@ class OpenAIProvider:
                 return self._complete(messages, model, temperature, max_tokens, False, on_delta)
         # A 200 with a body that is not a completion surfaces as a parsing error, not an OpenAIError.
         except (openai.OpenAIError, ValueError, TypeError, KeyError) as exc:
-            raise AIProviderError(f"{type(exc).__name__}: {_safe_reason(exc)}") from exc
+            rejected = isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError)
+            raise AIProviderError(f"{type(exc).__name__}: {_safe_reason(exc)}", key_rejected=rejected) from exc
 
     def _complete(
         self,

@@ -1,6 +1,7 @@
 """The AI configuration: an organisation's settings and a channel's overrides (configuration
 inheritance), the platform's OpenAI key, and which key answers (see service.py for the rules)."""
 
+from chatflow.ai_settings.key_check import InvalidApiKey, KeyCheck, check_api_key
 from chatflow.ai_settings.models import (
     MAX_SYSTEM_PROMPT_LENGTH,
     AISettings,
@@ -37,11 +38,14 @@ __all__ = [
     "AnsweringConfig",
     "ChannelOverrides",
     "EffectiveAIConfig",
+    "InvalidApiKey",
+    "KeyCheck",
     "KeySource",
     "OrganizationAISettings",
     "PlatformKey",
     "ResolvedKey",
     "answering_config",
+    "check_api_key",
     "clean_api_key",
     "clean_handoff_keywords",
     "clear_platform_key",

@@ -61,6 +61,8 @@ class AISettings:
     # Which key would answer this organisation's visitors right now (service.resolve_api_key).
     api_key_source: KeySource
     updated_at: datetime
+    # A key just saved whose check could not reach the provider (chatflow.ai_settings.key_check).
+    api_key_warning: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +133,7 @@ class AnsweringConfig:
 class PlatformKey:
     configured: bool
     hint: str | None
+    warning: str | None = None  # as AISettings.api_key_warning
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import replace
 from uuid import UUID
 
 from pydantic.alias_generators import to_camel
 
 from chatflow.access import Caller
 from chatflow.ai_settings import repository as repo
+from chatflow.ai_settings.key_check import check_api_key
 from chatflow.ai_settings.models import (
     MAX_API_KEY_LENGTH,
     MAX_HANDOFF_KEYWORD_LENGTH,
@@ -165,11 +167,14 @@ def update_ai_settings(
         raise ForbiddenField(to_camel(name) for name in refused)
     encrypted: str | None = None
     hint: str | None = None
+    warning: str | None = None
     if changes.set_api_key and changes.api_key is not None:
         encrypted, hint = _encrypt_api_key(settings, changes.api_key)
+        # Before anything is written: a key the provider rejects is refused (InvalidApiKey), whole.
+        warning = check_api_key(changes.api_key, settings).warning
     if not repo.update_settings(conn, organization_id, changes, encrypted_api_key=encrypted, api_key_hint=hint):
         raise OrganizationNotFound()
-    return _load(conn, settings, organization_id)
+    return replace(_load(conn, settings, organization_id), api_key_warning=warning)
 
 
 def _load(conn: Connection, settings: Settings, organization_id: UUID) -> AISettings:
@@ -206,8 +211,9 @@ def set_platform_key(conn: Connection, caller: Caller, settings: Settings, api_k
     of its own; EncryptionUnavailable without an encryption key."""
     caller.require_super_admin()
     encrypted, hint = _encrypt_api_key(settings, api_key)
+    warning = check_api_key(api_key, settings).warning  # InvalidApiKey when the provider rejects it
     repo.save_platform_key(conn, encrypted_api_key=encrypted, api_key_hint=hint)
-    return PlatformKey(configured=True, hint=hint)
+    return PlatformKey(configured=True, hint=hint, warning=warning)
 
 
 def clear_platform_key(conn: Connection, caller: Caller) -> None:
