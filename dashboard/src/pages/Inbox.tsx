@@ -13,6 +13,7 @@ import { Badge, Button, Empty, ErrorNotice, ErrorState, Loading, QueryResult, er
 import { AssignControl, ViewTabs } from "../components/inbox/Workspace";
 import { ConversationLabels, LabelChip, useLabels } from "../components/inbox/Labels";
 import { CannedPicker } from "../components/inbox/Canned";
+import { InboxShortcuts } from "../components/inbox/Shortcuts";
 import { cannedTextFor, fillVariables, replaceSlash, slashQuery } from "../lib/canned";
 import { MAX_NOTE_CHARS, MentionPicker, NoteItem, mentionQuery, useAddNote, useMarkMentionsRead, useNotes } from "../components/inbox/Notes";
 
@@ -306,7 +307,7 @@ function Detail({ id }: { id: string }) {
       </header>
       <div className="detail-actions">
         {!closed && c.responderMode === "ai" && (
-          <Button onClick={() => action.mutate("takeover")} busy={action.isPending && action.variables === "takeover"}>
+          <Button data-shortcut="t" onClick={() => action.mutate("takeover")} busy={action.isPending && action.variables === "takeover"}>
             {t("inbox.takeOver")}
           </Button>
         )}
@@ -316,7 +317,7 @@ function Detail({ id }: { id: string }) {
           </Button>
         )}
         {!closed ? (
-          <Button variant="secondary" onClick={() => action.mutate("close")} busy={action.isPending && action.variables === "close"}>
+          <Button data-shortcut="c" variant="secondary" onClick={() => action.mutate("close")} busy={action.isPending && action.variables === "close"}>
             {t("inbox.close")}
           </Button>
         ) : (
@@ -341,10 +342,10 @@ function Detail({ id }: { id: string }) {
       )}
       <Thread messages={c.messages} notes={notes.data ?? []} />
       <div className="composer-tabs" role="tablist" aria-label={t("notes.composer")}>
-        <button type="button" role="tab" aria-selected={mode === "reply"} className={mode === "reply" ? "tab active" : "tab"} onClick={() => setMode("reply")} disabled={closed}>
+        <button type="button" role="tab" aria-selected={mode === "reply"} className={mode === "reply" ? "tab active" : "tab"} onClick={() => setMode("reply")} disabled={closed} data-shortcut={mode === "note" && !closed ? "r" : undefined}>
           {t("notes.reply")}
         </button>
-        <button type="button" role="tab" aria-selected={mode === "note"} className={mode === "note" ? "tab active" : "tab"} onClick={() => setMode("note")}>
+        <button type="button" role="tab" aria-selected={mode === "note"} className={mode === "note" ? "tab active" : "tab"} onClick={() => setMode("note")} data-shortcut={mode === "reply" ? "n" : undefined}>
           {t("notes.privateNote")}
         </button>
       </div>
@@ -375,6 +376,7 @@ function Detail({ id }: { id: string }) {
             onSelect={(e) => setCaret(e.currentTarget.selectionStart ?? 0)}
             placeholder={t("notes.placeholder")}
             aria-label={t("notes.privateNote")}
+            data-shortcut="n"
             rows={3}
             maxLength={MAX_NOTE_CHARS}
           />
@@ -430,6 +432,7 @@ function Detail({ id }: { id: string }) {
             onSelect={(e) => setReplyCaret(e.currentTarget.selectionStart ?? 0)}
             placeholder={c.responderMode === "ai" ? t("inbox.replyPlaceholderAi") : t("inbox.replyPlaceholder")}
             aria-label={t("inbox.reply")}
+            data-shortcut="r"
             rows={3}
             maxLength={5000}
             onKeyDown={(e) => {
@@ -468,6 +471,7 @@ export function InboxPage() {
   const qs = search.toString() ? `?${search.toString()}` : "";
   return (
     <div className={`inbox ${conversationId ? "has-detail" : ""}`}>
+      <InboxShortcuts />
       <section className="inbox-list" aria-label={t("inbox.title")}>
         <div className="page-head">
           <h1>{t("inbox.title")}</h1>

@@ -8,6 +8,7 @@ import { useLive } from "../lib/live";
 import { LanguageSwitch } from "./LanguageSwitch";
 import { AvailabilitySwitch, WaitingBadge } from "../components/inbox/Workspace";
 import { MentionsBell } from "../components/inbox/Notes";
+import { ThemeSwitch } from "../components/ThemeSwitch";
 
 export function Layout() {
   const { t } = useTranslation();
@@ -85,6 +86,7 @@ export function Layout() {
           </span>
           <AvailabilitySwitch />
           <MentionsBell />
+          <ThemeSwitch />
           <LanguageSwitch />
           <span className="user" title={me.user.email}>
             {me.user.name || me.user.email}

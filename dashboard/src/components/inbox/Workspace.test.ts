@@ -24,3 +24,26 @@ describe("the inbox's view", () => {
     expect(filtersToSearch({ view: "all", status: [] }).has("view")).toBe(false);
   });
 });
+
+import { neighbour } from "./Shortcuts";
+import { nextTheme } from "../../lib/theme";
+
+describe("j and k", () => {
+  const links = ["a", "b", "c"].map((id) => {
+    const a = document.createElement("a");
+    a.id = id;
+    if (id === "b") a.setAttribute("aria-current", "true");
+    return a;
+  });
+  it("go to the next and previous conversation, and stop at the ends", () => {
+    expect(neighbour(links, 1)?.id).toBe("c");
+    expect(neighbour(links, -1)?.id).toBe("a");
+    expect(neighbour([links[0]], 1)?.id).toBe("a");
+  });
+});
+
+describe("the colour switch", () => {
+  it("goes system, dark, light, and back", () => {
+    expect([nextTheme("system"), nextTheme("dark"), nextTheme("light")]).toEqual(["dark", "light", "system"]);
+  });
+});

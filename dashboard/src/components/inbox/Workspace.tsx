@@ -118,7 +118,7 @@ export function AssignControl({ c, onChange }: { c: Conversation; onChange: (c: 
         ))}
       </select>
       {current !== me.user.id && (
-        <button type="button" className="link-btn small" onClick={() => assign.mutate(me.user.id)} disabled={assign.isPending}>
+        <button type="button" className="link-btn small" data-shortcut="a" onClick={() => assign.mutate(me.user.id)} disabled={assign.isPending}>
           {t("workspace.assignToMe")}
         </button>
       )}
