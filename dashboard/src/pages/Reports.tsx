@@ -122,7 +122,7 @@ function ReportBody({ report }: { report: Report }) {
   );
   return (
     <>
-      <p className="hint">{t("reports.definitions", { timeZone: report.timeZone })}</p>
+      <p className="hint">{t("reports.definitions", { timeZone: report.timeZone ?? t("reports.ownTimeZones") })}</p>
       <div className="stats-grid">
         {figure(t("reports.conversations"), (p) => p.conversations, (v) => n(v ?? 0), t("reports.hint.conversations"))}
         {figure(t("reports.aiResolutionRate"), (p) => p.aiResolutionRate, pct, t("reports.hint.aiResolutionRate"))}

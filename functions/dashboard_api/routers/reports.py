@@ -98,7 +98,9 @@ class WaitingOut(Schema):
 
 class ReportOut(Schema):
     organization_id: UUID | None
-    time_zone: str = Field(description="The organisation's (UTC for several organisations): days and hours are its.")
+    time_zone: str | None = Field(
+        description="The organisation's: days and hours are its. Null for several organisations, each on its own days."
+    )
     channel_id: UUID | None
     language: Language | None
     current: PeriodOut

@@ -1,7 +1,7 @@
 """Reports: what the AI resolves, what it costs, how fast people answer (see repository.py for what
 each figure means)."""
 
-from chatflow.reports.counting import RETURN_WINDOW_DAYS, count_message, note_returning_visitor
+from chatflow.reports.counting import RETURN_WINDOW_DAYS, count_message, mark_changed, note_returning_visitor
 from chatflow.reports.models import LIST_PRICES, MAX_DAYS, ModelPrice, Report, ReportQuery
 from chatflow.reports.service import conversation_rows, model_prices, report, set_model_price
 
@@ -14,6 +14,7 @@ __all__ = [
     "ReportQuery",
     "conversation_rows",
     "count_message",
+    "mark_changed",
     "model_prices",
     "note_returning_visitor",
     "report",

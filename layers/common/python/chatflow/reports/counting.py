@@ -7,7 +7,7 @@ from uuid import UUID
 
 from chatflow.db import Connection
 
-__all__ = ["RETURN_WINDOW_DAYS", "count_message", "note_returning_visitor"]
+__all__ = ["RETURN_WINDOW_DAYS", "count_message", "mark_changed", "note_returning_visitor"]
 
 # A conversation the AI closed does not count as resolved when its visitor came back within this.
 RETURN_WINDOW_DAYS = 7
@@ -31,13 +31,29 @@ WHERE m.id = %(message_id)s AND m.role = 'agent' AND c.id = m.conversation_id
 """
 
 _RETURNING_VISITOR = """
-UPDATE conversations earlier SET visitor_returned_at = new.created_at
-FROM conversations new
-WHERE new.id = %(conversation_id)s
-  AND earlier.channel_id = new.channel_id AND earlier.visitor_id = new.visitor_id AND earlier.id <> new.id
-  AND earlier.closed_at IS NOT NULL AND earlier.closed_at < new.created_at
-  AND new.created_at <= earlier.closed_at + make_interval(days => %(days)s)
-  AND (earlier.visitor_returned_at IS NULL OR earlier.visitor_returned_at > new.created_at)
+WITH returned AS (
+    UPDATE conversations earlier SET visitor_returned_at = new.created_at
+    FROM conversations new
+    WHERE new.id = %(conversation_id)s
+      AND earlier.channel_id = new.channel_id AND earlier.visitor_id = new.visitor_id AND earlier.id <> new.id
+      AND earlier.closed_at IS NOT NULL AND earlier.closed_at < new.created_at
+      AND new.created_at <= earlier.closed_at + make_interval(days => %(days)s)
+      AND (earlier.visitor_returned_at IS NULL OR earlier.visitor_returned_at > new.created_at)
+    RETURNING earlier.organization_id, earlier.created_at
+)
+INSERT INTO report_dirty_days (organization_id, day)
+SELECT r.organization_id, (r.created_at AT TIME ZONE o.time_zone)::date
+FROM returned r JOIN organizations o ON o.id = r.organization_id
+ON CONFLICT DO NOTHING
+"""
+
+# The day a conversation started, in its organisation's time zone, is remade on the next report.
+_CHANGED = """
+INSERT INTO report_dirty_days (organization_id, day)
+SELECT c.organization_id, (c.created_at AT TIME ZONE o.time_zone)::date
+FROM conversations c JOIN organizations o ON o.id = c.organization_id
+WHERE c.id = ANY(%(conversation_ids)s)
+ON CONFLICT DO NOTHING
 """
 
 
@@ -47,3 +63,8 @@ def count_message(conn: Connection, message_id: UUID) -> None:
 
 def note_returning_visitor(conn: Connection, conversation_id: UUID) -> None:
     conn.execute(_RETURNING_VISITOR, {"conversation_id": conversation_id, "days": RETURN_WINDOW_DAYS})
+
+
+def mark_changed(conn: Connection, conversation_ids: list[UUID]) -> None:
+    """These conversations changed: their days' rollups are remade on the next report."""
+    conn.execute(_CHANGED, {"conversation_ids": conversation_ids})

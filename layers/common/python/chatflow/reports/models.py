@@ -34,7 +34,7 @@ class ReportQuery:
 @dataclass(frozen=True, slots=True)
 class Report:
     query: ReportQuery
-    time_zone: str
+    time_zone: str | None  # None: several organisations, each on its own days
     figures: dict[str, Any]  # as repository.load_report returns them
 
 

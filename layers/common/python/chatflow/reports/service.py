@@ -16,17 +16,15 @@ from chatflow.reports.models import LIST_PRICES, MAX_DAYS, ModelPrice, Report, R
 
 __all__ = ["conversation_rows", "model_prices", "report", "set_model_price"]
 
-# Several organisations have no one day: theirs is UTC.
-_SHARED_TIME_ZONE = "UTC"
 
-
-def _scope(conn: Connection, caller: Caller, query: ReportQuery) -> tuple[list[UUID] | None, str]:
+def _scope(conn: Connection, caller: Caller, query: ReportQuery) -> tuple[list[UUID] | None, str | None]:
+    """The organisations read, and their time zone (None for several: each counts its own days)."""
     if query.last < query.first:
         raise InvalidInput("to: must not be before from", variant="field", field="to")
     if (query.last - query.first).days + 1 > MAX_DAYS:
         raise InvalidInput(f"to: at most {MAX_DAYS} days after from", variant="field", field="to")
     if query.organization_id is None:
-        return caller.scope, _SHARED_TIME_ZONE
+        return caller.scope, None
     caller.require_member(query.organization_id)
     time_zone = repo.time_zone_of(conn, query.organization_id)
     if time_zone is None:
@@ -41,7 +39,6 @@ def report(conn: Connection, caller: Caller, query: ReportQuery) -> Report:
         organization_ids,
         first=query.first,
         last=query.last,
-        tz=time_zone,
         channel_id=query.channel_id,
         language=query.language,
     )
@@ -50,13 +47,12 @@ def report(conn: Connection, caller: Caller, query: ReportQuery) -> Report:
 
 def conversation_rows(conn: Connection, caller: Caller, query: ReportQuery) -> list[dict[str, Any]]:
     """The period's conversations with what each came to: the rows behind the figures."""
-    organization_ids, time_zone = _scope(conn, caller, query)
+    organization_ids, _ = _scope(conn, caller, query)
     return repo.load_rows(
         conn,
         organization_ids,
         first=query.first,
         last=query.last,
-        tz=time_zone,
         channel_id=query.channel_id,
         language=query.language,
     )
