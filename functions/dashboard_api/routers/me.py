@@ -12,8 +12,9 @@ from chatflow.users import update_profile
 from dependencies import CurrentCaller, Db
 from schemas import Name, Schema, error_responses
 
-# Only a signed-in caller's own account: no role to lack, nothing of another organisation to miss.
-router = APIRouter(tags=["me"], responses=error_responses(401, 503))
+# Only a signed-in caller's own account: no role to lack, nothing of another organisation to miss;
+# 403 insufficient_scope for an organisation API token, which is nobody's "me".
+router = APIRouter(tags=["me"], responses=error_responses(401, 403, 503))
 
 
 class UserOut(Schema):
