@@ -74,3 +74,32 @@ def test_an_agent_may_not_change_the_retention(people: People, tenant: Tenant) -
     answer = people.put(agent, f"/organizations/{tenant.organization_id}/retention", {"days": 30})
 
     assert answer.status_code == 403
+
+
+def test_the_job_deletes_the_webhook_deliveries_about_what_it_deletes(
+    people: People, tenant: Tenant, db: Db, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chatflow.settings import get_settings
+    from tests.support.webhook_receiver import WebhookReceiver
+
+    monkeypatch.setenv("WEBHOOKS_ALLOW_PRIVATE_URLS", "true")  # the local stack's rule: a receiver on loopback
+    get_settings.cache_clear()
+    receiver = WebhookReceiver()
+    try:
+        admin = people.make(admin_of=[tenant.organization_id])
+        hook = people.post(
+            admin,
+            f"/organizations/{tenant.organization_id}/webhooks",
+            {"url": receiver.url, "events": ["message.created"]},
+        )
+        receiver.secrets.append(hook.json()["secret"])
+        old, recent = _conversation(tenant, db, 40), _conversation(tenant, db, 5)
+        people.put(admin, f"/organizations/{tenant.organization_id}/retention", {"days": 30})
+
+        delete_expired_conversations()
+    finally:
+        receiver.close()
+
+    about = [r["body"] for r in db.execute("SELECT body FROM webhook_deliveries")]
+    assert not any(str(old) in body for body in about)
+    assert any(str(recent) in body for body in about)

@@ -1,8 +1,9 @@
 """Retention: how long an organisation keeps its conversations, and the scheduled deletion of what is
 older. Off by default (NULL: kept); 30, 90, 365 days or any number from 1 to 36,500. A conversation
-goes with its messages, its sockets' rows and the visitor's data it holds; usage figures stay, as
-counts. The job deletes in batches (each a short transaction), logs how many, and records each run
-that deleted anything in the organisation's audit log."""
+goes with its messages, its sockets' rows, the visitor's data it holds and the outbound webhook
+deliveries about it; usage figures stay, as counts. The job deletes in batches (each a short
+transaction), logs how many, and records each run that deleted anything in the organisation's audit
+log."""
 
 from __future__ import annotations
 
@@ -29,6 +30,10 @@ WITH doomed AS (
     ORDER BY c.last_message_at
     LIMIT %(batch)s
     FOR UPDATE OF c SKIP LOCKED
+), undelivered AS (
+    -- Their bodies copy the conversation's messages and the visitor's identity (migration 0072's index).
+    DELETE FROM webhook_deliveries d USING doomed
+    WHERE d.body::jsonb #>> '{data,conversation,id}' = doomed.id::text
 )
 DELETE FROM conversations c USING doomed WHERE c.id = doomed.id
 RETURNING c.organization_id
