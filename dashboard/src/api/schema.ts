@@ -895,7 +895,7 @@ export interface paths {
         };
         /**
          * List Invitations
-         * @description Org admin: invitations not yet accepted, newest first.
+         * @description Org admin: the pending invitations, then those accepted or expired in the last 90 days; newest first.
          */
         get: operations["list_invitations_api_dashboard_organizations__organization_id__invitations_get"];
         put?: never;
@@ -921,6 +921,28 @@ export interface paths {
          * @description Org admin: withdraw a pending invitation; its link stops working.
          */
         delete: operations["revoke_invitation_api_dashboard_organizations__organization_id__invitations__invitation_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dashboard/organizations/{organization_id}/invitations/{invitation_id}/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resend Invitation
+         * @description Org admin: send a pending or expired invitation again: a new link valid 7 days (the old one
+         *     stops working) and, for an account that never signed in, a new temporary password. 404
+         *     invitation_not_found for an accepted or unknown one.
+         */
+        post: operations["resend_invitation_api_dashboard_organizations__organization_id__invitations__invitation_id__resend_post"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -2458,9 +2480,11 @@ export interface components {
         };
         /**
          * InvitationOut
-         * @description A pending invitation. Inviting answers this whether or not the email has an account.
+         * @description An invitation. Inviting answers this whether or not the email has an account.
          */
         InvitationOut: {
+            /** Acceptedat */
+            acceptedAt: string | null;
             /**
              * Createdat
              * Format: date-time
@@ -2471,6 +2495,7 @@ export interface components {
             /**
              * Expiresat
              * Format: date-time
+             * @description Its link and temporary password work until then (7 days).
              */
             expiresAt: string;
             /**
@@ -2484,14 +2509,21 @@ export interface components {
              */
             role: "admin" | "agent";
             /**
-             * Status
-             * @default pending
-             * @constant
+             * Sentat
+             * Format: date-time
+             * @description When it was last sent.
              */
-            status: "pending";
+            sentAt: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "accepted" | "expired";
         };
         /** InvitationSent */
         InvitationSent: {
+            /** Acceptedat */
+            acceptedAt: string | null;
             /**
              * Createdat
              * Format: date-time
@@ -2502,6 +2534,7 @@ export interface components {
             /**
              * Expiresat
              * Format: date-time
+             * @description Its link and temporary password work until then (7 days).
              */
             expiresAt: string;
             /**
@@ -2520,11 +2553,16 @@ export interface components {
              */
             role: "admin" | "agent";
             /**
-             * Status
-             * @default pending
-             * @constant
+             * Sentat
+             * Format: date-time
+             * @description When it was last sent.
              */
-            status: "pending";
+            sentAt: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "accepted" | "expired";
         };
         /** KnowledgeCreate */
         KnowledgeCreate: {
@@ -2776,6 +2814,11 @@ export interface components {
              * @enum {string}
              */
             role: "admin" | "agent";
+            /**
+             * Signedinat
+             * @description Its first sign-in; null: invited, never signed in.
+             */
+            signedInAt: string | null;
             /** Userid */
             userId: string;
         };
@@ -3245,7 +3288,7 @@ export interface components {
             failure?: ("key_rejected" | "provider_down") | null;
             /**
              * Fallback
-             * @description True when the reply is not the model's (offline, or the provider failed).
+             * @description True when the provider failed (`failure` says how) and no model answered.
              */
             fallback: boolean;
             /** Model */
@@ -3449,6 +3492,11 @@ export interface components {
              * @enum {string}
              */
             preferredLanguage: "en" | "es";
+            /**
+             * Signedinat
+             * @description Its first sign-in; null: invited, never signed in.
+             */
+            signedInAt: string | null;
         };
         /** UserDetailOut */
         UserDetailOut: {
@@ -3474,6 +3522,11 @@ export interface components {
              * @enum {string}
              */
             preferredLanguage: "en" | "es";
+            /**
+             * Signedinat
+             * @description Its first sign-in; null: invited, never signed in.
+             */
+            signedInAt: string | null;
         };
         /** UserMembershipOut */
         UserMembershipOut: {
@@ -7870,6 +7923,92 @@ export interface operations {
             };
             /** @description No such resource, or one of an organisation the caller does not belong to */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    resend_invitation_api_dashboard_organizations__organization_id__invitations__invitation_id__resend_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+                invitation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationSent"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the current state (plan limit, last admin, closed conversation, …) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests; wait as long as Retry-After says */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

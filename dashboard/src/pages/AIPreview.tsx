@@ -85,7 +85,7 @@ export function AIPreview() {
             <div className="msg-body">{turn.content}</div>
             {turn.fallback && (
               <p className="ai-preview-fallback small">
-                {t(turn.failure === "key_rejected" ? "ai.preview.keyRejected" : turn.failure === "provider_down" ? "ai.preview.providerDown" : "ai.preview.offline")}
+                {t(turn.failure === "key_rejected" ? "ai.preview.keyRejected" : turn.failure === "provider_down" ? "ai.preview.providerDown" : "ai.preview.fallback")}
               </p>
             )}
             {turn.sources && turn.sources.length > 0 && (

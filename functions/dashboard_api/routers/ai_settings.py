@@ -146,7 +146,7 @@ class PreviewOut(Schema):
     reply: str
     model: str | None
     tokens_used: int
-    fallback: bool = Field(description="True when the reply is not the model's (offline, or the provider failed).")
+    fallback: bool = Field(description="True when the provider failed (`failure` says how) and no model answered.")
     failure: Literal["key_rejected", "provider_down"] | None = Field(
         default=None,
         description="Why the provider gave no answer: it rejected the key, or it could not be reached. The reply "
@@ -176,7 +176,8 @@ def preview(organization_id: UUID, body: PreviewIn, caller: CurrentCaller, db: D
         reply=text(f"preview_{answered.failure}", body.language) if answered.failure else answered.content,
         model=answered.model,
         tokens_used=answered.tokens_used,
-        fallback=not answered.from_model,
+        # The local stack's knowledge answer (no key) is labelled in its own text; not a failure.
+        fallback=answered.failure is not None,
         failure=answered.failure,
         sources=[
             PreviewSourceOut(knowledge_id=p.knowledge_id, title=p.title, excerpt=p.content[:300])
