@@ -767,6 +767,7 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
     S.asked = true;
     notice(t.nobody);
     const box = el("form", "m em");
+    box.noValidate = true; // our own message, in the widget's language, rather than the browser's bubble
     const field = el("input");
     field.type = "email";
     field.required = true;
