@@ -226,3 +226,16 @@ def test_a_conversation_unlinked_from_its_visitor_loses_the_ais_summary_of_their
 
     assert _conversation(db, conversation_id)["handoff_summary"] is None
     assert _conversation(db, conversation_id)["handoff_reason"] == "cannot_answer"
+
+
+def test_a_tool_call_where_handoff_is_off_is_no_handoff_and_the_visitor_still_gets_an_answer(
+    visitor: WidgetClient, tenant: Tenant, fake_openai: FakeOpenAI, db: Db
+) -> None:
+    db.execute("UPDATE channels SET handoff_enabled = false WHERE id = %s", (tenant.channel_id,))
+    fake_openai.then(Scripted(content="", tool_arguments=_CANNOT_ANSWER))
+
+    answer = visitor.post("I need a refund")
+
+    assert answer.body["handoff"] is False
+    assert answer.body["responderMode"] == "ai"
+    assert answer.body["reply"]["content"].startswith("Sorry")

@@ -343,6 +343,9 @@ def _reply_to(
             stream.close()
         role, content, model, tokens = "ai", answered.content, answered.model, answered.tokens_used
         is_ai, chunk_ids = answered.from_model, answered.chunk_ids
+        if not content.strip():
+            # A tool call where none was offered (handoff off), and no words: say something all the same.
+            content, is_ai = text("ai_fallback", language), False
         if answered.cut:
             # The stream broke: the visitor keeps what came, and the stored message says it was cut.
             content = f"{content}\n\n{text('ai_cut', language)}"
