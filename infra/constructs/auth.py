@@ -48,7 +48,8 @@ class Auth(Construct):
                 require_uppercase=True,
                 require_digits=True,
                 require_symbols=True,
-                temp_password_validity=Duration.days(3),
+                # As long as the invitation's link (chatflow.organizations.INVITATION_DAYS): one email, one expiry.
+                temp_password_validity=Duration.days(7),
             ),
             mfa=cognito.Mfa.OPTIONAL,
             mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),

@@ -110,6 +110,17 @@ def _cognito(admin_email: str, admin_password: str) -> tuple[str, str, str]:
         PoolName="chatflow-local",
         UsernameAttributes=["email"],
         AutoVerifiedAttributes=["email"],
+        # As in AWS (infra/constructs/auth.py): an invitation's temporary password lasts as long as its link.
+        Policies={
+            "PasswordPolicy": {
+                "MinimumLength": 12,
+                "RequireUppercase": True,
+                "RequireLowercase": True,
+                "RequireNumbers": True,
+                "RequireSymbols": True,
+                "TemporaryPasswordValidityDays": 7,
+            }
+        },
     )["UserPool"]["Id"]
     client_id: str = cognito.create_user_pool_client(
         UserPoolId=pool_id,

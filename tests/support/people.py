@@ -65,7 +65,8 @@ class People:
         )
         sub = next(a["Value"] for a in user["Attributes"] if a["Name"] == "sub")
         self.db.execute(
-            "INSERT INTO users (id, email, name, is_super_admin, preferred_language) VALUES (%s, %s, %s, %s, %s)",
+            "INSERT INTO users (id, email, name, is_super_admin, preferred_language, signed_in_at)"
+            " VALUES (%s, %s, %s, %s, %s, now())",  # it signs in just below
             (sub, email, email.split("@")[0], super_admin, language),
         )
         for role, organizations in (("admin", admin_of or []), ("agent", agent_of or [])):

@@ -318,6 +318,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/dashboard/conversations/{conversation_id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark Read
+         * @description The caller has the conversation open with its last messages in view: the visitor's widget
+         *     shows "seen" under their messages. Nothing happens when nothing arrived since the last read.
+         */
+        post: operations["mark_read_api_dashboard_conversations__conversation_id__read_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/dashboard/conversations/{conversation_id}/release": {
         parameters: {
             query?: never;
@@ -2032,6 +2053,11 @@ export interface components {
         };
         /** ConversationOut */
         ConversationOut: {
+            /**
+             * Agentreadat
+             * @description When an operator last opened it.
+             */
+            agentReadAt?: string | null;
             assignedUser: components["schemas"]["UserRefOut"] | null;
             /**
              * Channelid
@@ -2113,9 +2139,19 @@ export interface components {
             visitorMetadata: {
                 [key: string]: unknown;
             };
+            /**
+             * Visitorreadat
+             * @description When the visitor last read it (read receipts).
+             */
+            visitorReadAt?: string | null;
         };
         /** ConversationSummaryOut */
         ConversationSummaryOut: {
+            /**
+             * Agentreadat
+             * @description When an operator last opened it.
+             */
+            agentReadAt?: string | null;
             assignedUser: components["schemas"]["UserRefOut"] | null;
             /**
              * Channelid
@@ -2189,6 +2225,11 @@ export interface components {
              * Format: uuid
              */
             visitorId: string;
+            /**
+             * Visitorreadat
+             * @description When the visitor last read it (read receipts).
+             */
+            visitorReadAt?: string | null;
         };
         /** DailyPointOut */
         DailyPointOut: {
@@ -5009,6 +5050,71 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["NoteOut"];
                 };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    mark_read_api_dashboard_conversations__conversation_id__read_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid request */
             400: {

@@ -111,9 +111,12 @@ export function Badge({ tone = "neutral", children }: { tone?: "neutral" | "gree
   return <span className={`badge badge-${tone}`}>{children}</span>;
 }
 
-export function ActiveBadge({ active }: { active: boolean }) {
+/** An account's standing; `signedInAt` null: invited, it never signed in (an account only: not an organisation). */
+export function ActiveBadge({ active, signedInAt }: { active: boolean; signedInAt?: string | null }) {
   const { t } = useTranslation();
-  return active ? <Badge tone="green">{t("common.active")}</Badge> : <Badge>{t("common.inactive")}</Badge>;
+  if (!active) return <Badge>{t("common.inactive")}</Badge>;
+  if (signedInAt === null) return <Badge tone="amber">{t("common.invited")}</Badge>;
+  return <Badge tone="green">{t("common.active")}</Badge>;
 }
 
 export function Switch({ checked, onChange, label, id }: { checked: boolean; onChange: (v: boolean) => void; label: string; id?: string }) {

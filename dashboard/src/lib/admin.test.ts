@@ -4,7 +4,7 @@ import type { Organization, UserDetail } from "./types";
 
 const user: UserDetail = {
   id: "u1", email: "ana@example.com", name: "Ana", isSuperAdmin: false, preferredLanguage: "en", active: true,
-  createdAt: "2026-01-01T00:00:00Z", memberships: [],
+  createdAt: "2026-01-01T00:00:00Z", signedInAt: null, memberships: [],
 };
 const org: Organization = { id: "o1", name: "Panadería", plan: "starter", active: true, createdAt: "2026-01-01T00:00:00Z", updatedAt: "2026-01-01T00:00:00Z" };
 

@@ -190,11 +190,12 @@ function Users() {
   const { t } = useTranslation();
   const lang = useLang();
   const client = useQueryClient();
-  const { me } = useApp();
+  const { me, orgId } = useApp();
   const [search, setSearch] = useState("");
   const [applied, setApplied] = useState("");
   const [open, setOpen] = useState(false);
-  const [form, setForm] = useState({ email: "", name: "", preferredLanguage: "en" as Lang, organizationId: "", role: "agent" as "admin" | "agent", isSuperAdmin: false });
+  // The invitation goes into the organisation selected in the header unless the admin picks another.
+  const [form, setForm] = useState({ email: "", name: "", preferredLanguage: lang as Lang, organizationId: orgId ?? "", role: "agent" as "admin" | "agent", isSuperAdmin: false });
   const [notice, setNotice] = useState<string | null>(null);
   const users = useInfiniteQuery({
     queryKey: ["users", applied],
@@ -294,7 +295,7 @@ function Users() {
                     <td>{u.email}</td>
                     <td>{u.memberships.map((m) => `${m.organizationName} (${t(`roles.${m.role}`)})`).join(", ") || "—"}</td>
                     <td>
-                      <ActiveBadge active={u.active} />
+                      <ActiveBadge active={u.active} signedInAt={u.signedInAt} />
                     </td>
                     <td>{formatDate(u.createdAt, lang)}</td>
                     <td className="actions">

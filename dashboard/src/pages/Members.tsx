@@ -5,7 +5,7 @@ import { api } from "../lib/api";
 import { useApp, useLang } from "../lib/app";
 import { formatDate } from "../lib/format";
 import type { Invitation, InvitationSent, Lang, Member } from "../lib/types";
-import { ActiveBadge, Button, Card, DialogForm, Empty, ErrorNotice, Field, Modal, Notice, QueryResult } from "../components/ui";
+import { ActiveBadge, Badge, Button, Card, DialogForm, Empty, ErrorNotice, Field, Modal, Notice, QueryResult } from "../components/ui";
 import { LanguageField, MemberRoleField, MemberRoleOptions } from "../components/options";
 
 export function NeedOrganization({ children }: { children: React.ReactNode }) {
@@ -64,7 +64,14 @@ function Members() {
     mutationFn: (invitationId: string) => api(`/organizations/${orgId}/invitations/${invitationId}`, { method: "DELETE" }),
     onSuccess: done,
   });
-  const failure = change.error ?? remove.error ?? revoke.error;
+  const resend = useMutation({
+    mutationFn: (invitationId: string) => api<InvitationSent>(`/organizations/${orgId}/invitations/${invitationId}/resend`, { method: "POST" }),
+    onSuccess: (sent) => {
+      setNotice(sent.invitationSent ? t("members.resent", { email: sent.email }) : t("users.notInvited", { email: sent.email }));
+      done();
+    },
+  });
+  const failure = change.error ?? remove.error ?? revoke.error ?? resend.error;
   return (
     <div className="page">
       <div className="page-head">
@@ -104,7 +111,7 @@ function Members() {
                       )}
                     </td>
                     <td>
-                      <ActiveBadge active={m.active} />
+                      <ActiveBadge active={m.active} signedInAt={m.signedInAt} />
                     </td>
                     <td>{formatDate(m.joinedAt, lang)}</td>
                     <td className="actions">
@@ -122,32 +129,45 @@ function Members() {
         </QueryResult>
       </Card>
       {isAdmin && invitations.data && invitations.data.length > 0 && (
-        <Card>
-          <h2>{t("members.pending")}</h2>
-          <table className="table">
-            <thead>
-              <tr>
-                <th>{t("auth.email")}</th>
-                <th>{t("members.role")}</th>
-                <th>{t("members.expires")}</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {invitations.data.map((i) => (
-                <tr key={i.id}>
-                  <td>{i.email}</td>
-                  <td>{t(`roles.${i.role}`)}</td>
-                  <td>{formatDate(i.expiresAt, lang)}</td>
-                  <td className="actions">
-                    <Button variant="ghost" onClick={() => revoke.mutate(i.id)}>
-                      {t("members.revoke")}
-                    </Button>
-                  </td>
+        <Card title={t("members.invitations")}>
+          <div className="table-scroll">
+            <table className="table">
+              <thead>
+                <tr>
+                  <th>{t("auth.email")}</th>
+                  <th>{t("members.role")}</th>
+                  <th>{t("common.status")}</th>
+                  <th>{t("members.sent")}</th>
+                  <th />
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {invitations.data.map((i) => (
+                  <tr key={i.id}>
+                    <td className="break">{i.email}</td>
+                    <td>{t(`roles.${i.role}`)}</td>
+                    <td>
+                      <Badge tone={i.status === "accepted" ? "green" : i.status === "expired" ? "red" : "amber"}>{t(`members.status.${i.status}`)}</Badge>
+                      <span className="hint"> {i.status === "pending" ? t("members.until", { date: formatDate(i.expiresAt, lang) }) : i.acceptedAt ? formatDate(i.acceptedAt, lang) : ""}</span>
+                    </td>
+                    <td>{formatDate(i.sentAt, lang)}</td>
+                    <td className="actions">
+                      {i.status !== "accepted" && (
+                        <Button variant="ghost" busy={resend.isPending && resend.variables === i.id} onClick={() => resend.mutate(i.id)}>
+                          {t("members.resend")}
+                        </Button>
+                      )}
+                      {i.status === "pending" && (
+                        <Button variant="ghost" onClick={() => window.confirm(t("members.confirmRevoke", { email: i.email })) && revoke.mutate(i.id)}>
+                          {t("members.revoke")}
+                        </Button>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         </Card>
       )}
       <Modal open={open} title={t("members.add")} onClose={() => setOpen(false)}>

@@ -63,6 +63,7 @@ class UserDetailOut(Schema):
     preferred_language: Language
     active: bool
     created_at: datetime
+    signed_in_at: datetime | None = Field(description="Its first sign-in; null: invited, never signed in.")
     memberships: list[UserMembershipOut]
 
 
@@ -93,17 +94,20 @@ class MemberOut(Schema):
     active: bool
     role: MemberRole
     joined_at: datetime
+    signed_in_at: datetime | None = Field(description="Its first sign-in; null: invited, never signed in.")
 
 
 class InvitationOut(Schema):
-    """A pending invitation. Inviting answers this whether or not the email has an account."""
+    """An invitation. Inviting answers this whether or not the email has an account."""
 
     id: UUID
     email: str
     role: MemberRole
-    status: Literal["pending"] = "pending"
+    status: Literal["pending", "accepted", "expired"]
     created_at: datetime
-    expires_at: datetime
+    expires_at: datetime = Field(description="Its link and temporary password work until then (7 days).")
+    sent_at: datetime = Field(description="When it was last sent.")
+    accepted_at: datetime | None
 
 
 class InvitationSent(InvitationOut):
@@ -221,8 +225,25 @@ def add_member(
 
 @router.get("/organizations/{organization_id}/invitations", response_model=list[InvitationOut], tags=["members"])
 def list_invitations(organization_id: UUID, caller: CurrentCaller, db: Db) -> list[InvitationOut]:
-    """Org admin: invitations not yet accepted, newest first."""
+    """Org admin: the pending invitations, then those accepted or expired in the last 90 days; newest first."""
     return [InvitationOut.from_domain(i) for i in organizations.list_invitations(db, caller, organization_id)]
+
+
+@router.post(
+    "/organizations/{organization_id}/invitations/{invitation_id}/resend",
+    response_model=InvitationSent,
+    tags=["members"],
+    responses=_COGNITO_ERRORS,
+)
+def resend_invitation(
+    organization_id: UUID, invitation_id: UUID, caller: CurrentCaller, db: Db, settings: AppSettings
+) -> InvitationSent:
+    """Org admin: send a pending or expired invitation again: a new link valid 7 days (the old one
+    stops working) and, for an account that never signed in, a new temporary password. 404
+    invitation_not_found for an accepted or unknown one."""
+    sent = organizations.resend_invitation(db, caller, settings, organization_id, invitation_id)
+    invitation = InvitationOut.from_domain(sent.invitation)
+    return InvitationSent(**invitation.model_dump(), invitation_sent=sent.invitation_sent)
 
 
 @router.delete(

@@ -69,7 +69,7 @@ def test_an_existing_user_joins_only_after_accepting_the_emailed_link(people: Pe
     assert accepted.status_code == 200
     assert accepted.json()["organizationId"] == str(acme)
     assert people.get(person, "/me").json()["organizations"][0]["role"] == "agent"
-    assert people.get(admin, f"/organizations/{acme}/invitations").json() == []
+    assert [i["status"] for i in people.get(admin, f"/organizations/{acme}/invitations").json()] == ["accepted"]
 
 
 def test_an_invitation_is_accepted_only_by_the_account_it_was_sent_to(people: People, db: Db) -> None:
@@ -102,3 +102,96 @@ def test_a_new_email_gets_an_account_and_joins_once_it_accepts(people: People, d
         (email,),
     ).fetchone()
     assert row == {"n": 0}
+
+
+def _sign_in(people: People, email: str, password: str) -> Any:
+    return people.client.post("/api/dashboard/auth/login", json={"email": email, "password": password})
+
+
+def _temporary_password(body: str) -> str:
+    found = re.search(r"(?:Temporary password|Contraseña temporal): (\S+)", body)
+    assert found is not None, body
+    return found.group(1)
+
+
+def test_resending_an_invitation_to_a_new_email_sends_a_new_password_and_the_old_one_stops_working(
+    people: People, db: Db
+) -> None:
+    acme = create_organization(db, name="Acme")
+    admin = people.make(admin_of=[acme])
+    email = f"new-{uuid4().hex[:10]}@example.com"
+    invited = people.post(admin, f"/organizations/{acme}/members", {"email": email, "role": "agent"}).json()
+
+    resent = people.post(admin, f"/organizations/{acme}/invitations/{invited['id']}/resend")
+
+    first, second = _mail_to(email)
+    assert (resent.status_code, resent.json()["status"], resent.json()["invitationSent"]) == (200, "pending", True)
+    assert _token(first.body) != _token(second.body)
+    assert _sign_in(people, email, _temporary_password(first.body)).status_code == 401
+    assert _sign_in(people, email, _temporary_password(second.body)).json()["challenge"] == "NEW_PASSWORD_REQUIRED"
+
+
+def test_a_resent_invitation_has_a_new_link_and_the_old_one_stops_working(people: People, db: Db) -> None:
+    acme = create_organization(db, name="Acme")
+    admin, person = people.make(admin_of=[acme]), people.make()
+    invited = people.post(admin, f"/organizations/{acme}/members", {"email": person.email, "role": "agent"}).json()
+
+    people.post(admin, f"/organizations/{acme}/invitations/{invited['id']}/resend")
+
+    first, second = _mail_to(person.email)
+    # An account that has signed in gets the link again, never a password.
+    assert "Temporary password" not in second.body
+    assert people.post(person, "/invitations/accept", {"token": _token(first.body)}).status_code == 404
+    assert people.post(person, "/invitations/accept", {"token": _token(second.body)}).status_code == 200
+
+
+def test_an_expired_invitation_shows_as_expired_and_can_be_sent_again(people: People, db: Db) -> None:
+    acme = create_organization(db, name="Acme")
+    admin, person = people.make(admin_of=[acme]), people.make()
+    invited = people.post(admin, f"/organizations/{acme}/members", {"email": person.email, "role": "admin"}).json()
+    db.execute("UPDATE member_invitations SET expires_at = now() - interval '1 minute' WHERE id = %s", (invited["id"],))
+
+    expired = people.get(admin, f"/organizations/{acme}/invitations").json()
+    resent = people.post(admin, f"/organizations/{acme}/invitations/{invited['id']}/resend").json()
+
+    assert [i["status"] for i in expired] == ["expired"]
+    assert resent["status"] == "pending"
+    assert (
+        people.post(person, "/invitations/accept", {"token": _token(_mail_to(person.email)[-1].body)}).status_code
+        == 200
+    )
+
+
+def test_an_accepted_invitation_cannot_be_resent_and_an_agent_resends_nothing(people: People, db: Db) -> None:
+    acme = create_organization(db, name="Acme")
+    admin, agent, person = people.make(admin_of=[acme]), people.make(agent_of=[acme]), people.make()
+    invited = people.post(admin, f"/organizations/{acme}/members", {"email": person.email, "role": "agent"}).json()
+    by_agent = people.post(agent, f"/organizations/{acme}/invitations/{invited['id']}/resend")
+    people.post(person, "/invitations/accept", {"token": _token(_mail_to(person.email)[-1].body)})
+
+    accepted = people.post(admin, f"/organizations/{acme}/invitations/{invited['id']}/resend")
+
+    assert by_agent.status_code == 403
+    assert (accepted.status_code, accepted.json()["error"]["code"]) == (404, "invitation_not_found")
+
+
+def test_an_invited_account_counts_as_invited_until_it_first_signs_in(people: People, db: Db) -> None:
+    acme = create_organization(db, name="Acme")
+    admin, root = people.make(admin_of=[acme]), people.make(super_admin=True)
+    email = f"new-{uuid4().hex[:10]}@example.com"
+    people.post(admin, f"/organizations/{acme}/members", {"email": email, "role": "agent"})
+    [mail] = _mail_to(email)
+
+    def signed_in_at() -> Any:
+        return people.get(root, "/users", search=email).json()["items"][0]["signedInAt"]
+
+    before = signed_in_at()
+    challenge = _sign_in(people, email, _temporary_password(mail.body)).json()
+    completed = people.client.post(
+        "/api/dashboard/auth/new-password",
+        json={"email": email, "session": challenge["session"], "newPassword": "Chosen-passw0rd!"},
+    )
+
+    assert before is None
+    assert completed.status_code == 200
+    assert signed_in_at() is not None

@@ -218,6 +218,13 @@ def create_user(settings: Settings, *, email: str, name: str, temporary_password
         ],
         MessageAction="SUPPRESS",
     )
+    set_temporary_password(settings, email=email, temporary_password=temporary_password)
+    attributes = {a["Name"]: a["Value"] for a in result["User"].get("Attributes", [])}
+    return str(attributes.get("sub") or result["User"]["Username"])
+
+
+def set_temporary_password(settings: Settings, *, email: str, temporary_password: str) -> None:
+    """The password the user must change at its next sign-in; any earlier temporary one stops working."""
     _call(
         settings,
         "admin_set_user_password",
@@ -226,8 +233,6 @@ def create_user(settings: Settings, *, email: str, name: str, temporary_password
         Password=temporary_password,
         Permanent=False,
     )
-    attributes = {a["Name"]: a["Value"] for a in result["User"].get("Attributes", [])}
-    return str(attributes.get("sub") or result["User"]["Username"])
 
 
 def delete_user(settings: Settings, *, email: str) -> None:

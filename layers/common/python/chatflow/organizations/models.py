@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 from uuid import UUID
 
 from chatflow.vocabulary import MemberRole, Plan
 
-__all__ = ["Invitation", "Member", "MemberInvitation", "Organization"]
+__all__ = ["Invitation", "InvitationStatus", "Member", "MemberInvitation", "Organization"]
+
+InvitationStatus = Literal["pending", "accepted", "expired"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,17 +33,22 @@ class Member:
     active: bool
     role: MemberRole
     joined_at: datetime
+    signed_in_at: datetime | None  # None: invited, never signed in
 
 
 @dataclass(frozen=True, slots=True)
 class Invitation:
-    """A pending invitation into an organisation: the email joins once its account accepts."""
+    """An invitation into an organisation: the email joins once its account accepts (`status`
+    accepted), until it expires (expired); pending meanwhile."""
 
     id: UUID
     email: str
     role: MemberRole
     created_at: datetime
     expires_at: datetime
+    sent_at: datetime
+    accepted_at: datetime | None
+    status: InvitationStatus
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,11 +12,13 @@ from chatflow.organizations.models import Invitation, Member, Organization
 from chatflow.vocabulary import MemberRole, Plan
 
 __all__ = [
+    "INVITATIONS_KEPT_DAYS",
     "accept_invitation",
     "count_other_admins",
     "delete_invitation",
     "delete_member",
     "delete_organization",
+    "find_invitation",
     "find_member",
     "find_organization",
     "insert_member",
@@ -31,9 +33,18 @@ __all__ = [
     "update_organization",
 ]
 
+# How long accepted and expired invitations stay in the list an admin sees.
+INVITATIONS_KEPT_DAYS = 90
+_INVITATION_COLUMNS = sql.SQL(
+    """id, email, role, created_at, expires_at, sent_at, accepted_at,
+    CASE WHEN accepted_at IS NOT NULL THEN 'accepted' WHEN expires_at <= now() THEN 'expired' ELSE 'pending' END
+        AS status"""
+)
+
 _MEMBERS = sql.SQL(
     """
-    SELECT u.id AS user_id, u.email, u.name, u.preferred_language, u.active, m.role, m.created_at AS joined_at
+    SELECT u.id AS user_id, u.email, u.name, u.preferred_language, u.active, m.role, m.created_at AS joined_at,
+           u.signed_in_at
     FROM organization_members m JOIN users u ON u.id = m.user_id
     """
 )
@@ -166,9 +177,6 @@ def set_member_role(conn: Connection, organization_id: UUID, user_id: str, role:
     )
 
 
-_INVITATION_COLUMNS = "id, email, role, created_at, expires_at"
-
-
 def save_invitation(
     conn: Connection,
     organization_id: UUID,
@@ -181,14 +189,16 @@ def save_invitation(
 ) -> Invitation:
     """The pending invitation of this email, new or renewed (a new token, role and expiry)."""
     row = conn.execute(
-        """
+        sql.SQL(
+            """
         INSERT INTO member_invitations (organization_id, email, role, token_hash, invited_by, expires_at)
         VALUES (%(org)s, %(email)s, %(role)s, %(hash)s, %(by)s, now() + make_interval(days => %(days)s))
         ON CONFLICT (organization_id, lower(email)) WHERE accepted_at IS NULL
         DO UPDATE SET role = EXCLUDED.role, token_hash = EXCLUDED.token_hash, invited_by = EXCLUDED.invited_by,
-                      created_at = now(), expires_at = EXCLUDED.expires_at
-        RETURNING id, email, role, created_at, expires_at
-        """,
+                      created_at = now(), expires_at = EXCLUDED.expires_at, sent_at = now()
+        RETURNING {columns}
+        """
+        ).format(columns=_INVITATION_COLUMNS),
         {
             "org": organization_id,
             "email": email,
@@ -203,16 +213,29 @@ def save_invitation(
 
 
 def select_invitations(conn: Connection, organization_id: UUID) -> list[Invitation]:
-    """Pending and unexpired, newest first."""
+    """Pending first, then the rest (accepted, expired) of the last INVITATIONS_KEPT_DAYS, newest first."""
     rows = conn.execute(
+        sql.SQL(
+            """
+        SELECT {columns} FROM member_invitations
+        WHERE organization_id = %s AND created_at > now() - make_interval(days => %s)
+        ORDER BY accepted_at IS NULL AND expires_at > now() DESC, created_at DESC, id
+        LIMIT 200
         """
-        SELECT id, email, role, created_at, expires_at FROM member_invitations
-        WHERE organization_id = %s AND accepted_at IS NULL AND expires_at > now()
-        ORDER BY created_at DESC, id
-        """,
-        (organization_id,),
+        ).format(columns=_INVITATION_COLUMNS),
+        (organization_id, INVITATIONS_KEPT_DAYS),
     ).fetchall()
     return [Invitation(**row) for row in rows]
+
+
+def find_invitation(conn: Connection, organization_id: UUID, invitation_id: UUID) -> Invitation | None:
+    row = conn.execute(
+        sql.SQL("SELECT {columns} FROM member_invitations WHERE organization_id = %s AND id = %s").format(
+            columns=_INVITATION_COLUMNS
+        ),
+        (organization_id, invitation_id),
+    ).fetchone()
+    return None if row is None else Invitation(**row)
 
 
 def delete_invitation(conn: Connection, organization_id: UUID, invitation_id: UUID) -> bool:

@@ -51,6 +51,7 @@ __all__ = [
     "list_organizations",
     "remove_member",
     "require_spending_allowed",
+    "resend_invitation",
     "revoke_invitation",
     "update_member",
     "update_organization",
@@ -165,19 +166,10 @@ def invite_member(
     existing = users.find_user_by_email(conn, email)
     if existing is not None and repo.member_role(conn, organization_id, existing.id) is not None:
         raise AlreadyMember()
-    token = secrets.token_urlsafe(32)
-    invitation = repo.save_invitation(
-        conn,
-        organization_id,
-        email=email,
-        role=role,
-        token_hash=_token_hash(token),
-        invited_by=caller.user_id,
-        valid_days=INVITATION_DAYS,
-    )
     language = existing.preferred_language if existing else (preferred_language or caller.preferred_language)
-    join_url = dashboard_link(settings, language, "invitation", fragment=token)
     if existing is None:
+        invitation, token = _renew(conn, caller, organization_id, email=email, role=role)
+        join_url = dashboard_link(settings, language, "invitation", fragment=token)
         created = users.create_user(
             conn,
             settings,
@@ -188,18 +180,10 @@ def invite_member(
         )
         user_id, sent = created.user_id, created.invitation_sent
     else:
-        user_id = existing.id
-        sent = send(
-            settings,
-            join_email(
-                to=email,
-                language=language,
-                organization=organization.name,
-                role=role,
-                join_url=join_url,
-                join_days=INVITATION_DAYS,
-            ),
+        invitation, sent = _send_invitation(
+            conn, caller, settings, organization, email=email, role=role, language=language
         )
+        user_id = existing.id
     if is_super_admin is not None:
         users.write_user(conn, user_id, is_super_admin=is_super_admin)
     audit.record(
@@ -213,12 +197,82 @@ def invite_member(
     return MemberInvitation(invitation, invitation_sent=sent)
 
 
+def _renew(
+    conn: Connection, caller: Caller, organization_id: UUID, *, email: str, role: MemberRole
+) -> tuple[Invitation, str]:
+    """The email's pending invitation, new or renewed with a new link (the old one stops working) and
+    a new expiry; with its token, which only the email holds."""
+    token = secrets.token_urlsafe(32)
+    invitation = repo.save_invitation(
+        conn,
+        organization_id,
+        email=email,
+        role=role,
+        token_hash=_token_hash(token),
+        invited_by=caller.user_id,
+        valid_days=INVITATION_DAYS,
+    )
+    return invitation, token
+
+
+def _send_invitation(
+    conn: Connection,
+    caller: Caller,
+    settings: Settings,
+    organization: Organization,
+    *,
+    email: str,
+    role: MemberRole,
+    language: str,
+) -> tuple[Invitation, bool]:
+    """Renews the email's invitation and sends it: to an account that never signed in, with a new
+    temporary password; to one that has, the link alone. Whether SES took it."""
+    invitation, token = _renew(conn, caller, organization.id, email=email, role=role)
+    join_url = dashboard_link(settings, language, "invitation", fragment=token)
+    join = (organization.name, role, join_url, INVITATION_DAYS)
+    sent = users.reissue_invitation(conn, settings, email=email, join=join)
+    if sent is None:
+        sent = send(
+            settings,
+            join_email(
+                to=email,
+                language=language,
+                organization=organization.name,
+                role=role,
+                join_url=join_url,
+                join_days=INVITATION_DAYS,
+            ),
+        )
+    return invitation, sent
+
+
+def resend_invitation(
+    conn: Connection, caller: Caller, settings: Settings, organization_id: UUID, invitation_id: UUID
+) -> MemberInvitation:
+    """Org admin: send a pending or expired invitation again, with a new link and 7 more days (and a
+    new temporary password for an account that never signed in); the old link stops working.
+    InvitationNotFound for an unknown or accepted one."""
+    caller.require_admin(organization_id)
+    current = repo.find_invitation(conn, organization_id, invitation_id)
+    if current is None or current.status == "accepted":
+        raise InvitationNotFound()
+    organization = _organization(conn, organization_id)
+    existing = users.find_user_by_email(conn, current.email)
+    language = existing.preferred_language if existing else caller.preferred_language
+    invitation, sent = _send_invitation(
+        conn, caller, settings, organization, email=current.email, role=current.role, language=language
+    )
+    audit.record(conn, action="invitation.resent", organization_id=organization_id, actor=caller, target=current.email)
+    return MemberInvitation(invitation, invitation_sent=sent)
+
+
 def _token_hash(token: str) -> bytes:
     return hashlib.sha256(token.encode("utf-8")).digest()
 
 
 def list_invitations(conn: Connection, caller: Caller, organization_id: UUID) -> list[Invitation]:
-    """Org admin: the invitations not yet accepted (nor expired), newest first."""
+    """Org admin: the pending invitations first, then those accepted or expired in the last
+    INVITATIONS_KEPT_DAYS days; newest first."""
     caller.require_admin(organization_id, write=False)
     return repo.select_invitations(conn, organization_id)
 

@@ -39,6 +39,7 @@ class UserDetail:
     preferred_language: str
     active: bool
     created_at: datetime
+    signed_in_at: datetime | None  # None: invited, never signed in
     memberships: tuple[Membership, ...]
 
 

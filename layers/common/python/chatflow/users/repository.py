@@ -17,6 +17,7 @@ from chatflow.vocabulary import MemberRole
 __all__ = [
     "delete",
     "find_user_by_email",
+    "has_signed_in",
     "insert_user",
     "link_cognito_user",
     "list_details",
@@ -31,16 +32,22 @@ __all__ = [
 
 def link_cognito_user(conn: Connection, *, sub: str, email: str) -> bool:
     """Point the user row found by email at this Cognito sub (the first sign-in of a user created
-    in Cognito directly, or a local stack whose Cognito was recreated). False when no row exists."""
+    in Cognito directly, or a local stack whose Cognito was recreated), and remember that it signed
+    in once. False when no row exists."""
     row = conn.execute(
         """
-        UPDATE users SET id = %(sub)s, updated_at = now()
+        UPDATE users SET id = %(sub)s, signed_in_at = coalesce(signed_in_at, now()), updated_at = now()
         WHERE lower(email) = lower(%(email)s)
         RETURNING id
         """,
         {"sub": sub, "email": email},
     ).fetchone()
     return row is not None
+
+
+def has_signed_in(conn: Connection, user_id: str) -> bool:
+    row = conn.execute("SELECT signed_in_at IS NOT NULL AS signed_in FROM users WHERE id = %s", (user_id,)).fetchone()
+    return bool(row and row["signed_in"])
 
 
 def revoke_tokens(conn: Connection, user_id: str) -> None:
@@ -100,7 +107,7 @@ def write_user(
 # Shared by the one-user and the many-users reads, which add their WHERE.
 _DETAIL = sql.SQL(
     """
-    SELECT u.id, u.email, u.name, u.is_super_admin, u.preferred_language, u.active, u.created_at,
+    SELECT u.id, u.email, u.name, u.is_super_admin, u.preferred_language, u.active, u.created_at, u.signed_in_at,
            coalesce((SELECT json_agg(json_build_object('organization_id', m.organization_id,
                                                        'organization_name', o.name, 'role', m.role)
                                      ORDER BY lower(o.name), o.id)

@@ -194,21 +194,71 @@ def create_user(
     join_url, join_days = None, 7
     if join is not None:
         organization, role, join_url, join_days = join
-    sent = send(
+    sent = _email_invitation(
+        settings,
+        to=email,
+        name=name,
+        language=preferred_language,
+        temporary_password=temporary_password,
+        organization=organization,
+        role=role,
+        join_url=join_url,
+        join_days=join_days,
+    )
+    return Invited(user_id=sub, invitation_sent=sent)
+
+
+def _email_invitation(
+    settings: Settings,
+    *,
+    to: str,
+    name: str,
+    language: str,
+    temporary_password: str,
+    organization: str | None,
+    role: MemberRole | None,
+    join_url: str | None,
+    join_days: int,
+) -> bool:
+    return send(
         settings,
         invitation_email(
-            to=email,
+            to=to,
             name=name,
-            language=preferred_language,
+            language=language,
             temporary_password=temporary_password,
-            sign_in_url=dashboard_link(settings, preferred_language, "login"),
+            sign_in_url=dashboard_link(settings, language, "login"),
             organization=organization,
             role=role,
             join_url=join_url,
             join_days=join_days,
         ),
     )
-    return Invited(user_id=sub, invitation_sent=sent)
+
+
+def reissue_invitation(
+    conn: Connection, settings: Settings, *, email: str, join: tuple[str, MemberRole, str, int]
+) -> bool | None:
+    """The account of `email`, invited and never signed in, gets a new temporary password (the old
+    one stops working) and its invitation again, with `join` (organisation name, role, link, days);
+    whether SES took it. None when no such account waits for one: it only needs the link."""
+    user = repo.find_user_by_email(conn, email)
+    if user is None or repo.has_signed_in(conn, user.id):
+        return None
+    temporary_password = _temporary_password()
+    cognito.set_temporary_password(settings, email=user.email, temporary_password=temporary_password)
+    organization, role, join_url, join_days = join
+    return _email_invitation(
+        settings,
+        to=user.email,
+        name=user.name,
+        language=user.preferred_language,
+        temporary_password=temporary_password,
+        organization=organization,
+        role=role,
+        join_url=join_url,
+        join_days=join_days,
+    )
 
 
 def _tolerate_missing_cognito_user(call: Callable[..., None], settings: Settings, **params: Any) -> None:
