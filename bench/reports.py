@@ -39,6 +39,8 @@ def main() -> None:
         sys.path.insert(0, str(LAYER_PYTHON_DIR))
     from psycopg.rows import dict_row
 
+    from chatflow.reports import ReportQuery
+    from chatflow.vocabulary import Language
     from chatflow.reports import repository as repo
     from infra.local import postgres
 
@@ -52,7 +54,7 @@ def main() -> None:
         loaded = time.perf_counter() - begun
         print(f"loaded {args.conversations:,} conversations and {args.messages:,} messages in {loaded:.0f} s")
         last = dt.date(2026, 11, 30)
-        cases = [
+        cases: list[tuple[str, dt.date, UUID | None, Language | None]] = [
             ("a year", last - dt.timedelta(days=364), None, None),
             ("a year, Spanish only", last - dt.timedelta(days=364), None, "es"),
             ("a year, one channel", last - dt.timedelta(days=364), channel_id, None),
@@ -61,22 +63,21 @@ def main() -> None:
         ]
         with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
             start = time.perf_counter()
-            repo.load_report(conn, [organization_id], first=cases[0][1], last=last, channel_id=None, language=None)
+            repo.load_report(conn, [organization_id], ReportQuery(organization_id, cases[0][1], last))
             print(f"the first report remakes every day of the year: {(time.perf_counter() - start) * 1000:.0f} ms")
             conn.execute(
                 "INSERT INTO report_dirty_days (organization_id, day) VALUES (%s, %s)", (organization_id, last)
             )
             start = time.perf_counter()
-            repo.load_report(conn, [organization_id], first=cases[0][1], last=last, channel_id=None, language=None)
+            repo.load_report(conn, [organization_id], ReportQuery(organization_id, cases[0][1], last))
             print(f"a report after a day changed (that day remade): {(time.perf_counter() - start) * 1000:.0f} ms")
             print(f"{'period':<24} {'p50':>9} {'p95':>9}   conversations")
             for name, first, channel, language in cases:
                 times, report = [], {}
                 for _ in range(RUNS):
                     start = time.perf_counter()
-                    report = repo.load_report(
-                        conn, [organization_id], first=first, last=last, channel_id=channel, language=language
-                    )
+                    query = ReportQuery(organization_id, first, last, channel_id=channel, language=language)
+                    report = repo.load_report(conn, [organization_id], query)
                     times.append((time.perf_counter() - start) * 1000)
                 p50, p95 = statistics.median(times), statistics.quantiles(times, n=20)[-1]
                 verdict = ""

@@ -1,16 +1,15 @@
-import { Suspense, lazy, useState } from "react";
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
+import { DailyActivity } from "../components/DailyActivity";
 import { useQuery } from "@tanstack/react-query";
 import { api } from "../lib/api";
 import { useApp, useLang, useLink } from "../lib/app";
 import { POLL_MS, useLive } from "../lib/live";
-import { formatDay, formatDuration, formatNumber, formatPercent } from "../lib/format";
+import { formatDuration, formatNumber, formatPercent } from "../lib/format";
 import type { Stats } from "../lib/types";
-import { Card, Empty, Loading, QueryResult } from "../components/ui";
+import { Card, Empty, QueryResult } from "../components/ui";
 import { ConversationRow } from "./Inbox";
 import { GettingStartedCard } from "../components/GettingStarted";
-
-const DailyChart = lazy(() => import("../components/DailyChart"));
 
 function StatCard({ label, value, hint }: { label: string; value: string; hint?: string }) {
   return (
@@ -71,17 +70,7 @@ export function HomePage() {
               <StatCard label={t("home.handoffRate")} value={formatPercent(overview.period.handoffRate, lang)} hint={t("home.handedCount", { count: overview.period.handedToHuman })} />
               <StatCard label={t("home.firstResponse")} value={formatDuration(overview.period.medianFirstResponseSeconds)} />
             </div>
-            <Card title={t("home.daily")}>
-              <div className="chart" role="img" aria-label={t("home.dailyAria")}>
-                <Suspense fallback={<Loading />}>
-                  <DailyChart
-                    data={overview.daily.map((d) => ({ ...d, label: formatDay(d.date, lang) }))}
-                    conversationsLabel={t("home.seriesConversations")}
-                    handoffsLabel={t("home.seriesHandoffs")}
-                  />
-                </Suspense>
-              </div>
-            </Card>
+            <DailyActivity title={t("home.daily")} days={overview.daily} />
             <div className="two-col">
               <Card title={t("home.busiestPages")}>
                 {overview.busiestPages.length === 0 ? (

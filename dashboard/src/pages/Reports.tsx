@@ -1,15 +1,14 @@
-import { Suspense, lazy, useState, type ReactNode } from "react";
+import { useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
+import { DailyActivity } from "../components/DailyActivity";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "../lib/api";
 import { useApp, useLang } from "../lib/app";
-import { formatDay, formatDuration, formatNumber, formatPercent, formatUsd } from "../lib/format";
+import { formatDuration, formatNumber, formatPercent, formatUsd } from "../lib/format";
 import { change, downloadText, heatmapGrid, lastDays, shade } from "../lib/reports";
 import type { Channel, ModelPrice, Report } from "../lib/types";
-import { Button, Card, Empty, ErrorNotice, Loading, QueryResult } from "../components/ui";
+import { Button, Card, Empty, ErrorNotice, QueryResult } from "../components/ui";
 import { NeedOrganization } from "./Members";
-
-const DailyChart = lazy(() => import("../components/DailyChart"));
 
 type Period = Report["current"];
 
@@ -138,17 +137,7 @@ function ReportBody({ report }: { report: Report }) {
           <span className="stat-hint">{report.waitingNow.longestSeconds !== null ? t("reports.longestWait", { time: formatDuration(report.waitingNow.longestSeconds) }) : "\u00a0"}</span>
         </div>
       </div>
-      <Card title={t("reports.daily")}>
-        <div className="chart" role="img" aria-label={t("home.dailyAria")}>
-          <Suspense fallback={<Loading />}>
-            <DailyChart
-              data={report.daily.map((d) => ({ ...d, label: formatDay(d.date, lang) }))}
-              conversationsLabel={t("home.seriesConversations")}
-              handoffsLabel={t("home.seriesHandoffs")}
-            />
-          </Suspense>
-        </div>
-      </Card>
+      <DailyActivity title={t("reports.daily")} days={report.daily} />
       <div className="two-col">
         <Card title={t("reports.handoffReasons")}>
           <HandoffReasons reasons={report.handoffReasons} total={now.handoffs} />

@@ -10,7 +10,7 @@ import io
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import Field
 
@@ -154,14 +154,6 @@ def _period(figures: dict[str, Any] | None, first: dt.date, last: dt.date) -> Pe
     )
 
 
-def _query(
-    organization_id: UUID | None, first: dt.date, last: dt.date, channel_id: UUID | None, language: str | None
-) -> reports.ReportQuery:
-    return reports.ReportQuery(
-        organization_id=organization_id, first=first, last=last, channel_id=channel_id, language=language
-    )
-
-
 OrganizationId = Annotated[
     UUID | None, Query(alias="organizationId", description="Omitted: every organisation of the caller.")
 ]
@@ -171,28 +163,36 @@ ChannelId = Annotated[UUID | None, Query(alias="channelId")]
 LanguageFilter = Annotated[Language | None, Query(description="Only conversations in this language.")]
 
 
-@router.get("/reports", response_model=ReportOut, **accepts_api_token("reports:read"))
-def get_report(
-    caller: CurrentCaller,
-    db: Db,
+def _report_query(
     first: First,
     last: Last,
     organization_id: OrganizationId = None,
     channel_id: ChannelId = None,
     language: LanguageFilter = None,
-) -> ReportOut:
+) -> reports.ReportQuery:
+    return reports.ReportQuery(
+        organization_id=organization_id, first=first, last=last, channel_id=channel_id, language=language
+    )
+
+
+ReportParams = Annotated[reports.ReportQuery, Depends(_report_query)]
+
+
+@router.get("/reports", response_model=ReportOut, **accepts_api_token("reports:read"))
+def get_report(caller: CurrentCaller, db: Db, query: ReportParams) -> ReportOut:
     """The period's figures beside the previous period's, the handoff reasons, by language, agent,
     model, weekday × hour and day, and the conversations waiting for a person now."""
-    report = reports.report(db, caller, _query(organization_id, first, last, channel_id, language))
+    report = reports.report(db, caller, query)
     f = report.figures
+    first, last = query.first, query.last
     days = (last - first).days + 1
     periods = f.get("periods") or {}
     by_day = {d["date"]: d for d in f["daily"]}
     return ReportOut(
-        organization_id=organization_id,
+        organization_id=query.organization_id,
         time_zone=report.time_zone,
-        channel_id=channel_id,
-        language=language,
+        channel_id=query.channel_id,
+        language=query.language,
         current=_period(periods.get("current"), first, last),
         previous=_period(periods.get("previous"), first - dt.timedelta(days=days), first - dt.timedelta(days=1)),
         handoff_reasons=[HandoffReasonOut(**r) for r in f["handoffReasons"]],
@@ -259,18 +259,10 @@ def _cell(value: object) -> str:
     responses={200: {"content": {"text/csv": {}}, "description": "One row per conversation of the period."}},
     **accepts_api_token("reports:read"),
 )
-def export_report_rows(
-    caller: CurrentCaller,
-    db: Db,
-    first: First,
-    last: Last,
-    organization_id: OrganizationId = None,
-    channel_id: ChannelId = None,
-    language: LanguageFilter = None,
-) -> Response:
+def export_report_rows(caller: CurrentCaller, db: Db, query: ReportParams) -> Response:
     """The rows behind the figures: each conversation of the period with what it came to (times in
     seconds, its start in the organisation's time zone, cost in US dollars)."""
-    rows = reports.conversation_rows(db, caller, _query(organization_id, first, last, channel_id, language))
+    rows = reports.conversation_rows(db, caller, query)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(_CSV_COLUMNS)
@@ -279,7 +271,7 @@ def export_report_rows(
     return Response(
         out.getvalue(),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="conversations-{first}-{last}.csv"'},
+        headers={"Content-Disposition": f'attachment; filename="conversations-{query.first}-{query.last}.csv"'},
     )
 
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from chatflow.vocabulary import Language
+
 __all__ = ["LIST_PRICES", "MAX_DAYS", "ModelPrice", "Report", "ReportQuery"]
 
 MAX_DAYS = 366
@@ -28,7 +30,7 @@ class ReportQuery:
     first: dt.date  # the period's first and last days, in `time_zone`
     last: dt.date
     channel_id: UUID | None = None
-    language: str | None = None
+    language: Language | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,14 +16,13 @@ Definitions (the page says them too):
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 from uuid import UUID
 
 from psycopg import sql
 
 from chatflow.db import Connection
-from chatflow.reports.models import LIST_PRICES
+from chatflow.reports.models import LIST_PRICES, ReportQuery
 
 __all__ = ["load_report", "load_rows", "select_prices", "time_zone_of", "upsert_price"]
 
@@ -215,51 +214,29 @@ ORDER BY c.created_at, c.id
 ).format(periods=sql.SQL(_PERIODS))
 
 
-def _params(
-    organization_ids: list[UUID] | None,
-    first: dt.date,
-    last: dt.date,
-    channel_id: UUID | None,
-    language: str | None,
-) -> dict[str, Any]:
+def _params(organization_ids: list[UUID] | None, query: ReportQuery) -> dict[str, Any]:
     return {
         "organization_ids": organization_ids,
-        "first": first,
-        "last": last,
-        "channel_id": channel_id,
-        "language": language,
+        "first": query.first,
+        "last": query.last,
+        "channel_id": query.channel_id,
+        "language": query.language,
         "list_models": list(LIST_PRICES),
         "list_prices": list(LIST_PRICES.values()),
     }
 
 
-def load_report(
-    conn: Connection,
-    organization_ids: list[UUID] | None,
-    *,
-    first: dt.date,
-    last: dt.date,
-    channel_id: UUID | None,
-    language: str | None,
-) -> dict[str, Any]:
+def load_report(conn: Connection, organization_ids: list[UUID] | None, query: ReportQuery) -> dict[str, Any]:
     """Remakes the rollups of the days marked as changed first: what the report says is exact."""
     conn.execute(_REFRESH, {"organization_ids": organization_ids})
-    row = conn.execute(_REPORT, _params(organization_ids, first, last, channel_id, language)).fetchone()
+    row = conn.execute(_REPORT, _params(organization_ids, query)).fetchone()
     assert row is not None
     report: dict[str, Any] = next(iter(row.values()))
     return report
 
 
-def load_rows(
-    conn: Connection,
-    organization_ids: list[UUID] | None,
-    *,
-    first: dt.date,
-    last: dt.date,
-    channel_id: UUID | None,
-    language: str | None,
-) -> list[dict[str, Any]]:
-    return conn.execute(_ROWS, _params(organization_ids, first, last, channel_id, language)).fetchall()
+def load_rows(conn: Connection, organization_ids: list[UUID] | None, query: ReportQuery) -> list[dict[str, Any]]:
+    return conn.execute(_ROWS, _params(organization_ids, query)).fetchall()
 
 
 def time_zone_of(conn: Connection, organization_id: UUID) -> str | None:

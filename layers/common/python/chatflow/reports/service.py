@@ -34,28 +34,14 @@ def _scope(conn: Connection, caller: Caller, query: ReportQuery) -> tuple[list[U
 
 def report(conn: Connection, caller: Caller, query: ReportQuery) -> Report:
     organization_ids, time_zone = _scope(conn, caller, query)
-    figures = repo.load_report(
-        conn,
-        organization_ids,
-        first=query.first,
-        last=query.last,
-        channel_id=query.channel_id,
-        language=query.language,
-    )
+    figures = repo.load_report(conn, organization_ids, query)
     return Report(query=query, time_zone=time_zone, figures=figures)
 
 
 def conversation_rows(conn: Connection, caller: Caller, query: ReportQuery) -> list[dict[str, Any]]:
     """The period's conversations with what each came to: the rows behind the figures."""
     organization_ids, _ = _scope(conn, caller, query)
-    return repo.load_rows(
-        conn,
-        organization_ids,
-        first=query.first,
-        last=query.last,
-        channel_id=query.channel_id,
-        language=query.language,
-    )
+    return repo.load_rows(conn, organization_ids, query)
 
 
 def model_prices(conn: Connection, caller: Caller) -> list[ModelPrice]:
