@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addNote, applyToConversation, applyToSummary, mentionedIds, mergeThread, needsHumanNow, sortConversations, whoAnswers } from "./inbox";
+import { addNote, applyToConversation, applyToSummary, mentionedIds, lastSeenAgentMessage, mergeThread, needsHumanNow, sortConversations, whoAnswers } from "./inbox";
 import type { Conversation, ConversationSummary, LiveEvent, Message } from "./types";
 
 const base: Conversation = {
@@ -97,5 +97,22 @@ describe("who answers, as a card says it", () => {
     expect(whoAnswers({ status: "pending", responderMode: "human", needsHuman: true, assignedUser: { name: "Ana" } })).toEqual({ kind: "waiting" });
     expect(whoAnswers({ status: "open", responderMode: "human", needsHuman: false, assignedUser: { name: "Ana" } })).toEqual({ kind: "agent", name: "Ana" });
     expect(whoAnswers({ status: "open", responderMode: "human", needsHuman: false, assignedUser: null })).toEqual({ kind: "person" });
+  });
+});
+
+describe("read receipts", () => {
+  it("mark the last agent message the visitor read", () => {
+    const messages = [
+      { id: "a1", role: "agent", createdAt: "2026-01-01T10:00:00Z" },
+      { id: "v1", role: "visitor", createdAt: "2026-01-01T10:01:00Z" },
+      { id: "a2", role: "agent", createdAt: "2026-01-01T10:02:00Z" },
+    ];
+    expect(lastSeenAgentMessage(messages, "2026-01-01T10:01:30Z")).toBe("a1");
+    expect(lastSeenAgentMessage(messages, "2026-01-01T10:03:00Z")).toBe("a2");
+    expect(lastSeenAgentMessage(messages, null)).toBeNull();
+  });
+  it("come live into the conversation", () => {
+    const event = { type: "conversation.read", organizationId: "o", conversationId: "c1", data: { side: "visitor", readAt: "2026-01-01T10:03:00Z" } } as LiveEvent;
+    expect(applyToConversation(base, event).visitorReadAt).toBe("2026-01-01T10:03:00Z");
   });
 });

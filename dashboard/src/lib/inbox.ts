@@ -9,13 +9,16 @@ export function sortConversations<T extends { lastMessageAt: string; id: string 
 /** A conversation summary as an event says it is now; null when the event is not about it or says
  * nothing of the summary (a message: the conversation event sent with it carries the new summary). */
 export function applyToSummary(c: ConversationSummary, event: LiveEvent): ConversationSummary | null {
-  if (event.conversationId !== c.id || event.type === "message.created" || event.type === "note.created") return null;
+  if (event.conversationId !== c.id || (event.type !== "conversation.created" && event.type !== "conversation.updated")) return null;
   return { ...c, ...event.data };
 }
 
 /** A conversation's thread with a live message added (once, in time order), or its summary replaced. */
 export function applyToConversation(c: Conversation, event: LiveEvent): Conversation {
-  if (event.conversationId !== c.id || event.type === "note.created") return c;
+  if (event.conversationId !== c.id || event.type === "note.created" || event.type === "typing") return c;
+  if (event.type === "conversation.read") {
+    return event.data.side === "agent" ? { ...c, agentReadAt: event.data.readAt } : { ...c, visitorReadAt: event.data.readAt };
+  }
   if (event.type === "message.created") {
     const m = event.data;
     if (c.messages.some((x) => x.id === m.id)) return c;
@@ -91,4 +94,14 @@ export function whoAnswers(c: {
 /** Whole minutes since an instant (never negative). */
 export function minutesSince(iso: string, now: number = Date.now()): number {
   return Math.max(0, Math.floor((now - Date.parse(iso)) / 60_000));
+}
+
+/** A typing indicator fades this long after the last frame that said "typing" (frames come at most every 2 s). */
+export const TYPING_FADE_MS = 6_000;
+
+/** The last agent message the visitor has read, by the read receipt's time; null when none. */
+export function lastSeenAgentMessage<M extends { id: string; role: string; createdAt: string }>(messages: M[], visitorReadAt: string | null | undefined): string | null {
+  if (!visitorReadAt) return null;
+  const seen = messages.filter((m) => m.role === "agent" && m.createdAt <= visitorReadAt);
+  return seen.length ? seen[seen.length - 1].id : null;
 }

@@ -21,6 +21,26 @@ export function socketUrl(origin: string, token: string): string {
   return url.toString();
 }
 
+// The one socket, for what the dashboard says on it: which conversation it has open ("watch": its
+// AI answers stream here, its typing frames are the operator's) and that its operator is typing.
+let liveSocket: WebSocket | null = null;
+let watched: string | null = null;
+
+function say(message: Record<string, unknown>): void {
+  if (liveSocket?.readyState === WebSocket.OPEN) liveSocket.send(JSON.stringify(message));
+}
+
+/** The conversation on screen (null: none); said again after every reconnect. */
+export function watchConversation(conversationId: string | null): void {
+  watched = conversationId;
+  say({ action: "watch", conversationId });
+}
+
+/** The operator is (not) typing in the watched conversation; the server lets one frame through every 2 s. */
+export function sayTyping(typing: boolean): void {
+  say({ action: "typing", typing });
+}
+
 const LiveContext = createContext(false);
 export const useLive = () => useContext(LiveContext);
 
@@ -52,8 +72,10 @@ export function LiveProvider({ children }: { children: ReactNode }) {
       const current = loadSession();
       if (!current) return;
       socket = new WebSocket(socketUrl(window.location.origin, current.accessToken));
+      liveSocket = socket;
       socket.onopen = () => {
         attempt = 0;
+        if (watched) say({ action: "watch", conversationId: watched });
         setConnected(true);
         ping = window.setInterval(() => socket?.readyState === WebSocket.OPEN && socket.send(JSON.stringify({ action: "ping" })), PING_MS);
         invalidateLists(); // catch up on what happened while disconnected
@@ -67,6 +89,10 @@ export function LiveProvider({ children }: { children: ReactNode }) {
           return;
         }
         if (!event.conversationId) return;
+        if (event.type === "typing") {
+          client.setQueryData(["typing", event.conversationId], { ...event.data, at: Date.now() });
+          return;
+        }
         if (event.type === "note.created") {
           // A private note: into the conversation's notes only (never a message, never the lists).
           client.setQueryData<Note[]>(["notes", event.conversationId], (n) => (n ? addNote(n, event.data) : n));

@@ -64,7 +64,17 @@ export type PreviewRequest = Schemas["PreviewIn"];
 export type LiveEvent =
   | { type: "conversation.created" | "conversation.updated"; organizationId: string; conversationId: string; data: ConversationSummary }
   | { type: "message.created"; organizationId: string; conversationId: string; data: Message }
-  | { type: "note.created"; organizationId: string; conversationId: string; data: Note };
+  | { type: "note.created"; organizationId: string; conversationId: string; data: Note }
+  | { type: "typing"; organizationId: string; conversationId: string; data: TypingState }
+  | { type: "conversation.read"; organizationId: string; conversationId: string; data: { side: "agent" | "visitor"; readAt: string } };
+
+/** Who is typing in a conversation (never what). */
+export interface TypingState {
+  role: "agent" | "visitor";
+  typing: boolean;
+  name?: string;
+  userId?: string;
+}
 
 /** A private note between operators (never the visitor's). */
 export type Note = Schemas["NoteOut"];

@@ -4,11 +4,11 @@ import { useTranslation } from "react-i18next";
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "../lib/api";
 import { useApp, useLang, useLink } from "../lib/app";
-import { POLL_MS, useLive } from "../lib/live";
+import { POLL_MS, sayTyping, useLive, watchConversation } from "../lib/live";
 import { activeFilterCount, filtersFromSearch, filtersToQuery, filtersToSearch, type InboxFilters } from "../lib/filters";
 import { formatDateTime, formatRelative } from "../lib/format";
-import { applyToConversation, mentionedIds, mergeThread, minutesSince, uniqueTitles, whoAnswers } from "../lib/inbox";
-import type { Channel, Conversation, ConversationPage, ConversationSummary, KnowledgeSourceRef, Message, Note } from "../lib/types";
+import { TYPING_FADE_MS, applyToConversation, lastSeenAgentMessage, mentionedIds, mergeThread, minutesSince, uniqueTitles, whoAnswers } from "../lib/inbox";
+import type { Channel, Conversation, ConversationPage, ConversationSummary, KnowledgeSourceRef, Message, Note, TypingState } from "../lib/types";
 import { Badge, Button, Empty, ErrorNotice, ErrorState, Loading, QueryResult, errorMessage } from "../components/ui";
 import { AssignControl, ViewTabs } from "../components/inbox/Workspace";
 import { ConversationLabels, LabelChip, useLabels } from "../components/inbox/Labels";
@@ -195,13 +195,13 @@ export function Sources({ sources }: { sources: KnowledgeSourceRef[] }) {
   );
 }
 
-function Thread({ messages, notes }: { messages: Message[]; notes: Note[] }) {
+function Thread({ messages, notes, seenId, visitorTyping }: { messages: Message[]; notes: Note[]; seenId?: string | null; visitorTyping?: boolean }) {
   const { t } = useTranslation();
   const lang = useLang();
   const end = useRef<HTMLDivElement>(null);
   useEffect(() => {
     end.current?.scrollIntoView({ block: "end" });
-  }, [messages.length, notes.length]);
+  }, [messages.length, notes.length, visitorTyping]);
   return (
     <div className="thread" role="log" aria-live="polite" aria-label={t("inbox.thread")}>
       {messages.length === 0 && <Empty>{t("inbox.noMessages")}</Empty>}
@@ -217,9 +217,15 @@ function Thread({ messages, notes }: { messages: Message[]; notes: Note[] }) {
           )}
           <div className="msg-body">{m.content}</div>
           {m.role === "ai" && m.knowledgeSources && m.knowledgeSources.length > 0 && <Sources sources={m.knowledgeSources} />}
+          {m.id === seenId && <span className="seen small">{t("presence.seen")}</span>}
         </div>
         );
       })}
+      {visitorTyping && (
+        <p className="typing small" role="status">
+          {t("presence.visitorTyping")}
+        </p>
+      )}
       <div ref={end} />
     </div>
   );
@@ -238,6 +244,37 @@ function Detail({ id }: { id: string }) {
   const [caret, setCaret] = useState(0);
   const [replyCaret, setReplyCaret] = useState(0);
   const notes = useNotes(id);
+  // The conversation on screen: its typing frames are ours, its AI answers stream to us.
+  useEffect(() => {
+    watchConversation(id);
+    return () => watchConversation(null);
+  }, [id]);
+  const typingState = useQuery<(TypingState & { at: number }) | null>({ queryKey: ["typing", id], queryFn: () => null, enabled: false, initialData: null });
+  const [now, setNow] = useState(Date.now());
+  const visitorTyping = Boolean(typingState.data && typingState.data.role === "visitor" && typingState.data.typing && now - typingState.data.at < TYPING_FADE_MS);
+  useEffect(() => {
+    if (!typingState.data) return;
+    setNow(Date.now());
+    const tick = window.setInterval(() => setNow(Date.now()), 1000);
+    const stop = window.setTimeout(() => window.clearInterval(tick), TYPING_FADE_MS + 1000);
+    return () => {
+      window.clearInterval(tick);
+      window.clearTimeout(stop);
+    };
+  }, [typingState.data]);
+  const typingSent = useRef(0);
+  const typingIdle = useRef<number | undefined>(undefined);
+  const typed = () => {
+    if (Date.now() - typingSent.current > 2000) {
+      typingSent.current = Date.now();
+      sayTyping(true);
+    }
+    window.clearTimeout(typingIdle.current);
+    typingIdle.current = window.setTimeout(() => {
+      typingSent.current = 0;
+      sayTyping(false);
+    }, 3000);
+  };
   const addNote = useAddNote(id);
   useMarkMentionsRead(id, notes.data, me.user.id);
   const conv = useQuery({
@@ -245,6 +282,11 @@ function Detail({ id }: { id: string }) {
     queryFn: () => api<Conversation>(`/conversations/${id}`),
     refetchInterval: live ? false : POLL_MS,
   });
+  const messageCount = conv.data?.messages.length ?? 0;
+  useEffect(() => {
+    // Read while on screen: the visitor sees "seen" (the server ignores a read with nothing new).
+    if (messageCount > 0 && document.visibilityState === "visible") void api(`/conversations/${id}/read`, { method: "POST" }).catch(() => undefined);
+  }, [id, messageCount]);
   const refresh = (c: Conversation) => {
     client.setQueryData(["conversation", id], c);
     void client.invalidateQueries({ queryKey: ["conversations"] });
@@ -340,7 +382,7 @@ function Detail({ id }: { id: string }) {
           </dl>
         </details>
       )}
-      <Thread messages={c.messages} notes={notes.data ?? []} />
+      <Thread messages={c.messages} notes={notes.data ?? []} seenId={lastSeenAgentMessage(c.messages, c.visitorReadAt)} visitorTyping={visitorTyping} />
       <div className="composer-tabs" role="tablist" aria-label={t("notes.composer")}>
         <button type="button" role="tab" aria-selected={mode === "reply"} className={mode === "reply" ? "tab active" : "tab"} onClick={() => setMode("reply")} disabled={closed} data-shortcut={mode === "note" && !closed ? "r" : undefined}>
           {t("notes.reply")}
@@ -428,6 +470,7 @@ function Detail({ id }: { id: string }) {
             onChange={(e) => {
               setText(e.target.value);
               setReplyCaret(e.target.selectionStart ?? e.target.value.length);
+              typed();
             }}
             onSelect={(e) => setReplyCaret(e.currentTarget.selectionStart ?? 0)}
             placeholder={c.responderMode === "ai" ? t("inbox.replyPlaceholderAi") : t("inbox.replyPlaceholder")}

@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
 from chatflow import inbox
 from chatflow.errors import InvalidInput
+from chatflow.inbox import presence
 from chatflow.inbox.views import ConversationSummaryOut, MessageOut
 from chatflow.text import Storable
 from chatflow.vocabulary import ConversationStatus as Status
@@ -251,3 +252,10 @@ def assign(conversation_id: UUID, body: AssigneeIn, caller: CurrentCaller) -> Co
     conversation or gives theirs away, and gets 409 `already_assigned` on one a colleague holds.
     400 `invalid_field` when the assignee is no member of the conversation's organisation."""
     return ConversationOut.of_detail(inbox.assign_conversation(caller, conversation_id, body.assignee_id))
+
+
+@router.post("/{conversation_id}/read", status_code=status.HTTP_204_NO_CONTENT)
+def mark_read(conversation_id: UUID, caller: CurrentCaller) -> None:
+    """The caller has the conversation open with its last messages in view: the visitor's widget
+    shows "seen" under their messages. Nothing happens when nothing arrived since the last read."""
+    presence.agent_read(caller, conversation_id)

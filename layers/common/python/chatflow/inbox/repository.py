@@ -86,6 +86,8 @@ class ConversationSummary:
     handoff_reason: str | None = None  # the AI's reason, one word
     handoff_summary: str | None = None  # the AI's one line for the agent
     labels: tuple[LabelRef, ...] = ()
+    agent_read_at: datetime | None = None  # an operator last opened it
+    visitor_read_at: datetime | None = None  # the visitor's widget last showed its last message
 
     @property
     def needs_human(self) -> bool:
@@ -164,7 +166,7 @@ _SUMMARY_COLUMNS = sql.SQL("""
     (SELECT count(*) FROM messages n WHERE n.conversation_id = c.id) AS message_count,
     said.role AS said_role, left(said.content, {last_message_chars}) AS said_content,
     said.created_at AS said_created_at,
-    c.handed_off_at, c.handoff_source, c.handoff_reason, c.handoff_summary,
+    c.handed_off_at, c.handoff_source, c.handoff_reason, c.handoff_summary, c.agent_read_at, c.visitor_read_at,
     (SELECT coalesce(json_agg(json_build_object('id', l.id, 'name', l.name, 'color', l.color)
                               ORDER BY lower(l.name)), '[]')
      FROM conversation_labels cl JOIN labels l ON l.id = cl.label_id WHERE cl.conversation_id = c.id) AS labels
@@ -331,6 +333,8 @@ def _summary(row: dict[str, Any]) -> ConversationSummary:
         handoff_reason=row["handoff_reason"],
         handoff_summary=row["handoff_summary"],
         labels=tuple(LabelRef(UUID(x["id"]), x["name"], x["color"]) for x in row["labels"]),
+        agent_read_at=row["agent_read_at"],
+        visitor_read_at=row["visitor_read_at"],
     )
 
 

@@ -57,6 +57,8 @@ class ConversationSummaryOut(Schema):
     handoff_reason: Literal["visitor_asked", "cannot_answer", "frustrated", "sensitive", "other"] | None = None
     handoff_summary: str | None = Field(default=None, description="The AI's one line for the agent, if it handed off.")
     labels: list[LabelRefOut] = Field(default_factory=list)
+    agent_read_at: datetime | None = Field(default=None, description="When an operator last opened it.")
+    visitor_read_at: datetime | None = Field(default=None, description="When the visitor last read it (read receipts).")
 
 
 class KnowledgeSourceOut(Schema):

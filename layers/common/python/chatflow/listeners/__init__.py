@@ -8,6 +8,7 @@ from chatflow.listeners.email_admins_on_handoff import email_admins_on_handoff
 from chatflow.listeners.email_admins_over_limit import email_admins_over_limit
 from chatflow.listeners.email_mentioned_members import email_mentioned_members
 from chatflow.listeners.push_note_to_operators import push_note_to_operators
+from chatflow.listeners.push_read_receipts import push_read_receipts
 from chatflow.listeners.push_to_sockets import push_to_sockets
 from chatflow.listeners.send_to_meta import send_to_meta
 from chatflow.outbox import Listener
@@ -21,6 +22,7 @@ __all__ = [
     "email_admins_over_limit",
     "email_mentioned_members",
     "push_note_to_operators",
+    "push_read_receipts",
     "push_to_sockets",
     "send_to_meta",
 ]
@@ -31,6 +33,7 @@ __all__ = [
 LISTENERS: tuple[Listener, ...] = (
     push_to_sockets,
     push_note_to_operators,
+    push_read_receipts,
     send_to_meta,
     auto_assign_on_handoff,
     count_for_reports,

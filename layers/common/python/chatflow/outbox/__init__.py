@@ -3,6 +3,7 @@
 from chatflow.outbox.models import (
     ConversationCreated,
     ConversationHandoff,
+    ConversationRead,
     ConversationUpdated,
     DomainEvent,
     MessageCreated,
@@ -14,6 +15,7 @@ from chatflow.outbox.service import DispatchOutcome, Listener, dispatch, listene
 __all__ = [
     "ConversationCreated",
     "ConversationHandoff",
+    "ConversationRead",
     "ConversationUpdated",
     "DispatchOutcome",
     "DomainEvent",

@@ -19,6 +19,7 @@ __all__ = [
     "EVENT_TYPES",
     "ConversationCreated",
     "ConversationHandoff",
+    "ConversationRead",
     "ConversationUpdated",
     "DomainEvent",
     "MessageCreated",
@@ -121,6 +122,16 @@ class NoteCreated(DomainEvent):
     mentioned_user_ids: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConversationRead(DomainEvent):
+    """One side read the conversation: an operator opened it (`agent`), or the visitor's widget showed
+    its last message (`visitor`). Told live to the other side (read receipts)."""
+
+    TYPE: ClassVar[str] = "conversation.read"
+    conversation_id: UUID
+    side: Literal["agent", "visitor"]
+
+
 EVENT_TYPES: dict[str, type[DomainEvent]] = {
     cls.TYPE: cls
     for cls in (
@@ -130,6 +141,7 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         ConversationHandoff,
         UsageLimitExceeded,
         NoteCreated,
+        ConversationRead,
     )
 }
 

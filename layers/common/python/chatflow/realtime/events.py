@@ -21,7 +21,9 @@ from chatflow.inbox.views import ConversationSummaryOut, MessageOut
 
 __all__ = ["Event", "EventType", "conversation_event", "iso", "message_created", "note_created"]
 
-EventType = Literal["conversation.created", "conversation.updated", "message.created", "note.created"]
+EventType = Literal[
+    "conversation.created", "conversation.updated", "message.created", "note.created", "typing", "conversation.read"
+]
 
 
 def iso(value: datetime) -> str:

@@ -91,13 +91,37 @@ def answer(connection_id: str, body: str | None) -> None:
     """A client's message: `{"action": "ping"}` gets `{"type": "pong"}` (clients ping to keep API
     Gateway's 10-minute idle timeout away); `{"action": "watch", "conversationId": "…" | null}` from a
     dashboard names the conversation its operator has open, whose AI answers then stream to it
-    (`message.delta`, chatflow.conversations.streaming); anything else is ignored."""
+    (`message.delta`, chatflow.conversations.streaming); `typing` and `read` are presence
+    (chatflow.inbox.presence); anything else is ignored."""
     message = _message(body)
     action = message.get("action")
     if action == "ping":
         send(connection_id, {"type": "pong"})
     elif action == "watch":
         _watch(connection_id, message.get("conversationId"))
+    elif action in ("typing", "read"):
+        _presence(connection_id, action, message.get("typing") is True)
+
+
+def _presence(connection_id: str, action: str, typing: bool) -> None:
+    """`{"action": "typing", "typing": bool}` from either side (an operator's for the conversation it
+    watches), `{"action": "read"}` from a widget: chatflow.inbox.presence. A connection that may not
+    (a closed conversation, a dashboard watching nothing) is ignored, as any other message."""
+    from chatflow.inbox import presence  # the inbox imports realtime: import it when used
+
+    kind = connection_kind(connection_id)
+    if action == "typing" and kind == "widget":
+        presence.visitor_typing(connection_id, typing)
+    elif action == "typing" and kind == "dashboard":
+        presence.agent_typing(connection_id, typing)
+    elif action == "read" and kind == "widget":
+        presence.visitor_read(connection_id)
+
+
+def connection_kind(connection_id: str) -> str | None:
+    with connection() as conn:
+        row = conn.execute("SELECT kind FROM ws_connections WHERE connection_id = %s", (connection_id,)).fetchone()
+    return row["kind"] if row else None
 
 
 _WATCH = """
