@@ -1,9 +1,10 @@
 /** The data lifecycle screens' rules: the audit log's filters and the retention choices, and a JSON download. */
+import { downloadText } from "./download";
 
 /** Every action the API records, by area; the filter offers an area (all its actions) or one action. */
 export const AUDIT_ACTIONS = {
   auth: ["auth.signed_in", "auth.signed_out"],
-  invitation: ["invitation.created", "invitation.revoked"],
+  invitation: ["invitation.created", "invitation.resent", "invitation.revoked"],
   member: ["member.role_changed", "member.removed"],
   user: ["user.activated"],
   conversation: ["conversation.taken_over", "conversation.released"],
@@ -59,12 +60,5 @@ export function exportFileName(...parts: string[]): string {
 
 /** Saves `data` as a pretty-printed JSON file through the browser. */
 export function downloadJson(fileName: string, data: unknown): void {
-  const url = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: "application/json" }));
-  const link = document.createElement("a");
-  link.href = url;
-  link.download = fileName;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  window.setTimeout(() => URL.revokeObjectURL(url), 1000);
+  downloadText(fileName, JSON.stringify(data, null, 2), "application/json");
 }

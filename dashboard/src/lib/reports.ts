@@ -1,4 +1,4 @@
-/** The Reports page's rules: its default period, how a figure compares with the period before, the heatmap's shades, a text download. */
+/** The Reports page's rules: its default period, how a figure compares with the period before, the heatmap's shades. */
 import type { Report } from "./types";
 
 /** The last `days` days up to today, as the API's from/to (YYYY-MM-DD, the browser's calendar). */
@@ -25,16 +25,4 @@ export function heatmapGrid(cells: Report["heatmap"]): number[][] {
   const grid = Array.from({ length: 7 }, () => Array<number>(24).fill(0));
   for (const cell of cells) grid[cell.weekday - 1][cell.hour] = cell.conversations;
   return grid;
-}
-
-/** Saves `content` as a file through the browser. */
-export function downloadText(fileName: string, content: string, type: string): void {
-  const url = URL.createObjectURL(new Blob([content], { type }));
-  const link = document.createElement("a");
-  link.href = url;
-  link.download = fileName;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  window.setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
