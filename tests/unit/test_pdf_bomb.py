@@ -1,10 +1,9 @@
-"""A PDF bomb (7 KB that inflates to 7 million characters) is refused quickly (issue #23, item 4):
+"""A PDF bomb (7 KB that inflates to 7 million characters) is refused (issue #23, item 4):
 pages, characters, decompressed stream bytes and time are all capped while the text is extracted."""
 
 from __future__ import annotations
 
 import io
-import time
 
 import pytest
 from pypdf import PdfWriter
@@ -38,15 +37,16 @@ def _pdf(pages: int, chars_per_page: int, char: bytes = b"a") -> bytes:
 
 
 @pytest.mark.parametrize(("pages", "chars"), [(1, 7_000_000), (40, 400_000), (2_000, 10)], ids=["one", "many", "pages"])
-def test_a_pdf_bomb_is_refused_quickly(pages: int, chars: int) -> None:
+def test_a_pdf_bomb_is_refused_by_its_caps(pages: int, chars: int) -> None:
     bomb = _pdf(pages, chars)
     assert len(bomb) < 1_000_000
 
-    started = time.monotonic()
-    with pytest.raises(SourceError):
-        extract_file_text(bomb, "menu.pdf", max_bytes=5 * 1024 * 1024)
+    # An hour's budget: a cap on pages, characters or stream bytes refuses it, not the clock (how
+    # fast that is on this machine is not a test's business).
+    with pytest.raises(SourceError) as refused:
+        extract_file_text(bomb, "menu.pdf", max_bytes=5 * 1024 * 1024, pdf_seconds=3600.0)
 
-    assert time.monotonic() - started < 3
+    assert refused.value.reason == "pdf_too_large"
 
 
 def test_an_ordinary_pdf_is_read() -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import io
 import json
-import time
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -125,7 +124,7 @@ def test_files_are_uploaded_as_base64_text_markdown_or_pdf(
     assert left == {"n": 0}  # the uploaded file is kept only until it is read
 
 
-def test_a_pdf_bomb_is_accepted_and_then_failed_by_the_worker_with_its_reason_in_bounded_time(
+def test_a_pdf_bomb_is_accepted_and_then_failed_by_the_worker_with_its_reason(
     people: People, db: Db, shop: tuple[UUID, UUID, Person]
 ) -> None:
     from tests.unit.test_pdf_bomb import _pdf as bomb_of
@@ -133,15 +132,13 @@ def test_a_pdf_bomb_is_accepted_and_then_failed_by_the_worker_with_its_reason_in
     org, _, admin = shop
     bomb = base64.b64encode(bomb_of(1, 7_000_000)).decode()
 
-    started = time.monotonic()
     created = people.post(admin, f"/organizations/{org}/knowledge", {"fileBase64": bomb, "fileName": "menu.pdf"})
-    answered = time.monotonic() - started
     _ingest_queued()
 
     failed = people.get(admin, f"/organizations/{org}/knowledge/{created.json()['id']}").json()
     reason = db.execute("SELECT error_reason FROM channel_knowledge").fetchone()
-    assert created.status_code == 201
-    assert answered < 2  # nothing of the file is parsed in the request
+    # Nothing of the file is parsed in the request: it is stored pending, its text still unread.
+    assert (created.status_code, created.json()["status"], created.json()["content"]) == (201, "pending", "")
     assert failed["status"] == "failed"
     assert reason == {"error_reason": "pdf_too_large"}
     assert db.execute("SELECT count(*) AS n FROM knowledge_chunks").fetchone() == {"n": 0}
