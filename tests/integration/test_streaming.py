@@ -210,3 +210,26 @@ def test_without_a_socket_the_post_still_answers_with_the_whole_reply(
     answer = WidgetClient(public_key, uuid4()).post("When do you open?")
 
     assert answer.body["reply"]["content"] == "".join(_PIECES).strip()
+
+
+def test_a_dashboard_cannot_watch_a_conversation_of_another_organisation(
+    gateway: Gateway,
+    channel: tuple[UUID, UUID],
+    db: Db,
+    local_aws: LocalAws,  # noqa: F811
+) -> None:
+    _, public_key = channel
+    conversation_id = WidgetClient(public_key, uuid4()).post("Hello").body["conversationId"]
+    other_organization = create_organization(db, name="Beta Books", plan="growth")
+    outsider = People(client=cast(Any, None), db=db).make(agent_of=[other_organization])
+    watching = "SELECT conversation_id FROM ws_connections WHERE kind = 'dashboard' AND user_id = %s"
+
+    with gateway.connect(token=outsider.token) as dashboard:
+        dashboard.send(f'{{"action": "watch", "conversationId": "{conversation_id}"}}')
+        dashboard.send('{"action": "watch", "conversationId": "not-a-uuid"}')
+        dashboard.send('{"action": "ping"}')
+        assert dashboard.event()["type"] == "pong"
+        time.sleep(0.3)  # each message is its own invocation: the watches have run by now
+        rows = db.execute(watching, (outsider.id,)).fetchall()
+
+    assert rows == [{"conversation_id": None}]
