@@ -69,7 +69,7 @@ function SignedIn() {
   if (me.isError) return <ErrorState error={me.error} onRetry={() => void me.refetch()} />;
   return (
     <AppProvider me={me.data}>
-      <LiveProvider>
+      <LiveProvider userId={me.data.user.id}>
         <Layout />
       </LiveProvider>
     </AppProvider>

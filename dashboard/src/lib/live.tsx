@@ -4,7 +4,8 @@ import { useQueryClient } from "@tanstack/react-query";
 import { loadSession, onSessionChange } from "./session";
 import { addNote, applyToConversation, needsHumanNow } from "./inbox";
 import type { Conversation, LiveEvent, Note } from "./types";
-import { notifyNeedsHuman } from "./notify";
+import { notify, notifyNeedsHuman, setNotifyUser } from "./notify";
+import i18n from "../i18n";
 
 const PING_MS = 4 * 60_000;
 export const POLL_MS = 30_000;
@@ -44,8 +45,15 @@ export function sayTyping(typing: boolean): void {
 const LiveContext = createContext(false);
 export const useLive = () => useContext(LiveContext);
 
-export function LiveProvider({ children }: { children: ReactNode }) {
+// Each conversation's notification once: a waiting one when it starts waiting, a message to me per message.
+const waitingSeen = new Set<string>();
+const lastNotified = new Map<string, string>();
+
+export function LiveProvider({ children, userId }: { children: ReactNode; userId?: string }) {
   const client = useQueryClient();
+  useEffect(() => {
+    if (userId) setNotifyUser(userId);
+  }, [userId]);
   const [connected, setConnected] = useState(false);
   const [token, setToken] = useState(() => loadSession()?.accessToken ?? null);
   const timer = useRef<number | undefined>(undefined);
@@ -104,7 +112,18 @@ export function LiveProvider({ children }: { children: ReactNode }) {
         // A fetch already under way would overwrite this event with older data: fetch again.
         if (client.isFetching({ queryKey: key }) > 0) void client.invalidateQueries({ queryKey: key });
         invalidateLists();
-        if (needsHumanNow(event)) notifyNeedsHuman();
+        if (needsHumanNow(event) && !waitingSeen.has(event.conversationId)) {
+          waitingSeen.add(event.conversationId);
+          notifyNeedsHuman(i18n.t("notify.waitingTitle"), event.type === "conversation.created" || event.type === "conversation.updated" ? (event.data.preview?.content ?? "") : "");
+        } else if (
+          (event.type === "conversation.updated" || event.type === "conversation.created") &&
+          event.data.assignedUser?.id === userId &&
+          event.data.lastMessage?.role === "visitor" &&
+          event.data.lastMessage.createdAt > (lastNotified.get(event.conversationId) ?? "")
+        ) {
+          lastNotified.set(event.conversationId, event.data.lastMessage.createdAt);
+          notify(i18n.t("notify.messageTitle"), event.data.lastMessage.content, `message-${event.conversationId}`);
+        }
       };
       socket.onclose = () => {
         setConnected(false);

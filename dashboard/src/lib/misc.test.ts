@@ -40,3 +40,21 @@ describe("plumbing", () => {
     expect(usageShare(450, 300)).toBe(1);
   });
 });
+
+import { loadPrefs, savePrefs, shouldNotifyDesktop } from "./notify";
+
+describe("notifications", () => {
+  it("are off on the desktop and on as a sound until the user says otherwise, per user", () => {
+    expect(loadPrefs("u-new")).toEqual({ desktop: false, sound: true });
+    savePrefs({ desktop: true, sound: false }, "u-1");
+    expect(loadPrefs("u-1")).toEqual({ desktop: true, sound: false });
+    expect(loadPrefs("u-2")).toEqual({ desktop: false, sound: true });
+  });
+  it("show on the desktop only when switched on, permitted, and the tab hidden", () => {
+    const on = { desktop: true, sound: true };
+    expect(shouldNotifyDesktop(on, "hidden", "granted")).toBe(true);
+    expect(shouldNotifyDesktop(on, "visible", "granted")).toBe(false);
+    expect(shouldNotifyDesktop(on, "hidden", "default")).toBe(false);
+    expect(shouldNotifyDesktop({ desktop: false, sound: true }, "hidden", "granted")).toBe(false);
+  });
+});

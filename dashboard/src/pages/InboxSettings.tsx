@@ -9,6 +9,36 @@ import type { components } from "../api/schema";
 import { Button, Card, ErrorNotice, Field, QueryResult, Switch } from "../components/ui";
 import { LabelChip, useLabels, type Label } from "../components/inbox/Labels";
 import type { CannedReply } from "../components/inbox/Canned";
+import { enableDesktop, loadPrefs, savePrefs, type NotifyPrefs } from "../lib/notify";
+
+/** This browser's notifications, for the signed-in user: desktop (asks the browser once) and sound. */
+function Notifications() {
+  const { t } = useTranslation();
+  const { me } = useApp();
+  const [prefs, setPrefs] = useState<NotifyPrefs>(() => loadPrefs(me.user.id));
+  const [refused, setRefused] = useState(false);
+  const change = async (next: NotifyPrefs) => {
+    if (next.desktop && !prefs.desktop && !(await enableDesktop())) {
+      setRefused(true);
+      next = { ...next, desktop: false };
+    }
+    savePrefs(next, me.user.id);
+    setPrefs(next);
+  };
+  return (
+    <Card title={t("notify.title")}>
+      <div className="row-between">
+        <p className="hint">{t("notify.desktopHint")}</p>
+        <Switch checked={prefs.desktop} onChange={(v) => void change({ ...prefs, desktop: v })} label={t("notify.desktop")} />
+      </div>
+      {refused && <p className="error-text small">{t("notify.refused")}</p>}
+      <div className="row-between">
+        <p className="hint">{t("notify.soundHint")}</p>
+        <Switch checked={prefs.sound} onChange={(v) => void change({ ...prefs, sound: v })} label={t("notify.sound")} />
+      </div>
+    </Card>
+  );
+}
 
 type Schemas = components["schemas"];
 const PALETTE: Schemas["LabelIn"]["color"][] = ["#ef4444", "#f97316", "#eab308", "#22c55e", "#14b8a6", "#3b82f6", "#6366f1", "#a855f7", "#ec4899", "#6b7280"];
@@ -172,6 +202,7 @@ export function InboxSettingsPage() {
       <div className="page-head">
         <h1>{t("inboxSettings.title")}</h1>
       </div>
+      <Notifications />
       <AutoAssign orgId={orgId} isAdmin={isAdmin} />
       <Labels orgId={orgId} isAdmin={isAdmin} />
       <CannedReplies orgId={orgId} isAdmin={isAdmin} />
