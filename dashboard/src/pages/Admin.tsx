@@ -100,6 +100,7 @@ function Organizations() {
       <Card>
         <QueryResult query={orgs} isEmpty={(organizations) => organizations.length === 0} empty={t("orgs.empty")}>
           {(organizations) => (
+            <div className="table-scroll">
             <table className="table">
               <thead>
                 <tr>
@@ -138,6 +139,7 @@ function Organizations() {
                 ))}
               </tbody>
             </table>
+            </div>
           )}
         </QueryResult>
       </Card>
@@ -275,6 +277,7 @@ function Users() {
       <Card>
         <QueryResult query={users} isEmpty={() => items.length === 0} empty={t("users.empty")}>
           {() => (
+            <div className="table-scroll">
             <table className="table">
               <thead>
                 <tr>
@@ -317,6 +320,7 @@ function Users() {
                 ))}
               </tbody>
             </table>
+            </div>
           )}
         </QueryResult>
         {users.hasNextPage && (

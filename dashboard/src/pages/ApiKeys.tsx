@@ -105,6 +105,7 @@ function ApiKeys() {
       <Card title={t("keys.perOrg")}>
         <QueryResult query={orgs}>
           {(organizations) => (
+            <div className="table-scroll">
             <table className="table">
               <thead>
                 <tr>
@@ -119,6 +120,7 @@ function ApiKeys() {
                 ))}
               </tbody>
             </table>
+            </div>
           )}
         </QueryResult>
       </Card>
