@@ -25,7 +25,12 @@ function AISettingsView() {
   const superAdmin = me.user.isSuperAdmin;
   const [tab, setTab] = useState<"instructions" | "knowledge" | "quick">("instructions");
   const key = ["ai-settings", orgId];
-  const settings = useQuery({ queryKey: key, queryFn: () => api<AISettings>(`/organizations/${orgId}/ai-settings`) });
+  // Read again every 30 s (and on focus): which key answers follows keys saved elsewhere (API keys page).
+  const settings = useQuery({
+    queryKey: key,
+    queryFn: () => api<AISettings>(`/organizations/${orgId}/ai-settings`),
+    refetchInterval: 30_000,
+  });
   const tabs = [
     { id: "instructions" as const, label: t("ai.instructions") },
     { id: "knowledge" as const, label: t("ai.knowledge") },
@@ -36,6 +41,11 @@ function AISettingsView() {
         <h1>
           {t("ai.title")} <small className="muted">{org?.name}</small>
         </h1>
+        {settings.data && (
+          <p className={`badge ${settings.data.apiKeySource === "none" ? "badge-red" : "badge-green"} ai-key-source`} role="status">
+            {t(`keys.source.${settings.data.apiKeySource}`)}
+          </p>
+        )}
       </div>
       <Tabs tabs={tabs} value={tab} onChange={setTab} />
       <div className={tab === "quick" ? "ai-layout" : `ai-layout with-preview on-${tab}`}>
