@@ -398,6 +398,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/dashboard/conversations/{conversation_id}/visitor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Visitor
+         * @description Who the visitor is, as far as we know: browser, system, device, languages, time zone, pages,
+         *     name and email, earlier conversations. No IP address is stored.
+         */
+        get: operations["get_visitor_api_dashboard_conversations__conversation_id__visitor_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update Visitor
+         * @description An agent writes the visitor's name and email (empty clears one). 400 for a verified visitor's.
+         */
+        patch: operations["update_visitor_api_dashboard_conversations__conversation_id__visitor_patch"];
+        trace?: never;
+    };
     "/api/dashboard/invitations/accept": {
         parameters: {
             query?: never;
@@ -2318,6 +2343,29 @@ export interface components {
              */
             deliveryId: string;
         };
+        /** EarlierConversationOut */
+        EarlierConversationOut: {
+            /**
+             * Createdat
+             * Format: date-time
+             */
+            createdAt: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Lastmessageat
+             * Format: date-time
+             */
+            lastMessageAt: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "open" | "pending" | "closed";
+        };
         /** ErasedOut */
         ErasedOut: {
             /** Conversations */
@@ -3302,6 +3350,16 @@ export interface components {
             organizations: components["schemas"]["OrganizationMonthOut"][];
             totals: components["schemas"]["UsageTotalsOut"];
         };
+        /** PreviewHandoffOut */
+        PreviewHandoffOut: {
+            /**
+             * Reason
+             * @enum {string}
+             */
+            reason: "visitor_asked" | "cannot_answer" | "frustrated" | "sensitive" | "other";
+            /** Summary */
+            summary: string | null;
+        };
         /** PreviewIn */
         PreviewIn: {
             /**
@@ -3332,6 +3390,8 @@ export interface components {
              * @description True when the provider failed (`failure` says how) and no model answered.
              */
             fallback: boolean;
+            /** @description The AI would pass this conversation to a person (its handoff_to_human tool): why. The reply is then the notice a visitor would get. Nothing is handed off in a preview. */
+            handoff?: components["schemas"]["PreviewHandoffOut"] | null;
             /** Model */
             model: string | null;
             /** Reply */
@@ -3686,6 +3746,64 @@ export interface components {
              * Visitorid
              * Format: uuid
              * @description Filter the inbox with it: GET /conversations?visitorId=…
+             */
+            visitorId: string;
+        };
+        /** VisitorProfileIn */
+        VisitorProfileIn: {
+            /** Email */
+            email?: string | null;
+            /** Name */
+            name?: string | null;
+        };
+        /** VisitorProfileOut */
+        VisitorProfileOut: {
+            /**
+             * Browser
+             * @description Read from the user agent by ua-parser.
+             */
+            browser: string | null;
+            /**
+             * Device
+             * @description A phone's or tablet's make and model; null for a computer.
+             */
+            device: string | null;
+            /**
+             * Earlier
+             * @description Their other conversations on this channel.
+             */
+            earlier: components["schemas"]["EarlierConversationOut"][];
+            /** Email */
+            email: string | null;
+            /**
+             * Languages
+             * @description The browser's Accept-Language.
+             */
+            languages: string | null;
+            /** Name */
+            name: string | null;
+            /** Os */
+            os: string | null;
+            /** Pageurl */
+            pageUrl: string | null;
+            /**
+             * Pages
+             * @description The pages the visitor went through in this conversation, oldest first.
+             */
+            pages: string[];
+            /**
+             * Timezone
+             * @description IANA time zone the widget reported: the visitor's local time.
+             */
+            timeZone: string | null;
+            /**
+             * Verified
+             * @description Name and email signed by the business: not editable.
+             */
+            verified: boolean;
+            /**
+             * Visitorid
+             * Format: uuid
              */
             visitorId: string;
         };
@@ -4320,7 +4438,7 @@ export interface operations {
                 status?: ("open" | "pending" | "closed")[] | null;
                 responderMode?: ("ai" | "human") | null;
                 language?: ("en" | "es") | null;
-                /** @description Text in any message; case and accents ignored (cafe finds Café). */
+                /** @description Text in any message or the visitor's name or email, case and accents ignored (cafe finds Café); or a visitor id. */
                 q?: string | null;
                 /** @description Last activity from: a UTC day or an instant. */
                 from?: string | null;
@@ -5364,6 +5482,144 @@ export interface operations {
             };
             /** @description The request conflicts with the current state (plan limit, last admin, closed conversation, …) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_visitor_api_dashboard_conversations__conversation_id__visitor_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitorProfileOut"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    update_visitor_api_dashboard_conversations__conversation_id__visitor_patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VisitorProfileIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitorProfileOut"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -14,6 +14,7 @@ import { AssignControl, ViewTabs } from "../components/inbox/Workspace";
 import { ConversationLabels, LabelChip, useLabels } from "../components/inbox/Labels";
 import { CannedPicker } from "../components/inbox/Canned";
 import { InboxShortcuts } from "../components/inbox/Shortcuts";
+import { VisitorPanel } from "../components/inbox/VisitorPanel";
 import { cannedTextFor, fillVariables, replaceSlash, slashQuery } from "../lib/canned";
 import { MAX_NOTE_CHARS, MentionPicker, NoteItem, mentionQuery, useAddNote, useMarkMentionsRead, useNotes } from "../components/inbox/Notes";
 
@@ -314,7 +315,6 @@ function Detail({ id }: { id: string }) {
     e.preventDefault();
     if (text.trim()) send.mutate(text.trim());
   };
-  const meta = Object.entries(c.visitorMetadata ?? {}).filter(([, v]) => typeof v === "string" || typeof v === "number");
   // A logged-in user of the business's site, vouched for by its signature (docs/integrations.md).
   const identity = (c.visitorMetadata ?? {})["identity"] as { verified?: boolean; userId?: string; name?: string; email?: string } | undefined;
   const verified = identity?.verified === true;
@@ -369,19 +369,7 @@ function Detail({ id }: { id: string }) {
         )}
       </div>
       <ErrorNotice error={action.error} />
-      {meta.length > 0 && (
-        <details className="meta">
-          <summary>{t("inbox.visitorDetails")}</summary>
-          <dl>
-            {meta.map(([k, v]) => (
-              <div key={k}>
-                <dt>{k}</dt>
-                <dd>{String(v)}</dd>
-              </div>
-            ))}
-          </dl>
-        </details>
-      )}
+      <VisitorPanel conversationId={c.id} />
       <Thread messages={c.messages} notes={notes.data ?? []} seenId={lastSeenAgentMessage(c.messages, c.visitorReadAt)} visitorTyping={visitorTyping} />
       <div className="composer-tabs" role="tablist" aria-label={t("notes.composer")}>
         <button type="button" role="tab" aria-selected={mode === "reply"} className={mode === "reply" ? "tab active" : "tab"} onClick={() => setMode("reply")} disabled={closed} data-shortcut={mode === "note" && !closed ? "r" : undefined}>

@@ -4,6 +4,7 @@ conversation answers 404 like a missing one."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
@@ -14,7 +15,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
 from chatflow import inbox
 from chatflow.errors import InvalidInput
-from chatflow.inbox import presence
+from chatflow.inbox import presence, profile
 from chatflow.inbox.views import ConversationSummaryOut, MessageOut
 from chatflow.text import Storable
 from chatflow.vocabulary import ConversationStatus as Status
@@ -134,7 +135,11 @@ def list_conversations(
     responder_mode: Annotated[ResponderMode | None, Query(alias="responderMode")] = None,
     language: Language | None = None,
     q: Annotated[
-        SearchText | None, Query(description="Text in any message; case and accents ignored (cafe finds Café).")
+        SearchText | None,
+        Query(
+            description="Text in any message or the visitor's name or email, case and accents ignored (cafe finds "
+            "Café); or a visitor id."
+        ),
     ] = None,
     active_from: Annotated[
         DayOrInstant | None, Query(alias="from", description="Last activity from: a UTC day or an instant.")
@@ -155,6 +160,10 @@ def list_conversations(
 ) -> Page[ConversationSummaryOut]:
     """Conversations of the caller's organisations (every organisation for a super admin), newest
     activity first, a page at a time."""
+    if q is not None and visitor_id is None:
+        # A visitor id pasted into the search finds that visitor's conversations.
+        with contextlib.suppress(ValueError):
+            visitor_id, q = UUID(q), None
     filters = inbox.InboxFilter(
         organization_id=organization_id,
         channel_id=channel_id,
@@ -259,3 +268,49 @@ def mark_read(conversation_id: UUID, caller: CurrentCaller) -> None:
     """The caller has the conversation open with its last messages in view: the visitor's widget
     shows "seen" under their messages. Nothing happens when nothing arrived since the last read."""
     presence.agent_read(caller, conversation_id)
+
+
+class EarlierConversationOut(Schema):
+    id: UUID
+    status: Status
+    created_at: datetime
+    last_message_at: datetime
+
+
+class VisitorProfileOut(Schema):
+    visitor_id: UUID
+    browser: str | None = Field(description="Read from the user agent by ua-parser.")
+    os: str | None
+    device: str | None = Field(description="A phone's or tablet's make and model; null for a computer.")
+    languages: str | None = Field(description="The browser's Accept-Language.")
+    time_zone: str | None = Field(description="IANA time zone the widget reported: the visitor's local time.")
+    name: str | None
+    email: str | None
+    verified: bool = Field(description="Name and email signed by the business: not editable.")
+    page_url: str | None
+    pages: list[str] = Field(description="The pages the visitor went through in this conversation, oldest first.")
+    earlier: list[EarlierConversationOut] = Field(description="Their other conversations on this channel.")
+
+
+VisitorName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), Storable]
+VisitorEmail = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254), Storable]
+
+
+class VisitorProfileIn(Schema):
+    name: VisitorName | None = None
+    email: VisitorEmail | None = None
+
+
+@router.get("/{conversation_id}/visitor", response_model=VisitorProfileOut)
+def get_visitor(conversation_id: UUID, caller: CurrentCaller, db: Db) -> VisitorProfileOut:
+    """Who the visitor is, as far as we know: browser, system, device, languages, time zone, pages,
+    name and email, earlier conversations. No IP address is stored."""
+    return VisitorProfileOut.from_domain(profile.load_profile(db, caller, conversation_id))
+
+
+@router.patch("/{conversation_id}/visitor", response_model=VisitorProfileOut, responses=error_responses(400))
+def update_visitor(conversation_id: UUID, body: VisitorProfileIn, caller: CurrentCaller) -> VisitorProfileOut:
+    """An agent writes the visitor's name and email (empty clears one). 400 for a verified visitor's."""
+    return VisitorProfileOut.from_domain(
+        profile.update_profile(caller, conversation_id, name=body.name or None, email=body.email or None)
+    )

@@ -47,3 +47,14 @@ describe("the colour switch", () => {
     expect([nextTheme("system"), nextTheme("dark"), nextTheme("light")]).toEqual(["dark", "light", "system"]);
   });
 });
+
+import { localTime } from "./VisitorPanel";
+
+describe("the visitor's local time", () => {
+  it("is the wall clock of their time zone, and nothing for an unknown one", () => {
+    const noon = new Date("2026-01-05T18:00:00Z");
+    expect(localTime("America/Mexico_City", "en", noon)).toMatch(/12:00/);
+    expect(localTime("Not/AZone", "en", noon)).toBeNull();
+    expect(localTime(null, "es", noon)).toBeNull();
+  });
+});

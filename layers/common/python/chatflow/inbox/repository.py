@@ -195,6 +195,13 @@ _HAS_TEXT = sql.SQL("""(
     LIMIT 1
 ) IS NOT NULL""").format(content=_folded(sql.SQL("s.content")), pattern=_folded(sql.Placeholder("pattern")))
 
+_VISITOR_TEXT = sql.SQL(
+    "concat_ws(' ', c.visitor_metadata->'profile'->>'name', c.visitor_metadata->'profile'->>'email', "
+    "c.visitor_metadata->'identity'->>'name', c.visitor_metadata->'identity'->>'email', "
+    "c.visitor_metadata->>'contactEmail')"
+)
+_VISITOR_MATCHES = sql.SQL("{} LIKE {} ESCAPE '\\'").format(_folded(_VISITOR_TEXT), _folded(sql.Placeholder("pattern")))
+
 # One fixed fragment per filter; a request's query is the fragments of the filters it sets, so each
 # combination is its own plan (a catch-all `x IS NULL OR …` would make one poor generic plan).
 _CONDITIONS: dict[str, sql.Composable] = {
@@ -213,7 +220,8 @@ _CONDITIONS: dict[str, sql.Composable] = {
     "label_id": sql.SQL(
         "EXISTS (SELECT 1 FROM conversation_labels cl WHERE cl.conversation_id = c.id AND cl.label_id = %(label_id)s)"
     ),
-    "pattern": _HAS_TEXT,
+    # Words of any message, or of the visitor's name or email (as they left them, or as verified).
+    "pattern": sql.SQL("({} OR {})").format(_HAS_TEXT, _VISITOR_MATCHES),
     # Keyset pagination, newest activity first: strictly after the last row of the previous page.
     "cursor_at": sql.SQL("(c.last_message_at, c.id) < (%(cursor_at)s, %(cursor_id)s)"),
 }

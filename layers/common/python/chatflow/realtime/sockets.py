@@ -92,7 +92,8 @@ def answer(connection_id: str, body: str | None) -> None:
     Gateway's 10-minute idle timeout away); `{"action": "watch", "conversationId": "…" | null}` from a
     dashboard names the conversation its operator has open, whose AI answers then stream to it
     (`message.delta`, chatflow.conversations.streaming); `typing` and `read` are presence
-    (chatflow.inbox.presence); anything else is ignored."""
+    (chatflow.inbox.presence); `profile` from a widget is what it knows of its visitor
+    (chatflow.inbox.profile); anything else is ignored."""
     message = _message(body)
     action = message.get("action")
     if action == "ping":
@@ -101,6 +102,10 @@ def answer(connection_id: str, body: str | None) -> None:
         _watch(connection_id, message.get("conversationId"))
     elif action in ("typing", "read"):
         _presence(connection_id, action, message.get("typing") is True)
+    elif action == "profile" and connection_kind(connection_id) == "widget":
+        from chatflow.inbox.profile import update_from_widget
+
+        update_from_widget(connection_id, message)
 
 
 def _presence(connection_id: str, action: str, typing: bool) -> None:
