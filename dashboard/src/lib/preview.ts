@@ -15,6 +15,8 @@ export interface PreviewTurn {
   fallback?: boolean;
   // Why the provider gave no answer: it rejected the key, or it could not be reached.
   failure?: "key_rejected" | "provider_down" | null;
+  // The AI would hand this conversation to a person (nothing is handed off in a preview).
+  handoff?: PreviewReply["handoff"];
   sources?: PreviewSource[];
 }
 

@@ -24,7 +24,7 @@ export function AIPreview() {
       api<PreviewReply>(`/organizations/${orgId}/ai-settings/preview`, { method: "POST", body }),
     onSuccess: (r, { session: s }) => {
       if (s !== session.current) return;
-      setTurns((prev) => [...prev, { role: "ai", content: r.reply, fallback: r.fallback, failure: r.failure, sources: r.sources }]);
+      setTurns((prev) => [...prev, { role: "ai", content: r.reply, fallback: r.fallback, failure: r.failure, handoff: r.handoff, sources: r.sources }]);
     },
   });
   useEffect(() => {
@@ -86,6 +86,17 @@ export function AIPreview() {
             {turn.fallback && (
               <p className="ai-preview-fallback small">
                 {t(turn.failure === "key_rejected" ? "ai.preview.keyRejected" : turn.failure === "provider_down" ? "ai.preview.providerDown" : "ai.preview.fallback")}
+              </p>
+            )}
+            {turn.handoff && (
+              <p className="ai-preview-fallback small">
+                {t("ai.preview.handoff", { reason: t(`reports.reason.${turn.handoff.reason}`) })}
+                {turn.handoff.summary && (
+                  <>
+                    <br />
+                    {t("ai.preview.handoffSummary", { summary: turn.handoff.summary })}
+                  </>
+                )}
               </p>
             )}
             {turn.sources && turn.sources.length > 0 && (

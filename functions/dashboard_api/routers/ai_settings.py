@@ -142,6 +142,11 @@ class PreviewSourceOut(Schema):
     excerpt: str
 
 
+class PreviewHandoffOut(Schema):
+    reason: Literal["visitor_asked", "cannot_answer", "frustrated", "sensitive", "other"]
+    summary: str | None
+
+
 class PreviewOut(Schema):
     reply: str
     model: str | None
@@ -151,6 +156,11 @@ class PreviewOut(Schema):
         default=None,
         description="Why the provider gave no answer: it rejected the key, or it could not be reached. The reply "
         "then says so plainly (a preview is never stored).",
+    )
+    handoff: PreviewHandoffOut | None = Field(
+        default=None,
+        description="The AI would pass this conversation to a person (its handoff_to_human tool): why. The reply is "
+        "then the notice a visitor would get. Nothing is handed off in a preview.",
     )
     sources: list[PreviewSourceOut]
 
@@ -173,12 +183,19 @@ def preview(organization_id: UUID, body: PreviewIn, caller: CurrentCaller, db: D
     )
     return PreviewOut(
         # A provider that failed is said plainly here, never with the visitor's "your message was saved".
-        reply=text(f"preview_{answered.failure}", body.language) if answered.failure else answered.content,
+        reply=text(f"preview_{answered.failure}", body.language)
+        if answered.failure
+        else text("handoff_notice", body.language)
+        if answered.handoff is not None
+        else answered.content,
         model=answered.model,
         tokens_used=answered.tokens_used,
         # The local stack's knowledge answer (no key) is labelled in its own text; not a failure.
         fallback=answered.failure is not None,
         failure=answered.failure,
+        handoff=None
+        if answered.handoff is None
+        else PreviewHandoffOut(reason=answered.handoff.reason, summary=answered.handoff.summary),
         sources=[
             PreviewSourceOut(knowledge_id=p.knowledge_id, title=p.title, excerpt=p.content[:300])
             for p in answered.passages or []

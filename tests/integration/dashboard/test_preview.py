@@ -37,6 +37,7 @@ def test_the_preview_answers_with_the_organisations_prompt_and_stores_nothing(
         "tokensUsed": 42,
         "fallback": False,
         "failure": None,
+        "handoff": None,
         "sources": [],
     }
     system = fake_openai.requests[-1]["messages"][0]["content"]
@@ -137,3 +138,20 @@ def test_an_empty_message_is_400(people: People, db: Db) -> None:
 
 def test_no_token_is_401(people: People) -> None:
     assert people.post(None, f"/organizations/{uuid4()}/ai-settings/preview", {"message": "Hi"}).status_code == 401
+
+
+def test_the_preview_shows_when_the_ai_would_hand_off_and_hands_nothing_off(
+    people: People, db: Db, fake_openai: FakeOpenAI
+) -> None:
+    org = create_organization(db, name="Acme")
+    admin = people.make(admin_of=[org])
+    arguments = '{"reason": "sensitive", "summary": "Asks about a charge on their card"}'
+    fake_openai.then(Scripted(content="", tool_arguments=arguments))
+
+    answer = people.post(admin, f"/organizations/{org}/ai-settings/preview", {"message": "Why was I charged twice?"})
+
+    assert answer.status_code == 200
+    assert answer.json()["handoff"] == {"reason": "sensitive", "summary": "Asks about a charge on their card"}
+    assert answer.json()["reply"] == "I'm connecting you with a person from our team. They will answer here shortly."
+    assert fake_openai.requests[-1]["tools"][0]["function"]["name"] == "handoff_to_human"
+    assert _count(db, "conversations") == 0

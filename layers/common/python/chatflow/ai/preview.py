@@ -51,6 +51,8 @@ def preview_answer(
         message=message,
         settings=settings,
         log_context={"organization_id": str(organization_id), "preview": "true"},
+        # As for a visitor: where the channel hands off, the model may decide to (shown, not done).
+        offer_handoff=configured.config.handoff_enabled,
     )
     count_preview(conn, organization_id, tokens=answered.tokens_used)
     return answered
