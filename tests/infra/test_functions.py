@@ -35,8 +35,9 @@ ALL_FUNCTIONS = sorted(
         "migrate",
     }
 )
-# Writes never post to sockets: the dispatch function's listener does (and realtime answers pings).
-PUBLISHERS = {"dispatch", "realtime"}
+# Writes never post their events to sockets: the dispatch function's listener does (and realtime
+# answers pings). chat posts only the AI's answer as it streams (message.delta), which is no event.
+PUBLISHERS = {"chat", "dispatch", "realtime"}
 # The only actions granted on "*": the descriptions Lambda's VPC network interfaces need and X-Ray's,
 # which accept no resource ARN (the interfaces' writes name this account's EC2 resources).
 UNAVOIDABLE_WILDCARD_ACTIONS = {
@@ -199,7 +200,7 @@ def test_wildcard_resources_are_only_granted_for_actions_that_have_no_resource_a
         assert not any(action.endswith(":*") or action == "*" for action in actions(statement))
 
 
-def test_chat_may_read_its_two_secrets_signal_its_events_and_nothing_more(template: Template) -> None:
+def test_chat_may_read_its_two_secrets_signal_its_events_stream_and_nothing_more(template: Template) -> None:
     granted = _granted(template, "chat")
 
     assert set(granted) == UNAVOIDABLE_WILDCARD_ACTIONS | NETWORK_INTERFACE_WRITES | {
@@ -211,6 +212,7 @@ def test_chat_may_read_its_two_secrets_signal_its_events_and_nothing_more(templa
         "sqs:SendMessage",
         "sqs:GetQueueAttributes",
         "sqs:GetQueueUrl",
+        "execute-api:ManageConnections",
     }
     secret_resources = {
         output for resource in granted["secretsmanager:GetSecretValue"] for output in stack_outputs_named(resource)
@@ -219,10 +221,10 @@ def test_chat_may_read_its_two_secrets_signal_its_events_and_nothing_more(templa
     assert any("EncryptionKey" in output for output in secret_resources)
 
 
-def test_chat_cannot_mail_post_to_sockets_touch_topics_or_operators(template: Template) -> None:
+def test_chat_cannot_mail_touch_topics_or_operators(template: Template) -> None:
     services = {action.split(":")[0] for action in _granted(template, "chat")}
 
-    assert not services & {"ses", "execute-api", "sns", "cognito-idp"}
+    assert not services & {"ses", "sns", "cognito-idp"}
 
 
 @pytest.mark.parametrize("name", ["dispatch", "dashboard_api"])
