@@ -5,12 +5,16 @@ phone with its reply box in reach, dark mode. Screenshots go to the test artifac
 
 from __future__ import annotations
 
+import json
 import re
+import time
 import uuid
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import Page, ViewportSize, expect
+from websockets.sync.client import connect
 
 from tests.e2e.conftest import Browsing, Stack
 from tests.e2e.dashboard_support import Dashboard, choose_new_password, dashboard_of, expect_live, locale, sign_in
@@ -171,3 +175,63 @@ def test_an_agent_works_a_conversation_from_unassigned_to_mine_with_notes_canned
     _new_password(bruno, lang, "Admin-Pass-2026!")
     expect(bruno.locator(".bell .nav-count")).to_have_text("1", timeout=10_000)
     assert browsing.log.messages("error") == []
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_typing_shows_on_both_sides_and_never_carries_the_text(
+    browsing: Browsing, dashboard: Dashboard, stack: Stack, lang: str
+) -> None:
+    t = locale(lang)
+    suffix = uuid.uuid4().hex[:6]
+    root = dashboard.token(dashboard.admin_email, dashboard.admin_password)
+    org = dashboard.api("POST", "/api/dashboard/organizations", root, {"name": f"Typing {suffix}"})
+    channel = dashboard.api(
+        "POST", f"/api/dashboard/organizations/{org['id']}/channels", root, {"name": "Web", "type": "website"}
+    )
+    agent_email = f"eva-{suffix}@example.com"
+    dashboard.api(
+        "POST",
+        "/api/dashboard/users",
+        root,
+        {
+            "email": agent_email,
+            "name": "Eva Díaz",
+            "preferredLanguage": lang,
+            "memberships": [{"organizationId": org["id"], "role": "agent"}],
+        },
+    )
+    visitor_id = str(uuid.uuid4())
+    chat = dashboard.api(
+        "POST",
+        "/api/chat",
+        body={"publicKey": channel["publicKey"], "visitorId": visitor_id, "message": "Hello there", "lang": lang},
+    )
+    info = json.loads((stack.local_dir / "stack.json").read_text(encoding="utf-8"))
+    query = urlencode(
+        {"publicKey": channel["publicKey"], "visitorId": visitor_id, "conversationId": chat["conversationId"]}
+    )
+
+    page = browsing.page
+    sign_in(page, dashboard, agent_email, dashboard.temporary_password(agent_email), lang)
+    _new_password(page, lang, "Agent-Pass-2026!")
+    page.goto(f"{dashboard.url}/{lang}/conversations/{chat['conversationId']}")
+    expect_live(page, t["live.on"])
+
+    with connect(f"{info['wsUrl']}?{query}", open_timeout=10) as widget:
+        # WHEN the visitor types, THEN the agent sees it (the state only)
+        time.sleep(0.5)  # the dashboard's "watch" lands first
+        widget.send(json.dumps({"action": "typing", "typing": True}))
+        expect(page.get_by_text(t["presence.visitorTyping"])).to_be_visible(timeout=10_000)
+        _shot(page, f"{lang}-1280-visitor-typing")
+
+        # WHEN the agent types, THEN the visitor's socket says who, never what
+        page.get_by_label(t["inbox.reply"], exact=True).press_sequentially("a private draft")
+        frame: dict[str, object] = {}
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            message = json.loads(widget.recv(timeout=10))
+            if message.get("type") == "typing":
+                frame = message
+                break
+    assert frame["data"] == {"role": "agent", "name": "Eva", "typing": True}
+    assert "draft" not in json.dumps(frame)
