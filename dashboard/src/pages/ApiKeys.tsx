@@ -14,7 +14,7 @@ export function ApiKeysPage() {
   );
 }
 
-function KeyForm({ hint, onSave, onRemove, busy, label }: { hint: string | null; onSave: (k: string) => void; onRemove: () => void; busy: boolean; label: string }) {
+function KeyForm({ hint, onSave, onRemove, busy, label, removeWarning }: { hint: string | null; onSave: (k: string) => void; onRemove: () => void; busy: boolean; label: string; removeWarning: string }) {
   const { t } = useTranslation();
   const [value, setValue] = useState("");
   return (
@@ -32,7 +32,7 @@ function KeyForm({ hint, onSave, onRemove, busy, label }: { hint: string | null;
         {hint ? t("keys.replace") : t("keys.set")}
       </Button>
       {hint && (
-        <Button variant="ghost" onClick={onRemove}>
+        <Button variant="ghost" onClick={() => window.confirm(removeWarning) && onRemove()}>
           {t("common.remove")}
         </Button>
       )}
@@ -57,7 +57,7 @@ function OrgKey({ org }: { org: Organization }) {
       <td>
         <QueryResult query={s}>
           {(settings) => (
-            <KeyForm label={t("keys.orgKeyFor", { name: org.name })} hint={settings.apiKeyHint} busy={save.isPending} onSave={(k) => save.mutate(k)} onRemove={() => save.mutate(null)} />
+            <KeyForm label={t("keys.orgKeyFor", { name: org.name })} removeWarning={t("keys.confirmRemoveOrg", { name: org.name })} hint={settings.apiKeyHint} busy={save.isPending} onSave={(k) => save.mutate(k)} onRemove={() => save.mutate(null)} />
           )}
         </QueryResult>
         <ErrorNotice error={save.error} />
@@ -94,7 +94,7 @@ function ApiKeys() {
       <Card title={t("keys.platform")}>
         <QueryResult query={platform}>
           {(key) => (
-            <KeyForm label={t("keys.platform")} hint={key.hint} busy={put.isPending || del.isPending} onSave={(k) => put.mutate(k)} onRemove={() => del.mutate()} />
+            <KeyForm label={t("keys.platform")} removeWarning={t("keys.confirmRemovePlatform")} hint={key.hint} busy={put.isPending || del.isPending} onSave={(k) => put.mutate(k)} onRemove={() => del.mutate()} />
           )}
         </QueryResult>
         <ErrorNotice error={put.error ?? del.error} />
