@@ -22,6 +22,7 @@ import json
 import logging
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from uuid import UUID
 
 from chatflow.db import Connection
@@ -35,6 +36,10 @@ _logger = logging.getLogger(__name__)
 STREAM_INTERVAL_SECONDS = 0.060
 # close() waits at most this long for the last frames: an answer is never held for a slow socket.
 _CLOSE_TIMEOUT_SECONDS = 2.0
+# The posts themselves go through threads kept for the life of the process: each keeps its socket to
+# API Gateway open (chatflow.realtime.management), so a warm function's next answer does not pay a TLS
+# handshake before its first words.
+_POSTERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="answer-delta-post")
 
 # The widget's own sockets for the conversation, and the dashboards watching it (`{"action": "watch"}`,
 # chatflow.realtime.sockets) whose user may still see its organisation — decided now, not when the
@@ -149,7 +154,8 @@ class DeltaStream:
             frame = self._frame(delta)
             for connection_id in list(targets):
                 try:
-                    outcome = api.post(connection_id, frame)
+                    # One post at a time per answer, so that its frames arrive in order.
+                    outcome = _POSTERS.submit(api.post, connection_id, frame).result()
                 except Exception:  # no credentials, a malformed endpoint: the final message still comes
                     outcome = "failed"
                 self.posts += 1
