@@ -1369,6 +1369,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/dashboard/plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Plans
+         * @description What each plan includes, and what a conversation over it costs: for choosing one.
+         */
+        get: operations["list_plans_api_dashboard_plans_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/dashboard/platform/openai-key": {
         parameters: {
             query?: never;
@@ -3314,6 +3334,27 @@ export interface components {
             p50: number | null;
             /** P90 */
             p90?: number | null;
+        };
+        /** PlanOut */
+        PlanOut: {
+            /** Channellimit */
+            channelLimit: number;
+            /**
+             * Conversationlimit
+             * @description Conversations a month before overage (never a cut-off).
+             */
+            conversationLimit: number;
+            /**
+             * Plan
+             * @enum {string}
+             */
+            plan: "starter" | "pro" | "growth";
+        };
+        /** PlansOut */
+        PlansOut: {
+            overage: components["schemas"]["OverageTermsOut"];
+            /** Plans */
+            plans: components["schemas"]["PlanOut"][];
         };
         /** PlatformKeyIn */
         PlatformKeyIn: {
@@ -10346,6 +10387,62 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    list_plans_api_dashboard_plans_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlansOut"];
                 };
             };
             /** @description No access token, or one that is not valid (or the sign-in failed) */

@@ -33,6 +33,7 @@ export type PlatformUsage = Schemas["PlatformUsageOut"];
 export type Stats = Schemas["StatsOut"];
 export type GettingStarted = Schemas["GettingStartedOut"];
 export type Report = Schemas["ReportOut"];
+export type Plans = Schemas["PlansOut"];
 export type ModelPrice = Schemas["ModelPriceOut"];
 export type GettingStartedStep = GettingStarted["steps"][number]["key"];
 export type UserCreated = Schemas["UserCreated"];

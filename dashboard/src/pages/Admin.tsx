@@ -4,10 +4,10 @@ import { useTranslation } from "react-i18next";
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "../lib/api";
 import { useApp, useLang } from "../lib/app";
-import { formatDate } from "../lib/format";
+import { formatDate, formatNumber, formatUsd } from "../lib/format";
 import { useConfirmedDelete } from "../lib/deletion";
 import { renameBody, userForm, userPatch, type UserForm } from "../lib/admin";
-import type { Lang, Organization, OrganizationUpdate, Plan, UserCreated, UserDetail, UserPage, UserUpdate } from "../lib/types";
+import type { Lang, Organization, OrganizationUpdate, Plan, Plans, UserCreated, UserDetail, UserPage, UserUpdate } from "../lib/types";
 import { ActiveBadge, Badge, Button, Card, ConfirmDialog, DialogForm, ErrorNotice, Field, Modal, Notice, QueryResult } from "../components/ui";
 import { LanguageField, MemberRoleField } from "../components/options";
 
@@ -20,15 +20,33 @@ export function SuperAdminOnly({ children }: { children: React.ReactNode }) {
 
 const PLANS: Plan[] = ["starter", "pro", "growth"];
 
+function usePlans() {
+  return useQuery({ queryKey: ["plans"], queryFn: () => api<Plans>("/plans"), staleTime: Infinity });
+}
+
+function OverageTerms() {
+  const { t } = useTranslation();
+  const lang = useLang();
+  const overage = usePlans().data?.overage;
+  return overage ? <>{t("plans.overage", { price: formatUsd(overage.blockPriceUsd, lang), block: overage.blockConversations })}</> : null;
+}
+
+/** Each plan with what it includes, so that choosing one says what it means. */
 function PlanOptions() {
   const { t } = useTranslation();
+  const lang = useLang();
+  const plans = usePlans();
+  const terms = new Map(plans.data?.plans.map((p) => [p.plan, p]));
   return (
     <>
-      {PLANS.map((p) => (
-        <option key={p} value={p}>
-          {t(`plans.${p}`)}
-        </option>
-      ))}
+      {PLANS.map((p) => {
+        const plan = terms.get(p);
+        return (
+          <option key={p} value={p}>
+            {plan ? t("plans.terms", { name: t(`plans.${p}`), conversations: formatNumber(plan.conversationLimit, lang), channels: plan.channelLimit }) : t(`plans.${p}`)}
+          </option>
+        );
+      })}
     </>
   );
 }
@@ -167,7 +185,7 @@ function Organizations() {
       <Modal open={open} title={t("orgs.new")} onClose={() => setOpen(false)}>
         <DialogForm onSubmit={() => create.mutate()} onCancel={() => setOpen(false)} submitLabel={t("common.create")} busy={create.isPending} error={create.error}>
           <Field label={t("common.name")}>{(id) => <input id={id} required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} autoFocus />}</Field>
-          <Field label={t("orgs.plan")}>
+          <Field label={t("orgs.plan")} hint={<OverageTerms />}>
             {(id) => (
               <select id={id} value={plan} onChange={(e) => setPlan(e.target.value as Plan)}>
                 <PlanOptions />

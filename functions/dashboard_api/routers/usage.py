@@ -12,7 +12,12 @@ from fastapi import APIRouter, Query
 from pydantic import Field
 
 from chatflow import billing
-from chatflow.billing import OVERAGE_BLOCK_CONVERSATIONS, OVERAGE_BLOCK_PRICE_USD
+from chatflow.billing import (
+    OVERAGE_BLOCK_CONVERSATIONS,
+    OVERAGE_BLOCK_PRICE_USD,
+    PLAN_CHANNEL_LIMITS,
+    PLAN_CONVERSATION_LIMITS,
+)
 from chatflow.vocabulary import Plan
 from dependencies import CurrentCaller, Db
 from schemas import SIGNED_IN_ERRORS, Schema
@@ -113,4 +118,28 @@ def platform_usage(caller: CurrentCaller, db: Db) -> PlatformUsageOut:
             tokens=sum(r.tokens for r in rows),
         ),
         organizations=rows,
+    )
+
+
+class PlanOut(Schema):
+    plan: Plan
+    conversation_limit: int = Field(description="Conversations a month before overage (never a cut-off).")
+    channel_limit: int
+
+
+class PlansOut(Schema):
+    plans: list[PlanOut]
+    overage: OverageTermsOut
+
+
+@router.get("/plans", response_model=PlansOut)
+def list_plans(caller: CurrentCaller) -> PlansOut:
+    """What each plan includes, and what a conversation over it costs: for choosing one."""
+    del caller  # any signed-in operator
+    return PlansOut(
+        plans=[
+            PlanOut(plan=plan, conversation_limit=limit, channel_limit=PLAN_CHANNEL_LIMITS[plan])
+            for plan, limit in PLAN_CONVERSATION_LIMITS.items()
+        ],
+        overage=OverageTermsOut(),
     )

@@ -241,3 +241,22 @@ def test_only_a_super_admin_sees_every_organisations_usage(people: People, db: D
 
 def test_every_organisations_usage_without_a_token_is_refused(people: People) -> None:
     assert people.get(None, "/usage").status_code == 401
+
+
+def test_the_plans_say_what_each_includes_and_what_overage_costs(people: People) -> None:
+    from chatflow.billing import OVERAGE_BLOCK_CONVERSATIONS, OVERAGE_BLOCK_PRICE_USD
+
+    agent = people.make()
+
+    answer = people.get(agent, "/plans")
+    anonymous = people.get(None, "/plans")
+
+    assert answer.json() == {
+        "plans": [
+            {"plan": "starter", "conversationLimit": 300, "channelLimit": 1},
+            {"plan": "pro", "conversationLimit": 1000, "channelLimit": 3},
+            {"plan": "growth", "conversationLimit": 3000, "channelLimit": 10},
+        ],
+        "overage": {"blockConversations": OVERAGE_BLOCK_CONVERSATIONS, "blockPriceUsd": OVERAGE_BLOCK_PRICE_USD},
+    }
+    assert anonymous.status_code == 401
