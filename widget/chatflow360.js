@@ -58,6 +58,9 @@
       typing: "Typing…",
       end: "End conversation",
       ask: "End this conversation?",
+      del: "Delete",
+      delAsk: "Delete this conversation and its messages for good?",
+      deleted: "Your conversation and its messages were deleted.",
       yes: "Yes",
       no: "No",
       fail: "Not sent.",
@@ -95,6 +98,9 @@
       typing: "Escribiendo…",
       end: "Finalizar conversación",
       ask: "¿Finalizar esta conversación?",
+      del: "Eliminar",
+      delAsk: "¿Eliminar esta conversación y sus mensajes para siempre?",
+      deleted: "Tu conversación y sus mensajes se eliminaron.",
       yes: "Sí",
       no: "No",
       fail: "No enviado.",
@@ -340,6 +346,7 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
 .s:disabled{opacity:.4;cursor:default}
 .ft{display:flex;align-items:center;justify-content:space-between;gap:8px;min-height:30px;padding:0 14px 8px;background:#fff;font-size:12.5px;color:#57606a}
 .ft button{text-decoration:underline}
+.ft .dl{color:#b3261e}
 .ft .per{margin-right:auto}
 .em{display:flex;flex-direction:row;gap:6px;align-self:stretch;max-width:100%;flex-wrap:wrap}
 .em input{flex:1;min-width:0;padding:8px 10px;border:1px solid #8c959f;border-radius:10px;background:#fff;font:inherit}
@@ -369,7 +376,7 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
     MAX +
     '" data-l="msg" aria-describedby="cn"></textarea><button class="s" type="submit" data-l="send" disabled>' +
     icon("M3.4 20.4 21 12 3.4 3.6 3.4 10l12.6 2-12.6 2z", 1) +
-    '</button></form><div class="ft"><button class="per" type="button" data-t="person" hidden></button><button class="end" type="button" data-t="end" hidden></button><div class="cf" role="group" aria-labelledby="q" hidden><span id="q" data-t="ask"></span><button class="y" type="button" data-t="yes"></button><button class="n" type="button" data-t="no"></button></div><span class="cn" id="cn" hidden></span></div></div><button class="l" type="button" aria-controls="p" aria-expanded="false"><span class="i1">' +
+    '</button></form><div class="ft"><button class="per" type="button" data-t="person" hidden></button><button class="end" type="button" data-t="end" hidden></button><button class="dl" type="button" data-t="del" hidden></button><div class="cf" role="group" aria-labelledby="q" hidden><span id="q"></span><button class="y" type="button" data-t="yes"></button><button class="n" type="button" data-t="no"></button></div><span class="cn" id="cn" hidden></span></div></div><button class="l" type="button" aria-controls="p" aria-expanded="false"><span class="i1">' +
     ICON_CHAT +
     '</span><span class="i2">' +
     ICON_X +
@@ -389,6 +396,7 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
   const input = $("textarea");
   const sendButton = $(".s");
   const endButton = $(".end");
+  const deleteButton = $(".dl");
   const personButton = $(".per");
   const confirmBox = $(".cf");
   const counter = $(".cn");
@@ -448,7 +456,7 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
   const scrollDown = () => (body.scrollTop = body.scrollHeight);
   const refresh = () => {
     welcome.hidden = log.childElementCount > 0;
-    endButton.hidden = !S.conv || !confirmBox.hidden;
+    endButton.hidden = deleteButton.hidden = !S.conv || !confirmBox.hidden;
     // Asking for a person needs a conversation to hand over, with the AI still answering it.
     personButton.hidden = !S.conv || S.mode !== "ai" || S.asked || !confirmBox.hidden;
     sendButton.disabled = !input.value.trim();
@@ -832,10 +840,13 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
     input.style.height = Math.min(input.scrollHeight + 2, 132) + "px";
     refresh();
   };
-  const showConfirm = (show) => {
-    confirmBox.hidden = !show;
+  // The footer asks before ending ("end") or deleting ("del") the conversation; false: asks nothing.
+  const showConfirm = (what) => {
+    S.asking = what;
+    if (what) $("#q").textContent = t[what === "del" ? "delAsk" : "ask"];
+    confirmBox.hidden = !what;
     refresh();
-    (show ? $(".n") : S.conv ? endButton : input).focus();
+    (what ? $(".n") : S.conv ? endButton : input).focus();
   };
 
   launcher.onclick = () => toggle(!S.open, true);
@@ -857,13 +868,23 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
       send();
     }
   };
-  endButton.onclick = () => showConfirm(true);
+  endButton.onclick = () => showConfirm("end");
+  deleteButton.onclick = () => showConfirm("del");
   $(".n").onclick = () => showConfirm(false);
-  $(".y").onclick = () => {
+  $(".y").onclick = async () => {
     const id = S.conv;
-    forget();
-    if (id) closeRemote(id);
+    const erase = S.asking === "del";
     showConfirm(false);
+    if (!id) return;
+    if (!erase) {
+      forget();
+      return closeRemote(id);
+    }
+    // Deleted on the server first: a visitor is told their messages are gone only once they are.
+    const r = await api("DELETE", "/" + id, { visitorId });
+    if (!r.ok && r.status !== 404) return notice(t.fail);
+    forget();
+    notice(t.deleted);
   };
   root.addEventListener("keydown", (e) => {
     if (e.key !== "Escape" || !S.open) return;

@@ -166,6 +166,34 @@ def test_ending_the_conversation_asks_first_then_closes_it_and_shows_the_welcome
     wait_until(lambda: _conversation_status(db, conversation) == "closed")
 
 
+def test_a_visitor_deletes_their_conversation_after_confirming_and_its_messages_are_gone(
+    browsing: Browsing, stack: Stack, db: Db
+) -> None:
+    page = browsing.page
+    page.goto(stack.demo(lang="es"))
+    widget = Widget(page)
+    widget.open()
+    delete = widget.host.locator("button.dl")
+    expect(delete).to_be_hidden()  # nothing to delete yet
+    widget.send("Hola, mi teléfono es 305 555 0101")
+    expect(widget.messages("ai")).to_have_count(1)
+    conversation = widget.storage()[f"cf360_conv_{stack.public_key}"]
+    confirm = widget.host.get_by_role("group", name="¿Eliminar esta conversación y sus mensajes para siempre?")
+
+    expect(delete).to_have_text("Eliminar")
+    delete.click()
+    expect(confirm).to_be_visible()
+    browsing.snap("delete-confirm")
+    confirm.get_by_role("button", name="Sí").click()
+
+    expect(widget.log.locator(".m.system")).to_have_text(["Tu conversación y sus mensajes se eliminaron."])
+    expect(delete).to_be_hidden()
+    assert f"cf360_conv_{stack.public_key}" not in widget.storage()
+    kept = db.execute("SELECT content FROM messages WHERE conversation_id = %s", (conversation,)).fetchall()
+    assert all("305 555 0101" not in row["content"] for row in kept)
+    assert _conversation_status(db, conversation) == "closed"
+
+
 def test_a_conversation_idle_for_two_hours_is_closed_and_forgotten_on_the_next_visit(page: Page, stack: Stack) -> None:
     page.goto(stack.demo())
     widget = Widget(page)
