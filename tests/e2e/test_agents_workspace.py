@@ -130,7 +130,11 @@ def test_an_agent_works_a_conversation_from_unassigned_to_mine_with_notes_canned
     page.get_by_role("tab", name=t["notes.reply"]).click()
     reply_box = page.get_by_label(t["inbox.reply"], exact=True)
     reply_box.press_sequentially("/env")
-    page.locator(".picker").get_by_role("button").first.click()
+    expect(page.locator(".picker").get_by_role("button")).to_have_count(1)
+    if lang == "en":
+        reply_box.press("Enter")  # Enter picks the first reply found, and sends nothing
+    else:
+        page.locator(".picker").get_by_role("button").first.click()
     expected = (
         f"Hi, I'm Ana from Brisa {suffix}: orders ship in 2 days."
         if lang == "en"

@@ -12,7 +12,7 @@ import type { Channel, Conversation, ConversationPage, ConversationSummary, Know
 import { Badge, Button, Empty, ErrorNotice, ErrorState, Loading, QueryResult, errorMessage } from "../components/ui";
 import { AssignControl, ViewTabs } from "../components/inbox/Workspace";
 import { ConversationLabels, LabelChip, useLabels } from "../components/inbox/Labels";
-import { CannedPicker } from "../components/inbox/Canned";
+import { CannedPicker, type CannedReply } from "../components/inbox/Canned";
 import { InboxShortcuts } from "../components/inbox/Shortcuts";
 import { VisitorPanel } from "../components/inbox/VisitorPanel";
 import { cannedTextFor, fillVariables, replaceSlash, slashQuery } from "../lib/canned";
@@ -244,6 +244,7 @@ function Detail({ id }: { id: string }) {
   const [picked, setPicked] = useState<{ id: string; name: string }[]>([]);
   const [caret, setCaret] = useState(0);
   const [replyCaret, setReplyCaret] = useState(0);
+  const firstCanned = useRef<CannedReply | null>(null);
   const notes = useNotes(id);
   // The conversation on screen: its typing frames are ours, its AI answers stream to us.
   useEffect(() => {
@@ -319,6 +320,17 @@ function Detail({ id }: { id: string }) {
   const identity = (c.visitorMetadata ?? {})["identity"] as { verified?: boolean; userId?: string; name?: string; email?: string } | undefined;
   const verified = identity?.verified === true;
   const visitorName = verified ? identity?.name : undefined;
+  const pickCanned = (r: CannedReply) => {
+    const filled = fillVariables(cannedTextFor(r, c.language), {
+      visitorName,
+      agentName: me.user.name,
+      businessName: me.organizations.find((o) => o.id === c.organizationId)?.name,
+    });
+    const next = replaceSlash(text, replyCaret, filled);
+    setText(next.text);
+    setReplyCaret(next.caret);
+    firstCanned.current = null;
+  };
   return (
     <div className="detail">
       <header className="detail-head">
@@ -441,15 +453,9 @@ function Detail({ id }: { id: string }) {
               organizationId={c.organizationId}
               query={slashQuery(text, replyCaret) ?? ""}
               lang={c.language}
-              onPick={(r) => {
-                const filled = fillVariables(cannedTextFor(r, c.language), {
-                  visitorName: visitorName,
-                  agentName: me.user.name,
-                  businessName: me.organizations.find((o) => o.id === c.organizationId)?.name,
-                });
-                const next = replaceSlash(text, replyCaret, filled);
-                setText(next.text);
-                setReplyCaret(next.caret);
+              onPick={pickCanned}
+              onFirst={(r) => {
+                firstCanned.current = r;
               }}
             />
           )}
@@ -467,7 +473,14 @@ function Detail({ id }: { id: string }) {
             rows={3}
             maxLength={5000}
             onKeyDown={(e) => {
-              if (e.key === "Enter" && !e.shiftKey) submit(e);
+              if (e.key !== "Enter" || e.shiftKey) return;
+              if (slashQuery(text, replyCaret) !== null) {
+                // Enter picks the first canned reply found, never sends "/code" to the visitor.
+                e.preventDefault();
+                if (firstCanned.current) pickCanned(firstCanned.current);
+                return;
+              }
+              submit(e);
             }}
           />
           <div className="reply-bar">

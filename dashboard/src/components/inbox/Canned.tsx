@@ -1,4 +1,5 @@
 /** The reply box's "/" search: canned replies of the conversation's organisation. */
+import { useEffect } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { api } from "../../lib/api";
@@ -12,11 +13,14 @@ export function CannedPicker({
   query,
   lang,
   onPick,
+  onFirst,
 }: {
   organizationId: string;
   query: string;
   lang: string;
   onPick: (reply: CannedReply) => void;
+  /** The first reply found (what Enter picks), or null. */
+  onFirst?: (reply: CannedReply | null) => void;
 }) {
   const { t } = useTranslation();
   const found = useQuery({
@@ -25,6 +29,10 @@ export function CannedPicker({
     staleTime: 30_000,
   });
   const items = (found.data ?? []).slice(0, 8);
+  const first = items[0] ?? null;
+  useEffect(() => {
+    onFirst?.(first);
+  }, [first, onFirst]);
   return (
     <ul className="picker" role="listbox" aria-label={t("canned.title")}>
       {items.length === 0 && <li className="muted small picker-empty">{found.isPending ? t("common.loading") : t("canned.none")}</li>}
