@@ -178,6 +178,17 @@ def test_an_agent_works_a_conversation_from_unassigned_to_mine_with_notes_canned
     sign_in(bruno, dashboard, admin_email, dashboard.temporary_password(admin_email), lang)
     _new_password(bruno, lang, "Admin-Pass-2026!")
     expect(bruno.locator(".bell .nav-count")).to_have_text("1", timeout=10_000)
+    bruno.locator(".bell button").first.click()
+    expect(bruno.locator(".bell-panel")).to_contain_text("please check the refund")
+    _shot(bruno, f"{lang}-1280-mentions")
+
+    # Bruno, an admin, sees the inbox's settings: notifications, auto-assignment, labels, canned replies
+    bruno.get_by_role("link", name=t["nav.inboxSettings"]).click()
+    expect(bruno.get_by_role("heading", name=t["inboxSettings.title"])).to_be_visible()
+    expect(bruno.locator(".canned-list")).to_contain_text("/envio")
+    _shot(bruno, f"{lang}-1280-inbox-settings")
+    bruno.set_viewport_size(PHONE)
+    _shot(bruno, f"{lang}-390-inbox-settings")
     assert browsing.log.messages("error") == []
 
 

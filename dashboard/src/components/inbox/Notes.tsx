@@ -1,7 +1,7 @@
 /** Private notes in the thread: shown apart from messages, written in markdown-lite with @mentions,
  * and the caller's unread mentions behind a bell in the header. A note is never the visitor's. */
-import { useState } from "react";
-import { Link } from "react-router-dom";
+import { useEffect, useRef, useState } from "react";
+import { Link, useLocation } from "react-router-dom";
 import { useTranslation } from "react-i18next";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Markdown from "markdown-to-jsx";
@@ -111,10 +111,27 @@ export function MentionsBell() {
   const lang = useLang();
   const link = useLink();
   const [open, setOpen] = useState(false);
+  const box = useRef<HTMLSpanElement>(null);
+  const location = useLocation();
+  // Closed by a click anywhere else, Escape, or going to another page.
+  useEffect(() => setOpen(false), [location.pathname]);
+  useEffect(() => {
+    if (!open) return;
+    const outside = (e: MouseEvent) => {
+      if (box.current && !box.current.contains(e.target as Node)) setOpen(false);
+    };
+    const escape = (e: KeyboardEvent) => e.key === "Escape" && setOpen(false);
+    document.addEventListener("mousedown", outside);
+    document.addEventListener("keydown", escape);
+    return () => {
+      document.removeEventListener("mousedown", outside);
+      document.removeEventListener("keydown", escape);
+    };
+  }, [open]);
   const mentions = useQuery({ queryKey: ["mentions"], queryFn: () => api<Mention[]>("/me/mentions"), refetchInterval: 60_000 });
   const unread = (mentions.data ?? []).filter((m) => !m.read).length;
   return (
-    <span className="bell">
+    <span className="bell" ref={box}>
       <button type="button" className="btn btn-ghost" aria-expanded={open} aria-label={t("notes.mentions", { count: unread })} onClick={() => setOpen(!open)}>
         <span aria-hidden="true">@</span>
         {unread > 0 && <span className="nav-count">{unread}</span>}
@@ -129,7 +146,9 @@ export function MentionsBell() {
                 <Link to={link(`/conversations/${m.note.conversationId}`)} onClick={() => setOpen(false)}>
                   {t("notes.mentionedBy", { name: m.note.author?.name || t("notes.someone") })} · {formatRelative(m.note.createdAt, lang)}
                 </Link>
-                <p className="small ellipsis">{m.note.content}</p>
+                <div className="small ellipsis bell-note">
+                  <NoteText text={m.note.content} />
+                </div>
               </li>
             ))}
           </ul>
