@@ -17,7 +17,8 @@ Db = psycopg.Connection[dict[str, Any]]
 def _card(people: People, who: Any, conversation: str) -> dict[str, Any]:
     items = people.get(who, "/conversations", view="all").json()["items"]
     [card] = [c for c in items if c["id"] == conversation]
-    return card
+    found: dict[str, Any] = card
+    return found
 
 
 def test_a_waiting_conversations_card_previews_the_visitors_words_not_the_system_notice(
