@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addNote, applyToConversation, applyToSummary, mentionedIds, lastSeenAgentMessage, mergeThread, needsHumanNow, sortConversations, whoAnswers } from "./inbox";
+import { addDelta, addNote, applyToConversation, applyToSummary, mentionedIds, lastSeenAgentMessage, mergeThread, needsHumanNow, sortConversations, whoAnswers } from "./inbox";
 import type { Conversation, ConversationSummary, LiveEvent, Message } from "./types";
 
 const base: Conversation = {
@@ -114,5 +114,25 @@ describe("read receipts", () => {
   it("come live into the conversation", () => {
     const event = { type: "conversation.read", organizationId: "o", conversationId: "c1", data: { side: "visitor", readAt: "2026-01-01T10:03:00Z" } } as LiveEvent;
     expect(applyToConversation(base, event).visitorReadAt).toBe("2026-01-01T10:03:00Z");
+  });
+});
+
+describe("an AI answer streaming into the thread", () => {
+  it("grows piece by piece, in order, and ignores a piece seen twice or out of turn", () => {
+    const a = addDelta(null, { messageId: "m1", delta: "Hola", index: 0 });
+    const b = addDelta(a, { messageId: "m1", delta: ", ¿qué", index: 1 });
+    const again = addDelta(b, { messageId: "m1", delta: ", ¿qué", index: 1 });
+    const skipped = addDelta(b, { messageId: "m1", delta: " tal?", index: 3 });
+    expect(b).toEqual({ messageId: "m1", text: "Hola, ¿qué", next: 2 });
+    expect(again).toEqual(b);
+    expect(skipped).toEqual(b);
+  });
+  it("starts over for the next answer", () => {
+    const first = addDelta(null, { messageId: "m1", delta: "Hi", index: 0 });
+    expect(addDelta(first, { messageId: "m2", delta: "Yes", index: 0 })).toEqual({ messageId: "m2", text: "Yes", next: 1 });
+  });
+  it("never touches the conversation itself", () => {
+    const c = { id: "c1", messages: [] } as unknown as Conversation;
+    expect(applyToConversation(c, { type: "message.delta", organizationId: "o", conversationId: "c1", data: { messageId: "m1", delta: "x", index: 0 } })).toBe(c);
   });
 });

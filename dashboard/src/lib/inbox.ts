@@ -1,5 +1,5 @@
 /** Applying live events to what the inbox already shows. */
-import type { Conversation, ConversationSummary, LiveEvent } from "./types";
+import type { Conversation, ConversationSummary, Delta, LiveEvent, StreamingAnswer } from "./types";
 
 /** Newest activity first, then id (as the API orders). */
 export function sortConversations<T extends { lastMessageAt: string; id: string }>(items: T[]): T[] {
@@ -15,7 +15,7 @@ export function applyToSummary(c: ConversationSummary, event: LiveEvent): Conver
 
 /** A conversation's thread with a live message added (once, in time order), or its summary replaced. */
 export function applyToConversation(c: Conversation, event: LiveEvent): Conversation {
-  if (event.conversationId !== c.id || event.type === "note.created" || event.type === "typing") return c;
+  if (event.conversationId !== c.id || event.type === "note.created" || event.type === "typing" || event.type === "message.delta") return c;
   if (event.type === "conversation.read") {
     return event.data.side === "agent" ? { ...c, agentReadAt: event.data.readAt } : { ...c, visitorReadAt: event.data.readAt };
   }
@@ -26,6 +26,14 @@ export function applyToConversation(c: Conversation, event: LiveEvent): Conversa
     return { ...c, messages, lastMessageAt: maxIso(c.lastMessageAt, m.createdAt) };
   }
   return { ...c, ...event.data };
+}
+
+/** The answer streaming in with this piece added: pieces come in order (index 0, 1, …); a piece
+ * already seen is ignored, and a new message id starts over. */
+export function addDelta(stream: StreamingAnswer | null | undefined, d: Delta): StreamingAnswer | null {
+  const current = stream && stream.messageId === d.messageId ? stream : { messageId: d.messageId, text: "", next: 0 };
+  if (d.index !== current.next) return current;
+  return { messageId: d.messageId, text: current.text + d.delta, next: current.next + 1 };
 }
 
 function maxIso(a: string, b: string): string {

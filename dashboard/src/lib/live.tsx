@@ -2,8 +2,8 @@
 import { createContext, useContext, useEffect, useRef, useState, type ReactNode } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { loadSession, onSessionChange } from "./session";
-import { addNote, applyToConversation, needsHumanNow } from "./inbox";
-import type { Conversation, LiveEvent, Note } from "./types";
+import { addDelta, addNote, applyToConversation, needsHumanNow } from "./inbox";
+import type { Conversation, LiveEvent, Note, StreamingAnswer } from "./types";
 import { notify, notifyNeedsHuman, setNotifyUser } from "./notify";
 import i18n from "../i18n";
 
@@ -99,6 +99,11 @@ export function LiveProvider({ children, userId }: { children: ReactNode; userId
         if (!event.conversationId) return;
         if (event.type === "typing") {
           client.setQueryData(["typing", event.conversationId], { ...event.data, at: Date.now() });
+          return;
+        }
+        if (event.type === "message.delta") {
+          // The AI's answer as it is written, for the thread on screen; its message.created replaces it.
+          client.setQueryData<StreamingAnswer | null>(["stream", event.conversationId], (s) => addDelta(s, event.data));
           return;
         }
         if (event.type === "note.created") {

@@ -67,7 +67,22 @@ export type LiveEvent =
   | { type: "message.created"; organizationId: string; conversationId: string; data: Message }
   | { type: "note.created"; organizationId: string; conversationId: string; data: Note }
   | { type: "typing"; organizationId: string; conversationId: string; data: TypingState }
-  | { type: "conversation.read"; organizationId: string; conversationId: string; data: { side: "agent" | "visitor"; readAt: string } };
+  | { type: "conversation.read"; organizationId: string; conversationId: string; data: { side: "agent" | "visitor"; readAt: string } }
+  | { type: "message.delta"; organizationId: string; conversationId: string; data: Delta };
+
+/** A piece of an AI answer as the model writes it; the whole message follows as message.created. */
+export interface Delta {
+  messageId: string;
+  delta: string;
+  index: number;
+}
+
+/** An AI answer streaming in: its text so far, the next piece expected. */
+export interface StreamingAnswer {
+  messageId: string;
+  text: string;
+  next: number;
+}
 
 /** Who is typing in a conversation (never what). */
 export interface TypingState {

@@ -8,7 +8,7 @@ import { POLL_MS, sayTyping, useLive, watchConversation } from "../lib/live";
 import { activeFilterCount, filtersFromSearch, filtersToQuery, filtersToSearch, type InboxFilters } from "../lib/filters";
 import { formatDateTime, formatRelative } from "../lib/format";
 import { TYPING_FADE_MS, applyToConversation, lastSeenAgentMessage, mentionedIds, mergeThread, minutesSince, uniqueTitles, whoAnswers } from "../lib/inbox";
-import type { Channel, Conversation, ConversationPage, ConversationSummary, KnowledgeSourceRef, Message, Note, TypingState } from "../lib/types";
+import type { Channel, Conversation, ConversationPage, ConversationSummary, KnowledgeSourceRef, Message, Note, StreamingAnswer, TypingState } from "../lib/types";
 import { Badge, Button, Empty, ErrorNotice, ErrorState, Loading, QueryResult, errorMessage } from "../components/ui";
 import { AssignControl, ViewTabs } from "../components/inbox/Workspace";
 import { ConversationLabels, LabelChip, useLabels } from "../components/inbox/Labels";
@@ -196,13 +196,15 @@ export function Sources({ sources }: { sources: KnowledgeSourceRef[] }) {
   );
 }
 
-function Thread({ messages, notes, seenId, visitorTyping }: { messages: Message[]; notes: Note[]; seenId?: string | null; visitorTyping?: boolean }) {
+function Thread({ messages, notes, seenId, visitorTyping, streaming }: { messages: Message[]; notes: Note[]; seenId?: string | null; visitorTyping?: boolean; streaming?: StreamingAnswer | null }) {
   const { t } = useTranslation();
   const lang = useLang();
   const end = useRef<HTMLDivElement>(null);
+  // The AI's answer as it is written, until its message arrives (then the message takes its place).
+  const growing = streaming && streaming.text && !messages.some((m) => m.id === streaming.messageId) ? streaming : null;
   useEffect(() => {
     end.current?.scrollIntoView({ block: "end" });
-  }, [messages.length, notes.length, visitorTyping]);
+  }, [messages.length, notes.length, visitorTyping, growing?.text.length]);
   return (
     <div className="thread" role="log" aria-live="polite" aria-label={t("inbox.thread")}>
       {messages.length === 0 && <Empty>{t("inbox.noMessages")}</Empty>}
@@ -222,6 +224,12 @@ function Thread({ messages, notes, seenId, visitorTyping }: { messages: Message[
         </div>
         );
       })}
+      {growing && (
+        <div className="msg msg-ai streaming" aria-busy="true">
+          <div className="msg-meta">{t("roles.msg.ai")}</div>
+          <div className="msg-body">{growing.text}</div>
+        </div>
+      )}
       {visitorTyping && (
         <p className="typing small" role="status">
           {t("presence.visitorTyping")}
@@ -252,6 +260,7 @@ function Detail({ id }: { id: string }) {
     return () => watchConversation(null);
   }, [id]);
   const typingState = useQuery<(TypingState & { at: number }) | null>({ queryKey: ["typing", id], queryFn: () => null, enabled: false, initialData: null });
+  const streaming = useQuery<StreamingAnswer | null>({ queryKey: ["stream", id], queryFn: () => null, enabled: false, initialData: null });
   const [now, setNow] = useState(Date.now());
   const visitorTyping = Boolean(typingState.data && typingState.data.role === "visitor" && typingState.data.typing && now - typingState.data.at < TYPING_FADE_MS);
   useEffect(() => {
@@ -382,7 +391,7 @@ function Detail({ id }: { id: string }) {
       </div>
       <ErrorNotice error={action.error} />
       <VisitorPanel conversationId={c.id} />
-      <Thread messages={c.messages} notes={notes.data ?? []} seenId={lastSeenAgentMessage(c.messages, c.visitorReadAt)} visitorTyping={visitorTyping} />
+      <Thread messages={c.messages} notes={notes.data ?? []} seenId={lastSeenAgentMessage(c.messages, c.visitorReadAt)} visitorTyping={visitorTyping} streaming={streaming.data} />
       <div className="composer-tabs" role="tablist" aria-label={t("notes.composer")}>
         <button type="button" role="tab" aria-selected={mode === "reply"} className={mode === "reply" ? "tab active" : "tab"} onClick={() => setMode("reply")} disabled={closed} data-shortcut={mode === "note" && !closed ? "r" : undefined}>
           {t("notes.reply")}
