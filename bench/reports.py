@@ -40,8 +40,8 @@ def main() -> None:
     from psycopg.rows import dict_row
 
     from chatflow.reports import ReportQuery
-    from chatflow.vocabulary import Language
     from chatflow.reports import repository as repo
+    from chatflow.vocabulary import Language
     from infra.local import postgres
 
     print("ChatFlow360 reports: one organisation's year, read from its daily rollups")

@@ -126,8 +126,9 @@ def test_the_agent_invited_by_the_super_admin_answers_a_visitor_live(browsing: B
             "pageUrl": "https://panaderia.example.com/pan",
         },
     )
-    row = agent.locator(".conv-row").first
-    expect(row).to_contain_text("¿tienen pan sin gluten?", timeout=10_000)
+    # (its card previews the last message: the AI's answer from the knowledge base)
+    row = agent.locator(f'.conv-row[href*="/conversations/{chat["conversationId"]}"]')
+    expect(row).to_be_visible(timeout=10_000)
     row.click()
     thread = agent.get_by_role("log", name="Messages")
     expect(thread.locator(".msg-visitor")).to_contain_text("¿tienen pan sin gluten?")

@@ -157,4 +157,5 @@ def test_without_handoff_the_email_left_is_kept_on_the_conversation_for_the_agen
     ).fetchone()
     assert row == {"email": "ana@example.com"}
     updates = db.execute("SELECT count(*) AS n FROM outbox WHERE type = 'conversation.updated'").fetchone()
-    assert updates is not None and updates["n"] >= 1
+    assert updates is not None
+    assert updates["n"] >= 1
