@@ -22,7 +22,9 @@ from tests.support.widget import WidgetClient
 
 Db = psycopg.Connection[dict[str, Any]]
 
-ALL_SCOPES = ["conversations:read", "conversations:write", "knowledge:read", "knowledge:write", "contacts:read"]
+ALL_SCOPES = [
+    "conversations:read", "conversations:write", "knowledge:read", "knowledge:write", "contacts:read", "reports:read"
+]  # fmt: skip
 
 
 @pytest.fixture
@@ -366,10 +368,13 @@ def test_the_openapi_document_says_which_routes_accept_a_token_and_with_which_sc
         ("POST", "/conversations/{conversation_id}/takeover"): "conversations:write",
         ("POST", "/conversations/{conversation_id}/release"): "conversations:write",
         ("POST", "/conversations/{conversation_id}/close"): "conversations:write",
+        ("PUT", "/conversations/{conversation_id}/assignee"): "conversations:write",
         ("GET", "/organizations/{organization_id}/knowledge"): "knowledge:read",
         ("POST", "/organizations/{organization_id}/knowledge"): "knowledge:write",
         ("GET", "/organizations/{organization_id}/knowledge/{knowledge_id}"): "knowledge:read",
         ("PATCH", "/organizations/{organization_id}/knowledge/{knowledge_id}"): "knowledge:write",
         ("DELETE", "/organizations/{organization_id}/knowledge/{knowledge_id}"): "knowledge:write",
         ("GET", "/organizations/{organization_id}/visitors"): "contacts:read",
+        ("GET", "/reports"): "reports:read",
+        ("GET", "/reports/conversations.csv"): "reports:read",
     }

@@ -290,7 +290,7 @@ def test_the_conversation_that_passes_the_plan_emails_each_admin_once_in_their_l
     assert "$10" in english.body
     assert "301 conversaciones" in spanish.body
     assert "10 USD" in spanish.body
-    assert f"/en/organizations/{tenant.organization_id}/usage" in english.body
+    assert f"/en/usage?org={tenant.organization_id}" in english.body
     assert _mail_to(staff["agent"]) == []
     assert _notified_at(db, tenant.organization_id) is not None
 

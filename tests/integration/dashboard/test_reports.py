@@ -310,3 +310,26 @@ def test_prices_start_at_list_prices_and_a_super_admin_changes_one(
     price = next(p for p in changed.json() if p["model"] == "gpt-4o-mini")
     assert (price["usdPerMillionTokens"], price["listPrice"]) == (1.0, LIST_PRICES["gpt-4o-mini"])
     assert report["current"]["aiCost"] == pytest.approx(350 / 1e6)
+
+
+def test_an_api_token_reads_reports_with_reports_read_only(
+    people: People, november: tuple[Business, Person, str]
+) -> None:
+    business, admin, _ = november
+    org = business.organization_id
+
+    def token(scope: str) -> str:
+        made = people.post(admin, f"/organizations/{org}/api-tokens", {"name": "BI export", "scopes": [scope]})
+        return str(made.json()["token"])
+
+    def read(bearer: str) -> Any:
+        return people.client.get(
+            "/api/dashboard/reports",
+            params={"organizationId": str(org), **NOVEMBER},
+            headers={"Authorization": f"Bearer {bearer}"},
+        )
+
+    allowed, refused = read(token("reports:read")), read(token("contacts:read"))
+
+    assert (allowed.status_code, allowed.json()["current"]["conversations"]) == (200, 5)
+    assert (refused.status_code, refused.json()["error"]["code"]) == (403, "insufficient_scope")
