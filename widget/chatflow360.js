@@ -59,6 +59,8 @@
       end: "End conversation",
       ask: "End this conversation?",
       del: "Delete",
+      seen: "Seen",
+      writing: "{n} is typing…",
       delAsk: "Delete this conversation and its messages for good?",
       deleted: "Your conversation and its messages were deleted.",
       yes: "Yes",
@@ -99,6 +101,8 @@
       end: "Finalizar conversación",
       ask: "¿Finalizar esta conversación?",
       del: "Eliminar",
+      seen: "Visto",
+      writing: "{n} está escribiendo…",
       delAsk: "¿Eliminar esta conversación y sus mensajes para siempre?",
       deleted: "Tu conversación y sus mensajes se eliminaron.",
       yes: "Sí",
@@ -347,6 +351,7 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
 .ft{display:flex;align-items:center;justify-content:space-between;gap:8px;min-height:30px;padding:0 14px 8px;background:#fff;font-size:12.5px;color:#57606a}
 .ft button{text-decoration:underline}
 .ft .dl{color:#b3261e}
+.meta .seen{margin-left:6px;font-weight:600}
 .ft .per{margin-right:auto}
 .em{display:flex;flex-direction:row;gap:6px;align-self:stretch;max-width:100%;flex-wrap:wrap}
 .em input{flex:1;min-width:0;padding:8px 10px;border:1px solid #8c959f;border-radius:10px;background:#fff;font:inherit}
@@ -610,6 +615,9 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
       S.ping = setInterval(() => ws.send('{"action":"ping"}'), PING_MS);
       schedule(); // no polling while the socket is up
       sync(); // whatever came while it was down
+      // For the agent's visitor panel: the visitor's clock and the page they are on (never their IP).
+      say({ action: "profile", timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone, page: location.href });
+      read();
     };
     ws.onmessage = (e) => {
       let ev;
@@ -621,7 +629,9 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
       const d = ev.data || {};
       if (ev.conversationId !== S.conv) return;
       if (ev.type === "message.delta") grow(d);
-      else if (ev.type === "message.created") receive([d], true);
+      else if (ev.type === "message.created") (receive([d], true), d.role === "agent" && agentTyping({}), read());
+      else if (ev.type === "typing") agentTyping(d);
+      else if (ev.type === "conversation.read") d.side === "agent" && seen(d.readAt);
       else if (ev.type === "conversation.updated") d.status === "closed" ? ended() : setMode(d.responderMode);
     };
     ws.onclose = () => {
@@ -635,6 +645,42 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
       S.retry = setTimeout(connect, Math.random() * Math.min(BACKOFF_MAX_MS, 1e3 * 2 ** S.tries++));
     };
   }
+  const say = (o) => live() && S.ws.send(JSON.stringify(o));
+  // The agent has read up to `at`: "Seen" under the visitor's last message by then.
+  const seen = (at) => {
+    let last;
+    for (const row of log.querySelectorAll(".m.visitor")) {
+      const time = row.querySelector("time");
+      if (time && time.dateTime <= at) last = row;
+    }
+    if (!last) return;
+    const mark = S.seenMark || (S.seenMark = tx("span", "seen", "seen"));
+    last.querySelector(".meta").append(mark);
+  };
+  // What the visitor has on screen is read, once per newest message, while the panel is open and the tab seen.
+  const read = () => {
+    const newest = S.last;
+    if (!S.open || document.hidden || !newest || S.readSent === newest) return;
+    if (say({ action: "read" }) !== false) S.readSent = newest;
+  };
+  // "<name> is typing…" while an agent types, gone 6 s after their last frame, or with their message.
+  const agentTyping = (d) => {
+    clearTimeout(S.agentTimer);
+    const on = d.role === "agent" && d.typing;
+    S.agentTyping = on ? t.writing.replace("{n}", d.name || t.agent) : "";
+    typing.hidden = !on;
+    typing.querySelector(".sr").textContent = on ? S.agentTyping : t.typing;
+    typing.title = S.agentTyping;
+    if (on) S.agentTimer = setTimeout(() => agentTyping({}), 6e3);
+  };
+  // Only whether the visitor types, never what: on at the first key, off after 3 s without one.
+  const typed = (on) => {
+    clearTimeout(S.typeTimer);
+    if (on) S.typeTimer = setTimeout(() => typed(false), 3e3);
+    if (on === !!S.typingSent) return;
+    S.typingSent = on;
+    say({ action: "typing", typing: on });
+  };
   function drop() {
     const ws = S.ws;
     S.ws = null;
@@ -642,7 +688,7 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
     clearTimeout(S.retry);
     if (ws) ws.close();
   }
-  document.addEventListener("visibilitychange", () => document.hidden || (schedule(0), connect()));
+  document.addEventListener("visibilitychange", () => document.hidden || (schedule(0), connect(), read()));
 
   // ---- Sending ------------------------------------------------------------------------------------------
   const mark = (msg, state) => {
@@ -819,6 +865,7 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
       dot.hidden = true;
       if (S.conv && !S.restored) sync(true);
       scrollDown();
+      read();
       if (moveFocus) input.focus();
     } else if (moveFocus) launcher.focus();
     schedule(open ? 0 : undefined);
@@ -832,6 +879,7 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
   };
   const onInput = () => {
     const n = input.value.length;
+    typed(n > 0);
     counter.hidden = n < MAX - 200;
     counter.textContent = n + " / " + MAX;
     counter.setAttribute("aria-label", n + " / " + MAX + " " + t.chars);
