@@ -82,6 +82,9 @@
       leave: "Send",
       saved: "Thanks! Our team will write to you by email.",
       bad: "Please enter a valid email address.",
+      who: "While you wait: leave your name and email, so that our team can reach you if you leave.",
+      name: "Your name",
+      thanks: "Thanks! Our team can see your details.",
     },
     es: {
       open: "Abrir chat",
@@ -124,6 +127,9 @@
       leave: "Enviar",
       saved: "¡Gracias! Nuestro equipo te escribirá por email.",
       bad: "Escribe un email válido.",
+      who: "Mientras esperas: déjanos tu nombre y tu email, para que nuestro equipo pueda contactarte si te vas.",
+      name: "Tu nombre",
+      thanks: "¡Gracias! Nuestro equipo ya ve tus datos.",
     },
   };
   const pickLang = (tag) => ((tag = (tag || "").slice(0, 2).toLowerCase()), TEXTS[tag] ? tag : "");
@@ -354,7 +360,7 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
 .meta .seen{margin-left:6px;font-weight:600}
 .ft .per{margin-right:auto}
 .em{display:flex;flex-direction:row;gap:6px;align-self:stretch;max-width:100%;flex-wrap:wrap}
-.em input{flex:1;min-width:0;padding:8px 10px;border:1px solid #8c959f;border-radius:10px;background:#fff;font:inherit}
+.em input{flex:1 1 140px;min-width:0;padding:8px 10px;border:1px solid #8c959f;border-radius:10px;background:#fff;font:inherit}
 .em button{padding:8px 14px;border-radius:10px;background:var(--c);color:var(--f);font-weight:600}
 .em p{flex-basis:100%;color:#b3261e;font-size:12.5px}
 .ft .y,.ft .n{text-decoration:none;padding:3px 12px;border-radius:999px;border:1px solid #8c959f;margin-left:6px;font-weight:600;color:#1f2328}
@@ -536,6 +542,7 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
   };
   const setMode = (mode) => {
     S.mode = mode === "human" ? "human" : "ai";
+    setTimeout(offerDetails, 0); // after the handoff notice; or once the socket is up (below)
     sub.textContent = S.mode === "human" ? t.human : t.sub + (C.humanAvailable ? " · " + t.online : "");
     if (host.isConnected) refresh();
     schedule();
@@ -618,6 +625,7 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
       // For the agent's visitor panel: the visitor's clock and the page they are on (never their IP).
       say({ action: "profile", timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone, page: location.href });
       read();
+      offerDetails();
     };
     ws.onmessage = (e) => {
       let ev;
@@ -817,39 +825,61 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
     else if (r.status === 429) notice(t.slow.replace("{s}", Math.min(r.wait > 0 ? r.wait : 10, 600)));
     return r;
   };
-  const offerEmail = () => {
-    S.asked = true;
-    notice(t.nobody);
+  // A small form in the log: `fields` ("name", "email"), then `submit` with their values; false from it
+  // (or a bad email) keeps the form, with the widget's own message rather than the browser's bubble.
+  const detailsForm = (fields, submit) => {
     const box = el("form", "m em");
-    box.noValidate = true; // our own message, in the widget's language, rather than the browser's bubble
-    const field = el("input");
-    field.type = "email";
-    field.required = true;
-    field.maxLength = 254;
-    field.autocomplete = "email";
-    field.placeholder = t.email;
-    field.setAttribute("aria-label", t.email);
+    box.noValidate = true;
+    const inputs = fields.map((kind) => {
+      const field = el("input");
+      field.type = kind === "email" ? "email" : "text";
+      field.required = kind === "email" && fields.length === 1;
+      field.maxLength = kind === "email" ? 254 : 100;
+      field.autocomplete = kind;
+      field.placeholder = t[kind];
+      field.setAttribute("aria-label", t[kind]);
+      return field;
+    });
     const go = el("button", "", t.leave);
     go.type = "submit";
     const error = el("p", "", "");
     error.hidden = true;
     error.setAttribute("role", "alert");
-    box.append(field, go, error);
-    const fail = () => ((error.textContent = t.bad), (error.hidden = false), field.focus());
+    box.append(...inputs, go, error);
+    const email = inputs[fields.indexOf("email")];
+    const fail = () => ((error.textContent = t.bad), (error.hidden = false), email.focus());
     box.onsubmit = async (e) => {
       e.preventDefault();
-      const value = field.value.trim();
-      if (!value || !field.checkValidity()) return fail();
+      const values = inputs.map((field) => field.value.trim());
+      if (!values.some(Boolean) || (email.value && !email.checkValidity())) return fail();
       go.disabled = true;
-      const r = await askForPerson(value);
+      const done = await submit(...values);
       go.disabled = false;
-      if (r && r.ok) box.remove();
-      else if (r && r.status === 400) fail();
+      if (done === false) fail();
+      else box.remove();
     };
     log.append(box);
     refresh();
     scrollDown();
-    field.focus();
+    inputs[0].focus();
+  };
+  const offerEmail = () => {
+    S.asked = true;
+    notice(t.nobody);
+    detailsForm(["email"], async (value) => {
+      const r = await askForPerson(value);
+      return r && r.ok ? true : r && r.status === 400 ? false : undefined;
+    });
+  };
+  // Once a person is to answer, the visitor may leave a name and email for the agents' visitor panel.
+  const offerDetails = () => {
+    if (S.mode !== "human" || load("offered") === S.conv || !live()) return; // once per conversation
+    save("offered", S.conv);
+    notice(t.who);
+    detailsForm(["name", "email"], (name, email) => {
+      say({ action: "profile", name, email });
+      notice(t.thanks);
+    });
   };
   personButton.onclick = () => askForPerson();
 

@@ -4,10 +4,12 @@ under their message once an agent opened the conversation."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import Browsing, Stack, Widget
+from tests.e2e.conftest import Browsing, Db, Stack, Widget, wait_until
 from tests.e2e.dashboard_support import Dashboard, dashboard_of, locale, sign_in
 
 pytestmark = pytest.mark.e2e
@@ -49,3 +51,34 @@ def test_typing_shows_both_ways_and_the_visitor_sees_when_the_agent_read(
     # WHEN the visitor types, THEN the agent sees that they do
     widget.input.press_sequentially("Para el sáb")
     expect(agent.get_by_text(t["presence.visitorTyping"])).to_be_visible(timeout=10_000)
+
+
+def test_a_visitor_waiting_for_a_person_leaves_a_name_and_email_for_the_agents(
+    browsing: Browsing, stack: Stack, db: Db
+) -> None:
+    page = browsing.page
+    page.goto(stack.demo(lang="es"))
+    widget = Widget(page)
+    widget.open()
+    widget.send("Hola")
+    expect(widget.messages("ai")).to_have_count(1)
+    conversation = widget.storage()[f"cf360_conv_{stack.public_key}"]
+
+    widget.send("Quiero hablar con una persona")
+    form = widget.host.locator("form.em")
+    expect(form).to_be_visible(timeout=10_000)
+    form.get_by_label("Tu nombre").fill("Marta")
+    form.get_by_label("Tu email").fill("marta@example.com")
+    browsing.snap("details-form")
+    form.get_by_role("button", name="Enviar").click()
+
+    expect(form).to_have_count(0)
+    expect(widget.log.locator(".m.system").last).to_have_text("¡Gracias! Nuestro equipo ya ve tus datos.")
+
+    def profile() -> dict[str, Any]:
+        row = db.execute("SELECT visitor_metadata -> 'profile' AS p FROM conversations WHERE id = %s", (conversation,))
+        found = row.fetchone()
+        return dict(found["p"] or {}) if found else {}
+
+    wait_until(lambda: profile().get("name") == "Marta")
+    assert profile()["email"] == "marta@example.com"
