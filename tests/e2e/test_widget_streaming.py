@@ -114,7 +114,7 @@ def test_talk_to_a_person_hands_the_conversation_over(
 
     person.click()
 
-    expect(widget.messages("system")).to_contain_text("I'm connecting you with a person")
+    expect(widget.messages("system").first).to_contain_text("I'm connecting you with a person")
     expect(widget.subtitle).to_have_text("A person from our team will answer here")
     expect(person).to_be_hidden()
     row = db.execute(
