@@ -94,6 +94,30 @@ def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[WebhookReceiver]:
     started.close()
 
 
+def test_erasing_a_visitor_deletes_the_operators_notes_about_them(people: People, tenant: Tenant, db: Db) -> None:
+    admin = people.make(admin_of=[tenant.organization_id])
+    visitor, conversation = _visitor_with_a_conversation(tenant)
+    noted = people.post(admin, f"/conversations/{conversation}/notes", {"content": "Ana from the cart, VIP"})
+    _, other = _visitor_with_a_conversation(tenant)
+    people.post(admin, f"/conversations/{other}/notes", {"content": "someone else"})
+
+    people.delete(admin, f"/organizations/{tenant.organization_id}/visitor-data/{visitor.visitor_id}")
+
+    notes = [r["content"] for r in db.execute("SELECT content FROM conversation_notes ORDER BY created_at")]
+    assert noted.status_code == 201
+    assert notes == ["someone else"]
+
+
+def test_a_visitor_deleting_their_conversation_deletes_its_notes(people: People, tenant: Tenant, db: Db) -> None:
+    admin = people.make(admin_of=[tenant.organization_id])
+    visitor, conversation = _visitor_with_a_conversation(tenant)
+    people.post(admin, f"/conversations/{conversation}/notes", {"content": "Ana from the cart, VIP"})
+
+    visitor_rights.erase_own_conversation(conversation_id=UUID(conversation), visitor_id=visitor.visitor_id)
+
+    assert db.execute("SELECT count(*) AS n FROM conversation_notes").fetchone() == {"n": 0}
+
+
 def test_erasing_a_verified_visitor_erases_their_identity_and_the_webhook_deliveries_about_them(
     people: People, tenant: Tenant, db: Db, receiver: WebhookReceiver
 ) -> None:

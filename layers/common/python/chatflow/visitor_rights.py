@@ -44,6 +44,9 @@ WITH theirs AS (
     DELETE FROM webhook_deliveries
     WHERE organization_id = %(org)s AND body::jsonb #>> '{data,conversation,id}' IN (SELECT id::text FROM theirs)
     RETURNING 1
+), unnoted AS (
+    -- Operators' private notes are about the visitor too.
+    DELETE FROM conversation_notes WHERE conversation_id IN (SELECT id FROM theirs)
 )
 SELECT (SELECT count(*) FROM unlinked) AS conversations, (SELECT count(*) FROM redacted) AS messages,
        (SELECT count(*) FROM undelivered) AS webhook_deliveries
@@ -98,6 +101,8 @@ WITH redacted AS (
     WHERE organization_id = (SELECT organization_id FROM conversations WHERE id = %(conversation)s)
       AND body::jsonb #>> '{data,conversation,id}' = %(conversation)s::text
     RETURNING 1
+), unnoted AS (
+    DELETE FROM conversation_notes WHERE conversation_id = %(conversation)s
 )
 UPDATE conversations SET visitor_id = gen_random_uuid(), page_url = NULL, visitor_metadata = '{}'
 WHERE id = %(conversation)s
