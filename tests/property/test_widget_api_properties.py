@@ -346,9 +346,10 @@ _NEAR_MISSES = st.sampled_from(["/", "/api", "/api/chats", "/API/CHAT", "/api/ch
 def _unrouted(draw: st.DrawFn) -> Request:
     """A method and path that none of the three functions serves (OPTIONS aside: that is CORS's)."""
     function = draw(st.sampled_from(["chat", "history", "close"]))
-    served = {"chat": "POST", "history": "GET", "close": "PATCH"}[function]
+    # close also serves DELETE /api/chat/{id}: the visitor's own erasure (#23).
+    served = {"chat": {"POST"}, "history": {"GET"}, "close": {"PATCH", "DELETE"}}[function]
     method = draw(st.sampled_from(["GET", "POST", "PATCH", "PUT", "DELETE", "HEAD"]))
-    if method == served:
+    if method in served:
         path = draw(_NEAR_MISSES)
     else:
         path = draw(st.sampled_from(["/api/chat", f"/api/chat/{uuid4()}"]) | _NEAR_MISSES)
