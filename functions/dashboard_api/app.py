@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import logging
+import types
+import typing
 from typing import Any
 
 import psycopg
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
+from fastapi.dependencies.utils import get_flat_params
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.responses import Response
@@ -124,8 +128,36 @@ class _SecurityHeaders(BaseHTTPMiddleware):
         return response
 
 
+def _is_list(annotation: object) -> bool:
+    """list[X], or list[X] | None."""
+    if typing.get_origin(annotation) is list:
+        return True
+    return (
+        any(_is_list(arg) for arg in typing.get_args(annotation))
+        if typing.get_origin(annotation)
+        in (
+            typing.Union,
+            types.UnionType,
+        )
+        else False
+    )
+
+
+def _one_value_each(request: Request) -> None:
+    """A query parameter given twice where the route takes one value: refused, not silently the last."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    fields = get_flat_params(route.dependant)
+    repeatable = {field.alias for field in fields if _is_list(field.field_info.annotation)}
+    for name in {key for key, _ in request.query_params.multi_items()}:
+        if name not in repeatable and len(request.query_params.getlist(name)) > 1:
+            raise InvalidInput(f"{name}: give it once", variant="field", field=name)
+
+
 def create_app() -> FastAPI:
     app = FastAPI(
+        dependencies=[Depends(_one_value_each)],
         title="ChatFlow360 dashboard API",
         version="1.0.0",
         description="Everything the operators' app calls: sign-in, organisations, users, channels, "

@@ -50,3 +50,13 @@ def test_validation_errors_name_the_field_in_spanish_and_unknown_routes_answer_i
         "error": {"code": "missing_token", "message": "Envía un token de acceso de tipo bearer."}
     }
     assert {invalid.headers["content-language"], missing.headers["content-language"]} == {"es"}
+
+
+def test_a_query_parameter_given_twice_is_refused_unless_the_route_repeats_it(people: People) -> None:
+    agent = people.make(super_admin=True)
+
+    twice = people.client.get("/api/dashboard/conversations?q=a&q=b", headers=agent.headers)
+    repeatable = people.client.get("/api/dashboard/conversations?status=open&status=pending", headers=agent.headers)
+
+    assert (twice.status_code, twice.json()["error"]["code"]) == (400, "invalid_field")
+    assert repeatable.status_code == 200
