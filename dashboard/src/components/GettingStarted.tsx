@@ -52,7 +52,7 @@ export function GettingStartedCard({ orgId }: { orgId: string }) {
             <span className="check" aria-hidden="true">{step.done ? "✓" : ""}</span>
             <div>
               <Link to={link(WHERE[step.key])}>{t(`gettingStarted.steps.${step.key}.title`)}</Link>
-              <span className="sr-only">{step.done ? t("gettingStarted.done") : t("gettingStarted.toDo")}</span>
+              <span className="sr-only">{step.done ? t("gettingStarted.done") : t("gettingStarted.pending")}</span>
               <p className="hint">{t(`gettingStarted.steps.${step.key}.hint`)}</p>
               {step.key === "install" && (
                 <div className="row">
