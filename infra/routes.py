@@ -58,6 +58,11 @@ WIDGET_ROUTES: tuple[Route, ...] = (
     Route("PATCH", "/api/chat/{conversationId}", "close"),
     Route("DELETE", "/api/chat/{conversationId}", "close"),
     Route("POST", "/api/chat/{conversationId}/handoff", "chat_handoff"),
+    Route("POST", "/api/chat/{conversationId}/rating", "chat_rating"),
+    Route("POST", "/api/chat/{conversationId}/transcript", "chat_transcript"),
+    Route("POST", "/api/chat/offline", "chat_offline"),
+    Route("POST", "/api/chat/{conversationId}/attachments", "attachments"),
+    Route("POST", "/api/chat/{conversationId}/attachments/{attachmentId}", "attachments"),
     Route("GET", "/api/channels/{publicKey}/config", "widget_config"),
 )
 

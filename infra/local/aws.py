@@ -1,4 +1,4 @@
-"""Cognito, SES and SQS for the local stack, played by moto's server on loopback.
+"""Cognito, SES, SQS and S3 for the local stack, played by moto's server on loopback.
 
 The functions reach it the way they reach AWS: boto3 reads the standard AWS_ENDPOINT_URL variable
 and dummy credentials, so no code path differs between a laptop and an account. moto keeps
@@ -21,6 +21,7 @@ __all__ = ["DISPATCH_QUEUE_NAME", "INBOUND_QUEUE_NAME", "INGEST_QUEUE_NAME", "Lo
 INGEST_QUEUE_NAME = "chatflow-ingest"
 DISPATCH_QUEUE_NAME = "chatflow-dispatch"
 INBOUND_QUEUE_NAME = "chatflow-inbound"
+ATTACHMENTS_BUCKET = "chatflow-attachments-local"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,7 @@ class LocalAws:
             "INGEST_QUEUE_URL": self.ingest_queue_url,
             "DISPATCH_QUEUE_URL": self.dispatch_queue_url,
             "INBOUND_QUEUE_URL": self.inbound_queue_url,
+            "ATTACHMENTS_BUCKET": ATTACHMENTS_BUCKET,
         }
 
     def queue_urls(self) -> dict[str, str]:
@@ -74,6 +76,8 @@ def start(*, host: str, port: int, admin_email: str, admin_password: str, ses_se
         queue_url: str = sqs.create_queue(QueueName=INGEST_QUEUE_NAME)["QueueUrl"]
         dispatch_queue_url: str = sqs.create_queue(QueueName=DISPATCH_QUEUE_NAME)["QueueUrl"]
         inbound_queue_url: str = sqs.create_queue(QueueName=INBOUND_QUEUE_NAME)["QueueUrl"]
+        # Attachments (chatflow.attachments); browsers reach it through the gateway's /s3 (infra.local.gateway.s3).
+        boto3.client("s3").create_bucket(Bucket=ATTACHMENTS_BUCKET)
     except BaseException:
         server.stop()
         raise

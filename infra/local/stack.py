@@ -251,6 +251,8 @@ def _start_and_serve(config: StackConfig, started: contextlib.ExitStack) -> None
         POWERTOOLS_SERVICE_NAME="chatflow-local",
         DASHBOARD_URL=f"{config.api_url}{DASHBOARD_PATH}",
         WEBSOCKET_MANAGEMENT_URL=config.websocket_management_url,
+        # Presigned attachment URLs name the gateway's /s3, which browsers reach and which forwards to moto.
+        ATTACHMENTS_PUBLIC_ENDPOINT_URL=f"{config.api_url}/s3",
         **local_aws.environment(),
     )
     os.environ.setdefault("LOG_LEVEL", "INFO")

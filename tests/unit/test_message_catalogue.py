@@ -57,6 +57,8 @@ SAMPLES: list[CataloguedError] = [
     edge.InvalidJson(variant="not_object"),
     edge.MissingCredentials(variant="parameter", parameter="conversationId"),
     InvalidApiKey("Incorrect API key provided."),
+    domain.AttachmentTooLarge(10),
+    domain.StorageLimitReached("starter", 1),
 ]
 _TAKES_VALUES = {type(sample) for sample in SAMPLES if type(sample).__init__ is not CataloguedError.__init__}
 SAMPLES += [cls() for cls in ERROR_CLASSES if cls not in _TAKES_VALUES]

@@ -18,6 +18,7 @@ from chatflow.vocabulary import Language
 __all__ = [
     "AlreadyAssigned",
     "AlreadyMember",
+    "AlreadyRated",
     "ApiTokenNotFound",
     "AuthNotConfigured",
     "AuthUnavailable",
@@ -31,8 +32,11 @@ __all__ = [
     "DatabaseUnavailable",
     "DomainError",
     "EncryptionUnavailable",
+    "ExportTooLarge",
     "FileTooLarge",
+    "GraphApiFailed",
     "ForbiddenField",
+    "GraphApiFailed",
     "IdentityRequired",
     "InsufficientScope",
     "InvalidCode",
@@ -49,15 +53,19 @@ __all__ = [
     "LabelNotFound",
     "LastAdmin",
     "MemberNotFound",
+    "NoContactEmail",
     "NoOrganization",
     "NotAllowed",
+    "NotClosed",
     "OrganizationNotFound",
     "OriginNotAllowed",
     "OwnAccount",
     "PlanLimitReached",
     "RateLimited",
     "ShortcutTaken",
+    "StorageLimitReached",
     "SubscriptionRefused",
+    "TemplateNotFound",
     "TokenExpired",
     "TooManyAttempts",
     "UnknownUser",
@@ -66,6 +74,7 @@ __all__ = [
     "WeakPassword",
     "WebhookDeliveryNotFound",
     "WebhookNotFound",
+    "WindowClosed",
 ]
 
 
@@ -317,6 +326,30 @@ class ConversationClosed(DomainError):
     code = "conversation_closed"
 
 
+class AlreadyRated(DomainError):
+    """A conversation is rated once; a second, different rating is refused (the same one is answered again)."""
+
+    code = "already_rated"
+
+
+class NotClosed(DomainError):
+    """Rating a conversation that has not ended."""
+
+    code = "not_closed"
+
+
+class NoContactEmail(DomainError):
+    """A transcript asked for where the visitor left no email address."""
+
+    code = "no_contact_email"
+
+
+class ExportTooLarge(DomainError):
+    """An inbox export that matches more conversations than one export holds (`limit`)."""
+
+    code = "export_too_large"
+
+
 class AlreadyAssigned(DomainError):
     """Another member holds the conversation (two agents taking it over at once: the second)."""
 
@@ -361,6 +394,24 @@ class ChannelAccountTaken(DomainError):
     code = "channel_account_taken"
 
 
+class WindowClosed(DomainError):
+    """Free text to a WhatsApp or Messenger customer outside Meta's window (variant: the channel)."""
+
+    code = "window_closed"
+
+
+class TemplateNotFound(DomainError):
+    """No approved message template of that name and language on the conversation's channel."""
+
+    code = "template_not_found"
+
+
+class GraphApiFailed(DomainError):
+    """Meta's Graph API did not give what was asked (variant: unauthorized, unreachable, error)."""
+
+    code = "graph_api_failed"
+
+
 # --- Too many, too fast ---
 
 
@@ -399,3 +450,53 @@ class ConversationChanged(DomainError):
     """A visitor's message lost a race with another write to its conversation, every retry."""
 
     code = "conflict_retry"
+
+
+# --- Attachments (chatflow.attachments) ---
+
+
+class AttachmentNotFound(DomainError):
+    """No such attachment in this conversation (another conversation's answers the same)."""
+
+    code = "attachment_not_found"
+
+
+class AttachmentTypeNotAllowed(DomainError):
+    """Only images (JPEG, PNG, WebP, GIF), PDF and plain text may be attached."""
+
+    code = "attachment_type_not_allowed"
+
+
+class AttachmentTooLarge(DomainError):
+    code = "attachment_too_large"
+
+    def __init__(self, max_mb: int) -> None:
+        super().__init__(max_mb=max_mb)
+
+
+class AttachmentMismatch(DomainError):
+    """The uploaded bytes are not a file of the declared type (whatever its name says): the object is deleted."""
+
+    code = "attachment_mismatch"
+
+
+class AttachmentNotUploaded(DomainError):
+    """A confirmation of an upload whose file is not (yet) in storage."""
+
+    code = "attachment_not_uploaded"
+
+
+class StorageLimitReached(DomainError):
+    """The organisation's attachments this month would pass its plan's storage."""
+
+    code = "storage_limit"
+
+    def __init__(self, plan: str, limit_gb: int) -> None:
+        self.plan = plan
+        super().__init__(plan=plan, limit_gb=limit_gb)
+
+
+class AttachmentsUnavailable(DomainError):
+    """No attachment storage is configured here (ATTACHMENTS_BUCKET)."""
+
+    code = "attachments_unavailable"

@@ -341,6 +341,24 @@ class Settings(BaseSettings):
         default=10.0, gt=0, le=60, description="How long one call to the Graph API may take."
     )
 
+    # --- Attachments ---
+    attachments_bucket: str | None = Field(
+        default=None,
+        description="The private S3 bucket of attachments (set by the CDK and the local stack). Unset: uploads "
+        "are refused with 503 `attachments_unavailable`.",
+    )
+    attachments_public_endpoint_url: str | None = Field(
+        default=None,
+        description="The S3 endpoint that browsers reach, for presigned URLs only (the local stack: the gateway's "
+        "`/s3`, in front of moto). Unset: S3's own, as in AWS. Server-side calls use AWS_ENDPOINT_URL.",
+    )
+    attachments_url_seconds: int = Field(
+        default=300,
+        ge=10,
+        le=3_600,
+        description="How long a presigned upload (POST) or download (GET) URL of an attachment lasts.",
+    )
+
     @property
     def webhooks_private_destinations(self) -> bool:
         if self.webhooks_allow_private_urls is not None:

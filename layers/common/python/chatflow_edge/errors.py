@@ -109,6 +109,7 @@ HTTP_STATUS: Mapping[type[Refusal], int] = MappingProxyType(
         domain.InvalidUrl: 400,
         domain.WeakPassword: 400,
         domain.InvalidCode: 400,
+        domain.AttachmentMismatch: 400,
         InvalidJson: 400,
         MissingField: 400,
         InvalidUuid: 400,
@@ -146,6 +147,9 @@ HTTP_STATUS: Mapping[type[Refusal], int] = MappingProxyType(
         domain.ApiTokenNotFound: 404,
         domain.LabelNotFound: 404,
         domain.CannedReplyNotFound: 404,
+        domain.TemplateNotFound: 404,
+        domain.AttachmentNotFound: 404,
+        domain.TemplateNotFound: 404,
         # 409: the current state does not allow it
         domain.UserExists: 409,
         domain.AlreadyMember: 409,
@@ -155,20 +159,34 @@ HTTP_STATUS: Mapping[type[Refusal], int] = MappingProxyType(
         domain.PlanLimitReached: 409,
         domain.ConversationClosed: 409,
         domain.AlreadyAssigned: 409,
+        domain.AlreadyRated: 409,
+        domain.NotClosed: 409,
+        domain.NoContactEmail: 409,
+        domain.ExportTooLarge: 400,
         domain.LabelExists: 409,
         domain.ShortcutTaken: 409,
         domain.ChannelAccountTaken: 409,
+        domain.WindowClosed: 409,
+        domain.AttachmentNotUploaded: 409,
+        domain.StorageLimitReached: 409,
+        domain.WindowClosed: 409,
         # 413: too large
         domain.FileTooLarge: 413,
         BodyTooLarge: 413,
+        domain.AttachmentTooLarge: 413,
+        # 415: a kind of file we do not take
+        domain.AttachmentTypeNotAllowed: 415,
         # 429: too many, too fast
         domain.RateLimited: 429,
         domain.TooManyAttempts: 429,
+        # 502: Meta's Graph API answered with an error or not at all
+        domain.GraphApiFailed: 502,
         # 503: something the operation needs is unavailable; retry later
         domain.DatabaseUnavailable: 503,
         domain.AuthUnavailable: 503,
         domain.EncryptionUnavailable: 503,
         domain.ConversationChanged: 503,
+        domain.AttachmentsUnavailable: 503,
     }
 )
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from chatflow.attachments.models import AttachmentRef
+
 __all__ = ["ConversationView", "MessageView", "PostResult"]
 
 
@@ -15,6 +17,7 @@ class MessageView:
     role: str
     content: str
     created_at: datetime
+    attachment: AttachmentRef | None = None  # a file sent in this message (its content is the file's name)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,8 @@ from psycopg.types.json import Jsonb
 from chatflow.ai.base import HandoffRequest
 from chatflow.ai.prompt import HistoryEntry
 from chatflow.ai_settings import PLATFORM_KEY_SETTING, ChannelOverrides, OrganizationAISettings
+from chatflow.attachments.models import ai_note
+from chatflow.attachments.repository import ref_from_row
 from chatflow.billing import COUNT_USAGE_SQL, PLAN_CONVERSATION_LIMITS
 from chatflow.conversations.models import ConversationView, MessageView
 from chatflow.db import Connection
@@ -130,9 +132,14 @@ LEFT JOIN LATERAL (
       AND c.channel_id = ch.id AND c.visitor_id = %(visitor_id)s
 ) conv ON true
 LEFT JOIN LATERAL (
-    SELECT coalesce(json_agg(json_build_object('role', h.role, 'content', h.content) ORDER BY h.seq), '[]') AS history
+    SELECT coalesce(json_agg(json_build_object('role', h.role, 'content', h.content,
+                                               'attachment', h.attachment) ORDER BY h.seq), '[]') AS history
     FROM (
-        SELECT m.role, m.content, m.seq FROM messages m
+        SELECT m.role, m.content, m.seq,
+               (SELECT json_build_object('name', att.name, 'content_type', att.content_type,
+                                         'object_key', att.object_key)
+                FROM attachments att WHERE att.message_id = m.id AND att.status = 'ready') AS attachment
+        FROM messages m
         WHERE m.conversation_id = conv.id AND conv.status <> 'closed'
           AND (prior.seq IS NULL OR m.seq < prior.seq)
         ORDER BY m.seq DESC LIMIT %(history_limit)s
@@ -140,6 +147,14 @@ LEFT JOIN LATERAL (
 ) hist ON true
 WHERE ch.public_key = %(public_key)s AND ch.active
 """
+
+
+def _history_entry(h: dict[str, Any]) -> HistoryEntry:
+    """A message as the AI reads it: an attachment is a line saying it was sent (chatflow.attachments)."""
+    attachment = h.get("attachment")
+    if attachment:
+        return HistoryEntry(role=h["role"], content=ai_note(h["role"], attachment["name"], attachment["content_type"]))
+    return HistoryEntry(role=h["role"], content=h["content"])
 
 
 def load_post_context(
@@ -208,7 +223,7 @@ def load_post_context(
         platform_encrypted_key=row["platform_encrypted_key"],
         conversation=conversation,
         prior=prior,
-        history=[HistoryEntry(role=h["role"], content=h["content"]) for h in row["history"] or []],
+        history=[_history_entry(h) for h in row["history"] or []],
         has_knowledge=row["has_knowledge"],
     )
 
@@ -454,7 +469,9 @@ def _message(row: dict[str, Any]) -> MessageView:
 _LOAD_CONVERSATION = """
 SELECT c.id, c.status, c.responder_mode, ch.allowed_origins,
        (SELECT coalesce(json_agg(json_build_object(
-                   'id', m.id, 'role', m.role, 'content', m.content, 'created_at', m.created_at) ORDER BY m.seq),
+                   'id', m.id, 'role', m.role, 'content', m.content, 'created_at', m.created_at,
+                   'attachment', (SELECT to_jsonb(att) FROM attachments att
+                                  WHERE att.message_id = m.id AND att.status = 'ready')) ORDER BY m.seq),
                '[]')
         FROM (
             SELECT id, role, content, created_at, seq FROM messages
@@ -503,6 +520,7 @@ def load_conversation(
                 role=m["role"],
                 content=m["content"],
                 created_at=datetime.fromisoformat(m["created_at"]),
+                attachment=ref_from_row(m.get("attachment")),
             )
             for m in row["messages"]
         ],

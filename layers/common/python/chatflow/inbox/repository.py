@@ -11,24 +11,31 @@ from uuid import UUID
 
 from psycopg import sql
 
+from chatflow.attachments.models import AttachmentRef
+from chatflow.attachments.repository import ref_from_row
 from chatflow.billing import COUNT_USAGE_SQL
 from chatflow.db import Connection
+from chatflow.meta.window import ReplyWindow
 
 __all__ = [
     "AgentMessageResult",
+    "Contact",
     "ConversationDetail",
     "ConversationSummary",
+    "Delivery",
     "InboxFilter",
     "InboxMessage",
     "KnowledgeSource",
     "LabelRef",
     "LastMessage",
     "LockedConversation",
+    "Rating",
     "UserRef",
     "ViewCounts",
     "assign",
     "close",
     "count_views",
+    "filter_conditions",
     "insert_agent_message",
     "is_member",
     "list_conversations",
@@ -57,10 +64,41 @@ class LabelRef:
 
 
 @dataclass(frozen=True, slots=True)
+class Contact:
+    """A WhatsApp or Messenger customer: their wa_id (a phone number) or page-scoped id, and the
+    profile name Meta gave (None on Messenger, whose webhooks carry no name)."""
+
+    id: str
+    name: str | None
+    phone: str | None  # WhatsApp: the wa_id as an international number, +13055550123
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """How our message to WhatsApp or Messenger fared: pending, sent, delivered, read or failed, and
+    why it failed (window_closed, refused, no_answer, token) with Meta's own code and words."""
+
+    status: str
+    failure_reason: str | None
+    error_code: int | None
+    error_message: str | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class LastMessage:
     role: str
     content: str
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Rating:
+    value: int  # 1-5; thumbs are 5 (up) and 1 (down)
+    scale: str  # five / thumbs
+    comment: str | None
+    responder: str | None  # who gave the last answer before it: ai / agent
+    rated_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +126,9 @@ class ConversationSummary:
     labels: tuple[LabelRef, ...] = ()
     agent_read_at: datetime | None = None  # an operator last opened it
     visitor_read_at: datetime | None = None  # the visitor's widget last showed its last message
+    channel_type: str = "website"  # website, whatsapp, messenger
+    contact: Contact | None = None  # WhatsApp and Messenger customers
+    rating: Rating | None = None  # the visitor's satisfaction rating, once closed (chatflow.satisfaction)
 
     @property
     def needs_human(self) -> bool:
@@ -115,6 +156,9 @@ class InboxMessage:
     model: str | None  # AI messages
     tokens_used: int | None  # AI messages
     knowledge_sources: tuple[KnowledgeSource, ...] = ()  # AI messages
+    delivery: Delivery | None = None  # our messages on WhatsApp and Messenger
+    template: str | None = None  # an agent's message sent as this WhatsApp template (name · language)
+    attachment: AttachmentRef | None = None  # a file sent in this message (chatflow.attachments)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +168,7 @@ class ConversationDetail:
     handed_off_at: datetime | None
     closed_at: datetime | None
     messages: list[InboxMessage]
+    reply_window: ReplyWindow | None = None  # WhatsApp and Messenger: Meta's window for free text
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +188,7 @@ class InboxFilter:
     unassigned: bool = False  # held by nobody, not closed
     waiting: bool = False  # handed to a person and nobody has answered yet
     label_id: UUID | None = None  # wearing this label
+    channel_type: str | None = None  # website, whatsapp or messenger
 
 
 # Case- and accent-insensitive text: lower-cased, then the Latin accents of English and Spanish text
@@ -167,6 +213,9 @@ _SUMMARY_COLUMNS = sql.SQL("""
     said.role AS said_role, left(said.content, {last_message_chars}) AS said_content,
     said.created_at AS said_created_at,
     c.handed_off_at, c.handoff_source, c.handoff_reason, c.handoff_summary, c.agent_read_at, c.visitor_read_at,
+    ch.type AS channel_type, c.visitor_metadata ->> 'contactId' AS contact_id,
+    c.visitor_metadata ->> 'contactName' AS contact_name,
+    c.rating, c.rating_scale, c.rating_comment, c.rated_responder, c.rated_at,
     (SELECT coalesce(json_agg(json_build_object('id', l.id, 'name', l.name, 'color', l.color)
                               ORDER BY lower(l.name)), '[]')
      FROM conversation_labels cl JOIN labels l ON l.id = cl.label_id WHERE cl.conversation_id = c.id) AS labels
@@ -217,6 +266,7 @@ _CONDITIONS: dict[str, sql.Composable] = {
     "assignee_id": sql.SQL("c.assigned_user_id = %(assignee_id)s AND c.status <> 'closed'"),
     "unassigned": sql.SQL("c.assigned_user_id IS NULL AND c.status <> 'closed'"),
     "waiting": sql.SQL("c.status = 'pending' AND c.responder_mode = 'human'"),
+    "channel_type": sql.SQL("c.channel_id IN (SELECT t.id FROM channels t WHERE t.type = %(channel_type)s)"),
     "label_id": sql.SQL(
         "EXISTS (SELECT 1 FROM conversation_labels cl WHERE cl.conversation_id = c.id AND cl.label_id = %(label_id)s)"
     ),
@@ -274,6 +324,17 @@ def list_conversations(
 ) -> list[ConversationSummary]:
     """Up to `limit` conversations, newest activity first, after the (last_message_at, id) of the
     previous page's last row."""
+    conditions, params = filter_conditions(scope=scope, filters=filters, after=after)
+    params["limit"] = limit
+    query = _LIST.format(conditions=conditions, columns=_SUMMARY_COLUMNS, joins=_SUMMARY_JOINS)
+    return [_summary(row) for row in conn.execute(query, params).fetchall()]
+
+
+def filter_conditions(
+    *, scope: list[UUID] | None, filters: InboxFilter, after: tuple[datetime, UUID] | None = None
+) -> tuple[sql.Composable, dict[str, Any]]:
+    """The WHERE clause over `conversations c` of an inbox filter, and its parameters: the list's, and
+    the export's (chatflow.transcripts.export), so that an export holds exactly what the inbox shows."""
     if filters.organization_id is None and scope is not None and len(scope) == 1:
         # The same rows; but an equality lets the planner walk conversations_org_activity_idx in
         # order and stop at the page's end, where `= ANY(array)` reads every row and sorts them.
@@ -292,19 +353,14 @@ def list_conversations(
         "unassigned": True if filters.unassigned else None,
         "waiting": True if filters.waiting else None,
         "label_id": filters.label_id,
+        "channel_type": filters.channel_type,
         "pattern": _like_pattern(filters.text) if filters.text else None,
         "rough_pattern": _rough_pattern(filters.text) if filters.text else None,
         "cursor_at": after[0] if after else None,
         "cursor_id": after[1] if after else None,
-        "limit": limit,
     }
     conditions = [fragment for name, fragment in _CONDITIONS.items() if params[name] is not None]
-    query = _LIST.format(
-        conditions=sql.SQL(" AND ").join(conditions) if conditions else sql.SQL("true"),
-        columns=_SUMMARY_COLUMNS,
-        joins=_SUMMARY_JOINS,
-    )
-    return [_summary(row) for row in conn.execute(query, params).fetchall()]
+    return (sql.SQL(" AND ").join(conditions) if conditions else sql.SQL("true")), params
 
 
 def _summary(row: dict[str, Any]) -> ConversationSummary:
@@ -343,7 +399,27 @@ def _summary(row: dict[str, Any]) -> ConversationSummary:
         labels=tuple(LabelRef(UUID(x["id"]), x["name"], x["color"]) for x in row["labels"]),
         agent_read_at=row["agent_read_at"],
         visitor_read_at=row["visitor_read_at"],
+        channel_type=row["channel_type"],
+        contact=_contact(row),
+        rating=(
+            Rating(
+                value=row["rating"],
+                scale=row["rating_scale"],
+                comment=row["rating_comment"],
+                responder=row["rated_responder"],
+                rated_at=row["rated_at"],
+            )
+            if row["rating"] is not None
+            else None
+        ),
     )
+
+
+def _contact(row: dict[str, Any]) -> Contact | None:
+    if row["channel_type"] not in ("whatsapp", "messenger") or not row["contact_id"]:
+        return None
+    phone = "+" + row["contact_id"] if row["channel_type"] == "whatsapp" and row["contact_id"].isdigit() else None
+    return Contact(id=row["contact_id"], name=row["contact_name"], phone=phone)
 
 
 _IN_SCOPE = sql.SQL("(%(scope)s::uuid[] IS NULL OR c.organization_id = ANY(%(scope)s::uuid[]))")
@@ -355,9 +431,14 @@ WHERE c.id = %(conversation_id)s AND {in_scope}
 
 _MESSAGE_ROWS = sql.SQL("""
 SELECT m.id, m.role, m.content, m.created_at, m.author_user_id, a.name AS author_name, m.model, m.tokens_used,
-       src.sources
+       src.sources, d.status AS delivery_status, d.failure_reason, d.error_code AS delivery_error_code,
+       d.error_message AS delivery_error_message, d.updated_at AS delivery_updated_at,
+       t.name AS template_name, t.language AS template_language, to_jsonb(att) AS attachment
 FROM messages m
 LEFT JOIN users a ON a.id = m.author_user_id
+LEFT JOIN attachments att ON att.message_id = m.id AND att.status = 'ready'
+LEFT JOIN meta_deliveries d ON d.message_id = m.id
+LEFT JOIN meta_template_messages t ON t.message_id = m.id
 LEFT JOIN LATERAL (
     SELECT json_agg(json_build_object('id', kc.id, 'knowledge_id', kc.knowledge_id, 'title', k.title,
                                       'excerpt', left(kc.content, 300))
@@ -425,6 +506,19 @@ def _message(row: dict[str, Any]) -> InboxMessage:
             KnowledgeSource(UUID(s["id"]), UUID(s["knowledge_id"]), s["title"], s["excerpt"])
             for s in (row.get("sources") or [])
         ),
+        delivery=(
+            Delivery(
+                status=row["delivery_status"],
+                failure_reason=row["failure_reason"],
+                error_code=row["delivery_error_code"],
+                error_message=row["delivery_error_message"],
+                updated_at=row["delivery_updated_at"],
+            )
+            if row.get("delivery_status")
+            else None
+        ),
+        template=f"{row['template_name']} · {row['template_language']}" if row.get("template_name") else None,
+        attachment=ref_from_row(row.get("attachment")),
     )
 
 

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 from uuid import UUID
 
+from chatflow.attachments.views import attachment_wire
 from chatflow.inbox.repository import ConversationSummary, InboxMessage
 from chatflow.inbox.views import ConversationSummaryOut, MessageOut
 
@@ -97,15 +98,22 @@ def message_created(
         organization_id=organization_id,
         conversation_id=conversation_id,
         data=MessageOut.from_domain(message).wire(),
-        widget_data={
-            "id": str(message.id),
-            "role": message.role,
-            "content": message.content,
-            "createdAt": iso(message.created_at),
-        }
-        if visible_to_visitor
+        widget_data=_widget_message(message) if visible_to_visitor
         else None,
     )
+
+
+def _widget_message(message: InboxMessage) -> dict[str, Any]:
+    """As the widget API's history shows it; `attachment` only on a message that has one."""
+    data: dict[str, Any] = {
+        "id": str(message.id),
+        "role": message.role,
+        "content": message.content,
+        "createdAt": iso(message.created_at),
+    }
+    if message.attachment is not None:
+        data["attachment"] = attachment_wire(message.attachment)
+    return data
 
 
 def note_created(data: Mapping[str, Any], *, conversation_id: UUID, organization_id: UUID) -> Event:

@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, field_serializer
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_serializer
 from pydantic.alias_generators import to_camel
 
+from chatflow.attachments.views import AttachmentOut
 from chatflow.channels import WidgetConfig, WidgetPosition
 from chatflow.conversations.models import ConversationView, MessageView, PostResult
 from chatflow.conversations.person import PersonRequest
@@ -99,6 +100,8 @@ class MessageOut(_Out):
     role: Literal["visitor", "ai", "agent", "system"]
     content: str
     created_at: datetime
+    # Only on a message that carries a file (chatflow.attachments); absent, not null, elsewhere.
+    attachment: AttachmentOut | None = Field(default=None, exclude_if=lambda value: value is None)
 
     @field_serializer("created_at")
     def _iso_utc(self, value: datetime) -> str:
@@ -107,7 +110,13 @@ class MessageOut(_Out):
 
     @classmethod
     def of(cls, message: MessageView) -> MessageOut:
-        return cls(id=message.id, role=message.role, content=message.content, created_at=message.created_at)  # type: ignore[arg-type]
+        return cls(
+            id=message.id,
+            role=message.role,  # type: ignore[arg-type]
+            content=message.content,
+            created_at=message.created_at,
+            attachment=AttachmentOut.model_validate(message.attachment) if message.attachment is not None else None,
+        )
 
 
 class ChatResponse(_Out):
