@@ -62,6 +62,7 @@ _ERROR_DESCRIPTIONS = {
     409: "The request conflicts with the current state (plan limit, last admin, closed conversation, …)",
     413: "The upload is too large",
     429: "Too many requests; wait as long as Retry-After says",
+    502: "Meta's Graph API answered with an error or not at all",
     503: "A service this operation needs (database, Cognito, encryption key) is unavailable; retry later",
 }
 

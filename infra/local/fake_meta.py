@@ -87,7 +87,7 @@ class FakeMeta:
                 if account is None:
                     return
                 if segments[1:] == ["message_templates"]:
-                    self._answer(200, {"data": account.templates, "paging": {}})
+                    self._answer(200, _templates_page(account.templates, parse_qs(parts.query), self.path))
                     return
                 wanted = parse_qs(parts.query).get("fields", [""])[0].split(",")
                 self._answer(200, {"id": segments[0], **{k: v for k, v in account.fields.items() if k in wanted}})
@@ -150,6 +150,18 @@ class FakeMeta:
     def close(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+def _templates_page(templates: list[dict[str, Any]], query: dict[str, list[str]], path: str) -> dict[str, Any]:
+    """One page of templates as Meta pages them: `limit` a page, `paging.cursors.after` and `paging.next`
+    while more remain (the cursor here is the next page's offset)."""
+    limit = max(1, min(int(query.get("limit", ["25"])[0] or 25), 250))
+    start = int(query.get("after", ["0"])[0] or 0)
+    page = templates[start : start + limit]
+    paging: dict[str, Any] = {"cursors": {"before": str(start), "after": str(start + len(page))}}
+    if start + len(page) < len(templates):
+        paging["next"] = f"{path.split('?')[0]}?limit={limit}&after={start + len(page)}"
+    return {"data": page, "paging": paging}
 
 
 def _error(code: int, message: str) -> dict[str, Any]:

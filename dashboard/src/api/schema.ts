@@ -284,7 +284,8 @@ export interface paths {
          * Send Agent Message
          * @description Answer the visitor as the caller. A person answers from now on (the AI stays silent), a
          *     waiting conversation is answered, and it is assigned to the caller if it was nobody's.
-         *     409 `conversation_closed` on a closed conversation.
+         *     409 `conversation_closed` on a closed conversation; on WhatsApp and Messenger, 409
+         *     `window_closed` past Meta's window (see `replyWindow`: send a template instead).
          */
         post: operations["send_agent_message_api_dashboard_conversations__conversation_id__messages_post"];
         delete?: never;
@@ -392,6 +393,29 @@ export interface paths {
          *     when another member holds it (of two agents taking over at once, the second).
          */
         post: operations["take_over_api_dashboard_conversations__conversation_id__takeover_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dashboard/conversations/{conversation_id}/template-messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send Template Message
+         * @description WhatsApp: send one of the channel's approved templates (synced from Meta) with its variables
+         *     filled in, at any time, also past the customer's 24 hours; the thread keeps its text. 404
+         *     `template_not_found` for a template that is not approved or not synced; 400 `invalid_field`
+         *     for a missing or unusable variable, or a conversation that is not on WhatsApp.
+         */
+        post: operations["send_template_message_api_dashboard_conversations__conversation_id__template_messages_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -857,6 +881,47 @@ export interface paths {
          *     30 seconds, the widget API's cache).
          */
         post: operations["rotate_identity_secret_api_dashboard_organizations__organization_id__channels__channel_id__identity_secret_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dashboard/organizations/{organization_id}/channels/{channel_id}/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Templates
+         * @description Members: the WhatsApp channel's message templates as last synced (none for another channel).
+         */
+        get: operations["list_templates_api_dashboard_organizations__organization_id__channels__channel_id__templates_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dashboard/organizations/{organization_id}/channels/{channel_id}/templates/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sync Templates
+         * @description Members: read the business account's templates from Meta's Graph API again and keep them.
+         *     400 for a channel not connected to WhatsApp; 502 `graph_api_failed` when Meta does not give them.
+         */
+        post: operations["sync_templates_api_dashboard_organizations__organization_id__channels__channel_id__templates_sync_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1780,6 +1845,49 @@ export interface components {
              */
             assigneeId: string | null;
         };
+        /** AttachmentOut */
+        AttachmentOut: {
+            /**
+             * Contenttype
+             * @description What the bytes are (checked): image/jpeg, image/png, image/webp, image/gif, application/pdf or text/plain.
+             */
+            contentType: string;
+            /**
+             * Expiresat
+             * Format: date-time
+             * @description When both URLs stop working.
+             */
+            expiresAt: string;
+            /** Height */
+            height?: number | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Name
+             * @description The uploader's file name: untrusted text.
+             */
+            name: string;
+            /**
+             * Size
+             * @description Bytes of the file as stored (images re-encoded without metadata).
+             */
+            size: number;
+            /**
+             * Thumbnailurl
+             * @description A presigned GET of a WebP thumbnail (images).
+             */
+            thumbnailUrl?: string | null;
+            /**
+             * Url
+             * @description A presigned GET of the file; images inline, other files as a download.
+             */
+            url: string;
+            /** Width */
+            width?: number | null;
+        };
         /** AuditEntryOut */
         AuditEntryOut: {
             /** Action */
@@ -2096,6 +2204,27 @@ export interface components {
              */
             outcome: string;
         };
+        /**
+         * ContactOut
+         * @description A WhatsApp or Messenger customer as Meta names them: untrusted text.
+         */
+        ContactOut: {
+            /**
+             * Id
+             * @description WhatsApp's wa_id or Messenger's page-scoped id.
+             */
+            id: string;
+            /**
+             * Name
+             * @description The profile name WhatsApp gave; null on Messenger.
+             */
+            name: string | null;
+            /**
+             * Phone
+             * @description WhatsApp: the number, +13055550123.
+             */
+            phone: string | null;
+        };
         /** ConversationOut */
         ConversationOut: {
             /**
@@ -2111,8 +2240,17 @@ export interface components {
             channelId: string;
             /** Channelname */
             channelName: string;
+            /**
+             * Channeltype
+             * @description Where the visitor writes from.
+             * @default website
+             * @enum {string}
+             */
+            channelType: "website" | "whatsapp" | "messenger";
             /** Closedat */
             closedAt: string | null;
+            /** @description WhatsApp and Messenger: who writes. */
+            contact?: components["schemas"]["ContactOut"] | null;
             /**
              * Createdat
              * Format: date-time
@@ -2165,6 +2303,10 @@ export interface components {
             pageUrl: string | null;
             /** @description The last message that is not a system notice: what the card shows. */
             preview?: components["schemas"]["LastMessageOut"] | null;
+            /** @description The visitor's satisfaction rating, once given. */
+            rating?: components["schemas"]["RatingOut"] | null;
+            /** @description WhatsApp and Messenger conversations only; past it, free text is 409 window_closed. */
+            replyWindow?: components["schemas"]["ReplyWindowOut"] | null;
             /**
              * Respondermode
              * @enum {string}
@@ -2205,6 +2347,15 @@ export interface components {
             channelId: string;
             /** Channelname */
             channelName: string;
+            /**
+             * Channeltype
+             * @description Where the visitor writes from.
+             * @default website
+             * @enum {string}
+             */
+            channelType: "website" | "whatsapp" | "messenger";
+            /** @description WhatsApp and Messenger: who writes. */
+            contact?: components["schemas"]["ContactOut"] | null;
             /**
              * Createdat
              * Format: date-time
@@ -2255,6 +2406,8 @@ export interface components {
             pageUrl: string | null;
             /** @description The last message that is not a system notice: what the card shows. */
             preview?: components["schemas"]["LastMessageOut"] | null;
+            /** @description The visitor's satisfaction rating, once given. */
+            rating?: components["schemas"]["RatingOut"] | null;
             /**
              * Respondermode
              * @enum {string}
@@ -2309,51 +2462,6 @@ export interface components {
             date: string;
             /** Handoffs */
             handoffs: number;
-        };
-        /** DeliveryOut */
-        DeliveryOut: {
-            /** Attempts */
-            attempts: number;
-            /**
-             * Createdat
-             * Format: date-time
-             */
-            createdAt: string;
-            /** Deliveredat */
-            deliveredAt: string | null;
-            /** Eventtype */
-            eventType: string;
-            /**
-             * Id
-             * Format: uuid
-             */
-            id: string;
-            /** Lastattemptat */
-            lastAttemptAt: string | null;
-            /** Latencyms */
-            latencyMs: number | null;
-            /**
-             * Messageid
-             * @description The webhook-id header: the same on every attempt and on a resend.
-             */
-            messageId: string;
-            /** Nextattemptat */
-            nextAttemptAt: string | null;
-            /**
-             * Responseexcerpt
-             * @description The first bytes of the last answer, or why there was none.
-             */
-            responseExcerpt: string | null;
-            /**
-             * Responsestatus
-             * @description The receiver's last HTTP status; null when it did not answer.
-             */
-            responseStatus: number | null;
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "pending" | "delivered" | "failed";
         };
         /** DeliveryQueuedOut */
         DeliveryQueuedOut: {
@@ -2981,6 +3089,8 @@ export interface components {
         };
         /** MessageOut */
         MessageOut: {
+            /** @description A file sent in this message (its content is the file's name). */
+            attachment?: components["schemas"]["AttachmentOut"] | null;
             author?: components["schemas"]["UserRefOut"] | null;
             /** Content */
             content: string;
@@ -2989,6 +3099,8 @@ export interface components {
              * Format: date-time
              */
             createdAt: string;
+            /** @description WhatsApp and Messenger: our message's delivery. */
+            delivery?: components["schemas"]["chatflow__inbox__views__DeliveryOut"] | null;
             /**
              * Id
              * Format: uuid
@@ -3003,6 +3115,11 @@ export interface components {
              * @enum {string}
              */
             role: "visitor" | "ai" | "agent" | "system";
+            /**
+             * Template
+             * @description Sent as this WhatsApp template: `name · language`.
+             */
+            template?: string | null;
             /** Tokensused */
             tokensUsed?: number | null;
         };
@@ -3464,10 +3581,69 @@ export interface components {
              */
             role: "visitor" | "ai" | "agent";
         };
+        /**
+         * RatingOut
+         * @description The visitor's satisfaction rating of the closed conversation (CSAT).
+         */
+        RatingOut: {
+            /**
+             * Comment
+             * @description The visitor's own words: untrusted text.
+             */
+            comment?: string | null;
+            /**
+             * Ratedat
+             * Format: date-time
+             */
+            ratedAt: string;
+            /**
+             * Responder
+             * @description Who gave the last answer before the rating.
+             */
+            responder?: ("ai" | "agent") | null;
+            /**
+             * Scale
+             * @enum {string}
+             */
+            scale: "five" | "thumbs";
+            /**
+             * Value
+             * @description 1-5; thumbs are 5 (up) and 1 (down).
+             */
+            value: number;
+        };
         /** RefreshIn */
         RefreshIn: {
             /** Refreshtoken */
             refreshToken: string;
+        };
+        /**
+         * ReplyWindowOut
+         * @description WhatsApp and Messenger: whether free text may go to the customer now (Meta's window).
+         */
+        ReplyWindowOut: {
+            /**
+             * Channel
+             * @enum {string}
+             */
+            channel: "whatsapp" | "messenger";
+            /**
+             * Closesat
+             * @description The end of the 24 hours.
+             */
+            closesAt: string | null;
+            /**
+             * Humanagentuntil
+             * @description Messenger: a person's reply goes out (tagged HUMAN_AGENT) until then; else null.
+             */
+            humanAgentUntil: string | null;
+            /** Lastcustomermessageat */
+            lastCustomerMessageAt: string | null;
+            /**
+             * Open
+             * @description Within 24 hours of the customer's last message.
+             */
+            open: boolean;
         };
         /** ReportOut */
         ReportOut: {
@@ -3555,6 +3731,89 @@ export interface components {
              * @enum {string}
              */
             key: "describe" | "knowledge" | "channel" | "install" | "first_message" | "invite";
+        };
+        /** TemplateMessageIn */
+        TemplateMessageIn: {
+            /**
+             * Language
+             * @description Meta's code of the template's language: en_US, es, es_MX, …
+             */
+            language: string;
+            /** Name */
+            name: string;
+            /**
+             * Variables
+             * @description Each variable's value by its key: {"1": "Ana"}.
+             */
+            variables?: {
+                [key: string]: string;
+            };
+        };
+        /**
+         * TemplateOut
+         * @description A WhatsApp message template as Meta listed it. Its text is the business's: untrusted.
+         */
+        TemplateOut: {
+            /** Body */
+            body: string;
+            /** Category */
+            category: string | null;
+            /** Footer */
+            footer: string | null;
+            /** Header */
+            header: string | null;
+            /**
+             * Language
+             * @description Meta's code: en_US, es, es_MX, …
+             */
+            language: string;
+            /** Name */
+            name: string;
+            /**
+             * Offered
+             * @description Approved and sendable: the reply box offers it.
+             */
+            offered: boolean;
+            /**
+             * Sendable
+             * @description False when it needs what cannot be given here (a media header, a button).
+             */
+            sendable: boolean;
+            /**
+             * Status
+             * @description Meta's: APPROVED, PENDING, REJECTED, PAUSED, …
+             */
+            status: string;
+            /** Variables */
+            variables: components["schemas"]["TemplateVariableOut"][];
+        };
+        /** TemplateVariableOut */
+        TemplateVariableOut: {
+            /**
+             * Component
+             * @description header or body
+             */
+            component: string;
+            /**
+             * Example
+             * @description Meta's example value: untrusted text.
+             */
+            example: string | null;
+            /**
+             * Key
+             * @description "1", "2", … or a name, as the template writes {{1}} or {{first_name}}.
+             */
+            key: string;
+        };
+        /** TemplatesOut */
+        TemplatesOut: {
+            /** Items */
+            items: components["schemas"]["TemplateOut"][];
+            /**
+             * Syncedat
+             * @description When they were last read from Meta; null: never.
+             */
+            syncedAt: string | null;
         };
         /** TokensOut */
         TokensOut: {
@@ -4014,6 +4273,37 @@ export interface components {
              */
             verifyToken?: string | null;
         };
+        /**
+         * DeliveryOut
+         * @description How our message to WhatsApp or Messenger fared (Meta's statuses move it forward).
+         */
+        chatflow__inbox__views__DeliveryOut: {
+            /**
+             * Errorcode
+             * @description Meta's error code, e.g. 131047 (outside the 24-hour window).
+             */
+            errorCode: number | null;
+            /**
+             * Errormessage
+             * @description Meta's own words about the failure: untrusted text.
+             */
+            errorMessage: string | null;
+            /**
+             * Failurereason
+             * @description Why it failed: outside the customer's window, refused by Meta, no answer, the token.
+             */
+            failureReason: ("window_closed" | "refused" | "no_answer" | "token") | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "sent" | "delivered" | "read" | "failed";
+            /**
+             * Updatedat
+             * Format: date-time
+             */
+            updatedAt: string;
+        };
         /** PeriodOut */
         routers__reports__PeriodOut: {
             /** Aianswers */
@@ -4104,6 +4394,51 @@ export interface components {
              * @description From the handoff to the first agent message; null when no handoff was answered.
              */
             medianFirstResponseSeconds: number | null;
+        };
+        /** DeliveryOut */
+        routers__webhooks__DeliveryOut: {
+            /** Attempts */
+            attempts: number;
+            /**
+             * Createdat
+             * Format: date-time
+             */
+            createdAt: string;
+            /** Deliveredat */
+            deliveredAt: string | null;
+            /** Eventtype */
+            eventType: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Lastattemptat */
+            lastAttemptAt: string | null;
+            /** Latencyms */
+            latencyMs: number | null;
+            /**
+             * Messageid
+             * @description The webhook-id header: the same on every attempt and on a resend.
+             */
+            messageId: string;
+            /** Nextattemptat */
+            nextAttemptAt: string | null;
+            /**
+             * Responseexcerpt
+             * @description The first bytes of the last answer, or why there was none.
+             */
+            responseExcerpt: string | null;
+            /**
+             * Responsestatus
+             * @description The receiver's last HTTP status; null when it did not answer.
+             */
+            responseStatus: number | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "delivered" | "failed";
         };
     };
     responses: never;
@@ -4489,6 +4824,8 @@ export interface operations {
                 view?: "mine" | "unassigned" | "waiting" | "all";
                 /** @description Wearing this label. */
                 labelId?: string | null;
+                /** @description Of channels of this type. */
+                channelType?: ("website" | "whatsapp" | "messenger") | null;
                 /** @description nextCursor of the previous page. */
                 cursor?: string | null;
                 limit?: number;
@@ -5483,6 +5820,86 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ConversationOut"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the current state (plan limit, last admin, closed conversation, …) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    send_template_message_api_dashboard_conversations__conversation_id__template_messages_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateMessageIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageOut"];
                 };
             };
             /** @description Invalid request */
@@ -7867,6 +8284,151 @@ export interface operations {
             };
         };
     };
+    list_templates_api_dashboard_organizations__organization_id__channels__channel_id__templates_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplatesOut"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    sync_templates_api_dashboard_organizations__organization_id__channels__channel_id__templates_sync_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplatesOut"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Meta's Graph API answered with an error or not at all */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     test_connection_api_dashboard_organizations__organization_id__channels__channel_id__test_connection_post: {
         parameters: {
             query?: never;
@@ -10172,7 +10734,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DeliveryOut"][];
+                    "application/json": components["schemas"]["routers__webhooks__DeliveryOut"][];
                 };
             };
             /** @description Invalid request */

@@ -17,6 +17,7 @@ from chatflow.ai_settings import MAX_SYSTEM_PROMPT_LENGTH, clean_handoff_keyword
 from chatflow.channels import DEFAULT_COLOR, MAX_ALLOWED_ORIGINS, MAX_WELCOME_LENGTH, WidgetPosition
 from chatflow.db import Connection
 from chatflow.errors import InvalidInput
+from chatflow.meta import templates as meta_templates
 from chatflow.page_urls import normalize_secret_parameters
 from chatflow.settings import Settings
 from chatflow.text import Storable
@@ -388,6 +389,52 @@ def test_connection(
     Meta answered is in `outcome`; never an error for it."""
     tested = meta.test_connection(db, caller, organization_id, channel_id, settings=settings)
     return ConnectionTestOut.from_domain(tested)
+
+
+class TemplateVariableOut(Schema):
+    component: str = Field(description="header or body")
+    key: str = Field(description='"1", "2", … or a name, as the template writes {{1}} or {{first_name}}.')
+    example: str | None = Field(description="Meta's example value: untrusted text.")
+
+
+class TemplateOut(Schema):
+    """A WhatsApp message template as Meta listed it. Its text is the business's: untrusted."""
+
+    name: str
+    language: str = Field(description="Meta's code: en_US, es, es_MX, …")
+    status: str = Field(description="Meta's: APPROVED, PENDING, REJECTED, PAUSED, …")
+    category: str | None
+    header: str | None
+    body: str
+    footer: str | None
+    variables: list[TemplateVariableOut]
+    sendable: bool = Field(description="False when it needs what cannot be given here (a media header, a button).")
+    offered: bool = Field(description="Approved and sendable: the reply box offers it.")
+
+
+class TemplatesOut(Schema):
+    synced_at: datetime | None = Field(description="When they were last read from Meta; null: never.")
+    items: list[TemplateOut]
+
+    @classmethod
+    def of(cls, found: tuple[list[meta_templates.Template], datetime | None]) -> TemplatesOut:
+        items, synced_at = found
+        return cls(synced_at=synced_at, items=[TemplateOut.from_domain(t) for t in items])
+
+
+@router.get("/{channel_id}/templates", response_model=TemplatesOut)
+def list_templates(organization_id: UUID, channel_id: UUID, caller: CurrentCaller, db: Db) -> TemplatesOut:
+    """Members: the WhatsApp channel's message templates as last synced (none for another channel)."""
+    return TemplatesOut.of(meta_templates.list_templates(db, caller, organization_id, channel_id))
+
+
+@router.post("/{channel_id}/templates/sync", response_model=TemplatesOut, responses=error_responses(400, 502))
+def sync_templates(
+    organization_id: UUID, channel_id: UUID, caller: CurrentCaller, db: Db, settings: AppSettings
+) -> TemplatesOut:
+    """Members: read the business account's templates from Meta's Graph API again and keep them.
+    400 for a channel not connected to WhatsApp; 502 `graph_api_failed` when Meta does not give them."""
+    return TemplatesOut.of(meta_templates.sync_templates(db, caller, organization_id, channel_id, settings=settings))
 
 
 @router.delete("/{channel_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -18,8 +18,8 @@ from chatflow.errors import InvalidInput
 from chatflow.inbox import presence, profile
 from chatflow.inbox.views import ConversationSummaryOut, MessageOut
 from chatflow.text import Storable
+from chatflow.vocabulary import ChannelType, Language, ResponderMode
 from chatflow.vocabulary import ConversationStatus as Status
-from chatflow.vocabulary import Language, ResponderMode
 from dependencies import CurrentCaller, Db, accepts_api_token
 from schemas import SIGNED_IN_ERRORS, Page, Schema, error_responses
 
@@ -64,10 +64,25 @@ AgentText = Annotated[
 ]
 
 
+class ReplyWindowOut(Schema):
+    """WhatsApp and Messenger: whether free text may go to the customer now (Meta's window)."""
+
+    channel: Literal["whatsapp", "messenger"]
+    open: bool = Field(description="Within 24 hours of the customer's last message.")
+    last_customer_message_at: datetime | None
+    closes_at: datetime | None = Field(description="The end of the 24 hours.")
+    human_agent_until: datetime | None = Field(
+        description="Messenger: a person's reply goes out (tagged HUMAN_AGENT) until then; else null."
+    )
+
+
 class ConversationOut(ConversationSummaryOut):
     visitor_metadata: dict[str, Any]
     closed_at: datetime | None
     messages: list[MessageOut]
+    reply_window: ReplyWindowOut | None = Field(
+        default=None, description="WhatsApp and Messenger conversations only; past it, free text is 409 window_closed."
+    )
 
     @classmethod
     def of_detail(cls, d: inbox.ConversationDetail) -> ConversationOut:
@@ -76,11 +91,25 @@ class ConversationOut(ConversationSummaryOut):
             visitor_metadata=d.visitor_metadata,
             closed_at=d.closed_at,
             messages=[MessageOut.from_domain(m) for m in d.messages],
+            reply_window=ReplyWindowOut.from_domain(d.reply_window) if d.reply_window else None,
         )
 
 
 class AgentMessageIn(Schema):
     content: AgentText
+
+
+TemplateName = Annotated[str, StringConstraints(min_length=1, max_length=512), Storable]
+TemplateLanguage = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,3}(_[A-Za-z0-9]{2,8})?$")]
+TemplateValue = Annotated[str, StringConstraints(max_length=1024), Storable]
+
+
+class TemplateMessageIn(Schema):
+    name: TemplateName
+    language: TemplateLanguage = Field(description="Meta's code of the template's language: en_US, es, es_MX, …")
+    variables: dict[Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_]{1,64}$")], TemplateValue] = Field(
+        default_factory=dict, max_length=50, description='Each variable\'s value by its key: {"1": "Ana"}.'
+    )
 
 
 # A member's id (Cognito's `sub`): one line of at most 128 characters.
@@ -155,6 +184,9 @@ def list_conversations(
         ),
     ] = "all",
     label_id: Annotated[UUID | None, Query(alias="labelId", description="Wearing this label.")] = None,
+    channel_type: Annotated[
+        ChannelType | None, Query(alias="channelType", description="Of channels of this type.")
+    ] = None,
     cursor: Annotated[str | None, Query(max_length=500, description="nextCursor of the previous page.")] = None,
     limit: Annotated[int, Query(ge=1, le=inbox.MAX_PAGE_SIZE)] = 25,
 ) -> Page[ConversationSummaryOut]:
@@ -178,6 +210,7 @@ def list_conversations(
         unassigned=view == "unassigned",
         waiting=view == "waiting",
         label_id=label_id,
+        channel_type=channel_type,
     )
     if filters.active_from and filters.active_before and filters.active_from >= filters.active_before:
         raise InvalidInput("from: must not be after to")
@@ -212,8 +245,28 @@ def get_conversation(conversation_id: UUID, caller: CurrentCaller, db: Db) -> Co
 def send_agent_message(conversation_id: UUID, body: AgentMessageIn, caller: CurrentCaller) -> MessageOut:
     """Answer the visitor as the caller. A person answers from now on (the AI stays silent), a
     waiting conversation is answered, and it is assigned to the caller if it was nobody's.
-    409 `conversation_closed` on a closed conversation."""
+    409 `conversation_closed` on a closed conversation; on WhatsApp and Messenger, 409
+    `window_closed` past Meta's window (see `replyWindow`: send a template instead)."""
     return MessageOut.from_domain(inbox.send_agent_message(caller, conversation_id, body.content))
+
+
+@router.post(
+    "/{conversation_id}/template-messages",
+    response_model=MessageOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(400, 404, 409),
+    **accepts_api_token("conversations:write"),
+)
+def send_template_message(conversation_id: UUID, body: TemplateMessageIn, caller: CurrentCaller) -> MessageOut:
+    """WhatsApp: send one of the channel's approved templates (synced from Meta) with its variables
+    filled in, at any time, also past the customer's 24 hours; the thread keeps its text. 404
+    `template_not_found` for a template that is not approved or not synced; 400 `invalid_field`
+    for a missing or unusable variable, or a conversation that is not on WhatsApp."""
+    return MessageOut.from_domain(
+        inbox.send_template_message(
+            caller, conversation_id, name=body.name, language=body.language, variables=body.variables
+        )
+    )
 
 
 @router.post(

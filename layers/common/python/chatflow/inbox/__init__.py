@@ -20,6 +20,7 @@ from chatflow.inbox.service import (
     release_conversation,
     reopen_conversation,
     send_agent_message,
+    send_template_message,
     take_over_conversation,
 )
 
@@ -41,5 +42,6 @@ __all__ = [
     "release_conversation",
     "reopen_conversation",
     "send_agent_message",
+    "send_template_message",
     "take_over_conversation",
 ]

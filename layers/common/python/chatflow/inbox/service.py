@@ -14,8 +14,8 @@ import base64
 import binascii
 import json
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 from uuid import UUID
 
@@ -25,6 +25,7 @@ from chatflow.db import Connection
 from chatflow.errors import AlreadyAssigned, ConversationClosed, ConversationNotFound, InvalidCursor, InvalidInput
 from chatflow.inbox import repository as repo
 from chatflow.inbox.repository import ConversationDetail, ConversationSummary, InboxFilter, InboxMessage
+from chatflow.meta import templates, window
 from chatflow.outbox import ConversationHandoff, ConversationUpdated, DomainEvent, MessageCreated
 from chatflow.outbox import repository as events_repo
 
@@ -39,6 +40,7 @@ __all__ = [
     "release_conversation",
     "reopen_conversation",
     "send_agent_message",
+    "send_template_message",
     "take_over_conversation",
 ]
 
@@ -107,14 +109,44 @@ def get_conversation(conn: Connection, caller: Caller, conversation_id: UUID) ->
     detail = repo.load_detail(conn, scope=_scope(caller), conversation_id=conversation_id)
     if detail is None:
         raise ConversationNotFound()
-    return detail
+    if detail.summary.channel_type == "website":
+        return detail
+    return replace(detail, reply_window=window.reply_window(conn, conversation_id))
 
 
 def send_agent_message(caller: Caller, conversation_id: UUID, content: str) -> InboxMessage:
     """The caller's message to the visitor (live on the widget's socket, and on its next read). From
     then on a person answers: a waiting conversation is answered, and it is the caller's if it was
-    nobody's."""
+    nobody's. On WhatsApp and Messenger, WindowClosed past Meta's window (chatflow.meta.window)."""
+
+    def free_text(conn: Connection) -> tuple[str, None]:
+        window.require_free_text(conn, conversation_id)
+        return content, None
+
+    return _send_as_agent(caller, conversation_id, free_text)
+
+
+def send_template_message(
+    caller: Caller, conversation_id: UUID, *, name: str, language: str, variables: Mapping[str, str]
+) -> InboxMessage:
+    """An approved WhatsApp template, its variables filled in, as the caller's message: the one
+    thing WhatsApp takes past the customer's 24 hours (chatflow.meta.templates). The conversation
+    keeps its text; send_to_meta sends it as a template."""
+
+    def filled(conn: Connection) -> tuple[str, templates.FilledTemplate]:
+        template = templates.fill(conn, conversation_id, name=name, language=language, variables=variables)
+        return template.content, template
+
+    return _send_as_agent(caller, conversation_id, filled)
+
+
+def _send_as_agent(
+    caller: Caller,
+    conversation_id: UUID,
+    prepare: Callable[[Connection], tuple[str, templates.FilledTemplate | None]],
+) -> InboxMessage:
     with scoped_connection(caller) as conn:
+        content, template = prepare(conn)
         result = repo.insert_agent_message(
             conn, scope=_scope(caller), conversation_id=conversation_id, author_id=caller.user_id, content=content
         )
@@ -122,6 +154,10 @@ def send_agent_message(caller: Caller, conversation_id: UUID, content: str) -> I
             caller.require_writable(result.organization_id)  # raising here rolls the insert back
         events: list[DomainEvent] = []
         if result.message is not None and result.organization_id is not None:
+            if template is not None:
+                templates.record(
+                    conn, message_id=result.message.id, organization_id=result.organization_id, filled=template
+                )
             events = _message_events(result.organization_id, conversation_id, result.message.id)
             events_repo.add(conn, events)
     if not result.found:
@@ -129,6 +165,8 @@ def send_agent_message(caller: Caller, conversation_id: UUID, content: str) -> I
     if result.message is None:
         raise ConversationClosed()
     outbox.signal([e.id for e in events])
+    if template is not None:
+        return replace(result.message, template=f"{template.name} · {template.language}")
     return result.message
 
 

@@ -11,7 +11,7 @@ import httpx
 
 from chatflow.settings import Settings
 
-__all__ = ["GraphAnswer", "get_object", "send_message"]
+__all__ = ["GraphAnswer", "get_object", "list_templates", "send_message"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +31,12 @@ class GraphAnswer:
     def error_code(self) -> int | None:
         error = self.body.get("error")
         code = error.get("code") if isinstance(error, dict) else None
+        return code if isinstance(code, int) else None
+
+    @property
+    def error_subcode(self) -> int | None:
+        error = self.body.get("error")
+        code = error.get("error_subcode") if isinstance(error, dict) else None
         return code if isinstance(code, int) else None
 
 
@@ -56,3 +62,17 @@ def get_object(settings: Settings, object_id: str, *, access_token: str, fields:
 def send_message(settings: Settings, account_id: str, *, access_token: str, body: dict[str, Any]) -> GraphAnswer:
     """POST /{phoneNumberId or pageId}/messages."""
     return _call(settings, "POST", f"{account_id}/messages", access_token, json=body)
+
+
+# What a template sync reads of each template.
+_TEMPLATE_FIELDS = "name,language,status,category,components,parameter_format"
+
+
+def list_templates(
+    settings: Settings, business_account_id: str, *, access_token: str, after: str | None = None
+) -> GraphAnswer:
+    """GET /{businessAccountId}/message_templates: one page (`paging.cursors.after` names the next)."""
+    params = {"fields": _TEMPLATE_FIELDS, "limit": "100"}
+    if after:
+        params["after"] = after
+    return _call(settings, "GET", f"{business_account_id}/message_templates", access_token, params=params)

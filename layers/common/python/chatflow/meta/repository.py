@@ -220,6 +220,9 @@ def apply_status(
     row = conn.execute(
         f"""
         UPDATE meta_deliveries d SET status = %(s)s, error_code = coalesce(%(code)s, d.error_code),
+               failure_reason = CASE WHEN %(s)s <> 'failed' THEN NULL
+                                     WHEN coalesce(%(code)s, d.error_code) = 131047 THEN 'window_closed'
+                                     ELSE 'refused' END,
                updated_at = now()
         FROM messages m
         WHERE d.channel_id = %(channel)s AND d.provider_message_id = %(id)s AND m.id = d.message_id

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from uuid import UUID
@@ -88,17 +89,38 @@ def signal(event_ids: Sequence[UUID], *, settings: Settings | None = None) -> No
     settings = settings or get_settings()
     if not settings.dispatch_queue_url:
         # Tests and scripts: no queue, so this process dispatches, as functions/dispatch would.
-        from chatflow.listeners import LISTENERS
-
-        try:
-            dispatch(event_ids, LISTENERS, settings=settings)
-        except Exception:
-            _logger.exception("events not dispatched", extra={"events": len(event_ids)})
+        _dispatch_here(event_ids, settings)
         return
     try:
         _send(settings, event_ids)
     except Exception:
         _logger.exception("events not signalled; the sweep will", extra={"events": len(event_ids)})
+
+
+# Events a listener signalled while this thread dispatches (None: not dispatching).
+_here = threading.local()
+
+
+def _dispatch_here(event_ids: Sequence[UUID], settings: Settings) -> None:
+    """Dispatch in this process. Events a listener signals (a delivery state, an assignment) wait
+    for the dispatch under way to end, as they would wait in the queue: it holds the process's one
+    pooled connection, which a nested dispatch would wait for in vain."""
+    from chatflow.listeners import LISTENERS
+
+    pending: list[UUID] | None = getattr(_here, "pending", None)
+    if pending is not None:
+        pending.extend(event_ids)
+        return
+    _here.pending = list(event_ids)
+    try:
+        while _here.pending:
+            batch, _here.pending = _here.pending, []
+            try:
+                dispatch(batch, LISTENERS, settings=settings)
+            except Exception:
+                _logger.exception("events not dispatched", extra={"events": len(batch)})
+    finally:
+        _here.pending = None
 
 
 def _send(settings: Settings, event_ids: Sequence[UUID]) -> None:

@@ -1,0 +1,114 @@
+"""When a business may write to a customer on WhatsApp or Messenger without a template.
+
+Meta allows free-form messages only within 24 hours of the customer's last message (the customer
+service window). Past it, WhatsApp takes approved templates only (chatflow.meta.templates), and
+Messenger takes a message a person wrote, tagged HUMAN_AGENT, for 7 days; an AI's answer is never
+tagged (Meta's policy: the tag is for human agents). We refuse what Meta would refuse before we
+send it (WindowClosed, 409 window_closed), and the send path checks again when it sends
+(chatflow.meta.outbound), for the window may close between the two.
+
+The window belongs to the contact, not to one conversation: the customer's last message on this
+channel, whichever conversation it opened.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+from uuid import UUID
+
+from chatflow.db import Connection
+from chatflow.errors import WindowClosed
+
+__all__ = [
+    "HUMAN_AGENT_WINDOW",
+    "LAST_CUSTOMER_MESSAGE_SQL",
+    "SERVICE_WINDOW",
+    "ReplyWindow",
+    "Sendable",
+    "reply_window",
+    "require_free_text",
+    "sendable",
+]
+
+SERVICE_WINDOW = timedelta(hours=24)
+HUMAN_AGENT_WINDOW = timedelta(days=7)
+
+# The contact's last message on the conversation's channel (any of their conversations there):
+# `conversation` is the conversation's alias in the query this is part of. Index-backed:
+# conversations_visitor_idx, then messages_conversation_seq_idx per conversation.
+LAST_CUSTOMER_MESSAGE_SQL = """(
+    SELECT max(vm.created_at) FROM conversations vc JOIN messages vm ON vm.conversation_id = vc.id
+    WHERE vc.channel_id = {conversation}.channel_id AND vc.visitor_id = {conversation}.visitor_id
+      AND vm.role = 'visitor'
+)"""
+
+_WINDOW = (
+    """
+SELECT k.kind, now() AS now, """
+    + LAST_CUSTOMER_MESSAGE_SQL.format(conversation="c")
+    + """ AS last_customer_message_at
+FROM conversations c
+JOIN channel_meta_connections k ON k.channel_id = c.channel_id AND k.kind = c.visitor_metadata ->> 'channel'
+WHERE c.id = %s
+"""
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyWindow:
+    """A WhatsApp or Messenger conversation's window now. `closes_at`: the end of the 24 hours
+    (None when the customer never wrote); `human_agent_until`: Messenger's 7 days for people's
+    replies (None on WhatsApp)."""
+
+    channel: Literal["whatsapp", "messenger"]
+    open: bool
+    last_customer_message_at: datetime | None
+    closes_at: datetime | None
+    human_agent_until: datetime | None
+
+    @property
+    def person_may_write(self) -> bool:
+        """Whether a person's free text may go out now (on Messenger with the HUMAN_AGENT tag past 24 hours)."""
+        return self.open or self.human_agent_until is not None
+
+
+def reply_window(conn: Connection, conversation_id: UUID) -> ReplyWindow | None:
+    """None for a conversation of a website channel, or of a channel no longer connected to Meta."""
+    row = conn.execute(_WINDOW, (conversation_id,)).fetchone()
+    if row is None:
+        return None
+    kind: Literal["whatsapp", "messenger"] = row["kind"]
+    last: datetime | None = row["last_customer_message_at"]
+    now: datetime = row["now"]
+    closes_at = last + SERVICE_WINDOW if last else None
+    human_until = last + HUMAN_AGENT_WINDOW if last and kind == "messenger" else None
+    return ReplyWindow(
+        channel=kind,
+        open=closes_at is not None and now < closes_at,
+        last_customer_message_at=last,
+        closes_at=closes_at,
+        human_agent_until=human_until if human_until and now < human_until else None,
+    )
+
+
+def require_free_text(conn: Connection, conversation_id: UUID) -> None:
+    """Before a person's free-text reply is stored: WindowClosed when Meta would refuse it."""
+    window = reply_window(conn, conversation_id)
+    if window is not None and not window.person_may_write:
+        raise WindowClosed(variant=window.channel)
+
+
+# How a message goes out given the window, decided by the send path (chatflow.meta.outbound).
+Sendable = Literal["response", "human_agent", "closed"]
+
+
+def sendable(kind: str, *, role: str, template: bool, within_24h: bool, within_7d: bool) -> Sendable:
+    """`response`: as an answer within the window (a template at any time); `human_agent`: Messenger's
+    tag, for a person's message past 24 hours and within 7 days; `closed`: it must not be sent."""
+    if template or within_24h:
+        return "response"
+    if kind == "messenger" and role == "agent" and within_7d:
+        return "human_agent"
+    return "closed"
