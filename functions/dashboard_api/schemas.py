@@ -61,6 +61,7 @@ _ERROR_DESCRIPTIONS = {
     404: "No such resource, or one of an organisation the caller does not belong to",
     409: "The request conflicts with the current state (plan limit, last admin, closed conversation, …)",
     413: "The upload is too large",
+    415: "A kind of file this operation does not take",
     429: "Too many requests; wait as long as Retry-After says",
     502: "Meta's Graph API answered with an error or not at all",
     503: "A service this operation needs (database, Cognito, encryption key) is unavailable; retry later",

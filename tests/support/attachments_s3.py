@@ -60,8 +60,10 @@ def local_s3() -> Iterator[LocalS3]:
     moto_url = f"http://127.0.0.1:{moto_port}"
     front_url = f"http://127.0.0.1:{front_port}"
     saved = {k: os.environ.get(k) for k in _ENV}
+    # S3's own endpoint variable (boto3's, read by chatflow.attachments.storage first): another moto may
+    # be playing Cognito and SES at AWS_ENDPOINT_URL.
     os.environ.update(
-        AWS_ENDPOINT_URL=moto_url,
+        AWS_ENDPOINT_URL_S3=moto_url,
         AWS_ACCESS_KEY_ID="local",
         AWS_SECRET_ACCESS_KEY="local",  # moto's; the front checks signatures made with it
         ATTACHMENTS_BUCKET=BUCKET,
@@ -101,7 +103,7 @@ def local_s3() -> Iterator[LocalS3]:
 
 
 _ENV = (
-    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_S3",
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
     "ATTACHMENTS_BUCKET",

@@ -209,6 +209,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/dashboard/conversations/{conversation_id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Request Upload
+         * @description A presigned POST for one file into the conversation (its type and size pinned by the policy).
+         *     409 `conversation_closed`, or `storage_limit` when the month's attachments would pass the plan's
+         *     storage; 413 `attachment_too_large`; 415 `attachment_type_not_allowed`.
+         */
+        post: operations["request_upload_api_dashboard_conversations__conversation_id__attachments_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dashboard/conversations/{conversation_id}/attachments/{attachment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm Upload
+         * @description The uploaded file checked (its bytes must be the declared type: 400 `attachment_mismatch`, the
+         *     file deleted) and sent to the visitor as the caller's message, as `POST …/messages` does.
+         *     409 `attachment_not_uploaded` before the upload. Idempotent: again, the same message.
+         */
+        post: operations["confirm_upload_api_dashboard_conversations__conversation_id__attachments__attachment_id__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/dashboard/conversations/{conversation_id}/close": {
         parameters: {
             query?: never;
@@ -422,6 +466,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/dashboard/conversations/{conversation_id}/transcript": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send Transcript
+         * @description Email the visitor a copy of the conversation (409 `no_contact_email` when they left no address).
+         */
+        post: operations["send_transcript_api_dashboard_conversations__conversation_id__transcript_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/dashboard/conversations/{conversation_id}/visitor": {
         parameters: {
             query?: never;
@@ -445,6 +509,47 @@ export interface paths {
          * @description An agent writes the visitor's name and email (empty clears one). 400 for a verified visitor's.
          */
         patch: operations["update_visitor_api_dashboard_conversations__conversation_id__visitor_patch"];
+        trace?: never;
+    };
+    "/api/dashboard/exports/conversations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Conversations
+         * @description The conversations the inbox shows with these filters (the list's parameters), newest activity
+         *     first, one row each; 400 `export_too_large` past 10,000.
+         */
+        get: operations["export_conversations_api_dashboard_exports_conversations_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dashboard/exports/conversations/{conversation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Conversation
+         * @description One conversation's messages, oldest first.
+         */
+        get: operations["export_conversation_api_dashboard_exports_conversations__conversation_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/dashboard/invitations/accept": {
@@ -841,6 +946,30 @@ export interface paths {
         patch: operations["update_channel_api_dashboard_organizations__organization_id__channels__channel_id__patch"];
         trace?: never;
     };
+    "/api/dashboard/organizations/{organization_id}/channels/{channel_id}/business-hours": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Business Hours
+         * @description The channel's hours, whether they are open now and when next.
+         */
+        get: operations["get_business_hours_api_dashboard_organizations__organization_id__channels__channel_id__business_hours_get"];
+        /**
+         * Put Business Hours
+         * @description Org admins: the whole schedule, replaced.
+         */
+        put: operations["put_business_hours_api_dashboard_organizations__organization_id__channels__channel_id__business_hours_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/dashboard/organizations/{organization_id}/channels/{channel_id}/identity": {
         parameters: {
             query?: never;
@@ -881,6 +1010,30 @@ export interface paths {
          *     30 seconds, the widget API's cache).
          */
         post: operations["rotate_identity_secret_api_dashboard_organizations__organization_id__channels__channel_id__identity_secret_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dashboard/organizations/{organization_id}/channels/{channel_id}/satisfaction": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Satisfaction
+         * @description The channel's satisfaction survey (CSAT).
+         */
+        get: operations["get_satisfaction_api_dashboard_organizations__organization_id__channels__channel_id__satisfaction_get"];
+        /**
+         * Put Satisfaction
+         * @description Org admins: turn the survey on or off, choose its scale.
+         */
+        put: operations["put_satisfaction_api_dashboard_organizations__organization_id__channels__channel_id__satisfaction_put"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1888,6 +2041,48 @@ export interface components {
             /** Width */
             width?: number | null;
         };
+        /** AttachmentUploadIn */
+        AttachmentUploadIn: {
+            /**
+             * Contenttype
+             * @description image/jpeg, image/png, image/webp, image/gif, application/pdf or text/plain (415 otherwise).
+             */
+            contentType: string;
+            /**
+             * Name
+             * @description The file's name, as shown in the thread.
+             */
+            name: string;
+            /**
+             * Size
+             * @description Bytes; at most 10 MB (413 beyond).
+             */
+            size: number;
+        };
+        /** AttachmentUploadOut */
+        AttachmentUploadOut: {
+            /**
+             * Attachmentid
+             * Format: uuid
+             */
+            attachmentId: string;
+            /**
+             * Expiresat
+             * Format: date-time
+             */
+            expiresAt: string;
+            /** Fields */
+            fields: {
+                [key: string]: string;
+            };
+            /** Maxbytes */
+            maxBytes: number;
+            /**
+             * Url
+             * @description POST `fields`, then the file as the last part named `file` (multipart).
+             */
+            url: string;
+        };
         /** AuditEntryOut */
         AuditEntryOut: {
             /** Action */
@@ -1917,6 +2112,73 @@ export interface components {
              * @description Away members get no conversation by auto-assignment.
              */
             available: boolean;
+        };
+        /** BusinessHoursIn */
+        BusinessHoursIn: {
+            /**
+             * Enabled
+             * @description false: the channel keeps no hours (always staffed).
+             * @default true
+             */
+            enabled: boolean;
+            /**
+             * Holidays
+             * @description Closed all day: YYYY-MM-DD in the business's time zone.
+             */
+            holidays?: string[];
+            /**
+             * Offlinemode
+             * @description Outside the hours: ai, the AI keeps answering and a handoff says when people are back and asks for an email; form, the widget shows a form to leave a message instead of the chat.
+             * @default ai
+             * @enum {string}
+             */
+            offlineMode: "ai" | "form";
+            /**
+             * Timezone
+             * @description An IANA time zone.
+             * @example America/New_York
+             */
+            timeZone: string;
+            /**
+             * Weekly
+             * @description mon … sun: each day's ranges (several a day, not overlapping). A day left out is closed.
+             */
+            weekly?: {
+                [key: string]: components["schemas"]["TimeRangeIn"][];
+            };
+        };
+        /** BusinessHoursOut */
+        BusinessHoursOut: {
+            /**
+             * Configured
+             * @description false: the channel keeps no hours yet (the fields are suggestions).
+             */
+            configured: boolean;
+            /** Enabled */
+            enabled: boolean;
+            /** Holidays */
+            holidays: string[];
+            /**
+             * Nextopenat
+             * @description When the hours start again; null while open.
+             */
+            nextOpenAt: string | null;
+            /**
+             * Offlinemode
+             * @enum {string}
+             */
+            offlineMode: "ai" | "form";
+            /**
+             * Opennow
+             * @description Inside the hours now (always true without hours).
+             */
+            openNow: boolean;
+            /** Timezone */
+            timeZone: string;
+            /** Weekly */
+            weekly: {
+                [key: string]: components["schemas"]["TimeRangeOut"][];
+            };
         };
         /** CannedReplyIn */
         CannedReplyIn: {
@@ -3691,6 +3953,20 @@ export interface components {
             /** Days */
             days: number | null;
         };
+        /** SatisfactionIO */
+        SatisfactionIO: {
+            /**
+             * Enabled
+             * @description Ask the visitor for a rating when a conversation ends.
+             */
+            enabled: boolean;
+            /**
+             * Scale
+             * @description five: 1-5 stars; thumbs: up or down.
+             * @enum {string}
+             */
+            scale: "five" | "thumbs";
+        };
         /** StatsOut */
         StatsOut: {
             /** Busiestpages */
@@ -3815,6 +4091,28 @@ export interface components {
              */
             syncedAt: string | null;
         };
+        /** TimeRangeIn */
+        TimeRangeIn: {
+            /**
+             * End
+             * @description HH:MM after start; 24:00 for the end of the day.
+             * @example 17:00
+             */
+            end: string;
+            /**
+             * Start
+             * @description HH:MM, the business's local time.
+             * @example 09:00
+             */
+            start: string;
+        };
+        /** TimeRangeOut */
+        TimeRangeOut: {
+            /** End */
+            end: string;
+            /** Start */
+            start: string;
+        };
         /** TokensOut */
         TokensOut: {
             /** Accesstoken */
@@ -3830,6 +4128,27 @@ export interface components {
              * @default Bearer
              */
             tokenType: string;
+        };
+        /** TranscriptIn */
+        TranscriptIn: {
+            /**
+             * Language
+             * @description null: the conversation's language.
+             */
+            language?: ("en" | "es") | null;
+        };
+        /** TranscriptOut */
+        TranscriptOut: {
+            /**
+             * Language
+             * @enum {string}
+             */
+            language: "en" | "es";
+            /**
+             * Sentto
+             * @description The visitor's address the copy goes to.
+             */
+            sentTo: string;
         };
         /** UsageTotalsOut */
         UsageTotalsOut: {
@@ -4123,7 +4442,7 @@ export interface components {
             description?: string | null;
             /**
              * Events
-             * @description Any of: conversation.created, conversation.updated, conversation.handoff, conversation.closed, message.created. An unknown one: 400.
+             * @description Any of: conversation.created, conversation.updated, conversation.handoff, conversation.closed, conversation.rated, message.created. An unknown one: 400.
              */
             events: string[];
             /**
@@ -5106,6 +5425,190 @@ export interface operations {
             };
         };
     };
+    request_upload_api_dashboard_conversations__conversation_id__attachments_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AttachmentUploadIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentUploadOut"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the current state (plan limit, last admin, closed conversation, …) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The upload is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A kind of file this operation does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    confirm_upload_api_dashboard_conversations__conversation_id__attachments__attachment_id__post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+                attachment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageOut"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the current state (plan limit, last admin, closed conversation, …) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The upload is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     close_api_dashboard_conversations__conversation_id__close_post: {
         parameters: {
             query?: never;
@@ -5958,6 +6461,86 @@ export interface operations {
             };
         };
     };
+    send_transcript_api_dashboard_conversations__conversation_id__transcript_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TranscriptIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TranscriptOut"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the current state (plan limit, last admin, closed conversation, …) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     get_visitor_api_dashboard_conversations__conversation_id__visitor_get: {
         parameters: {
             query?: never;
@@ -6047,6 +6630,156 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VisitorProfileOut"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    export_conversations_api_dashboard_exports_conversations_get: {
+        parameters: {
+            query?: {
+                format?: "csv" | "json";
+                organizationId?: string | null;
+                channelId?: string | null;
+                /** @description Repeatable. */
+                status?: ("open" | "pending" | "closed")[] | null;
+                responderMode?: ("ai" | "human") | null;
+                language?: ("en" | "es") | null;
+                /** @description As the inbox's search. */
+                q?: string | null;
+                from?: string | null;
+                to?: string | null;
+                view?: "mine" | "unassigned" | "waiting" | "all";
+                labelId?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export, streamed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    export_conversation_api_dashboard_exports_conversations__conversation_id__get: {
+        parameters: {
+            query?: {
+                format?: "csv" | "json";
+            };
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export, streamed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/csv": unknown;
                 };
             };
             /** @description Invalid request */
@@ -8076,6 +8809,146 @@ export interface operations {
             };
         };
     };
+    get_business_hours_api_dashboard_organizations__organization_id__channels__channel_id__business_hours_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BusinessHoursOut"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    put_business_hours_api_dashboard_organizations__organization_id__channels__channel_id__business_hours_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BusinessHoursIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BusinessHoursOut"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     get_identity_api_dashboard_organizations__organization_id__channels__channel_id__identity_get: {
         parameters: {
             query?: never;
@@ -8235,6 +9108,146 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["IdentityWithSecretOut"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_satisfaction_api_dashboard_organizations__organization_id__channels__channel_id__satisfaction_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SatisfactionIO"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    put_satisfaction_api_dashboard_organizations__organization_id__channels__channel_id__satisfaction_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SatisfactionIO"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SatisfactionIO"];
                 };
             };
             /** @description Invalid request */
