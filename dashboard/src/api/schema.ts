@@ -2725,6 +2725,51 @@ export interface components {
             /** Handoffs */
             handoffs: number;
         };
+        /** DeliveryOut */
+        DeliveryOut: {
+            /** Attempts */
+            attempts: number;
+            /**
+             * Createdat
+             * Format: date-time
+             */
+            createdAt: string;
+            /** Deliveredat */
+            deliveredAt: string | null;
+            /** Eventtype */
+            eventType: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Lastattemptat */
+            lastAttemptAt: string | null;
+            /** Latencyms */
+            latencyMs: number | null;
+            /**
+             * Messageid
+             * @description The webhook-id header: the same on every attempt and on a resend.
+             */
+            messageId: string;
+            /** Nextattemptat */
+            nextAttemptAt: string | null;
+            /**
+             * Responseexcerpt
+             * @description The first bytes of the last answer, or why there was none.
+             */
+            responseExcerpt: string | null;
+            /**
+             * Responsestatus
+             * @description The receiver's last HTTP status; null when it did not answer.
+             */
+            responseStatus: number | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "delivered" | "failed";
+        };
         /** DeliveryQueuedOut */
         DeliveryQueuedOut: {
             /**
@@ -3349,6 +3394,37 @@ export interface components {
             /** Read */
             read: boolean;
         };
+        /**
+         * MessageDeliveryOut
+         * @description How our message to WhatsApp or Messenger fared (Meta's statuses move it forward).
+         */
+        MessageDeliveryOut: {
+            /**
+             * Errorcode
+             * @description Meta's error code, e.g. 131047 (outside the 24-hour window).
+             */
+            errorCode: number | null;
+            /**
+             * Errormessage
+             * @description Meta's own words about the failure: untrusted text.
+             */
+            errorMessage: string | null;
+            /**
+             * Failurereason
+             * @description Why it failed: outside the customer's window, refused by Meta, no answer, the token.
+             */
+            failureReason: ("window_closed" | "refused" | "no_answer" | "token") | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "sent" | "delivered" | "read" | "failed";
+            /**
+             * Updatedat
+             * Format: date-time
+             */
+            updatedAt: string;
+        };
         /** MessageOut */
         MessageOut: {
             /** @description A file sent in this message (its content is the file's name). */
@@ -3362,7 +3438,7 @@ export interface components {
              */
             createdAt: string;
             /** @description WhatsApp and Messenger: our message's delivery. */
-            delivery?: components["schemas"]["chatflow__inbox__views__DeliveryOut"] | null;
+            delivery?: components["schemas"]["MessageDeliveryOut"] | null;
             /**
              * Id
              * Format: uuid
@@ -4592,37 +4668,6 @@ export interface components {
              */
             verifyToken?: string | null;
         };
-        /**
-         * DeliveryOut
-         * @description How our message to WhatsApp or Messenger fared (Meta's statuses move it forward).
-         */
-        chatflow__inbox__views__DeliveryOut: {
-            /**
-             * Errorcode
-             * @description Meta's error code, e.g. 131047 (outside the 24-hour window).
-             */
-            errorCode: number | null;
-            /**
-             * Errormessage
-             * @description Meta's own words about the failure: untrusted text.
-             */
-            errorMessage: string | null;
-            /**
-             * Failurereason
-             * @description Why it failed: outside the customer's window, refused by Meta, no answer, the token.
-             */
-            failureReason: ("window_closed" | "refused" | "no_answer" | "token") | null;
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "pending" | "sent" | "delivered" | "read" | "failed";
-            /**
-             * Updatedat
-             * Format: date-time
-             */
-            updatedAt: string;
-        };
         /** PeriodOut */
         routers__reports__PeriodOut: {
             /** Aianswers */
@@ -4713,51 +4758,6 @@ export interface components {
              * @description From the handoff to the first agent message; null when no handoff was answered.
              */
             medianFirstResponseSeconds: number | null;
-        };
-        /** DeliveryOut */
-        routers__webhooks__DeliveryOut: {
-            /** Attempts */
-            attempts: number;
-            /**
-             * Createdat
-             * Format: date-time
-             */
-            createdAt: string;
-            /** Deliveredat */
-            deliveredAt: string | null;
-            /** Eventtype */
-            eventType: string;
-            /**
-             * Id
-             * Format: uuid
-             */
-            id: string;
-            /** Lastattemptat */
-            lastAttemptAt: string | null;
-            /** Latencyms */
-            latencyMs: number | null;
-            /**
-             * Messageid
-             * @description The webhook-id header: the same on every attempt and on a resend.
-             */
-            messageId: string;
-            /** Nextattemptat */
-            nextAttemptAt: string | null;
-            /**
-             * Responseexcerpt
-             * @description The first bytes of the last answer, or why there was none.
-             */
-            responseExcerpt: string | null;
-            /**
-             * Responsestatus
-             * @description The receiver's last HTTP status; null when it did not answer.
-             */
-            responseStatus: number | null;
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "pending" | "delivered" | "failed";
         };
     };
     responses: never;
@@ -11747,7 +11747,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["routers__webhooks__DeliveryOut"][];
+                    "application/json": components["schemas"]["DeliveryOut"][];
                 };
             };
             /** @description Invalid request */

@@ -17,6 +17,15 @@ describe("inbox filters", () => {
     expect(q).toMatchObject({ status: ["open", "pending"], language: "en", cursor: "abc", limit: "25" });
     expect(filtersToQuery({ status: [] }).status).toBeUndefined();
   });
+  it("keep a channel type, and only a known one", () => {
+    expect(filtersFromSearch(new URLSearchParams("channelType=whatsapp")).channelType).toBe("whatsapp");
+    expect(filtersFromSearch(new URLSearchParams("channelType=telegram")).channelType).toBeUndefined();
+    expect(filtersToSearch({ status: [], channelType: "messenger" }).get("channelType")).toBe("messenger");
+    expect(filtersToQuery({ status: [], channelType: "whatsapp" }).channelType).toBe("whatsapp");
+    const c = { organizationId: ORG, channelId: "c", status: "open" as const, responderMode: "ai" as const, language: "en" as const, channelType: "website" as const };
+    expect(matchesFilters(c, { status: [], channelType: "whatsapp" })).toBe(false);
+    expect(matchesFilters(c, { status: [], channelType: "website" })).toBe(true);
+  });
   it("count what is active", () => {
     expect(activeFilterCount({ status: [] })).toBe(0);
     expect(activeFilterCount({ status: ["open", "pending"], q: "x", language: "es" })).toBe(3);

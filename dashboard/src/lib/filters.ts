@@ -10,6 +10,8 @@ export interface InboxFilters {
   organizationId?: string;
   channelId?: string;
   labelId?: string;
+  /** Website, WhatsApp or Messenger conversations only. */
+  channelType?: ChannelType;
   status: Status[];
   responderMode?: ResponderMode;
   language?: Lang;
@@ -17,6 +19,8 @@ export interface InboxFilters {
 }
 
 const STATUSES: Status[] = ["open", "pending", "closed"];
+export type ChannelType = "website" | "whatsapp" | "messenger";
+const CHANNEL_TYPES: ChannelType[] = ["website", "whatsapp", "messenger"];
 
 export function filtersFromSearch(search: URLSearchParams): InboxFilters {
   const pick = <T extends string>(value: string | null, allowed: readonly T[]): T | undefined =>
@@ -29,6 +33,7 @@ export function filtersFromSearch(search: URLSearchParams): InboxFilters {
     organizationId: uuid(search.get("organizationId")),
     channelId: uuid(search.get("channelId")),
     labelId: uuid(search.get("labelId")),
+    channelType: pick(search.get("channelType"), CHANNEL_TYPES),
     status: search.getAll("status").filter((s): s is Status => (STATUSES as string[]).includes(s)),
     responderMode: pick(search.get("responderMode"), ["ai", "human"] as const),
     language: pick(search.get("language"), ["en", "es"] as const),
@@ -42,6 +47,7 @@ export function filtersToSearch(filters: InboxFilters): URLSearchParams {
   if (filters.organizationId) params.set("organizationId", filters.organizationId);
   if (filters.channelId) params.set("channelId", filters.channelId);
   if (filters.labelId) params.set("labelId", filters.labelId);
+  if (filters.channelType) params.set("channelType", filters.channelType);
   filters.status.forEach((s) => params.append("status", s));
   if (filters.responderMode) params.set("responderMode", filters.responderMode);
   if (filters.language) params.set("language", filters.language);
@@ -56,6 +62,7 @@ export function filtersToQuery(filters: InboxFilters, cursor?: string | null): R
     organizationId: filters.organizationId,
     channelId: filters.channelId,
     labelId: filters.labelId,
+    channelType: filters.channelType,
     status: filters.status.length ? filters.status : undefined,
     responderMode: filters.responderMode,
     language: filters.language,
@@ -66,15 +73,16 @@ export function filtersToQuery(filters: InboxFilters, cursor?: string | null): R
 }
 
 export function activeFilterCount(filters: InboxFilters): number {
-  return [filters.organizationId, filters.channelId, filters.labelId, filters.responderMode, filters.language, filters.q].filter(Boolean).length + (filters.status.length ? 1 : 0);
+  return [filters.organizationId, filters.channelId, filters.labelId, filters.channelType, filters.responderMode, filters.language, filters.q].filter(Boolean).length + (filters.status.length ? 1 : 0);
 }
 
 /** Whether a conversation (as the list or a live event knows it) passes the filters that can be checked locally. */
 export function matchesFilters(
-  c: { organizationId: string; channelId: string; status: Status; responderMode: ResponderMode; language: Lang },
+  c: { organizationId: string; channelId: string; status: Status; responderMode: ResponderMode; language: Lang; channelType?: ChannelType },
   filters: InboxFilters,
 ): boolean {
   if (filters.organizationId && c.organizationId !== filters.organizationId) return false;
+  if (filters.channelType && (c.channelType ?? "website") !== filters.channelType) return false;
   if (filters.channelId && c.channelId !== filters.channelId) return false;
   if (filters.status.length && !filters.status.includes(c.status)) return false;
   if (filters.responderMode && c.responderMode !== filters.responderMode) return false;

@@ -3,7 +3,7 @@ import { addDelta, addNote, applyToConversation, applyToSummary, mentionedIds, l
 import type { Conversation, ConversationSummary, LiveEvent, Message } from "./types";
 
 const base: Conversation = {
-  id: "c1", organizationId: "o", channelId: "ch", channelName: "Web", status: "open", responderMode: "ai", language: "en", pageUrl: null,
+  id: "c1", organizationId: "o", channelId: "ch", channelName: "Web", channelType: "website", status: "open", responderMode: "ai", language: "en", pageUrl: null,
   visitorId: "v", lastMessage: null, messageCount: 1, createdAt: "2026-11-24T10:00:00.000Z", lastMessageAt: "2026-11-24T10:00:00.000Z",
   assignedUser: null, needsHuman: false, visitorMetadata: {}, handedOffAt: null, closedAt: null,
   messages: [{ id: "m1", role: "visitor", content: "hi", createdAt: "2026-11-24T10:00:00.000Z" }],

@@ -116,6 +116,8 @@ export function LiveProvider({ children, userId }: { children: ReactNode; userId
         client.setQueryData<Conversation>(key, (c) => (c ? applyToConversation(c, event) : c));
         // A fetch already under way would overwrite this event with older data: fetch again.
         if (client.isFetching({ queryKey: key }) > 0) void client.invalidateQueries({ queryKey: key });
+        // WhatsApp and Messenger: an update may be a message's delivery (sent, read, failed), which the thread shows.
+        else if (event.type === "conversation.updated" && event.data.channelType && event.data.channelType !== "website") void client.invalidateQueries({ queryKey: key });
         invalidateLists();
         if (needsHumanNow(event) && !waitingSeen.has(event.conversationId)) {
           waitingSeen.add(event.conversationId);

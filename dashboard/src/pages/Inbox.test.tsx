@@ -6,7 +6,7 @@ import { ConversationRow } from "./Inbox";
 import type { ConversationSummary } from "../lib/types";
 
 const conversation: ConversationSummary = {
-  id: "c1", organizationId: "o", channelId: "ch", channelName: "Tienda", status: "pending", responderMode: "human", language: "es",
+  id: "c1", organizationId: "o", channelId: "ch", channelName: "Tienda", channelType: "website", status: "pending", responderMode: "human", language: "es",
   pageUrl: null, visitorId: "abcdef12-0000-0000-0000-000000000000", lastMessage: { role: "system", content: "Te estoy conectando con una persona…", createdAt: new Date(Date.now() - 5 * 60_000).toISOString() },
   preview: { role: "visitor", content: "Quiero hablar con una persona", createdAt: new Date(Date.now() - 5 * 60_000).toISOString() },
   messageCount: 2, createdAt: new Date(Date.now() - 10 * 60_000).toISOString(), lastMessageAt: new Date(Date.now() - 5 * 60_000).toISOString(),

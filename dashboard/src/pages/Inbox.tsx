@@ -17,6 +17,7 @@ import { InboxShortcuts } from "../components/inbox/Shortcuts";
 import { VisitorPanel } from "../components/inbox/VisitorPanel";
 import { cannedTextFor, fillVariables, replaceSlash, slashQuery } from "../lib/canned";
 import { MAX_NOTE_CHARS, MentionPicker, NoteItem, mentionQuery, useAddNote, useMarkMentionsRead, useNotes } from "../components/inbox/Notes";
+import { ChannelBadge, ContactLine, DeliveryState, TemplateComposer, WindowNotice, contactTitle, personMayWrite } from "../components/inbox/Meta";
 
 /** A verified user's other conversations, from any of their devices (they are one visitor). */
 function EarlierConversations({ visitorId, current }: { visitorId: string; current: string }) {
@@ -102,6 +103,12 @@ function Filters({ filters, onChange }: { filters: InboxFilters; onChange: (f: I
           </option>
         ))}
       </select>
+      <select aria-label={t("metaInbox.channelType")} value={filters.channelType ?? ""} onChange={(e) => onChange({ ...filters, channelType: (e.target.value || undefined) as InboxFilters["channelType"] })}>
+        <option value="">{t("metaInbox.anyChannelType")}</option>
+        <option value="website">{t("metaInbox.channel.website")}</option>
+        <option value="whatsapp">{t("metaInbox.channel.whatsapp")}</option>
+        <option value="messenger">{t("metaInbox.channel.messenger")}</option>
+      </select>
       <select aria-label={t("inbox.status")} value={status} onChange={(e) => onChange({ ...filters, status: e.target.value ? [e.target.value as InboxFilters["status"][number]] : [] })}>
         <option value="">{t("inbox.anyStatus")}</option>
         <option value="open">{t("status.open")}</option>
@@ -143,7 +150,7 @@ export function ConversationRow({ c, active, to }: { c: ConversationSummary; act
   return (
     <Link to={to} className={`conv-row ${active ? "active" : ""} ${c.needsHuman ? "urgent" : ""}`} aria-current={active ? "true" : undefined}>
       <div className="conv-row-top">
-        <strong>{t("inbox.visitor", { id: c.visitorId.slice(0, 6) })}</strong>
+        <strong>{contactTitle(c) ?? t("inbox.visitor", { id: c.visitorId.slice(0, 6) })}</strong>
         <time dateTime={c.lastMessageAt} title={formatDateTime(c.lastMessageAt, lang)}>
           {formatRelative(c.lastMessageAt, lang)}
         </time>
@@ -164,6 +171,7 @@ export function ConversationRow({ c, active, to }: { c: ConversationSummary; act
         </div>
       )}
       <div className="conv-row-bottom">
+        <ChannelBadge type={c.channelType} />
         <StatusBadge c={c} />
         {waited !== null && <span className="waited small">{t("workspace.waited", { count: waited })}</span>}
         <span className="muted small">
@@ -220,6 +228,8 @@ function Thread({ messages, notes, seenId, visitorTyping, streaming }: { message
           )}
           <div className="msg-body">{m.content}</div>
           {m.role === "ai" && m.knowledgeSources && m.knowledgeSources.length > 0 && <Sources sources={m.knowledgeSources} />}
+          {m.template && <span className="msg-template muted small">{t("metaInbox.sentAsTemplate", { name: m.template })}</span>}
+          <DeliveryState m={m} />
           {m.id === seenId && <span className="seen small">{t("presence.seen")}</span>}
         </div>
         );
@@ -317,6 +327,14 @@ function Detail({ id }: { id: string }) {
       void client.invalidateQueries({ queryKey: ["conversations"] });
     },
   });
+  // One of our messages the server just took (a template): into the thread at once, as a reply is.
+  const addSent = (m: Message) => {
+    client.setQueryData<Conversation>(["conversation", id], (x) =>
+      x ? applyToConversation(x, { type: "message.created", organizationId: x.organizationId, conversationId: id, data: { ...m } }) : x,
+    );
+    void client.invalidateQueries({ queryKey: ["conversation", id] });
+    void client.invalidateQueries({ queryKey: ["conversations"] });
+  };
   if (conv.isPending) return <Loading />;
   if (conv.isError) return <ErrorState error={conv.error} onRetry={() => void conv.refetch()} />;
   const c = conv.data;
@@ -345,7 +363,7 @@ function Detail({ id }: { id: string }) {
       <header className="detail-head">
         <div>
           <h2>
-            {verified ? identity?.name || identity?.email || identity?.userId : t("inbox.visitor", { id: c.visitorId.slice(0, 6) })}
+            {verified ? identity?.name || identity?.email || identity?.userId : (contactTitle(c) ?? t("inbox.visitor", { id: c.visitorId.slice(0, 6) }))}
             {verified && (
               <>
                 {" "}
@@ -355,8 +373,9 @@ function Detail({ id }: { id: string }) {
           </h2>
           {verified && identity?.email && <p className="muted small">{identity.email}</p>}
           {verified && <EarlierConversations visitorId={c.visitorId} current={c.id} />}
+          <ContactLine c={c} />
           <p className="muted small">
-            {c.channelName} · {t(`languages.${c.language}`)} · {t("inbox.started", { when: formatDateTime(c.createdAt, lang) })}
+            <ChannelBadge type={c.channelType} /> {c.channelName} · {t(`languages.${c.language}`)} · {t("inbox.started", { when: formatDateTime(c.createdAt, lang) })}
           </p>
           <AssignControl c={c} onChange={refresh} />
           <ConversationLabels conversationId={c.id} organizationId={c.organizationId} labels={c.labels ?? []} />
@@ -455,7 +474,20 @@ function Detail({ id }: { id: string }) {
         </form>
       ) : closed ? (
         <p className="muted reply-closed">{t("inbox.closedHint")}</p>
+      ) : !personMayWrite(c) ? (
+        <div className="reply reply-window-closed">
+          <WindowNotice c={c} />
+          {c.replyWindow?.channel === "whatsapp" && <TemplateComposer c={c} onSent={addSent} />}
+        </div>
       ) : (
+        <>
+        <WindowNotice c={c} />
+        {c.replyWindow?.channel === "whatsapp" && (
+          <details className="template-details">
+            <summary>{t("metaInbox.templates.more")}</summary>
+            <TemplateComposer c={c} onSent={addSent} />
+          </details>
+        )}
         <form className="reply" onSubmit={submit}>
           {slashQuery(text, replyCaret) !== null && (
             <CannedPicker
@@ -500,6 +532,7 @@ function Detail({ id }: { id: string }) {
             </Button>
           </div>
         </form>
+        </>
       )}
     </div>
   );

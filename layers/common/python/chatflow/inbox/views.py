@@ -62,7 +62,7 @@ class ContactOut(Schema):
     phone: str | None = Field(description="WhatsApp: the number, +13055550123.")
 
 
-class DeliveryOut(Schema):
+class MessageDeliveryOut(Schema):
     """How our message to WhatsApp or Messenger fared (Meta's statuses move it forward)."""
 
     status: Literal["pending", "sent", "delivered", "read", "failed"]
@@ -121,7 +121,11 @@ class MessageOut(Schema):
     model: str | None = None
     tokens_used: int | None = None
     knowledge_sources: list[KnowledgeSourceOut] = Field(default_factory=list)
-    delivery: DeliveryOut | None = Field(default=None, description="WhatsApp and Messenger: our message's delivery.")
+    delivery: MessageDeliveryOut | None = Field(default=None, description="WhatsApp and Messenger: our message's delivery.")
+    template: str | None = Field(default=None, description="Sent as this WhatsApp template: `name · language`.")
+    delivery: MessageDeliveryOut | None = Field(
+        default=None, description="WhatsApp and Messenger: our message's delivery."
+    )
     template: str | None = Field(default=None, description="Sent as this WhatsApp template: `name · language`.")
     attachment: AttachmentOut | None = Field(
         default=None, description="A file sent in this message (its content is the file's name)."
