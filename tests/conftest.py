@@ -16,7 +16,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 import psycopg
@@ -24,6 +24,13 @@ import pytest
 from psycopg.rows import dict_row
 
 from tests.support.fake_openai import FakeOpenAI
+from tests.support.local_stack import free_port
+
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
+
+    from infra.local.aws import LocalAws
+    from tests.support.people import People
 
 # Every test's captured output is scanned for secrets; a finding fails the session.
 pytest_plugins = ["tests.support.secret_scan", "pytester"]
@@ -234,3 +241,47 @@ def _fresh_settings() -> Iterator[None]:
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def local_aws(database_url: str) -> Iterator[LocalAws]:
+    """moto's Cognito, SES and SQS on loopback: one per run (per xdist worker) for every tier that
+    signs people in or sends mail, so that the environment it exports names the one server."""
+    from infra.local import aws
+
+    started = aws.start(
+        host="127.0.0.1",
+        port=free_port(),
+        admin_email="root@chatflow360.test",
+        admin_password="Root-passw0rd!",
+        ses_sender="no-reply@chatflow360.test",
+    )
+    # Functions called in this process dispatch their events in it too (no DISPATCH_QUEUE_URL), so
+    # that a test reads their effects as soon as the call returns; tests/integration/test_dispatch.py
+    # covers the queue and functions/dispatch. Meta's webhooks likewise are handled where they are
+    # received (tests/integration/meta).
+    in_process = {"DISPATCH_QUEUE_URL", "INBOUND_QUEUE_URL"}
+    os.environ.update({k: v for k, v in started.environment().items() if k not in in_process})
+    yield started
+    started.stop()
+
+
+@pytest.fixture
+def api(local_aws: LocalAws, db: psycopg.Connection[dict[str, Any]]) -> Iterator[TestClient]:
+    """The dashboard API, in process, as its Lambda serves it."""
+    from fastapi.testclient import TestClient
+
+    from infra.functions import load_handler
+
+    load_handler("dashboard_api")  # puts the function's folder on sys.path, as Lambda does
+    from app import app
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client
+
+
+@pytest.fixture
+def people(api: TestClient, db: psycopg.Connection[dict[str, Any]]) -> People:
+    from tests.support.people import People
+
+    return People(api, db)

@@ -26,7 +26,6 @@ from chatflow.settings import get_settings
 from infra.functions import load_handler
 from infra.local.aws import LocalAws
 from tests.integration.conftest import Tenant
-from tests.integration.dashboard.conftest import local_aws  # noqa: F401  # moto: Cognito, SES, SQS
 from tests.support.events import LambdaContextStub, sqs_event
 from tests.support.people import People, Person
 from tests.support.widget import WidgetClient
@@ -275,7 +274,7 @@ def test_one_sqs_message_delivered_twice_emails_each_admin_once(
     tenant: Tenant,
     db: Db,
     admins: list[Person],
-    local_aws: LocalAws,  # noqa: F811
+    local_aws: LocalAws,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("DISPATCH_QUEUE_URL", local_aws.dispatch_queue_url)
@@ -413,7 +412,7 @@ def test_a_database_stopped_during_dispatch_loses_no_event(
 def test_a_write_signalled_to_the_queue_reaches_an_operators_socket_through_the_gateway(
     tenant: Tenant,
     db: Db,
-    local_aws: LocalAws,  # noqa: F811
+    local_aws: LocalAws,
     people: People,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -438,5 +437,5 @@ def test_a_write_signalled_to_the_queue_reaches_an_operators_socket_through_the_
 
 
 @pytest.fixture
-def people(db: Db, local_aws: LocalAws) -> People:  # noqa: F811
+def people(db: Db, local_aws: LocalAws) -> People:
     return People(client=cast(Any, None), db=db)  # only make(): real Cognito users and tokens

@@ -22,7 +22,6 @@ from chatflow.cleanup import close_stale_conversations
 from chatflow.inbox.repository import InboxMessage
 from chatflow.organizations import create_organization
 from infra.local.aws import LocalAws
-from tests.integration.dashboard.conftest import local_aws  # noqa: F401  # moto's Cognito, shared with the dashboard's tests
 from tests.support.callers import super_admin
 from tests.support.people import People, Person, forged_token
 from tests.support.realtime import Gateway, Socket, refusal_status, serve_gateway
@@ -42,7 +41,7 @@ class Org:
 
 
 @pytest.fixture(scope="module")
-def gateway(local_aws: LocalAws) -> Iterator[Gateway]:  # noqa: F811
+def gateway(local_aws: LocalAws) -> Iterator[Gateway]:
     # Worker processes, as on the local stack: they are spawned with this environment (the test
     # database, moto's pool, WEBSOCKET_MANAGEMENT_URL) on their first invocation.
     with serve_gateway(workers=2, scheduled=()) as served:
@@ -50,7 +49,7 @@ def gateway(local_aws: LocalAws) -> Iterator[Gateway]:  # noqa: F811
 
 
 @pytest.fixture
-def people(db: Db, local_aws: LocalAws) -> People:  # noqa: F811
+def people(db: Db, local_aws: LocalAws) -> People:
     return People(client=cast(Any, None), db=db)  # only make(): real Cognito users and tokens
 
 
