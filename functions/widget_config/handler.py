@@ -11,13 +11,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from chatflow.channels import widget_config
 from chatflow.observability import correlation_paths, logger, trace_handler
 from chatflow_edge.widget_api import (
-    WidgetConfigResponse,
     build_resolver,
     cacheable,
     limit_request,
     origin_of,
     parse_uuid,
 )
+from chatflow_edge.widget_api.conversation_extras import WidgetConfigWithHoursResponse
 
 MAX_AGE_SECONDS = 60
 
@@ -31,7 +31,7 @@ def get_config(public_key: str) -> Response[Any]:
     limit_request(event, "chat_config")
     config = widget_config(public_key=key, origin=origin_of(event))
     return cacheable(
-        WidgetConfigResponse.of(config).dump(),
+        WidgetConfigWithHoursResponse.of(config).dump(),
         if_none_match=event.headers.get("if-none-match"),
         max_age=MAX_AGE_SECONDS,
     )

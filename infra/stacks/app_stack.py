@@ -63,6 +63,9 @@ FUNCTION_SPECS: Mapping[str, FunctionSpec] = {
         FunctionSpec("history", "GET /api/chat/{conversationId}: a visitor's conversation"),
         FunctionSpec("close", "PATCH /api/chat/{conversationId}: the visitor ends the conversation"),
         FunctionSpec("chat_handoff", "POST /api/chat/{conversationId}/handoff: the visitor asks for a person"),
+        FunctionSpec("chat_rating", "POST /api/chat/{conversationId}/rating: the visitor rates the conversation"),
+        FunctionSpec("chat_transcript", "POST /api/chat/{conversationId}/transcript: a copy by email"),
+        FunctionSpec("chat_offline", "POST /api/chat/offline: a message left outside business hours"),
         FunctionSpec("widget_config", "GET /api/channels/{publicKey}/config: a channel's look and language"),
         FunctionSpec(
             "dashboard_api",
@@ -118,7 +121,17 @@ FUNCTION_SPECS: Mapping[str, FunctionSpec] = {
 
 
 # The functions whose writes produce domain events (chatflow.outbox): they signal the dispatch queue.
-EVENT_WRITERS: tuple[str, ...] = ("chat", "close", "chat_handoff", "dashboard_api", "cleanup", "meta_inbound")
+EVENT_WRITERS: tuple[str, ...] = (
+    "chat",
+    "close",
+    "chat_handoff",
+    "chat_rating",
+    "chat_transcript",
+    "chat_offline",
+    "dashboard_api",
+    "cleanup",
+    "meta_inbound",
+)
 
 
 def spec_for(function: str) -> FunctionSpec:

@@ -60,6 +60,8 @@ def test_a_new_channel_answers_the_defaults_and_the_organisations_name(visitor: 
         "businessName": "Acme Coffee",
         "welcome": DEFAULT_WELCOME,
         "humanAvailable": False,
+        "businessHours": None,
+        "satisfaction": {"enabled": True, "scale": "five"},
     }
 
 

@@ -101,6 +101,43 @@ class WidgetClient:
         )
         return _answer(load_handler("chat_handoff")(event, LambdaContextStub()))
 
+    def _post_to(self, function: str, path: str, resource: str, body: dict[str, Any], **params: str) -> Answer:
+        event = rest_event(
+            "POST",
+            path,
+            resource=resource,
+            raw_body=json.dumps(body),
+            path_parameters=params or None,
+            source_ip=self.source_ip,
+        )
+        return _answer(load_handler(function)(event, LambdaContextStub()))
+
+    def rate(self, conversation_id: UUID | str, rating: Any, **fields: Any) -> Answer:
+        """The widget's satisfaction survey (POST /api/chat/{conversationId}/rating)."""
+        body = {"visitorId": str(self.visitor_id), "rating": rating, **fields}
+        cid = str(conversation_id)
+        return self._post_to(
+            "chat_rating", f"/api/chat/{cid}/rating", "/api/chat/{conversationId}/rating", body, conversationId=cid
+        )
+
+    def ask_for_transcript(self, conversation_id: UUID | str, **fields: Any) -> Answer:
+        """The widget's "Email me a transcript" (POST /api/chat/{conversationId}/transcript)."""
+        body = {"visitorId": str(self.visitor_id), **fields}
+        cid = str(conversation_id)
+        return self._post_to(
+            "chat_transcript",
+            f"/api/chat/{cid}/transcript",
+            "/api/chat/{conversationId}/transcript",
+            body,
+            conversationId=cid,
+        )
+
+    def leave_offline_message(self, email: str, message: str, **fields: Any) -> Answer:
+        """The widget's offline form (POST /api/chat/offline)."""
+        body = {"publicKey": str(self.public_key), "visitorId": str(self.visitor_id), "email": email}
+        body.update({"message": message, **fields})
+        return self._post_to("chat_offline", "/api/chat/offline", "/api/chat/offline", body)
+
     def config(self, public_key: UUID | str | None = None, headers: dict[str, str] | None = None) -> Answer:
         """The channel's public config, as the widget fetches it at start (this visitor's key unless given)."""
         key = str(public_key if public_key is not None else self.public_key)

@@ -46,6 +46,7 @@ SAMPLES: list[CataloguedError] = [
     domain.OwnAccount("archive"),
     domain.PlanLimitReached("starter", 1),
     domain.PlanLimitReached("pro", 3),
+    domain.ExportTooLarge(10_000),
     domain.RateLimited(7),
     domain.InvalidInput("systemPrompt: String should have at most 4000 characters", variant="field", field="x"),
     domain.InvalidInput(variant="unstorable"),

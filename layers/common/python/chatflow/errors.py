@@ -34,7 +34,6 @@ __all__ = [
     "EncryptionUnavailable",
     "ExportTooLarge",
     "FileTooLarge",
-    "GraphApiFailed",
     "ForbiddenField",
     "GraphApiFailed",
     "IdentityRequired",
@@ -348,6 +347,10 @@ class ExportTooLarge(DomainError):
     """An inbox export that matches more conversations than one export holds (`limit`)."""
 
     code = "export_too_large"
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        super().__init__(limit=f"{limit:,}")
 
 
 class AlreadyAssigned(DomainError):

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
+from chatflow.business_hours.models import Availability
 from chatflow.vocabulary import ChannelType, Language
 
 __all__ = ["DEFAULT_COLOR", "DEFAULT_WELCOME", "Channel", "ChannelChanges", "WidgetConfig", "WidgetPosition"]
@@ -97,3 +98,8 @@ class WidgetConfig:
     business_name: str
     welcome: dict[Language, str]
     human_available: bool
+    # By the channel's business hours: open now or not, when next, what the widget does meanwhile
+    # (chatflow.business_hours); None when it keeps none.
+    availability: Availability | None = None
+    csat_enabled: bool = True
+    csat_scale: Literal["five", "thumbs"] = "five"

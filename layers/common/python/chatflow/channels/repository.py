@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from typing import Any
 from uuid import UUID
 
 from psycopg import sql
@@ -203,6 +204,10 @@ class WidgetSettings:
     welcome_es: str | None
     human_available: bool
     widget_seen: bool  # its config already fetched from an allowed page (chatflow.getting_started)
+    # The channel's business hours row (chatflow.business_hours), None when it keeps none; its survey.
+    business_hours: dict[str, Any] | None = None
+    csat_enabled: bool = True
+    csat_scale: str = "five"
 
 
 def find_widget_settings(conn: Connection, public_key: UUID) -> WidgetSettings | None:
@@ -221,7 +226,9 @@ def find_widget_settings(conn: Connection, public_key: UUID) -> WidgetSettings |
                    WHERE m.organization_id = ch.organization_id
                      AND (w.organization_id IS NULL OR w.organization_id = ch.organization_id)
                ) AS human_available,
-               ch.widget_seen_at IS NOT NULL AS widget_seen
+               ch.widget_seen_at IS NOT NULL AS widget_seen,
+               (SELECT to_jsonb(bh) FROM channel_business_hours bh WHERE bh.channel_id = ch.id) AS business_hours,
+               ch.csat_enabled, ch.csat_scale
         FROM channels ch
         JOIN organizations o ON o.id = ch.organization_id AND o.active
         WHERE ch.public_key = %s AND ch.active

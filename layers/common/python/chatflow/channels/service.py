@@ -21,6 +21,8 @@ from uuid import UUID
 
 from chatflow.access import Caller
 from chatflow.billing import PLAN_CHANNEL_LIMITS
+from chatflow.business_hours.repository import hours_from_json
+from chatflow.business_hours.service import availability
 from chatflow.channels import repository as repo
 from chatflow.channels.models import (
     DEFAULT_COLOR,
@@ -317,6 +319,7 @@ def widget_config(*, public_key: UUID, origin: str | None = None) -> WidgetConfi
         check_origin(found.allowed_origins, origin)
         if origin is not None and not found.widget_seen:
             mark_widget_seen(conn, public_key, origin)  # the getting-started checklist's "installed"
+    state = None if found.business_hours is None else availability(hours_from_json(found.business_hours))
     return WidgetConfig(
         default_language=found.default_language,
         language_fixed=found.language_fixed,
@@ -324,5 +327,9 @@ def widget_config(*, public_key: UUID, origin: str | None = None) -> WidgetConfi
         position=found.position,
         business_name=found.business_name,
         welcome={"en": found.welcome_en or DEFAULT_WELCOME["en"], "es": found.welcome_es or DEFAULT_WELCOME["es"]},
-        human_available=found.human_available,
+        # Outside its business hours nobody is available, whoever is online.
+        human_available=found.human_available and (state is None or state.open),
+        availability=state,
+        csat_enabled=found.csat_enabled,
+        csat_scale="thumbs" if found.csat_scale == "thumbs" else "five",
     )

@@ -13,12 +13,15 @@ from dataclasses import dataclass
 from uuid import UUID, uuid4
 
 from chatflow import outbox
+from chatflow.business_hours.notice import handoff_notice
+from chatflow.business_hours.repository import hours_from_row
+from chatflow.business_hours.service import availability
 from chatflow.conversations.models import MessageView
 from chatflow.db import Connection, connection
 from chatflow.errors import ConversationClosed, ConversationNotFound
-from chatflow.languages import DEFAULT_LANGUAGE, normalize_language, text
+from chatflow.languages import DEFAULT_LANGUAGE, normalize_language
 from chatflow.origins import check_origin
-from chatflow.outbox import ConversationHandoff, ConversationUpdated, DomainEvent, MessageCreated
+from chatflow.outbox import ConversationHandoff, ConversationUpdated, DomainEvent, MessageCreated, OfflineMessageLeft
 from chatflow.outbox import repository as outbox_repo
 
 __all__ = ["PersonRequest", "ask_for_person"]
@@ -89,9 +92,18 @@ def _ask(
     organization_id = row["organization_id"]
     updated = ConversationUpdated(organization_id=organization_id, conversation_id=conversation_id)
     if row["responder_mode"] == "human":
-        # Already with a person (a keyword, the AI, an agent's take-over, an earlier press): nothing to do.
-        state = PersonRequest(conversation_id, row["status"], "human", True, None, email_saved=False)
-        return state, []
+        # Already with a person (a keyword, the AI, an agent's take-over, an earlier press): nothing to
+        # do, but keep an email left after a handoff outside business hours asked for one, and tell
+        # the team the visitor left word (chatflow.business_hours.offline).
+        if email is None:
+            return PersonRequest(conversation_id, row["status"], "human", True, None, email_saved=False), []
+        conn.execute(_KEEP_EMAIL, {"email": email, "conversation_id": conversation_id})
+        kept: list[DomainEvent] = [updated]
+        if _outside_hours(conn, conversation_id):
+            kept.append(
+                OfflineMessageLeft(organization_id=organization_id, conversation_id=conversation_id, source="handoff")
+            )
+        return PersonRequest(conversation_id, row["status"], "human", True, None, email_saved=True), kept
     if not row["handoff_enabled"]:
         events: list[DomainEvent] = []
         if email is not None:
@@ -102,12 +114,14 @@ def _ask(
         )
         return state, events
     language = normalize_language(row["language"]) or DEFAULT_LANGUAGE
+    # Outside the channel's business hours the notice says when people are back and asks for an email.
+    said = handoff_notice(conn, conversation_id=conversation_id, language=language)
     notice_row = conn.execute(
         _HAND_OFF,
         {
             "conversation_id": conversation_id,
             "message_id": uuid4(),
-            "content": text("handoff_notice", language),
+            "content": said.content,
             "language": language,
         },
     ).fetchone()
@@ -128,4 +142,19 @@ def _ask(
             reason="visitor_asked",
         ),
     ]
+    if email is not None and said.offline:
+        events.append(
+            OfflineMessageLeft(organization_id=organization_id, conversation_id=conversation_id, source="handoff")
+        )
     return PersonRequest(conversation_id, "pending", "human", True, notice, email_saved=email is not None), events
+
+
+_HOURS = """
+SELECT bh.* FROM conversations c JOIN channel_business_hours bh ON bh.channel_id = c.channel_id WHERE c.id = %s
+"""
+
+
+def _outside_hours(conn: Connection, conversation_id: UUID) -> bool:
+    row = conn.execute(_HOURS, (conversation_id,)).fetchone()
+    state = None if row is None else availability(hours_from_row(row))
+    return state is not None and not state.open

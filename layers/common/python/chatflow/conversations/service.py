@@ -29,6 +29,7 @@ from chatflow.ai import answer
 from chatflow.ai.base import HandoffRequest
 from chatflow.ai.prompt import HistoryEntry
 from chatflow.ai_settings import EffectiveAIConfig, effective_config
+from chatflow.business_hours.notice import handoff_notice
 from chatflow.conversations import repository as repo
 from chatflow.conversations.models import ConversationView, MessageView, PostResult
 from chatflow.conversations.streaming import DeltaStream
@@ -47,6 +48,7 @@ from chatflow.outbox import (
     MessageCreated,
     UsageLimitExceeded,
 )
+from chatflow.realtime.connections import bind_widget_connections
 from chatflow.settings import Settings, get_settings
 from chatflow.vocabulary import Language
 
@@ -187,6 +189,10 @@ def _post(
             history = ctx.history
         if written is None:
             continue  # lost a race; what won is visible on reload
+        if open_conversation is None:
+            bind_widget_connections(
+                conn, channel_id=ctx.channel_id, visitor_id=visitor_id, conversation_id=written.conversation.id
+            )
         _logger.info(
             "visitor message stored",
             extra={"conversation_id": str(written.conversation.id), "handoff": handoff},
@@ -313,7 +319,9 @@ def _reply_to(
     chunk_ids: list[UUID] | None = None
     ai_handoff: HandoffRequest | None = None
     if handoff:
-        role, content, model, tokens, is_ai = "system", text("handoff_notice", language), None, 0, False
+        # Outside the channel's business hours the notice says when people are back (chatflow.business_hours).
+        notice = handoff_notice(conn, conversation_id=conversation.id, language=language).content
+        role, content, model, tokens, is_ai = "system", notice, None, 0, False
     elif conversation.responder_mode == "human":
         return None, False  # a person is in charge; the AI stays silent
     reply_id = uuid4()
@@ -354,7 +362,8 @@ def _reply_to(
             # The model asked for a person: the keyword's notice, in the visitor's language, and
             # nothing of what it may have said besides (a person answers from now on).
             ai_handoff = answered.handoff
-            role, content, chunk_ids = "system", text("handoff_notice", language), None
+            notice = handoff_notice(conn, conversation_id=conversation.id, language=language).content
+            role, content, chunk_ids = "system", notice, None
             _logger.info(
                 "the AI handed the conversation to a person",
                 extra={"conversation_id": str(conversation.id), "reason": ai_handoff.reason},

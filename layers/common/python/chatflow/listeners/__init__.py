@@ -6,7 +6,9 @@ from chatflow.listeners.count_for_reports import count_for_reports
 from chatflow.listeners.deliver_webhooks import deliver_webhooks
 from chatflow.listeners.email_admins_on_handoff import email_admins_on_handoff
 from chatflow.listeners.email_admins_over_limit import email_admins_over_limit
+from chatflow.listeners.email_members_on_offline_message import email_members_on_offline_message
 from chatflow.listeners.email_mentioned_members import email_mentioned_members
+from chatflow.listeners.email_transcript import email_transcript
 from chatflow.listeners.push_note_to_operators import push_note_to_operators
 from chatflow.listeners.push_read_receipts import push_read_receipts
 from chatflow.listeners.push_to_sockets import push_to_sockets
@@ -20,7 +22,9 @@ __all__ = [
     "deliver_webhooks",
     "email_admins_on_handoff",
     "email_admins_over_limit",
+    "email_members_on_offline_message",
     "email_mentioned_members",
+    "email_transcript",
     "push_note_to_operators",
     "push_read_receipts",
     "push_to_sockets",
@@ -40,5 +44,7 @@ LISTENERS: tuple[Listener, ...] = (
     email_admins_on_handoff,
     email_admins_over_limit,
     email_mentioned_members,
+    email_members_on_offline_message,
+    email_transcript,
     deliver_webhooks,
 )

@@ -11,6 +11,7 @@ from chatflow.db import Connection
 from chatflow.outbox import (
     ConversationCreated,
     ConversationHandoff,
+    ConversationRated,
     ConversationUpdated,
     DomainEvent,
     MessageCreated,
@@ -21,7 +22,7 @@ from chatflow.reports import count_message, mark_changed, note_returning_visitor
 __all__ = ["count_for_reports"]
 
 
-@listener(MessageCreated, ConversationCreated, ConversationUpdated, ConversationHandoff)
+@listener(MessageCreated, ConversationCreated, ConversationUpdated, ConversationHandoff, ConversationRated)
 def count_for_reports(conn: Connection, events: Sequence[DomainEvent]) -> None:
     for event in events:
         if isinstance(event, MessageCreated):

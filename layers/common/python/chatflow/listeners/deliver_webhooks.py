@@ -11,6 +11,7 @@ from chatflow.db import Connection
 from chatflow.outbox import (
     ConversationCreated,
     ConversationHandoff,
+    ConversationRated,
     ConversationUpdated,
     DomainEvent,
     MessageCreated,
@@ -20,7 +21,7 @@ from chatflow.outbox import (
 __all__ = ["deliver_webhooks"]
 
 
-@listener(ConversationCreated, ConversationUpdated, ConversationHandoff, MessageCreated)
+@listener(ConversationCreated, ConversationUpdated, ConversationHandoff, ConversationRated, MessageCreated)
 def deliver_webhooks(conn: Connection, events: Sequence[DomainEvent]) -> None:
     """A receiver that fails does not fail this listener: its delivery is retried on its own schedule.
     A database that fails does (the deliveries not made yet are made on the retry)."""

@@ -3,11 +3,14 @@
 from chatflow.outbox.models import (
     ConversationCreated,
     ConversationHandoff,
+    ConversationRated,
     ConversationRead,
     ConversationUpdated,
     DomainEvent,
     MessageCreated,
     NoteCreated,
+    OfflineMessageLeft,
+    TranscriptRequested,
     UsageLimitExceeded,
 )
 from chatflow.outbox.service import DispatchOutcome, Listener, dispatch, listener, parse_signal, signal, sweep
@@ -15,6 +18,7 @@ from chatflow.outbox.service import DispatchOutcome, Listener, dispatch, listene
 __all__ = [
     "ConversationCreated",
     "ConversationHandoff",
+    "ConversationRated",
     "ConversationRead",
     "ConversationUpdated",
     "DispatchOutcome",
@@ -22,6 +26,8 @@ __all__ = [
     "Listener",
     "MessageCreated",
     "NoteCreated",
+    "OfflineMessageLeft",
+    "TranscriptRequested",
     "UsageLimitExceeded",
     "dispatch",
     "listener",

@@ -19,11 +19,14 @@ __all__ = [
     "EVENT_TYPES",
     "ConversationCreated",
     "ConversationHandoff",
+    "ConversationRated",
     "ConversationRead",
     "ConversationUpdated",
     "DomainEvent",
     "MessageCreated",
     "NoteCreated",
+    "OfflineMessageLeft",
+    "TranscriptRequested",
     "UsageLimitExceeded",
     "event_from_record",
 ]
@@ -132,6 +135,43 @@ class ConversationRead(DomainEvent):
     side: Literal["agent", "visitor"]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConversationRated(DomainEvent):
+    """The visitor rated the closed conversation (once): `rating` 1-5 (thumbs: 5 up, 1 down, `scale`
+    says which the widget showed), and who gave the last answer before it (`responder`: the AI, or an
+    agent, `agent_id`). The comment is read from the conversation, not carried: it is the visitor's text."""
+
+    TYPE: ClassVar[str] = "conversation.rated"
+    conversation_id: UUID
+    rating: int
+    scale: Literal["five", "thumbs"]
+    responder: Literal["ai", "agent"] | None = None
+    agent_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OfflineMessageLeft(DomainEvent):
+    """A visitor left a message for the team outside the channel's business hours (the offline form,
+    or an email after an out-of-hours handoff): the conversation waits in the inbox, and the
+    organisation's members are emailed."""
+
+    TYPE: ClassVar[str] = "conversation.offline_message"
+    conversation_id: UUID
+    source: Literal["form", "handoff"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TranscriptRequested(DomainEvent):
+    """A copy of the conversation is to be emailed to its visitor, in `language`: they asked from the
+    widget (`requested_by` visitor), or an agent sent it (`requested_by` agent, `user_id`)."""
+
+    TYPE: ClassVar[str] = "transcript.requested"
+    conversation_id: UUID
+    language: Literal["en", "es"]
+    requested_by: Literal["visitor", "agent"]
+    user_id: str | None = None
+
+
 EVENT_TYPES: dict[str, type[DomainEvent]] = {
     cls.TYPE: cls
     for cls in (
@@ -142,6 +182,9 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         UsageLimitExceeded,
         NoteCreated,
         ConversationRead,
+        ConversationRated,
+        OfflineMessageLeft,
+        TranscriptRequested,
     )
 }
 

@@ -32,14 +32,16 @@ WebhookEventType = Literal[
     "conversation.updated",
     "conversation.handoff",
     "conversation.closed",
+    "conversation.rated",
     "message.created",
 ]
-# What an endpoint may subscribe to. `csat.submitted` joins them when ratings exist.
+# What an endpoint may subscribe to. conversation.rated: the visitor's satisfaction rating (CSAT).
 WEBHOOK_EVENT_TYPES: tuple[WebhookEventType, ...] = (
     "conversation.created",
     "conversation.updated",
     "conversation.handoff",
     "conversation.closed",
+    "conversation.rated",
     "message.created",
 )
 # Sent only when an admin asks for it ("send a test event"), whatever the endpoint subscribes to.

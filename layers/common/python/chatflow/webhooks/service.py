@@ -45,7 +45,14 @@ from chatflow.errors import (
 )
 from chatflow.inbox import repository as inbox_repo
 from chatflow.inbox.views import ConversationSummaryOut, MessageOut
-from chatflow.outbox import ConversationCreated, ConversationHandoff, ConversationUpdated, DomainEvent, MessageCreated
+from chatflow.outbox import (
+    ConversationCreated,
+    ConversationHandoff,
+    ConversationRated,
+    ConversationUpdated,
+    DomainEvent,
+    MessageCreated,
+)
 from chatflow.secrets import encryption_key
 from chatflow.settings import Settings, get_settings
 from chatflow.webhooks import notices, sender
@@ -370,6 +377,8 @@ def _messages_of(conn: Connection, events: Sequence[DomainEvent], wanted: set[st
                 types.append("conversation.closed")
         elif isinstance(event, ConversationHandoff):
             types = ["conversation.handoff"]
+        elif isinstance(event, ConversationRated):
+            types = ["conversation.rated"]
         elif isinstance(event, MessageCreated):
             types = ["message.created"]
         types = [t for t in types if t in wanted]
