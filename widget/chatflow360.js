@@ -85,6 +85,7 @@
       who: "While you wait: leave your name and email, so that our team can reach you if you leave.",
       name: "Your name",
       thanks: "Thanks! Our team can see your details.",
+      att: "Attach a file",
     },
     es: {
       open: "Abrir chat",
@@ -130,6 +131,7 @@
       who: "Mientras esperas: déjanos tu nombre y tu email, para que nuestro equipo pueda contactarte si te vas.",
       name: "Tu nombre",
       thanks: "¡Gracias! Nuestro equipo ya ve tus datos.",
+      att: "Adjuntar un archivo",
     },
   };
   const pickLang = (tag) => ((tag = (tag || "").slice(0, 2).toLowerCase()), TEXTS[tag] ? tag : "");
@@ -352,7 +354,10 @@ svg{width:20px;height:20px;display:block}
 textarea{flex:1;resize:none;min-height:42px;max-height:132px;padding:10px 12px;border:1px solid #8c959f;border-radius:12px;line-height:1.45;background:#fff}
 textarea::placeholder{color:#6e7781}
 textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1f2328}
-.s{width:42px;height:42px;border-radius:12px;background:var(--c);color:var(--f);display:flex;align-items:center;justify-content:center;flex:none}
+.s,.at{width:42px;height:42px;border-radius:12px;background:var(--c);color:var(--f);display:flex;align-items:center;justify-content:center;flex:none}
+.at{background:none;color:#424a53;width:30px}
+.b img{display:block;max-width:100%;max-height:220px}
+.drop{outline:3px dashed var(--c)}
 .s:disabled{opacity:.4;cursor:default}
 .ft{display:flex;align-items:center;justify-content:space-between;gap:8px;min-height:30px;padding:0 14px 8px;background:#fff;font-size:12.5px;color:#57606a}
 .ft button{text-decoration:underline}
@@ -385,7 +390,9 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
     ICON_X +
     '</button></div><div class="bd"><div class="wl"><strong data-t="hi"></strong><p></p></div><div class="log" role="log" aria-live="polite" data-l="log"></div><div class="ty" role="status" hidden><i></i><i></i><i></i><span class="sr" data-t="typing"></span></div></div><form class="f"><textarea rows="1" maxlength="' +
     MAX +
-    '" data-l="msg" aria-describedby="cn"></textarea><button class="s" type="submit" data-l="send" disabled>' +
+    '" data-l="msg" aria-describedby="cn"></textarea><button class="at" type="button" data-l="att" hidden>' +
+    icon("M20 11l-8 8a5 5 0 0 1-7-7l8-8a3 3 0 0 1 5 5l-8 8a1 1 0 0 1-3-3l7-7") +
+    '</button><input type="file" hidden multiple accept="image/*,.pdf,.txt"><button class="s" type="submit" data-l="send" disabled>' +
     icon("M3.4 20.4 21 12 3.4 3.6 3.4 10l12.6 2-12.6 2z", 1) +
     '</button></form><div class="ft"><button class="per" type="button" data-t="person" hidden></button><button class="end" type="button" data-t="end" hidden></button><button class="dl" type="button" data-t="del" hidden></button><div class="cf" role="group" aria-labelledby="q" hidden><span id="q"></span><button class="y" type="button" data-t="yes"></button><button class="n" type="button" data-t="no"></button></div><span class="cn" id="cn" hidden></span></div></div><button class="l" type="button" aria-controls="p" aria-expanded="false"><span class="i1">' +
     ICON_CHAT +
@@ -406,6 +413,8 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
   const form = $(".f");
   const input = $("textarea");
   const sendButton = $(".s");
+  const attachButton = $(".at");
+  const fileInput = $("[type=file]");
   const endButton = $(".end");
   const deleteButton = $(".dl");
   const personButton = $(".per");
@@ -471,17 +480,27 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
     // Asking for a person needs a conversation to hand over, with the AI still answering it.
     personButton.hidden = !S.conv || S.mode !== "ai" || S.asked || !confirmBox.hidden;
     sendButton.disabled = !input.value.trim();
+    attachButton.hidden = !S.conv; // a file goes into a conversation: the first message starts one
   };
 
   // One message in the list: the text as text (line breaks kept by CSS), then who and when.
-  const show = (role, content, createdAt) => {
+  const show = (role, content, createdAt, a) => {
     const row = el("div", "m " + role);
     if (role === "visitor") {
       const who = el("span", "sr", ": ");
       who.prepend(tx("span", "", "you"));
       row.append(who);
     }
-    row.append(el("div", "b", content));
+    const bubble = el("div", "b", content);
+    if (a) {
+      // A file: its thumbnail (images) or name and size, linking to it (short-lived URLs from the server).
+      const link = el("a", "", a.thumbnailUrl ? "" : a.name + " · " + Math.ceil(a.size / 1024) + " KB");
+      if (/^https?:/.test(a.url)) link.href = a.url;
+      link.target = "_blank";
+      if (a.thumbnailUrl) link.append(Object.assign(el("img"), { src: a.thumbnailUrl, alt: a.name, onload: scrollDown }));
+      bubble.replaceChildren(link);
+    }
+    row.append(bubble);
     if (role !== "system") {
       const meta = el("div", "meta");
       if (role !== "visitor") meta.append(tx("b", "", role === "agent" ? "agent" : "ai"), " · ");
@@ -516,7 +535,7 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
         scrollDown();
         continue;
       }
-      show(m.role, m.content, m.createdAt);
+      show(m.role, m.content, m.createdAt, m.attachment);
       if (live) {
         touch();
         if (!S.open && m.role !== "visitor") dot.hidden = false;
@@ -555,9 +574,20 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
     connect();
     refresh();
   };
+  // A conversation the visitor's message has just started: the server bound the open socket to it as
+  // it began (its first answer streams there), so the socket stays.
+  const adopt = (id) => {
+    if (!live()) return setConversation(id);
+    if (id === S.conv) return;
+    S.conv = id;
+    save("conv", id);
+    refresh();
+    profile();
+  };
   // Forget the conversation: the next message starts a new one. Unless `keep`, back to the welcome screen.
   const forget = (keep) => {
     drop();
+    setTimeout(connect, 0); // a socket for the next conversation, while the panel is open
     S.conv = S.last = null;
     S.seen.clear();
     S.streams.clear();
@@ -571,7 +601,9 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
   };
 
   // ---- Live updates -------------------------------------------------------------------------------------
-  // A WebSocket for the open conversation feeds receive()/setMode() as things happen. While it is
+  // A WebSocket for the open conversation feeds receive()/setMode() as things happen; with none yet it
+  // opens with the panel, so that the first answer streams too (the server binds it to the
+  // conversation the first message starts, and its frames name it). While it is
   // down, polling takes over: every 5 s while the panel is open and a person is in charge (30 s while
   // it is closed, to light the unread dot).
   const sync = async (full) => {
@@ -609,11 +641,11 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
   };
   function connect() {
     clearTimeout(S.retry);
-    if (S.ws || !S.conv || !window.WebSocket) return;
+    if (S.ws || S.gone || !(S.conv || S.open) || !window.WebSocket) return;
     let ws,
       up = 0;
     try {
-      ws = S.ws = new WebSocket(WS + query() + "&conversationId=" + S.conv + "&lang=" + lang);
+      ws = S.ws = new WebSocket(WS + query() + (S.conv ? "&conversationId=" + S.conv : "") + "&lang=" + lang);
     } catch (e) {
       return; // refused by the browser (an insecure ws: from an https: page, say): polling it is
     }
@@ -622,8 +654,7 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
       S.ping = setInterval(() => ws.send('{"action":"ping"}'), PING_MS);
       schedule(); // no polling while the socket is up
       sync(); // whatever came while it was down
-      // For the agent's visitor panel: the visitor's clock and the page they are on (never their IP).
-      say({ action: "profile", timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone, page: location.href });
+      profile();
       read();
       offerDetails();
     };
@@ -635,6 +666,7 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
         return;
       }
       const d = ev.data || {};
+      if (!S.conv && ev.conversationId) adopt(ev.conversationId); // the one the first message started
       if (ev.conversationId !== S.conv) return;
       if (ev.type === "message.delta") grow(d);
       else if (ev.type === "message.created") (receive([d], true), d.role === "agent" && agentTyping({}), read());
@@ -654,6 +686,9 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
     };
   }
   const say = (o) => live() && S.ws.send(JSON.stringify(o));
+  // For the agent's visitor panel: the visitor's clock and the page they are on (never their IP).
+  const profile = () =>
+    S.conv && say({ action: "profile", timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone, page: location.href });
   // The agent has read up to `at`: "Seen" under the visitor's last message by then.
   const seen = (at) => {
     let last;
@@ -757,7 +792,7 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
     if (r.ok) {
       if (r.data.visitorId && r.data.visitorId !== visitorId) visitorId = r.data.visitorId;
       mark(msg, "sent");
-      setConversation(r.data.conversationId); // a new id when the old conversation had been closed
+      if (r.data.conversationId !== sentTo) adopt(r.data.conversationId); // a new one: the socket follows it
       touch();
       if (r.data.reply) receive([r.data.reply], true);
       setMode(r.data.responderMode);
@@ -804,6 +839,44 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
     msg.row = show("visitor", text, msg.at);
     touch();
     deliver(msg);
+  };
+
+  // ---- Attachments: a presigned POST straight to storage, with progress; then the server checks it ----------
+  const attach = async (f) => {
+    const id = S.conv;
+    if (!id) return;
+    const row = show("visitor", f.name);
+    const meta = row.querySelector(".meta");
+    row.classList.add("sending");
+    // The server's refusal is worded in the visitor's language (too large, a type we do not take, …).
+    const fail = (r) => (row.classList.replace("sending", "failed"), (meta.textContent = (r && r.data.error || t).message || t.fail));
+    const ask = { publicKey: KEY, visitorId, lang };
+    let r = await api("POST", "/" + id + "/attachments", { ...ask, name: f.name, contentType: f.type || "-", size: f.size });
+    if (!r.ok) return fail(r);
+    const form = new FormData();
+    for (const k in r.data.fields) form.append(k, r.data.fields[k]);
+    form.append("file", f);
+    const x = new XMLHttpRequest();
+    x.upload.onprogress = (e) => (meta.textContent = Math.round((e.loaded / e.total) * 100) + "%");
+    await new Promise((done) => ((x.onloadend = done), x.open("POST", r.data.url), x.send(form)));
+    if (x.status > 299 || !x.status) return fail();
+    r = await api("POST", "/" + id + "/attachments/" + r.data.attachmentId, ask);
+    if (!r.ok) return fail(r);
+    const m = r.data.message;
+    if (S.seen.has(m.id)) return row.remove(); // the socket was faster
+    S.seen.add(m.id);
+    row.replaceWith(show(m.role, m.content, m.createdAt, m.attachment));
+    touch();
+  };
+  const attachAll = (files) => [...(files || [])].forEach(attach);
+  attachButton.onclick = () => fileInput.click();
+  fileInput.onchange = () => (attachAll(fileInput.files), (fileInput.value = ""));
+  input.onpaste = (e) => e.clipboardData.files.length && (e.preventDefault(), attachAll(e.clipboardData.files));
+  // Dropped anywhere on the open panel; outlined while a file is over it.
+  panel.ondragover = (e) => S.conv && (e.preventDefault(), panel.classList.add("drop"));
+  panel.ondragleave = panel.ondrop = (e) => {
+    panel.classList.remove("drop");
+    if (e.type === "drop") (e.preventDefault(), attachAll(e.dataTransfer.files));
   };
 
   // ---- "Talk to a person" ------------------------------------------------------------------------------
@@ -894,6 +967,7 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
     if (open) {
       dot.hidden = true;
       if (S.conv && !S.restored) sync(true);
+      connect();
       scrollDown();
       read();
       if (moveFocus) input.focus();
