@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 from PIL import Image
-from playwright.sync_api import expect
+from playwright.sync_api import FilePayload, expect
 
 from tests.e2e.conftest import Browsing, Stack, Widget
 
@@ -51,7 +51,7 @@ def test_a_visitor_attaches_a_photo_that_shows_as_a_thumbnail_without_its_exif(
 
     with browsing.page.expect_file_chooser() as chooser:
         attach.click()
-    chooser.value.set_files(files=[{"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": _photo()}])
+    chooser.value.set_files(files=[FilePayload(name="photo.jpg", mimeType="image/jpeg", buffer=_photo())])
 
     thumbnail = widget.log.locator(".m.visitor .b img")
     expect(thumbnail).to_have_count(1)
@@ -96,7 +96,7 @@ def test_a_file_whose_bytes_are_not_its_type_is_refused_in_spanish(browsing: Bro
 
     with browsing.page.expect_file_chooser() as chooser:
         widget.host.locator("button.at").click()
-    chooser.value.set_files(files=[{"name": "foto.jpg", "mimeType": "image/jpeg", "buffer": b"MZ" + bytes(300)}])
+    chooser.value.set_files(files=[FilePayload(name="foto.jpg", mimeType="image/jpeg", buffer=b"MZ" + bytes(300))])
 
     failed = widget.log.locator(".m.visitor.failed .meta")
     expect(failed).to_have_text("El contenido del archivo no corresponde a su tipo; no se guardó.")
@@ -109,7 +109,7 @@ def test_a_type_that_is_not_taken_is_refused_with_a_clear_message(browsing: Brow
 
     with browsing.page.expect_file_chooser() as chooser:
         widget.host.locator("button.at").click()
-    chooser.value.set_files(files=[{"name": "page.html", "mimeType": "text/html", "buffer": b"<p>hi</p>"}])
+    chooser.value.set_files(files=[FilePayload(name="page.html", mimeType="text/html", buffer=b"<p>hi</p>")])
 
     expect(widget.log.locator(".m.visitor.failed .meta")).to_contain_text("Only images (JPEG, PNG, WebP, GIF), PDF")
 
@@ -121,7 +121,7 @@ def test_on_a_phone_the_attachment_shows_in_the_thread(browsing: Browsing, stack
 
     with page.expect_file_chooser() as chooser:
         widget.host.locator("button.at").click()
-    chooser.value.set_files(files=[{"name": "foto.jpg", "mimeType": "image/jpeg", "buffer": _photo()}])
+    chooser.value.set_files(files=[FilePayload(name="foto.jpg", mimeType="image/jpeg", buffer=_photo())])
 
     expect(widget.log.locator(".m.visitor .b img")).to_have_count(1)
     widget.log.locator(".m.visitor .b img").evaluate("img => img.decode()")
