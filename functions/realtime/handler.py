@@ -2,10 +2,11 @@
 
 API Gateway keeps a socket whose $connect answered 2xx and refuses the handshake otherwise. Query
 parameters carry the credentials (browsers cannot set headers on a WebSocket): `token` for an
-operator's dashboard, optionally with `organizationId`; `publicKey`, `visitorId` and
-`conversationId` for a visitor's widget. Anything else, bad input included, is refused with 401,
-403 or 404 and writes nothing; no input is worth a 500. A refusal speaks `?lang=` (or the handshake's
-Accept-Language).
+operator's dashboard, optionally with `organizationId`; `publicKey` and `visitorId` for a visitor's
+widget, with `conversationId` once it has one (before the first message it has none: the
+conversation that message starts is bound to the socket, so that its first answer streams).
+Anything else, bad input included, is refused with 401, 403 or 404 and writes nothing; no input is
+worth a 500. A refusal speaks `?lang=` (or the handshake's Accept-Language).
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ def _connect(connection_id: str, event: Mapping[str, Any]) -> None:
             WidgetCredentials(
                 public_key=_uuid(query, "publicKey"),
                 visitor_id=_uuid(query, "visitorId"),
-                conversation_id=_uuid(query, "conversationId"),
+                conversation_id=_uuid(query, "conversationId") if query.get("conversationId") else None,
                 origin=_header(event, "origin"),
             ),
         )

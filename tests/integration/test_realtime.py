@@ -330,9 +330,9 @@ def test_bad_dashboard_credentials_are_refused_at_connect_and_leave_no_row(
     "credentials",
     [
         "no visitor id",
-        "no conversation id",
         "a visitor id that is not a UUID",
         "an unknown public key",
+        "an unknown public key, before the first message",
         "another visitor's conversation",
         "a conversation of another channel",
         "an inactive channel",
@@ -354,12 +354,13 @@ def test_bad_widget_credentials_are_refused_at_connect_and_leave_no_row(
     match credentials:
         case "no visitor id":
             del query["visitorId"]
-        case "no conversation id":
-            del query["conversationId"]
         case "a visitor id that is not a UUID":
             query["visitorId"] = "visitor-1"
         case "an unknown public key":
             query["publicKey"] = str(uuid4())
+        case "an unknown public key, before the first message":
+            query["publicKey"] = str(uuid4())
+            del query["conversationId"]
         case "another visitor's conversation":
             query["visitorId"] = str(uuid4())
         case "a conversation of another channel":
@@ -392,6 +393,42 @@ def test_a_widget_on_a_website_the_channel_allows_connects(gateway: Gateway, org
     )
 
     assert status is None
+
+
+def test_a_widget_before_its_first_message_connects_on_no_conversation(gateway: Gateway, org_a: Org, db: Db) -> None:
+    visitor = org_a.visitor()
+
+    with gateway.connect(publicKey=str(org_a.public_key), visitorId=str(visitor.visitor_id)):
+        _wait_until(lambda: bool(_rows(db, visitor_id=visitor.visitor_id)))
+        [row] = _rows(db, visitor_id=visitor.visitor_id)
+        assert (row["channel_id"], row["conversation_id"]) == (org_a.channel_id, None)
+
+
+def test_a_widget_without_a_conversation_id_is_on_the_visitors_open_conversation(
+    gateway: Gateway, org_a: Org, db: Db
+) -> None:
+    visitor = org_a.visitor()
+    conversation = _visitor_conversation(visitor)
+
+    with gateway.connect(publicKey=str(org_a.public_key), visitorId=str(visitor.visitor_id)):
+        _wait_until(lambda: bool(_rows(db, visitor_id=visitor.visitor_id)))
+        assert [r["conversation_id"] for r in _rows(db, visitor_id=visitor.visitor_id)] == [conversation]
+
+
+def test_a_widget_before_its_first_message_on_a_website_the_channel_does_not_allow_is_refused(
+    gateway: Gateway, org_a: Org, db: Db
+) -> None:
+    db.execute("UPDATE channels SET allowed_origins = '{https://alpha.example}' WHERE id = %s", (org_a.channel_id,))
+
+    status = refusal_status(
+        gateway,
+        {"Origin": "https://elsewhere.example"},
+        publicKey=str(org_a.public_key),
+        visitorId=str(org_a.visitor().visitor_id),
+    )
+
+    assert status == 403
+    assert _rows(db) == []
 
 
 # ---- A socket's life ------------------------------------------------------------------------------
@@ -455,8 +492,9 @@ def test_a_gone_connection_is_deleted_on_the_next_publish(gateway: Gateway, org_
     for connection_id, age in (("GoneLongAgo0000=", "1 minute"), ("JustConnected00=", "0 seconds")):
         db.execute(
             "INSERT INTO ws_connections (connection_id, kind, visitor_id, organization_id, conversation_id,"
-            " connected_at) VALUES (%s, 'widget', %s, %s, %s, now() - %s::interval)",
-            (connection_id, visitor.visitor_id, org_a.id, conversation, age),
+            " channel_id, connected_at) SELECT %s, 'widget', %s, %s, id, channel_id, now() - %s::interval"
+            " FROM conversations WHERE id = %s",
+            (connection_id, visitor.visitor_id, org_a.id, age, conversation),
         )
 
     with _widget_socket(gateway, visitor, conversation) as widget:

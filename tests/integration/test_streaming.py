@@ -102,6 +102,57 @@ def test_deltas_arrive_on_the_widgets_socket_before_the_post_returns_and_add_up_
     assert fake_openai.requests[-1]["stream_options"] == {"include_usage": True}
 
 
+def test_a_new_conversations_first_answer_streams_to_the_socket_the_widget_opened_before_writing(
+    gateway: Gateway, channel: tuple[UUID, UUID], fake_openai: FakeOpenAI, db: Db
+) -> None:
+    _, public_key = channel
+    visitor = WidgetClient(public_key, uuid4())
+    fake_openai.then(Scripted(content="".join(_PIECES), pieces=_PIECES, token_gap_seconds=0.05))
+
+    with gateway.connect(publicKey=str(public_key), visitorId=str(visitor.visitor_id)) as widget:
+        thread, done = _post_in_background(visitor, "When do you open?")
+        frames = _deltas(widget)
+        thread.join(10)
+
+    answer: Answer = done["answer"]
+    assert frames, "no message.delta frame came"
+    assert frames[0][0] < done["at"]
+    assert {f["conversationId"] for _, f in frames} == {answer.body["conversationId"]}
+    assert "".join(f["data"]["delta"] for _, f in frames) == answer.body["reply"]["content"]
+
+
+def test_a_new_conversation_after_a_closed_one_streams_to_the_socket_of_the_old_one(
+    gateway: Gateway, channel: tuple[UUID, UUID], fake_openai: FakeOpenAI
+) -> None:
+    _, public_key = channel
+    visitor = WidgetClient(public_key, uuid4())
+    old = visitor.post("Hello").body["conversationId"]
+    visitor.close(old)
+    fake_openai.then(Scripted(content="".join(_PIECES), pieces=_PIECES, token_gap_seconds=0.05))
+
+    with _widget(gateway, visitor, old) as widget:
+        thread, done = _post_in_background(visitor, "Back again")
+        frames = _deltas(widget)
+        thread.join(10)
+
+    new = done["answer"].body["conversationId"]
+    assert new != old
+    assert frames
+    assert {f["conversationId"] for _, f in frames} == {new}
+
+
+def test_another_visitors_first_answer_never_streams_to_a_socket_without_a_conversation(
+    gateway: Gateway, channel: tuple[UUID, UUID], fake_openai: FakeOpenAI
+) -> None:
+    _, public_key = channel
+    watcher, writer = WidgetClient(public_key, uuid4()), WidgetClient(public_key, uuid4())
+    fake_openai.then(Scripted(content="".join(_PIECES), pieces=_PIECES, token_gap_seconds=0.02))
+
+    with gateway.connect(publicKey=str(public_key), visitorId=str(watcher.visitor_id)) as widget:
+        assert writer.post("When do you open?").status == 200
+        assert widget.nothing_more(within=1.0)
+
+
 def test_deltas_are_coalesced_to_at_most_one_frame_per_60_ms(
     gateway: Gateway, channel: tuple[UUID, UUID], fake_openai: FakeOpenAI
 ) -> None:

@@ -18,12 +18,13 @@ __all__ = [
     "GONE_GRACE_SECONDS",
     "MAX_CONNECTION_SECONDS",
     "Target",
-    "WidgetConversation",
+    "WidgetChannel",
+    "bind_widget_connections",
     "delete_connection",
     "delete_gone",
     "delete_stale",
     "find_targets",
-    "find_widget_conversation",
+    "find_widget_channel",
     "insert_dashboard_connection",
     "insert_widget_connection",
 ]
@@ -67,43 +68,71 @@ def insert_dashboard_connection(
 
 
 @dataclass(frozen=True, slots=True)
-class WidgetConversation:
+class WidgetChannel:
+    """Where a visitor's socket belongs: their channel, and their open conversation there if any."""
+
     organization_id: UUID
+    channel_id: UUID
     allowed_origins: tuple[str, ...]
+    conversation_id: UUID | None
 
 
-def find_widget_conversation(
-    conn: Connection, *, public_key: UUID, visitor_id: UUID, conversation_id: UUID
-) -> WidgetConversation | None:
-    """The visitor's conversation on an active channel of an active organisation, as the widget
-    API finds it; None when it is not theirs there (or does not exist)."""
+def find_widget_channel(
+    conn: Connection, *, public_key: UUID, visitor_id: UUID, conversation_id: UUID | None
+) -> WidgetChannel | None:
+    """The active channel of an active organisation with this public key, as the widget API finds it,
+    and the visitor's conversation on it: the one named (None when it is not theirs there), or without
+    one their open conversation, if any (a socket opened before the first message has none yet)."""
     row = conn.execute(
         """
-        SELECT c.organization_id, ch.allowed_origins
-        FROM conversations c
-        JOIN channels ch ON ch.id = c.channel_id AND ch.public_key = %s AND ch.active
+        SELECT ch.organization_id, ch.id AS channel_id, ch.allowed_origins, c.id AS conversation_id
+        FROM channels ch
         JOIN organizations o ON o.id = ch.organization_id AND o.active
-        WHERE c.id = %s AND c.visitor_id = %s
+        LEFT JOIN LATERAL (
+            SELECT c.id FROM conversations c
+            WHERE c.channel_id = ch.id AND c.visitor_id = %(visitor_id)s
+              AND (c.id = %(conversation_id)s OR (%(conversation_id)s IS NULL AND c.status <> 'closed'))
+            ORDER BY c.created_at DESC LIMIT 1
+        ) c ON true
+        WHERE ch.public_key = %(public_key)s AND ch.active
         """,
-        (public_key, conversation_id, visitor_id),
+        {"public_key": public_key, "visitor_id": visitor_id, "conversation_id": conversation_id},
     ).fetchone()
-    if row is None:
+    if row is None or (conversation_id is not None and row["conversation_id"] is None):
         return None
-    return WidgetConversation(organization_id=row["organization_id"], allowed_origins=tuple(row["allowed_origins"]))
+    return WidgetChannel(
+        organization_id=row["organization_id"],
+        channel_id=row["channel_id"],
+        allowed_origins=tuple(row["allowed_origins"]),
+        conversation_id=row["conversation_id"],
+    )
 
 
-def insert_widget_connection(
-    conn: Connection, *, connection_id: str, visitor_id: UUID, organization_id: UUID, conversation_id: UUID
-) -> None:
+def insert_widget_connection(conn: Connection, *, connection_id: str, visitor_id: UUID, found: WidgetChannel) -> None:
     conn.execute(
         """
-        INSERT INTO ws_connections (connection_id, kind, visitor_id, organization_id, conversation_id)
-        VALUES (%s, 'widget', %s, %s, %s)
+        INSERT INTO ws_connections (connection_id, kind, visitor_id, organization_id, channel_id, conversation_id)
+        VALUES (%s, 'widget', %s, %s, %s, %s)
         ON CONFLICT (connection_id) DO UPDATE
             SET kind = excluded.kind, user_id = NULL, visitor_id = excluded.visitor_id,
-                organization_id = excluded.organization_id, conversation_id = excluded.conversation_id
+                organization_id = excluded.organization_id, channel_id = excluded.channel_id,
+                conversation_id = excluded.conversation_id
         """,
-        (connection_id, visitor_id, organization_id, conversation_id),
+        (connection_id, visitor_id, found.organization_id, found.channel_id, found.conversation_id),
+    )
+
+
+def bind_widget_connections(conn: Connection, *, channel_id: UUID, visitor_id: UUID, conversation_id: UUID) -> None:
+    """The conversation a visitor has just started is what their open sockets on the channel follow
+    from now on, whether they opened before it existed or on the one it replaces. In the transaction
+    that creates it: its first answer streams to them, and its events reach them."""
+    conn.execute(
+        """
+        UPDATE ws_connections SET conversation_id = %s
+        WHERE kind = 'widget' AND channel_id = %s AND visitor_id = %s
+          AND conversation_id IS DISTINCT FROM %s
+        """,
+        (conversation_id, channel_id, visitor_id, conversation_id),
     )
 
 

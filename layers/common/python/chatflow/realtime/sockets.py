@@ -16,7 +16,7 @@ from uuid import UUID
 from chatflow.access import load_caller
 from chatflow.auth.tokens import verify_access_token
 from chatflow.db import connection
-from chatflow.errors import ConversationNotFound, NoOrganization
+from chatflow.errors import ChannelNotFound, ConversationNotFound, NoOrganization
 from chatflow.origins import check_origin
 from chatflow.realtime import connections as repo
 from chatflow.realtime.publisher import send
@@ -37,7 +37,7 @@ class DashboardCredentials:
 class WidgetCredentials:
     public_key: UUID
     visitor_id: UUID
-    conversation_id: UUID
+    conversation_id: UUID | None = None  # None: before the visitor's first message
     origin: str | None = None  # the page's Origin header, checked against the channel's allowed origins
 
 
@@ -59,26 +59,23 @@ def connect_dashboard(connection_id: str, credentials: DashboardCredentials) -> 
 
 
 def connect_widget(connection_id: str, credentials: WidgetCredentials) -> None:
-    """A visitor's socket on one conversation of theirs, on an active channel."""
+    """A visitor's socket on an active channel: on one conversation of theirs, or (no conversation
+    named) on the one they have open or start next there."""
     with connection() as conn:
-        found = repo.find_widget_conversation(
+        found = repo.find_widget_channel(
             conn,
             public_key=credentials.public_key,
             visitor_id=credentials.visitor_id,
             conversation_id=credentials.conversation_id,
         )
-        if found is None:
+        if found is None and credentials.conversation_id is not None:
             raise ConversationNotFound("This conversation does not exist for this visitor.")
+        if found is None:
+            raise ChannelNotFound("No active channel has this public key.")
         check_origin(found.allowed_origins, credentials.origin)
-        repo.insert_widget_connection(
-            conn,
-            connection_id=connection_id,
-            visitor_id=credentials.visitor_id,
-            organization_id=found.organization_id,
-            conversation_id=credentials.conversation_id,
-        )
+        repo.insert_widget_connection(conn, connection_id=connection_id, visitor_id=credentials.visitor_id, found=found)
     _logger.info(
-        "widget connected", extra={"connection_id": connection_id, "conversation_id": str(credentials.conversation_id)}
+        "widget connected", extra={"connection_id": connection_id, "conversation_id": str(found.conversation_id)}
     )
 
 
