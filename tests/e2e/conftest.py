@@ -33,6 +33,7 @@ from playwright.sync_api import (
 )
 from psycopg.rows import dict_row
 
+from infra.local.fake_meta import FakeMeta
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.local_stack import StackDidNotStart, local_stack
 from tests.support.secret_scan import register_secret, scan_text
@@ -70,12 +71,25 @@ _GENEROUS_LIMITS = {
 
 
 @pytest.fixture(scope="session")
-def stack(fake_openai_server: FakeOpenAI) -> Iterator[Stack]:
+def fake_meta_server() -> Iterator[FakeMeta]:
+    """Meta's Graph API as the stack reaches it: WhatsApp and Messenger tests register their numbers,
+    pages and templates on it and read what the stack sent (tests/e2e/test_meta_inbox.py)."""
+    fake = FakeMeta()
+    yield fake
+    fake.close()
+
+
+@pytest.fixture(scope="session")
+def stack(fake_openai_server: FakeOpenAI, fake_meta_server: FakeMeta) -> Iterator[Stack]:
     # Every browser test shares one stack and one address, so the real limits (tested in
     # tests/integration/test_rate_limits.py) would throttle the suite rather than a visitor. No key
     # is set, so the offline provider answers; an organisation given a key of its own is answered by
     # the recording fake (tests/e2e/test_widget_language.py reads the prompts it was sent).
-    env = {**_GENEROUS_LIMITS, "OPENAI_BASE_URL": fake_openai_server.base_url}
+    env = {
+        **_GENEROUS_LIMITS,
+        "OPENAI_BASE_URL": fake_openai_server.base_url,
+        "META_GRAPH_API_URL": fake_meta_server.base_url,
+    }
     try:
         with local_stack("cf360-e2e-", env=env) as started:
             info = started.info

@@ -169,6 +169,7 @@ export function TemplateComposer({ c, onSent }: { c: Conversation; onSent: (m: M
       )}
       {template && (
         <>
+          <div className="template-vars">
           {keys.map((v) => (
             <label className="field" key={v.key}>
               <span>{t("metaInbox.templates.variable", { key: `{{${v.key}}}`, interpolation: { escapeValue: false } })}</span>
@@ -180,6 +181,7 @@ export function TemplateComposer({ c, onSent }: { c: Conversation; onSent: (m: M
               />
             </label>
           ))}
+          </div>
           <div className="template-preview" aria-label={t("metaInbox.templates.preview")}>
             <span className="muted small">{t("metaInbox.templates.preview")}</span>
             <p className="msg-body">{fillTemplate(template, values)}</p>
