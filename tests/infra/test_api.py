@@ -159,3 +159,13 @@ def test_the_websocket_stage_is_throttled_and_logged_without_bodies(template: Te
     assert stage["AutoDeploy"] is True
     assert stage["DefaultRouteSettings"] == {"ThrottlingBurstLimit": 100, "ThrottlingRateLimit": 50}
     assert json.loads(stage["AccessLogSettings"]["Format"])["routeKey"] == "$context.routeKey"
+
+
+def test_metas_webhooks_reach_their_own_function_for_the_handshake_and_the_messages(template: Template) -> None:
+    by_route = {(method, path): resource for method, path, resource in api_methods(template)}
+    function_id, _ = function(template, "meta_webhooks")
+    for kind in ("whatsapp", "messenger"):
+        for method in ("GET", "POST"):  # Meta's verification handshake, then its signed webhooks
+            integration = props(by_route[(method, f"/api/webhooks/{kind}")])["Integration"]
+
+            assert function_id in referenced_logical_ids(integration["Uri"])
