@@ -18,6 +18,7 @@ import { VisitorPanel } from "../components/inbox/VisitorPanel";
 import { cannedTextFor, fillVariables, replaceSlash, slashQuery } from "../lib/canned";
 import { MAX_NOTE_CHARS, MentionPicker, NoteItem, mentionQuery, useAddNote, useMarkMentionsRead, useNotes } from "../components/inbox/Notes";
 import { ChannelBadge, ContactLine, DeliveryState, TemplateComposer, WindowNotice, contactTitle, personMayWrite } from "../components/inbox/Meta";
+import { AttachButton, AttachmentView, UploadList, useUploads } from "../components/inbox/Attachments";
 
 /** A verified user's other conversations, from any of their devices (they are one visitor). */
 function EarlierConversations({ visitorId, current }: { visitorId: string; current: string }) {
@@ -226,7 +227,7 @@ function Thread({ messages, notes, seenId, visitorTyping, streaming }: { message
               {m.role === "agent" && m.author ? m.author.name : t(`roles.msg.${m.role}`)} · <time dateTime={m.createdAt}>{formatDateTime(m.createdAt, lang)}</time>
             </div>
           )}
-          <div className="msg-body">{m.content}</div>
+          <div className="msg-body">{m.attachment ? <AttachmentView a={m.attachment} /> : m.content}</div>
           {m.role === "ai" && m.knowledgeSources && m.knowledgeSources.length > 0 && <Sources sources={m.knowledgeSources} />}
           {m.template && <span className="msg-template muted small">{t("metaInbox.sentAsTemplate", { name: m.template })}</span>}
           <DeliveryState m={m} />
@@ -335,6 +336,8 @@ function Detail({ id }: { id: string }) {
     void client.invalidateQueries({ queryKey: ["conversation", id] });
     void client.invalidateQueries({ queryKey: ["conversations"] });
   };
+  // The agent's files: each one, once checked, is a message of theirs in the thread (as a reply is).
+  const uploads = useUploads(id, addSent);
   if (conv.isPending) return <Loading />;
   if (conv.isError) return <ErrorState error={conv.error} onRetry={() => void conv.refetch()} />;
   const c = conv.data;
@@ -488,7 +491,7 @@ function Detail({ id }: { id: string }) {
             <TemplateComposer c={c} onSent={addSent} />
           </details>
         )}
-        <form className="reply" onSubmit={submit}>
+        <form className="reply" onSubmit={submit} {...uploads.handlers}>
           {slashQuery(text, replyCaret) !== null && (
             <CannedPicker
               organizationId={c.organizationId}
@@ -524,7 +527,9 @@ function Detail({ id }: { id: string }) {
               submit(e);
             }}
           />
+          <UploadList uploads={uploads.uploads} onDismiss={uploads.dismiss} />
           <div className="reply-bar">
+            <AttachButton onFiles={uploads.add} />
             {send.isError && <span className="error-text">{errorMessage(send.error, t("common.networkError"))}</span>}
             <span className="muted small">{t("inbox.enterToSend")}</span>
             <Button type="submit" busy={send.isPending} disabled={!text.trim()}>

@@ -121,8 +121,6 @@ class MessageOut(Schema):
     model: str | None = None
     tokens_used: int | None = None
     knowledge_sources: list[KnowledgeSourceOut] = Field(default_factory=list)
-    delivery: MessageDeliveryOut | None = Field(default=None, description="WhatsApp and Messenger: our message's delivery.")
-    template: str | None = Field(default=None, description="Sent as this WhatsApp template: `name · language`.")
     delivery: MessageDeliveryOut | None = Field(
         default=None, description="WhatsApp and Messenger: our message's delivery."
     )
