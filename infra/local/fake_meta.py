@@ -6,7 +6,10 @@ stack: it plays the endpoints WhatsApp and Messenger channels call and records w
   unknown id);
 - `POST /{version}/{id}/messages`: a message sent; answered with a new `wamid.…` / `m_…` id, or as
   scripted (a status and Meta's error body, e.g. 131047 outside the 24-hour window);
-- `GET /{version}/{businessAccountId}/message_templates`: the templates registered for it.
+- `GET /{version}/{businessAccountId}/message_templates`: the templates registered for it, a page
+  at a time (`limit`, `after`);
+- `GET /{version}/{mediaId}`: a registered media file's description with its download URL, and
+  `GET /media/{mediaId}` the bytes (with the token it was registered with), as WhatsApp's media.
 
 Point META_GRAPH_API_URL at `base_url`."""
 
@@ -21,7 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-__all__ = ["Account", "Failure", "FakeMeta", "Sent"]
+__all__ = ["Account", "Failure", "FakeMeta", "MediaFile", "Sent"]
 
 VERSION = "v23.0"
 
@@ -34,6 +37,13 @@ class Account:
     fields: dict[str, Any]
     kind: str = "whatsapp"
     templates: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class MediaFile:
+    token: str
+    data: bytes
+    mime_type: str
 
 
 @dataclass(frozen=True)
@@ -55,6 +65,8 @@ class Failure:
 class FakeMeta:
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self.accounts: dict[str, Account] = {}
+        self.media: dict[str, MediaFile] = {}
+        self.downloads: list[str] = []
         self.sent: list[Sent] = []
         self.failures: deque[Failure] = deque()
         self._lock = threading.Lock()
@@ -80,9 +92,35 @@ class FakeMeta:
                     return None
                 return account
 
+            def _media(self, media_id: str, *, download: bool) -> bool:
+                media = fake.media.get(media_id)
+                if media is None:
+                    return False
+                if self.headers.get("Authorization") != f"Bearer {media.token}":
+                    self._answer(401, _error(190, "Invalid OAuth access token."))
+                    return True
+                if not download:
+                    host, port = fake._server.server_address[:2]
+                    url = f"http://{host!s}:{port}/media/{media_id}"
+                    description = {"url": url, "mime_type": media.mime_type, "file_size": len(media.data)}
+                    self._answer(200, {"messaging_product": "whatsapp", "id": media_id, **description})
+                    return True
+                with fake._lock:
+                    fake.downloads.append(media_id)
+                self.send_response(200)
+                self.send_header("Content-Type", media.mime_type)
+                self.send_header("Content-Length", str(len(media.data)))
+                self.end_headers()
+                self.wfile.write(media.data)
+                return True
+
             def do_GET(self) -> None:
                 parts = urlsplit(self.path)
                 segments = [s for s in parts.path.split("/") if s][1:]  # after the version
+                if parts.path.startswith("/media/") and self._media(segments[0], download=True):
+                    return
+                if len(segments) == 1 and self._media(segments[0], download=False):
+                    return
                 account = self._account(segments[0]) if segments else None
                 if account is None:
                     return
@@ -138,6 +176,10 @@ class FakeMeta:
     def add_account(self, account_id: str, account: Account) -> None:
         with self._lock:
             self.accounts[account_id] = account
+
+    def add_media(self, media_id: str, media: MediaFile) -> None:
+        with self._lock:
+            self.media[media_id] = media
 
     def fail_next(self, *failures: Failure) -> None:
         with self._lock:

@@ -17,6 +17,7 @@ from chatflow.meta import MetaCredentials
 from chatflow.meta.webhooks import MAX_WEBHOOK_BYTES, contact_visitor_id
 from chatflow.organizations import create_organization
 from infra.functions import load_handler
+from infra.local.fake_meta import FakeMeta
 from tests.support.callers import super_admin
 from tests.support.events import LambdaContextStub, sqs_event
 from tests.support.fake_openai import FakeOpenAI, Scripted
@@ -235,7 +236,7 @@ def test_an_oversized_body_is_413(whatsapp: UUID, sender: MetaSender, db: Db) ->
 
 
 def test_statuses_and_media_in_one_batch_are_read_and_media_is_described(
-    whatsapp: UUID, sender: MetaSender, db: Db
+    whatsapp: UUID, sender: MetaSender, db: Db, fake_meta: FakeMeta
 ) -> None:
     payload = whatsapp_text(PHONE, "13055551234", "unused", wamid="wamid.M1")
     value = payload["entry"][0]["changes"][0]["value"]

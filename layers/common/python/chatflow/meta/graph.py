@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
 from chatflow.settings import Settings
 
-__all__ = ["GraphAnswer", "get_object", "list_templates", "send_message"]
+__all__ = ["GraphAnswer", "download", "get_object", "list_templates", "send_message"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,3 +77,27 @@ def list_templates(
     if after:
         params["after"] = after
     return _call(settings, "GET", f"{business_account_id}/message_templates", access_token, params=params)
+
+
+def download(settings: Settings, url: str, *, access_token: str, max_bytes: int) -> bytes | None:
+    """A media file's bytes from the URL the Graph API gave for it (GET /{mediaId}): None when it is
+    refused, larger than `max_bytes`, or not on Meta's HTTPS hosts or the Graph API's own origin (a
+    local fake's). Redirects are not followed: the token goes to that URL only."""
+    parsed, graph_origin = urlsplit(url), urlsplit(settings.meta_graph_api_url)
+    if not (parsed.scheme == "https" or (parsed.scheme, parsed.netloc) == (graph_origin.scheme, graph_origin.netloc)):
+        return None
+    try:
+        with (
+            httpx.Client(timeout=settings.meta_graph_timeout_seconds) as client,
+            client.stream("GET", url, headers={"Authorization": f"Bearer {access_token}"}) as response,
+        ):
+            if response.status_code != 200:
+                return None
+            data = bytearray()
+            for chunk in response.iter_bytes():
+                data += chunk
+                if len(data) > max_bytes:
+                    return None
+            return bytes(data)
+    except httpx.HTTPError:
+        return None

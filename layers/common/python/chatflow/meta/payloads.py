@@ -17,12 +17,22 @@ from typing import Any
 
 from chatflow.meta.models import MetaKind
 
-__all__ = ["MAX_TEXT_LENGTH", "InboundMessage", "StatusUpdate", "read_payload"]
+__all__ = ["MAX_TEXT_LENGTH", "InboundMessage", "Media", "StatusUpdate", "read_payload"]
 
 # WhatsApp's own limit for a text message; longer content (a caption, a list) is cut there.
 MAX_TEXT_LENGTH = 4096
 
 _MEDIA = ("image", "audio", "video", "document", "sticker")
+
+
+@dataclass(frozen=True, slots=True)
+class Media:
+    """WhatsApp media as its webhook names it: fetched later through the Graph API by its id."""
+
+    kind: str  # image, audio, video, document, sticker
+    media_id: str
+    mime_type: str | None
+    filename: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +42,7 @@ class InboundMessage:
     contact_name: str | None
     provider_message_id: str  # wamid… / mid
     text: str
+    media: Media | None = None  # WhatsApp media, kept as the message's attachment (chatflow.meta.media)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +65,20 @@ def _str(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def _whatsapp_media(message: dict[str, Any]) -> Media | None:
+    kind = message.get("type")
+    if kind not in _MEDIA:
+        return None
+    media = _dict(message.get(kind))
+    media_id = _str(media.get("id"))
+    if media_id is None:
+        return None
+    return Media(str(kind), media_id[:200], _str(media.get("mime_type")), _str(media.get("filename")))
+
+
 def _whatsapp_text(message: dict[str, Any]) -> str | None:
     """A message as the text the conversation keeps: text as it is, interactive replies as their
-    title, media, locations and contacts described (media itself is not downloaded yet)."""
+    title, media, locations and contacts described (media is also downloaded: chatflow.meta.media)."""
     kind = message.get("type")
     if kind == "text":
         return _str(_dict(message.get("text")).get("body"))
@@ -100,7 +122,14 @@ def _whatsapp(payload: dict[str, Any]) -> Iterator[InboundMessage | StatusUpdate
             for message in map(_dict, _list(value.get("messages"))):
                 contact, message_id, text = _str(message.get("from")), _str(message.get("id")), _whatsapp_text(message)
                 if contact and message_id and text:
-                    yield InboundMessage(account_id, contact, names.get(contact), message_id, text[:MAX_TEXT_LENGTH])
+                    yield InboundMessage(
+                        account_id,
+                        contact,
+                        names.get(contact),
+                        message_id,
+                        text[:MAX_TEXT_LENGTH],
+                        _whatsapp_media(message),
+                    )
             for status in map(_dict, _list(value.get("statuses"))):
                 message_id, state = _str(status.get("id")), _str(status.get("status"))
                 if message_id and state in ("sent", "delivered", "read", "failed"):

@@ -26,6 +26,7 @@ from chatflow.crypto import EncryptionKeyError, decrypt
 from chatflow.db import connection
 from chatflow.errors import EncryptionUnavailable, InvalidSignature, SubscriptionRefused
 from chatflow.meta import repository as repo
+from chatflow.meta.media import keep_media
 from chatflow.meta.models import MetaKind
 from chatflow.meta.payloads import InboundMessage, StatusUpdate, read_payload
 from chatflow.outbox import ConversationUpdated
@@ -197,11 +198,14 @@ def _post(kind: MetaKind, route: repo.Route, item: InboundMessage) -> None:
     metadata = {"channel": kind, "contactId": item.contact_id}
     if item.contact_name:
         metadata["contactName"] = item.contact_name
+    client_message_id = _client_message_id(kind, route.channel_id, item.provider_message_id)
     post_visitor_message(
         public_key=route.public_key,
         visitor_id=visitor_id,
         message=item.text,
         conversation_id=open_conversation,
-        client_message_id=_client_message_id(kind, route.channel_id, item.provider_message_id),
+        client_message_id=client_message_id,
         visitor_metadata=metadata,
     )
+    if item.media is not None:
+        keep_media(route.channel_id, client_message_id, item.media)
