@@ -194,6 +194,43 @@ class FakeMeta:
         self._server.server_close()
 
 
+# What --business-account-id serves: an approved template in each language, with variables.
+EXAMPLE_TEMPLATES: list[dict[str, Any]] = [
+    {
+        "name": "order_ready",
+        "language": "en_US",
+        "status": "APPROVED",
+        "category": "UTILITY",
+        "components": [
+            {
+                "type": "BODY",
+                "text": "Hi {{1}}, your order is ready for pickup at {{2}}.",
+                "example": {"body_text": [["Ana", "5 pm"]]},
+            }
+        ],
+    },
+    {
+        "name": "pedido_listo",
+        "language": "es",
+        "status": "APPROVED",
+        "category": "UTILITY",
+        "parameter_format": "NAMED",
+        "components": [
+            {
+                "type": "BODY",
+                "text": "Hola {{nombre}}, tu pedido está listo para recoger a las {{hora}}.",
+                "example": {
+                    "body_text_named_params": [
+                        {"param_name": "nombre", "example": "Ana"},
+                        {"param_name": "hora", "example": "5 pm"},
+                    ]
+                },
+            }
+        ],
+    },
+]
+
+
 def _templates_page(templates: list[dict[str, Any]], query: dict[str, list[str]], path: str) -> dict[str, Any]:
     """One page of templates as Meta pages them: `limit` a page, `paging.cursors.after` and `paging.next`
     while more remain (the cursor here is the next page's offset)."""
@@ -222,8 +259,16 @@ def main() -> None:
     parser.add_argument("--phone-number-id", action="append", default=[])
     parser.add_argument("--page-id", action="append", default=[])
     parser.add_argument("--token", required=True, help="the access token the channel was connected with")
+    parser.add_argument(
+        "--business-account-id",
+        action="append",
+        default=[],
+        help="a WhatsApp business account whose message templates are two examples, in English and Spanish",
+    )
     args = parser.parse_args()
     fake = FakeMeta(port=args.port)
+    for account_id in args.business_account_id:
+        fake.add_account(account_id, Account(token=args.token, fields={}, templates=EXAMPLE_TEMPLATES))
     for account_id in args.phone_number_id:
         fake.add_account(account_id, Account(token=args.token, fields={"verified_name": "Local fake"}))
     for account_id in args.page_id:

@@ -453,6 +453,18 @@ def test_on_messenger_past_24_hours_no_ai_answer_goes_out_tagged(
     assert ai == {"failure_reason": "window_closed"}
 
 
+def test_a_messenger_contact_is_named_from_their_graph_api_profile(
+    people: People, db: Db, fake_meta: FakeMeta, brisa: UUID
+) -> None:
+    _channel(db, brisa, "messenger", PAGE)
+    fake_meta.add_account(PSID, Account(token=TOKEN, fields={"first_name": "Lucía", "last_name": "Gómez"}))
+
+    MetaSender("messenger", SECRET).post(messenger_text(PAGE, PSID, "Hola", mid="m_IN1"))
+
+    [listed] = people.get(_agent(people, brisa), "/conversations", channelType="messenger").json()["items"]
+    assert listed["contact"] == {"id": PSID, "name": "Lucía Gómez", "phone": None}
+
+
 def test_on_messenger_past_7_days_a_persons_reply_is_refused_too(
     people: People, db: Db, fake_meta: FakeMeta, brisa: UUID
 ) -> None:

@@ -25,6 +25,7 @@ from chatflow.conversations import post_visitor_message
 from chatflow.crypto import EncryptionKeyError, decrypt
 from chatflow.db import connection
 from chatflow.errors import EncryptionUnavailable, InvalidSignature, SubscriptionRefused
+from chatflow.meta import graph
 from chatflow.meta import repository as repo
 from chatflow.meta.media import keep_media
 from chatflow.meta.models import MetaKind
@@ -196,8 +197,11 @@ def _post(kind: MetaKind, route: repo.Route, item: InboundMessage) -> None:
     with connection() as conn:
         open_conversation = repo.latest_open_conversation(conn, route.channel_id, visitor_id)
     metadata = {"channel": kind, "contactId": item.contact_id}
-    if item.contact_name:
-        metadata["contactName"] = item.contact_name
+    contact_name = item.contact_name
+    if contact_name is None and kind == "messenger" and open_conversation is None:
+        contact_name = _messenger_name(route.channel_id, item.contact_id)
+    if contact_name:
+        metadata["contactName"] = contact_name
     client_message_id = _client_message_id(kind, route.channel_id, item.provider_message_id)
     post_visitor_message(
         public_key=route.public_key,
@@ -209,3 +213,28 @@ def _post(kind: MetaKind, route: repo.Route, item: InboundMessage) -> None:
     )
     if item.media is not None:
         keep_media(route.channel_id, client_message_id, item.media)
+
+
+def _messenger_name(channel_id: UUID, psid: str) -> str | None:
+    """Messenger's webhooks carry no name: the person's first and last name from the Graph API's
+    user profile (GET /{psid}?fields=first_name,last_name with the page's token), for the inbox.
+    Best effort: None when Meta does not give it (the inbox then shows the profile id)."""
+    settings = get_settings()
+    with connection() as conn:
+        row = conn.execute(
+            "SELECT encrypted_access_token FROM channel_meta_connections WHERE channel_id = %s", (channel_id,)
+        ).fetchone()
+    key = encryption_key(settings)
+    if row is None or key is None:
+        return None
+    try:
+        token = decrypt(row["encrypted_access_token"], key)
+    except EncryptionKeyError:
+        return None
+    answer = graph.get_object(settings, psid, access_token=token, fields="first_name,last_name")
+    if answer.status != 200:
+        _logger.info("messenger profile not read", extra={"graph_status": answer.status})
+        return None
+    parts = [answer.body.get(f) for f in ("first_name", "last_name")]
+    name = " ".join(p.strip() for p in parts if isinstance(p, str) and p.strip())
+    return name[:100] or None
