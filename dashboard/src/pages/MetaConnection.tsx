@@ -105,7 +105,7 @@ export function MetaConnectionFacts({ channel, orgId }: { channel: Channel; orgI
           </>
         )}
       </dl>
-      <p className="muted small">{t("channels.meta.notYet")}</p>
+      <p className="muted small">{t("channels.meta.howItWorks")}</p>
       {m.connected && (
         <div className="row">
           <Button variant="secondary" busy={test.isPending} onClick={() => test.mutate()}>
