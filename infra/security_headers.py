@@ -5,19 +5,24 @@ the local stack imports it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 __all__ = ["CONTENT_SECURITY_POLICY", "PAGE_HEADERS", "content_security_policy"]
 
 
-def content_security_policy() -> str:
-    """What the dashboard's pages (and the widget's demo page) may load and call: all on this origin."""
+def content_security_policy(attachment_origins: Sequence[str] = ()) -> str:
+    """What the dashboard's pages (and the widget's demo page) may load and call: all on this origin, and
+    the attachments' bucket (thumbnails, presigned uploads) where it is another origin (AWS; locally the
+    gateway's /s3 is this one)."""
+    extra = "".join(" " + origin for origin in attachment_origins)
     return "; ".join(
         (
             "default-src 'self'",
             "script-src 'self'",
             "style-src 'self' 'unsafe-inline'",  # the widget sets inline styles on its own elements
-            "img-src 'self' data:",
+            "img-src 'self' data:" + extra,
             "font-src 'self'",
-            "connect-src 'self'",
+            "connect-src 'self'" + extra,
             "frame-ancestors 'none'",
             "base-uri 'self'",
             "form-action 'self'",

@@ -139,13 +139,14 @@ class StaticSite(Construct):
         web_acl_arn: str,
         domain: CustomDomain | None,
         sources: Sequence[SiteSource],
+        attachment_origins: Sequence[str] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         removal = RemovalPolicy.RETAIN if sizing.protect_data else RemovalPolicy.DESTROY
         self.domain = domain
         self.logs_bucket = self._build_logs_bucket(sizing, removal)
         self.bucket = self._build_site_bucket(sizing, removal)
-        self.headers = self._build_headers_policy(content_security_policy())
+        self.headers = self._build_headers_policy(content_security_policy(attachment_origins))
         self.distribution = self._build_distribution(api, realtime, web_acl_arn, domain)
         self.deployments = [self._build_deployment(source) for source in sources]
         self._acknowledge(domain)

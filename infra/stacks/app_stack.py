@@ -20,6 +20,7 @@ from constructs import Construct
 
 from infra.config import EnvironmentConfig
 from infra.constructs.api import STAGE_NAME, Api
+from infra.constructs.attachments import AttachmentStore
 from infra.constructs.checkov import skip
 from infra.constructs.database import DATABASE_NAME, Database
 from infra.constructs.email import NotificationEmail
@@ -44,7 +45,7 @@ from infra.routes import (
 )
 from infra.stacks.data_stack import DataStack
 
-__all__ = ["EVENT_WRITERS", "FUNCTION_SPECS", "AppStack", "spec_for"]
+__all__ = ["ATTACHMENT_READERS", "ATTACHMENT_WRITERS", "EVENT_WRITERS", "FUNCTION_SPECS", "AppStack", "spec_for"]
 
 # Sizing and permissions per function. API functions stay under API Gateway's 29 s integration
 # timeout. chat and dashboard_api get the most memory (and so CPU): chat imports the OpenAI SDK and
@@ -63,6 +64,13 @@ FUNCTION_SPECS: Mapping[str, FunctionSpec] = {
         FunctionSpec("history", "GET /api/chat/{conversationId}: a visitor's conversation"),
         FunctionSpec("close", "PATCH /api/chat/{conversationId}: the visitor ends the conversation"),
         FunctionSpec("chat_handoff", "POST /api/chat/{conversationId}/handoff: the visitor asks for a person"),
+        FunctionSpec(
+            "attachments",
+            "POST /api/chat/{conversationId}/attachments[/{attachmentId}]: a visitor's upload granted, then checked",
+            # Reads an uploaded file (up to 10 MB) back and re-encodes images with Pillow.
+            memory_mb=1024,
+            timeout=cdk.Duration.seconds(28),
+        ),
         FunctionSpec("chat_rating", "POST /api/chat/{conversationId}/rating: the visitor rates the conversation"),
         FunctionSpec("chat_transcript", "POST /api/chat/{conversationId}/transcript: a copy by email"),
         FunctionSpec("chat_offline", "POST /api/chat/offline: a message left outside business hours"),
@@ -120,6 +128,11 @@ FUNCTION_SPECS: Mapping[str, FunctionSpec] = {
 }
 
 
+# Attachments (chatflow.attachments): who signs uploads and writes checked files, and who only signs GETs
+# (the widget's history, the live frames of dispatch).
+ATTACHMENT_WRITERS: tuple[str, ...] = ("attachments", "dashboard_api")
+ATTACHMENT_READERS: tuple[str, ...] = ("history", "dispatch")
+
 # The functions whose writes produce domain events (chatflow.outbox): they signal the dispatch queue.
 EVENT_WRITERS: tuple[str, ...] = (
     "chat",
@@ -161,6 +174,10 @@ class AppStack(cdk.Stack):
         self.email = NotificationEmail(self, "Email", identity=config.email_identity, sender=config.email_sender)
         self.functions = self._build_functions(config, network, data)
         self.migrations = self._build_migrations(config, network, data, deploy_nonce)
+        # Customers' files; kept (RemovalPolicy.RETAIN) whatever happens to this stack. Here rather than in
+        # the data stack so that the functions' grants name it within one stack (no wildcard on an import).
+        self.attachments = AttachmentStore(self, "Attachments", key=data.key)
+        self._grant_attachments()
         handlers: dict[str, lambda_.IFunction] = {name: fn.function for name, fn in self.functions.items()}
         self.api = Api(
             self,
@@ -257,6 +274,12 @@ class AppStack(cdk.Stack):
             for name in names
         }
 
+    def _grant_attachments(self) -> None:
+        for name in (*ATTACHMENT_WRITERS, *ATTACHMENT_READERS):
+            function = self.functions[name]
+            self.attachments.grant(function.role, write=name in ATTACHMENT_WRITERS)
+            function.function.add_environment("ATTACHMENTS_BUCKET", self.attachments.bucket.bucket_name)
+
     def _build_migrations(
         self, config: EnvironmentConfig, network: Network, data: DataStack, deploy_nonce: str
     ) -> Migrations:
@@ -321,6 +344,7 @@ class AppStack(cdk.Stack):
             web_acl_arn=edge.web_acl.attr_arn,
             domain=config.web_domain,
             sources=site_sources() if sources is None else sources,
+            attachment_origins=self.attachments.browser_origins,
         )
 
     def _build_outputs(self) -> None:

@@ -50,14 +50,25 @@ def test_cloudfront_reads_the_bucket_through_origin_access_control(template: Tem
     assert distribution["DistributionConfig"]["DefaultCacheBehavior"]["ViewerProtocolPolicy"] == "redirect-to-https"
 
 
+def _joined(value: object) -> str:
+    """A string as CloudFormation joins it, each reference written <bucket> (only the bucket's are there)."""
+    if isinstance(value, str):
+        return value
+    assert isinstance(value, dict)
+    parts = value["Fn::Join"][1]
+    return "".join(p if isinstance(p, str) else "<bucket>" for p in parts)
+
+
 def test_every_answer_carries_the_security_headers(template: Template) -> None:
     config = props(next(iter(resources(template, "AWS::CloudFront::ResponseHeadersPolicy").values())))
     headers = config["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
-    csp = headers["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+    csp = _joined(headers["ContentSecurityPolicy"]["ContentSecurityPolicy"])
 
     assert "default-src 'self'" in csp
     assert "frame-ancestors 'none'" in csp
-    assert "connect-src 'self';" in csp  # the API is on the same origin
+    # The API is on the same origin; the attachments' bucket (thumbnails, presigned uploads) beside it.
+    assert "connect-src 'self' https://<bucket>.s3.amazonaws.com https://<bucket>;" in csp
+    assert "img-src 'self' data: https://<bucket>.s3.amazonaws.com https://<bucket>;" in csp
     assert headers["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
     assert headers["ContentTypeOptions"] == {"Override": True}
     assert headers["FrameOptions"]["FrameOption"] == "DENY"
