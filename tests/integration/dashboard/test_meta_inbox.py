@@ -550,3 +550,45 @@ def test_the_whole_workspace_works_on_a_whatsapp_conversation(
     assert [c["id"] for c in mine["items"]] == [str(conversation)]
     notes = people.get(agent, f"/conversations/{conversation}/notes").json()
     assert [n["content"] for n in notes] == ["Check the **order** first"]
+
+
+def test_templates_on_a_website_channel_or_conversation_are_400_and_never_a_server_error(
+    people: People, db: Db, fake_meta: FakeMeta, fake_openai: Any, brisa: UUID
+) -> None:
+    website = create_channel(db, super_admin(), brisa, name="Brisa site", channel_type="website")
+    conversation = WidgetClient(website.public_key, uuid4()).post("Hello").body["conversationId"]
+    agent = _agent(people, brisa)
+    body = {"name": "order_ready", "language": "en_US", "variables": {"1": "A"}}
+
+    sync = people.post(agent, f"/organizations/{brisa}/channels/{website.id}/templates/sync")
+    send = people.post(agent, f"/conversations/{conversation}/template-messages", body)
+    listed = people.get(agent, f"/organizations/{brisa}/channels/{website.id}/templates")
+
+    assert (sync.status_code, sync.json()["error"]["code"]) == (400, "invalid_field")
+    assert (send.status_code, send.json()["error"]["code"]) == (400, "invalid_field")
+    assert listed.json() == {"syncedAt": None, "items": []}
+    detail = people.get(agent, f"/conversations/{conversation}").json()
+    assert (detail["channelType"], detail["replyWindow"], detail["contact"]) == ("website", None, None)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"name": "order_ready", "language": "en_US", "variables": {f"v{i}": "x" for i in range(51)}},
+        {"name": "order_ready", "language": "en_US", "variables": {"bad key": "x"}},
+        {"name": "order_ready", "language": "en_US", "variables": {"1": "x" * 1025}},
+        {"name": "", "language": "en_US"},
+        {"name": "order_ready"},
+        "not an object",
+    ],
+)
+def test_a_malformed_template_message_is_400(
+    people: People, db: Db, fake_meta: FakeMeta, whatsapp: UUID, brisa: UUID, body: Any
+) -> None:
+    _customer_writes()
+    conversation = _conversation(db, whatsapp)
+
+    refused = people.post(_agent(people, brisa), f"/conversations/{conversation}/template-messages", body)
+
+    assert refused.status_code == 400
+    assert refused.json()["error"]["code"] == "invalid_field"
