@@ -42,7 +42,8 @@ def test_a_lost_answer_offers_retry_and_the_retry_stores_the_message_once(
     failed = widget.log.locator(".m.visitor.failed")
     expect(failed).to_contain_text(text)
     expect(failed).to_contain_text("Not sent.")
-    expect(widget.messages("ai")).to_have_count(0)
+    # The answer may still come through the socket the panel opened (the server did write it): then
+    # the retry must not show it twice.
     browsing.snap("failed")
     with page.expect_request(_is_post) as retried:
         failed.get_by_role("button", name="Retry").click()

@@ -99,6 +99,31 @@ def test_the_answer_grows_as_the_model_writes_it_then_is_exactly_one_message(
     browsing.snap("whole")
 
 
+def test_the_very_first_answer_grows_too_on_the_socket_opened_with_the_panel(
+    browsing: Browsing, stack: Stack, db: Db, fake_openai_server: FakeOpenAI, admin_token: str
+) -> None:
+    organization_id, key = _site(db, stack, admin_token)
+    widget = _open(browsing, stack, key, lang="es")
+    deadline = time.monotonic() + 10
+    while not db.execute(
+        "SELECT 1 FROM ws_connections WHERE organization_id = %s AND kind = 'widget' AND conversation_id IS NULL",
+        (organization_id,),
+    ).fetchone():
+        assert time.monotonic() < deadline, "the widget opened no socket with its panel"
+        time.sleep(0.05)
+    pieces = ["Abrimos ", "a ", "las ", "ocho ", "cada ", "mañana, ", "de ", "lunes ", "a ", "sábado."]
+    fake_openai_server.then(Scripted(content="".join(pieces), pieces=pieces, token_gap_seconds=0.25))
+
+    widget.send("¿A qué hora abren?")
+
+    growing = widget.log.locator(".m.ai.streaming .b")
+    expect(growing).to_contain_text("Abrimos a")
+    assert "sábado." not in growing.inner_text()
+    expect(widget.messages("ai").last).to_have_text("".join(pieces))
+    expect(widget.messages("ai")).to_have_count(1)
+    _socket_up(db, _conversation(widget))  # the same socket, now on the conversation
+
+
 def test_talk_to_a_person_hands_the_conversation_over(
     browsing: Browsing, stack: Stack, db: Db, fake_openai_server: FakeOpenAI, admin_token: str
 ) -> None:

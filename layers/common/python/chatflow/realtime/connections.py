@@ -69,7 +69,7 @@ def insert_dashboard_connection(
 
 @dataclass(frozen=True, slots=True)
 class WidgetChannel:
-    """Where a visitor's socket belongs: their channel, and their open conversation there if any."""
+    """Where a visitor's socket belongs: their channel, and the conversation it is on, if any yet."""
 
     organization_id: UUID
     channel_id: UUID
@@ -81,19 +81,17 @@ def find_widget_channel(
     conn: Connection, *, public_key: UUID, visitor_id: UUID, conversation_id: UUID | None
 ) -> WidgetChannel | None:
     """The active channel of an active organisation with this public key, as the widget API finds it,
-    and the visitor's conversation on it: the one named (None when it is not theirs there), or without
-    one their open conversation, if any (a socket opened before the first message has none yet)."""
+    and the visitor's conversation named on it (None when it is not theirs there). Without one, the
+    socket waits for the conversation the visitor's next message starts (a message without a
+    conversation id always starts one), and none is looked for: a socket opened as the visitor ends
+    a conversation must not land on it."""
     row = conn.execute(
         """
         SELECT ch.organization_id, ch.id AS channel_id, ch.allowed_origins, c.id AS conversation_id
         FROM channels ch
         JOIN organizations o ON o.id = ch.organization_id AND o.active
-        LEFT JOIN LATERAL (
-            SELECT c.id FROM conversations c
-            WHERE c.channel_id = ch.id AND c.visitor_id = %(visitor_id)s
-              AND (c.id = %(conversation_id)s OR (%(conversation_id)s IS NULL AND c.status <> 'closed'))
-            ORDER BY c.created_at DESC LIMIT 1
-        ) c ON true
+        LEFT JOIN conversations c
+            ON c.id = %(conversation_id)s AND c.channel_id = ch.id AND c.visitor_id = %(visitor_id)s
         WHERE ch.public_key = %(public_key)s AND ch.active
         """,
         {"public_key": public_key, "visitor_id": visitor_id, "conversation_id": conversation_id},

@@ -60,7 +60,7 @@ def connect_dashboard(connection_id: str, credentials: DashboardCredentials) -> 
 
 def connect_widget(connection_id: str, credentials: WidgetCredentials) -> None:
     """A visitor's socket on an active channel: on one conversation of theirs, or (no conversation
-    named) on the one they have open or start next there."""
+    named) on the one their next message starts there."""
     with connection() as conn:
         found = repo.find_widget_channel(
             conn,
