@@ -111,7 +111,10 @@ def _frames(image: Image.Image) -> tuple[list[Image.Image], list[int]]:
 
 
 def _save(frames: list[Image.Image], durations: list[int], content_type: str, out: io.BytesIO) -> None:
-    """Only pixels are written: no exif=, icc_profile=, pnginfo= or comment= is passed on."""
+    """Only pixels are written: no exif=, icc_profile=, pnginfo= or comment= is passed, and each frame's
+    `info` (where Pillow's encoders look for a GIF comment, an EXIF block, XMP) is emptied first."""
+    for frame in frames:
+        frame.info = {}
     first = frames[0]
     if content_type == "image/jpeg":
         first.convert("RGB").save(out, format="JPEG", quality=88, optimize=True)
