@@ -192,6 +192,10 @@ def test_an_agent_answers_a_whatsapp_customer_sees_delivery_and_sends_a_template
     expect(card).to_contain_text("Ana Pérez")
     expect(card.locator(".channel-badge")).to_have_text("WhatsApp")
     _shot(page, f"{lang}-1280-list")
+    page.set_viewport_size(PHONE_VIEW)
+    expect(card.locator(".channel-badge")).to_be_visible()
+    _shot(page, f"{lang}-390-list")
+    page.set_viewport_size(DESKTOP)
 
     # WHEN the agent opens it and answers within the 24 hours
     card.click()
