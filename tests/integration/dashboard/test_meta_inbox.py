@@ -592,3 +592,29 @@ def test_a_malformed_template_message_is_400(
 
     assert refused.status_code == 400
     assert refused.json()["error"]["code"] == "invalid_field"
+
+
+def test_a_handoff_on_whatsapp_tells_the_admins_puts_it_in_waiting_and_silences_the_ai(
+    people: People, db: Db, fake_meta: FakeMeta, whatsapp: UUID, brisa: UUID
+) -> None:
+    from moto.ses.models import ses_backends
+
+    admin = people.make(admin_of=[brisa])
+
+    _customer_writes("Quiero hablar con una persona", wamid="wamid.H1")
+    _customer_writes("¿Hola?", wamid="wamid.H2")
+
+    waiting = people.get(admin, "/conversations", view="waiting", channelType="whatsapp").json()["items"]
+    assert [c["contact"]["name"] for c in waiting] == ["Ana Pérez"]
+    roles = [m["role"] for m in people.get(admin, f"/conversations/{waiting[0]['id']}").json()["messages"]]
+    assert roles == ["visitor", "system", "visitor"]  # the handoff notice, and no AI answer after it
+    mails = [
+        message
+        for account in ses_backends.values()
+        for backend in account.values()
+        for message in backend.sent_messages
+        if admin.email in message.destinations.get("ToAddresses", [])
+    ]
+    assert len(mails) == 1
+    sent = [s.body["text"]["body"] for s in fake_meta.sent_to(PHONE)]
+    assert len(sent) == 1  # the handoff notice went to the customer; nothing answered "¿Hola?"
