@@ -36,12 +36,16 @@ SERVICE_WINDOW = timedelta(hours=24)
 HUMAN_AGENT_WINDOW = timedelta(days=7)
 
 # The contact's last message on the conversation's channel (any of their conversations there):
-# `conversation` is the conversation's alias in the query this is part of. Index-backed:
-# conversations_visitor_idx, then messages_conversation_seq_idx per conversation.
+# `conversation` is the conversation's alias in the query this is part of. Index-backed: the
+# contact's conversations by conversations_visitor_idx, then in each the newest visitor message,
+# walking messages_conversation_seq_idx backwards from the end (a long conversation costs no more).
 LAST_CUSTOMER_MESSAGE_SQL = """(
-    SELECT max(vm.created_at) FROM conversations vc JOIN messages vm ON vm.conversation_id = vc.id
+    SELECT max(last_said.created_at) FROM conversations vc
+    CROSS JOIN LATERAL (
+        SELECT vm.created_at FROM messages vm
+        WHERE vm.conversation_id = vc.id AND vm.role = 'visitor' ORDER BY vm.seq DESC LIMIT 1
+    ) last_said
     WHERE vc.channel_id = {conversation}.channel_id AND vc.visitor_id = {conversation}.visitor_id
-      AND vm.role = 'visitor'
 )"""
 
 _WINDOW = (
