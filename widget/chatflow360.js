@@ -86,6 +86,17 @@
       name: "Your name",
       thanks: "Thanks! Our team can see your details.",
       att: "Attach a file",
+      away: "we're away · back {w}",
+      off: "Our team is away right now. Leave a message and your email, and we'll write back.",
+      message: "Your message",
+      rate: "How was this conversation?",
+      star: "{n} of 5",
+      up: "Good",
+      down: "Bad",
+      note: "Anything to add? (optional)",
+      rated: "Thanks for your feedback!",
+      copy: "Email me a copy",
+      copied: "A copy is on its way to {e}.",
     },
     es: {
       open: "Abrir chat",
@@ -132,6 +143,17 @@
       name: "Tu nombre",
       thanks: "¡Gracias! Nuestro equipo ya ve tus datos.",
       att: "Adjuntar un archivo",
+      away: "no estamos · volvemos {w}",
+      off: "Nuestro equipo no está disponible ahora. Déjanos un mensaje y tu email, y te responderemos.",
+      message: "Tu mensaje",
+      rate: "¿Qué tal fue esta conversación?",
+      star: "{n} de 5",
+      up: "Bien",
+      down: "Mal",
+      note: "¿Algo que añadir? (opcional)",
+      rated: "¡Gracias por tu opinión!",
+      copy: "Enviarme una copia",
+      copied: "Te enviamos una copia a {e}.",
     },
   };
   const pickLang = (tag) => ((tag = (tag || "").slice(0, 2).toLowerCase()), TEXTS[tag] ? tag : "");
@@ -368,6 +390,12 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
 .em input{flex:1 1 140px;min-width:0;padding:8px 10px;border:1px solid #8c959f;border-radius:10px;background:#fff;font:inherit}
 .em button{padding:8px 14px;border-radius:10px;background:var(--c);color:var(--f);font-weight:600}
 .em p{flex-basis:100%;color:#b3261e;font-size:12.5px}
+.em textarea{flex-basis:100%}
+.em .q{color:inherit;font-weight:600;font-size:14px}
+.rt [aria-pressed]{background:none;color:#6e7781;font-size:22px;line-height:1;padding:2px 4px}
+.rt [aria-pressed=true]{color:#9a6700;background:#fff4d6}
+.em button:disabled{opacity:.5;cursor:default}
+.cpy{align-self:center;text-decoration:underline;font-size:12.5px}
 .ft .y,.ft .n{text-decoration:none;padding:3px 12px;border-radius:999px;border:1px solid #8c959f;margin-left:6px;font-weight:600;color:#1f2328}
 .ft .y{background:#b3261e;border-color:#b3261e;color:#fff}
 .cn{margin-left:auto;font-variant-numeric:tabular-nums}
@@ -394,7 +422,7 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
     icon("M20 11l-8 8a5 5 0 0 1-7-7l8-8a3 3 0 0 1 5 5l-8 8a1 1 0 0 1-3-3l7-7") +
     '</button><input type="file" hidden multiple accept="image/*,.pdf,.txt"><button class="s" type="submit" data-l="send" disabled>' +
     icon("M3.4 20.4 21 12 3.4 3.6 3.4 10l12.6 2-12.6 2z", 1) +
-    '</button></form><div class="ft"><button class="per" type="button" data-t="person" hidden></button><button class="end" type="button" data-t="end" hidden></button><button class="dl" type="button" data-t="del" hidden></button><div class="cf" role="group" aria-labelledby="q" hidden><span id="q"></span><button class="y" type="button" data-t="yes"></button><button class="n" type="button" data-t="no"></button></div><span class="cn" id="cn" hidden></span></div></div><button class="l" type="button" aria-controls="p" aria-expanded="false"><span class="i1">' +
+    '</button></form><div class="ft"><button class="per" type="button" data-t="person" hidden></button><button class="cp" type="button" data-t="copy" hidden></button><button class="end" type="button" data-t="end" hidden></button><button class="dl" type="button" data-t="del" hidden></button><div class="cf" role="group" aria-labelledby="q" hidden><span id="q"></span><button class="y" type="button" data-t="yes"></button><button class="n" type="button" data-t="no"></button></div><span class="cn" id="cn" hidden></span></div></div><button class="l" type="button" aria-controls="p" aria-expanded="false"><span class="i1">' +
     ICON_CHAT +
     '</span><span class="i2">' +
     ICON_X +
@@ -418,6 +446,7 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
   const endButton = $(".end");
   const deleteButton = $(".dl");
   const personButton = $(".per");
+  const copyButton = $(".cp");
   const confirmBox = $(".cf");
   const counter = $(".cn");
   const title = $("h2");
@@ -435,6 +464,7 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
     wrap.classList.toggle("left", (attr("position") || C.position) === "left");
     langButton.hidden = !!(fixed || C.languageFixed);
     setLang(chooseLang(C));
+    if (host.isConnected) offline();
   };
   // Every text of the widget in `code`'s language, at once (the visitor's switch calls this too).
   function setLang(code) {
@@ -473,12 +503,16 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
     time.dateTime = d.toISOString();
     return time;
   };
+  // When the team is back (the channel's business hours), in the visitor's own clock: "Mon 9:00 AM".
+  const clockAt = (iso) => new Date(iso).toLocaleString(lang, { weekday: "short", hour: "numeric", minute: "2-digit" });
+  const away = () => C.businessHours && !C.businessHours.open;
   const scrollDown = () => (body.scrollTop = body.scrollHeight);
   const refresh = () => {
     welcome.hidden = log.childElementCount > 0;
     endButton.hidden = deleteButton.hidden = !S.conv || !confirmBox.hidden;
     // Asking for a person needs a conversation to hand over, with the AI still answering it.
     personButton.hidden = !S.conv || S.mode !== "ai" || S.asked || !confirmBox.hidden;
+    copyButton.hidden = !S.conv || load("mail") !== S.conv || !confirmBox.hidden;
     sendButton.disabled = !input.value.trim();
     attachButton.hidden = !S.conv; // a file goes into a conversation: the first message starts one
   };
@@ -562,7 +596,10 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
   const setMode = (mode) => {
     S.mode = mode === "human" ? "human" : "ai";
     setTimeout(offerDetails, 0); // after the handoff notice; or once the socket is up (below)
-    sub.textContent = S.mode === "human" ? t.human : t.sub + (C.humanAvailable ? " · " + t.online : "");
+    const h = C.businessHours;
+    const back = h && !h.open && h.nextOpenAt && clockAt(h.nextOpenAt);
+    const gone = back ? " · " + t.away.replace("{w}", back) : "";
+    sub.textContent = S.mode === "human" ? t.human + gone : t.sub + (C.humanAvailable ? " · " + t.online : gone);
     if (host.isConnected) refresh();
     schedule();
   };
@@ -622,8 +659,10 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
     setMode(r.data.responderMode);
   };
   const ended = () => {
+    const id = S.conv;
     forget(true);
     notice(t.ended);
+    survey(id);
   };
   const live = () => S.ws && S.ws.readyState === 1;
   function schedule(delay) {
@@ -666,7 +705,8 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
         return;
       }
       const d = ev.data || {};
-      if (!S.conv && ev.conversationId) adopt(ev.conversationId); // the one the first message started
+      // The one the first message started (never one that just ended: the visitor's own, told back).
+      if (!S.conv && ev.conversationId && d.status !== "closed") adopt(ev.conversationId);
       if (ev.conversationId !== S.conv) return;
       if (ev.type === "message.delta") grow(d);
       else if (ev.type === "message.created") (receive([d], true), d.role === "agent" && agentTyping({}), read());
@@ -904,10 +944,10 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
     const box = el("form", "m em");
     box.noValidate = true;
     const inputs = fields.map((kind) => {
-      const field = el("input");
-      field.type = kind === "email" ? "email" : "text";
+      const field = el(kind === "message" ? "textarea" : "input");
+      if (kind !== "message") field.type = kind === "email" ? "email" : "text";
       field.required = kind === "email" && fields.length === 1;
-      field.maxLength = kind === "email" ? 254 : 100;
+      field.maxLength = kind === "email" ? 254 : kind === "message" ? MAX : 100;
       field.autocomplete = kind;
       field.placeholder = t[kind];
       field.setAttribute("aria-label", t[kind]);
@@ -939,20 +979,99 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
   const offerEmail = () => {
     S.asked = true;
     notice(t.nobody);
-    detailsForm(["email"], async (value) => {
-      const r = await askForPerson(value);
-      return r && r.ok ? true : r && r.status === 400 ? false : undefined;
-    });
+    detailsForm(["email"], leaveEmail);
+  };
+  // The visitor's address for the team (kept on the conversation): also where a copy of the chat may go.
+  const leaveEmail = async (value) => {
+    const id = S.conv;
+    const r = await askForPerson(value);
+    if (r && r.ok) save("mail", id);
+    return r && r.ok ? true : r && r.status === 400 ? false : undefined;
   };
   // Once a person is to answer, the visitor may leave a name and email for the agents' visitor panel.
+  // Outside business hours the handoff's notice (the server's) asks for an email instead: it reaches the team.
   const offerDetails = () => {
-    if (S.mode !== "human" || load("offered") === S.conv || !live()) return; // once per conversation
+    if (S.mode !== "human" || load("offered") === S.conv || !(live() || away())) return; // once per conversation
     save("offered", S.conv);
+    if (away()) return detailsForm(["email"], leaveEmail);
     notice(t.who);
     detailsForm(["name", "email"], (name, email) => {
       say({ action: "profile", name, email });
+      if (email) save("mail", S.conv);
       notice(t.thanks);
     });
+  };
+  copyButton.onclick = () => copy(S.conv);
+  const copy = async (id) => {
+    const r = await api("POST", "/" + id + "/transcript", { visitorId, lang });
+    notice(r.ok ? t.copied.replace("{e}", r.data.sentTo) : (r.data.error || t).message || t.fail);
+  };
+
+  // ---- Outside business hours, the channel's offline form instead of the chat ----------------------------------
+  const offline = () => {
+    if (S.conv || !away() || C.businessHours.offlineMode !== "form" || S.offForm) return;
+    S.offForm = form.hidden = true;
+    notice(t.off);
+    detailsForm(["email", "message"], async (email, message) => {
+      if (!email || !message) return false;
+      const r = await api("POST", "/offline", { publicKey: KEY, visitorId, email, message, lang, pageUrl: location.href, clientMessageId: uuid() });
+      if (!r.ok) return r.status === 400 ? false : (notice((r.data.error || t).message || t.fail), undefined);
+      form.hidden = false;
+      S.mine.push(message);
+      show("visitor", message);
+      setConversation(r.data.conversationId);
+      save("mail", S.conv);
+      receive([r.data.reply], true);
+      setMode("human");
+    });
+  };
+
+  // ---- Satisfaction: once a conversation ends, a rating (1-5 or thumbs, the channel's choice) and a comment ------
+  const survey = (id) => {
+    const cfg = C.satisfaction;
+    if (!cfg || !cfg.enabled || !id || load("rated") === id || S.surveyed === id) return;
+    S.surveyed = id; // once, however the end was heard of (the visitor's own, the socket, a poll)
+    const box = el("form", "m em rt");
+    let value = 0;
+    const pick = cfg.scale === "thumbs" ? [[5, "👍", t.up], [1, "👎", t.down]] : [1, 2, 3, 4, 5].map((n) => [n, "★", t.star.replace("{n}", n)]);
+    const buttons = pick.map(([n, face, label]) => {
+      const b = el("button", "", face);
+      b.type = "button";
+      b.setAttribute("aria-label", label);
+      b.setAttribute("aria-pressed", "false");
+      b.onclick = () => {
+        value = n;
+        for (const o of buttons) o.setAttribute("aria-pressed", String(cfg.scale === "thumbs" ? o === b : +o.dataset.n <= n));
+        go.disabled = false;
+      };
+      b.dataset.n = n;
+      return b;
+    });
+    const comment = el("textarea");
+    comment.maxLength = 1000;
+    comment.placeholder = t.note;
+    comment.setAttribute("aria-label", t.note);
+    const go = el("button", "", t.send);
+    go.disabled = true;
+    box.append(el("p", "q", t.rate), ...buttons, comment, go);
+    box.onsubmit = async (e) => {
+      e.preventDefault();
+      go.disabled = true;
+      const r = await api("POST", "/" + id + "/rating", { visitorId, rating: value, comment: comment.value.trim() || undefined });
+      if (!r.ok && r.status !== 409) return (go.disabled = false), notice((r.data.error || t).message || t.fail);
+      save("rated", id);
+      box.remove();
+      notice(t.rated);
+    };
+    log.append(box);
+    if (load("mail") === id) {
+      const c = tx("button", "cpy", "copy");
+      c.type = "button";
+      c.onclick = () => (c.remove(), copy(id));
+      log.append(c);
+    }
+    welcome.hidden = true;
+    scrollDown();
   };
   personButton.onclick = () => askForPerson();
 
@@ -1029,8 +1148,11 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
     showConfirm(false);
     if (!id) return;
     if (!erase) {
-      forget();
-      return closeRemote(id);
+      if (!(C.satisfaction && C.satisfaction.enabled)) return forget(), closeRemote(id);
+      forget(true);
+      notice(t.ended);
+      await closeRemote(id); // rated once it has ended on the server
+      return survey(id);
     }
     // Deleted on the server first: a visitor is told their messages are gone only once they are.
     const r = await api("DELETE", "/" + id, { visitorId });
@@ -1065,6 +1187,7 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
       if (userJwt) identify(userJwt).then(resume, resume);
       else resume();
       refresh();
+      offline();
       // Still open from the previous page of this visit (not on phones, where it would cover the page).
       if (load("open", session) && innerWidth >= 480) toggle(true, false);
     };

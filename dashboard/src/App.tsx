@@ -16,6 +16,7 @@ import { OrganizationsPage, UsersPage } from "./pages/Admin";
 import { MembersPage } from "./pages/Members";
 import { InvitationPage } from "./pages/Invitation";
 import { ChannelsPage } from "./pages/Channels";
+import { ChannelSettingsPage } from "./pages/ChannelSettings";
 import { AISettingsPage } from "./pages/AISettings";
 import { ApiKeysPage } from "./pages/ApiKeys";
 import { UsagePage } from "./pages/Usage";
@@ -93,6 +94,7 @@ export function App() {
           <Route path="members" element={<MembersPage />} />
           <Route path="invitation" element={<InvitationPage />} />
           <Route path="channels" element={<ChannelsPage />} />
+          <Route path="channels/:channelId/settings" element={<ChannelSettingsPage />} />
           <Route path="ai" element={<AISettingsPage />} />
           <Route path="api-keys" element={<ApiKeysPage />} />
           <Route path="reports" element={<ReportsPage />} />

@@ -725,7 +725,7 @@ export interface paths {
         head?: never;
         /**
          * Update Ai Settings
-         * @description Org admin: systemPrompt, handoffKeywords. Super admin: also provider, model, temperature,
+         * @description Org admin: systemPrompt, handoffKeywords, imageInput. Super admin: also provider, model, temperature,
          *     maxTokens and apiKey (null clears it); 403 forbidden_field when an org admin sends one of those.
          *     A new key is checked with the provider first (models.list): 400 invalid_api_key, with the
          *     provider's reason, when it rejects it (nothing is saved); stored with apiKeyWarning
@@ -1838,6 +1838,18 @@ export interface components {
             defaultHandoffKeywords?: string[];
             /** Handoffkeywords */
             handoffKeywords: string[];
+            /**
+             * Imageinput
+             * @description The AI may look at images visitors send (where the model takes images); otherwise it reads that an image was sent, and its name.
+             * @default false
+             */
+            imageInput: boolean;
+            /**
+             * Imageinputsupported
+             * @description Whether the organisation's provider and model take images at all.
+             * @default false
+             */
+            imageInputSupported: boolean;
             /** Maxtokens */
             maxTokens: number;
             /** Model */
@@ -1866,6 +1878,8 @@ export interface components {
             apiKey?: string | null;
             /** Handoffkeywords */
             handoffKeywords?: string[] | null;
+            /** Imageinput */
+            imageInput?: boolean | null;
             /** Maxtokens */
             maxTokens?: number | null;
             /** Model */
@@ -6685,6 +6699,7 @@ export interface operations {
                 format?: "csv" | "json";
                 organizationId?: string | null;
                 channelId?: string | null;
+                channelType?: ("website" | "whatsapp" | "messenger") | null;
                 /** @description Repeatable. */
                 status?: ("open" | "pending" | "closed")[] | null;
                 responderMode?: ("ai" | "human") | null;

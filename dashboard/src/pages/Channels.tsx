@@ -1,6 +1,7 @@
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Link } from "react-router-dom";
 import { api } from "../lib/api";
 import { useApp } from "../lib/app";
 import { formatList, parseList } from "../lib/text";
@@ -165,7 +166,7 @@ function CopyButton({ text }: { text: string }) {
 }
 
 function Channels() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const { orgId, org, isAdmin } = useApp();
   const client = useQueryClient();
   const [editing, setEditing] = useState<Channel | "new" | null>(null);
@@ -229,7 +230,11 @@ function Channels() {
                 </>
               }
               actions={
-                isAdmin && (
+                <div className="row">
+                  <Link className="btn btn-secondary" to={`/${i18n.language}/channels/${c.id}/settings`}>
+                    {t("hours.link")}
+                  </Link>
+                  {isAdmin && (
                   <div className="row">
                     <Button variant="secondary" onClick={() => edit(c)}>
                       {t("common.edit")}
@@ -238,7 +243,8 @@ function Channels() {
                       {t("common.delete")}
                     </Button>
                   </div>
-                )
+                  )}
+                </div>
               }
             >
               <dl className="facts">

@@ -19,6 +19,7 @@ import { cannedTextFor, fillVariables, replaceSlash, slashQuery } from "../lib/c
 import { MAX_NOTE_CHARS, MentionPicker, NoteItem, mentionQuery, useAddNote, useMarkMentionsRead, useNotes } from "../components/inbox/Notes";
 import { ChannelBadge, ContactLine, DeliveryState, TemplateComposer, WindowNotice, contactTitle, personMayWrite } from "../components/inbox/Meta";
 import { AttachButton, AttachmentView, UploadList, useUploads } from "../components/inbox/Attachments";
+import { ConversationTools, InboxExport, RatingBadge } from "../components/inbox/Satisfaction";
 
 /** A verified user's other conversations, from any of their devices (they are one visitor). */
 function EarlierConversations({ visitorId, current }: { visitorId: string; current: string }) {
@@ -174,6 +175,7 @@ export function ConversationRow({ c, active, to }: { c: ConversationSummary; act
       <div className="conv-row-bottom">
         <ChannelBadge type={c.channelType} />
         <StatusBadge c={c} />
+        <RatingBadge rating={c.rating} />
         {waited !== null && <span className="waited small">{t("workspace.waited", { count: waited })}</span>}
         <span className="muted small">
           {c.assignedUser ? t("workspace.heldBy", { name: c.assignedUser.name }) : c.status !== "closed" ? t("workspace.unassigned") : ""}
@@ -382,6 +384,7 @@ function Detail({ id }: { id: string }) {
           </p>
           <AssignControl c={c} onChange={refresh} />
           <ConversationLabels conversationId={c.id} organizationId={c.organizationId} labels={c.labels ?? []} />
+          <RatingBadge rating={c.rating} withComment />
           {c.pageUrl && (
             <p className="muted small ellipsis" title={c.pageUrl}>
               {c.pageUrl}
@@ -411,6 +414,7 @@ function Detail({ id }: { id: string }) {
           </Button>
         )}
       </div>
+      <ConversationTools conversationId={c.id} />
       <ErrorNotice error={action.error} />
       <VisitorPanel conversationId={c.id} />
       <Thread messages={c.messages} notes={notes.data ?? []} seenId={lastSeenAgentMessage(c.messages, c.visitorReadAt)} visitorTyping={visitorTyping} streaming={streaming.data} />
@@ -569,6 +573,7 @@ export function InboxPage() {
         </div>
         <ViewTabs value={filters.view ?? "all"} organizationId={filters.organizationId} onChange={(view) => setSearch(filtersToSearch({ ...filters, view }))} />
         <Filters filters={filters} onChange={(f) => setSearch(filtersToSearch(f))} />
+        <InboxExport filters={filters} />
         <QueryResult query={list} onRetry={() => void list.refetch()} isEmpty={() => items.length === 0} empty={activeFilterCount(filters) ? t("inbox.emptyFiltered") : t("inbox.empty")}>
           {() => (
             <div className="conv-list">

@@ -15,8 +15,8 @@ from pydantic import Field
 
 from chatflow import inbox, transcripts
 from chatflow.errors import InvalidInput
+from chatflow.vocabulary import ChannelType, Language, ResponderMode
 from chatflow.vocabulary import ConversationStatus as Status
-from chatflow.vocabulary import Language, ResponderMode
 from dependencies import CurrentCaller
 from routers.conversations import DayOrInstant, SearchText, View, _before, _from
 from schemas import SIGNED_IN_ERRORS, Schema, error_responses
@@ -62,6 +62,7 @@ def export_conversations(
     export_format: Annotated[Format, Query(alias="format")] = "csv",
     organization_id: Annotated[UUID | None, Query(alias="organizationId")] = None,
     channel_id: Annotated[UUID | None, Query(alias="channelId")] = None,
+    channel_type: Annotated[ChannelType | None, Query(alias="channelType")] = None,
     statuses: Annotated[list[Status] | None, Query(alias="status", description="Repeatable.")] = None,
     responder_mode: Annotated[ResponderMode | None, Query(alias="responderMode")] = None,
     language: Language | None = None,
@@ -80,6 +81,7 @@ def export_conversations(
     filters = inbox.InboxFilter(
         organization_id=organization_id,
         channel_id=channel_id,
+        channel_type=channel_type,
         visitor_id=visitor_id,
         statuses=tuple(dict.fromkeys(statuses or [])),
         responder_mode=responder_mode,
