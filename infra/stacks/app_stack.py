@@ -130,7 +130,8 @@ FUNCTION_SPECS: Mapping[str, FunctionSpec] = {
 
 # Attachments (chatflow.attachments): who signs uploads and writes checked files, and who only signs GETs
 # (the widget's history, the live frames of dispatch).
-ATTACHMENT_WRITERS: tuple[str, ...] = ("attachments", "dashboard_api")
+# meta_inbound keeps WhatsApp customers' media as attachments (chatflow.meta.media).
+ATTACHMENT_WRITERS: tuple[str, ...] = ("attachments", "dashboard_api", "meta_inbound")
 ATTACHMENT_READERS: tuple[str, ...] = ("history", "dispatch")
 
 # The functions whose writes produce domain events (chatflow.outbox): they signal the dispatch queue.
