@@ -286,3 +286,40 @@ def test_the_ai_reads_that_an_image_was_sent_not_its_content(
 
     sent = fake_openai.requests[-1]["messages"]
     assert any(m["content"] == "The visitor sent an image: photo.jpg" for m in sent)
+
+
+def test_where_the_organisation_turned_image_input_on_the_model_sees_the_image(
+    visitor: WidgetClient, conversation: UUID, fake_openai: Any, db: Db, tenant: Tenant
+) -> None:
+    db.execute(
+        "UPDATE ai_settings SET image_input = true, model = 'gpt-4o-mini' WHERE organization_id = %s",
+        (tenant.organization_id,),
+    )
+    send(visitor, conversation, jpeg_with_gps(), "image/jpeg", "photo.jpg")
+
+    visitor.post("What is broken here?", conversationId=conversation)
+
+    turn = next(m for m in fake_openai.requests[-1]["messages"] if isinstance(m["content"], list))
+    text, image = turn["content"]
+    assert turn["role"] == "user"
+    assert text == {"type": "text", "text": "The visitor sent an image: photo.jpg"}
+    assert image["image_url"]["detail"] == "low"
+    fetched = httpx.get(image["image_url"]["url"])  # a presigned GET of the re-encoded photo
+    assert fetched.status_code == 200
+    assert b"PhoneMaker" not in fetched.content
+
+
+def test_a_model_that_takes_no_images_reads_the_line_even_with_image_input_on(
+    visitor: WidgetClient, conversation: UUID, fake_openai: Any, db: Db, tenant: Tenant
+) -> None:
+    db.execute(
+        "UPDATE ai_settings SET image_input = true, model = 'gpt-3.5-turbo' WHERE organization_id = %s",
+        (tenant.organization_id,),
+    )
+    send(visitor, conversation, jpeg_with_gps(), "image/jpeg", "photo.jpg")
+
+    visitor.post("Can you see it?", conversationId=conversation)
+
+    sent = fake_openai.requests[-1]["messages"]
+    assert all(isinstance(m["content"], str) for m in sent)
+    assert any(m["content"] == "The visitor sent an image: photo.jpg" for m in sent)

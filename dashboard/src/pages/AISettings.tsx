@@ -99,6 +99,7 @@ function Instructions({ s, readOnly }: { s: AISettings; readOnly: boolean }) {
   const link = useLink();
   const [prompt, setPrompt] = useState(s.systemPrompt);
   const [keywords, setKeywords] = useState(formatList(s.handoffKeywords.length ? s.handoffKeywords : s.defaultHandoffKeywords));
+  const [images, setImages] = useState(s.imageInput ?? false);
   const save = useSave();
   return (
     <Card>
@@ -106,7 +107,7 @@ function Instructions({ s, readOnly }: { s: AISettings; readOnly: boolean }) {
         className="stack"
         onSubmit={(e) => {
           e.preventDefault();
-          save.mutate({ systemPrompt: prompt, handoffKeywords: parseList(keywords) });
+          save.mutate({ systemPrompt: prompt, handoffKeywords: parseList(keywords), imageInput: images });
         }}
       >
         <Field label={t("ai.systemPrompt")} hint={t("ai.systemPromptHint")}>
@@ -122,6 +123,11 @@ function Instructions({ s, readOnly }: { s: AISettings; readOnly: boolean }) {
         >
           {(id) => <textarea id={id} rows={8} value={keywords} onChange={(e) => setKeywords(e.target.value)} readOnly={readOnly} />}
         </Field>
+        {/* Visitors' images to the model: a privacy choice of the business, off unless turned on. */}
+        <label className="check">
+          <input type="checkbox" checked={images} disabled={readOnly} onChange={(e) => setImages(e.target.checked)} /> {t("ai.imageInput")}
+        </label>
+        <p className="muted small">{s.imageInputSupported ? t("ai.imageInputHint") : t("ai.imageInputUnsupported", { model: s.model })}</p>
         {!readOnly && (
           <div className="row">
             <Button variant="ghost" onClick={() => setKeywords(formatList(s.defaultHandoffKeywords))}>

@@ -13,7 +13,7 @@ from pydantic import Field, SecretStr, StringConstraints, field_validator, model
 
 from chatflow import ai_settings
 from chatflow.ai import preview_answer
-from chatflow.ai.prompt import HistoryEntry
+from chatflow.ai.prompt import HistoryEntry, supports_images
 from chatflow.ai_settings import DEFAULT_HANDOFF_KEYWORDS, MAX_SYSTEM_PROMPT_LENGTH, KeySource
 from chatflow.languages import text
 from chatflow.text import Storable
@@ -48,12 +48,26 @@ class AISettingsOut(Schema):
         default=None,
         description="After saving a key: the provider could not be reached to check it, so it was stored unchecked.",
     )
+    image_input: bool = Field(
+        default=False,
+        description="The AI may look at images visitors send (where the model takes images); otherwise it reads "
+        "that an image was sent, and its name.",
+    )
+    image_input_supported: bool = Field(
+        default=False, description="Whether the organisation's provider and model take images at all."
+    )
+
+    @model_validator(mode="after")
+    def _supported(self) -> AISettingsOut:
+        self.image_input_supported = supports_images(self.provider, self.model)
+        return self
 
 
 class AISettingsUpdate(Schema):
     # Business: org admins and super admins.
     system_prompt: SystemPrompt | None = None
     handoff_keywords: list[str] | None = None
+    image_input: bool | None = None
     # Technical: super admins only.
     provider: Provider | None = None
     model: Model | None = None
@@ -92,7 +106,7 @@ def get_ai_settings(organization_id: UUID, caller: CurrentCaller, db: Db, settin
 def update_ai_settings(
     organization_id: UUID, body: AISettingsUpdate, caller: CurrentCaller, db: Db, settings: AppSettings
 ) -> AISettingsOut:
-    """Org admin: systemPrompt, handoffKeywords. Super admin: also provider, model, temperature,
+    """Org admin: systemPrompt, handoffKeywords, imageInput. Super admin: also provider, model, temperature,
     maxTokens and apiKey (null clears it); 403 forbidden_field when an org admin sends one of those.
     A new key is checked with the provider first (models.list): 400 invalid_api_key, with the
     provider's reason, when it rejects it (nothing is saved); stored with apiKeyWarning
@@ -101,6 +115,7 @@ def update_ai_settings(
     changes = ai_settings.AISettingsChanges(
         system_prompt=body.system_prompt,
         handoff_keywords=body.handoff_keywords,
+        image_input=body.image_input,
         provider=body.provider,
         model=body.model,
         temperature=body.temperature,

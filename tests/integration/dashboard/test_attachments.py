@@ -183,3 +183,21 @@ def test_last_months_attachments_do_not_count_against_this_month(
     )
 
     assert answer.status_code == 201
+
+
+def test_image_input_is_off_until_an_org_admin_turns_it_on(people: People, tenant: Tenant) -> None:
+    admin = people.make(admin_of=[tenant.organization_id])
+    path = f"/organizations/{tenant.organization_id}/ai-settings"
+
+    before = people.get(admin, path).json()
+    turned_on = people.patch(admin, path, {"imageInput": True})
+
+    assert (before["imageInput"], before["imageInputSupported"]) == (False, True)  # gpt-4o-mini takes images
+    assert turned_on.status_code == 200
+    assert turned_on.json()["imageInput"] is True
+
+
+def test_an_agent_may_not_turn_image_input_on(people: People, agent: Person, tenant: Tenant) -> None:
+    answer = people.patch(agent, f"/organizations/{tenant.organization_id}/ai-settings", {"imageInput": True})
+
+    assert answer.status_code == 403

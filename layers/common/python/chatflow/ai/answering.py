@@ -13,7 +13,7 @@ from uuid import UUID
 from chatflow.ai.base import AIProviderError, DeltaSink, HandoffRequest
 from chatflow.ai.factory import provider_for
 from chatflow.ai.offline import KNOWLEDGE_MODEL, OFFLINE_MODEL, knowledge_answer
-from chatflow.ai.prompt import HistoryEntry, Reference, build_prompt
+from chatflow.ai.prompt import HistoryEntry, Reference, build_prompt, supports_images
 from chatflow.ai_settings import EffectiveAIConfig, resolve_api_key
 from chatflow.db import Connection
 from chatflow.languages import text
@@ -96,6 +96,7 @@ def answer(
                 message=message,
                 references=None if passages is None else [Reference(p.title, p.content) for p in passages],
                 handoff_tool=offer_handoff,
+                image_url=_image_url if config.image_input and supports_images(config.provider, config.model) else None,
             ),
             model=config.model,
             temperature=config.temperature,
@@ -124,3 +125,11 @@ def answer(
         handoff=completion.handoff,
         cut=completion.cut,
     )
+
+
+def _image_url(key: str) -> str:
+    """A visitor's image for the model: a short-lived presigned GET of the re-encoded file (its metadata
+    already gone), fetched by the provider while it answers."""
+    from chatflow.attachments.storage import presigned_get
+
+    return presigned_get(key)

@@ -28,6 +28,9 @@ DeltaSink = Callable[[str], None]
 class ChatTurn:
     role: Literal["system", "user", "assistant"]
     content: str
+    # Images the model may look at with this turn (presigned URLs): only where the organisation turned
+    # image input on and the model takes images (chatflow.ai.prompt.supports_images).
+    image_urls: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

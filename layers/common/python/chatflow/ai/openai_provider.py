@@ -99,7 +99,7 @@ class OpenAIProvider:
     ) -> Completion:
         import openai
 
-        messages = [{"role": t.role, "content": t.content} for t in turns]
+        messages = [_message(t) for t in turns]
         try:
             try:
                 return self._complete(messages, model, temperature, max_tokens, offer_handoff, on_delta)
@@ -117,7 +117,7 @@ class OpenAIProvider:
 
     def _complete(
         self,
-        messages: list[dict[str, str]],
+        messages: list[dict[str, Any]],
         model: str,
         temperature: float,
         max_tokens: int,
@@ -158,7 +158,7 @@ class OpenAIProvider:
 
     def _stream(
         self,
-        messages: list[dict[str, str]],
+        messages: list[dict[str, Any]],
         model: str,
         temperature: float,
         max_tokens: int,
@@ -230,3 +230,13 @@ def _safe_reason(exc: Exception) -> str:
     """The status code or class of a failure; never the request (which carries the key)."""
     status = getattr(exc, "status_code", None)
     return f"status {status}" if status is not None else "no response"
+
+
+def _message(turn: ChatTurn) -> dict[str, Any]:
+    """A turn in the Chat Completions shape: text, or text and images as content parts (low detail: a
+    visitor's photo of a part or a receipt reads well at 512 px, at a fraction of the tokens)."""
+    if not turn.image_urls:
+        return {"role": turn.role, "content": turn.content}
+    parts: list[dict[str, Any]] = [{"type": "text", "text": turn.content}]
+    parts += [{"type": "image_url", "image_url": {"url": url, "detail": "low"}} for url in turn.image_urls]
+    return {"role": turn.role, "content": parts}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from chatflow.ai.base import ChatTurn
@@ -19,6 +19,7 @@ __all__ = [
     "HistoryEntry",
     "Reference",
     "build_prompt",
+    "supports_images",
 ]
 
 BASE_INSTRUCTIONS = (
@@ -58,6 +59,9 @@ class Reference:
 class HistoryEntry:
     role: str  # visitor / ai / agent / system
     content: str
+    # An image sent in this message (its stored key, chatflow.attachments): shown to a model that takes
+    # images only where the organisation turned image input on; otherwise `content` says it was sent.
+    image_key: str | None = None
 
 
 _ROLE_TO_TURN = {"visitor": "user", "ai": "assistant", "agent": "assistant"}
@@ -71,10 +75,12 @@ def build_prompt(
     message: str,
     references: Sequence[Reference] | None = None,
     handoff_tool: bool = False,
+    image_url: Callable[[str], str] | None = None,
 ) -> list[ChatTurn]:
     """references None: no knowledge search ran; empty: it ran and found nothing relevant.
     handoff_tool: the model is given handoff_to_human, and told when to use it (before the business's
-    instructions, so that theirs can add rules)."""
+    instructions, so that theirs can add rules). image_url: given (the organisation turned image input on
+    and the model takes images), a visitor's image goes with its turn, as this URL."""
     instructions = BASE_INSTRUCTIONS
     if handoff_tool:
         instructions += "\n\n" + HANDOFF_INSTRUCTIONS
@@ -95,7 +101,8 @@ def build_prompt(
     for entry in history:
         role = _ROLE_TO_TURN.get(entry.role)
         if role is not None:  # system notices are ours, not part of the dialogue
-            turns.append(ChatTurn(role, entry.content))  # type: ignore[arg-type]
+            images = (image_url(entry.image_key),) if image_url and entry.image_key and role == "user" else ()
+            turns.append(ChatTurn(role, entry.content, images))  # type: ignore[arg-type]
     if references:
         turns.append(ChatTurn("user", _reference_block(references)))
     turns.append(ChatTurn("user", message))
@@ -113,3 +120,12 @@ def _reference_block(references: Sequence[Reference]) -> str:
 
 def _inert(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip().replace("<", "‹").replace(">", "›")
+
+
+# OpenAI's chat models that take images (vision); others get the line saying an image was sent.
+_VISION_MODEL_PREFIXES = ("gpt-4o", "gpt-4.1", "gpt-4-turbo", "gpt-5", "o1", "o3", "o4")
+
+
+def supports_images(provider: str, model: str) -> bool:
+    """Whether this provider's model can be shown an image."""
+    return provider == "openai" and model.lower().startswith(_VISION_MODEL_PREFIXES)

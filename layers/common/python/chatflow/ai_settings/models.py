@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 # Field names (Python's) of each kind; a technical one is refused from anyone but a super admin.
-BUSINESS_FIELDS = frozenset({"system_prompt", "handoff_keywords"})
+BUSINESS_FIELDS = frozenset({"system_prompt", "handoff_keywords", "image_input"})
 TECHNICAL_FIELDS = frozenset({"provider", "model", "temperature", "max_tokens", "api_key"})
 
 MAX_SYSTEM_PROMPT_LENGTH = 8_000
@@ -63,6 +63,8 @@ class AISettings:
     updated_at: datetime
     # A key just saved whose check could not reach the provider (chatflow.ai_settings.key_check).
     api_key_warning: str | None = None
+    # The AI may look at images visitors send, where the model takes images (off unless turned on).
+    image_input: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +79,7 @@ class AISettingsChanges:
     max_tokens: int | None = None
     set_api_key: bool = False
     api_key: str | None = None
+    image_input: bool | None = None
 
     def technical_fields(self) -> list[str]:
         """The technical fields this update changes, in their order here."""
@@ -97,6 +100,7 @@ class OrganizationAISettings:
     system_prompt: str
     handoff_keywords: tuple[str, ...]
     encrypted_api_key: str | None
+    image_input: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +121,7 @@ class EffectiveAIConfig:
     system_prompt: str
     handoff_enabled: bool
     handoff_keywords: tuple[str, ...]
+    image_input: bool = False
 
 
 @dataclass(frozen=True, slots=True)

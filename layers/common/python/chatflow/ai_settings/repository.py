@@ -45,6 +45,7 @@ class StoredSettings:
     api_key_hint: str | None
     updated_at: datetime
     platform_encrypted_key: str | None
+    image_input: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +59,7 @@ class StoredConfig:
 
 _LOAD_SETTINGS = """
 SELECT a.organization_id, a.provider, a.model, a.temperature, a.max_tokens, a.system_prompt,
-       a.handoff_keywords, a.encrypted_api_key, a.api_key_hint, a.updated_at,
+       a.handoff_keywords, a.encrypted_api_key, a.api_key_hint, a.updated_at, a.image_input,
        (SELECT value FROM platform_settings WHERE key = %(platform_key)s) AS platform_encrypted_key
 FROM ai_settings a
 WHERE a.organization_id = %(org)s
@@ -82,6 +83,7 @@ def load_settings(conn: Connection, organization_id: UUID) -> StoredSettings | N
         api_key_hint=row["api_key_hint"],
         updated_at=row["updated_at"],
         platform_encrypted_key=row["platform_encrypted_key"],
+        image_input=row["image_input"],
     )
 
 
@@ -104,6 +106,7 @@ def update_settings(
             model = coalesce(%(model)s, model),
             temperature = coalesce(%(temperature)s, temperature),
             max_tokens = coalesce(%(max_tokens)s, max_tokens),
+            image_input = coalesce(%(image_input)s, image_input),
             encrypted_api_key = CASE WHEN %(set_key)s THEN %(encrypted)s::text ELSE encrypted_api_key END,
             api_key_hint = CASE WHEN %(set_key)s THEN %(hint)s::text ELSE api_key_hint END,
             updated_at = now()
@@ -117,6 +120,7 @@ def update_settings(
             "model": changes.model,
             "temperature": changes.temperature,
             "max_tokens": changes.max_tokens,
+            "image_input": changes.image_input,
             "set_key": changes.set_api_key,
             "encrypted": encrypted_api_key,
             "hint": api_key_hint,
@@ -127,7 +131,7 @@ def update_settings(
 
 _LOAD_CONFIG = """
 SELECT s.provider, s.model, s.temperature::float8 AS temperature, s.max_tokens, s.system_prompt,
-       s.handoff_keywords, s.encrypted_api_key,
+       s.handoff_keywords, s.encrypted_api_key, s.image_input,
        (SELECT value FROM platform_settings WHERE key = %(platform_key)s) AS platform_encrypted_key,
        ch.id AS channel_id, ch.system_prompt AS channel_system_prompt,
        ch.handoff_keywords AS channel_handoff_keywords, ch.handoff_enabled,
@@ -166,6 +170,7 @@ def load_config(conn: Connection, organization_id: UUID, channel_id: UUID | None
             system_prompt=row["system_prompt"],
             handoff_keywords=tuple(row["handoff_keywords"]),
             encrypted_api_key=row["encrypted_api_key"],
+            image_input=row["image_input"],
         ),
         channel=channel,
         platform_encrypted_key=row["platform_encrypted_key"],

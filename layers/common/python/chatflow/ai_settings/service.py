@@ -131,6 +131,7 @@ def effective_config(org: OrganizationAISettings, channel: ChannelOverrides) -> 
         system_prompt=channel_prompt if channel_prompt is not None else org.system_prompt,
         handoff_enabled=channel.handoff_enabled,
         handoff_keywords=channel.handoff_keywords if channel.handoff_keywords is not None else org.handoff_keywords,
+        image_input=org.image_input,
     )
 
 
@@ -197,6 +198,7 @@ def _load(conn: Connection, settings: Settings, organization_id: UUID) -> AISett
         api_key_hint=stored.api_key_hint if stored.encrypted_api_key else None,
         api_key_source=source,
         updated_at=stored.updated_at,
+        image_input=stored.image_input,
     )
 
 

@@ -77,10 +77,12 @@ def presigned_post(*, key: str, content_type: str, max_bytes: int) -> tuple[str,
     return post["url"], dict(post["fields"]), datetime.now(UTC) + timedelta(seconds=seconds)
 
 
-def presigned_get(key: str, *, content_type: str, download_name: str | None = None) -> str:
-    """A GET of `key` that works for ATTACHMENTS_URL_SECONDS. `download_name`: served as a download
-    with that name (files); else inline (images)."""
-    params: dict[str, str] = {"Bucket": _bucket(), "Key": key, "ResponseContentType": content_type}
+def presigned_get(key: str, *, content_type: str | None = None, download_name: str | None = None) -> str:
+    """A GET of `key` that works for ATTACHMENTS_URL_SECONDS, served as `content_type` (else as stored).
+    `download_name`: served as a download with that name (files); else inline (images)."""
+    params: dict[str, str] = {"Bucket": _bucket(), "Key": key}
+    if content_type is not None:
+        params["ResponseContentType"] = content_type
     if download_name is not None:
         params["ResponseContentDisposition"] = f"attachment; filename*=UTF-8''{quote(download_name, safe='')}"
     url: str = _signer().generate_presigned_url(

@@ -15,7 +15,7 @@ from psycopg.types.json import Jsonb
 from chatflow.ai.base import HandoffRequest
 from chatflow.ai.prompt import HistoryEntry
 from chatflow.ai_settings import PLATFORM_KEY_SETTING, ChannelOverrides, OrganizationAISettings
-from chatflow.attachments.models import ai_note
+from chatflow.attachments.models import IMAGE_TYPES, ai_note
 from chatflow.attachments.repository import ref_from_row
 from chatflow.billing import COUNT_USAGE_SQL, PLAN_CONVERSATION_LIMITS
 from chatflow.conversations.models import ConversationView, MessageView
@@ -104,6 +104,7 @@ SELECT ch.id AS channel_id, ch.organization_id, ch.allowed_origins, ch.handoff_e
        ch.system_prompt AS channel_system_prompt, ch.handoff_keywords AS channel_handoff_keywords,
        s.provider, s.model, s.temperature::float8 AS temperature, s.max_tokens,
        s.system_prompt AS org_system_prompt, s.handoff_keywords AS org_handoff_keywords, s.encrypted_api_key,
+       s.image_input,
        (SELECT value FROM platform_settings WHERE key = %(platform_key)s) AS platform_encrypted_key,
        EXISTS (SELECT FROM knowledge_chunks kc WHERE kc.organization_id = ch.organization_id
                AND (kc.channel_id IS NULL OR kc.channel_id = ch.id)) AS has_knowledge,
@@ -153,7 +154,12 @@ def _history_entry(h: dict[str, Any]) -> HistoryEntry:
     """A message as the AI reads it: an attachment is a line saying it was sent (chatflow.attachments)."""
     attachment = h.get("attachment")
     if attachment:
-        return HistoryEntry(role=h["role"], content=ai_note(h["role"], attachment["name"], attachment["content_type"]))
+        image = attachment["content_type"] in IMAGE_TYPES and h["role"] == "visitor"
+        return HistoryEntry(
+            role=h["role"],
+            content=ai_note(h["role"], attachment["name"], attachment["content_type"]),
+            image_key=attachment["object_key"] if image else None,
+        )
     return HistoryEntry(role=h["role"], content=h["content"])
 
 
@@ -219,6 +225,7 @@ def load_post_context(
             system_prompt=row["org_system_prompt"],
             handoff_keywords=tuple(row["org_handoff_keywords"]),
             encrypted_api_key=row["encrypted_api_key"],
+            image_input=row["image_input"],
         ),
         platform_encrypted_key=row["platform_encrypted_key"],
         conversation=conversation,
