@@ -6,10 +6,12 @@ import { api } from "../lib/api";
 import { useLink } from "../lib/app";
 import type { InvitationAccepted } from "../lib/types";
 import { Button, Card, ErrorNotice, Notice } from "../components/ui";
+import { usePageTitle } from "../lib/title";
 
 /** /:lang/invitation#<token> — the emailed link: the signed-in account joins the organization only when it says so. */
 export function InvitationPage() {
   const { t } = useTranslation();
+  usePageTitle(t("invitation.title"));
   const link = useLink();
   const client = useQueryClient();
   // The token is in the fragment, which browsers never send to a server (nor to its logs).

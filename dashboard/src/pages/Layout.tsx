@@ -1,4 +1,4 @@
-import { NavLink, Outlet, useNavigate } from "react-router-dom";
+import { NavLink, Outlet, useLocation, useNavigate } from "react-router-dom";
 import { useTranslation } from "react-i18next";
 import { useQueryClient } from "@tanstack/react-query";
 import { api } from "../lib/api";
@@ -9,6 +9,7 @@ import { LanguageSwitch } from "./LanguageSwitch";
 import { AvailabilitySwitch, WaitingBadge } from "../components/inbox/Workspace";
 import { MentionsBell } from "../components/inbox/Notes";
 import { ThemeSwitch } from "../components/ThemeSwitch";
+import { activeEntry, usePageTitle } from "../lib/title";
 
 export function Layout() {
   const { t } = useTranslation();
@@ -44,6 +45,9 @@ export function Layout() {
     { to: link("/api-keys"), label: t("nav.apiKeys"), show: superAdmin },
   ];
 
+  const shown = nav.filter((n) => n.show);
+  usePageTitle(activeEntry(shown, useLocation().pathname)?.label);
+
   return (
     <div className="shell">
       <a href="#main" className="skip">
@@ -55,7 +59,7 @@ export function Layout() {
           ChatFlow360
         </div>
         <nav aria-label={t("nav.main")}>
-          {nav.filter((n) => n.show).map((n) => (
+          {shown.map((n) => (
             <NavLink key={n.to} to={n.to} end={n.end} className={({ isActive }) => (isActive ? "nav-link active" : "nav-link")}>
               {n.label}
               {n.to === link("/conversations") && <WaitingBadge />}

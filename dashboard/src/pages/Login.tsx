@@ -9,11 +9,13 @@ import { chosenLang } from "../i18n";
 import type { Challenge, Me } from "../lib/types";
 import { Button, Field, Notice, errorMessage } from "../components/ui";
 import { LanguageSwitch } from "./LanguageSwitch";
+import { usePageTitle } from "../lib/title";
 
 type LoginAnswer = Tokens | Challenge;
 
 function AuthShell({ title, children }: { title: string; children: ReactNode }) {
   const { t } = useTranslation();
+  usePageTitle(title);
   return (
     <main className="auth">
       <div className="auth-card">
