@@ -132,6 +132,8 @@ function ReportBody({ report }: { report: Report }) {
         {figure(t("reports.timeToClose"), (p) => p.timeToCloseSeconds.p50, formatDuration, t("reports.hint.timeToClose"), true)}
         {figure(t("reports.aiCost"), (p) => p.aiCost, usd, t("reports.hint.aiCost"), true)}
         {figure(t("reports.costPerResolution"), (p) => p.aiCostPerResolution, usd, t("reports.hint.costPerResolution"), true)}
+        {figure(t("csat.reportAi"), (p) => p.csatAi?.satisfactionRate ?? null, pct, t("csat.reportHintAi"))}
+        {figure(t("csat.reportAgents"), (p) => p.csatAgents?.satisfactionRate ?? null, pct, t("csat.reportHintAgents"))}
         <div className="stat" title={t("reports.hint.waiting")}>
           <span className="stat-label">{t("reports.waitingNow")}</span>
           <span className="stat-value">{n(report.waitingNow.conversations)}</span>
@@ -161,12 +163,15 @@ function ReportBody({ report }: { report: Report }) {
       </Card>
       <div className="two-col">
         <Card title={t("reports.byAgent")}>
-          <Table head={[t("reports.agent"), t("reports.conversations"), t("reports.firstResponse")]} empty={report.byAgent.length === 0}>
+          <Table head={[t("reports.agent"), t("reports.conversations"), t("reports.firstResponse"), t("csat.reportColumn")]} empty={report.byAgent.length === 0}>
             {report.byAgent.map((a) => (
               <tr key={a.userId}>
                 <td>{a.name ?? a.userId}</td>
                 <td className="num">{n(a.conversations)}</td>
                 <td className="num">{formatDuration(a.firstResponseSeconds.p50)}</td>
+                <td className="num" title={a.csat?.ratings ? t("csat.ratingsCount", { count: a.csat.ratings, average: formatNumber(a.csat.average ?? 0, lang) }) : t("csat.noRatings")}>
+                  {pct(a.csat?.satisfactionRate ?? null)}
+                </td>
               </tr>
             ))}
           </Table>

@@ -27,6 +27,24 @@ class Percentiles(Schema):
     p90: float | None = None
 
 
+class SatisfactionOut(Schema):
+    """The visitors' ratings of the period's conversations (CSAT): 1-5, a thumb up counted as 5."""
+
+    ratings: int = 0
+    average: float | None = Field(default=None, description="Mean rating, 1..5; null without ratings.")
+    satisfaction_rate: float | None = Field(
+        default=None, description="0..1 of the ratings that were 4 or 5 stars (or a thumb up); null without any."
+    )
+
+    @classmethod
+    def of(cls, ratings: int, rating_sum: int, satisfied: int) -> SatisfactionOut:
+        return cls(
+            ratings=ratings,
+            average=rating_sum / ratings if ratings else None,
+            satisfaction_rate=satisfied / ratings if ratings else None,
+        )
+
+
 class PeriodOut(Schema):
     first_day: dt.date
     last_day: dt.date
@@ -46,6 +64,12 @@ class PeriodOut(Schema):
     ai_cost: float = Field(description="US dollars: each conversation's tokens at its model's price.")
     ai_cost_per_conversation: float | None
     ai_cost_per_resolution: float | None
+    csat_ai: SatisfactionOut = Field(
+        default_factory=SatisfactionOut, description="Ratings of conversations whose last answer was the AI's."
+    )
+    csat_agents: SatisfactionOut = Field(
+        default_factory=SatisfactionOut, description="Ratings of conversations whose last answer was an agent's."
+    )
 
 
 class HandoffReasonOut(Schema):
@@ -68,6 +92,10 @@ class AgentOut(Schema):
     name: str | None
     conversations: int = Field(description="Conversations of the period assigned to them.")
     first_response_seconds: Percentiles
+    csat: SatisfactionOut = Field(
+        default_factory=SatisfactionOut,
+        description="Ratings of their conversations whose last answer was an agent's.",
+    )
 
 
 class ModelUseOut(Schema):
@@ -151,6 +179,12 @@ def _period(figures: dict[str, Any] | None, first: dt.date, last: dt.date) -> Pe
         ai_cost=cost,
         ai_cost_per_conversation=cost / conversations if conversations else None,
         ai_cost_per_resolution=cost / resolutions if resolutions else None,
+        csat_ai=SatisfactionOut.of(
+            int(f.get("ratingsAi") or 0), int(f.get("ratingSumAi") or 0), int(f.get("satisfiedAi") or 0)
+        ),
+        csat_agents=SatisfactionOut.of(
+            int(f.get("ratingsAgent") or 0), int(f.get("ratingSumAgent") or 0), int(f.get("satisfiedAgent") or 0)
+        ),
     )
 
 
@@ -211,6 +245,9 @@ def get_report(caller: CurrentCaller, db: Db, query: ReportParams) -> ReportOut:
                 name=row["name"],
                 conversations=row["conversations"],
                 first_response_seconds=Percentiles(p50=row["firstResponseP50"]),
+                csat=SatisfactionOut.of(
+                    int(row.get("ratings") or 0), int(row.get("ratingSum") or 0), int(row.get("satisfied") or 0)
+                ),
             )
             for row in f["byAgent"]
         ],

@@ -190,7 +190,13 @@ def test_handoff_reasons_languages_agents_and_models(people: People, november: t
         {"language": "es", "conversations": 2, "aiResolutionRate": 0.0, "handoffRate": 0.5},
     ]
     assert report["byAgent"] == [
-        {"userId": ana_id, "name": "Ana", "conversations": 2, "firstResponseSeconds": {"p50": 360.0, "p90": None}}
+        {
+            "userId": ana_id,
+            "name": "Ana",
+            "conversations": 2,
+            "firstResponseSeconds": {"p50": 360.0, "p90": None},
+            "csat": {"ratings": 0, "average": None, "satisfactionRate": None},
+        }
     ]
     assert [(m["model"], m["aiAnswers"], m["tokens"]) for m in report["byModel"]] == [("gpt-4o-mini", 3, 350)]
 

@@ -59,7 +59,8 @@ WITH dirty AS (
            c.handed_off_at IS NOT NULL AS handed_off,
            CASE WHEN c.first_human_reply_at >= c.handed_off_at
                 THEN extract(epoch FROM c.first_human_reply_at - c.handed_off_at)::float8 END AS first_response,
-           extract(epoch FROM c.closed_at - c.created_at)::float8 AS to_close
+           extract(epoch FROM c.closed_at - c.created_at)::float8 AS to_close,
+           c.rating, c.rated_responder
     FROM span s
     JOIN conversations c ON c.organization_id = s.organization_id
          AND c.created_at >= s.first_day::timestamp AT TIME ZONE s.time_zone
@@ -67,7 +68,8 @@ WITH dirty AS (
 )
 INSERT INTO report_rollups (
     organization_id, day, kind, channel_id, language, hour, handoff_source, handoff_reason, assigned_user_id,
-    ai_model, conversations, resolved, handed_off, ai_answers, ai_tokens, first_responses, to_close)
+    ai_model, conversations, resolved, handed_off, ai_answers, ai_tokens, first_responses, to_close,
+    ratings_ai, rating_sum_ai, satisfied_ai, ratings_agent, rating_sum_agent, satisfied_agent)
 SELECT f.organization_id, f.day,
        CASE GROUPING(f.hour, f.handoff_source, f.handoff_reason, f.assigned_user_id, f.ai_model)
            WHEN 31 THEN 'day' WHEN 15 THEN 'hour' WHEN 19 THEN 'reason' WHEN 29 THEN 'agent' ELSE 'model' END,
@@ -79,7 +81,13 @@ SELECT f.organization_id, f.day,
             ELSE '{}' END,
        CASE WHEN GROUPING(f.hour, f.handoff_source, f.handoff_reason, f.assigned_user_id, f.ai_model) = 31
             THEN coalesce(array_agg(f.to_close) FILTER (WHERE f.to_close IS NOT NULL), '{}')
-            ELSE '{}' END
+            ELSE '{}' END,
+       count(f.rating) FILTER (WHERE f.rated_responder = 'ai'),
+       coalesce(sum(f.rating) FILTER (WHERE f.rated_responder = 'ai'), 0),
+       count(*) FILTER (WHERE f.rated_responder = 'ai' AND f.rating >= 4),
+       count(f.rating) FILTER (WHERE f.rated_responder = 'agent'),
+       coalesce(sum(f.rating) FILTER (WHERE f.rated_responder = 'agent'), 0),
+       count(*) FILTER (WHERE f.rated_responder = 'agent' AND f.rating >= 4)
 FROM facts f
 JOIN dirty d ON d.organization_id = f.organization_id AND d.day = f.day
 GROUP BY GROUPING SETS (
@@ -111,9 +119,15 @@ SELECT json_build_object(
         SELECT json_object_agg(CASE WHEN t.current THEN 'current' ELSE 'previous' END, json_build_object(
             'conversations', t.conversations, 'aiResolutions', t.resolved, 'handoffs', t.handed_off,
             'aiAnswers', t.ai_answers, 'aiTokens', t.ai_tokens, 'aiCost', coalesce(cost.ai_cost, 0),
-            'firstResponseP50', f.p50, 'firstResponseP90', f.p90, 'closeP50', k.p50))
+            'firstResponseP50', f.p50, 'firstResponseP90', f.p90, 'closeP50', k.p50,
+            'ratingsAi', t.ratings_ai, 'ratingSumAi', t.rating_sum_ai, 'satisfiedAi', t.satisfied_ai,
+            'ratingsAgent', t.ratings_agent, 'ratingSumAgent', t.rating_sum_agent,
+            'satisfiedAgent', t.satisfied_agent))
         FROM (SELECT current, sum(conversations) AS conversations, sum(resolved) AS resolved,
-                     sum(handed_off) AS handed_off, sum(ai_answers) AS ai_answers, sum(ai_tokens) AS ai_tokens
+                     sum(handed_off) AS handed_off, sum(ai_answers) AS ai_answers, sum(ai_tokens) AS ai_tokens,
+                     sum(ratings_ai) AS ratings_ai, sum(rating_sum_ai) AS rating_sum_ai,
+                     sum(satisfied_ai) AS satisfied_ai, sum(ratings_agent) AS ratings_agent,
+                     sum(rating_sum_agent) AS rating_sum_agent, sum(satisfied_agent) AS satisfied_agent
               FROM r WHERE kind = 'day' GROUP BY current) t
         LEFT JOIN cost ON cost.current = t.current
         CROSS JOIN LATERAL (
@@ -141,9 +155,11 @@ SELECT json_build_object(
     ),
     'byAgent', (
         SELECT coalesce(json_agg(json_build_object(
-                   'userId', a.assigned_user_id, 'name', u.name, 'conversations', a.n, 'firstResponseP50', f.p50)
+                   'userId', a.assigned_user_id, 'name', u.name, 'conversations', a.n, 'firstResponseP50', f.p50,
+                   'ratings', a.ratings, 'ratingSum', a.rating_sum, 'satisfied', a.satisfied)
                    ORDER BY a.n DESC, u.name), '[]')
-        FROM (SELECT assigned_user_id, sum(conversations) AS n FROM r
+        FROM (SELECT assigned_user_id, sum(conversations) AS n, sum(ratings_agent) AS ratings,
+                     sum(rating_sum_agent) AS rating_sum, sum(satisfied_agent) AS satisfied FROM r
               WHERE kind = 'agent' AND current AND assigned_user_id IS NOT NULL GROUP BY assigned_user_id) a
         CROSS JOIN LATERAL (
             SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY v) AS p50
