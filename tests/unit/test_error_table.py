@@ -60,6 +60,7 @@ CONTRACT = {
     "channel_not_found": 404,
     "conversation_not_found": 404,
     "knowledge_not_found": 404,
+    "knowledge_gap_not_found": 404,
     "webhook_not_found": 404,
     "webhook_delivery_not_found": 404,
     "api_token_not_found": 404,

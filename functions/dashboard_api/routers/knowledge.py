@@ -38,6 +38,9 @@ class KnowledgeCreate(Schema):
     file_base64: FileData | None = None
     file_name: FileName | None = None
     url: Url | None = None
+    gap_id: UUID | None = Field(
+        default=None, description="The knowledge gap this entry answers: marked answered once the entry is saved."
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> KnowledgeCreate:
@@ -110,7 +113,8 @@ def create_knowledge(
     language: CallerLanguage,
 ) -> KnowledgeOut:
     """Org admin: a new entry, pending until ingested. 404 channel_not_found for another
-    organisation's channel; 400 invalid_file / invalid_url; 413 file_too_large."""
+    organisation's channel, knowledge_gap_not_found for another's gap (gapId); 400 invalid_file /
+    invalid_url; 413 file_too_large."""
     entry = knowledge.create_entry(
         db,
         caller,
@@ -122,6 +126,7 @@ def create_knowledge(
             file_base64=body.file_base64,
             file_name=body.file_name,
             url=body.url,
+            gap_id=body.gap_id,
         ),
         settings,
     )

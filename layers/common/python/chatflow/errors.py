@@ -47,6 +47,7 @@ __all__ = [
     "InvalidSignature",
     "InvalidToken",
     "InvalidUrl",
+    "KnowledgeGapNotFound",
     "KnowledgeNotFound",
     "LabelExists",
     "LabelNotFound",
@@ -262,6 +263,10 @@ class ConversationNotFound(DomainError):
 
 class KnowledgeNotFound(DomainError):
     code = "knowledge_not_found"
+
+
+class KnowledgeGapNotFound(DomainError):
+    code = "knowledge_gap_not_found"
 
 
 class WebhookNotFound(DomainError):

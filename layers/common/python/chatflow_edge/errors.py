@@ -142,6 +142,7 @@ HTTP_STATUS: Mapping[type[Refusal], int] = MappingProxyType(
         domain.ChannelNotFound: 404,
         domain.ConversationNotFound: 404,
         domain.KnowledgeNotFound: 404,
+        domain.KnowledgeGapNotFound: 404,
         domain.WebhookNotFound: 404,
         domain.WebhookDeliveryNotFound: 404,
         domain.ApiTokenNotFound: 404,

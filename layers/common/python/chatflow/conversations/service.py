@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID, uuid4
 
 from chatflow import outbox
@@ -29,7 +29,7 @@ from chatflow.ai import answer
 from chatflow.ai.base import HandoffRequest
 from chatflow.ai.prompt import HistoryEntry
 from chatflow.ai_settings import EffectiveAIConfig, effective_config
-from chatflow.business_hours.notice import handoff_notice
+from chatflow.business_hours.notice import notice_for
 from chatflow.conversations import repository as repo
 from chatflow.conversations.models import ConversationView, MessageView, PostResult
 from chatflow.conversations.streaming import DeltaStream
@@ -45,6 +45,7 @@ from chatflow.outbox import (
     ConversationHandoff,
     ConversationUpdated,
     DomainEvent,
+    KnowledgeGapFound,
     MessageCreated,
     UsageLimitExceeded,
 )
@@ -212,6 +213,8 @@ def _post(
             handoff=handoff,
             config=config,
             platform_encrypted_key=ctx.platform_encrypted_key,
+            hours=ctx.business_hours,
+            visitor_zone=ctx.visitor_zone,
             settings=settings,
             event_ids=event_ids,
         )
@@ -284,6 +287,8 @@ def _answer_again(
             handoff=False,
             config=config,
             platform_encrypted_key=ctx.platform_encrypted_key,
+            hours=ctx.business_hours,
+            visitor_zone=ctx.visitor_zone,
             settings=settings,
             event_ids=event_ids,
         )
@@ -312,15 +317,18 @@ def _reply_to(
     platform_encrypted_key: str | None,
     settings: Settings,
     event_ids: list[UUID],
+    hours: dict[str, Any] | None = None,
+    visitor_zone: str | None = None,
 ) -> tuple[MessageView | None, bool]:
     """The answer to the visitor's message, stored with its events (their ids appended to
     `event_ids`), and whether the AI handed the conversation to a person (its handoff_to_human tool);
     no answer when a person is in charge. It speaks `language`, the visitor message's."""
     chunk_ids: list[UUID] | None = None
     ai_handoff: HandoffRequest | None = None
+    gap: Literal["no_passage", "cannot_answer"] | None = None
     if handoff:
         # Outside the channel's business hours the notice says when people are back (chatflow.business_hours).
-        notice = handoff_notice(conn, conversation_id=conversation.id, language=language).content
+        notice = notice_for(hours, visitor_zone, language).content
         role, content, model, tokens, is_ai = "system", notice, None, 0, False
     elif conversation.responder_mode == "human":
         return None, False  # a person is in charge; the AI stays silent
@@ -351,6 +359,13 @@ def _reply_to(
             stream.close()
         role, content, model, tokens = "ai", answered.content, answered.model, answered.tokens_used
         is_ai, chunk_ids = answered.from_model, answered.chunk_ids
+        if answered.passages == []:
+            # Retrieval ran and abstained: nothing in the knowledge answers it. (Imported here, as the
+            # knowledge is: a channel without any never loads it.)
+            from chatflow.knowledge.gaps import is_question
+
+            if is_question(message):
+                gap = "no_passage"
         if not content.strip():
             # A tool call where none was offered (handoff off), and no words: say something all the same.
             content, is_ai = text("ai_fallback", language), False
@@ -362,7 +377,9 @@ def _reply_to(
             # The model asked for a person: the keyword's notice, in the visitor's language, and
             # nothing of what it may have said besides (a person answers from now on).
             ai_handoff = answered.handoff
-            notice = handoff_notice(conn, conversation_id=conversation.id, language=language).content
+            if ai_handoff.reason == "cannot_answer":
+                gap = "cannot_answer"
+            notice = notice_for(hours, visitor_zone, language).content
             role, content, chunk_ids = "system", notice, None
             _logger.info(
                 "the AI handed the conversation to a person",
@@ -381,6 +398,17 @@ def _reply_to(
                 source="ai",
                 reason=ai_handoff.reason,
                 summary=ai_handoff.summary,
+            )
+        )
+    if gap is not None:
+        # The knowledge gaps' list learns of it (chatflow.knowledge.gaps), off the visitor's request.
+        events.append(
+            KnowledgeGapFound(
+                organization_id=organization_id,
+                conversation_id=conversation.id,
+                message_id=visitor_message_id,
+                reason=gap,
+                language=language,
             )
         )
     stored = repo.insert_reply(

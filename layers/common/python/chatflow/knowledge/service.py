@@ -22,6 +22,7 @@ from chatflow.errors import (
     KnowledgeNotFound,
     OrganizationNotFound,
 )
+from chatflow.knowledge import gaps
 from chatflow.knowledge import repository as repo
 from chatflow.knowledge.chunking import chunk_text
 from chatflow.knowledge.embeddings import EmbeddingError, embedder_for
@@ -64,6 +65,8 @@ class EntryInput:
     file_base64: str | None = None
     file_name: str | None = None
     url: str | None = None
+    # The knowledge gap this entry answers (chatflow.knowledge.gaps): marked answered with it.
+    gap_id: UUID | None = None
 
 
 def list_entries(
@@ -140,6 +143,9 @@ def create_entry(
         if data.channel_id is None:
             raise OrganizationNotFound()
         raise ChannelNotFound()
+    if data.gap_id is not None:
+        # In the entry's transaction: a gap of another organisation (404) saves no entry either.
+        gaps.mark_answered(conn, caller, organization_id, data.gap_id, entry.id)
     return entry
 
 

@@ -12,6 +12,7 @@ from chatflow.listeners.email_transcript import email_transcript
 from chatflow.listeners.push_note_to_operators import push_note_to_operators
 from chatflow.listeners.push_read_receipts import push_read_receipts
 from chatflow.listeners.push_to_sockets import push_to_sockets
+from chatflow.listeners.record_knowledge_gaps import record_knowledge_gaps
 from chatflow.listeners.send_to_meta import send_to_meta
 from chatflow.outbox import Listener
 
@@ -28,6 +29,7 @@ __all__ = [
     "push_note_to_operators",
     "push_read_receipts",
     "push_to_sockets",
+    "record_knowledge_gaps",
     "send_to_meta",
 ]
 
@@ -46,5 +48,6 @@ LISTENERS: tuple[Listener, ...] = (
     email_mentioned_members,
     email_members_on_offline_message,
     email_transcript,
+    record_knowledge_gaps,
     deliver_webhooks,
 )

@@ -23,6 +23,7 @@ __all__ = [
     "ConversationRead",
     "ConversationUpdated",
     "DomainEvent",
+    "KnowledgeGapFound",
     "MessageCreated",
     "NoteCreated",
     "OfflineMessageLeft",
@@ -172,6 +173,19 @@ class TranscriptRequested(DomainEvent):
     user_id: str | None = None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KnowledgeGapFound(DomainEvent):
+    """A visitor's question the knowledge could not answer: retrieval found no passage good enough
+    (`no_passage`), or the AI handed the conversation to a person because it could not answer
+    (`cannot_answer`). `message_id` is the visitor's message; its words are read from it, not carried."""
+
+    TYPE: ClassVar[str] = "knowledge.gap_found"
+    conversation_id: UUID
+    message_id: UUID
+    reason: Literal["no_passage", "cannot_answer"]
+    language: Literal["en", "es"]
+
+
 EVENT_TYPES: dict[str, type[DomainEvent]] = {
     cls.TYPE: cls
     for cls in (
@@ -185,6 +199,7 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         ConversationRated,
         OfflineMessageLeft,
         TranscriptRequested,
+        KnowledgeGapFound,
     )
 }
 
