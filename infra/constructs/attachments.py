@@ -4,6 +4,8 @@ GET a file from any site that embeds the widget (and the dashboard)."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -88,13 +90,19 @@ class AttachmentStore(Construct):
             f"https://{self.bucket.bucket_regional_domain_name}",
         ]
 
-    def grant(self, role: iam.IRole, *, write: bool) -> None:
-        """Reading (signing GETs) and, with `write`, signing uploads, re-writing checked files and deleting
-        refused ones: objects only, never the bucket's listing or configuration."""
-        actions = ["s3:GetObject"] + (["s3:PutObject", "s3:DeleteObject"] if write else [])
+    def grant(self, role: iam.IRole, access: Literal["read", "write", "delete"]) -> None:
+        """`read`: signing GETs. `write`: also signing uploads, re-writing checked files and deleting
+        refused ones. `delete`: deleting the files of erased or expired conversations, nothing else.
+        Objects only, never the bucket's listing or configuration."""
+        actions = {
+            "read": ["s3:GetObject"],
+            "write": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+            "delete": ["s3:DeleteObject"],
+        }[access]
         role.add_to_principal_policy(iam.PolicyStatement(actions=actions, resources=[self.bucket.arn_for_objects("*")]))
-        key_actions = ["kms:Decrypt"] + (["kms:GenerateDataKey", "kms:Encrypt"] if write else [])
-        role.add_to_principal_policy(iam.PolicyStatement(actions=key_actions, resources=[self.key.key_arn]))
+        if access != "delete":  # deleting an object needs no key
+            key_actions = ["kms:Decrypt"] + (["kms:GenerateDataKey", "kms:Encrypt"] if access == "write" else [])
+            role.add_to_principal_policy(iam.PolicyStatement(actions=key_actions, resources=[self.key.key_arn]))
         stack = cdk.Stack.of(role)
         bucket = self.bucket.node.default_child
         assert isinstance(bucket, cdk.CfnElement)

@@ -11,7 +11,7 @@ mail they send (DASHBOARD_URL).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 import aws_cdk as cdk
 from aws_cdk import aws_lambda as lambda_
@@ -45,7 +45,15 @@ from infra.routes import (
 )
 from infra.stacks.data_stack import DataStack
 
-__all__ = ["ATTACHMENT_READERS", "ATTACHMENT_WRITERS", "EVENT_WRITERS", "FUNCTION_SPECS", "AppStack", "spec_for"]
+__all__ = [
+    "ATTACHMENT_ERASERS",
+    "ATTACHMENT_READERS",
+    "ATTACHMENT_WRITERS",
+    "EVENT_WRITERS",
+    "FUNCTION_SPECS",
+    "AppStack",
+    "spec_for",
+]
 
 # Sizing and permissions per function. API functions stay under API Gateway's 29 s integration
 # timeout. chat and dashboard_api get the most memory (and so CPU): chat imports the OpenAI SDK and
@@ -133,6 +141,8 @@ FUNCTION_SPECS: Mapping[str, FunctionSpec] = {
 # meta_inbound keeps WhatsApp customers' media as attachments (chatflow.meta.media).
 ATTACHMENT_WRITERS: tuple[str, ...] = ("attachments", "dashboard_api", "meta_inbound")
 ATTACHMENT_READERS: tuple[str, ...] = ("history", "dispatch")
+# Erasure (the widget's DELETE, served by close) and retention (cleanup) delete a conversation's files.
+ATTACHMENT_ERASERS: tuple[str, ...] = ("close", "cleanup")
 
 # The functions whose writes produce domain events (chatflow.outbox): they signal the dispatch queue.
 EVENT_WRITERS: tuple[str, ...] = (
@@ -276,9 +286,14 @@ class AppStack(cdk.Stack):
         }
 
     def _grant_attachments(self) -> None:
-        for name in (*ATTACHMENT_WRITERS, *ATTACHMENT_READERS):
+        access: dict[str, Literal["read", "write", "delete"]] = {
+            **dict.fromkeys(ATTACHMENT_ERASERS, "delete"),
+            **dict.fromkeys(ATTACHMENT_READERS, "read"),
+            **dict.fromkeys(ATTACHMENT_WRITERS, "write"),
+        }
+        for name, granted in access.items():
             function = self.functions[name]
-            self.attachments.grant(function.role, write=name in ATTACHMENT_WRITERS)
+            self.attachments.grant(function.role, granted)
             function.function.add_environment("ATTACHMENTS_BUCKET", self.attachments.bucket.bucket_name)
 
     def _build_migrations(

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Template
 
-from infra.stacks.app_stack import ATTACHMENT_READERS, ATTACHMENT_WRITERS, FUNCTION_SPECS
+from infra.stacks.app_stack import ATTACHMENT_ERASERS, ATTACHMENT_READERS, ATTACHMENT_WRITERS, FUNCTION_SPECS
 from tests.infra.conftest import Synthesized
 from tests.infra.support import actions, environment, props, referenced_logical_ids, resources, role_of, statements
 
@@ -104,8 +104,14 @@ def test_the_functions_that_show_attachments_only_read(app: Template, name: str)
     assert "ATTACHMENTS_BUCKET" in environment(app, name)
 
 
+@pytest.mark.parametrize("name", ATTACHMENT_ERASERS)
+def test_the_functions_that_erase_conversations_only_delete_files(app: Template, name: str) -> None:
+    assert _s3_actions(app, name) == {"s3:DeleteObject"}
+    assert "ATTACHMENTS_BUCKET" in environment(app, name)
+
+
 def test_no_other_function_touches_the_bucket(app: Template) -> None:
-    others = set(FUNCTION_SPECS) - set(ATTACHMENT_WRITERS) - set(ATTACHMENT_READERS)
+    others = set(FUNCTION_SPECS) - set(ATTACHMENT_WRITERS) - set(ATTACHMENT_READERS) - set(ATTACHMENT_ERASERS)
 
     for name in others:
         assert _s3_actions(app, name) == set(), name

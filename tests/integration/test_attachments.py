@@ -323,3 +323,44 @@ def test_a_model_that_takes_no_images_reads_the_line_even_with_image_input_on(
     sent = fake_openai.requests[-1]["messages"]
     assert all(isinstance(m["content"], str) for m in sent)
     assert any(m["content"] == "The visitor sent an image: photo.jpg" for m in sent)
+
+
+def test_a_visitor_who_deletes_their_conversation_deletes_its_files(
+    visitor: WidgetClient, conversation: UUID, s3: LocalS3, db: Db
+) -> None:
+    from infra.functions import load_handler
+    from tests.support.events import LambdaContextStub, rest_event
+
+    grant, _uploaded, _confirmed = send(visitor, conversation, jpeg_with_gps(), "image/jpeg", "photo.jpg")
+    key = grant.body["fields"]["key"]
+    assert key in s3.keys
+
+    event = rest_event(
+        "DELETE",
+        f"/api/chat/{conversation}",
+        resource="/api/chat/{conversationId}",
+        raw_body=f'{{"visitorId": "{visitor.visitor_id}"}}',
+        path_parameters={"conversationId": str(conversation)},
+        source_ip=visitor.source_ip,
+    )
+    assert load_handler("close")(event, LambdaContextStub())["statusCode"] == 200
+
+    assert key not in s3.keys
+    assert key.replace("/file", "/thumbnail.webp") not in s3.keys
+    assert db.execute(
+        "SELECT count(*) AS n FROM attachments WHERE conversation_id = %s", (conversation,)
+    ).fetchone() == {"n": 0}
+
+
+def test_conversations_past_their_retention_go_with_their_files(
+    visitor: WidgetClient, conversation: UUID, s3: LocalS3, db: Db, tenant: Tenant
+) -> None:
+    from chatflow.retention import delete_expired_conversations
+
+    grant, _uploaded, _confirmed = send(visitor, conversation, b"old receipt\n", "text/plain", "old.txt")
+    db.execute("UPDATE organizations SET retention_days = 30 WHERE id = %s", (tenant.organization_id,))
+    db.execute("UPDATE conversations SET last_message_at = now() - interval '31 days' WHERE id = %s", (conversation,))
+
+    assert delete_expired_conversations() >= 1
+
+    assert grant.body["fields"]["key"] not in s3.keys

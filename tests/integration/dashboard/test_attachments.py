@@ -201,3 +201,22 @@ def test_an_agent_may_not_turn_image_input_on(people: People, agent: Person, ten
     answer = people.patch(agent, f"/organizations/{tenant.organization_id}/ai-settings", {"imageInput": True})
 
     assert answer.status_code == 403
+
+
+def test_an_admin_who_erases_a_visitor_erases_their_files(
+    people: People, tenant: Tenant, conversation: UUID, visitor: WidgetClient, s3: LocalS3, db: Db
+) -> None:
+    from tests.support.attachments_s3 import widget_attachment_call
+
+    grant = widget_attachment_call(
+        visitor, conversation, {"name": "id.png", "contentType": "image/png", "size": 100_000}
+    )
+    upload(grant.body, _png_with_text_chunk(), "image/png")
+    widget_attachment_call(visitor, conversation, {}, grant.body["attachmentId"])
+    admin = people.make(admin_of=[tenant.organization_id])
+
+    erased = people.delete(admin, f"/organizations/{tenant.organization_id}/visitor-data/{visitor.visitor_id}")
+
+    assert erased.status_code == 200
+    assert grant.body["fields"]["key"] not in s3.keys
+    assert db.execute("SELECT count(*) AS n FROM attachments").fetchone() == {"n": 0}

@@ -13,6 +13,7 @@ from uuid import UUID
 
 from chatflow import audit
 from chatflow.access import Caller
+from chatflow.attachments.erasure import delete_stored
 from chatflow.db import Connection, connection
 from chatflow.errors import OrganizationNotFound
 
@@ -34,9 +35,15 @@ WITH doomed AS (
     -- Their bodies copy the conversation's messages and the visitor's identity (migration 0072's index).
     DELETE FROM webhook_deliveries d USING doomed
     WHERE d.body::jsonb #>> '{data,conversation,id}' = doomed.id::text
+), files AS (
+    -- Their attachments (chatflow.attachments): the rows here, the stored files once the batch commits.
+    DELETE FROM attachments a USING doomed WHERE a.conversation_id = doomed.id
+    RETURNING a.conversation_id, a.object_key, a.thumbnail_key
 )
 DELETE FROM conversations c USING doomed WHERE c.id = doomed.id
-RETURNING c.organization_id
+RETURNING c.organization_id,
+       ARRAY(SELECT k FROM files f, LATERAL unnest(ARRAY[f.object_key, f.thumbnail_key]) k
+             WHERE f.conversation_id = c.id AND k IS NOT NULL) AS files
 """
 
 
@@ -74,6 +81,7 @@ def delete_expired_conversations(batch_size: int = BATCH_SIZE) -> int:
             rows = conn.execute(_DELETE_BATCH, {"batch": batch_size}).fetchall()
             batch = Counter(row["organization_id"] for row in rows)
             deleted.update(batch)
+        delete_stored([key for row in rows for key in row["files"]])
         if len(rows) < batch_size:
             break
     if deleted:

@@ -13,6 +13,7 @@ from uuid import UUID
 
 from chatflow import audit, outbox
 from chatflow.access import Caller
+from chatflow.attachments.erasure import delete_stored
 from chatflow.conversations import repository as conversations_repo
 from chatflow.db import Connection, connection
 from chatflow.errors import ConversationNotFound
@@ -47,9 +48,15 @@ WITH theirs AS (
 ), unnoted AS (
     -- Operators' private notes are about the visitor too.
     DELETE FROM conversation_notes WHERE conversation_id IN (SELECT id FROM theirs)
+), files AS (
+    -- Their attachments: the rows here, the stored files right after (chatflow.attachments.erasure).
+    DELETE FROM attachments WHERE conversation_id IN (SELECT id FROM theirs)
+    RETURNING object_key, thumbnail_key
 )
 SELECT (SELECT count(*) FROM unlinked) AS conversations, (SELECT count(*) FROM redacted) AS messages,
-       (SELECT count(*) FROM undelivered) AS webhook_deliveries
+       (SELECT count(*) FROM undelivered) AS webhook_deliveries,
+       ARRAY(SELECT k FROM files f, LATERAL unnest(ARRAY[f.object_key, f.thumbnail_key]) k
+             WHERE k IS NOT NULL) AS files
 """
 
 
@@ -73,6 +80,7 @@ def erase_visitor(conn: Connection, caller: Caller, organization_id: UUID, visit
     conversations, messages and webhook deliveries."""
     caller.require_admin(organization_id)
     row = conn.execute(_ERASE, {"org": organization_id, "visitor": visitor_id, "erased": ERASED}).fetchone()
+    delete_stored(row["files"] if row else None)
     counts = (
         {
             "conversations": int(row["conversations"]),
@@ -103,11 +111,15 @@ WITH redacted AS (
     RETURNING 1
 ), unnoted AS (
     DELETE FROM conversation_notes WHERE conversation_id = %(conversation)s
+), files AS (
+    DELETE FROM attachments WHERE conversation_id = %(conversation)s RETURNING object_key, thumbnail_key
 )
 UPDATE conversations SET visitor_id = gen_random_uuid(), page_url = NULL, visitor_metadata = '{}'
 WHERE id = %(conversation)s
 RETURNING organization_id, (SELECT count(*) FROM redacted) AS messages,
-          (SELECT count(*) FROM undelivered) AS webhook_deliveries
+          (SELECT count(*) FROM undelivered) AS webhook_deliveries,
+       ARRAY(SELECT k FROM files f, LATERAL unnest(ARRAY[f.object_key, f.thumbnail_key]) k
+             WHERE k IS NOT NULL) AS files
 """
 
 
@@ -133,4 +145,5 @@ def erase_own_conversation(*, conversation_id: UUID, visitor_id: UUID, origin: s
                 target=str(conversation_id),
                 details={"messages": int(row["messages"]), "webhook_deliveries": int(row["webhook_deliveries"])},
             )
+    delete_stored(row["files"] if row is not None else None)
     outbox.signal(event_ids)

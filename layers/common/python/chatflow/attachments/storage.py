@@ -122,5 +122,7 @@ def put(key: str, data: bytes, *, content_type: str) -> None:
 
 
 def delete(*keys: str) -> None:
-    if keys:
-        _server().delete_objects(Bucket=_bucket(), Delete={"Objects": [{"Key": k} for k in keys], "Quiet": True})
+    # DeleteObjects takes at most 1,000 keys a call.
+    for start in range(0, len(keys), 1000):
+        batch = keys[start : start + 1000]
+        _server().delete_objects(Bucket=_bucket(), Delete={"Objects": [{"Key": k} for k in batch], "Quiet": True})
