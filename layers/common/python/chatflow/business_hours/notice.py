@@ -9,16 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from chatflow.business_hours import repository as repo
+from chatflow.business_hours.models import BusinessHours
 from chatflow.business_hours.service import availability
 from chatflow.db import Connection
 from chatflow.languages import text
 from chatflow.vocabulary import Language
 
-__all__ = ["HandoffNotice", "back_at", "handoff_notice"]
+__all__ = ["HandoffNotice", "back_at", "handoff_notice", "notice_for"]
 
 _WEEKDAYS = {
     "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
@@ -62,15 +64,26 @@ WHERE c.id = %s
 
 
 def handoff_notice(conn: Connection, *, conversation_id: UUID, language: Language) -> HandoffNotice:
-    """The system notice of a handoff: the usual one inside the hours (or without hours); outside
-    them, when people are back and an invitation to leave an email. One query, on handoffs only."""
+    """The system notice of a handoff of this conversation (one query: the widget's "Talk to a person").
+    The chat's POST reads the hours with everything else it loads and calls notice_for."""
     row = conn.execute(_CONTEXT, (conversation_id,)).fetchone()
-    state = None if row is None else availability(repo.hours_from_row(row))
+    hours = None if row is None else repo.hours_from_row(row)
+    return _notice(hours, None if row is None else row["visitor_zone"], language)
+
+
+def notice_for(hours: dict[str, Any] | None, visitor_zone: str | None, language: Language) -> HandoffNotice:
+    """As handoff_notice, from the hours' row as JSON (`to_jsonb`), as the chat's context holds it."""
+    return _notice(None if hours is None else repo.hours_from_json(hours), visitor_zone, language)
+
+
+def _notice(hours: BusinessHours | None, visitor_zone: object, language: Language) -> HandoffNotice:
+    """The usual notice inside the hours (or without hours); outside them, when people are back and an
+    invitation to leave an email."""
+    state = availability(hours)
     if state is None or state.open:
         return HandoffNotice(text("handoff_notice", language), offline=False)
     if state.next_open_at is None:
         return HandoffNotice(text("offline_notice_unknown", language), offline=True)
-    visitor_zone = row["visitor_zone"] if row is not None else None
     zone = visitor_zone if isinstance(visitor_zone, str) and _known_zone(visitor_zone) else None
     when = back_at(state.next_open_at, language, zone or state.time_zone, visitor_zone=zone is not None)
     return HandoffNotice(text("offline_notice", language, when=when), offline=True)

@@ -75,6 +75,11 @@ class PostContext:
     history: list[HistoryEntry]
     # The channel has knowledge to search (its own or its organisation's); else retrieval is skipped.
     has_knowledge: bool = False
+    # The channel's business hours (a row of channel_business_hours as JSON, when it keeps some turned
+    # on) and the visitor's time zone as their widget reported it: a handoff's notice outside the
+    # hours says when people are back (chatflow.business_hours), at no round trip more.
+    business_hours: dict[str, Any] | None = None
+    visitor_zone: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +117,10 @@ SELECT ch.id AS channel_id, ch.organization_id, ch.allowed_origins, ch.handoff_e
        prior.id AS prior_id, prior.content AS prior_content, prior.language AS prior_language,
        reply.id AS reply_id, reply.role AS reply_role, reply.content AS reply_content,
        reply.created_at AS reply_created_at,
-       hist.history
+       hist.history,
+       (SELECT to_jsonb(bh) FROM channel_business_hours bh WHERE bh.channel_id = ch.id AND bh.enabled)
+           AS business_hours,
+       conv.visitor_zone
 FROM channels ch
 JOIN organizations o ON o.id = ch.organization_id AND o.active
 JOIN ai_settings s ON s.organization_id = ch.organization_id
@@ -127,7 +135,7 @@ LEFT JOIN LATERAL (
     SELECT r.id, r.role, r.content, r.created_at FROM messages r WHERE r.reply_to = prior.id
 ) reply ON true
 LEFT JOIN LATERAL (
-    SELECT c.id, c.status, c.responder_mode, c.language
+    SELECT c.id, c.status, c.responder_mode, c.language, c.visitor_metadata -> 'profile' ->> 'timeZone' AS visitor_zone
     FROM conversations c
     WHERE c.id = coalesce(prior.conversation_id, %(conversation_id)s::uuid)
       AND c.channel_id = ch.id AND c.visitor_id = %(visitor_id)s
@@ -232,6 +240,8 @@ def load_post_context(
         prior=prior,
         history=[_history_entry(h) for h in row["history"] or []],
         has_knowledge=row["has_knowledge"],
+        business_hours=row["business_hours"],
+        visitor_zone=row["visitor_zone"],
     )
 
 
