@@ -7,6 +7,7 @@ sent as a template. Screenshots at 1280 and 390 wide go to /tmp/shots/meta."""
 
 from __future__ import annotations
 
+import io
 import json
 import random
 import re
@@ -17,9 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 from playwright.sync_api import Page, ViewportSize, expect
 
-from infra.local.fake_meta import Account, FakeMeta
+from infra.local.fake_meta import Account, FakeMeta, MediaFile
 from tests.e2e.conftest import Browsing, Db, Stack
 from tests.e2e.dashboard_support import Dashboard, choose_new_password, dashboard_of, expect_live, locale, sign_in
 from tests.support.meta_webhooks import meta_json, sign, whatsapp_status, whatsapp_text
@@ -69,6 +71,7 @@ WORDS = {
     "en": {
         "ask": "Is my order ready? 😊",
         "reply": "Yes! Come by any time.",
+        "photo": "This is the one",
         "template": "order_ready|en_US",
         "values": {"1": "Ana", "2": "6 pm"},
         "sent": "Hi Ana, your order is ready for pickup at 6 pm.",
@@ -76,6 +79,7 @@ WORDS = {
     "es": {
         "ask": "¿Está listo mi pedido? 😊",
         "reply": "¡Sí! Pasa cuando quieras.",
+        "photo": "Es este",
         "template": "pedido_listo|es",
         "values": {"nombre": "Ana", "hora": "6 pm"},
         "sent": "Hola Ana, tu pedido está listo para recoger a las 6 pm.",
@@ -177,6 +181,16 @@ def test_an_agent_answers_a_whatsapp_customer_sees_delivery_and_sends_a_template
         (org["id"],),
     )["id"]
 
+    # … and a photo, which the stack fetches through the Graph API into the attachment store
+    photo = io.BytesIO()
+    Image.new("RGB", (96, 64), (30, 120, 200)).save(photo, format="PNG")
+    fake_meta_server.add_media(f"media{suffix}", MediaFile(token=token, data=photo.getvalue(), mime_type="image/png"))
+    pictured = whatsapp_text(phone_id, customer, "unused", wamid=f"wamid.E2EPHOTO{suffix}", name="Ana Pérez")
+    pictured["entry"][0]["changes"][0]["value"]["messages"][0].update(
+        {"type": "image", "image": {"id": f"media{suffix}", "mime_type": "image/png", "caption": words["photo"]}}
+    )
+    _post_webhook(stack, pictured)
+
     # WHEN the agent filters the inbox by WhatsApp
     page = browsing.page
     page.set_viewport_size(DESKTOP)
@@ -204,6 +218,8 @@ def test_an_agent_answers_a_whatsapp_customer_sees_delivery_and_sends_a_template
     expect(head).to_contain_text("+" + customer)
     expect(head.locator(".channel-badge")).to_have_text("WhatsApp")
     expect(page.locator("[data-window=open]")).to_be_visible()
+    photo_message = page.locator(".msg-visitor").filter(has_text=words["photo"])
+    expect(photo_message.locator(".attachment-image img")).to_be_visible(timeout=20_000)
     page.get_by_label(t["inbox.reply"], exact=True).fill(words["reply"])
     page.get_by_role("button", name=t["inbox.send"], exact=True).click()
     mine = page.locator(".msg-agent").filter(has_text=words["reply"])

@@ -215,7 +215,8 @@ function Thread({ messages, notes, seenId, visitorTyping, streaming }: { message
   const growing = streaming && streaming.text && !messages.some((m) => m.id === streaming.messageId) ? streaming : null;
   useEffect(() => {
     end.current?.scrollIntoView({ block: "end" });
-  }, [messages.length, notes.length, visitorTyping, growing?.text.length]);
+    // (and when the last message's WhatsApp or Messenger delivery shows up or changes under it)
+  }, [messages.length, notes.length, visitorTyping, growing?.text.length, messages[messages.length - 1]?.delivery?.status]);
   return (
     <div className="thread" role="log" aria-live="polite" aria-label={t("inbox.thread")}>
       {messages.length === 0 && <Empty>{t("inbox.noMessages")}</Empty>}
@@ -229,7 +230,17 @@ function Thread({ messages, notes, seenId, visitorTyping, streaming }: { message
               {m.role === "agent" && m.author ? m.author.name : t(`roles.msg.${m.role}`)} · <time dateTime={m.createdAt}>{formatDateTime(m.createdAt, lang)}</time>
             </div>
           )}
-          <div className="msg-body">{m.attachment ? <AttachmentView a={m.attachment} /> : m.content}</div>
+          <div className="msg-body">
+            {m.attachment ? (
+              <>
+                <AttachmentView a={m.attachment} />
+                {/* A WhatsApp customer's media comes with its description and caption ("[image] My order"). */}
+                {m.content !== m.attachment.name && <p className="msg-caption">{m.content}</p>}
+              </>
+            ) : (
+              m.content
+            )}
+          </div>
           {m.role === "ai" && m.knowledgeSources && m.knowledgeSources.length > 0 && <Sources sources={m.knowledgeSources} />}
           {m.template && <span className="msg-template muted small">{t("metaInbox.sentAsTemplate", { name: m.template })}</span>}
           <DeliveryState m={m} />
