@@ -364,3 +364,22 @@ def test_conversations_past_their_retention_go_with_their_files(
     assert delete_expired_conversations() >= 1
 
     assert grant.body["fields"]["key"] not in s3.keys
+
+
+def test_an_upload_never_confirmed_is_swept_after_an_hour(
+    visitor: WidgetClient, conversation: UUID, s3: LocalS3, db: Db
+) -> None:
+    from chatflow.attachments.erasure import delete_abandoned_uploads
+
+    grant = widget_attachment_call(visitor, conversation, {"name": "a.txt", "contentType": "text/plain", "size": 5})
+    upload(grant.body, b"hello", "text/plain")
+    fresh = widget_attachment_call(visitor, conversation, {"name": "b.txt", "contentType": "text/plain", "size": 5})
+    db.execute(
+        "UPDATE attachments SET created_at = now() - interval '61 minutes' WHERE id = %s", (grant.body["attachmentId"],)
+    )
+
+    assert delete_abandoned_uploads() == 1
+
+    assert grant.body["fields"]["key"] not in s3.keys
+    left = db.execute("SELECT id FROM attachments WHERE conversation_id = %s", (conversation,)).fetchall()
+    assert [str(r["id"]) for r in left] == [fresh.body["attachmentId"]]

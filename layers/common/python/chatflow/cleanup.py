@@ -10,6 +10,7 @@ import logging
 from uuid import UUID
 
 from chatflow import outbox, rate_limits, webhooks
+from chatflow.attachments.erasure import delete_abandoned_uploads
 from chatflow.conversations import repository as repo
 from chatflow.db import connection
 from chatflow.realtime import connections as ws_connections
@@ -40,6 +41,7 @@ def close_stale_conversations() -> list[tuple[UUID, UUID]]:
     remove_stale_connections()
     remove_ended_rate_limit_windows()
     delete_expired_conversations()
+    delete_abandoned_uploads()
     outbox.sweep()
     webhooks.sweep()
     return [(e.conversation_id, e.organization_id) for e in events]

@@ -10,9 +10,13 @@ from collections.abc import Sequence
 
 from chatflow.settings import get_settings
 
-__all__ = ["delete_stored"]
+__all__ = ["ABANDONED_AFTER_HOURS", "delete_abandoned_uploads", "delete_stored"]
+
+# An upload granted this long ago and never confirmed is abandoned (the confirmation refuses it too).
+ABANDONED_AFTER_HOURS = 1
 
 _logger = logging.getLogger(__name__)
+
 
 def delete_stored(keys: Sequence[str] | None) -> int:
     """Delete the stored files of attachments whose rows are gone; how many keys. A failure is logged,
@@ -27,4 +31,23 @@ def delete_stored(keys: Sequence[str] | None) -> int:
     except Exception:
         _logger.exception("could not delete the files of erased attachments", extra={"files": len(keys)})
         return 0
+    return len(keys)
+
+
+_DELETE_ABANDONED = """
+DELETE FROM attachments
+WHERE status = 'pending' AND created_at < now() - make_interval(hours => %(hours)s)
+RETURNING object_key
+"""
+
+
+def delete_abandoned_uploads() -> int:
+    """The scheduled cleanup: uploads granted and never confirmed (a closed tab, a refused POST) are
+    forgotten, and whatever a browser stored for them is deleted. How many."""
+    from chatflow.db import connection
+
+    with connection() as conn, conn.transaction():
+        keys = [row["object_key"] for row in conn.execute(_DELETE_ABANDONED, {"hours": ABANDONED_AFTER_HOURS})]
+    delete_stored(keys)
+    _logger.info("removed abandoned attachment uploads", extra={"removed": len(keys)})
     return len(keys)
