@@ -19,7 +19,7 @@ type Identity = Schemas["IdentityOut"];
 type IdentityWithSecret = Schemas["IdentityWithSecretOut"];
 type Channel = Schemas["ChannelOut"];
 
-export const WEBHOOK_EVENTS = ["conversation.created", "conversation.updated", "conversation.handoff", "conversation.closed", "message.created"] as const;
+export const WEBHOOK_EVENTS = ["conversation.created", "conversation.updated", "conversation.handoff", "conversation.closed", "conversation.rated", "message.created"] as const;
 export const TOKEN_SCOPES: Scope[] = ["conversations:read", "conversations:write", "knowledge:read", "knowledge:write", "contacts:read", "reports:read"];
 
 /** Org admins: outbound webhooks and API tokens of the current organisation. */
