@@ -65,13 +65,34 @@ export function StatusBadge({ c }: { c: Pick<ConversationSummary, "status" | "re
   );
 }
 
+// Long enough not to search for every letter, short enough to feel instant.
+const SEARCH_PAUSE_MS = 350;
+
 function Filters({ filters, onChange }: { filters: InboxFilters; onChange: (f: InboxFilters) => void }) {
   const { t } = useTranslation();
   const { me } = useApp();
   const [q, setQ] = useState(filters.q ?? "");
+  // What this box last searched for: the address coming back with it must not overwrite letters typed
+  // since; any other change of the address (back, a cleared filter, a link) is shown.
+  const searched = useRef(filters.q);
   useEffect(() => {
-    setQ(filters.q ?? "");
+    if (filters.q !== searched.current) setQ(filters.q ?? "");
+    searched.current = filters.q;
   }, [filters.q]);
+  // Search as you type: once the typing pauses, with the filters as they are then (not as they were
+  // when the typing began); Enter still searches at once.
+  const latest = useRef({ filters, onChange });
+  latest.current = { filters, onChange };
+  const search = (typed: string | undefined) => {
+    searched.current = typed;
+    latest.current.onChange({ ...latest.current.filters, q: typed });
+  };
+  useEffect(() => {
+    const typed = q.trim() || undefined;
+    if (typed === latest.current.filters.q) return;
+    const timer = setTimeout(() => search(typed), SEARCH_PAUSE_MS);
+    return () => clearTimeout(timer);
+  }, [q]);
   const channels = useQuery({
     queryKey: ["channels", filters.organizationId],
     queryFn: () => api<Channel[]>(`/organizations/${filters.organizationId}/channels`),
@@ -85,7 +106,7 @@ function Filters({ filters, onChange }: { filters: InboxFilters; onChange: (f: I
       role="search"
       onSubmit={(e: FormEvent) => {
         e.preventDefault();
-        onChange({ ...filters, q: q.trim() || undefined });
+        search(q.trim() || undefined);
       }}
     >
       <input type="search" value={q} onChange={(e) => setQ(e.target.value)} placeholder={t("inbox.searchPlaceholder")} aria-label={t("inbox.search")} className="grow" />
