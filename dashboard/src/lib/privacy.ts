@@ -7,7 +7,8 @@ export const AUDIT_ACTIONS = {
   invitation: ["invitation.created", "invitation.resent", "invitation.revoked"],
   member: ["member.role_changed", "member.removed"],
   user: ["user.activated"],
-  conversation: ["conversation.taken_over", "conversation.released"],
+  conversation: ["conversation.taken_over", "conversation.released", "conversation.transcript_sent"],
+  channel: ["channel.business_hours_changed", "channel.satisfaction_changed"],
   visitor: ["visitor.exported", "visitor.erased", "visitor.erased_own"],
   retention: ["retention.changed", "retention.ran"],
 } as const;
