@@ -94,6 +94,9 @@ def test_message_created_tells_operators_what_the_inbox_shows_and_visitors_what_
             "model": None,
             "tokensUsed": None,
             "knowledgeSources": [],
+            "delivery": None,
+            "template": None,
+            "attachment": None,
         },
     }
     assert widget["data"] == {
@@ -438,3 +441,23 @@ def test_the_connected_at_of_an_event_is_the_sockets_not_the_requests() -> None:
 
     assert event["requestContext"]["connectedAt"] == int(AT.timestamp() * 1000)
     assert event["requestContext"]["requestTimeEpoch"] == int(later.timestamp() * 1000)
+
+
+def test_a_message_with_a_file_carries_it_to_both_sides_with_presigned_urls(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataclasses import replace
+
+    from chatflow.attachments import AttachmentRef, storage
+
+    monkeypatch.setenv("ATTACHMENTS_BUCKET", "files")
+    monkeypatch.setattr(storage, "presigned_get", lambda key, **_: f"https://files.example/{key}?signed")
+    file = AttachmentRef(uuid4(), "photo.jpg", "image/jpeg", 2048, "o/c/a/file", "o/c/a/thumbnail.webp", 640, 480)
+    event = realtime.message_created(
+        replace(_message(), attachment=file), conversation_id=CONVERSATION, organization_id=ORG
+    )
+
+    for frame in (event.dashboard_frame(), event.widget_frame()):
+        attachment = _decoded(frame)["data"]["attachment"]
+        assert attachment["name"] == "photo.jpg"
+        assert attachment["url"] == "https://files.example/o/c/a/file?signed"
+        assert attachment["thumbnailUrl"] == "https://files.example/o/c/a/thumbnail.webp?signed"
+        assert "objectKey" not in attachment  # keys are never sent
