@@ -326,3 +326,26 @@ def test_the_inbox_shows_the_rating_and_an_agent_emails_the_transcript(
         return any(address in json.dumps(m.get("destinations", "")) for m in data.get("ses", {}).get("Message", []))
 
     wait_until(sent, timeout=15)
+
+
+@pytest.mark.parametrize(("lang", "width"), [("en", 1280), ("es", 390)])
+def test_the_reports_show_satisfaction_with_the_ai_and_with_agents(
+    browsing: Browsing, stack: Stack, dashboard: Dashboard, channel: UUID, lang: str, width: int
+) -> None:
+    t = locale(lang)
+    visitor = str(uuid4())
+    conversation = dashboard.api(
+        "POST", "/api/chat", body={"publicKey": stack.public_key, "visitorId": visitor, "message": "Oat milk?"}
+    )["conversationId"]
+    dashboard.api("PATCH", f"/api/chat/{conversation}", body={"visitorId": visitor})
+    dashboard.api("POST", f"/api/chat/{conversation}/rating", body={"visitorId": visitor, "rating": 5})
+
+    page = browsing.new_page(viewport={"width": width, "height": 900})
+    sign_in(page, dashboard, dashboard.admin_email, dashboard.admin_password, lang)
+    page.wait_for_url(re.compile(rf"/{lang}/?$"), timeout=30_000)
+    page.goto(f"{dashboard.url}/{lang}/reports")
+
+    figure = page.locator(".stat").filter(has_text=t["csat.reportAi"])
+    expect(figure.locator(".stat-value")).not_to_have_text("—", timeout=20_000)
+    expect(page.locator(".stat").filter(has_text=t["csat.reportAgents"])).to_be_visible()
+    _shot(page, f"dashboard-reports-csat-{width}-{lang}", full_page=True)
