@@ -1228,9 +1228,70 @@ export interface paths {
         /**
          * Create Knowledge
          * @description Org admin: a new entry, pending until ingested. 404 channel_not_found for another
-         *     organisation's channel; 400 invalid_file / invalid_url; 413 file_too_large.
+         *     organisation's channel, knowledge_gap_not_found for another's gap (gapId); 400 invalid_file /
+         *     invalid_url; 413 file_too_large.
          */
         post: operations["create_knowledge_api_dashboard_organizations__organization_id__knowledge_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dashboard/organizations/{organization_id}/knowledge-gaps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Knowledge Gaps
+         * @description Members: the gaps of this status (open by default), the most asked first (at most 200).
+         */
+        get: operations["list_knowledge_gaps_api_dashboard_organizations__organization_id__knowledge_gaps_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dashboard/organizations/{organization_id}/knowledge-gaps/{gap_id}/dismiss": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dismiss Knowledge Gap
+         * @description Admins: off the open list, as not worth an entry. It keeps counting its questions.
+         */
+        post: operations["dismiss_knowledge_gap_api_dashboard_organizations__organization_id__knowledge_gaps__gap_id__dismiss_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dashboard/organizations/{organization_id}/knowledge-gaps/{gap_id}/reopen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reopen Knowledge Gap
+         * @description Admins: a dismissed or answered gap back on the open list.
+         */
+        post: operations["reopen_knowledge_gap_api_dashboard_organizations__organization_id__knowledge_gaps__gap_id__reopen_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1921,6 +1982,8 @@ export interface components {
              * @description Conversations of the period assigned to them.
              */
             conversations: number;
+            /** @description Ratings of their conversations whose last answer was an agent's. */
+            csat?: components["schemas"]["SatisfactionOut"];
             firstResponseSeconds: components["schemas"]["Percentiles"];
             /** Name */
             name: string | null;
@@ -3116,12 +3179,67 @@ export interface components {
             /** Filename */
             fileName?: string | null;
             /**
+             * Gapid
+             * @description The knowledge gap this entry answers: marked answered once the entry is saved.
+             */
+            gapId?: string | null;
+            /**
              * Title
              * @description Required for text; defaults to the file name or URL.
              */
             title?: string | null;
             /** Url */
             url?: string | null;
+        };
+        /** KnowledgeGapOut */
+        KnowledgeGapOut: {
+            /**
+             * Count
+             * @description How many times a question of this group was asked.
+             */
+            count: number;
+            /**
+             * Firstaskedat
+             * Format: date-time
+             */
+            firstAskedAt: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Knowledgeid
+             * @description The entry that answered it (status answered).
+             */
+            knowledgeId: string | null;
+            /**
+             * Languages
+             * @description The languages it was asked in.
+             */
+            languages: ("en" | "es")[];
+            /**
+             * Lastaskedat
+             * Format: date-time
+             */
+            lastAskedAt: string;
+            /**
+             * Question
+             * @description The group's latest question, as the visitor wrote it (untrusted text).
+             */
+            question: string;
+            /**
+             * Reasons
+             * @description no_passage: no passage of the knowledge was good enough; cannot_answer: the AI handed the conversation to a person because it could not answer.
+             */
+            reasons: ("no_passage" | "cannot_answer")[];
+            /** Resolvedat */
+            resolvedAt: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "open" | "answered" | "dismissed";
         };
         /** KnowledgeOut */
         KnowledgeOut: {
@@ -4057,6 +4175,27 @@ export interface components {
              */
             scale: "five" | "thumbs";
         };
+        /**
+         * SatisfactionOut
+         * @description The visitors' ratings of the period's conversations (CSAT): 1-5, a thumb up counted as 5.
+         */
+        SatisfactionOut: {
+            /**
+             * Average
+             * @description Mean rating, 1..5; null without ratings.
+             */
+            average?: number | null;
+            /**
+             * Ratings
+             * @default 0
+             */
+            ratings: number;
+            /**
+             * Satisfactionrate
+             * @description 0..1 of the ratings that were 4 or 5 stars (or a thumb up); null without any.
+             */
+            satisfactionRate?: number | null;
+        };
         /** StatsOut */
         StatsOut: {
             /** Busiestpages */
@@ -4712,6 +4851,10 @@ export interface components {
              * @description Conversations that started in the period (each is billed against the plan).
              */
             conversations: number;
+            /** @description Ratings of conversations whose last answer was an agent's. */
+            csatAgents?: components["schemas"]["SatisfactionOut"];
+            /** @description Ratings of conversations whose last answer was the AI's. */
+            csatAi?: components["schemas"]["SatisfactionOut"];
             /**
              * Firstday
              * Format: date
@@ -10151,6 +10294,207 @@ export interface operations {
             };
             /** @description The upload is too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    list_knowledge_gaps_api_dashboard_organizations__organization_id__knowledge_gaps_get: {
+        parameters: {
+            query?: {
+                status?: "open" | "answered" | "dismissed";
+            };
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KnowledgeGapOut"][];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    dismiss_knowledge_gap_api_dashboard_organizations__organization_id__knowledge_gaps__gap_id__dismiss_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+                gap_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    reopen_knowledge_gap_api_dashboard_organizations__organization_id__knowledge_gaps__gap_id__reopen_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+                gap_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

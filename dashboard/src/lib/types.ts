@@ -42,6 +42,7 @@ export type InvitationSent = Schemas["InvitationSent"];
 export type InvitationAccepted = Schemas["AcceptedOut"];
 export type PlatformKey = Schemas["PlatformKeyOut"];
 export type KnowledgeEntry = Schemas["KnowledgeOut"];
+export type KnowledgeGap = Schemas["KnowledgeGapOut"];
 export type PreviewSource = Schemas["PreviewSourceOut"];
 export type PreviewReply = Schemas["PreviewOut"];
 export type Tokens = Schemas["TokensOut"];

@@ -10,8 +10,9 @@ import {
   type KnowledgeSource, type KnowledgeStatus,
 } from "../lib/knowledge";
 import { useConfirmedDelete } from "../lib/deletion";
-import type { Channel, KnowledgeCreate } from "../lib/types";
+import type { Channel, KnowledgeCreate, KnowledgeGap } from "../lib/types";
 import { Badge, Button, Card, ConfirmDialog, DialogForm, Field, Modal, Notice, QueryResult } from "../components/ui";
+import { KnowledgeGaps } from "./KnowledgeGaps";
 
 /** Where a file or web page entry came from, when its title does not already say it. */
 function origin(e: KnowledgeEntry): string | null {
@@ -28,6 +29,9 @@ export function KnowledgeTab() {
   const client = useQueryClient();
   const [filter, setFilter] = useState<KnowledgeFilter>("all");
   const [adding, setAdding] = useState<KnowledgeSource | null>(null);
+  // "Add an answer" to a knowledge gap: the text form, pre-filled with its question.
+  const [answering, setAnswering] = useState<KnowledgeGap | null>(null);
+  const [gapDone, setGapDone] = useState<string | null>(null);
   const [editing, setEditing] = useState<KnowledgeEntry | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const channels = useQuery({ queryKey: ["channels", orgId], queryFn: () => api<Channel[]>(`/organizations/${orgId}/channels`) });
@@ -52,9 +56,17 @@ export function KnowledgeTab() {
   const pending = shown.some((e) => e.status === "pending");
   const open = (kind: KnowledgeSource) => {
     setDone(null);
+    setAnswering(null);
     setAdding(kind);
   };
+  const answer = (gap: KnowledgeGap) => {
+    setDone(null);
+    setGapDone(null);
+    setAnswering(gap);
+    setAdding("text");
+  };
   return (
+    <>
     <Card
       className="knowledge"
       actions={
@@ -129,12 +141,22 @@ export function KnowledgeTab() {
       </QueryResult>
       <AddDialog
         kind={adding}
+        gap={answering}
         channels={channels.data ?? []}
         defaultChannel={filter === "all" || filter === "org" ? null : filter}
-        onClose={() => setAdding(null)}
+        onClose={() => {
+          setAdding(null);
+          setAnswering(null);
+        }}
         onDone={(e) => {
           setAdding(null);
-          setDone(t("ai.kb.added", { title: e.title }));
+          if (answering) {
+            setGapDone(t("ai.gaps.answered", { title: e.title }));
+            void client.invalidateQueries({ queryKey: ["knowledge-gaps", orgId] });
+          } else {
+            setDone(t("ai.kb.added", { title: e.title }));
+          }
+          setAnswering(null);
           refresh();
         }}
       />
@@ -146,32 +168,35 @@ export function KnowledgeTab() {
         confirmLabel={t("common.delete")}
       />
     </Card>
+    <KnowledgeGaps onAnswer={answer} notice={gapDone} />
+    </>
   );
 }
 
 function AddDialog({
-  kind, channels, defaultChannel, onClose, onDone,
+  kind, gap, channels, defaultChannel, onClose, onDone,
 }: {
-  kind: KnowledgeSource | null; channels: Channel[]; defaultChannel: string | null; onClose: () => void; onDone: (e: KnowledgeEntry) => void;
+  kind: KnowledgeSource | null; gap: KnowledgeGap | null; channels: Channel[]; defaultChannel: string | null; onClose: () => void; onDone: (e: KnowledgeEntry) => void;
 }) {
   const { t } = useTranslation();
   const { orgId } = useApp();
   const titles: Record<KnowledgeSource, string> = { text: t("ai.kb.addText"), file: t("ai.kb.addFile"), url: t("ai.kb.addUrl") };
   return (
-    <Modal open={kind !== null} title={kind ? titles[kind] : ""} onClose={onClose}>
-      {kind && <AddForm key={kind} kind={kind} orgId={orgId ?? ""} channels={channels} defaultChannel={defaultChannel} onClose={onClose} onDone={onDone} />}
+    <Modal open={kind !== null} title={gap ? t("ai.gaps.addAnswer") : kind ? titles[kind] : ""} onClose={onClose}>
+      {kind && <AddForm key={`${kind}-${gap?.id ?? ""}`} kind={kind} gap={gap} orgId={orgId ?? ""} channels={channels} defaultChannel={gap ? null : defaultChannel} onClose={onClose} onDone={onDone} />}
     </Modal>
   );
 }
 
 function AddForm({
-  kind, orgId, channels, defaultChannel, onClose, onDone,
+  kind, gap, orgId, channels, defaultChannel, onClose, onDone,
 }: {
-  kind: KnowledgeSource; orgId: string; channels: Channel[]; defaultChannel: string | null; onClose: () => void; onDone: (e: KnowledgeEntry) => void;
+  kind: KnowledgeSource; gap: KnowledgeGap | null; orgId: string; channels: Channel[]; defaultChannel: string | null; onClose: () => void; onDone: (e: KnowledgeEntry) => void;
 }) {
   const { t } = useTranslation();
   const [scope, setScope] = useState(defaultChannel ?? "");
-  const [title, setTitle] = useState("");
+  // Answering a gap: its question is the entry's title (the answer goes in the text).
+  const [title, setTitle] = useState(gap ? gap.question.trim().slice(0, 200) : "");
   const [content, setContent] = useState("");
   const [url, setUrl] = useState("");
   const [file, setFile] = useState<File | null>(null);
@@ -179,6 +204,7 @@ function AddForm({
   const create = useMutation({
     mutationFn: async () => {
       const body: KnowledgeCreate = { channelId: scope || null };
+      if (gap) body.gapId = gap.id;
       if (title.trim()) body.title = title.trim();
       if (kind === "text") body.content = content;
       if (kind === "url") body.url = url.trim();
@@ -212,11 +238,11 @@ function AddForm({
         )}
       </Field>
       <Field label={kind === "text" ? t("ai.kb.title") : t("ai.kb.titleOptional")}>
-        {(id) => <input id={id} required={kind === "text"} maxLength={200} value={title} onChange={(e) => setTitle(e.target.value)} autoFocus />}
+        {(id) => <input id={id} required={kind === "text"} maxLength={200} value={title} onChange={(e) => setTitle(e.target.value)} autoFocus={!gap} />}
       </Field>
       {kind === "text" && (
         <Field label={t("ai.kb.content")}>
-          {(id) => <textarea id={id} required rows={10} maxLength={200000} value={content} onChange={(e) => setContent(e.target.value)} />}
+          {(id) => <textarea id={id} required rows={10} maxLength={200000} value={content} onChange={(e) => setContent(e.target.value)} autoFocus={!!gap} />}
         </Field>
       )}
       {kind === "file" && (
