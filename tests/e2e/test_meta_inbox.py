@@ -275,3 +275,17 @@ def test_an_agent_answers_a_whatsapp_customer_sees_delivery_and_sends_a_template
     _shot(page, f"{lang}-1280-thread-template-sent")
     overflow = page.evaluate("() => document.documentElement.scrollWidth > window.innerWidth")
     assert overflow is False
+
+    # AND the channel's page lists the synced templates, the one each language offers
+    page.get_by_role("link", name=t["nav.channels"]).first.click()
+    templates = page.get_by_test_id("channel-templates")
+    expect(templates.locator("li")).to_have_count(2)
+    expect(templates).to_contain_text("order_ready")
+    expect(templates).to_contain_text("pedido_listo")
+    expect(templates.get_by_text(t["metaInbox.templates.offered"])).to_have_count(2)
+    templates.scroll_into_view_if_needed()
+    _shot(page, f"{lang}-1280-channel-templates")
+    page.set_viewport_size(PHONE_VIEW)
+    templates.scroll_into_view_if_needed()
+    _shot(page, f"{lang}-390-channel-templates")
+    assert page.evaluate("() => document.documentElement.scrollWidth > window.innerWidth") is False

@@ -4,6 +4,7 @@ import { useMutation } from "@tanstack/react-query";
 import { api } from "../lib/api";
 import type { Channel, ConnectionTest } from "../lib/types";
 import { Badge, Button, ErrorNotice, Field } from "../components/ui";
+import { ChannelTemplates } from "../components/inbox/Meta";
 
 type MetaType = "whatsapp" | "messenger";
 
@@ -119,6 +120,7 @@ export function MetaConnectionFacts({ channel, orgId }: { channel: Channel; orgI
         </div>
       )}
       <ErrorNotice error={test.error} />
+      {m.connected && channel.type === "whatsapp" && <ChannelTemplates orgId={orgId} channelId={channel.id} />}
     </div>
   );
 }

@@ -197,3 +197,48 @@ export function TemplateComposer({ c, onSent }: { c: Conversation; onSent: (m: M
     </form>
   );
 }
+
+/** On a WhatsApp channel's card: its templates as Meta last listed them, and the sync. */
+export function ChannelTemplates({ orgId, channelId }: { orgId: string; channelId: string }) {
+  const { t } = useTranslation();
+  const lang = useLang();
+  const client = useQueryClient();
+  const templates = useTemplates(orgId, channelId);
+  const sync = useMutation({
+    mutationFn: () => api<Templates>(`/organizations/${orgId}/channels/${channelId}/templates/sync`, { method: "POST" }),
+    onSuccess: (data) => client.setQueryData(["templates", channelId], data),
+  });
+  const items = templates.data?.items ?? [];
+  return (
+    <div className="channel-templates stack" data-testid="channel-templates">
+      <div className="template-head">
+        <strong>{t("metaInbox.templates.title")}</strong>
+        <span className="muted small">
+          {templates.data?.syncedAt ? t("metaInbox.templates.syncedAt", { when: formatDateTime(templates.data.syncedAt, lang) }) : t("metaInbox.templates.neverSynced")}
+        </span>
+        <Button variant="secondary" onClick={() => sync.mutate()} busy={sync.isPending}>
+          {t("metaInbox.templates.sync")}
+        </Button>
+      </div>
+      {sync.isError && <p className="error-text small">{errorMessage(sync.error, t("common.networkError"))}</p>}
+      {templates.data?.syncedAt && items.length === 0 && <p className="muted small">{t("metaInbox.templates.noneAtAll")}</p>}
+      {items.length > 0 && (
+        <ul className="template-list">
+          {items.map((x) => (
+            <li key={`${x.name}|${x.language}`}>
+              <span>
+                <strong>{x.name}</strong> · {x.language}
+              </span>{" "}
+              {x.offered ? (
+                <Badge tone="green">{t("metaInbox.templates.offered")}</Badge>
+              ) : (
+                <Badge tone="neutral">{x.status !== "APPROVED" ? x.status : t("metaInbox.templates.notSendable")}</Badge>
+              )}
+              <p className="muted small template-body">{x.body}</p>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
