@@ -12,8 +12,10 @@ import pytest
 
 from chatflow import satisfaction
 from chatflow.settings import get_settings
+from infra.functions import load_handler
 from tests.integration.conftest import Tenant
 from tests.support.callers import super_admin
+from tests.support.events import LambdaContextStub, rest_event
 from tests.support.people import People, Person
 from tests.support.webhook_receiver import WebhookReceiver
 from tests.support.widget import WidgetClient
@@ -185,3 +187,19 @@ def test_a_webhook_subscribed_to_ratings_receives_one(
     assert [r.type for r in receiver.received] == ["conversation.rated"]
     assert receiver.received[0].json["data"]["conversation"]["rating"]["value"] == 5
     assert receiver.received[0].verified_with == (0,)
+
+
+def test_the_visitors_deletion_removes_their_comment_and_keeps_the_rating(visitor: WidgetClient, db: Db) -> None:
+    conversation = _ended(visitor)
+    visitor.rate(conversation, 1, comment="my phone is 305 555 0101")
+    event = rest_event(
+        "DELETE",
+        f"/api/chat/{conversation}",
+        resource="/api/chat/{conversationId}",
+        raw_body=f'{{"visitorId": "{visitor.visitor_id}"}}',
+        path_parameters={"conversationId": conversation},
+    )
+    assert load_handler("close")(event, LambdaContextStub())["statusCode"] == 200
+
+    row = db.execute("SELECT rating, rating_comment FROM conversations WHERE id = %s", (conversation,)).fetchone()
+    assert row == {"rating": 1, "rating_comment": None}

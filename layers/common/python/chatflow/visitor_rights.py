@@ -39,7 +39,8 @@ WITH theirs AS (
 ), redacted AS (
     UPDATE messages SET content = %(erased)s WHERE conversation_id IN (SELECT id FROM theirs) RETURNING 1
 ), unlinked AS (
-    UPDATE conversations SET visitor_id = gen_random_uuid(), page_url = NULL, visitor_metadata = '{}'
+    UPDATE conversations SET visitor_id = gen_random_uuid(), page_url = NULL, visitor_metadata = '{}',
+           rating_comment = NULL  -- the visitor's words on their rating (the number stays, as a count)
     WHERE id IN (SELECT id FROM theirs) RETURNING 1
 ), undelivered AS (
     DELETE FROM webhook_deliveries
@@ -114,7 +115,8 @@ WITH redacted AS (
 ), files AS (
     DELETE FROM attachments WHERE conversation_id = %(conversation)s RETURNING object_key, thumbnail_key
 )
-UPDATE conversations SET visitor_id = gen_random_uuid(), page_url = NULL, visitor_metadata = '{}'
+UPDATE conversations SET visitor_id = gen_random_uuid(), page_url = NULL, visitor_metadata = '{}',
+           rating_comment = NULL  -- the visitor's words on their rating (the number stays, as a count)
 WHERE id = %(conversation)s
 RETURNING organization_id, (SELECT count(*) FROM redacted) AS messages,
           (SELECT count(*) FROM undelivered) AS webhook_deliveries,
