@@ -119,12 +119,14 @@ def _save(frames: list[Image.Image], durations: list[int], content_type: str, ou
     if content_type == "image/jpeg":
         first.convert("RGB").save(out, format="JPEG", quality=88, optimize=True)
     elif content_type == "image/png":
-        first.save(out, format="PNG", optimize=True)
+        # zlib level 3, not the default 6 or optimize=True: on a photo saved as PNG those cost 2.5–5× the
+        # time (seconds for 3 MP) for a few % of size, which a confirmation cannot spend (bench/attachments.py).
+        first.save(out, format="PNG", compress_level=3)
     elif content_type == "image/webp":
         if len(frames) > 1:
             first.save(out, format="WEBP", save_all=True, append_images=frames[1:], duration=durations, loop=0)
         else:
-            first.save(out, format="WEBP", quality=88)
+            first.save(out, format="WEBP", quality=88, method=2)
     else:  # image/gif
         if len(frames) > 1:
             first.save(out, format="GIF", save_all=True, append_images=frames[1:], duration=durations, loop=0)
