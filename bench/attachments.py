@@ -17,9 +17,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "layers" / "common" / "python"))
 
-from PIL import Image  # noqa: E402
+from PIL import Image
 
-from chatflow.attachments.checking import clean_image, sniff  # noqa: E402
+from chatflow.attachments.checking import clean_image, sniff
 
 # (label, width, height, format, content type): a web image, a phone's photo at 3 and 12 megapixels.
 CASES = (
