@@ -289,3 +289,12 @@ def test_an_agent_answers_a_whatsapp_customer_sees_delivery_and_sends_a_template
     templates.scroll_into_view_if_needed()
     _shot(page, f"{lang}-390-channel-templates")
     assert page.evaluate("() => document.documentElement.scrollWidth > window.innerWidth") is False
+
+    # … and the thread past its window in dark mode
+    page.set_viewport_size(DESKTOP)
+    page.get_by_role("link", name=t["nav.conversations"]).first.click()
+    page.locator(".theme-switch").click()
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    page.locator(".conv-row").first.click()
+    expect(page.locator("[data-window=closed]")).to_be_visible()
+    _shot(page, f"{lang}-1280-dark-window-closed")
