@@ -1,9 +1,11 @@
-"""A PDF bomb (7 KB that inflates to 7 million characters) is refused (issue #23, item 4):
-pages, characters, decompressed stream bytes and time are all capped while the text is extracted."""
+"""A PDF bomb (7 KB that inflates to 7 million characters) is refused (issue #23, item 4; #17, item 4):
+pages, characters (the 200,000 of a typed entry), decompressed stream bytes and time are all capped
+while the text is extracted, each cap with its own reason."""
 
 from __future__ import annotations
 
 import io
+import time
 
 import pytest
 from pypdf import PdfWriter
@@ -36,17 +38,35 @@ def _pdf(pages: int, chars_per_page: int, char: bytes = b"a") -> bytes:
     return out.getvalue()
 
 
-@pytest.mark.parametrize(("pages", "chars"), [(1, 7_000_000), (40, 400_000), (2_000, 10)], ids=["one", "many", "pages"])
-def test_a_pdf_bomb_is_refused_by_its_caps(pages: int, chars: int) -> None:
+@pytest.mark.parametrize(
+    ("pages", "chars", "reason"),
+    [(1, 7_000_000, "pdf_too_large"), (40, 400_000, "text_too_long"), (2_000, 10, "pdf_too_many_pages")],
+    ids=["stream", "text", "pages"],
+)
+def test_a_pdf_bomb_is_refused_by_its_caps_each_with_its_reason(pages: int, chars: int, reason: str) -> None:
     bomb = _pdf(pages, chars)
     assert len(bomb) < 1_000_000
 
-    # An hour's budget: a cap on pages, characters or stream bytes refuses it, not the clock (how
-    # fast that is on this machine is not a test's business).
+    # An hour's budget: a cap on pages, characters or stream bytes refuses it, not the clock.
     with pytest.raises(SourceError) as refused:
         extract_file_text(bomb, "menu.pdf", max_bytes=5 * 1024 * 1024, pdf_seconds=3600.0)
 
-    assert refused.value.reason == "pdf_too_large"
+    assert refused.value.reason == reason
+
+
+def test_a_pdf_inflating_past_the_typed_texts_cap_is_refused_before_its_second_page_and_in_bounded_time() -> None:
+    """7 KB of PDF whose pages hold 150,000 characters each: the second page passes the 200,000 of a
+    typed entry, and reading stops there, well inside the worker's budget."""
+    bomb = _pdf(50, 150_000)
+    assert len(bomb) < 100_000
+    started = time.monotonic()
+
+    with pytest.raises(SourceError) as refused:
+        extract_file_text(bomb, "menu.pdf", max_bytes=5 * 1024 * 1024, pdf_seconds=20.0)
+
+    assert refused.value.reason == "text_too_long"
+    assert "200,000" in str(refused.value)
+    assert time.monotonic() - started < 10.0
 
 
 def test_an_ordinary_pdf_is_read() -> None:
@@ -59,7 +79,10 @@ def test_the_time_budget_is_the_one_given() -> None:
     with pytest.raises(SourceError) as refused:
         extract_file_text(_pdf(3, 500, b"b"), "menu.pdf", max_bytes=5 * 1024 * 1024, pdf_seconds=0.0)
 
-    assert refused.value.reason == "pdf_too_large"
+    assert refused.value.reason == "pdf_too_slow"
+    assert refused.value.message_in("es") == (
+        "El PDF tardó más de 0 segundos en leerse; divídelo en archivos más pequeños."
+    )
 
 
 def test_a_file_that_is_no_pdf_is_told_apart_at_once() -> None:

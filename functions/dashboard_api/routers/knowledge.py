@@ -14,7 +14,7 @@ from pydantic import Field, StringConstraints, model_validator
 
 from chatflow.knowledge import service as knowledge
 from chatflow.knowledge.repository import Entry
-from chatflow.knowledge.sources import failure_message
+from chatflow.knowledge.sources import MAX_TEXT_CHARS, failure_message
 from chatflow.text import Storable
 from chatflow.vocabulary import Language
 from dependencies import AppSettings, CallerLanguage, CurrentCaller, Db, accepts_api_token
@@ -24,7 +24,8 @@ router = APIRouter(prefix="/organizations/{organization_id}/knowledge", tags=["k
 
 # Text PostgreSQL cannot hold (NUL, lone surrogates) is refused here as 400 (Storable).
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), Storable]
-Content = Annotated[str, StringConstraints(min_length=1, max_length=200_000), Storable]
+# The same bound as every source's extracted text (chatflow.knowledge.sources.MAX_TEXT_CHARS).
+Content = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT_CHARS), Storable]
 Url = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000, pattern=r"^https?://\S+$"), Storable]
 # 5 MB of file is at most ~6.7 MB of base64.
 FileData = Annotated[str, StringConstraints(max_length=7_000_000)]

@@ -182,6 +182,32 @@ def test_a_refused_upload_says_precisely_why_in_the_operators_language(
     )
 
 
+def test_a_text_file_holding_more_than_a_typed_entry_may_is_refused_with_the_reason(
+    people: People, db: Db, shop: tuple[UUID, UUID, Person]
+) -> None:
+    """200,000 characters, as typed text: 1 MB of a text file is well under 5 MB but over that."""
+    org, _, admin = shop
+    big = base64.b64encode(b"cafe con leche " * 70_000).decode()
+    just = base64.b64encode(b"x" * 200_000).decode()
+
+    refused = people.client.post(
+        f"/api/dashboard/organizations/{org}/knowledge",
+        json={"fileBase64": big, "fileName": "menu.txt"},
+        headers={**admin.headers, "Accept-Language": "es"},
+    )
+    accepted = people.post(admin, f"/organizations/{org}/knowledge", {"fileBase64": just, "fileName": "menu.md"})
+
+    assert (refused.status_code, refused.json()["error"]) == (
+        400,
+        {
+            "code": "invalid_file",
+            "message": "El texto tiene más de 200.000 caracteres; divídelo en entradas más pequeñas.",
+        },
+    )
+    assert accepted.status_code == 201
+    assert db.execute("SELECT count(*) AS n FROM channel_knowledge").fetchone() == {"n": 1}
+
+
 def test_a_file_over_5_mb_is_refused(
     people: People, db: Db, shop: tuple[UUID, UUID, Person], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -35,6 +35,7 @@ from chatflow.knowledge.sources import (
     fetch_url_text,
     file_type_of,
     looks_like_pdf,
+    within_text_cap,
 )
 from chatflow.settings import Settings
 
@@ -102,7 +103,8 @@ def _decoded_file(data: str, file_name: str, settings: Settings) -> tuple[str, b
             if not looks_like_pdf(raw):
                 raise SourceError("pdf_unreadable")
             return "", raw
-        text = extract_file_text(raw, file_name, max_bytes=settings.knowledge_max_file_bytes)
+        # A text file's text is as bounded as a typed entry's: refused at once, with the reason.
+        text = within_text_cap(extract_file_text(raw, file_name, max_bytes=settings.knowledge_max_file_bytes))
     except SourceError as exc:
         raise exc.refusal(InvalidFile) from exc
     if not text.strip():
@@ -231,6 +233,8 @@ def ingest(conn: Connection, entry_id: UUID, settings: Settings, *, last_attempt
             content = content.replace("\x00", "")
             if page_title and title == entry.source_url:
                 title = page_title[:200]
+        # Whatever the source gave (a PDF read here, a page fetched here), no more than a typed entry.
+        content = within_text_cap(content)
         chunks = chunk_text(
             f"{title}\n\n{content}",
             max_tokens=settings.knowledge_chunk_tokens,

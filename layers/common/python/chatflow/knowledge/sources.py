@@ -32,6 +32,7 @@ from chatflow.vocabulary import Language
 __all__ = [
     "ALLOWED_PORTS",
     "FILE_TYPES",
+    "MAX_TEXT_CHARS",
     "UNREACHABLE",
     "FileType",
     "SourceError",
@@ -42,6 +43,7 @@ __all__ = [
     "file_type_of",
     "is_public",
     "looks_like_pdf",
+    "within_text_cap",
 ]
 
 FileType = Literal["txt", "md", "pdf"]
@@ -123,12 +125,25 @@ def looks_like_pdf(data: bytes) -> bool:
     return b"%PDF-" in data[:1024]
 
 
+# The most text one entry may hold, whatever its source: what a typed entry may hold (the dashboard
+# API's bound), and so what an upload or a page may extract to. Past it the entry fails, with the
+# reason (`text_too_long`): it is never cut silently, nor chunked and embedded at any length.
+MAX_TEXT_CHARS = 200_000
+
+
+def within_text_cap(text: str) -> str:
+    """`text`, or SourceError `text_too_long` when it holds more than MAX_TEXT_CHARS characters."""
+    if len(text) > MAX_TEXT_CHARS:
+        raise SourceError("text_too_long")  # its words name the cap (the catalogue's, per language)
+    return text
+
+
 # What one PDF may cost to read. A 7 KB file can inflate to millions of characters (a PDF bomb): the
 # pages, the bytes any one stream decompresses to, the characters extracted and the time are capped,
-# and past any cap the file is refused whole.
+# and past any cap the file is refused whole, each cap with its own reason.
 MAX_PDF_PAGES = 500
 MAX_PDF_STREAM_BYTES = 4_000_000
-MAX_PDF_TEXT_CHARS = 1_000_000
+MAX_PDF_TEXT_CHARS = MAX_TEXT_CHARS
 # The default budget of time; the ingest worker's is KNOWLEDGE_PDF_SECONDS.
 MAX_PDF_SECONDS = 20.0
 
@@ -154,12 +169,14 @@ def _pdf_text(data: bytes, *, seconds: float = MAX_PDF_SECONDS) -> str:
             if reader.is_encrypted:
                 raise SourceError("pdf_encrypted")
             if len(reader.pages) > MAX_PDF_PAGES:
-                raise too_big
+                raise SourceError("pdf_too_many_pages", pages=MAX_PDF_PAGES)
             for page in reader.pages:
                 text = (page.extract_text() or "").strip()
                 length += len(text)
-                if length > MAX_PDF_TEXT_CHARS or time.monotonic() > deadline:
-                    raise too_big
+                if length > MAX_PDF_TEXT_CHARS:
+                    raise SourceError("text_too_long")
+                if time.monotonic() > deadline:
+                    raise SourceError("pdf_too_slow", seconds=f"{seconds:g}")
                 texts.append(text)
     except LimitReachedError as exc:
         raise too_big from exc
@@ -301,5 +318,5 @@ def fetch_url_text(url: str, settings: Settings) -> tuple[str, str | None]:
             metadata = trafilatura.extract_metadata(html)
             if not text or not text.strip():
                 raise SourceError("page_no_text")
-            return text, (metadata.title if metadata is not None else None)
+            return within_text_cap(text), (metadata.title if metadata is not None else None)
     raise SourceError(UNREACHABLE)
