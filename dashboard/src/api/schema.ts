@@ -2118,6 +2118,19 @@ export interface components {
             /** Width */
             width?: number | null;
         };
+        /** AttachmentStorageOut */
+        AttachmentStorageOut: {
+            /**
+             * Limitbytes
+             * @description The plan's storage a month: starter 1 GB, pro 10 GB, growth 50 GB.
+             */
+            limitBytes: number;
+            /**
+             * Usedbytes
+             * @description Attachments stored this month (UTC): files as kept, with thumbnails.
+             */
+            usedBytes: number;
+        };
         /** AttachmentUploadIn */
         AttachmentUploadIn: {
             /**
@@ -3865,6 +3878,8 @@ export interface components {
         OrganizationUsageOut: {
             /** Active */
             active: boolean;
+            /** @description This month's attachment storage; past it, uploads answer 409 storage_limit. */
+            attachments?: components["schemas"]["AttachmentStorageOut"] | null;
             /** Months */
             months: components["schemas"]["MonthUsageOut"][];
             /** Name */

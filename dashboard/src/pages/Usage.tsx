@@ -5,6 +5,7 @@ import { useApp, useLang } from "../lib/app";
 import { formatMonth, formatNumber, formatUsd } from "../lib/format";
 import type { OrganizationUsage, PlatformUsage } from "../lib/types";
 import { Badge, Card, ErrorState, Loading, QueryResult } from "../components/ui";
+import { formatSize } from "../components/inbox/Attachments";
 import { NeedOrganization } from "./Members";
 
 export function usageShare(conversations: number, limit: number): number {
@@ -72,6 +73,13 @@ function OrgUsage() {
             <span className="stat-label">{t("usage.tokens")}</span>
             <span className="stat-value">{n(month.tokens)}</span>
           </div>
+          {u.attachments && (
+            <div className="stat">
+              <span className="stat-label">{t("usage.attachments")}</span>
+              <span className="stat-value">{formatSize(u.attachments.usedBytes, lang)}</span>
+              <span className="stat-hint">{t("usage.attachmentsOf", { limit: formatSize(u.attachments.limitBytes, lang) })}</span>
+            </div>
+          )}
         </div>
         <p className="muted small">{t("usage.neverCutOff")}</p>
       </Card>

@@ -18,6 +18,7 @@ from chatflow.billing import (
     PLAN_CHANNEL_LIMITS,
     PLAN_CONVERSATION_LIMITS,
 )
+from chatflow.attachments.service import storage_this_month
 from chatflow.vocabulary import Plan
 from dependencies import CurrentCaller, Db
 from schemas import SIGNED_IN_ERRORS, Schema
@@ -45,6 +46,11 @@ class OverageTermsOut(Schema):
     block_price_usd: int = OVERAGE_BLOCK_PRICE_USD
 
 
+class AttachmentStorageOut(Schema):
+    used_bytes: int = Field(description="Attachments stored this month (UTC): files as kept, with thumbnails.")
+    limit_bytes: int = Field(description="The plan's storage a month: starter 1 GB, pro 10 GB, growth 50 GB.")
+
+
 class OrganizationUsageOut(Schema):
     organization_id: UUID
     name: str
@@ -52,6 +58,9 @@ class OrganizationUsageOut(Schema):
     active: bool
     overage: OverageTermsOut
     months: list[MonthUsageOut]
+    attachments: AttachmentStorageOut | None = Field(
+        default=None, description="This month's attachment storage; past it, uploads answer 409 storage_limit."
+    )
 
 
 class OrganizationMonthOut(MonthUsageOut):
@@ -91,6 +100,7 @@ def organization_usage(
         active=usage.active,
         overage=OverageTermsOut(),
         months=[MonthUsageOut.from_domain(m) for m in usage.months],
+        attachments=AttachmentStorageOut.from_domain(storage_this_month(db, usage.organization_id, usage.plan)),
     )
 
 

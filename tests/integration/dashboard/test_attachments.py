@@ -220,3 +220,14 @@ def test_an_admin_who_erases_a_visitor_erases_their_files(
     assert erased.status_code == 200
     assert grant.body["fields"]["key"] not in s3.keys
     assert db.execute("SELECT count(*) AS n FROM attachments").fetchone() == {"n": 0}
+
+
+def test_the_usage_page_shows_this_months_attachment_storage_against_the_plan(
+    people: People, agent: Person, tenant: Tenant, conversation: UUID
+) -> None:
+    _grant, confirmed = _send(people, agent, conversation, b"twelve bytes", "text/plain", "a.txt")
+    assert confirmed.status_code == 201
+
+    usage = people.get(agent, f"/organizations/{tenant.organization_id}/usage").json()
+
+    assert usage["attachments"] == {"usedBytes": 12, "limitBytes": 1024**3}

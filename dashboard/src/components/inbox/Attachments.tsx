@@ -17,6 +17,8 @@ export const ACCEPT = "image/jpeg,image/png,image/webp,image/gif,application/pdf
 export function formatSize(bytes: number, lang: string): string {
   const mb = bytes / (1024 * 1024);
   const number = new Intl.NumberFormat(lang, { maximumFractionDigits: mb >= 1 ? 1 : 0 });
+  if (mb >= 1024) return `${number.format(mb / 1024)} GB`;
+  if (bytes === 0) return "0 KB";
   return mb >= 1 ? `${number.format(mb)} MB` : `${number.format(Math.max(1, Math.ceil(bytes / 1024)))} KB`;
 }
 

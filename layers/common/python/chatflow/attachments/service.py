@@ -64,11 +64,13 @@ from chatflow.outbox import ConversationUpdated, DomainEvent, MessageCreated
 from chatflow.outbox import repository as events_repo
 
 __all__ = [
+    "StorageUse",
     "clean_name",
     "confirm_agent_upload",
     "confirm_visitor_upload",
     "request_agent_upload",
     "request_visitor_upload",
+    "storage_this_month",
     "store_attachment_from_bytes",
 ]
 
@@ -299,6 +301,22 @@ def store_attachment_from_bytes(
         width=checked.width,
         height=checked.height,
     )
+
+
+# --- The plan's storage ---
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StorageUse:
+    used_bytes: int
+    limit_bytes: int
+
+
+def storage_this_month(conn: Connection, organization_id: UUID, plan: str) -> StorageUse:
+    """What the organisation's attachments take this month (UTC), against its plan's storage. `conn`:
+    one that may read the organisation (the dashboard's is scoped by row-level security)."""
+    limit = PLAN_STORAGE_LIMITS.get(plan, PLAN_STORAGE_LIMITS["starter"])  # type: ignore[call-overload]
+    return StorageUse(used_bytes=repo.month_storage(conn, organization_id), limit_bytes=limit)
 
 
 # --- Shared steps ---
