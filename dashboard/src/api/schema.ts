@@ -3710,6 +3710,11 @@ export interface components {
             conversationLimit: number;
             /** Conversations */
             conversations: number;
+            /**
+             * Embeddingtokens
+             * @description Tokens its knowledge entries and knowledge gaps were embedded with (the question of each visitor message is not counted here).
+             */
+            embeddingTokens: number;
             /** Messages */
             messages: number;
             /**
@@ -3801,6 +3806,11 @@ export interface components {
             conversationLimit: number;
             /** Conversations */
             conversations: number;
+            /**
+             * Embeddingtokens
+             * @description Tokens its knowledge entries and knowledge gaps were embedded with (the question of each visitor message is not counted here).
+             */
+            embeddingTokens: number;
             /** Messages */
             messages: number;
             /**

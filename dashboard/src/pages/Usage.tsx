@@ -73,6 +73,11 @@ function OrgUsage() {
             <span className="stat-label">{t("usage.tokens")}</span>
             <span className="stat-value">{n(month.tokens)}</span>
           </div>
+          <div className="stat">
+            <span className="stat-label">{t("usage.embeddingTokens")}</span>
+            <span className="stat-value">{n(month.embeddingTokens)}</span>
+            <span className="stat-hint">{t("usage.embeddingHint")}</span>
+          </div>
           {u.attachments && (
             <div className="stat">
               <span className="stat-label">{t("usage.attachments")}</span>
@@ -94,6 +99,7 @@ function OrgUsage() {
               <th className="num">{t("usage.overageCost")}</th>
               <th className="num">{t("usage.messages")}</th>
               <th className="num">{t("usage.tokens")}</th>
+              <th className="num">{t("usage.embeddingTokens")}</th>
             </tr>
           </thead>
           <tbody>
@@ -106,6 +112,7 @@ function OrgUsage() {
                 <td className="num">{formatUsd(m.overageCostUsd, lang)}</td>
                 <td className="num">{n(m.messages)}</td>
                 <td className="num">{n(m.tokens)}</td>
+                <td className="num">{n(m.embeddingTokens)}</td>
               </tr>
             ))}
           </tbody>

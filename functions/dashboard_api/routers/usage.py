@@ -12,13 +12,13 @@ from fastapi import APIRouter, Query
 from pydantic import Field
 
 from chatflow import billing
+from chatflow.attachments.service import storage_this_month
 from chatflow.billing import (
     OVERAGE_BLOCK_CONVERSATIONS,
     OVERAGE_BLOCK_PRICE_USD,
     PLAN_CHANNEL_LIMITS,
     PLAN_CONVERSATION_LIMITS,
 )
-from chatflow.attachments.service import storage_this_month
 from chatflow.vocabulary import Plan
 from dependencies import CurrentCaller, Db
 from schemas import SIGNED_IN_ERRORS, Schema
@@ -39,6 +39,10 @@ class MonthUsageOut(Schema):
     over_limit_notified_at: datetime | None
     preview_messages: int = Field(description="Answers of the dashboard's AI preview (admins trying settings).")
     preview_tokens: int
+    embedding_tokens: int = Field(
+        description="Tokens its knowledge entries and knowledge gaps were embedded with (the question of each "
+        "visitor message is not counted here)."
+    )
 
 
 class OverageTermsOut(Schema):

@@ -79,6 +79,7 @@ def test_an_organisations_usage_shows_this_month_and_past_months_against_its_pla
         "overLimitNotifiedAt": None,
         "previewMessages": 0,
         "previewTokens": 0,
+        "embeddingTokens": 0,
     }
     assert (last_month["conversations"], last_month["messages"], last_month["overageCostUsd"]) == (0, 0, 0)
     assert (before["conversations"], before["overageBlocks"], before["tokens"]) == (120, 0, 9_000)

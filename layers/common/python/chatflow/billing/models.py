@@ -48,6 +48,7 @@ class MonthUsage:
     over_limit_notified_at: datetime | None
     preview_messages: int = 0  # the dashboard's AI preview: paid for, never a visitor's
     preview_tokens: int = 0
+    embedding_tokens: int = 0  # what its knowledge and gaps were embedded with
 
     @classmethod
     def against(
@@ -62,6 +63,7 @@ class MonthUsage:
         over_limit_notified_at: datetime | None,
         preview_messages: int = 0,
         preview_tokens: int = 0,
+        embedding_tokens: int = 0,
     ) -> MonthUsage:
         """A month's counts with the plan's limit and the overage they come to."""
         limit = PLAN_CONVERSATION_LIMITS[plan]
@@ -79,6 +81,7 @@ class MonthUsage:
             over_limit_notified_at=over_limit_notified_at,
             preview_messages=preview_messages,
             preview_tokens=preview_tokens,
+            embedding_tokens=embedding_tokens,
         )
 
 

@@ -13,7 +13,13 @@ from chatflow.billing.models import MonthUsage, OrganizationUsage
 from chatflow.db import Connection
 from chatflow.vocabulary import Plan
 
-__all__ = ["COUNT_USAGE_SQL", "count_preview", "every_organization_this_month", "organization_months"]
+__all__ = [
+    "COUNT_USAGE_SQL",
+    "count_embeddings",
+    "count_preview",
+    "every_organization_this_month",
+    "organization_months",
+]
 
 # A data-modifying CTE body for the writes that count usage, so that a count commits with its write
 # at no extra round trip: it adds one row's worth of counts per row of the CTE named `counted`, which
@@ -45,11 +51,27 @@ def count_preview(conn: Connection, organization_id: UUID, *, tokens: int) -> No
     )
 
 
+def count_embeddings(conn: Connection, organization_id: UUID, *, tokens: int) -> None:
+    """Tokens embedded for the organisation (its knowledge's chunks, its gaps' questions), in this month's usage."""
+    if tokens <= 0:
+        return
+    conn.execute(
+        """
+        INSERT INTO usage_tracking AS u (organization_id, month, embedding_tokens)
+        VALUES (%(org)s, date_trunc('month', now() AT TIME ZONE 'UTC')::date, %(tokens)s)
+        ON CONFLICT (organization_id, month) DO UPDATE SET
+            embedding_tokens = u.embedding_tokens + excluded.embedding_tokens
+        """,
+        {"org": organization_id, "tokens": tokens},
+    )
+
+
 _ORGANIZATION_MONTHS = """
 SELECT o.id, o.name, o.plan, o.active, m.month::date AS month,
        coalesce(u.conversations, 0) AS conversations, coalesce(u.messages, 0) AS messages,
        coalesce(u.ai_messages, 0) AS ai_messages, coalesce(u.tokens, 0) AS tokens, u.over_limit_notified_at,
-       coalesce(u.preview_messages, 0) AS preview_messages, coalesce(u.preview_tokens, 0) AS preview_tokens
+       coalesce(u.preview_messages, 0) AS preview_messages, coalesce(u.preview_tokens, 0) AS preview_tokens,
+       coalesce(u.embedding_tokens, 0) AS embedding_tokens
 FROM organizations o
 CROSS JOIN (SELECT date_trunc('month', now() AT TIME ZONE 'UTC') AS this_month) t
 CROSS JOIN generate_series(t.this_month - make_interval(months => %(months)s - 1), t.this_month,
@@ -85,7 +107,8 @@ _ALL_THIS_MONTH = """
 SELECT m.month, o.id, o.name, o.plan, o.active,
        coalesce(u.conversations, 0) AS conversations, coalesce(u.messages, 0) AS messages,
        coalesce(u.ai_messages, 0) AS ai_messages, coalesce(u.tokens, 0) AS tokens, u.over_limit_notified_at,
-       coalesce(u.preview_messages, 0) AS preview_messages, coalesce(u.preview_tokens, 0) AS preview_tokens
+       coalesce(u.preview_messages, 0) AS preview_messages, coalesce(u.preview_tokens, 0) AS preview_tokens,
+       coalesce(u.embedding_tokens, 0) AS embedding_tokens
 FROM (SELECT date_trunc('month', now() AT TIME ZONE 'UTC')::date AS month) m
 LEFT JOIN organizations o ON true
 LEFT JOIN usage_tracking u ON u.organization_id = o.id AND u.month = m.month
@@ -121,4 +144,5 @@ def _month(plan: Plan, row: dict[str, Any]) -> MonthUsage:
         over_limit_notified_at=row["over_limit_notified_at"],
         preview_messages=row["preview_messages"],
         preview_tokens=row["preview_tokens"],
+        embedding_tokens=row["embedding_tokens"],
     )

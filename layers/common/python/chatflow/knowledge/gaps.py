@@ -21,8 +21,10 @@ from uuid import UUID
 
 from chatflow.access import Caller
 from chatflow.ai_settings import resolve_api_key
+from chatflow.billing.repository import count_embeddings
 from chatflow.db import Connection
 from chatflow.errors import KnowledgeGapNotFound
+from chatflow.knowledge.chunking import count_tokens
 from chatflow.knowledge.embeddings import E5_MODEL, OFFLINE_MODEL, OPENAI_MODEL, Embedder, embedder_for
 from chatflow.knowledge.folding import search_terms
 from chatflow.outbox import KnowledgeGapFound
@@ -126,6 +128,7 @@ def record(conn: Connection, event: KnowledgeGapFound, settings: Settings) -> UU
     embedder = embedder_for(key, settings)
     # As pgvector's text form, so that any connection takes it (whether or not it registered the type).
     embedding = "[" + ",".join(repr(float(v)) for v in _embed_question(embedder, row["content"])) + "]"
+    count_embeddings(conn, event.organization_id, tokens=count_tokens(row["content"]))
     with conn.transaction():
         conn.execute(
             "SELECT pg_advisory_xact_lock(hashtext('knowledge_gaps'), hashtext(%s))", (str(event.organization_id),)

@@ -12,6 +12,7 @@ from uuid import UUID
 
 from chatflow.access import Caller
 from chatflow.ai_settings import ResolvedKey, resolve_api_key
+from chatflow.billing.repository import count_embeddings
 from chatflow.db import Connection
 from chatflow.errors import (
     ChannelNotFound,
@@ -24,7 +25,7 @@ from chatflow.errors import (
 )
 from chatflow.knowledge import gaps
 from chatflow.knowledge import repository as repo
-from chatflow.knowledge.chunking import chunk_text
+from chatflow.knowledge.chunking import chunk_text, count_tokens
 from chatflow.knowledge.embeddings import EmbeddingError, embedder_for
 from chatflow.knowledge.folding import fold
 from chatflow.knowledge.retrieval import Passage, retrieve
@@ -264,6 +265,9 @@ def ingest(conn: Connection, entry_id: UUID, settings: Settings, *, last_attempt
             repo.mark_failed(conn, entry, failure)
             return IngestOutcome("failed", error=str(failure))
         raise
+    # Spent whether or not an edit supersedes this run: counted in the month's usage (cl100k_base, the
+    # tokenizer of OpenAI's embedding models, counts what they bill).
+    count_embeddings(conn, entry.organization_id, tokens=sum(count_tokens(t) for t in texts))
     stored = repo.store_chunks(
         conn,
         entry,
