@@ -124,5 +124,17 @@ def test_the_thread_shows_attachments_and_the_agent_sends_one(browser: Browser, 
         page.set_viewport_size({"width": 390, "height": 844})
         page.locator(".thread .msg-agent .attachment", has_text="steps.txt").scroll_into_view_if_needed()
         page.screenshot(path=SHOTS / f"dashboard-thread-390-{lang}.png")
+
+        # The month's storage on the Usage page, and the AI's image input (off) in AI settings.
+        for width in (1280, 390):
+            page.set_viewport_size({"width": width, "height": 900 if width == 1280 else 844})
+            page.goto(f"{dashboard.url}/{lang}/usage?org={stack.organization_id}")
+            expect(page.get_by_text(t["usage.attachments"], exact=True)).to_be_visible()
+            page.screenshot(path=SHOTS / f"dashboard-usage-{width}-{lang}.png", full_page=True)
+            page.goto(f"{dashboard.url}/{lang}/ai?org={stack.organization_id}")
+            image_input = page.get_by_label(t["ai.imageInput"])
+            expect(image_input).not_to_be_checked()
+            image_input.scroll_into_view_if_needed()
+            page.screenshot(path=SHOTS / f"dashboard-ai-image-input-{width}-{lang}.png")
     finally:
         context.close()
