@@ -6,6 +6,7 @@ filter, the delivery state of our messages, and the whole workspace on a WhatsAp
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 from uuid import UUID, uuid4
@@ -599,6 +600,11 @@ def test_a_handoff_on_whatsapp_tells_the_admins_puts_it_in_waiting_and_silences_
 ) -> None:
     from moto.ses.models import ses_backends
 
+    from chatflow.aws import _client
+
+    # A client cached by an earlier test of this worker, made before moto's credentials were set, would
+    # send nothing (NoCredentialsError): this test reads what SES was given.
+    _client.cache_clear()
     admin = people.make(admin_of=[brisa])
 
     _customer_writes("Quiero hablar con una persona", wamid="wamid.H1")
@@ -618,3 +624,27 @@ def test_a_handoff_on_whatsapp_tells_the_admins_puts_it_in_waiting_and_silences_
     assert len(mails) == 1
     sent = [s.body["text"]["body"] for s in fake_meta.sent_to(PHONE)]
     assert len(sent) == 1  # the handoff notice went to the customer; nothing answered "¿Hola?"
+
+
+def test_messengers_delivery_and_read_receipts_show_under_the_pages_messages(
+    people: People, db: Db, fake_meta: FakeMeta, brisa: UUID
+) -> None:
+    page = _channel(db, brisa, "messenger", PAGE)
+    sender = MetaSender("messenger", SECRET)
+    sender.post(messenger_text(PAGE, PSID, "Hello", mid="m_IN1"))  # the AI answers: m_FAKE000001
+    conversation = _conversation(db, page)
+    agent = _agent(people, brisa)
+
+    def delivery() -> str:
+        messages = people.get(agent, f"/conversations/{conversation}").json()["messages"]
+        return str(next(m for m in messages if m["role"] == "ai")["delivery"]["status"])
+
+    sent = delivery()
+    receipt = {"sender": {"id": PSID}, "recipient": {"id": PAGE}, "timestamp": 1764750001000}
+    delivered_receipt = {**receipt, "delivery": {"mids": ["m_FAKE000001"]}}
+    sender.post({"object": "page", "entry": [{"id": PAGE, "messaging": [delivered_receipt]}]})
+    delivered = delivery()
+    read_at = int((time.time() + 5) * 1000)
+    sender.post({"object": "page", "entry": [{"id": PAGE, "messaging": [{**receipt, "read": {"watermark": read_at}}]}]})
+
+    assert (sent, delivered, delivery()) == ("sent", "delivered", "read")

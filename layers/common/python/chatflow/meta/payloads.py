@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from chatflow.meta.models import MetaKind
 
-__all__ = ["MAX_TEXT_LENGTH", "InboundMessage", "Media", "StatusUpdate", "read_payload"]
+__all__ = ["MAX_TEXT_LENGTH", "InboundMessage", "Media", "ReadUpTo", "StatusUpdate", "read_payload"]
 
 # WhatsApp's own limit for a text message; longer content (a caption, a list) is cut there.
 MAX_TEXT_LENGTH = 4096
@@ -51,6 +52,15 @@ class StatusUpdate:
     provider_message_id: str
     status: str  # sent, delivered, read, failed
     error_code: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReadUpTo:
+    """Messenger's read receipt: the person has read every message the page sent them up to then."""
+
+    account_id: str
+    contact_id: str
+    watermark: datetime
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -138,7 +148,7 @@ def _whatsapp(payload: dict[str, Any]) -> Iterator[InboundMessage | StatusUpdate
                     yield StatusUpdate(account_id, message_id, state, code if isinstance(code, int) else None)
 
 
-def _messenger(payload: dict[str, Any]) -> Iterator[InboundMessage | StatusUpdate]:
+def _messenger(payload: dict[str, Any]) -> Iterator[InboundMessage | StatusUpdate | ReadUpTo]:
     for entry in map(_dict, _list(payload.get("entry"))):
         page_id = _str(entry.get("id"))
         if page_id is None:
@@ -146,6 +156,13 @@ def _messenger(payload: dict[str, Any]) -> Iterator[InboundMessage | StatusUpdat
         for event in map(_dict, _list(entry.get("messaging"))):
             message = _dict(event.get("message"))
             sender = _str(_dict(event.get("sender")).get("id"))
+            # Receipts of what the page sent: delivered names the messages, read gives a time.
+            for mid in _list(_dict(event.get("delivery")).get("mids")):
+                if _str(mid):
+                    yield StatusUpdate(page_id, mid, "delivered")
+            watermark = _dict(event.get("read")).get("watermark")
+            if sender and isinstance(watermark, int) and watermark > 0:
+                yield ReadUpTo(page_id, sender, datetime.fromtimestamp(watermark / 1000, tz=UTC))
             message_id = _str(message.get("mid"))
             if not message or message.get("is_echo") or not sender or not message_id:
                 continue  # our own sends come back as echoes; delivery and read receipts come later
@@ -157,7 +174,7 @@ def _messenger(payload: dict[str, Any]) -> Iterator[InboundMessage | StatusUpdat
                 yield InboundMessage(page_id, sender, None, message_id, text[:MAX_TEXT_LENGTH])
 
 
-def read_payload(kind: MetaKind, payload: Any) -> list[InboundMessage | StatusUpdate]:
+def read_payload(kind: MetaKind, payload: Any) -> list[InboundMessage | StatusUpdate | ReadUpTo]:
     """Everything a webhook's JSON tells, in its order; nothing for JSON of another shape."""
     if not isinstance(payload, dict):
         return []

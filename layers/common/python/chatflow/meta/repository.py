@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from datetime import datetime
 from uuid import UUID
 
 from psycopg import sql
@@ -15,6 +16,7 @@ __all__ = [
     "AccountTaken",
     "Route",
     "StoredSecrets",
+    "apply_read_up_to",
     "apply_status",
     "channel_exists",
     "delete_connection",
@@ -244,6 +246,25 @@ def apply_status(
             (channel_id, provider_message_id, status, error_code),
         )
     return None
+
+
+def apply_read_up_to(
+    conn: Connection, *, channel_id: UUID, contact_id: str, watermark: datetime
+) -> list[tuple[UUID, UUID]]:
+    """Messenger's read receipt: our messages to this person sent by then are read (those sent or
+    delivered; a failed one stays failed). (organisation, conversation) of each that changed."""
+    rows = conn.execute(
+        """
+        UPDATE meta_deliveries d SET status = 'read', updated_at = now()
+        FROM messages m JOIN conversations c ON c.id = m.conversation_id
+        WHERE d.channel_id = %(channel)s AND m.id = d.message_id AND d.status IN ('sent', 'delivered')
+          AND c.channel_id = %(channel)s AND c.visitor_metadata ->> 'contactId' = %(contact)s
+          AND m.created_at <= %(watermark)s
+        RETURNING d.organization_id, m.conversation_id
+        """,
+        {"channel": channel_id, "contact": contact_id, "watermark": watermark},
+    ).fetchall()
+    return list(dict.fromkeys((r["organization_id"], r["conversation_id"]) for r in rows))
 
 
 def take_backlog(conn: Connection, channel_id: UUID, provider_message_id: str) -> list[tuple[str, int | None]]:

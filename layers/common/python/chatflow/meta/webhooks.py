@@ -29,7 +29,7 @@ from chatflow.meta import graph
 from chatflow.meta import repository as repo
 from chatflow.meta.media import keep_media
 from chatflow.meta.models import MetaKind
-from chatflow.meta.payloads import InboundMessage, StatusUpdate, read_payload
+from chatflow.meta.payloads import InboundMessage, ReadUpTo, StatusUpdate, read_payload
 from chatflow.outbox import ConversationUpdated
 from chatflow.outbox import repository as outbox_repo
 from chatflow.secrets import encryption_key
@@ -165,6 +165,10 @@ def handle(envelope: str, *, settings: Settings | None = None) -> Handled:
             _record_status(route, item, settings)
             statuses += 1
             continue
+        if isinstance(item, ReadUpTo):
+            _record_read(route, item, settings)
+            statuses += 1
+            continue
         _post(kind, route, item)
         messages += 1
     _logger.info(
@@ -190,6 +194,18 @@ def _record_status(route: repo.Route, item: StatusUpdate, settings: Settings | N
             outbox_repo.add(conn, [event])
             event_ids.append(event.id)
     outbox.signal(event_ids, settings=settings)
+
+
+def _record_read(route: repo.Route, item: ReadUpTo, settings: Settings | None) -> None:
+    """Messenger's read receipt: what the person read is marked read; the inbox is told."""
+    with connection() as conn, conn.transaction():
+        changed = repo.apply_read_up_to(
+            conn, channel_id=route.channel_id, contact_id=item.contact_id, watermark=item.watermark
+        )
+        events = [ConversationUpdated(organization_id=org, conversation_id=conv) for org, conv in changed]
+        if events:
+            outbox_repo.add(conn, events)
+    outbox.signal([e.id for e in events], settings=settings)
 
 
 def _post(kind: MetaKind, route: repo.Route, item: InboundMessage) -> None:
