@@ -60,6 +60,10 @@ SAMPLES: list[CataloguedError] = [
     InvalidApiKey("Incorrect API key provided."),
     domain.AttachmentTooLarge(10),
     domain.StorageLimitReached("starter", 1),
+    domain.WindowClosed(variant="whatsapp"),
+    domain.WindowClosed(variant="messenger"),
+    domain.GraphApiFailed(variant="unauthorized"),
+    domain.GraphApiFailed(variant="unreachable"),
 ]
 _TAKES_VALUES = {type(sample) for sample in SAMPLES if type(sample).__init__ is not CataloguedError.__init__}
 SAMPLES += [cls() for cls in ERROR_CLASSES if cls not in _TAKES_VALUES]
