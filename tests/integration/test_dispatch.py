@@ -133,11 +133,13 @@ def test_events_are_delivered_and_marked_so_once_their_listeners_ran(visitor: Wi
     visitor.post("Hello")
 
     assert db.execute("SELECT count(*) AS n FROM outbox WHERE dispatched_at IS NULL").fetchone() == {"n": 0}
-    # send_to_meta runs on every message.created and sends nothing for a website's.
+    # send_to_meta runs on every message.created and sends nothing for a website's; so does
+    # count_question_embeddings, which counts nothing for an answer given without a search.
     assert {r["listener"] for r in db.execute("SELECT listener FROM listener_runs")} == {
         "push_to_sockets",
         "send_to_meta",
         "count_for_reports",
+        "count_question_embeddings",
         "deliver_webhooks",
     }
 

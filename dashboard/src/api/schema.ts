@@ -3712,7 +3712,7 @@ export interface components {
             conversations: number;
             /**
              * Embeddingtokens
-             * @description Tokens its knowledge entries and knowledge gaps were embedded with (the question of each visitor message is not counted here).
+             * @description Tokens embedded for it: its knowledge entries, the visitor questions its knowledge was searched with, its knowledge gaps' questions.
              */
             embeddingTokens: number;
             /** Messages */
@@ -3808,7 +3808,7 @@ export interface components {
             conversations: number;
             /**
              * Embeddingtokens
-             * @description Tokens its knowledge entries and knowledge gaps were embedded with (the question of each visitor message is not counted here).
+             * @description Tokens embedded for it: its knowledge entries, the visitor questions its knowledge was searched with, its knowledge gaps' questions.
              */
             embeddingTokens: number;
             /** Messages */

@@ -40,8 +40,8 @@ class MonthUsageOut(Schema):
     preview_messages: int = Field(description="Answers of the dashboard's AI preview (admins trying settings).")
     preview_tokens: int
     embedding_tokens: int = Field(
-        description="Tokens its knowledge entries and knowledge gaps were embedded with (the question of each "
-        "visitor message is not counted here)."
+        description="Tokens embedded for it: its knowledge entries, the visitor questions its knowledge was "
+        "searched with, its knowledge gaps' questions."
     )
 
 

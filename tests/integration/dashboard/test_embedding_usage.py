@@ -1,6 +1,7 @@
-"""Embedding tokens in usage (issue #17, item 4): what an organisation's knowledge entries and knowledge
-gaps were embedded with is counted in its month's usage, tokens as OpenAI's embedding models count
-them (cl100k_base), and shown by GET /organizations/{id}/usage; another organisation's stays at 0."""
+"""Embedding tokens in usage (issue #17, item 4): what an organisation's knowledge entries, the visitor
+questions its knowledge was searched with and its knowledge gaps were embedded with is counted in its
+month's usage, tokens as OpenAI's embedding models count them (cl100k_base), and shown by
+GET /organizations/{id}/usage; another organisation's stays at 0."""
 
 from __future__ import annotations
 
@@ -68,6 +69,20 @@ def test_an_ingested_entry_counts_the_tokens_it_was_embedded_with(
     assert _embedding_tokens(people, admin, tenant.organization_id) == sum(count_tokens(t) for t in embedded)
 
 
+def test_a_searched_question_counts_once_and_a_channel_without_knowledge_counts_nothing(
+    db: Db, tenant: Tenant, people: People, admin: Person, visitor: WidgetClient
+) -> None:
+    visitor.post("What time do you open on Sunday?")  # no knowledge yet: no search, no embedding
+    assert _embedding_tokens(people, admin, tenant.organization_id) == 0
+    _ingest(db, tenant.organization_id, "Opening hours", HOURS)
+    before = _embedding_tokens(people, admin, tenant.organization_id)
+
+    visitor.post("What time do you open on Sunday?")
+
+    spent = _embedding_tokens(people, admin, tenant.organization_id) - before
+    assert spent == count_tokens("What time do you open on Sunday?")
+
+
 def test_a_knowledge_gaps_question_counts_too_and_other_organisations_pay_nothing(
     db: Db, tenant: Tenant, people: People, admin: Person, visitor: WidgetClient
 ) -> None:
@@ -76,7 +91,8 @@ def test_a_knowledge_gaps_question_counts_too_and_other_organisations_pay_nothin
     beta = create_organization(db, name="Beta")
     beta_admin = people.make(admin_of=[beta])
 
-    visitor.post("Do you repair bicycles?")  # no passage: a knowledge gap, embedded by its listener
+    visitor.post("Do you repair bicycles?")  # searched, and no passage: a knowledge gap, embedded again to file it
 
-    assert _embedding_tokens(people, admin, tenant.organization_id) == before + count_tokens("Do you repair bicycles?")
+    spent = _embedding_tokens(people, admin, tenant.organization_id) - before
+    assert spent == 2 * count_tokens("Do you repair bicycles?")
     assert _embedding_tokens(people, beta_admin, beta) == 0

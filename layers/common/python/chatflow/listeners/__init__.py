@@ -3,6 +3,7 @@ runs them (chatflow.outbox.dispatch); a new side effect is a new module here and
 
 from chatflow.listeners.auto_assign_on_handoff import auto_assign_on_handoff
 from chatflow.listeners.count_for_reports import count_for_reports
+from chatflow.listeners.count_question_embeddings import count_question_embeddings
 from chatflow.listeners.deliver_webhooks import deliver_webhooks
 from chatflow.listeners.email_admins_on_handoff import email_admins_on_handoff
 from chatflow.listeners.email_admins_over_limit import email_admins_over_limit
@@ -20,6 +21,7 @@ __all__ = [
     "LISTENERS",
     "auto_assign_on_handoff",
     "count_for_reports",
+    "count_question_embeddings",
     "deliver_webhooks",
     "email_admins_on_handoff",
     "email_admins_over_limit",
@@ -43,6 +45,7 @@ LISTENERS: tuple[Listener, ...] = (
     send_to_meta,
     auto_assign_on_handoff,
     count_for_reports,
+    count_question_embeddings,
     email_admins_on_handoff,
     email_admins_over_limit,
     email_mentioned_members,
