@@ -15,7 +15,11 @@ from constructs import Construct
 from infra.constructs.checkov import skip
 from infra.constructs.nag import acknowledge
 
-__all__ = ["INFREQUENT_ACCESS_AFTER_DAYS", "AttachmentStore"]
+__all__ = ["INFREQUENT_ACCESS_AFTER_DAYS", "UPLOADS_PREFIX", "AttachmentStore"]
+
+# Where browsers' presigned POSTs land (chatflow.attachments.models.UPLOADS_PREFIX; infra imports no
+# business logic, a test keeps the two equal).
+UPLOADS_PREFIX = "uploads/"
 
 # Files are read in the days around their conversation; later rarely, if ever.
 INFREQUENT_ACCESS_AFTER_DAYS = 60
@@ -50,6 +54,9 @@ class AttachmentStore(Construct):
                 s3.LifecycleRule(
                     id="AbortIncompleteUploads", abort_incomplete_multipart_upload_after=cdk.Duration.days(1)
                 ),
+                # Browsers' uploads are checked and stored elsewhere within the hour; what is left is
+                # a late re-use of a presigned POST or an upload never confirmed.
+                s3.LifecycleRule(id="ExpireUploads", prefix=UPLOADS_PREFIX, expiration=cdk.Duration.days(1)),
                 s3.LifecycleRule(
                     id="InfrequentAccess",
                     transitions=[

@@ -77,12 +77,18 @@ def test_browsers_may_post_uploads_and_get_files_from_any_site(data: Template) -
 
 
 def test_lifecycle_rules_abort_stale_uploads_and_move_old_files_to_infrequent_access(data: Template) -> None:
+    from chatflow.attachments.models import UPLOADS_PREFIX
+    from infra.constructs.attachments import UPLOADS_PREFIX as INFRA_UPLOADS_PREFIX
+
     rules = {r["Id"]: r for r in props(_bucket(data)[1])["LifecycleConfiguration"]["Rules"]}
 
     assert rules["AbortIncompleteUploads"]["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 1}
     assert rules["InfrequentAccess"]["Transitions"] == [{"StorageClass": "STANDARD_IA", "TransitionInDays": 60}]
+    # Only browsers' raw uploads expire (checked files are stored elsewhere); customers' files never do.
+    assert INFRA_UPLOADS_PREFIX == UPLOADS_PREFIX
+    assert (rules["ExpireUploads"]["Prefix"], rules["ExpireUploads"]["ExpirationInDays"]) == (UPLOADS_PREFIX, 1)
+    assert [i for i, r in rules.items() if "ExpirationInDays" in r] == ["ExpireUploads"]
     assert all(r["Status"] == "Enabled" for r in rules.values())
-    assert not any("ExpirationInDays" in r for r in rules.values())  # customers' files are never expired silently
 
 
 def _s3_actions(app: Template, name: str) -> set[str]:

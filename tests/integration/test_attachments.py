@@ -58,6 +58,13 @@ def png() -> bytes:
     return out.getvalue()
 
 
+def stored_key(db: Db, attachment_id: str) -> str:
+    row = db.execute("SELECT object_key FROM attachments WHERE id = %s", (attachment_id,)).fetchone()
+    assert row is not None
+    key: str = row["object_key"]
+    return key
+
+
 def send(
     visitor: WidgetClient, conversation: UUID, data: bytes, content_type: str, name: str
 ) -> tuple[Any, httpx.Response, Any]:
@@ -80,7 +87,8 @@ def test_a_grant_is_a_presigned_post_for_one_key_in_the_visitors_conversation(
 
     assert answer.status == 201
     fields = answer.body["fields"]
-    assert fields["key"] == f"{tenant.organization_id}/{conversation}/{answer.body['attachmentId']}/file"
+    # Uploads land apart from what is served: a presigned POST can never overwrite a checked file.
+    assert fields["key"] == f"uploads/{tenant.organization_id}/{conversation}/{answer.body['attachmentId']}"
     assert fields["Content-Type"] == "image/jpeg"
     assert answer.body["url"].endswith("/s3/chatflow-attachments-test")
     assert answer.body["maxBytes"] == 1234
@@ -102,7 +110,8 @@ def test_a_photo_is_stored_without_its_exif_and_gps_and_shown_with_a_thumbnail(
     attachment = message["attachment"]
     assert attachment["contentType"] == "image/jpeg"
     assert (attachment["width"], attachment["height"]) == (640, 480)
-    stored = s3.object(grant.body["fields"]["key"])
+    stored = s3.object(stored_key(db, grant.body["attachmentId"]))
+    assert grant.body["fields"]["key"] not in s3.keys  # the raw upload is gone
     assert b"PhoneMaker" not in stored
     assert b"Exif" not in stored
     with Image.open(io.BytesIO(stored)) as image:
@@ -332,7 +341,7 @@ def test_a_visitor_who_deletes_their_conversation_deletes_its_files(
     from tests.support.events import LambdaContextStub, rest_event
 
     grant, _uploaded, _confirmed = send(visitor, conversation, jpeg_with_gps(), "image/jpeg", "photo.jpg")
-    key = grant.body["fields"]["key"]
+    key = stored_key(db, grant.body["attachmentId"])
     assert key in s3.keys
 
     event = rest_event(
@@ -358,12 +367,14 @@ def test_conversations_past_their_retention_go_with_their_files(
     from chatflow.retention import delete_expired_conversations
 
     grant, _uploaded, _confirmed = send(visitor, conversation, b"old receipt\n", "text/plain", "old.txt")
+    key = stored_key(db, grant.body["attachmentId"])
     db.execute("UPDATE organizations SET retention_days = 30 WHERE id = %s", (tenant.organization_id,))
     db.execute("UPDATE conversations SET last_message_at = now() - interval '31 days' WHERE id = %s", (conversation,))
 
+    assert key in s3.keys
     assert delete_expired_conversations() >= 1
 
-    assert grant.body["fields"]["key"] not in s3.keys
+    assert key not in s3.keys
 
 
 def test_an_upload_never_confirmed_is_swept_after_an_hour(
@@ -383,3 +394,16 @@ def test_an_upload_never_confirmed_is_swept_after_an_hour(
     assert grant.body["fields"]["key"] not in s3.keys
     left = db.execute("SELECT id FROM attachments WHERE conversation_id = %s", (conversation,)).fetchall()
     assert [str(r["id"]) for r in left] == [fresh.body["attachmentId"]]
+
+
+def test_a_presigned_post_reused_after_the_check_cannot_replace_the_checked_file(
+    visitor: WidgetClient, conversation: UUID, s3: LocalS3, db: Db
+) -> None:
+    grant, _uploaded, confirmed = send(visitor, conversation, jpeg_with_gps(), "image/jpeg", "photo.jpg")
+    served = s3.object(stored_key(db, grant.body["attachmentId"]))
+
+    again = upload(grant.body, jpeg_with_gps(), "image/jpeg")  # still within its five minutes
+
+    assert again.status_code == 204  # S3 takes it, where nothing reads it (the lifecycle expires it)
+    assert s3.object(stored_key(db, grant.body["attachmentId"])) == served
+    assert httpx.get(confirmed.body["message"]["attachment"]["url"]).content == served

@@ -61,7 +61,7 @@ def _send(people: People, who: Person, conversation: UUID, data: bytes, content_
 
 
 def test_an_agent_sends_an_image_that_the_visitor_sees_without_its_metadata(
-    people: People, agent: Person, conversation: UUID, visitor: WidgetClient, s3: LocalS3
+    people: People, agent: Person, conversation: UUID, visitor: WidgetClient, s3: LocalS3, db: Db
 ) -> None:
     original = _png_with_text_chunk()
     assert b"42 Elm Street" in original
@@ -72,7 +72,9 @@ def test_an_agent_sends_an_image_that_the_visitor_sees_without_its_metadata(
     message = confirmed.json()
     assert (message["role"], message["content"], message["author"]["id"]) == ("agent", "diagram.png", agent.id)
     assert message["attachment"]["contentType"] == "image/png"
-    assert b"42 Elm Street" not in s3.object(grant["fields"]["key"])
+    stored = db.execute("SELECT object_key FROM attachments WHERE id = %s", (grant["attachmentId"],)).fetchone()
+    assert stored is not None
+    assert b"42 Elm Street" not in s3.object(stored["object_key"])
     seen = visitor.history(conversation).body["messages"][-1]
     assert seen["role"] == "agent"
     assert seen["attachment"]["name"] == "diagram.png"
@@ -215,10 +217,14 @@ def test_an_admin_who_erases_a_visitor_erases_their_files(
     widget_attachment_call(visitor, conversation, {}, grant.body["attachmentId"])
     admin = people.make(admin_of=[tenant.organization_id])
 
+    stored = db.execute("SELECT object_key FROM attachments").fetchone()
+    assert stored is not None
+    assert stored["object_key"] in s3.keys
+
     erased = people.delete(admin, f"/organizations/{tenant.organization_id}/visitor-data/{visitor.visitor_id}")
 
     assert erased.status_code == 200
-    assert grant.body["fields"]["key"] not in s3.keys
+    assert stored["object_key"] not in s3.keys
     assert db.execute("SELECT count(*) AS n FROM attachments").fetchone() == {"n": 0}
 
 

@@ -37,17 +37,22 @@ def delete_stored(keys: Sequence[str] | None) -> int:
 _DELETE_ABANDONED = """
 DELETE FROM attachments
 WHERE status = 'pending' AND created_at < now() - make_interval(hours => %(hours)s)
-RETURNING object_key
+RETURNING object_key, organization_id, conversation_id, id
 """
 
 
 def delete_abandoned_uploads() -> int:
     """The scheduled cleanup: uploads granted and never confirmed (a closed tab, a refused POST) are
     forgotten, and whatever a browser stored for them is deleted. How many."""
+    from chatflow.attachments.models import UPLOADS_PREFIX
     from chatflow.db import connection
 
     with connection() as conn, conn.transaction():
-        keys = [row["object_key"] for row in conn.execute(_DELETE_ABANDONED, {"hours": ABANDONED_AFTER_HOURS})]
-    delete_stored(keys)
-    _logger.info("removed abandoned attachment uploads", extra={"removed": len(keys)})
-    return len(keys)
+        rows = conn.execute(_DELETE_ABANDONED, {"hours": ABANDONED_AFTER_HOURS}).fetchall()
+    # Where the browser may have put it (the upload), and where nothing should be (the stored key).
+    delete_stored(
+        [f"{UPLOADS_PREFIX}{r['organization_id']}/{r['conversation_id']}/{r['id']}" for r in rows]
+        + [r["object_key"] for r in rows]
+    )
+    _logger.info("removed abandoned attachment uploads", extra={"removed": len(rows)})
+    return len(rows)

@@ -15,6 +15,7 @@ __all__ = [
     "MAX_ATTACHMENT_BYTES",
     "MAX_NAME_CHARS",
     "PLAN_STORAGE_LIMITS",
+    "UPLOADS_PREFIX",
     "AttachmentRef",
     "UploadGrant",
     "Uploader",
@@ -22,6 +23,11 @@ __all__ = [
 ]
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+
+# Where browsers upload, apart from what is served: a presigned POST stays valid for minutes after its
+# file is confirmed, and must never be able to overwrite the checked, re-encoded file. The bucket's
+# lifecycle expires this prefix after a day (infra/constructs/attachments.py).
+UPLOADS_PREFIX = "uploads/"
 MAX_NAME_CHARS = 255
 
 IMAGE_TYPES: frozenset[str] = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"})

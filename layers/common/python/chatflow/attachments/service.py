@@ -39,6 +39,7 @@ from chatflow.attachments.models import (
     MAX_ATTACHMENT_BYTES,
     MAX_NAME_CHARS,
     PLAN_STORAGE_LIMITS,
+    UPLOADS_PREFIX,
     AttachmentRef,
     Uploader,
     UploadGrant,
@@ -367,12 +368,23 @@ def _grant(
         declared_size=size,
         object_key=key,
     )
-    url, fields, expires_at = storage.presigned_post(key=key, content_type=content_type, max_bytes=size)
+    upload_key = _upload_key(target.organization_id, target.id, attachment_id)
+    url, fields, expires_at = storage.presigned_post(key=upload_key, content_type=content_type, max_bytes=size)
     return UploadGrant(attachment_id=attachment_id, url=url, fields=fields, expires_at=expires_at, max_bytes=size)
 
 
 def _object_key(organization_id: UUID, conversation_id: UUID, attachment_id: UUID) -> str:
+    """Where the checked file is stored and served from (never a browser's upload target)."""
     return f"{organization_id}/{conversation_id}/{attachment_id}/file"
+
+
+def _upload_key(organization_id: UUID, conversation_id: UUID, attachment_id: UUID) -> str:
+    """Where the browser's presigned POST puts the file, to be checked (chatflow.attachments.models)."""
+    return f"{UPLOADS_PREFIX}{organization_id}/{conversation_id}/{attachment_id}"
+
+
+def _upload_key_of(pending: repo.PendingAttachment) -> str:
+    return _upload_key(pending.organization_id, pending.conversation_id, pending.id)
 
 
 def _within_storage(
@@ -401,22 +413,25 @@ def _check(pending: repo.PendingAttachment) -> _Checked:
     if datetime.now(UTC) - pending.created_at > _PENDING_FOR:
         _refuse(pending)
         raise AttachmentNotUploaded()
-    stored = storage.head(pending.object_key)
-    if stored is None:
+    upload_key = _upload_key_of(pending)
+    uploaded = storage.head(upload_key)
+    if uploaded is None:
         raise AttachmentNotUploaded()
-    if stored.size > min(pending.declared_size, MAX_ATTACHMENT_BYTES):
+    if uploaded.size > min(pending.declared_size, MAX_ATTACHMENT_BYTES):
         _refuse(pending)
         raise AttachmentTooLarge(MAX_ATTACHMENT_BYTES // _MB)
-    data = storage.get(pending.object_key)
+    data = storage.get(upload_key)
     if len(data) > MAX_ATTACHMENT_BYTES or sniff(data[:8192]) != pending.declared_type:
         _refuse(pending)
         raise AttachmentMismatch()
     try:
-        return _process(pending.object_key, data, pending.declared_type)
+        checked = _process(pending.object_key, data, pending.declared_type)
     except NotWhatItSays as exc:
         _logger.info("attachment refused", extra={"attachment_id": str(pending.id), "reason": str(exc)})
         _refuse(pending)
         raise AttachmentMismatch() from exc
+    _discard((upload_key,))  # checked and kept elsewhere; a late re-upload there is expired by the lifecycle
+    return checked
 
 
 def _process(key: str, data: bytes, content_type: str) -> _Checked:
@@ -462,8 +477,8 @@ def _refused_on_failure(pending: repo.PendingAttachment, checked: _Checked) -> I
 
 
 def _refuse(pending: repo.PendingAttachment) -> None:
-    """A refused upload leaves nothing behind: its object, then its row."""
-    _discard((pending.object_key,))
+    """A refused upload leaves nothing behind: its objects, then its row."""
+    _discard((_upload_key_of(pending), pending.object_key))
     with connection() as conn, conn.transaction():
         repo.delete_attachment(conn, pending.id)
 
