@@ -98,8 +98,7 @@ def message_created(
         organization_id=organization_id,
         conversation_id=conversation_id,
         data=MessageOut.from_domain(message).wire(),
-        widget_data=_widget_message(message) if visible_to_visitor
-        else None,
+        widget_data=_widget_message(message) if visible_to_visitor else None,
     )
 
 
