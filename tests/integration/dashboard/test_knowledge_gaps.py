@@ -177,6 +177,20 @@ def test_an_erased_visitors_words_leave_the_list(
     assert _gaps(people, agent, tenant) == []
 
 
+def test_a_gap_whose_conversations_are_deleted_is_forgotten_with_its_embedding(
+    db: Db, tenant: Tenant, with_knowledge: UUID, visitor: WidgetClient
+) -> None:
+    first = visitor.post("Do you repair bicycles?").body["conversationId"]
+    visitor.post("Do you repair bicycles on weekends?")
+    assert db.execute("SELECT count(*) AS n FROM knowledge_gaps").fetchone() == {"n": 1}
+
+    db.execute("DELETE FROM conversations WHERE id = %s", (first,))  # as retention deletes one
+    assert db.execute("SELECT count(*) AS n FROM knowledge_gaps").fetchone() == {"n": 1}
+    db.execute("DELETE FROM conversations")
+
+    assert db.execute("SELECT count(*) AS n FROM knowledge_gaps").fetchone() == {"n": 0}
+
+
 def test_add_an_answer_marks_the_gap_answered_with_its_entry(
     db: Db, tenant: Tenant, with_knowledge: UUID, visitor: WidgetClient, people: People, admin: Person
 ) -> None:
