@@ -599,7 +599,8 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
     const h = C.businessHours;
     const back = h && !h.open && h.nextOpenAt && clockAt(h.nextOpenAt);
     const gone = back ? " · " + t.away.replace("{w}", back) : "";
-    sub.textContent = S.mode === "human" ? t.human + gone : t.sub + (C.humanAvailable ? " · " + t.online : gone);
+    // The offline form shows instead of the chat: the AI's promise would say what is not there.
+    sub.textContent = S.mode === "human" ? t.human + gone : S.offForm && !S.conv ? gone.slice(3) : t.sub + (C.humanAvailable ? " · " + t.online : gone);
     if (host.isConnected) refresh();
     schedule();
   };
@@ -1011,6 +1012,7 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
   const offline = () => {
     if (S.conv || !away() || C.businessHours.offlineMode !== "form" || S.offForm) return;
     S.offForm = form.hidden = true;
+    setMode(S.mode);
     notice(t.off);
     detailsForm(["email", "message"], async (email, message) => {
       if (!email || !message) return false;
