@@ -414,18 +414,17 @@ function Detail({ id }: { id: string }) {
           <p className="muted small">
             <ChannelBadge type={c.channelType} /> {c.channelName} · {t(`languages.${c.language}`)} · {t("inbox.started", { when: formatDateTime(c.createdAt, lang) })}
           </p>
-          <AssignControl c={c} onChange={refresh} />
           <ConversationLabels conversationId={c.id} organizationId={c.organizationId} labels={c.labels ?? []} />
           <RatingBadge rating={c.rating} withComment />
-          {c.pageUrl && (
-            <p className="muted small ellipsis" title={c.pageUrl}>
-              {c.pageUrl}
-            </p>
-          )}
         </div>
-        <StatusBadge c={c} />
+        <div className="detail-head-side">
+          <StatusBadge c={c} />
+          <VisitorPanel conversationId={c.id} />
+        </div>
       </header>
+      {/* One row for everything an agent does to the conversation, so the messages keep the height. */}
       <div className="detail-actions">
+        <AssignControl c={c} onChange={refresh} />
         {!closed && c.responderMode === "ai" && (
           <Button data-shortcut="t" onClick={() => action.mutate("takeover")} busy={action.isPending && action.variables === "takeover"}>
             {t("inbox.takeOver")}
@@ -445,10 +444,12 @@ function Detail({ id }: { id: string }) {
             {t("inbox.reopen")}
           </Button>
         )}
+        <details className="more-menu">
+          <summary className="btn btn-ghost">{t("inbox.more")}</summary>
+          <ConversationTools conversationId={c.id} />
+        </details>
       </div>
-      <ConversationTools conversationId={c.id} />
       <ErrorNotice error={action.error} />
-      <VisitorPanel conversationId={c.id} />
       <Thread messages={c.messages} notes={notes.data ?? []} seenId={lastSeenAgentMessage(c.messages, c.visitorReadAt)} visitorTyping={visitorTyping} streaming={streaming.data} />
       <div className="composer-tabs" role="tablist" aria-label={t("notes.composer")}>
         <button type="button" role="tab" aria-selected={mode === "reply"} className={mode === "reply" ? "tab active" : "tab"} onClick={() => setMode("reply")} disabled={closed} data-shortcut={mode === "note" && !closed ? "r" : undefined}>
@@ -486,7 +487,7 @@ function Detail({ id }: { id: string }) {
             placeholder={t("notes.placeholder")}
             aria-label={t("notes.privateNote")}
             data-shortcut="n"
-            rows={3}
+            rows={2}
             maxLength={MAX_NOTE_CHARS}
           />
           {mentionQuery(noteText, caret) !== null && (
@@ -550,7 +551,7 @@ function Detail({ id }: { id: string }) {
             placeholder={c.responderMode === "ai" ? t("inbox.replyPlaceholderAi") : t("inbox.replyPlaceholder")}
             aria-label={t("inbox.reply")}
             data-shortcut="r"
-            rows={3}
+            rows={2}
             maxLength={5000}
             onKeyDown={(e) => {
               if (e.key !== "Enter" || e.shiftKey) return;

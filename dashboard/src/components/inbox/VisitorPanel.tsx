@@ -66,89 +66,91 @@ export function VisitorPanel({ conversationId }: { conversationId: string }) {
         {p.name ? ` · ${p.name}` : ""}
         {time ? ` · ${time}` : ""}
       </summary>
-      {editing ? (
-        <form
-          className="inline-form"
-          onSubmit={(e: FormEvent) => {
-            e.preventDefault();
-            save.mutate();
-          }}
-        >
-          <label>
-            {t("visitor.name")} <input value={name} maxLength={100} onChange={(e) => setName(e.target.value)} />
-          </label>
-          <label>
-            {t("visitor.email")} <input type="email" value={email} maxLength={254} onChange={(e) => setEmail(e.target.value)} />
-          </label>
-          <Button type="submit" busy={save.isPending}>
-            {t("common.save")}
-          </Button>
-          <Button variant="ghost" onClick={() => setEditing(false)}>
-            {t("common.cancel")}
-          </Button>
-          <ErrorNotice error={save.error} />
-        </form>
-      ) : (
-        <p className="small">
-          <strong>{p.name || t("visitor.noName")}</strong>
-          {p.email && <> · {p.email}</>}
-          {!p.verified && (
-            <>
-              {" "}
-              <button
-                type="button"
-                className="link-btn small"
-                onClick={() => {
-                  setName(p.name ?? "");
-                  setEmail(p.email ?? "");
-                  setEditing(true);
-                }}
-              >
-                {t("common.edit")}
-              </button>
-            </>
-          )}
-        </p>
-      )}
-      <dl>
-        {rows
-          .filter(([, v]) => v)
-          .map(([k, v]) => (
-            <div key={k}>
-              <dt>{k}</dt>
-              <dd>{v}</dd>
-            </div>
-          ))}
-        <div>
-          <dt>{t("visitor.id")}</dt>
-          <dd className="break">{p.visitorId}</dd>
-        </div>
-      </dl>
-      {p.pages.length > 0 && (
-        <>
-          <strong className="small">{t("visitor.pages")}</strong>
-          <ol className="pages small">
-            {p.pages.map((page, i) => (
-              <li key={`${i}-${page}`} className="ellipsis" title={page}>
-                <a href={page} target="_blank" rel="noopener noreferrer nofollow">
-                  {page}
-                </a>
-              </li>
+      <div className="visitor-panel-body">
+        {editing ? (
+          <form
+            className="inline-form"
+            onSubmit={(e: FormEvent) => {
+              e.preventDefault();
+              save.mutate();
+            }}
+          >
+            <label>
+              {t("visitor.name")} <input value={name} maxLength={100} onChange={(e) => setName(e.target.value)} />
+            </label>
+            <label>
+              {t("visitor.email")} <input type="email" value={email} maxLength={254} onChange={(e) => setEmail(e.target.value)} />
+            </label>
+            <Button type="submit" busy={save.isPending}>
+              {t("common.save")}
+            </Button>
+            <Button variant="ghost" onClick={() => setEditing(false)}>
+              {t("common.cancel")}
+            </Button>
+            <ErrorNotice error={save.error} />
+          </form>
+        ) : (
+          <p className="small">
+            <strong>{p.name || t("visitor.noName")}</strong>
+            {p.email && <> · {p.email}</>}
+            {!p.verified && (
+              <>
+                {" "}
+                <button
+                  type="button"
+                  className="link-btn small"
+                  onClick={() => {
+                    setName(p.name ?? "");
+                    setEmail(p.email ?? "");
+                    setEditing(true);
+                  }}
+                >
+                  {t("common.edit")}
+                </button>
+              </>
+            )}
+          </p>
+        )}
+        <dl>
+          {rows
+            .filter(([, v]) => v)
+            .map(([k, v]) => (
+              <div key={k}>
+                <dt>{k}</dt>
+                <dd>{v}</dd>
+              </div>
             ))}
-          </ol>
-        </>
-      )}
-      {p.earlier.length > 0 && (
-        <p className="small">
-          {t("visitor.earlier")}{" "}
-          {p.earlier.map((e, i) => (
-            <span key={e.id}>
-              {i > 0 && " · "}
-              <Link to={link(`/conversations/${e.id}`)}>{formatDateTime(e.createdAt, lang)}</Link>
-            </span>
-          ))}
-        </p>
-      )}
+          <div>
+            <dt>{t("visitor.id")}</dt>
+            <dd className="break">{p.visitorId}</dd>
+          </div>
+        </dl>
+        {p.pages.length > 0 && (
+          <>
+            <strong className="small">{t("visitor.pages")}</strong>
+            <ol className="pages small">
+              {p.pages.map((page, i) => (
+                <li key={`${i}-${page}`} className="ellipsis" title={page}>
+                  <a href={page} target="_blank" rel="noopener noreferrer nofollow">
+                    {page}
+                  </a>
+                </li>
+              ))}
+            </ol>
+          </>
+        )}
+        {p.earlier.length > 0 && (
+          <p className="small">
+            {t("visitor.earlier")}{" "}
+            {p.earlier.map((e, i) => (
+              <span key={e.id}>
+                {i > 0 && " · "}
+                <Link to={link(`/conversations/${e.id}`)}>{formatDateTime(e.createdAt, lang)}</Link>
+              </span>
+            ))}
+          </p>
+        )}
+      </div>
     </details>
   );
 }

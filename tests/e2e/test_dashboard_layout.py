@@ -1,0 +1,106 @@
+"""The dashboard's space goes to the work: at 1280×800 the conversation's messages get at least 60 %
+of the window's height, and the AI settings page uses the width it has at every size from 768 up.
+Measured in Chromium on the local stack, in both languages (Spanish labels run longer)."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import Browsing, Stack
+from tests.e2e.dashboard_support import Dashboard, dashboard_of, sign_in
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def dashboard(stack: Stack) -> Dashboard:
+    return dashboard_of(stack)
+
+
+def _conversation(dashboard: Dashboard) -> tuple[str, str]:
+    """An organisation of its own with one conversation waiting for a person (the most banners)."""
+    token = dashboard.token(dashboard.admin_email, dashboard.admin_password)
+    org = dashboard.api("POST", "/api/dashboard/organizations", token, {"name": f"Layout {uuid.uuid4().hex[:6]}"})
+    channel = dashboard.api(
+        "POST", f"/api/dashboard/organizations/{org['id']}/channels", token, {"name": "Web", "type": "website"}
+    )
+    body = {"publicKey": channel["publicKey"], "visitorId": str(uuid.uuid4()), "message": "I want to talk to a human"}
+    request = urllib.request.Request(
+        dashboard.api_url + "/api/chat",
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"content-type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        answer = json.loads(response.read())
+    return org["id"], answer["conversationId"]
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_thread_gets_at_least_60_percent_of_the_height_at_1280_by_800(
+    browsing: Browsing, dashboard: Dashboard, lang: str
+) -> None:
+    organization_id, conversation_id = _conversation(dashboard)
+    page = browsing.page = browsing.new_page(
+        viewport={"width": 1280, "height": 800}, locale="es-ES" if lang == "es" else "en-US"
+    )
+    sign_in(page, dashboard, dashboard.admin_email, dashboard.admin_password, lang)
+    page.goto(f"{dashboard.url}/{lang}/conversations/{conversation_id}?org={organization_id}")
+    thread = page.locator(".thread")
+    expect(thread).to_contain_text("I want to talk to a human", timeout=30_000)
+
+    box = thread.bounding_box()
+
+    assert box is not None
+    assert box["height"] >= 0.6 * 800, f"the thread is {box['height']:.0f} px of 800"
+    browsing.snap(f"thread-{lang}")
+
+
+@pytest.mark.parametrize("width", [768, 1024, 1280, 1600])
+def test_the_ai_settings_page_uses_the_width_it_has(browsing: Browsing, dashboard: Dashboard, width: int) -> None:
+    page = browsing.page = browsing.new_page(viewport={"width": width, "height": 900}, locale="es-ES")
+    sign_in(page, dashboard, dashboard.admin_email, dashboard.admin_password, "es")
+    page.goto(f"{dashboard.url}/es/ai")
+    expect(page.get_by_label("Instrucciones para el asistente")).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("heading", name="Vista previa")).to_be_visible()
+    main = page.locator("main").bounding_box()
+    cards = page.locator("main .card")
+    expect(cards.first).to_be_visible()
+
+    boxes = [b for i in range(cards.count()) if (b := cards.nth(i).bounding_box())]
+    used = max(b["x"] + b["width"] for b in boxes) - min(b["x"] for b in boxes)
+
+    assert main is not None
+    # side by side where there is room (instructions and the preview), one under the other where not:
+    # either way the cards span the page, less its padding
+    assert used >= 0.9 * (main["width"] - 64), f"the cards span {used:.0f} px of a {main['width']:.0f} px page"
+    browsing.snap(f"ai-settings-{width}")
+
+
+@pytest.mark.parametrize(("lang", "width"), [("en", 390), ("es", 390), ("es", 1280)])
+def test_the_threads_more_menu_opens_whole_inside_the_window(
+    browsing: Browsing, dashboard: Dashboard, lang: str, width: int
+) -> None:
+    organization_id, conversation_id = _conversation(dashboard)
+    page = browsing.page = browsing.new_page(
+        viewport={"width": width, "height": 800}, locale="es-ES" if lang == "es" else "en-US"
+    )
+    sign_in(page, dashboard, dashboard.admin_email, dashboard.admin_password, lang)
+    page.goto(f"{dashboard.url}/{lang}/conversations/{conversation_id}?org={organization_id}")
+    expect(page.locator(".thread")).to_contain_text("I want to talk to a human", timeout=30_000)
+
+    page.locator(".detail details.more-menu > summary").click()
+
+    send = page.get_by_role("button", name={"en": "Email transcript", "es": "Enviar transcripción"}[lang])
+    expect(send).to_be_visible()
+    box = send.bounding_box()
+    assert box is not None
+    assert box["x"] >= 0, box
+    assert box["x"] + box["width"] <= width, box
+    send.click(trial=True)  # nothing covers it
+    browsing.snap(f"more-{lang}-{width}")
