@@ -23,6 +23,7 @@ from chatflow.db import Connection
 from chatflow.outbox import ConversationUpdated, DomainEvent
 from chatflow.outbox import repository as outbox
 from chatflow.outbox.repository import events_when
+from chatflow.realtime.connections import BIND_WIDGET_CONNECTIONS_SQL
 from chatflow.vocabulary import Language, Plan
 
 __all__ = [
@@ -270,12 +271,12 @@ WITH conv AS (
 ), usage AS ({count_usage}
     -- The month's count after this conversation, for the over-limit notice (chatflow.notifications.over_limit).
     RETURNING u.conversations, u.over_limit_notified_at IS NOT NULL AS over_limit_notified
-)
+), bound AS ({bind_sockets})
 SELECT msg.id, msg.created_at, conv.id AS conversation_id, conv.status, conv.responder_mode, conv.language,
        usage.conversations AS month_conversations, usage.over_limit_notified,
        (SELECT o.plan FROM organizations o WHERE o.id = %(organization_id)s) AS plan
 FROM conv CROSS JOIN msg LEFT JOIN usage ON true
-""").format(events=events_when("msg"), count_usage=COUNT_USAGE_SQL)
+""").format(events=events_when("msg"), count_usage=COUNT_USAGE_SQL, bind_sockets=BIND_WIDGET_CONNECTIONS_SQL)
 
 
 def insert_opening_message(
@@ -294,8 +295,9 @@ def insert_opening_message(
     visitor_metadata: dict[str, Any],
     events: Sequence[DomainEvent],
 ) -> WrittenMessage | None:
-    """Open a conversation with its first message, bill it and write its events; None when a
-    retry of the same first message already opened it (the caller then reloads)."""
+    """Open a conversation with its first message, bill it, write its events and bind the visitor's
+    sockets on the channel to it; None when a retry of the same first message already opened it (the
+    caller then reloads)."""
     row = conn.execute(
         _INSERT_OPENING_MESSAGE,
         {

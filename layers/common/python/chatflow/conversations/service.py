@@ -49,7 +49,6 @@ from chatflow.outbox import (
     MessageCreated,
     UsageLimitExceeded,
 )
-from chatflow.realtime.connections import bind_widget_connections
 from chatflow.settings import Settings, get_settings
 from chatflow.vocabulary import Language
 
@@ -190,10 +189,6 @@ def _post(
             history = ctx.history
         if written is None:
             continue  # lost a race; what won is visible on reload
-        if open_conversation is None:
-            bind_widget_connections(
-                conn, channel_id=ctx.channel_id, visitor_id=visitor_id, conversation_id=written.conversation.id
-            )
         _logger.info(
             "visitor message stored",
             extra={"conversation_id": str(written.conversation.id), "handoff": handoff},

@@ -12,14 +12,16 @@ from dataclasses import dataclass
 from typing import Literal
 from uuid import UUID
 
+from psycopg import sql
+
 from chatflow.db import Connection
 
 __all__ = [
+    "BIND_WIDGET_CONNECTIONS_SQL",
     "GONE_GRACE_SECONDS",
     "MAX_CONNECTION_SECONDS",
     "Target",
     "WidgetChannel",
-    "bind_widget_connections",
     "delete_connection",
     "delete_gone",
     "delete_stale",
@@ -120,18 +122,14 @@ def insert_widget_connection(conn: Connection, *, connection_id: str, visitor_id
     )
 
 
-def bind_widget_connections(conn: Connection, *, channel_id: UUID, visitor_id: UUID, conversation_id: UUID) -> None:
-    """The conversation a visitor has just started is what their open sockets on the channel follow
-    from now on, whether they opened before it existed or on the one it replaces. In the transaction
-    that creates it: its first answer streams to them, and its events reach them."""
-    conn.execute(
-        """
-        UPDATE ws_connections SET conversation_id = %s
-        WHERE kind = 'widget' AND channel_id = %s AND visitor_id = %s
-          AND conversation_id IS DISTINCT FROM %s
-        """,
-        (conversation_id, channel_id, visitor_id, conversation_id),
-    )
+# The conversation a visitor has just started is what their open sockets on the channel follow from
+# now on, whether they opened before it existed or on the one it replaces: its first answer streams
+# to them and its events reach them. A part of the statement that opens the conversation (a CTE over
+# its `conv`), so that it costs the visitor's POST no round trip.
+BIND_WIDGET_CONNECTIONS_SQL = sql.SQL("""
+    UPDATE ws_connections w SET conversation_id = conv.id FROM conv
+    WHERE w.kind = 'widget' AND w.channel_id = %(channel_id)s AND w.visitor_id = %(visitor_id)s
+""")
 
 
 def delete_connection(conn: Connection, *, connection_id: str) -> bool:
