@@ -609,6 +609,7 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
     S.conv = id;
     save("conv", id);
     drop();
+    S.tries = 0; // another socket: its backoff starts afresh
     connect();
     refresh();
   };
