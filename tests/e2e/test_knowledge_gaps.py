@@ -1,7 +1,8 @@
 """Knowledge gaps in the dashboard (issue #17, item 5): a question visitors asked that the knowledge could
 not answer shows in the Knowledge tab with how often and in which language it was asked; "Add an
-answer" opens the entry form pre-filled with the question, and saving it answers the gap. In English
-and Spanish, at 1280 and 390 wide (screenshots in /tmp/shots/17)."""
+answer" opens the entry form pre-filled with the question, and saving it answers the gap; the Usage
+page shows the embedding tokens spent. In English and Spanish, at 1280 and 390 wide (screenshots in
+/tmp/shots/17)."""
 
 from __future__ import annotations
 
@@ -121,3 +122,18 @@ def test_an_admin_answers_a_knowledge_gap_from_the_knowledge_tab(
     entries = dashboard.api("GET", f"{base}/knowledge", token)
     assert answered["knowledgeId"] == next(e["id"] for e in entries if e["title"] == question)
     _shot(page, f"gaps-{lang}-answered-1280")
+
+    # AND the Usage page shows the month's embedding tokens (the entries, the questions, the gap)
+    def knowledge_ready() -> bool:
+        return all(e["status"] == "ready" for e in dashboard.api("GET", f"{base}/knowledge", token))
+
+    assert _wait_for(knowledge_ready)
+    tokens = dashboard.api("GET", f"{base}/usage", token)["months"][0]["embeddingTokens"]
+    assert tokens > 0
+    page.goto(f"{dashboard.url}/{lang}/usage?org={org['id']}")
+    stat = page.locator(".stat", has_text=words["usage.embeddingTokens"])
+    expect(stat.locator(".stat-value")).to_have_text(str(tokens))
+    _shot(page, f"usage-{lang}-1280")
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(stat).to_be_visible()
+    _shot(page, f"usage-{lang}-390")

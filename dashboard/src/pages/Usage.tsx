@@ -89,6 +89,8 @@ function OrgUsage() {
         <p className="muted small">{t("usage.neverCutOff")}</p>
       </Card>
       <Card title={t("usage.history")}>
+        {/* Eight columns: on a phone the table scrolls within its card. */}
+        <div className="usage-history">
         <table className="table">
           <thead>
             <tr>
@@ -117,6 +119,7 @@ function OrgUsage() {
             ))}
           </tbody>
         </table>
+        </div>
       </Card>
     </>
   );
