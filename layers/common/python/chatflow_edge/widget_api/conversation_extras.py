@@ -20,8 +20,7 @@ from chatflow_edge.widget_api.models import (
     EmailAddress,
     LanguageTag,
     MessageOut,
-    MessageText,
-    PageUrl,
+    VisitorMessageRequest,
     WidgetConfigResponse,
     _In,
     _Out,
@@ -136,18 +135,8 @@ class TranscriptResponse(_Out):
         return cls(id=sent.conversation_id, sent_to=sent.to, language=sent.language)
 
 
-class OfflineMessageRequest(_In):
-    public_key: UUID
-    visitor_id: UUID
+class OfflineMessageRequest(VisitorMessageRequest):
     email: EmailAddress
-    message: MessageText
-    lang: LanguageTag | None = None
-    page_url: PageUrl | None = None
-    client_message_id: UUID | None = None
-
-    @property
-    def language(self) -> Language | None:
-        return normalize_language(self.lang)
 
 
 class OfflineMessageResponse(_Out):

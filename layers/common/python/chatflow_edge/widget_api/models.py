@@ -29,6 +29,7 @@ __all__ = [
     "HandoffResponse",
     "HistoryQuery",
     "MessageOut",
+    "VisitorMessageRequest",
     "WidgetConfigResponse",
 ]
 
@@ -50,11 +51,12 @@ class _In(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=False, extra="ignore", frozen=True)
 
 
-class ChatRequest(_In):
+class VisitorMessageRequest(_In):
+    """What every visitor's message carries, in the chat or in the offline form."""
+
     public_key: UUID
     visitor_id: UUID
     message: MessageText
-    conversation_id: UUID | None = None
     lang: LanguageTag | None = None
     page_url: PageUrl | None = None
     client_message_id: UUID | None = None
@@ -62,6 +64,10 @@ class ChatRequest(_In):
     @property
     def language(self) -> Language | None:
         return normalize_language(self.lang)
+
+
+class ChatRequest(VisitorMessageRequest):
+    conversation_id: UUID | None = None
 
 
 class HistoryQuery(_In):
