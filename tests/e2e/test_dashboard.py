@@ -185,7 +185,7 @@ def test_the_agent_invited_by_the_super_admin_answers_a_visitor_live(browsing: B
         body={"publicKey": public_key, "visitorId": str(uuid.uuid4()), "message": "I want to talk to a human, please"},
     )
     expect(agent.locator(".conv-row.urgent")).to_contain_text("Waiting for a person", timeout=10_000)
-    expect(agent).to_have_title(re.compile(r"^\(1\) ChatFlow360"))
+    expect(agent).to_have_title(re.compile(r"^\(1\) .*ChatFlow360$"))
     snap(agent, "inbox-needs-human-768")
     # The browser logs the refused request (409 plan_limit) itself; nothing else went wrong
     assert [m for m in browsing.log.messages("error") if "409 (Conflict)" not in m] == []
@@ -231,11 +231,11 @@ def test_an_admin_adds_knowledge_and_the_ai_answer_shows_its_source(browsing: Br
     expect(page.get_by_text("this list refreshes by itself")).to_have_count(0)
     snap(page, "knowledge-ready")
     # … the channel filter narrows to one channel's own entries
-    page.get_by_label("Show").select_option(label="Web")
+    page.get_by_label("Show", exact=True).select_option(label="Web")
     expect(page.get_by_text("No entries for this choice.")).to_be_visible()
-    page.get_by_label("Show").select_option(label="Organization-wide")
+    page.get_by_label("Show", exact=True).select_option(label="Organization-wide")
     expect(row).to_be_visible()
-    page.get_by_label("Show").select_option(label="All entries")
+    page.get_by_label("Show", exact=True).select_option(label="All entries")
 
     # … editing opens the title and the text, and a delete asks first (cancelled here)
     row.get_by_role("button", name="Edit").click()
