@@ -104,3 +104,22 @@ def test_the_threads_more_menu_opens_whole_inside_the_window(
     assert box["x"] + box["width"] <= width, box
     send.click(trial=True)  # nothing covers it
     browsing.snap(f"more-{lang}-{width}")
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_no_page_is_wider_than_a_phone(browsing: Browsing, dashboard: Dashboard, lang: str) -> None:
+    page = browsing.page = browsing.new_page(
+        viewport={"width": 390, "height": 844}, locale="es-ES" if lang == "es" else "en-US"
+    )
+    sign_in(page, dashboard, dashboard.admin_email, dashboard.admin_password, lang)
+    too_wide = {}
+    for path in ("", "/conversations", "/channels", "/members", "/ai", "/reports", "/usage", "/integrations"):
+        page.goto(f"{dashboard.url}/{lang}{path}")
+        expect(page.get_by_role("heading", level=1)).to_be_visible(timeout=30_000)
+        page.wait_for_load_state("networkidle")
+        width = page.evaluate("document.scrollingElement.scrollWidth")
+        if width > 391:  # a table may scroll inside its own box; the page itself must not
+            too_wide[path or "/"] = width
+            browsing.snap(f"too-wide-{lang}-{path.strip('/') or 'home'}")
+
+    assert too_wide == {}
