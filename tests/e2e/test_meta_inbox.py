@@ -15,7 +15,7 @@ import time
 import urllib.request
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import pytest
 from PIL import Image
@@ -32,7 +32,7 @@ DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 APP_SECRET = "5e4d3c2b1a0918273645546372819a0b"
 BUSINESS = "102290129340398"
 
-TEMPLATES = [
+TEMPLATES: list[dict[str, Any]] = [
     {
         "name": "order_ready",
         "language": "en_US",
@@ -67,7 +67,18 @@ TEMPLATES = [
         ],
     },
 ]
-WORDS = {
+
+
+class Words(TypedDict):
+    ask: str
+    reply: str
+    photo: str
+    template: str
+    values: dict[str, str]
+    sent: str
+
+
+WORDS: dict[str, Words] = {
     "en": {
         "ask": "Is my order ready? 😊",
         "reply": "Yes! Come by any time.",
