@@ -518,7 +518,7 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
   };
 
   // One message in the list: the text as text (line breaks kept by CSS), then who and when.
-  const show = (role, content, createdAt, a) => {
+  const show = (role, content, createdAt, a, who) => {
     const row = el("div", "m " + role);
     if (role === "visitor") {
       const who = el("span", "sr", ": ");
@@ -537,7 +537,8 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
     row.append(bubble);
     if (role !== "system") {
       const meta = el("div", "meta");
-      if (role !== "visitor") meta.append(tx("b", "", role === "agent" ? "agent" : "ai"), " · ");
+      // an agent by their first name when the server gives it, else "Team"
+      if (role !== "visitor") meta.append(who ? el("b", "", who) : tx("b", "", role === "agent" ? "agent" : "ai"), " · ");
       meta.append(clock(createdAt));
       row.append(meta);
     }
@@ -569,7 +570,7 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
         scrollDown();
         continue;
       }
-      show(m.role, m.content, m.createdAt, m.attachment);
+      show(m.role, m.content, m.createdAt, m.attachment, m.authorName);
       if (live) {
         touch();
         if (!S.open && m.role !== "visitor") dot.hidden = false;

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import httpx
 import pytest
@@ -133,6 +133,17 @@ def test_asking_for_a_person_hands_over_and_agent_messages_appear_by_polling(pag
         pass  # one more poll: nothing shows twice
     expect(widget.messages("agent")).to_have_count(1)
     expect(widget.messages("visitor")).to_have_text(["Hi", "I want to talk to a person, please", "Are you there?"])
+
+    # An agent with a name is shown by their first name, never the rest of it
+    ana = f"e2e-{uuid4()}"
+    db.execute("INSERT INTO users (id, email, name) VALUES (%s, %s, 'Ana López')", (ana, f"{ana}@example.com"))
+    db.execute(
+        "INSERT INTO messages (conversation_id, organization_id, role, content, author_user_id)"
+        " VALUES (%s, %s, 'agent', 'Still there?', %s)",
+        (conversation, stack.organization_id, ana),
+    )
+    expect(widget.log.locator(".m.agent .meta").nth(1)).to_contain_text("Ana", timeout=7_000)
+    expect(widget.log.locator(".m.agent .meta").nth(1)).not_to_contain_text("López")
     expect(widget.messages("ai")).to_have_count(1)
 
 

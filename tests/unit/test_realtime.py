@@ -104,6 +104,7 @@ def test_message_created_tells_operators_what_the_inbox_shows_and_visitors_what_
         "role": "agent",
         "content": "Hola",
         "createdAt": "2026-03-05T14:07:09.123Z",
+        "authorName": "Ana",  # the agent's first name, never their id
     }
 
 

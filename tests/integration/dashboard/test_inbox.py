@@ -544,6 +544,30 @@ def test_a_visitor_with_a_live_widget_receives_the_agents_message_and_the_take_o
     assert message["createdAt"][:23] == sent.json()["createdAt"][:23]  # the socket speaks milliseconds
 
 
+def test_the_visitor_sees_an_agent_by_their_first_name_only_live_and_in_the_history(
+    people: People, tenant: Tenant, visitor: WidgetClient, db: psycopg.Connection[dict[str, Any]]
+) -> None:
+    from chatflow.settings import get_settings
+
+    conversation = visitor.post("Hello").body["conversationId"]
+    agent = people.make(agent_of=[tenant.organization_id])
+    db.execute("UPDATE users SET name = 'Ana María López' WHERE id = %s", (agent.id,))
+
+    with serve_gateway(workers=1, scheduled=()) as gateway:
+        get_settings.cache_clear()  # WEBSOCKET_MANAGEMENT_URL now points at this gateway
+        with gateway.connect(
+            publicKey=str(visitor.public_key), visitorId=str(visitor.visitor_id), conversationId=conversation
+        ) as widget:
+            people.post(agent, f"/conversations/{conversation}/messages", {"content": "Hola, soy Ana."})
+            live = next(e for e in widget.events(2) if e["type"] == "message.created" and e["data"]["role"] == "agent")
+
+    history = visitor.history(conversation).body["messages"]
+    assert live["data"]["authorName"] == "Ana"
+    assert [m.get("authorName") for m in history if m["role"] == "agent"] == ["Ana"]
+    assert all("authorName" not in m for m in history if m["role"] != "agent")
+    assert "López" not in str(history) + str(live)
+
+
 def test_after_an_agent_answers_the_ai_stays_silent(people: People, tenant: Tenant, visitor: WidgetClient) -> None:
     conversation = visitor.post("Hello").body["conversationId"]
     agent = people.make(agent_of=[tenant.organization_id])

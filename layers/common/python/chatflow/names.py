@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["MAX_NAME_CHARS", "check_name", "displayable_name"]
+__all__ = ["MAX_NAME_CHARS", "check_name", "displayable_name", "first_name"]
 
 MAX_NAME_CHARS = 200
 
@@ -44,3 +44,10 @@ def displayable_name(name: str | None) -> str | None:
     """The name when it keeps the rule, else None: for names stored before the rule existed, which an
     email then leaves out rather than repeats."""
     return name if name is not None and _problem(name) is None else None
+
+
+def first_name(name: str | None) -> str | None:
+    """What a visitor sees of an agent: their first name, as a person at a counter would give it (never
+    their full name or email); None when they have no displayable name (the widget says "Team")."""
+    shown = displayable_name(name)
+    return shown.split(" ")[0] if shown else None

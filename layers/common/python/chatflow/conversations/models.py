@@ -18,6 +18,7 @@ class MessageView:
     content: str
     created_at: datetime
     attachment: AttachmentRef | None = None  # a file sent in this message (its content is the file's name)
+    author_name: str | None = None  # an agent's message: their first name (chatflow.names.first_name)
 
 
 @dataclass(frozen=True, slots=True)

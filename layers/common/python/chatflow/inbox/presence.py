@@ -21,6 +21,7 @@ from chatflow import outbox, realtime
 from chatflow.access import Caller, scoped_connection
 from chatflow.db import Connection, connection
 from chatflow.errors import ConversationNotFound
+from chatflow.names import first_name
 from chatflow.outbox import ConversationRead
 from chatflow.outbox import repository as events_repo
 from chatflow.realtime.events import Event, iso
@@ -96,7 +97,7 @@ def agent_typing(connection_id: str, typing: bool) -> bool:
         row = conn.execute(_DASHBOARD, (connection_id,)).fetchone()
         if row is None or not _claim(conn, row["conversation_id"], "agent"):
             return False
-    name = (row["name"] or "").split(" ")[0]
+    name = first_name(row["name"]) or ""
     realtime.publish(
         [
             Event(

@@ -19,6 +19,7 @@ from uuid import UUID
 from chatflow.attachments.views import attachment_wire
 from chatflow.inbox.repository import ConversationSummary, InboxMessage
 from chatflow.inbox.views import ConversationSummaryOut, MessageOut
+from chatflow.names import first_name
 
 __all__ = ["Event", "EventType", "conversation_event", "iso", "message_created", "note_created"]
 
@@ -103,13 +104,17 @@ def message_created(
 
 
 def _widget_message(message: InboxMessage) -> dict[str, Any]:
-    """As the widget API's history shows it; `attachment` only on a message that has one."""
+    """As the widget API's history shows it; `attachment` only on a message that has one, `authorName`
+    (the agent's first name) only on an agent's message whose author has one."""
     data: dict[str, Any] = {
         "id": str(message.id),
         "role": message.role,
         "content": message.content,
         "createdAt": iso(message.created_at),
     }
+    author = first_name(message.author.name) if message.role == "agent" and message.author else None
+    if author:
+        data["authorName"] = author
     if message.attachment is not None:
         data["attachment"] = attachment_wire(message.attachment)
     return data

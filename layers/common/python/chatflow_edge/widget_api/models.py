@@ -108,6 +108,8 @@ class MessageOut(_Out):
     created_at: datetime
     # Only on a message that carries a file (chatflow.attachments); absent, not null, elsewhere.
     attachment: AttachmentOut | None = Field(default=None, exclude_if=lambda value: value is None)
+    # Only on an agent's message: their first name, shown instead of "Team".
+    author_name: str | None = Field(default=None, exclude_if=lambda value: value is None)
 
     @field_serializer("created_at")
     def _iso_utc(self, value: datetime) -> str:
@@ -122,6 +124,7 @@ class MessageOut(_Out):
             content=message.content,
             created_at=message.created_at,
             attachment=AttachmentOut.model_validate(message.attachment) if message.attachment is not None else None,
+            author_name=message.author_name,
         )
 
 
