@@ -111,10 +111,10 @@ def test_a_socket_refused_with_lang_es_is_told_why_in_spanish(visitor: WidgetCli
     credentials = {"publicKey": str(visitor.public_key), "visitorId": str(visitor.visitor_id)}
 
     unknown = _connect({**credentials, "conversationId": str(uuid4()), "lang": "es"})
-    incomplete = _connect({**credentials, "lang": "es-MX"})
+    incomplete = _connect({"publicKey": str(visitor.public_key), "lang": "es-MX"})
 
     assert unknown == (404, {"code": "conversation_not_found", "message": "No existe esa conversación."})
-    assert incomplete == (401, {"code": "missing_credentials", "message": "Falta conversationId, que es obligatorio."})
+    assert incomplete == (401, {"code": "missing_credentials", "message": "Falta visitorId, que es obligatorio."})
 
 
 def test_a_socket_without_lang_is_refused_in_its_accept_language_or_english() -> None:

@@ -365,6 +365,7 @@ def test_the_openapi_document_says_which_routes_accept_a_token_and_with_which_sc
         ("GET", "/conversations"): "conversations:read",
         ("GET", "/conversations/{conversation_id}"): "conversations:read",
         ("POST", "/conversations/{conversation_id}/messages"): "conversations:write",
+        ("POST", "/conversations/{conversation_id}/template-messages"): "conversations:write",
         ("POST", "/conversations/{conversation_id}/takeover"): "conversations:write",
         ("POST", "/conversations/{conversation_id}/release"): "conversations:write",
         ("POST", "/conversations/{conversation_id}/close"): "conversations:write",
