@@ -248,7 +248,8 @@ def test_a_widget_client_receives_its_own_conversations_agent_messages_and_nothi
         "role": "agent",
         "content": "Hi, I'm Ana. How can I help?",
         "createdAt": message["data"]["createdAt"],
-    }  # no author: an operator's user id is not the visitor's
+        "authorName": agent.email.split("@")[0],  # People.make names a user after their email
+    }  # the author's first name, never their id: an operator's user id is not the visitor's
 
 
 def test_an_operator_sees_an_agent_message_with_its_author_and_the_assignment(
