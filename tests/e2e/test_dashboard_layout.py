@@ -107,13 +107,17 @@ def test_the_threads_more_menu_opens_whole_inside_the_window(
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
-def test_no_page_is_wider_than_a_phone(browsing: Browsing, dashboard: Dashboard, lang: str) -> None:
+def test_no_page_is_wider_than_a_phone(browsing: Browsing, dashboard: Dashboard, stack: Stack, lang: str) -> None:
     page = browsing.page = browsing.new_page(
         viewport={"width": 390, "height": 844}, locale="es-ES" if lang == "es" else "en-US"
     )
     sign_in(page, dashboard, dashboard.admin_email, dashboard.admin_password, lang)
+    token = dashboard.token(dashboard.admin_email, dashboard.admin_password)
+    demo = dashboard.api("GET", f"/api/dashboard/organizations/{stack.organization_id}/channels", token)[0]["id"]
     too_wide = {}
-    for path in ("", "/conversations", "/channels", "/members", "/ai", "/reports", "/usage", "/integrations"):
+    hours = f"/channels/{demo}/settings?org={stack.organization_id}"
+    pages = ("", "/conversations", "/channels", hours, "/members", "/ai", "/reports")
+    for path in (*pages, "/usage", "/integrations"):
         page.goto(f"{dashboard.url}/{lang}{path}")
         expect(page.get_by_role("heading", level=1)).to_be_visible(timeout=30_000)
         page.wait_for_load_state("networkidle")
