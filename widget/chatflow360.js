@@ -988,7 +988,7 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
   const leaveEmail = async (value) => {
     const id = S.conv;
     const r = await askForPerson(value);
-    if (r && r.ok) save("mail", id);
+    if (r && r.ok) (save("mail", id), refresh()); // the copy button shows once there is an address
     return r && r.ok ? true : r && r.status === 400 ? false : undefined;
   };
   // Once a person is to answer, the visitor may leave a name and email for the agents' visitor panel.

@@ -124,7 +124,7 @@ def test_an_agent_works_a_conversation_from_unassigned_to_mine_with_notes_canned
     note_box.press_sequentially("please check the **refund**")
     page.get_by_role("button", name=t["notes.add"]).click()
     note = page.locator(".msg-note")
-    expect(note).to_contain_text("@Bruno please check the refund")
+    expect(note).to_contain_text("@Bruno please check the refund", timeout=20_000)  # slow under a full CI run
     expect(note.locator("strong")).to_have_text("refund")
 
     # … and answers with a canned reply found with "/", in the conversation's language

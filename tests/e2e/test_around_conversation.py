@@ -138,6 +138,7 @@ def test_asking_for_a_person_outside_the_hours_says_when_they_are_back_and_keeps
     ).fetchone()
     assert kept == {"email": "marta@example.com"}
     # AND the transcript may now be emailed from the widget's footer
+    expect(widget.host.locator("button.cp")).to_be_visible()  # to_have_text alone passes on a hidden button
     expect(widget.host.locator("button.cp")).to_have_text("Enviarme una copia")
     widget.host.locator("button.cp").click()
     expect(widget.log).to_contain_text("Te enviamos una copia a m***@example.com.")
