@@ -5,6 +5,7 @@ the header themselves, only as far as TRUSTED_PROXIES says."""
 from __future__ import annotations
 
 import secrets
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -53,6 +54,9 @@ def _post(client: httpx.Client, channel: Channel, forwarded_for: str) -> httpx.R
 
 
 def test_a_forged_forwarded_for_does_not_get_around_the_address_limit(channel: Channel) -> None:
+    # The limit counts in fixed one-minute windows: three posts across a window's edge would all pass.
+    if time.time() % rate_limits.WINDOW_SECONDS > rate_limits.WINDOW_SECONDS - 15:
+        time.sleep(rate_limits.WINDOW_SECONDS - time.time() % rate_limits.WINDOW_SECONDS + 0.5)
     with _gateway() as client:
         answers = [_post(client, channel, f"198.51.100.{i}").status_code for i in range(3)]
 
