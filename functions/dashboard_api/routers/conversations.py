@@ -14,6 +14,7 @@ from fastapi import APIRouter, Query, status
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
 from chatflow import inbox
+from chatflow.access import Caller
 from chatflow.errors import InvalidInput
 from chatflow.inbox import presence, profile
 from chatflow.inbox.views import ConversationSummaryOut, MessageOut
@@ -192,28 +193,21 @@ def list_conversations(
 ) -> Page[ConversationSummaryOut]:
     """Conversations of the caller's organisations (every organisation for a super admin), newest
     activity first, a page at a time."""
-    if q is not None and visitor_id is None:
-        # A visitor id pasted into the search finds that visitor's conversations.
-        with contextlib.suppress(ValueError):
-            visitor_id, q = UUID(q), None
-    filters = inbox.InboxFilter(
+    filters = inbox_filter(
+        caller,
         organization_id=organization_id,
         channel_id=channel_id,
+        channel_type=channel_type,
         visitor_id=visitor_id,
-        statuses=tuple(dict.fromkeys(statuses or [])),
+        statuses=statuses,
         responder_mode=responder_mode,
         language=language,
-        text=q,
-        active_from=_from(active_from),
-        active_before=_before(active_to),
-        assignee_id=caller.user_id if view == "mine" else None,
-        unassigned=view == "unassigned",
-        waiting=view == "waiting",
+        q=q,
+        active_from=active_from,
+        active_to=active_to,
+        view=view,
         label_id=label_id,
-        channel_type=channel_type,
     )
-    if filters.active_from and filters.active_before and filters.active_from >= filters.active_before:
-        raise InvalidInput("from: must not be after to")
     page = inbox.list_conversations(db, caller, filters, cursor=cursor, limit=limit)
     return Page[ConversationSummaryOut](
         items=[ConversationSummaryOut.from_domain(c) for c in page.items], next_cursor=page.next_cursor
@@ -367,3 +361,45 @@ def update_visitor(conversation_id: UUID, body: VisitorProfileIn, caller: Curren
     return VisitorProfileOut.from_domain(
         profile.update_profile(caller, conversation_id, name=body.name or None, email=body.email or None)
     )
+
+
+def inbox_filter(
+    caller: Caller,
+    *,
+    organization_id: UUID | None,
+    channel_id: UUID | None,
+    channel_type: ChannelType | None,
+    visitor_id: UUID | None,
+    statuses: list[Status] | None,
+    responder_mode: ResponderMode | None,
+    language: Language | None,
+    q: str | None,
+    active_from: DayOrInstant | None,
+    active_to: DayOrInstant | None,
+    view: View | None,
+    label_id: UUID | None,
+) -> inbox.InboxFilter:
+    """The inbox's filters from the list's query parameters: the list and its export read the same."""
+    if q is not None and visitor_id is None:
+        # A visitor id pasted into the search finds that visitor's conversations.
+        with contextlib.suppress(ValueError):
+            visitor_id, q = UUID(q), None
+    filters = inbox.InboxFilter(
+        organization_id=organization_id,
+        channel_id=channel_id,
+        visitor_id=visitor_id,
+        statuses=tuple(dict.fromkeys(statuses or [])),
+        responder_mode=responder_mode,
+        language=language,
+        text=q,
+        active_from=_from(active_from),
+        active_before=_before(active_to),
+        assignee_id=caller.user_id if view == "mine" else None,
+        unassigned=view == "unassigned",
+        waiting=view == "waiting",
+        label_id=label_id,
+        channel_type=channel_type,
+    )
+    if filters.active_from and filters.active_before and filters.active_from >= filters.active_before:
+        raise InvalidInput("from: must not be after to")
+    return filters

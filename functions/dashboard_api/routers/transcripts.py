@@ -4,7 +4,6 @@ streamed as the rows are read (chatflow.transcripts.export)."""
 
 from __future__ import annotations
 
-import contextlib
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -13,12 +12,11 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from pydantic import Field
 
-from chatflow import inbox, transcripts
-from chatflow.errors import InvalidInput
+from chatflow import transcripts
 from chatflow.vocabulary import ChannelType, Language, ResponderMode
 from chatflow.vocabulary import ConversationStatus as Status
 from dependencies import CurrentCaller
-from routers.conversations import DayOrInstant, SearchText, View, _before, _from
+from routers.conversations import DayOrInstant, SearchText, View, inbox_filter
 from schemas import SIGNED_IN_ERRORS, Schema, error_responses
 
 router = APIRouter(tags=["conversations"], responses=SIGNED_IN_ERRORS)
@@ -74,28 +72,21 @@ def export_conversations(
 ) -> StreamingResponse:
     """The conversations the inbox shows with these filters (the list's parameters), newest activity
     first, one row each; 400 `export_too_large` past 10,000."""
-    visitor_id = None
-    if q is not None:
-        with contextlib.suppress(ValueError):
-            visitor_id, q = UUID(q), None
-    filters = inbox.InboxFilter(
+    filters = inbox_filter(
+        caller,
         organization_id=organization_id,
         channel_id=channel_id,
         channel_type=channel_type,
-        visitor_id=visitor_id,
-        statuses=tuple(dict.fromkeys(statuses or [])),
+        visitor_id=None,
+        statuses=statuses,
         responder_mode=responder_mode,
         language=language,
-        text=q,
-        active_from=_from(active_from),
-        active_before=_before(active_to),
-        assignee_id=caller.user_id if view == "mine" else None,
-        unassigned=view == "unassigned",
-        waiting=view == "waiting",
+        q=q,
+        active_from=active_from,
+        active_to=active_to,
+        view=view,
         label_id=label_id,
     )
-    if filters.active_from and filters.active_before and filters.active_from >= filters.active_before:
-        raise InvalidInput("from: must not be after to")
     transcripts.check_inbox_export(caller, filters)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d")
     return _stream(transcripts.inbox_export(caller, filters, export_format), export_format, f"conversations-{stamp}")
