@@ -89,6 +89,8 @@ def sign_in(page: Page, dashboard: Dashboard, email: str, password: str, lang: s
     # Sign-in is three calls to moto's Cognito and one to the database: slow on a loaded machine.
     with page.expect_response(lambda r: r.url.endswith("/api/dashboard/auth/login"), timeout=30_000):
         page.get_by_role("button", name=labels[2]).click()
+    # The app stores the session after the response; a navigation before that lands back on the form.
+    expect(page.get_by_role("button", name=labels[2], exact=True)).to_be_hidden(timeout=30_000)
 
 
 def choose_new_password(page: Page, password: str) -> None:

@@ -686,8 +686,12 @@ def test_a_forgotten_password_asks_for_the_emailed_code(browsing: Browsing, dash
 
 def test_a_wrong_password_is_told_in_spanish_on_the_spanish_sign_in(browsing: Browsing, dashboard: Dashboard) -> None:
     page = browsing.page
-    with page.expect_response(lambda r: r.url.endswith("/api/dashboard/auth/login")) as answered:
-        sign_in(page, dashboard, dashboard.admin_email, "not-the-password", lang="es")
+    page.goto(f"{dashboard.url}/es/login")
+    page.get_by_role("button", name="ES", exact=True).click()
+    page.get_by_label("Correo electrónico").fill(dashboard.admin_email)
+    page.get_by_label("Contraseña", exact=True).fill("not-the-password")
+    with page.expect_response(lambda r: r.url.endswith("/api/dashboard/auth/login"), timeout=30_000) as answered:
+        page.get_by_role("button", name="Iniciar sesión").click()
 
     assert answered.value.request.headers["accept-language"] == "es"
     expect(page.locator(".notice-error")).to_have_text("El correo electrónico o la contraseña no son correctos.")
