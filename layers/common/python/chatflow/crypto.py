@@ -6,8 +6,8 @@ import base64
 import binascii
 import os
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+# `cryptography` is imported where a key is used, not with this module: it is tens of ms of every
+# cold start, and most requests never encrypt or decrypt anything.
 
 __all__ = ["EncryptionKeyError", "decrypt", "encrypt", "key_hint", "parse_key"]
 
@@ -32,6 +32,8 @@ def parse_key(raw: str) -> bytes:
 
 
 def encrypt(plaintext: str, key: bytes) -> str:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     iv = os.urandom(_IV_BYTES)
     # AESGCM appends the tag to the ciphertext; our stored format puts it first.
     sealed = AESGCM(key).encrypt(iv, plaintext.encode("utf-8"), None)
@@ -40,6 +42,9 @@ def encrypt(plaintext: str, key: bytes) -> str:
 
 
 def decrypt(token: str, key: bytes) -> str:
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     try:
         blob = base64.b64decode(token, validate=True)
     except (ValueError, binascii.Error) as exc:

@@ -7,17 +7,16 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
-from pgvector.psycopg.vector import register_vector_info
 from psycopg.rows import dict_row
-from psycopg.types import TypeInfo
-from psycopg_pool import ConnectionPool, PoolTimeout
 
 from chatflow.errors import DatabaseUnavailable
-from chatflow.secrets import database_url
-from chatflow.settings import get_settings
+
+if TYPE_CHECKING:
+    from psycopg.types import TypeInfo
+    from psycopg_pool import ConnectionPool
 
 __all__ = ["Connection", "close_pool", "connection"]
 
@@ -55,6 +54,9 @@ def _configure(conn: Connection) -> None:
     """Teach each new connection pgvector's `vector` type. Its oid is the same for every connection
     of a database, so it is looked up once per process (one round trip), not per connection."""
     global _vector_info
+    from pgvector.psycopg.vector import register_vector_info
+    from psycopg.types import TypeInfo
+
     if _vector_info is None:
         row = conn.execute("SELECT oid, typarray FROM pg_type WHERE oid = 'vector'::regtype").fetchone()
         assert row is not None
@@ -67,6 +69,14 @@ def _get_pool() -> ConnectionPool[_Connection]:
     if _pool is None:
         with _pool_lock:
             if _pool is None:
+                # Imported on the first request rather than with the module: the pool, the settings
+                # (pydantic-settings) and the secrets' readers are tens of ms of every cold start, and
+                # a function that answers from memory (a refusal, a preflight) never needs them.
+                from psycopg_pool import ConnectionPool
+
+                from chatflow.secrets import database_url
+                from chatflow.settings import get_settings
+
                 settings = get_settings()
                 _Connection.socket_timeout = settings.db_socket_timeout_seconds
                 _pool = ConnectionPool(
@@ -119,6 +129,8 @@ def _checked_out(pool: ConnectionPool[_Connection]) -> _Connection:
     broke is closed and given back, and the pool opens another in its place at once: so a restart
     between two requests costs the next one a connect, not a 503. Nothing was sent on a discarded
     connection, so nothing can be written twice."""
+    from psycopg_pool import PoolTimeout
+
     deadline = time.monotonic() + pool.timeout
     for _ in range(pool.max_size + 1):  # each pooled connection is found broken at most once
         conn = pool.getconn(timeout=deadline - time.monotonic())

@@ -12,6 +12,10 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.shared.functions import resolve_truthy_env_var_choice
 
+# Every function imports this module: so every function registers the SnapStart hooks, which close
+# the database pool and re-seed `random` around a snapshot (chatflow.snapstart).
+from chatflow import snapstart  # noqa: F401
+
 __all__ = ["correlation_paths", "logger", "metrics", "trace_handler", "tracing_enabled"]
 
 Handler = TypeVar("Handler", bound=Callable[..., Any])

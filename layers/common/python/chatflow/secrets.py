@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from chatflow.crypto import EncryptionKeyError, parse_key
-from chatflow.settings import Settings
+if TYPE_CHECKING:  # at run time only the values are read: no pydantic-settings import here
+    from chatflow.settings import Settings
 
-__all__ = ["MissingConfiguration", "database_url", "encryption_key"]
+__all__ = ["MissingConfiguration", "database_url", "encryption_key", "forget_secrets"]
 
 
 class MissingConfiguration(RuntimeError):
@@ -23,6 +24,11 @@ def _secret_string(secret_id: str) -> str:
 
     value: str = boto3.client("secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"]
     return value
+
+
+def forget_secrets() -> None:
+    """The next read asks Secrets Manager again (after a SnapStart restore: chatflow.snapstart)."""
+    _secret_string.cache_clear()
 
 
 def database_url(settings: Settings) -> str:
@@ -40,6 +46,9 @@ def database_url(settings: Settings) -> str:
 
 def encryption_key(settings: Settings) -> bytes | None:
     """The AES-256 key for API keys at rest; None when none is configured or it is malformed."""
+    # Imported here: `cryptography` costs tens of ms of every cold start, and most requests never decrypt.
+    from chatflow.crypto import EncryptionKeyError, parse_key
+
     if settings.encryption_key is not None:
         raw = settings.encryption_key.get_secret_value()
     elif settings.encryption_key_secret_arn:

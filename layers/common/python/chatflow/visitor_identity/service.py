@@ -28,8 +28,6 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-import jwt
-
 from chatflow import crypto
 from chatflow.access import Caller
 from chatflow.db import Connection, connection
@@ -126,6 +124,8 @@ def verify_token(token: str, secret: str, *, now: float | None = None) -> Visito
     """The identity a token vouches for; InvalidIdentity for anything else."""
     if not token or len(token) > MAX_TOKEN_CHARS:
         raise InvalidIdentity()
+    import jwt  # here: PyJWT pulls `cryptography` (~50 ms of a cold start); only an identified call checks a token
+
     moment = time.time() if now is None else now
     try:
         # Only HS256: "none" and every other algorithm are refused before any signature is looked at.

@@ -55,7 +55,7 @@ from chatflow.outbox import (
 )
 from chatflow.secrets import encryption_key
 from chatflow.settings import Settings, get_settings
-from chatflow.webhooks import notices, sender
+from chatflow.webhooks import notices
 from chatflow.webhooks import repository as repo
 from chatflow.webhooks.models import (
     DISABLE_AFTER_FAILING_SECONDS,
@@ -132,6 +132,10 @@ def check_url(url: str, settings: Settings) -> str:
         raise InvalidInput("url: only the https port, 443", variant="field", field="url")
     if parts.username or parts.password:
         raise InvalidInput("url: must not carry credentials", variant="field", field="url")
+    # The sender (httpx, standardwebhooks, the knowledge fetcher's address rule) is imported where it
+    # is used: the cleanup and dispatch functions import this module and most of their runs send nothing.
+    from chatflow.webhooks import sender
+
     try:
         sender.check_destination(url, settings)
     except sender.NotPublic as exc:
@@ -488,6 +492,8 @@ def deliver(
 
 
 def _attempt(claimed: repo.Claimed, key: bytes, settings: Settings) -> AttemptResult:
+    from chatflow.webhooks import sender
+
     secrets = [crypto.decrypt(s, key) for s in claimed.encrypted_secrets]
     return sender.post(
         claimed.url,
