@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { lazy, Suspense, useEffect, useState, type ComponentType } from "react";
 import { Navigate, Outlet, Route, Routes, useLocation, useParams } from "react-router-dom";
 import { useTranslation } from "react-i18next";
 import { isLang, storedLang } from "./i18n";
@@ -8,23 +8,39 @@ import { AppProvider, useMe } from "./lib/app";
 import { LiveProvider } from "./lib/live";
 import { ErrorState, Loading } from "./components/ui";
 import { Layout } from "./pages/Layout";
-import { ForgotPasswordPage, LoginPage } from "./pages/Login";
-import { HomePage } from "./pages/Home";
-import { InboxPage } from "./pages/Inbox";
-import { InboxSettingsPage } from "./pages/InboxSettings";
-import { OrganizationsPage, UsersPage } from "./pages/Admin";
-import { MembersPage } from "./pages/Members";
-import { InvitationPage } from "./pages/Invitation";
-import { ChannelsPage } from "./pages/Channels";
-import { ChannelSettingsPage } from "./pages/ChannelSettings";
-import { AISettingsPage } from "./pages/AISettings";
-import { ApiKeysPage } from "./pages/ApiKeys";
-import { UsagePage } from "./pages/Usage";
-import { ReportsPage } from "./pages/Reports";
-import { IntegrationsPage } from "./pages/Integrations";
-import { PrivacyPage } from "./pages/Privacy";
-import { AuditLogPage } from "./pages/AuditLog";
 import { NotFoundPage } from "./pages/NotFound";
+
+// Each page is a chunk of its own, fetched the first time it is visited: the first page a browser opens
+// loads the app's shell and that page, not all of them (the budget in scripts/bundle-budget.mjs).
+function page<K extends string>(load: () => Promise<Record<K, ComponentType>>, name: K) {
+  const Page = lazy(async () => ({ default: (await load())[name] as ComponentType }));
+  return function LazyPage() {
+    return (
+      <Suspense fallback={<Loading />}>
+        <Page />
+      </Suspense>
+    );
+  };
+}
+
+const LoginPage = page(() => import("./pages/Login"), "LoginPage");
+const ForgotPasswordPage = page(() => import("./pages/Login"), "ForgotPasswordPage");
+const HomePage = page(() => import("./pages/Home"), "HomePage");
+const InboxPage = page(() => import("./pages/Inbox"), "InboxPage");
+const InboxSettingsPage = page(() => import("./pages/InboxSettings"), "InboxSettingsPage");
+const OrganizationsPage = page(() => import("./pages/Admin"), "OrganizationsPage");
+const UsersPage = page(() => import("./pages/Admin"), "UsersPage");
+const MembersPage = page(() => import("./pages/Members"), "MembersPage");
+const InvitationPage = page(() => import("./pages/Invitation"), "InvitationPage");
+const ChannelsPage = page(() => import("./pages/Channels"), "ChannelsPage");
+const ChannelSettingsPage = page(() => import("./pages/ChannelSettings"), "ChannelSettingsPage");
+const AISettingsPage = page(() => import("./pages/AISettings"), "AISettingsPage");
+const ApiKeysPage = page(() => import("./pages/ApiKeys"), "ApiKeysPage");
+const UsagePage = page(() => import("./pages/Usage"), "UsagePage");
+const ReportsPage = page(() => import("./pages/Reports"), "ReportsPage");
+const IntegrationsPage = page(() => import("./pages/Integrations"), "IntegrationsPage");
+const PrivacyPage = page(() => import("./pages/Privacy"), "PrivacyPage");
+const AuditLogPage = page(() => import("./pages/AuditLog"), "AuditLogPage");
 
 function useSession() {
   const [session, setSession] = useState(loadSession);

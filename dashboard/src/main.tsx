@@ -1,4 +1,4 @@
-import { StrictMode } from "react";
+import { StrictMode, Suspense } from "react";
 import { createRoot } from "react-dom/client";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { BrowserRouter } from "react-router-dom";
@@ -20,7 +20,10 @@ createRoot(document.getElementById("root")!).render(
   <StrictMode>
     <QueryClientProvider client={client}>
       <BrowserRouter basename="/app">
-        <App />
+        {/* Until the page's language has come (src/i18n: one chunk per language). */}
+        <Suspense fallback={null}>
+          <App />
+        </Suspense>
       </BrowserRouter>
     </QueryClientProvider>
   </StrictMode>,

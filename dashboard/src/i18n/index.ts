@@ -1,7 +1,6 @@
 import i18n from "i18next";
 import { initReactI18next } from "react-i18next";
-import en from "./en.json";
-import es from "./es.json";
+import resourcesToBackend from "i18next-resources-to-backend";
 import type { Lang } from "../lib/types";
 
 export const LANGS: Lang[] = ["en", "es"];
@@ -27,12 +26,19 @@ export function rememberLang(lang: Lang): void {
   localStorage.setItem(STORE, lang);
 }
 
-void i18n.use(initReactI18next).init({
-  resources: { en: { translation: en }, es: { translation: es } },
-  lng: storedLang(),
-  fallbackLng: "en",
-  interpolation: { escapeValue: false },
-  returnNull: false,
-});
+// Each language is a chunk of its own, fetched when first used: a page opens with the one it is in, not
+// both (the bundle budget, scripts/bundle-budget.mjs). Components wait for it under a <Suspense>
+// (main.tsx). No fallback language, which would fetch English for every Spanish page: the two files have
+// the same keys (i18n.test.ts).
+void i18n
+  .use(resourcesToBackend((lang: string) => (lang === "es" ? import("./es.json") : import("./en.json"))))
+  .use(initReactI18next)
+  .init({
+    lng: storedLang(),
+    fallbackLng: false,
+    supportedLngs: LANGS,
+    interpolation: { escapeValue: false },
+    returnNull: false,
+  });
 
 export default i18n;

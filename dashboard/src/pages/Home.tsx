@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { lazy, Suspense, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { DailyActivity } from "../components/DailyActivity";
 import { useQuery } from "@tanstack/react-query";
@@ -7,9 +7,11 @@ import { useApp, useLang, useLink } from "../lib/app";
 import { POLL_MS, useLive } from "../lib/live";
 import { formatDuration, formatNumber, formatPercent } from "../lib/format";
 import type { Stats } from "../lib/types";
-import { Card, Empty, QueryResult } from "../components/ui";
-import { ConversationRow } from "./Inbox";
+import { Card, Empty, Loading, QueryResult } from "../components/ui";
 import { GettingStartedCard } from "../components/GettingStarted";
+
+// The inbox's row, from the inbox's chunk: fetched beside the overview, not before the home page can paint.
+const ConversationRow = lazy(async () => ({ default: (await import("./Inbox")).ConversationRow }));
 
 function StatCard({ label, value, hint }: { label: string; value: string; hint?: string }) {
   return (
@@ -100,11 +102,13 @@ export function HomePage() {
                 {overview.recentConversations.length === 0 ? (
                   <Empty>{t("inbox.empty")}</Empty>
                 ) : (
-                  <div className="conv-list">
-                    {overview.recentConversations.map((c) => (
-                      <ConversationRow key={c.id} c={c} to={link(`/conversations/${c.id}`)} />
-                    ))}
-                  </div>
+                  <Suspense fallback={<Loading />}>
+                    <div className="conv-list">
+                      {overview.recentConversations.map((c) => (
+                        <ConversationRow key={c.id} c={c} to={link(`/conversations/${c.id}`)} />
+                      ))}
+                    </div>
+                  </Suspense>
                 )}
               </Card>
             </div>

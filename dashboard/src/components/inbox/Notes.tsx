@@ -1,10 +1,9 @@
 /** Private notes in the thread: shown apart from messages, written in markdown-lite with @mentions,
  * and the caller's unread mentions behind a bell in the header. A note is never the visitor's. */
-import { useEffect, useRef, useState } from "react";
+import { lazy, Suspense, useEffect, useRef, useState } from "react";
 import { Link, useLocation } from "react-router-dom";
 import { useTranslation } from "react-i18next";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import Markdown from "markdown-to-jsx";
 import { api } from "../../lib/api";
 import { useLang, useLink } from "../../lib/app";
 import { formatDateTime, formatRelative } from "../../lib/format";
@@ -16,25 +15,30 @@ type Member = components["schemas"]["MemberOut"];
 
 export const MAX_NOTE_CHARS = 10_000;
 
+// Loaded with the first note shown, not in the app's shell (the mentions bell below is in every page's header).
+const Markdown = lazy(() => import("markdown-to-jsx"));
+
 /** Markdown-lite: emphasis, code, links and lists; raw HTML is shown as text, never parsed, and links
  * open apart from the app. markdown-to-jsx builds React elements (no innerHTML), and drops
  * javascript: and data: links. */
 export function NoteText({ text }: { text: string }) {
   return (
-    <Markdown
-      options={{
-        disableParsingRawHTML: true,
-        overrides: {
-          a: { props: { target: "_blank", rel: "noopener noreferrer nofollow" } },
-          h1: { component: "strong" },
-          h2: { component: "strong" },
-          h3: { component: "strong" },
-          img: { component: "span" },
-        },
-      }}
-    >
-      {text}
-    </Markdown>
+    <Suspense fallback={text}>
+      <Markdown
+        options={{
+          disableParsingRawHTML: true,
+          overrides: {
+            a: { props: { target: "_blank", rel: "noopener noreferrer nofollow" } },
+            h1: { component: "strong" },
+            h2: { component: "strong" },
+            h3: { component: "strong" },
+            img: { component: "span" },
+          },
+        }}
+      >
+        {text}
+      </Markdown>
+    </Suspense>
   );
 }
 
