@@ -71,7 +71,7 @@ class Jobs(Construct):
         queues = {"ingest": self.ingest_queue, "dispatch": self.dispatch_queue, "inbound": self.inbound_queue}
         for queued in queue_functions:
             handler = handlers[queued.function]
-            assert isinstance(handler, lambda_.Function)
+            assert isinstance(handler, lambda_.Function | lambda_.Alias)
             handler.add_event_source(
                 event_sources.SqsEventSource(
                     queues[queued.queue],

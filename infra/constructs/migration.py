@@ -20,6 +20,8 @@ MIGRATE_SPEC = FunctionSpec(
     memory_mb=512,
     # An HNSW index build over many chunks takes minutes; the trigger waits as long.
     timeout=Duration.minutes(10),
+    # Invoked once per deploy, right after the version would be published: a snapshot would never be reused.
+    snap_start=False,
 )
 
 

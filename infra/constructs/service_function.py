@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from aws_cdk import CfnElement, Duration, Stack, Token
+from aws_cdk import CfnElement, Duration, RemovalPolicy, Stack, Token
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
@@ -24,9 +24,19 @@ from infra.constructs.nag import acknowledge
 from infra.constructs.realtime import REALTIME_STAGE_NAME, RealtimeApi
 from infra.functions import FUNCTIONS_DIR
 
-__all__ = ["OPERATOR_ADMIN_ACTIONS", "DatabaseAccess", "FunctionSpec", "ServiceFunction", "SharedServices"]
+__all__ = [
+    "LIVE_ALIAS",
+    "OPERATOR_ADMIN_ACTIONS",
+    "DatabaseAccess",
+    "FunctionSpec",
+    "ServiceFunction",
+    "SharedServices",
+]
 
 METRICS_NAMESPACE = "ChatFlow360"
+# The alias every trigger (API Gateway, the WebSocket API, SQS, EventBridge) invokes: SnapStart works on
+# published versions only, and each deploy that changes a function publishes a new one and moves this.
+LIVE_ALIAS = "live"
 # What chatflow.auth.cognito does with IAM credentials; sign-in, refresh, sign-out and password
 # resets are Cognito's public client API and need no permission.
 OPERATOR_ADMIN_ACTIONS = (
@@ -56,6 +66,9 @@ class FunctionSpec:
     manages_operators: bool = False
     # Publishes live updates to WebSocket connections (WEBSOCKET_MANAGEMENT_URL, ManageConnections).
     publishes_live: bool = False
+    # Lambda SnapStart (see `ServiceFunction.invocable`); off only where an initialisation per
+    # invocation is what happens anyway (the migration trigger runs once per deploy).
+    snap_start: bool = True
 
     @property
     def service_name(self) -> str:
@@ -126,6 +139,21 @@ class ServiceFunction(Construct):
             vpc_subnets=subnets,
             security_groups=[self.security_group],
             environment=self._base_environment(spec, database, sizing),
+            # Lambda initialises the function once per published version and resumes new execution
+            # environments from a snapshot of it: the cold start's imports are paid at deploy time.
+            # chatflow.snapstart closes the pool and re-seeds `random` around the snapshot.
+            snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if spec.snap_start else None,
+            # A replaced version is deleted, not retained (CDK's default): each version's snapshot is
+            # billed for as long as the version exists.
+            current_version_options=lambda_.VersionOptions(removal_policy=RemovalPolicy.DESTROY),
+        )
+        # What the triggers invoke: with SnapStart, the alias of the version published from this very
+        # configuration (current_version hashes it, so a change publishes a new version and moves the
+        # alias; $LATEST is never snapshotted); without, the function itself.
+        self.invocable: lambda_.IFunction = (
+            lambda_.Alias(self, "Live", alias_name=LIVE_ALIAS, version=self.function.current_version)
+            if spec.snap_start
+            else self.function
         )
         skip(
             self.function,

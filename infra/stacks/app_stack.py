@@ -189,7 +189,8 @@ class AppStack(cdk.Stack):
         # the data stack so that the functions' grants name it within one stack (no wildcard on an import).
         self.attachments = AttachmentStore(self, "Attachments", key=data.key)
         self._grant_attachments()
-        handlers: dict[str, lambda_.IFunction] = {name: fn.function for name, fn in self.functions.items()}
+        # The triggers invoke each function's live alias (SnapStart snapshots published versions only).
+        handlers: dict[str, lambda_.IFunction] = {name: fn.invocable for name, fn in self.functions.items()}
         self.api = Api(
             self,
             "Api",
@@ -233,7 +234,11 @@ class AppStack(cdk.Stack):
             "Monitoring",
             env_name=config.name,
             sizing=config.sizing,
-            functions={**handlers, "migrate": self.migrations.runner.function},
+            # The function's own metrics count every version and alias.
+            functions={
+                **{name: fn.function for name, fn in self.functions.items()},
+                "migrate": self.migrations.runner.function,
+            },
             api=self.api.rest_api,
             cluster=data.database.cluster,
             max_connections=Database.max_connections(config.sizing),

@@ -32,6 +32,23 @@ def function(template: Template, name: str) -> tuple[str, Resource]:
     return matches[0]
 
 
+def live_alias(template: Template, name: str) -> str:
+    """The logical id of functions/<name>'s `live` alias: what its triggers invoke (SnapStart)."""
+    function_id, _ = function(template, name)
+    versions = {
+        logical_id
+        for logical_id, resource in resources(template, "AWS::Lambda::Version").items()
+        if referenced_logical_ids(props(resource)["FunctionName"]) == {function_id}
+    }
+    matches = [
+        logical_id
+        for logical_id, resource in resources(template, "AWS::Lambda::Alias").items()
+        if props(resource)["Name"] == "live" and referenced_logical_ids(props(resource)["FunctionVersion"]) <= versions
+    ]
+    assert len(matches) == 1, f"expected one live alias of {name}, found {matches}"
+    return matches[0]
+
+
 def environment(template: Template, name: str) -> dict[str, Any]:
     variables: dict[str, Any] = props(function(template, name)[1])["Environment"]["Variables"]
     return variables

@@ -10,7 +10,7 @@ from aws_cdk.assertions import Match, Template
 
 from infra.routes import CORS_HEADERS, CORS_METHODS, ROUTES, WEBSOCKET_ROUTE_SELECTION, WEBSOCKET_ROUTES
 from tests.infra.conftest import Synthesized
-from tests.infra.support import api_methods, function, props, referenced_logical_ids, resources
+from tests.infra.support import api_methods, live_alias, props, referenced_logical_ids, resources
 
 
 @pytest.fixture(scope="module")
@@ -35,10 +35,10 @@ def test_each_route_invokes_its_own_function_through_a_proxy_integration(templat
     by_route = {(method, path): resource for method, path, resource in api_methods(template)}
     for route in ROUTES:
         integration = props(by_route[(route.method, route.path)])["Integration"]
-        function_id, _ = function(template, route.function)
 
         assert integration["Type"] == "AWS_PROXY"
-        assert function_id in referenced_logical_ids(integration["Uri"])
+        # Its live alias, whose published version SnapStart restores; never $LATEST.
+        assert referenced_logical_ids(integration["Uri"]) == {live_alias(template, route.function)}
 
 
 def test_preflight_answers_on_route_paths_only_with_the_tables_methods_and_headers(template: Template) -> None:
@@ -148,8 +148,7 @@ def test_every_websocket_route_in_the_table_is_a_route_and_nothing_else_is(templ
     assert api["RouteSelectionExpression"] == WEBSOCKET_ROUTE_SELECTION
     assert set(routes) == {route.route_key for route in WEBSOCKET_ROUTES}
     for route in WEBSOCKET_ROUTES:
-        function_id, _ = function(template, route.function)
-        assert function_id in referenced_logical_ids(routes[route.route_key])
+        assert live_alias(template, route.function) in referenced_logical_ids(routes[route.route_key])
 
 
 def test_the_websocket_stage_is_throttled_and_logged_without_bodies(template: Template) -> None:
@@ -163,9 +162,9 @@ def test_the_websocket_stage_is_throttled_and_logged_without_bodies(template: Te
 
 def test_metas_webhooks_reach_their_own_function_for_the_handshake_and_the_messages(template: Template) -> None:
     by_route = {(method, path): resource for method, path, resource in api_methods(template)}
-    function_id, _ = function(template, "meta_webhooks")
+    alias_id = live_alias(template, "meta_webhooks")
     for kind in ("whatsapp", "messenger"):
         for method in ("GET", "POST"):  # Meta's verification handshake, then its signed webhooks
             integration = props(by_route[(method, f"/api/webhooks/{kind}")])["Integration"]
 
-            assert function_id in referenced_logical_ids(integration["Uri"])
+            assert alias_id in referenced_logical_ids(integration["Uri"])

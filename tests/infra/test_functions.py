@@ -16,6 +16,7 @@ from tests.infra.support import (
     as_list,
     environment,
     function,
+    live_alias,
     props,
     referenced_logical_ids,
     resources,
@@ -320,3 +321,54 @@ def _output_like(value: Any, fragment: str) -> str:
     assert len(outputs) == 1, outputs
     assert fragment in next(iter(outputs)), outputs
     return next(iter(outputs))
+
+
+@pytest.mark.parametrize("name", sorted(set(ALL_FUNCTIONS) - {"migrate"}))
+def test_each_function_resumes_from_a_snapstart_snapshot_of_its_published_version(
+    template: Template, name: str
+) -> None:
+    function_id, resource = function(template, name)
+    alias = props(resources(template, "AWS::Lambda::Alias")[live_alias(template, name)])
+    [version] = [
+        props(v)
+        for logical_id, v in resources(template, "AWS::Lambda::Version").items()
+        if logical_id in referenced_logical_ids(alias["FunctionVersion"])
+    ]
+
+    assert props(resource)["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+    assert referenced_logical_ids(version["FunctionName"]) == {function_id}
+    assert alias["Name"] == "live"
+
+
+def test_a_replaced_version_and_its_billed_snapshot_are_deleted_not_retained(template: Template) -> None:
+    aliases = resources(template, "AWS::Lambda::Alias")
+    live = set().union(*(referenced_logical_ids(props(a)["FunctionVersion"]) for a in aliases.values()))
+    versions = [v for logical_id, v in resources(template, "AWS::Lambda::Version").items() if logical_id in live]
+
+    assert len(versions) == len(aliases) >= len(ALL_FUNCTIONS) - 1  # every function but the migration runner
+    assert {v.get("DeletionPolicy") for v in versions} == {"Delete"}
+
+
+def test_nothing_invokes_a_snapstart_function_other_than_through_its_live_alias(template: Template) -> None:
+    """API Gateway (REST and WebSocket), SQS and EventBridge name the alias: $LATEST is never snapshotted."""
+    snapshotted = {function(template, name)[0] for name in ALL_FUNCTIONS if name != "migrate"}
+    triggers = [
+        *(
+            props(m)["Integration"]["Uri"]
+            for m in resources(template, "AWS::ApiGateway::Method").values()
+            if "Uri" in props(m).get("Integration", {})
+        ),
+        *(props(i)["IntegrationUri"] for i in resources(template, "AWS::ApiGatewayV2::Integration").values()),
+        *(props(m)["FunctionName"] for m in resources(template, "AWS::Lambda::EventSourceMapping").values()),
+        *(props(r)["Targets"] for r in resources(template, "AWS::Events::Rule").values()),
+    ]
+
+    assert triggers
+    for trigger in triggers:
+        assert not referenced_logical_ids(trigger) & snapshotted
+
+
+def test_the_migration_runner_is_not_snapshotted(template: Template) -> None:
+    _, resource = function(template, "migrate")
+
+    assert "SnapStart" not in props(resource)

@@ -14,6 +14,7 @@ from tests.infra.support import (
     actions,
     environment,
     function,
+    live_alias,
     props,
     referenced_logical_ids,
     resources,
@@ -32,8 +33,8 @@ def test_each_scheduled_function_has_its_eventbridge_schedule(template: Template
 
     assert len(rules) == len(SCHEDULED_FUNCTIONS)
     for scheduled in SCHEDULED_FUNCTIONS:
-        function_id, _ = function(template, scheduled.function)
-        rule = next(rule for rule in rules if function_id in referenced_logical_ids(rule["Targets"]))
+        alias_id = live_alias(template, scheduled.function)  # SnapStart: the published version, never $LATEST
+        rule = next(rule for rule in rules if alias_id in referenced_logical_ids(rule["Targets"]))
         assert rule["ScheduleExpression"] == "rate(1 hour)"  # cleanup: every 60 minutes
         assert rule["Targets"][0]["RetryPolicy"]["MaximumRetryAttempts"] == 2
 
@@ -76,11 +77,11 @@ def test_the_queues_refuse_unencrypted_transport(template: Template) -> None:
 def test_each_queue_function_consumes_its_queue_reporting_batch_item_failures(
     template: Template, queued: QueueFunction
 ) -> None:
-    function_id, _ = function(template, queued.function)
+    alias_id = live_alias(template, queued.function)  # SnapStart: the published version, never $LATEST
     [mapping] = [
         props(m)
         for m in resources(template, "AWS::Lambda::EventSourceMapping").values()
-        if referenced_logical_ids(props(m)["FunctionName"]) == {function_id}
+        if referenced_logical_ids(props(m)["FunctionName"]) == {alias_id}
     ]
 
     assert referenced_logical_ids(mapping["EventSourceArn"]) == {_queue_id(template, queued.queue.title())}
