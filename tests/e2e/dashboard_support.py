@@ -40,6 +40,17 @@ class Dashboard:
             text = response.read().decode()
         return json.loads(text) if text else None
 
+    def new_organization(
+        self, token: str, name: str, plan: str = "starter", /, **channel: Any
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """A new organisation and the website channel it comes with, changed by `channel`'s fields."""
+        org = self.api("POST", "/api/dashboard/organizations", token, {"name": name, "plan": plan})
+        channels = f"/api/dashboard/organizations/{org['id']}/channels"
+        website = next(c for c in self.api("GET", channels, token) if c["type"] == "website")
+        if channel:
+            website = self.api("PATCH", f"{channels}/{website['id']}", token, channel)
+        return org, website
+
     def token(self, email: str, password: str) -> str:
         tokens = self.api("POST", "/api/dashboard/auth/login", body={"email": email, "password": password})
         return str(tokens["accessToken"])

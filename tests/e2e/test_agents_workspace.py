@@ -52,10 +52,7 @@ def test_an_agent_works_a_conversation_from_unassigned_to_mine_with_notes_canned
     t = locale(lang)
     suffix = uuid.uuid4().hex[:6]
     root = dashboard.token(dashboard.admin_email, dashboard.admin_password)
-    org = dashboard.api("POST", "/api/dashboard/organizations", root, {"name": f"Brisa {suffix}", "plan": "pro"})
-    channel = dashboard.api(
-        "POST", f"/api/dashboard/organizations/{org['id']}/channels", root, {"name": "Web", "type": "website"}
-    )
+    org, channel = dashboard.new_organization(root, f"Brisa {suffix}", "pro")
     agent_email, admin_email = f"ana-{suffix}@example.com", f"bruno-{suffix}@example.com"
     for email, name, role in ((agent_email, "Ana", "agent"), (admin_email, "Bruno", "admin")):
         dashboard.api(
@@ -200,10 +197,7 @@ def test_typing_shows_on_both_sides_and_never_carries_the_text(
     t = locale(lang)
     suffix = uuid.uuid4().hex[:6]
     root = dashboard.token(dashboard.admin_email, dashboard.admin_password)
-    org = dashboard.api("POST", "/api/dashboard/organizations", root, {"name": f"Typing {suffix}"})
-    channel = dashboard.api(
-        "POST", f"/api/dashboard/organizations/{org['id']}/channels", root, {"name": "Web", "type": "website"}
-    )
+    org, channel = dashboard.new_organization(root, f"Typing {suffix}")
     agent_email = f"eva-{suffix}@example.com"
     dashboard.api(
         "POST",

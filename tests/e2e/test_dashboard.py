@@ -73,16 +73,13 @@ def test_the_agent_invited_by_the_super_admin_answers_a_visitor_live(browsing: B
     expect(page.get_by_role("cell", name=org_name)).to_be_visible()
     page.locator("header.topbar select").select_option(label=org_name)
 
+    # (the organisation came with its website channel: the snippet is there at once)
     page.get_by_role("link", name="Channels").click()
-    expect(page.get_by_text("No channels yet")).to_be_visible()
-    page.get_by_role("button", name="New channel").click()
-    dialog.get_by_label("Name").fill("Tienda")
-    dialog.get_by_role("button", name="Save").click()
-    card = page.locator(".card", has_text="Tienda")
+    card = page.locator(".card", has_text="Website")
     expect(card.locator("pre")).to_contain_text("data-key=")
     public_key = card.locator(".facts code").inner_text().strip()
     snap(page, "channels")
-    # The starter plan has room for one channel: the API's refusal is shown as it says it
+    # The starter plan has room for that one channel only: the API's refusal is shown as it says it
     page.get_by_role("button", name="New channel").click()
     dialog.get_by_label("Name").fill("Otra")
     dialog.get_by_role("button", name="Save").click()
@@ -196,10 +193,7 @@ def test_an_admin_adds_knowledge_and_the_ai_answer_shows_its_source(browsing: Br
     suffix = uuid.uuid4().hex[:6]
     org_name = f"Pastelería {suffix}"
     token = dashboard.token(dashboard.admin_email, dashboard.admin_password)
-    org = dashboard.api("POST", "/api/dashboard/organizations", token, {"name": org_name})
-    channel = dashboard.api(
-        "POST", f"/api/dashboard/organizations/{org['id']}/channels", token, {"name": "Web", "type": "website"}
-    )
+    org, channel = dashboard.new_organization(token, org_name)
 
     # GIVEN the super admin (an admin of every organisation) on the AI settings' Knowledge tab
     sign_in(page, dashboard, dashboard.admin_email, dashboard.admin_password)
@@ -231,7 +225,7 @@ def test_an_admin_adds_knowledge_and_the_ai_answer_shows_its_source(browsing: Br
     expect(page.get_by_text("this list refreshes by itself")).to_have_count(0)
     snap(page, "knowledge-ready")
     # … the channel filter narrows to one channel's own entries
-    page.get_by_label("Show", exact=True).select_option(label="Web")
+    page.get_by_label("Show", exact=True).select_option(label="Website")
     expect(page.get_by_text("No entries for this choice.")).to_be_visible()
     page.get_by_label("Show", exact=True).select_option(label="Organization-wide")
     expect(row).to_be_visible()
@@ -250,7 +244,7 @@ def test_an_admin_adds_knowledge_and_the_ai_answer_shows_its_source(browsing: Br
 
     # … a file is read in the browser and sent as base64, for one channel
     page.get_by_role("button", name="Upload file").click()
-    dialog.get_by_label("Scope").select_option(label="Web")
+    dialog.get_by_label("Scope").select_option(label="Website")
     dialog.get_by_label("File").set_input_files(
         files=[FilePayload(name="hours.md", mimeType="text/markdown", buffer=b"# Hours\n\nOpen daily from 7 to 19.")]
     )
@@ -332,9 +326,8 @@ def test_an_admin_tries_the_ai_in_the_preview_and_nothing_is_stored(browsing: Br
     suffix = uuid.uuid4().hex[:6]
     org_name = f"Florería {suffix}"
     token = dashboard.token(dashboard.admin_email, dashboard.admin_password)
-    org = dashboard.api("POST", "/api/dashboard/organizations", token, {"name": org_name})
+    org, channel = dashboard.new_organization(token, org_name, name="Tienda")
     base = f"/api/dashboard/organizations/{org['id']}"
-    channel = dashboard.api("POST", f"{base}/channels", token, {"name": "Tienda", "type": "website"})
     # Knowledge of the channel only: it answers when the preview speaks as that channel
     entry = dashboard.api(
         "POST",

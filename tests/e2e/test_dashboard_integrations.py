@@ -39,10 +39,7 @@ def test_an_admin_registers_a_webhook_sends_a_test_event_and_a_visitors_message_
     suffix = uuid.uuid4().hex[:6]
     org_name = f"Integrations {suffix}"
     token = dashboard.token(dashboard.admin_email, dashboard.admin_password)
-    org = dashboard.api("POST", "/api/dashboard/organizations", token, {"name": org_name})
-    channel = dashboard.api(
-        "POST", f"/api/dashboard/organizations/{org['id']}/channels", token, {"name": "Web", "type": "website"}
-    )
+    org, channel = dashboard.new_organization(token, org_name)
 
     # GIVEN the admin on the Integrations page of the organisation
     sign_in(page, dashboard, dashboard.admin_email, dashboard.admin_password)

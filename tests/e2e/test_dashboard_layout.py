@@ -25,10 +25,7 @@ def dashboard(stack: Stack) -> Dashboard:
 def _conversation(dashboard: Dashboard) -> tuple[str, str]:
     """An organisation of its own with one conversation waiting for a person (the most banners)."""
     token = dashboard.token(dashboard.admin_email, dashboard.admin_password)
-    org = dashboard.api("POST", "/api/dashboard/organizations", token, {"name": f"Layout {uuid.uuid4().hex[:6]}"})
-    channel = dashboard.api(
-        "POST", f"/api/dashboard/organizations/{org['id']}/channels", token, {"name": "Web", "type": "website"}
-    )
+    org, channel = dashboard.new_organization(token, f"Layout {uuid.uuid4().hex[:6]}")
     body = {"publicKey": channel["publicKey"], "visitorId": str(uuid.uuid4()), "message": "I want to talk to a human"}
     request = urllib.request.Request(
         dashboard.api_url + "/api/chat",

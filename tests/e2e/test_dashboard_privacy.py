@@ -31,10 +31,7 @@ def _organisation_with_a_signed_in_visitor(dashboard: Dashboard, email: str) -> 
     """A new organisation whose channel's visitor signed in as `email`: (organisation name, visitor id)."""
     token = dashboard.token(dashboard.admin_email, dashboard.admin_password)
     name = f"Privacy {uuid.uuid4().hex[:6]}"
-    org = dashboard.api("POST", "/api/dashboard/organizations", token, {"name": name})
-    channel = dashboard.api(
-        "POST", f"/api/dashboard/organizations/{org['id']}/channels", token, {"name": "Web", "type": "website"}
-    )
+    org, channel = dashboard.new_organization(token, name)
     secret = dashboard.api(
         "POST", f"/api/dashboard/organizations/{org['id']}/channels/{channel['id']}/identity/secret", token
     )["secret"]

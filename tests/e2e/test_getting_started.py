@@ -22,10 +22,9 @@ def dashboard(stack: Stack) -> Dashboard:
 
 def test_a_new_business_follows_its_checklist_in_spanish(browsing: Browsing, dashboard: Dashboard) -> None:
     token = dashboard.token(dashboard.admin_email, dashboard.admin_password)
-    org = dashboard.api("POST", "/api/dashboard/organizations", token, {"name": f"Panadería {uuid.uuid4().hex[:6]}"})
-    channels = f"/api/dashboard/organizations/{org['id']}/channels"
-    body = {"name": "Web", "type": "website", "allowedOrigins": ["https://panaderia.example"]}
-    channel = dashboard.api("POST", channels, token, body)
+    org, channel = dashboard.new_organization(
+        token, f"Panadería {uuid.uuid4().hex[:6]}", allowedOrigins=["https://panaderia.example"]
+    )
     page = browsing.page
     sign_in(page, dashboard, dashboard.admin_email, dashboard.admin_password, lang="es")
     expect(page.get_by_role("heading", name="Resumen")).to_be_visible(timeout=20_000)

@@ -37,10 +37,7 @@ def test_the_list_narrows_as_the_agent_types_without_pressing_enter(
     browsing: Browsing, dashboard: Dashboard, lang: str
 ) -> None:
     token = dashboard.token(dashboard.admin_email, dashboard.admin_password)
-    org = dashboard.api("POST", "/api/dashboard/organizations", token, {"name": f"Search {uuid.uuid4().hex[:6]}"})
-    channel = dashboard.api(
-        "POST", f"/api/dashboard/organizations/{org['id']}/channels", token, {"name": "Web", "type": "website"}
-    )
+    org, channel = dashboard.new_organization(token, f"Search {uuid.uuid4().hex[:6]}")
     word = f"croissant{uuid.uuid4().hex[:6]}"
     _visitor_writes(dashboard, channel["publicKey"], f"Do you have a {word} today?")
     _visitor_writes(dashboard, channel["publicKey"], "What time do you open on Sunday?")

@@ -52,9 +52,8 @@ def test_an_admin_answers_a_knowledge_gap_from_the_knowledge_tab(
     words = locale(lang)
     token = dashboard.token(dashboard.admin_email, dashboard.admin_password)
     org_name = f"Dulcería {uuid.uuid4().hex[:6]}"
-    org = dashboard.api("POST", "/api/dashboard/organizations", token, {"name": org_name})
+    org, channel = dashboard.new_organization(token, org_name)
     base = f"/api/dashboard/organizations/{org['id']}"
-    channel = dashboard.api("POST", f"{base}/channels", token, {"name": "Web", "type": "website"})
     entry = dashboard.api(
         "POST",
         f"{base}/knowledge",

@@ -168,9 +168,6 @@ def test_an_agent_answers_a_whatsapp_customer_sees_delivery_and_sends_a_template
             },
         },
     )
-    dashboard.api(
-        "POST", f"/api/dashboard/organizations/{org['id']}/channels", root, {"name": "Web", "type": "website"}
-    )
     agent_email = f"ana-{suffix}@example.com"
     dashboard.api(
         "POST",

@@ -43,7 +43,7 @@ function PlanOptions() {
         const plan = terms.get(p);
         return (
           <option key={p} value={p}>
-            {plan ? t("plans.terms", { name: t(`plans.${p}`), conversations: formatNumber(plan.conversationLimit, lang), channels: plan.channelLimit }) : t(`plans.${p}`)}
+            {plan ? t("plans.terms", { name: t(`plans.${p}`), price: formatUsd(plan.monthlyPriceUsd, lang), conversations: formatNumber(plan.conversationLimit, lang), channels: t("plans.channels", { count: plan.channelLimit }) }) : t(`plans.${p}`)}
           </option>
         );
       })}

@@ -18,6 +18,7 @@ from chatflow.billing import (
     OVERAGE_BLOCK_PRICE_USD,
     PLAN_CHANNEL_LIMITS,
     PLAN_CONVERSATION_LIMITS,
+    PLAN_PRICES_USD,
 )
 from chatflow.vocabulary import Plan
 from dependencies import CurrentCaller, Db
@@ -139,6 +140,7 @@ class PlanOut(Schema):
     plan: Plan
     conversation_limit: int = Field(description="Conversations a month before overage (never a cut-off).")
     channel_limit: int
+    monthly_price_usd: int = Field(description="The plan's list price a month, before overage.")
 
 
 class PlansOut(Schema):
@@ -152,7 +154,12 @@ def list_plans(caller: CurrentCaller) -> PlansOut:
     del caller  # any signed-in operator
     return PlansOut(
         plans=[
-            PlanOut(plan=plan, conversation_limit=limit, channel_limit=PLAN_CHANNEL_LIMITS[plan])
+            PlanOut(
+                plan=plan,
+                conversation_limit=limit,
+                channel_limit=PLAN_CHANNEL_LIMITS[plan],
+                monthly_price_usd=PLAN_PRICES_USD[plan],
+            )
             for plan, limit in PLAN_CONVERSATION_LIMITS.items()
         ],
         overage=OverageTermsOut(),

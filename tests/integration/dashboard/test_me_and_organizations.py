@@ -63,6 +63,29 @@ def test_a_super_admin_creates_an_organisation_with_default_ai_settings(people: 
     assert settings == {"model": "gpt-4o-mini", "keywords": 19}
 
 
+def test_a_new_organisation_comes_with_its_website_channel_on_the_plans_first_slot(people: People) -> None:
+    root = people.make(super_admin=True)
+    organization_id = people.post(root, "/organizations", {"name": "Café Luna", "plan": "starter"}).json()["id"]
+
+    channels = people.get(root, f"/organizations/{organization_id}/channels").json()
+    second = people.post(root, f"/organizations/{organization_id}/channels", {"name": "Another", "type": "website"})
+
+    assert [(c["name"], c["type"], c["active"]) for c in channels] == [("Website", "website", True)]
+    assert channels[0]["publicKey"]
+    assert second.status_code == 409
+    assert second.json()["error"]["code"] == "plan_limit"
+
+
+def test_the_website_channel_is_named_in_the_creators_language(people: People) -> None:
+    root = people.make(super_admin=True)
+    people.patch(root, "/me", {"preferredLanguage": "es"})
+    organization_id = people.post(root, "/organizations", {"name": "Café Sol", "plan": "pro"}).json()["id"]
+
+    channels = people.get(root, f"/organizations/{organization_id}/channels").json()
+
+    assert [c["name"] for c in channels] == ["Sitio web"]
+
+
 def test_an_org_admin_may_not_create_organisations(people: People, db: Db) -> None:
     admin = people.make(admin_of=[create_organization(db, name="Acme")])
 

@@ -254,9 +254,9 @@ def test_the_plans_say_what_each_includes_and_what_overage_costs(people: People)
 
     assert answer.json() == {
         "plans": [
-            {"plan": "starter", "conversationLimit": 300, "channelLimit": 1},
-            {"plan": "pro", "conversationLimit": 1000, "channelLimit": 3},
-            {"plan": "growth", "conversationLimit": 3000, "channelLimit": 10},
+            {"plan": "starter", "conversationLimit": 300, "channelLimit": 1, "monthlyPriceUsd": 29},
+            {"plan": "pro", "conversationLimit": 1000, "channelLimit": 3, "monthlyPriceUsd": 79},
+            {"plan": "growth", "conversationLimit": 3000, "channelLimit": 10, "monthlyPriceUsd": 199},
         ],
         "overage": {"blockConversations": OVERAGE_BLOCK_CONVERSATIONS, "blockPriceUsd": OVERAGE_BLOCK_PRICE_USD},
     }

@@ -17,6 +17,7 @@ __all__ = [
     "OVERAGE_BLOCK_PRICE_USD",
     "PLAN_CHANNEL_LIMITS",
     "PLAN_CONVERSATION_LIMITS",
+    "PLAN_PRICES_USD",
     "MonthUsage",
     "OrganizationUsage",
     "overage_cost_usd",
@@ -24,6 +25,9 @@ __all__ = [
 
 PLAN_CONVERSATION_LIMITS: dict[Plan, int] = {"starter": 300, "pro": 1_000, "growth": 3_000}
 PLAN_CHANNEL_LIMITS: dict[Plan, int] = {"starter": 1, "pro": 3, "growth": 10}
+# The list price a month, shown wherever a plan is chosen; what an organisation pays is its plan's
+# price plus the overage below.
+PLAN_PRICES_USD: dict[Plan, int] = {"starter": 29, "pro": 79, "growth": 199}
 OVERAGE_BLOCK_CONVERSATIONS = 200
 OVERAGE_BLOCK_PRICE_USD = 10
 

@@ -19,6 +19,7 @@ from uuid import UUID
 from chatflow import audit, users
 from chatflow.access import Caller
 from chatflow.auth.cognito import normalize_email
+from chatflow.channels.service import create_channel
 from chatflow.db import Connection
 from chatflow.errors import (
     AlreadyMember,
@@ -81,10 +82,18 @@ def list_organizations(conn: Connection, caller: Caller) -> list[Organization]:
     return repo.select_organizations(conn, caller.scope)
 
 
+_WEBSITE_CHANNEL_NAME = {"en": "Website", "es": "Sitio web"}
+
+
 def add_organization(conn: Connection, caller: Caller, *, name: str, plan: Plan) -> Organization:
-    """Super admin: a new organisation with create_organization's defaults."""
+    """Super admin: a new organisation with create_organization's defaults and its website channel,
+    on the plan's first slot, named in the caller's language: the snippet a business pastes is there
+    from its first minute (the getting-started checklist starts from it)."""
     caller.require_super_admin()
-    return _organization(conn, create_organization(conn, name=name, plan=plan))
+    organization_id = create_organization(conn, name=name, plan=plan)
+    channel_name = _WEBSITE_CHANNEL_NAME.get(caller.preferred_language, _WEBSITE_CHANNEL_NAME["en"])
+    create_channel(conn, caller, organization_id, name=channel_name, channel_type="website")
+    return _organization(conn, organization_id)
 
 
 def get_organization(conn: Connection, caller: Caller, organization_id: UUID) -> Organization:
