@@ -34,6 +34,7 @@ const MembersPage = page(() => import("./pages/Members"), "MembersPage");
 const InvitationPage = page(() => import("./pages/Invitation"), "InvitationPage");
 const ChannelsPage = page(() => import("./pages/Channels"), "ChannelsPage");
 const ChannelSettingsPage = page(() => import("./pages/ChannelSettings"), "ChannelSettingsPage");
+const WidgetPreviewPage = page(() => import("./pages/WidgetPreview"), "WidgetPreviewPage");
 const AISettingsPage = page(() => import("./pages/AISettings"), "AISettingsPage");
 const ApiKeysPage = page(() => import("./pages/ApiKeys"), "ApiKeysPage");
 const UsagePage = page(() => import("./pages/Usage"), "UsagePage");
@@ -111,6 +112,7 @@ export function App() {
           <Route path="invitation" element={<InvitationPage />} />
           <Route path="channels" element={<ChannelsPage />} />
           <Route path="channels/:channelId/settings" element={<ChannelSettingsPage />} />
+          <Route path="channels/:channelId/try" element={<WidgetPreviewPage />} />
           <Route path="ai" element={<AISettingsPage />} />
           <Route path="api-keys" element={<ApiKeysPage />} />
           <Route path="reports" element={<ReportsPage />} />

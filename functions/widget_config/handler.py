@@ -29,7 +29,7 @@ def get_config(public_key: str) -> Response[Any]:
     event = app.current_event
     key = parse_uuid(public_key, "publicKey")
     limit_request(event, "chat_config")
-    config = widget_config(public_key=key, origin=origin_of(event))
+    config = widget_config(public_key=key, origin=origin_of(event), referer=event.headers.get("referer"))
     return cacheable(
         WidgetConfigWithHoursResponse.of(config).dump(),
         if_none_match=event.headers.get("if-none-match"),

@@ -19,6 +19,11 @@ const WHERE: Record<GettingStartedStep, string> = {
   invite: "/members",
 };
 
+/** The first message is sent from the preview of the website channel's real widget, when there is one. */
+function where(step: GettingStartedStep, websiteChannelId: string | null | undefined): string {
+  return step === "first_message" && websiteChannelId ? `/channels/${websiteChannelId}/try` : WHERE[step];
+}
+
 export function GettingStartedCard({ orgId }: { orgId: string }) {
   const { t } = useTranslation();
   const lang = useLang();
@@ -51,7 +56,7 @@ export function GettingStartedCard({ orgId }: { orgId: string }) {
           <li key={step.key} className={step.done ? "done" : undefined}>
             <span className="check" aria-hidden="true">{step.done ? "✓" : ""}</span>
             <div>
-              <Link to={link(WHERE[step.key])}>{t(`gettingStarted.steps.${step.key}.title`)}</Link>
+              <Link to={link(where(step.key, checklist.websiteChannelId))}>{t(`gettingStarted.steps.${step.key}.title`)}</Link>
               <span className="sr-only">{step.done ? t("gettingStarted.done") : t("gettingStarted.pending")}</span>
               <p className="hint">{t(`gettingStarted.steps.${step.key}.hint`)}</p>
               {step.key === "install" && (

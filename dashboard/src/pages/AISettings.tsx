@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "../lib/api";
@@ -31,6 +31,10 @@ function AISettingsView() {
     queryFn: () => api<AISettings>(`/organizations/${orgId}/ai-settings`),
     refetchInterval: 30_000,
   });
+  // Held here, not in the forms: a save gives the settings a new updatedAt, which re-mounts the form
+  // (see the keys below), and the "Saved" must outlive that.
+  const saveInstructions = useSave();
+  const saveQuick = useSave();
   const tabs = [
     { id: "instructions" as const, label: t("ai.instructions") },
     { id: "knowledge" as const, label: t("ai.knowledge") },
@@ -57,9 +61,9 @@ function AISettingsView() {
           ) : settings.isError ? (
             <ErrorState error={settings.error} />
           ) : tab === "instructions" ? (
-            <Instructions s={settings.data} readOnly={!isAdmin} key={`${orgId}-${settings.data.updatedAt}`} />
+            <Instructions s={settings.data} readOnly={!isAdmin} save={saveInstructions} key={`${orgId}-${settings.data.updatedAt}`} />
           ) : (
-            <Quick s={settings.data} key={`${orgId}-q-${settings.data.updatedAt}`} />
+            <Quick s={settings.data} save={saveQuick} key={`${orgId}-q-${settings.data.updatedAt}`} />
           )}
         </div>
         {/* Kept mounted on every tab, so that the test conversation survives a look at Quick settings. */}
@@ -81,6 +85,15 @@ function useSave() {
   });
 }
 
+/** A change after a save hides its "Saved" (not the form's first render, which follows the save itself). */
+function useHideSavedOnEdit(save: ReturnType<typeof useSave>, values: unknown[]) {
+  const mounted = useRef(false);
+  useEffect(() => {
+    if (mounted.current) save.reset();
+    mounted.current = true;
+  }, values);
+}
+
 /** "Saved" once the last change went through, then the Save button itself. */
 function SaveButton({ save }: { save: ReturnType<typeof useSave> }) {
   const { t } = useTranslation();
@@ -94,13 +107,13 @@ function SaveButton({ save }: { save: ReturnType<typeof useSave> }) {
   );
 }
 
-function Instructions({ s, readOnly }: { s: AISettings; readOnly: boolean }) {
+function Instructions({ s, readOnly, save }: { s: AISettings; readOnly: boolean; save: ReturnType<typeof useSave> }) {
   const { t } = useTranslation();
   const link = useLink();
   const [prompt, setPrompt] = useState(s.systemPrompt);
   const [keywords, setKeywords] = useState(formatList(s.handoffKeywords.length ? s.handoffKeywords : s.defaultHandoffKeywords));
   const [images, setImages] = useState(s.imageInput ?? false);
-  const save = useSave();
+  useHideSavedOnEdit(save, [prompt, keywords, images]);
   return (
     <Card>
       <form
@@ -145,15 +158,12 @@ function Instructions({ s, readOnly }: { s: AISettings; readOnly: boolean }) {
 
 const MODELS = ["gpt-4o-mini", "gpt-4o", "gpt-4.1-mini", "gpt-4.1"];
 
-function Quick({ s }: { s: AISettings }) {
+function Quick({ s, save }: { s: AISettings; save: ReturnType<typeof useSave> }) {
   const { t } = useTranslation();
   const [model, setModel] = useState(s.model);
   const [temperature, setTemperature] = useState(s.temperature);
   const [maxTokens, setMaxTokens] = useState(s.maxTokens);
-  const save = useSave();
-  useEffect(() => {
-    save.reset();
-  }, [model, temperature, maxTokens]); // a change hides the previous "Saved"
+  useHideSavedOnEdit(save, [model, temperature, maxTokens]);
   return (
     <Card>
       <form

@@ -231,6 +231,11 @@ function Channels() {
               }
               actions={
                 <div className="row">
+                  {c.embedSnippet && (
+                    <Link className="btn btn-secondary" to={`/${i18n.language}/channels/${c.id}/try`}>
+                      {t("preview.link")}
+                    </Link>
+                  )}
                   <Link className="btn btn-secondary" to={`/${i18n.language}/channels/${c.id}/settings`}>
                     {t("hours.link")}
                   </Link>

@@ -29,6 +29,9 @@ class GettingStartedOut(Schema):
     dismissed: bool = Field(description="Put away by an admin; the home page then shows it no more.")
     widget_seen_at: datetime | None = Field(description="When a widget was first seen on a page its channel allows.")
     widget_seen_origin: str | None = Field(description="That page's origin.")
+    website_channel_id: UUID | None = Field(
+        description="The organisation's website channel: its snippet, and the preview of its widget."
+    )
 
 
 class GettingStartedUpdate(Schema):
@@ -42,6 +45,7 @@ def _out(state: getting_started.GettingStarted) -> GettingStartedOut:
         dismissed=state.dismissed,
         widget_seen_at=state.widget_seen_at,
         widget_seen_origin=state.widget_seen_origin,
+        website_channel_id=state.website_channel_id,
     )
 
 

@@ -4,7 +4,9 @@ first conversation, a teammate), read by members, put away by admins."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
+from urllib.parse import urlsplit
 from uuid import UUID, uuid4
 
 import psycopg
@@ -12,6 +14,7 @@ import pytest
 
 from chatflow.channels import ChannelChanges, create_channel, update_channel
 from chatflow.organizations import create_organization
+from chatflow.settings import get_settings
 from tests.support.callers import super_admin
 from tests.support.people import People, Person
 from tests.support.widget import WidgetClient
@@ -96,6 +99,65 @@ def test_a_first_message_from_a_page_ticks_install_and_first_message(
 
     done = _done(people, admin, organization_id)
     assert (done["install"], done["first_message"]) == (True, True)
+
+
+def test_the_dashboards_preview_talks_to_a_channel_made_for_another_site_without_counting_as_installed(
+    people: People, db: Db, new_business: tuple[UUID, Person]
+) -> None:
+    organization_id, admin = new_business
+    channel = create_channel(db, super_admin(), organization_id, name="Website")
+    update_channel(
+        db, super_admin(), organization_id, channel.id, ChannelChanges(allowed_origins=["https://sonrisa.example"])
+    )
+    preview = WidgetClient(channel.public_key, uuid4())
+    dashboard = get_settings().dashboard_url.rstrip("/")
+    ours = {"Origin": _origin(dashboard)}
+
+    config = preview.config(headers={**ours, "Referer": f"{dashboard}/es/channels/{channel.id}/try"})
+    chat = preview.post_raw(
+        json.dumps({"publicKey": str(channel.public_key), "visitorId": str(preview.visitor_id),
+                    "message": "Hola", "pageUrl": "about:srcdoc"}),
+        headers=ours,
+    )  # fmt: skip
+    answer = people.get(admin, f"/organizations/{organization_id}/getting-started").json()
+
+    assert (config.status, chat.status) == (200, 200)
+    assert {s["key"]: s["done"] for s in answer["steps"]}["install"] is False
+    assert {s["key"]: s["done"] for s in answer["steps"]}["first_message"] is True
+    assert answer["widgetSeenOrigin"] is None
+
+
+def test_the_widgets_demo_page_on_the_products_origin_stands_for_the_businesss_site(
+    people: People, db: Db, new_business: tuple[UUID, Person]
+) -> None:
+    organization_id, admin = new_business
+    channel = create_channel(db, super_admin(), organization_id, name="Website")
+    dashboard = get_settings().dashboard_url.rstrip("/")
+    origin = _origin(dashboard)
+
+    WidgetClient(channel.public_key, uuid4()).config(
+        headers={"Origin": origin, "Referer": f"{origin}/widget/demo.html?key={channel.public_key}"}
+    )
+
+    assert _done(people, admin, organization_id)["install"] is True
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def test_the_checklist_names_the_website_channel_it_points_to(
+    people: People, db: Db, new_business: tuple[UUID, Person]
+) -> None:
+    organization_id, admin = new_business
+    before = people.get(admin, f"/organizations/{organization_id}/getting-started").json()
+    channel = create_channel(db, super_admin(), organization_id, name="Website")
+
+    after = people.get(admin, f"/organizations/{organization_id}/getting-started").json()
+
+    assert before["websiteChannelId"] is None
+    assert after["websiteChannelId"] == str(channel.id)
 
 
 def test_an_admin_puts_the_checklist_away_and_brings_it_back(people: People, new_business: tuple[UUID, Person]) -> None:

@@ -38,7 +38,7 @@ from chatflow.getting_started import mark_widget_seen
 from chatflow.meta import MetaCredentials
 from chatflow.meta import connect as connect_to_meta
 from chatflow.meta import disconnect as disconnect_from_meta
-from chatflow.origins import check_origin
+from chatflow.origins import check_origin, is_dashboard_page
 from chatflow.page_urls import has_query, kept_page_url, normalize_secret_parameters
 from chatflow.settings import Settings
 from chatflow.text import storable
@@ -308,7 +308,7 @@ def kept_page_url_of(public_key: UUID, page_url: str | None) -> str | None:
     return kept_page_url(page_url, names) if names else page_url
 
 
-def widget_config(*, public_key: UUID, origin: str | None = None) -> WidgetConfig:
+def widget_config(*, public_key: UUID, origin: str | None = None, referer: str | None = None) -> WidgetConfig:
     """Public: what the widget of this channel is told at start. ChannelNotFound for an unknown key,
     an inactive channel or organisation, and OriginNotAllowed for a page its channel does not list,
     exactly as the chat answers them."""
@@ -317,7 +317,8 @@ def widget_config(*, public_key: UUID, origin: str | None = None) -> WidgetConfi
         if found is None:
             raise ChannelNotFound()
         check_origin(found.allowed_origins, origin)
-        if origin is not None and not found.widget_seen:
+        # The dashboard's preview of the widget (a frame in one of its pages) is not an installation.
+        if origin is not None and not found.widget_seen and not is_dashboard_page(referer):
             mark_widget_seen(conn, public_key, origin)  # the getting-started checklist's "installed"
     state = None if found.business_hours is None else availability(hours_from_json(found.business_hours))
     return WidgetConfig(

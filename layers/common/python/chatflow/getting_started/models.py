@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
+from uuid import UUID
 
 __all__ = ["STEPS", "GettingStarted", "Step", "StepKey"]
 
@@ -26,6 +27,8 @@ class GettingStarted:
     # Where and when a widget of the organisation was first seen on a page (install), if it was.
     widget_seen_at: datetime | None
     widget_seen_origin: str | None
+    # Where the snippet and the widget's preview are: the organisation's (first, active) website channel.
+    website_channel_id: UUID | None = None
 
     @property
     def complete(self) -> bool:

@@ -12,6 +12,7 @@ __all__ = ["dismiss", "mark_widget_seen", "select_state"]
 # A widget counts as installed once its config was fetched from an allowed page (widget_seen_at), or
 # once a visitor wrote from a page of a website channel (the conversation kept its page_url): the
 # first works before anyone writes, the second where a browser sends no Origin (same-origin pages).
+# The dashboard's preview of the widget (a srcdoc frame: its page is about:srcdoc) is not a page of the site.
 _STATE = """
 SELECT o.getting_started_dismissed_at IS NOT NULL AS dismissed,
        coalesce(a.system_prompt, '') <> '' AS describe,
@@ -20,8 +21,10 @@ SELECT o.getting_started_dismissed_at IS NOT NULL AS dismissed,
        seen.widget_seen_at, seen.widget_seen_origin,
        EXISTS (
            SELECT 1 FROM conversations c JOIN channels ch ON ch.id = c.channel_id
-           WHERE c.organization_id = o.id AND ch.type = 'website' AND c.page_url IS NOT NULL
+           WHERE c.organization_id = o.id AND ch.type = 'website' AND c.page_url ~* '^https?://'
        ) AS chatted_from_a_page,
+       (SELECT ch.id FROM channels ch WHERE ch.organization_id = o.id AND ch.type = 'website'
+        ORDER BY ch.active DESC, ch.created_at LIMIT 1) AS website_channel_id,
        EXISTS (SELECT 1 FROM conversations c WHERE c.organization_id = o.id) AS first_message,
        (SELECT count(*) FROM organization_members m WHERE m.organization_id = o.id) > 1
        OR EXISTS (SELECT 1 FROM member_invitations i WHERE i.organization_id = o.id) AS invite

@@ -26,6 +26,7 @@ def get_getting_started(conn: Connection, caller: Caller, organization_id: UUID)
         dismissed=state["dismissed"],
         widget_seen_at=state["widget_seen_at"],
         widget_seen_origin=state["widget_seen_origin"],
+        website_channel_id=state["website_channel_id"],
     )
 
 
