@@ -2987,6 +2987,11 @@ export interface components {
              */
             steps: components["schemas"]["StepOut"][];
             /**
+             * Websitechannelid
+             * @description The organisation's website channel: its snippet, and the preview of its widget.
+             */
+            websiteChannelId: string | null;
+            /**
              * Widgetseenat
              * @description When a widget was first seen on a page its channel allows.
              */
@@ -3956,6 +3961,11 @@ export interface components {
              * @description Conversations a month before overage (never a cut-off).
              */
             conversationLimit: number;
+            /**
+             * Monthlypriceusd
+             * @description The plan's list price a month, before overage.
+             */
+            monthlyPriceUsd: number;
             /**
              * Plan
              * @enum {string}
