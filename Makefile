@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 # (`make check`: 2m21s, against 2m37s-3m06s with 2 and 2m47s with 4): tests often wait on sockets and sleeps.
 WORKERS ?= 3
 
-.PHONY: dev check test test-e2e lint format bench bench-rag bench-load widget-size chromium dashboard install synth diff deploy clean iac-scan
+.PHONY: dev check test test-e2e lint format bench bench-rag bench-load widget-size chromium dashboard widget install synth diff deploy clean iac-scan
 
 # checkov (some 300 MB with what it needs) in a venv of its own, outside `make test`.
 IAC_VENV := .venv-iac
@@ -39,6 +39,11 @@ $(DASHBOARD_STAMP): dashboard/package.json dashboard/package-lock.json
 dashboard: $(DASHBOARD_STAMP)
 	npm --prefix dashboard run build
 
+# The widget visitors download, minified into widget/dist (the launcher, and the chat it loads on first
+# open) by esbuild, pinned in dashboard/package.json; the readable sources stay in widget/ (docs/widget-build.md).
+widget: $(DASHBOARD_STAMP)
+	node widget/build.mjs
+
 # The CDK CLI, pinned in package-lock.json.
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -52,13 +57,13 @@ $(IAC_STAMP): requirements-iac.txt
 iac-scan: install $(IAC_STAMP)
 	$(BIN)/python -m infra.iac_scan --checkov $(IAC_VENV)/bin/checkov
 
-synth: install $(NPM_STAMP)
+synth: install $(NPM_STAMP) widget
 	npx cdk synth --quiet -c env=$(ENV)
 
-diff: install $(NPM_STAMP)
+diff: install $(NPM_STAMP) widget
 	npx cdk diff -c env=$(ENV)
 
-deploy: install $(NPM_STAMP)
+deploy: install $(NPM_STAMP) widget
 	npx cdk deploy --all -c env=$(ENV)
 
 # The browser tests drive Debian's Chromium through Playwright; Playwright's own browser download
@@ -68,7 +73,7 @@ chromium:
 		echo "Installing Chromium (Debian) for the browser tests ..."; \
 		apt-get update -qq && apt-get install -y -qq chromium fonts-noto-color-emoji; }
 
-dev: install dashboard
+dev: install dashboard widget
 	$(BIN)/python -m infra.local
 
 lint: install
@@ -83,18 +88,18 @@ format: install
 # The fast loop (docs/testing.md): lint, then the unit and integration tiers on xdist workers, each
 # with its own database in one embedded PostgreSQL. Under 4 minutes here; no browser, no CDK, and none of
 # the property tier's minutes of generated requests (make test runs those).
-check: lint
+check: lint widget
 	$(BIN)/pytest -n $(WORKERS) tests/unit tests/integration
 
 # Every tier, as CI runs it; the infra and e2e tiers each stay on one worker (one synthesis, one local stack).
-test: lint chromium dashboard
+test: lint chromium dashboard widget
 	npm --prefix dashboard test
 	$(BIN)/pytest -n $(WORKERS) --dist loadgroup
 
-test-e2e: install chromium dashboard
+test-e2e: install chromium dashboard widget
 	$(BIN)/pytest tests/e2e
 
-bench: install
+bench: install dashboard widget
 	$(BIN)/python -m bench.widget_api
 	$(BIN)/python -m bench.widget_size
 	$(BIN)/python -m bench.realtime_fanout
@@ -111,8 +116,8 @@ bench-rag: install
 bench-load: install
 	$(BIN)/python -m bench.load
 
-widget-size: install
+widget-size: install dashboard widget
 	$(BIN)/python -m bench.widget_size
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache cdk.out node_modules dashboard/node_modules dashboard/dist
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache cdk.out node_modules dashboard/node_modules dashboard/dist widget/dist

@@ -4,7 +4,8 @@ the widget under /widget/ and the API under /api/ (the widget calls the origin i
 Files come from a private S3 bucket (origin access control) and the API from API Gateway, which
 only accepts requests carrying CloudFront's origin-verify header (infra.constructs.firewall).
 Every answer gets the security headers; the widget script, which customers' pages load from us and
-which must pick up fixes within minutes, is cached for five minutes at most.
+which must pick up fixes within minutes, is cached for five minutes at most. Files go out compressed
+(brotli or gzip, as the browser accepts; docs/widget-build.md), as the local gateway sends them.
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ __all__ = [
     "site_sources",
 ]
 
-WIDGET_DIR = ROOT / "widget"
+# The widget's minified build (`make widget`, run by `make synth`), never its readable sources.
+WIDGET_DIR = ROOT / "widget" / "dist"
 # Where the dashboard's build writes its static files (it does not exist yet).
 DASHBOARD_BUILD_DIR = ROOT / "dashboard" / "dist"
 # Where the dashboard is served, as on the local stack (chatflow.settings: DASHBOARD_URL).
@@ -260,7 +262,8 @@ class StaticSite(Construct):
             default_behavior=cloudfront.BehaviorOptions(
                 origin=files,
                 viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
-                cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
+                cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,  # keys on gzip and brotli
+                compress=True,
                 response_headers_policy=self.headers,
                 function_associations=[
                     cloudfront.FunctionAssociation(
@@ -273,6 +276,7 @@ class StaticSite(Construct):
                     origin=files,
                     viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
                     cache_policy=widget_cache,
+                    compress=True,
                     response_headers_policy=self.headers,
                 ),
                 "api/*": cloudfront.BehaviorOptions(

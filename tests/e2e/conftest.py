@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -90,6 +91,9 @@ def stack(fake_openai_server: FakeOpenAI, fake_meta_server: FakeMeta) -> Iterato
         "OPENAI_BASE_URL": fake_openai_server.base_url,
         "META_GRAPH_API_URL": fake_meta_server.base_url,
     }
+    # What the stack serves at /widget is the minified build (widget/build.mjs), so the browsers test
+    # what visitors download; built afresh from the sources here (~0.2 s), as `make test` does first.
+    subprocess.run(["node", str(ROOT / "widget" / "build.mjs")], check=True, capture_output=True)
     try:
         with local_stack("cf360-e2e-", env=env) as started:
             info = started.info

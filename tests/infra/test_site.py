@@ -9,6 +9,7 @@ import pytest
 from aws_cdk.assertions import Match, Template
 
 from infra.constructs.static_site import site_sources
+from infra.functions import ROOT
 from tests.infra.conftest import Synthesized
 from tests.infra.support import environment, props, referenced_logical_ids, resources
 
@@ -88,6 +89,30 @@ def test_the_widget_script_is_cached_for_five_minutes_at_most(template: Template
 
     assert policy["CachePolicyConfig"]["MaxTTL"] == 300
     assert policy["CachePolicyConfig"]["DefaultTTL"] == 300
+
+
+_CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"  # managed; keys on (so serves) gzip and brotli
+
+
+def test_the_dashboard_and_the_widget_go_out_compressed_with_brotli_or_gzip(template: Template) -> None:
+    config = props(next(iter(resources(template, "AWS::CloudFront::Distribution").values())))["DistributionConfig"]
+    dashboard = config["DefaultCacheBehavior"]
+    widget = next(b for b in config["CacheBehaviors"] if b["PathPattern"] == "widget/*")
+    widget_policy = props(resources(template, "AWS::CloudFront::CachePolicy")[widget["CachePolicyId"]["Ref"]])
+    encodings = widget_policy["CachePolicyConfig"]["ParametersInCacheKeyAndForwardedToOrigin"]
+
+    assert dashboard["Compress"] is True
+    assert dashboard["CachePolicyId"] == _CACHING_OPTIMIZED
+    assert widget["Compress"] is True
+    # CloudFront compresses only for the encodings its cache policy keys on.
+    assert encodings["EnableAcceptEncodingBrotli"] is True
+    assert encodings["EnableAcceptEncodingGzip"] is True
+
+
+def test_what_is_deployed_of_the_widget_is_its_minified_build() -> None:
+    widget = next(s for s in site_sources() if s.prefix == "widget/")
+
+    assert widget.directory == ROOT / "widget" / "dist"
 
 
 def test_requests_are_logged(template: Template) -> None:

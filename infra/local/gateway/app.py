@@ -26,7 +26,14 @@ from infra.local.gateway.rest import RestApi
 from infra.local.gateway.routing import RouteTable
 from infra.local.gateway.s3 import S3_PATH, S3Front
 from infra.local.gateway.schedules import run_on_schedule
-from infra.local.gateway.static import DASHBOARD_DIR, DASHBOARD_PATH, WIDGET_DIR, NoCacheStaticFiles, SinglePageApp
+from infra.local.gateway.static import (
+    DASHBOARD_DIR,
+    DASHBOARD_PATH,
+    WIDGET_DIR,
+    NoCacheStaticFiles,
+    SinglePageApp,
+    compressed,
+)
 from infra.local.gateway.websocket_api import (
     WEBSOCKET_IDLE_SECONDS,
     WEBSOCKET_MAX_SECONDS,
@@ -94,9 +101,13 @@ def create_app(
     return Starlette(
         routes=[
             StarletteRoute("/healthz", _healthz, methods=["GET"]),
-            Mount("/widget", NoCacheStaticFiles(directory=static_dir, check_dir=False), name="widget"),
+            Mount("/widget", compressed(NoCacheStaticFiles(directory=static_dir, check_dir=False)), name="widget"),
             StarletteRoute(DASHBOARD_PATH, _into_the_dashboard, methods=["GET", "HEAD"]),
-            Mount(DASHBOARD_PATH, SinglePageApp(directory=dashboard_dir, html=True, check_dir=False), name="dashboard"),
+            Mount(
+                DASHBOARD_PATH,
+                compressed(SinglePageApp(directory=dashboard_dir, html=True, check_dir=False)),
+                name="dashboard",
+            ),
             StarletteWebSocketRoute(WEBSOCKET_PATH, websocket_api.endpoint),
             StarletteRoute(
                 WEBSOCKET_PATH + "/@connections/{connection_id:path}",
