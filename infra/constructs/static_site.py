@@ -108,6 +108,8 @@ class SiteSource:
     prefix: str
     cache_control: str
     exclude: tuple[str, ...] = ()
+    # Whether a deploy deletes what the build no longer has.
+    prune: bool = True
 
 
 def _has_files(directory: Path) -> bool:
@@ -124,7 +126,15 @@ def site_sources(widget_dir: Path = WIDGET_DIR, dashboard_dir: Path = DASHBOARD_
         # The widget's demo page is the laptop's (its inline script is what our CSP refuses anyway);
         # customers' pages load the script.
         sources.append(
-            SiteSource(widget_dir, WIDGET_PREFIX, f"public, max-age={WIDGET_MAX_AGE.to_seconds()}", exclude=("*.html",))
+            SiteSource(
+                widget_dir,
+                WIDGET_PREFIX,
+                f"public, max-age={WIDGET_MAX_AGE.to_seconds()}",
+                exclude=("*.html",),
+                # A launcher a browser still holds (up to WIDGET_MAX_AGE) loads the chat of its own build,
+                # by its hashed name: the previous chats stay (a few KB each).
+                prune=False,
+            )
         )
     return sources
 
@@ -336,6 +346,7 @@ class StaticSite(Construct):
             cache_control=[s3deploy.CacheControl.from_string(source.cache_control)],
             distribution=self.distribution,
             distribution_paths=[f"/{source.prefix}*"],
+            prune=source.prune,
             memory_limit=256,
         )
 
