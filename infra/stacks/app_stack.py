@@ -51,6 +51,7 @@ __all__ = [
     "ATTACHMENT_WRITERS",
     "EVENT_WRITERS",
     "FUNCTION_SPECS",
+    "INGEST_SENDERS",
     "AppStack",
     "spec_for",
 ]
@@ -132,6 +133,12 @@ FUNCTION_SPECS: Mapping[str, FunctionSpec] = {
             "Scheduled: closes conversations idle for over two hours, sweeps the outbox",
             timeout=cdk.Duration.minutes(2),
         ),
+        FunctionSpec(
+            "knowledge_sync",
+            "Scheduled: queues knowledge of a former embedding model to re-embed, and websites due a weekly sync",
+            timeout=cdk.Duration.minutes(2),
+            reads_encryption_key=True,  # which model an organisation embeds with depends on which key resolves
+        ),
     )
 }
 
@@ -144,6 +151,9 @@ ATTACHMENT_READERS: tuple[str, ...] = ("history", "dispatch")
 # Erasure (the widget's DELETE, served by close) and retention (cleanup) delete a conversation's files.
 ATTACHMENT_ERASERS: tuple[str, ...] = ("close", "cleanup")
 
+# The functions that queue knowledge to embed (chatflow.knowledge.service.enqueue_many).
+INGEST_SENDERS: tuple[str, ...] = ("dashboard_api", "dispatch", "ingest")
+
 # The functions whose writes produce domain events (chatflow.outbox): they signal the dispatch queue.
 EVENT_WRITERS: tuple[str, ...] = (
     "chat",
@@ -155,6 +165,7 @@ EVENT_WRITERS: tuple[str, ...] = (
     "dashboard_api",
     "cleanup",
     "meta_inbound",
+    "knowledge_sync",
 )
 
 
@@ -217,9 +228,12 @@ class AppStack(cdk.Stack):
         self.jobs = Jobs(
             self, "Jobs", schedules=SCHEDULED_FUNCTIONS, queue_functions=QUEUE_FUNCTIONS, handlers=handlers
         )
-        # The dashboard API queues knowledge entries to embed; it may only send, to that queue only.
-        self.jobs.ingest_queue.grant_send_messages(self.functions["dashboard_api"].function)
-        self.functions["dashboard_api"].function.add_environment("INGEST_QUEUE_URL", self.jobs.ingest_queue.queue_url)
+        # Knowledge to embed is queued by the dashboard API (entries), dispatch (the listeners that queue
+        # websites' syncs and re-embeddings) and ingest itself (a website's pages, found while crawling);
+        # each may only send, to that queue only.
+        for name in INGEST_SENDERS:
+            self.jobs.ingest_queue.grant_send_messages(self.functions[name].function)
+            self.functions[name].function.add_environment("INGEST_QUEUE_URL", self.jobs.ingest_queue.queue_url)
         # Meta's webhooks, once their signature is checked, wait in the inbound queue.
         self.jobs.inbound_queue.grant_send_messages(self.functions["meta_webhooks"].function)
         self.functions["meta_webhooks"].function.add_environment("INBOUND_QUEUE_URL", self.jobs.inbound_queue.queue_url)

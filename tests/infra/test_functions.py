@@ -163,8 +163,12 @@ def test_migrations_go_straight_to_the_cluster_not_through_the_proxy(template: T
 @pytest.mark.parametrize(
     ("variable", "functions"),
     [
-        # meta_webhooks checks signatures with channels' app secrets; meta_inbound answers with the org's key.
-        ("ENCRYPTION_KEY_SECRET_ARN", {"chat", "dashboard_api", "dispatch", "meta_webhooks", "meta_inbound"}),
+        # meta_webhooks checks signatures with channels' app secrets; meta_inbound answers with the org's key;
+        # knowledge_sync resolves each organisation's key to know which embedding model it uses.
+        (
+            "ENCRYPTION_KEY_SECRET_ARN",
+            {"chat", "dashboard_api", "dispatch", "meta_webhooks", "meta_inbound", "knowledge_sync"},
+        ),
         ("SES_SENDER", {"dashboard_api", "dispatch"}),
         ("DASHBOARD_URL", {"dashboard_api", "dispatch"}),
         ("COGNITO_USER_POOL_ID", {"dashboard_api", "realtime"}),

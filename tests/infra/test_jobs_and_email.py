@@ -8,7 +8,7 @@ from aws_cdk.assertions import Template
 
 from infra.constructs.jobs import DISPATCH_MAX_RECEIVES
 from infra.routes import QUEUE_FUNCTIONS, SCHEDULED_FUNCTIONS, QueueFunction
-from infra.stacks.app_stack import EVENT_WRITERS
+from infra.stacks.app_stack import EVENT_WRITERS, INGEST_SENDERS
 from tests.infra.conftest import Synthesized
 from tests.infra.support import (
     actions,
@@ -114,6 +114,7 @@ def _sqs_grants(template: Template, name: str) -> dict[str, set[str]]:
         "dispatch",
         "meta_webhooks",
         "meta_inbound",
+        "knowledge_sync",
     ],
 )
 def test_each_function_may_send_to_or_receive_from_its_queues_only(template: Template, name: str) -> None:
@@ -121,7 +122,7 @@ def test_each_function_may_send_to_or_receive_from_its_queues_only(template: Tem
     inbound = _queue_id(template, "Inbound")
     grants = _sqs_grants(template, name)
 
-    expected_queues = {ingest} if name in ("ingest", "dashboard_api") else set()
+    expected_queues = {ingest} if name in INGEST_SENDERS else set()
     if name in ("meta_webhooks", "meta_inbound"):
         expected_queues.add(inbound)
     if name in EVENT_WRITERS or name == "dispatch":
@@ -134,13 +135,17 @@ def test_each_function_may_send_to_or_receive_from_its_queues_only(template: Tem
             or (queue_id == inbound and name == "meta_inbound")
         )
         assert ("sqs:ReceiveMessage" in granted) == consumer
-        # dispatch sends to its own queue too: a webhook delivery's retry waits there (chatflow.webhooks).
-        assert ("sqs:SendMessage" in granted) == (not consumer or name == "dispatch")
+        # dispatch sends to its own queue too: a webhook delivery's retry waits there (chatflow.webhooks);
+        # ingest to its own: the pages a website's crawl finds.
+        assert ("sqs:SendMessage" in granted) == (not consumer or name in ("dispatch", "ingest"))
     if name in EVENT_WRITERS or name == "dispatch":
         assert referenced_logical_ids(environment(template, name)["DISPATCH_QUEUE_URL"]) == {dispatch}
     else:
         assert "DISPATCH_QUEUE_URL" not in environment(template, name)
-    assert referenced_logical_ids(environment(template, "dashboard_api")["INGEST_QUEUE_URL"]) == {ingest}
+    if name in INGEST_SENDERS:
+        assert referenced_logical_ids(environment(template, name)["INGEST_QUEUE_URL"]) == {ingest}
+    else:
+        assert "INGEST_QUEUE_URL" not in environment(template, name)
     if name == "meta_webhooks":
         assert referenced_logical_ids(environment(template, name)["INBOUND_QUEUE_URL"]) == {inbound}
     else:

@@ -61,6 +61,7 @@ CONTRACT = {
     "conversation_not_found": 404,
     "knowledge_not_found": 404,
     "knowledge_gap_not_found": 404,
+    "knowledge_website_not_found": 404,
     "webhook_not_found": 404,
     "webhook_delivery_not_found": 404,
     "api_token_not_found": 404,

@@ -1016,6 +1016,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/dashboard/organizations/{organization_id}/channels/{channel_id}/logo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set Logo
+         * @description Org admin: the uploaded picture (checked by its bytes, squared to 256 px, without metadata) becomes
+         *     the widget's logo, served from /media.
+         */
+        put: operations["set_logo_api_dashboard_organizations__organization_id__channels__channel_id__logo_put"];
+        post?: never;
+        /**
+         * Remove Logo
+         * @description Org admin: the widget shows the business name's initials again.
+         */
+        delete: operations["remove_logo_api_dashboard_organizations__organization_id__channels__channel_id__logo_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dashboard/organizations/{organization_id}/channels/{channel_id}/logo/upload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Request Logo Upload
+         * @description Org admin: a presigned POST for a website channel's logo, straight to storage; then PUT …/logo.
+         */
+        post: operations["request_logo_upload_api_dashboard_organizations__organization_id__channels__channel_id__logo_upload_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/dashboard/organizations/{organization_id}/channels/{channel_id}/satisfaction": {
         parameters: {
             query?: never;
@@ -1222,6 +1267,7 @@ export interface paths {
         /**
          * List Knowledge
          * @description Members: the entries, most recently updated first; channelId narrows to one channel's own.
+         *     A website's pages are listed with websiteId only (GET …/knowledge-websites lists the sites).
          */
         get: operations["list_knowledge_api_dashboard_organizations__organization_id__knowledge_get"];
         put?: never;
@@ -1292,6 +1338,73 @@ export interface paths {
          * @description Admins: a dismissed or answered gap back on the open list.
          */
         post: operations["reopen_knowledge_gap_api_dashboard_organizations__organization_id__knowledge_gaps__gap_id__reopen_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dashboard/organizations/{organization_id}/knowledge-websites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Websites
+         * @description Members: the organisation's sites, newest first, with their pages counted by status.
+         */
+        get: operations["list_websites_api_dashboard_organizations__organization_id__knowledge_websites_get"];
+        put?: never;
+        /**
+         * Create Website
+         * @description Org admin: a site to learn from, crawled at once in the background and again every week.
+         *     400 invalid_url (not http(s), or not a public address); 404 channel_not_found.
+         */
+        post: operations["create_website_api_dashboard_organizations__organization_id__knowledge_websites_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dashboard/organizations/{organization_id}/knowledge-websites/{website_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Website */
+        get: operations["get_website_api_dashboard_organizations__organization_id__knowledge_websites__website_id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Website
+         * @description Org admin: the site and all its pages; the chat stops answering from them at once.
+         */
+        delete: operations["delete_website_api_dashboard_organizations__organization_id__knowledge_websites__website_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dashboard/organizations/{organization_id}/knowledge-websites/{website_id}/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sync Website
+         * @description Org admin: "sync now": the site is crawled again in the background (robots.txt, then its pages;
+         *     a page whose text did not change is not embedded again).
+         */
+        post: operations["sync_website_api_dashboard_organizations__organization_id__knowledge_websites__website_id__sync_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1440,6 +1553,32 @@ export interface paths {
          *     and visitor data; usage figures stay. Recorded in the audit log.
          */
         put: operations["set_retention_api_dashboard_organizations__organization_id__retention_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dashboard/organizations/{organization_id}/time-zone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Time Zone
+         * @description The organisation's time zone: a report's days, hours and weekdays are its.
+         */
+        get: operations["get_time_zone_api_dashboard_organizations__organization_id__time_zone_get"];
+        /**
+         * Set Time Zone
+         * @description Org admin: the organisation's time zone (400 `invalid_field` naming `timeZone` for one that is
+         *     not IANA's). Every conversation counts on its day there from the next report on; recorded in the
+         *     audit log.
+         */
+        put: operations["set_time_zone_api_dashboard_organizations__organization_id__time_zone_put"];
         post?: never;
         delete?: never;
         options?: never;
@@ -2444,6 +2583,11 @@ export interface components {
             id: string;
             /** Languagefixed */
             languageFixed: boolean;
+            /**
+             * Logourl
+             * @description The logo the widget shows in its header (website channels); null: initials.
+             */
+            logoUrl?: string | null;
             /** @description WhatsApp and Messenger channels: their connection to Meta; null for websites. */
             metaConnection: components["schemas"]["MetaConnectionOut"] | null;
             /** Name */
@@ -3291,16 +3435,18 @@ export interface components {
             organizationId: string;
             /**
              * Source
+             * @description page: one page of a website source.
              * @enum {string}
              */
-            source: "text" | "file" | "url";
+            source: "text" | "file" | "url" | "page";
             /** Sourceurl */
             sourceUrl: string | null;
             /**
              * Status
+             * @description reembedding: embedded again with the current embedding model; not searched until done.
              * @enum {string}
              */
-            status: "pending" | "ready" | "failed";
+            status: "pending" | "ready" | "failed" | "reembedding";
             /** Title */
             title: string;
             /**
@@ -3308,6 +3454,11 @@ export interface components {
              * Format: date-time
              */
             updatedAt: string;
+            /**
+             * Websiteid
+             * @description A website's page: its site.
+             */
+            websiteId?: string | null;
         };
         /** KnowledgeSourceOut */
         KnowledgeSourceOut: {
@@ -3323,6 +3474,11 @@ export interface components {
              * Format: uuid
              */
             knowledgeId: string;
+            /**
+             * Sourceurl
+             * @description A web page's or a website page's URL: its source.
+             */
+            sourceUrl?: string | null;
             /** Title */
             title: string;
         };
@@ -3389,6 +3545,10 @@ export interface components {
             aiResolutionRate: number | null;
             /** Conversations */
             conversations: number;
+            /** @description Ratings of this language's conversations an agent answered last. */
+            csatAgents?: components["schemas"]["SatisfactionOut"];
+            /** @description Ratings of this language's conversations the AI answered last. */
+            csatAi?: components["schemas"]["SatisfactionOut"];
             /** Handoffrate */
             handoffRate: number | null;
             /**
@@ -3952,6 +4112,46 @@ export interface components {
             /** P90 */
             p90?: number | null;
         };
+        /** PictureIn */
+        PictureIn: {
+            /** Uploadkey */
+            uploadKey: string;
+        };
+        /**
+         * PictureUploadIn
+         * @description A logo or a photo about to be uploaded (chatflow.media): what the presigned POST will allow.
+         */
+        PictureUploadIn: {
+            /**
+             * Contenttype
+             * @description image/png, image/jpeg or image/webp (415 otherwise).
+             */
+            contentType: string;
+            /**
+             * Size
+             * @description Bytes; at most 2 MB (415 beyond).
+             */
+            size: number;
+        };
+        /** PictureUploadOut */
+        PictureUploadOut: {
+            /** Fields */
+            fields: {
+                [key: string]: string;
+            };
+            /** Maxbytes */
+            maxBytes: number;
+            /**
+             * Uploadkey
+             * @description Send it back to publish the picture once the POST succeeded.
+             */
+            uploadKey: string;
+            /**
+             * Url
+             * @description POST `fields`, then the file as the last part named `file` (multipart).
+             */
+            url: string;
+        };
         /** PlanOut */
         PlanOut: {
             /** Channellimit */
@@ -4376,6 +4576,23 @@ export interface components {
             end: string;
             /** Start */
             start: string;
+        };
+        /** TimeZoneIn */
+        TimeZoneIn: {
+            /**
+             * Timezone
+             * @description An IANA time zone.
+             * @example America/Mexico_City
+             */
+            timeZone: string;
+        };
+        /** TimeZoneOut */
+        TimeZoneOut: {
+            /**
+             * Timezone
+             * @description The IANA time zone whose days and hours the reports count in.
+             */
+            timeZone: string;
         };
         /** TokensOut */
         TokensOut: {
@@ -4819,6 +5036,78 @@ export interface components {
             updatedAt: string;
             /** Url */
             url: string;
+        };
+        /** WebsiteCreate */
+        WebsiteCreate: {
+            /**
+             * Channelid
+             * @description null: organisation-wide, for all its channels.
+             */
+            channelId?: string | null;
+            /**
+             * Url
+             * @description The start page (its same-site links are followed) or a sitemap (.xml).
+             */
+            url: string;
+        };
+        /** WebsiteOut */
+        WebsiteOut: {
+            /** Channelid */
+            channelId: string | null;
+            /**
+             * Createdat
+             * Format: date-time
+             */
+            createdAt: string;
+            /**
+             * Error
+             * @description Why the sync failed, in the caller's language.
+             */
+            error?: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Lastsyncedat */
+            lastSyncedAt: string | null;
+            /**
+             * Mode
+             * @description links: from the start page; sitemap: its pages.
+             * @enum {string}
+             */
+            mode: "links" | "sitemap";
+            /**
+             * Organizationid
+             * Format: uuid
+             */
+            organizationId: string;
+            /**
+             * Pagecap
+             * @description The pages the plan allows, for all the organisation's sites together.
+             */
+            pageCap: number;
+            /**
+             * Pagecapreached
+             * @description The last sync found more pages than the cap left room for.
+             */
+            pageCapReached: boolean;
+            /** Pages */
+            pages: number;
+            /** Pagesfailed */
+            pagesFailed: number;
+            /** Pagespending */
+            pagesPending: number;
+            /** Pagesready */
+            pagesReady: number;
+            /** Starturl */
+            startUrl: string;
+            /**
+             * Status
+             * @description syncing while its first step runs or any page waits to be fetched or embedded.
+             * @enum {string}
+             */
+            status: "pending" | "syncing" | "ready" | "failed";
         };
         /**
          * WelcomeMessage
@@ -9350,6 +9639,245 @@ export interface operations {
             };
         };
     };
+    set_logo_api_dashboard_organizations__organization_id__channels__channel_id__logo_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PictureIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelOut"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the current state (plan limit, last admin, closed conversation, …) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A kind of file this operation does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    remove_logo_api_dashboard_organizations__organization_id__channels__channel_id__logo_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelOut"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    request_logo_upload_api_dashboard_organizations__organization_id__channels__channel_id__logo_upload_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PictureUploadIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PictureUploadOut"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A kind of file this operation does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     get_satisfaction_api_dashboard_organizations__organization_id__channels__channel_id__satisfaction_get: {
         parameters: {
             query?: never;
@@ -10202,6 +10730,7 @@ export interface operations {
         parameters: {
             query?: {
                 channelId?: string | null;
+                websiteId?: string | null;
             };
             header?: never;
             path: {
@@ -10500,6 +11029,346 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    list_websites_api_dashboard_organizations__organization_id__knowledge_websites_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebsiteOut"][];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    create_website_api_dashboard_organizations__organization_id__knowledge_websites_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebsiteCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebsiteOut"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_website_api_dashboard_organizations__organization_id__knowledge_websites__website_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+                website_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebsiteOut"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_website_api_dashboard_organizations__organization_id__knowledge_websites__website_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+                website_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    sync_website_api_dashboard_organizations__organization_id__knowledge_websites__website_id__sync_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+                website_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebsiteOut"];
+                };
             };
             /** @description Invalid request */
             400: {
@@ -11449,6 +12318,144 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RetentionOut"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_time_zone_api_dashboard_organizations__organization_id__time_zone_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimeZoneOut"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    set_time_zone_api_dashboard_organizations__organization_id__time_zone_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TimeZoneIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimeZoneOut"];
                 };
             };
             /** @description Invalid request */

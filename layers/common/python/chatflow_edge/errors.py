@@ -142,6 +142,7 @@ HTTP_STATUS: Mapping[type[Refusal], int] = MappingProxyType(
         domain.ChannelNotFound: 404,
         domain.ConversationNotFound: 404,
         domain.KnowledgeNotFound: 404,
+        domain.KnowledgeWebsiteNotFound: 404,
         domain.KnowledgeGapNotFound: 404,
         domain.WebhookNotFound: 404,
         domain.WebhookDeliveryNotFound: 404,
@@ -177,6 +178,7 @@ HTTP_STATUS: Mapping[type[Refusal], int] = MappingProxyType(
         domain.AttachmentTooLarge: 413,
         # 415: a kind of file we do not take
         domain.AttachmentTypeNotAllowed: 415,
+        domain.ImageNotAllowed: 415,
         # 429: too many, too fast
         domain.RateLimited: 429,
         domain.TooManyAttempts: 429,

@@ -18,6 +18,7 @@ __all__ = [
     "PLAN_CHANNEL_LIMITS",
     "PLAN_CONVERSATION_LIMITS",
     "PLAN_PRICES_USD",
+    "PLAN_WEBSITE_PAGE_LIMITS",
     "MonthUsage",
     "OrganizationUsage",
     "overage_cost_usd",
@@ -25,6 +26,9 @@ __all__ = [
 
 PLAN_CONVERSATION_LIMITS: dict[Plan, int] = {"starter": 300, "pro": 1_000, "growth": 3_000}
 PLAN_CHANNEL_LIMITS: dict[Plan, int] = {"starter": 1, "pro": 3, "growth": 10}
+# Pages the website sources of one organisation may hold, all its sites together (each page is
+# fetched and embedded again at every sync: the cap bounds what a sync may cost).
+PLAN_WEBSITE_PAGE_LIMITS: dict[Plan, int] = {"starter": 50, "pro": 500, "growth": 2_000}
 # The list price a month, shown wherever a plan is chosen; what an organisation pays is its plan's
 # price plus the overage below.
 PLAN_PRICES_USD: dict[Plan, int] = {"starter": 29, "pro": 79, "growth": 199}

@@ -144,6 +144,8 @@ class KnowledgeSource:
     knowledge_id: UUID
     title: str
     excerpt: str
+    # Where a web page's or a website's page came from (its URL is its source).
+    source_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -441,7 +443,7 @@ LEFT JOIN meta_deliveries d ON d.message_id = m.id
 LEFT JOIN meta_template_messages t ON t.message_id = m.id
 LEFT JOIN LATERAL (
     SELECT json_agg(json_build_object('id', kc.id, 'knowledge_id', kc.knowledge_id, 'title', k.title,
-                                      'excerpt', left(kc.content, 300))
+                                      'excerpt', left(kc.content, 300), 'source_url', k.source_url)
                     ORDER BY array_position(m.knowledge_chunk_ids, kc.id)) AS sources
     FROM knowledge_chunks kc JOIN channel_knowledge k ON k.id = kc.knowledge_id
     WHERE kc.id = ANY (m.knowledge_chunk_ids)
@@ -503,7 +505,7 @@ def _message(row: dict[str, Any]) -> InboxMessage:
         model=row["model"] if is_ai else None,
         tokens_used=row["tokens_used"] if is_ai else None,
         knowledge_sources=tuple(
-            KnowledgeSource(UUID(s["id"]), UUID(s["knowledge_id"]), s["title"], s["excerpt"])
+            KnowledgeSource(UUID(s["id"]), UUID(s["knowledge_id"]), s["title"], s["excerpt"], s.get("source_url"))
             for s in (row.get("sources") or [])
         ),
         delivery=(

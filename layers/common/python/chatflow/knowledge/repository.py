@@ -22,6 +22,7 @@ __all__ = [
     "Candidate",
     "Entry",
     "IngestJob",
+    "PageSite",
     "StoredChunk",
     "create_entry",
     "delete_entry",
@@ -29,6 +30,7 @@ __all__ = [
     "list_entries",
     "load_ingest_job",
     "mark_failed",
+    "mark_unchanged",
     "search",
     "store_chunks",
     "update_entry",
@@ -53,6 +55,10 @@ class Entry:
     version: int
     created_at: datetime
     updated_at: datetime
+    # The model its chunks were embedded with (None until first embedded).
+    embedding_model: str | None = None
+    # A website's page (source 'page'): its site (chatflow.knowledge.websites).
+    website_id: UUID | None = None
 
 
 # Named after the entry's fields, so that a row is an Entry's keyword arguments.
@@ -63,15 +69,22 @@ def _entry(row: dict[str, Any]) -> Entry:
     return Entry(**row)
 
 
+# A website's pages are listed under their site (`website`), not among the other entries: a site may
+# hold thousands.
 _LIST_ENTRIES = sql.SQL("""
 SELECT {columns} FROM channel_knowledge
 WHERE organization_id = %(org)s AND (%(channel)s::uuid IS NULL OR channel_id = %(channel)s)
+  AND website_id IS NOT DISTINCT FROM %(website)s::uuid
 ORDER BY updated_at DESC, id
 """).format(columns=_ENTRY_COLUMNS)
 
 
-def list_entries(conn: Connection, organization_id: UUID, *, channel_id: UUID | None = None) -> list[Entry]:
-    rows = conn.execute(_LIST_ENTRIES, {"org": organization_id, "channel": channel_id}).fetchall()
+def list_entries(
+    conn: Connection, organization_id: UUID, *, channel_id: UUID | None = None, website_id: UUID | None = None
+) -> list[Entry]:
+    rows = conn.execute(
+        _LIST_ENTRIES, {"org": organization_id, "channel": channel_id, "website": website_id}
+    ).fetchall()
     return [_entry(r) for r in rows]
 
 
@@ -166,6 +179,17 @@ def delete_entry(conn: Connection, organization_id: UUID, entry_id: UUID) -> boo
 
 
 @dataclass(frozen=True, slots=True)
+class PageSite:
+    """What a website's page run needs of its site: where it starts, whether links are followed, the
+    robots.txt its sync read, the organisation's plan (the page cap)."""
+
+    start_url: str
+    mode: str
+    robots_txt: str | None
+    plan: str
+
+
+@dataclass(frozen=True, slots=True)
 class IngestJob:
     entry: Entry
     organization_encrypted_key: str | None
@@ -173,33 +197,53 @@ class IngestJob:
     organization_active: bool = True
     # An uploaded PDF not read yet (the worker reads it, then it is cleared).
     source_file: bytes | None = None
+    site: PageSite | None = None
 
 
 _LOAD_INGEST_JOB = sql.SQL("""
 SELECT {columns},
        s.encrypted_api_key AS organization_key,
        (SELECT value FROM platform_settings WHERE key = 'openai_api_key') AS platform_key,
-       (SELECT o.active FROM organizations o WHERE o.id = k.organization_id) AS organization_active,
-       k.source_file
+       o.active AS organization_active, o.plan AS organization_plan,
+       k.source_file, w.start_url AS site_start_url, w.mode AS site_mode, w.robots_txt AS site_robots_txt
 FROM channel_knowledge k LEFT JOIN ai_settings s ON s.organization_id = k.organization_id
+JOIN organizations o ON o.id = k.organization_id
+LEFT JOIN knowledge_websites w ON w.id = k.website_id
 WHERE k.id = %s
 """).format(columns=sql.SQL(", ").join(sql.Identifier("k", field.name) for field in fields(Entry)))
 
 
 def load_ingest_job(conn: Connection, entry_id: UUID) -> IngestJob | None:
-    """The entry with the keys its embeddings are made with, in one round trip."""
+    """The entry with the keys its embeddings are made with (and a page's site), in one round trip."""
     row = conn.execute(_LOAD_INGEST_JOB, (entry_id,)).fetchone()
     if row is None:
         return None
     organization_key, platform_key = row.pop("organization_key"), row.pop("platform_key")
     active = bool(row.pop("organization_active"))
+    plan = row.pop("organization_plan")
     source_file = row.pop("source_file")
+    start_url, mode, robots_txt = row.pop("site_start_url"), row.pop("site_mode"), row.pop("site_robots_txt")
     return IngestJob(
         _entry(row),
         organization_key,
         platform_key,
         organization_active=active,
         source_file=None if source_file is None else bytes(source_file),
+        site=PageSite(start_url, mode, robots_txt, plan) if start_url is not None else None,
+    )
+
+
+def mark_unchanged(conn: Connection, entry: Entry) -> bool:
+    """A page fetched again with the very text its chunks were made from, by the current model: ready
+    again without spending an embedding. False when superseded."""
+    return (
+        conn.execute(
+            """UPDATE channel_knowledge SET status = 'ready', error = NULL, error_reason = NULL,
+                   error_values = jsonb_build_object()
+            WHERE id = %s AND version = %s""",
+            (entry.id, entry.version),
+        ).rowcount
+        > 0
     )
 
 
@@ -233,8 +277,8 @@ def store_chunks(
             cur.executemany(
                 """INSERT INTO knowledge_chunks
                     (knowledge_id, organization_id, channel_id, chunk_index, content, token_count, search_text,
-                     embedding)
-                VALUES (%s, %s, %s, %s, %s, %s, %s, %s)""",
+                     embedding, embedding_model)
+                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)""",
                 [
                     (
                         entry.id,
@@ -245,6 +289,7 @@ def store_chunks(
                         c.token_count,
                         c.search_text,
                         Vector(list(c.embedding)),
+                        embedding_model,
                     )
                     for i, c in enumerate(chunks)
                 ],
@@ -307,10 +352,14 @@ FROM (SELECT coalesce(v.id, f.id) AS id, v.vector_rank, f.text_rank, f.terms_mat
       FROM vec v FULL JOIN fts f ON f.id = v.id) r
 JOIN knowledge_chunks c ON c.id = r.id
 JOIN channel_knowledge k ON k.id = c.knowledge_id
-WHERE k.embedding_model = %(model)s
 """)
 
-_SCOPE = sql.SQL("c.organization_id = %(org)s AND (c.channel_id IS NULL OR c.channel_id = %(channel)s)")
+# Only chunks of the question's model: vectors of two models are not comparable (migration 0103). In
+# both arms, so that neither fills its candidates with chunks the other model made.
+_SCOPE = sql.SQL(
+    "c.organization_id = %(org)s AND (c.channel_id IS NULL OR c.channel_id = %(channel)s)"
+    " AND c.embedding_model = %(model)s"
+)
 
 # The question's terms OR-ed, parsed with both configurations of migration 0011 (English and Spanish
 # stems, the stop words of both dropped), as a chunk's `search_tsv` is made: any one term matching

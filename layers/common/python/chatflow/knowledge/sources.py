@@ -17,7 +17,8 @@ import io
 import ipaddress
 import socket
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
@@ -34,21 +35,28 @@ __all__ = [
     "FILE_TYPES",
     "MAX_TEXT_CHARS",
     "UNREACHABLE",
+    "USER_AGENT",
+    "Fetched",
     "FileType",
+    "Gone",
+    "Page",
     "SourceError",
     "check_url",
     "extract_file_text",
     "failure_message",
+    "fetch",
     "fetch_url_text",
     "file_type_of",
     "is_public",
     "looks_like_pdf",
+    "page_of",
     "within_text_cap",
 ]
 
 FileType = Literal["txt", "md", "pdf"]
 FILE_TYPES: dict[str, FileType] = {".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md", ".pdf": "pdf"}
-_USER_AGENT = "ChatFlow360-knowledge/1.0"
+# Sent with every fetch; robots.txt rules for "ChatFlow360-knowledge" apply to it (chatflow.knowledge.websites).
+USER_AGENT = "ChatFlow360-knowledge/1.0"
 
 # The one reason of every page that cannot be fetched, whatever happened (its words: the catalogue's
 # texts, knowledge.unreachable).
@@ -279,11 +287,32 @@ class _CheckedTransport(httpx.HTTPTransport):
         )
 
 
-def fetch_url_text(url: str, settings: Settings) -> tuple[str, str | None]:
-    """(main text, page title) of a web page (HTML, its main text; or a PDF, its text). Redirects are
-    followed by hand so that each hop is checked like the first."""
-    import trafilatura
+class Gone(SourceError):
+    """The page answered 404 or 410: the site no longer has it (a website's sync forgets such a page)."""
 
+    def __init__(self) -> None:
+        super().__init__(UNREACHABLE)
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    url: str  # where the last redirect led
+    content_type: str
+    body: bytes
+    encoding: str
+
+
+def fetch(
+    url: str,
+    settings: Settings,
+    *,
+    kinds: tuple[str, ...] = ("html", "pdf"),
+    stay_on: Callable[[str], bool] | None = None,
+) -> Fetched:
+    """GET `url` with every rule of this module: each hop checked and connected to at the address that
+    was checked, redirects followed by hand (at most 5, each checked again, and each kept to the site
+    when `stay_on` says which URLs are), at most KNOWLEDGE_MAX_FILE_BYTES, and only a content type
+    naming one of `kinds` (anything else is refused unread: `not_a_page`). Gone for 404/410."""
     max_bytes = settings.knowledge_max_file_bytes
     current = url
     transport = _CheckedTransport(allow_private=settings.knowledge_allow_private_urls)
@@ -292,15 +321,19 @@ def fetch_url_text(url: str, settings: Settings) -> tuple[str, str | None]:
     ) as client:
         for _ in range(5):
             check_url(current, settings)
+            if stay_on is not None and not stay_on(current):
+                raise SourceError(UNREACHABLE)
             try:
-                with client.stream("GET", current, headers={"User-Agent": _USER_AGENT}) as response:
+                with client.stream("GET", current, headers={"User-Agent": USER_AGENT}) as response:
                     if response.is_redirect and "location" in response.headers:
                         current = str(response.url.join(response.headers["location"]))
                         continue
+                    if response.status_code in (404, 410):
+                        raise Gone()
                     if response.status_code != 200:
                         raise SourceError(UNREACHABLE)
                     content_type = response.headers.get("content-type", "").lower()
-                    if "html" not in content_type and "pdf" not in content_type:
+                    if not any(kind in content_type for kind in kinds):
                         # A body is never kept as fetched: JSON, text and the like are not learned from.
                         raise SourceError("not_a_page")
                     body = bytearray()
@@ -308,15 +341,34 @@ def fetch_url_text(url: str, settings: Settings) -> tuple[str, str | None]:
                         body += part
                         if len(body) > max_bytes:
                             raise SourceError("page_too_large", mb=max_bytes // (1024 * 1024))
-                    encoding = response.encoding or "utf-8"
+                    return Fetched(current, content_type, bytes(body), response.encoding or "utf-8")
             except httpx.HTTPError as exc:
                 raise SourceError(UNREACHABLE) from exc
-            if "pdf" in content_type:
-                return _pdf_text(bytes(body), seconds=settings.knowledge_pdf_seconds), None
-            html = bytes(body).decode(encoding, errors="replace")
-            text = trafilatura.extract(html, include_comments=False, include_tables=True, favor_recall=True)
-            metadata = trafilatura.extract_metadata(html)
-            if not text or not text.strip():
-                raise SourceError("page_no_text")
-            return within_text_cap(text), (metadata.title if metadata is not None else None)
     raise SourceError(UNREACHABLE)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    text: str
+    title: str | None
+    html: str | None  # None for a PDF
+
+
+def page_of(fetched: Fetched, settings: Settings) -> Page:
+    """The main text of a fetched web page (trafilatura) or PDF, within the text cap."""
+    import trafilatura
+
+    if "pdf" in fetched.content_type:
+        return Page(_pdf_text(fetched.body, seconds=settings.knowledge_pdf_seconds), None, None)
+    html = fetched.body.decode(fetched.encoding, errors="replace")
+    text = trafilatura.extract(html, include_comments=False, include_tables=True, favor_recall=True)
+    if not text or not text.strip():
+        raise SourceError("page_no_text")
+    metadata = trafilatura.extract_metadata(html)
+    return Page(within_text_cap(text), metadata.title if metadata is not None else None, html)
+
+
+def fetch_url_text(url: str, settings: Settings) -> tuple[str, str | None]:
+    """(main text, page title) of a web page (HTML, its main text; or a PDF, its text)."""
+    page = page_of(fetch(url, settings), settings)
+    return page.text, page.title

@@ -14,7 +14,9 @@ from chatflow.listeners.push_note_to_operators import push_note_to_operators
 from chatflow.listeners.push_read_receipts import push_read_receipts
 from chatflow.listeners.push_to_sockets import push_to_sockets
 from chatflow.listeners.record_knowledge_gaps import record_knowledge_gaps
+from chatflow.listeners.reembed_knowledge import reembed_knowledge
 from chatflow.listeners.send_to_meta import send_to_meta
+from chatflow.listeners.sync_websites import sync_websites
 from chatflow.outbox import Listener
 
 __all__ = [
@@ -32,7 +34,9 @@ __all__ = [
     "push_read_receipts",
     "push_to_sockets",
     "record_knowledge_gaps",
+    "reembed_knowledge",
     "send_to_meta",
+    "sync_websites",
 ]
 
 # In the order they run for one dispatch: the live update and the customer's WhatsApp or Messenger
@@ -52,5 +56,7 @@ LISTENERS: tuple[Listener, ...] = (
     email_members_on_offline_message,
     email_transcript,
     record_knowledge_gaps,
+    reembed_knowledge,
+    sync_websites,
     deliver_webhooks,
 )

@@ -24,6 +24,8 @@ __all__ = [
     "ConversationUpdated",
     "DomainEvent",
     "KnowledgeGapFound",
+    "KnowledgeModelChanged",
+    "KnowledgeWebsiteSyncRequested",
     "MessageCreated",
     "NoteCreated",
     "OfflineMessageLeft",
@@ -186,6 +188,28 @@ class KnowledgeGapFound(DomainEvent):
     language: Literal["en", "es"]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KnowledgeModelChanged(DomainEvent):
+    """The organisation's knowledge is embedded with another model now (EMBEDDING_MODEL changed, or a
+    key now resolves where none did): its `entries` ready entries of other models (`previous_models`)
+    were marked `reembedding`, to be embedded again with `model` through the ingest queue."""
+
+    TYPE: ClassVar[str] = "knowledge.model_changed"
+    model: str
+    previous_models: tuple[str, ...] = ()
+    entries: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KnowledgeWebsiteSyncRequested(DomainEvent):
+    """A website source is to be crawled (again): just added, its weekly turn (`schedule`), or an
+    operator's "sync now" (`operator`)."""
+
+    TYPE: ClassVar[str] = "knowledge.website_sync_requested"
+    website_id: UUID
+    requested_by: Literal["created", "schedule", "operator"]
+
+
 EVENT_TYPES: dict[str, type[DomainEvent]] = {
     cls.TYPE: cls
     for cls in (
@@ -200,6 +224,8 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         OfflineMessageLeft,
         TranscriptRequested,
         KnowledgeGapFound,
+        KnowledgeModelChanged,
+        KnowledgeWebsiteSyncRequested,
     )
 }
 
