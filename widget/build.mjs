@@ -10,7 +10,7 @@
 //   node widget/build.mjs          build, and print each file's size raw / gzip / brotli
 //   node widget/build.mjs --json   the same figures as JSON (bench/widget_size.py reads them)
 import { createHash } from "node:crypto";
-import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -38,11 +38,18 @@ const chatFile = "chatflow360-chat." + createHash("sha256").update(chat).digest(
 const launcher = minify("chatflow360.js", { CHAT_FILE: JSON.stringify(chatFile) });
 
 mkdirSync(OUT, { recursive: true });
+// Each file replaced in one step (written aside, then renamed): a stack serving this folder while it is
+// rebuilt (the browser tests build it as they start) never sends a half-written or missing file.
+const put = (name, write) => {
+  const aside = join(OUT, `.${name}.${process.pid}`);
+  write(aside);
+  renameSync(aside, join(OUT, name));
+};
+put(chatFile, (path) => writeFileSync(path, chat));
+put("chatflow360.js", (path) => writeFileSync(path, launcher));
+put("demo.html", (path) => copyFileSync(join(HERE, "demo.html"), path));
 // A chat of an earlier build would be served (and deployed) for nothing.
-for (const name of readdirSync(OUT)) if (name.startsWith("chatflow360-chat.")) rmSync(join(OUT, name));
-writeFileSync(join(OUT, "chatflow360.js"), launcher);
-writeFileSync(join(OUT, chatFile), chat);
-copyFileSync(join(HERE, "demo.html"), join(OUT, "demo.html"));
+for (const name of readdirSync(OUT)) if (name.startsWith("chatflow360-chat.") && name !== chatFile) rmSync(join(OUT, name));
 
 const sizes = (bytes) => ({
   raw: bytes.length,
