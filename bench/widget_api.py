@@ -8,8 +8,13 @@ each POST signalling its domain events to moto's SQS in a process of its own, as
 
 1. latency and throughput of `POST /api/chat` and `GET /api/chat/{id}`: the functions'
    `lambda_handler`, called in-process with real API Gateway REST proxy events, from 1 and 16 threads;
-2. SQL round trips per call, counted on the wire (see `_WireCounter`);
-3. the cold import of each function's handler module, in fresh interpreters.
+   beside the wall time, the CPU time of the calling thread (Python and libpq, no waiting), which a
+   busy machine disturbs far less;
+2. SQL round trips per call, counted on the wire (see `_WireCounter`), and the time the server spends
+   on them (pg_stat_statements: statements per POST and their mean execution time);
+3. where a POST's time goes: cProfile over PROFILE_POSTS calls, own time summed per package.
+
+The cold import of every function is bench/cold_start.py's.
 
 It runs offline (Unix sockets to the database, loopback to moto), stops by itself and removes everything it made.
 """
@@ -22,7 +27,6 @@ import itertools
 import json
 import os
 import platform
-import re
 import secrets
 import shutil
 import signal
@@ -34,7 +38,7 @@ import tempfile
 import threading
 import time
 import warnings
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,26 +50,23 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from infra.functions import LAYER_PYTHON_DIR, ROOT, Handler, load_handler
+from infra.functions import LAYER_PYTHON_DIR, Handler, load_handler
 from tests.support.events import LambdaContextStub, rest_event
 
 # The targets, printed beside the figures.
-TARGET_POST_P50_MS = 10.0
-TARGET_POST_P99_MS = 40.0
+TARGET_POST_P50_MS = 1.5
+TARGET_POST_P99_MS = 5.0
 TARGET_POST_ROUND_TRIPS = 5
-TARGET_COLD_IMPORT_MS = 250.0
 
 CONCURRENCIES = (1, 16)
 REQUESTS = {1: 1_000, 16: 2_000}  # per cell, after a warm-up
 POSTS_PER_VISITOR = 5  # one new conversation, then four follow-ups: 20 % of POSTs open a conversation
 HISTORY_CONVERSATIONS = 64  # read by the GET cells, 4 per thread at concurrency 16
 HISTORY_POSTS = 10  # each leaves 20 messages: the visitor's and the AI's
-IMPORT_RUNS = 5
-IMPORTTIME_RUNS = 3
-IMPORTTIME_TOP = 8
+PROFILE_POSTS = 500
+PROFILE_TOP = 12
 ROUND_TRIP_WARMUP = 24  # uncounted: the pool round-robins 2 connections and each prepares on a 6th run
 ROUND_TRIP_SAMPLES = 10  # warm calls counted
-FUNCTIONS = ("chat", "history", "close", "cleanup")
 
 # Small talk, none of it a handoff keyword, so that every POST is answered by the AI.
 MESSAGES = (
@@ -108,7 +109,7 @@ def main() -> None:
         try:
             _print_latency(client, url, summary)
             _print_round_trips(client, url, summary)
-            _print_imports(summary)
+            _print_profile(client)
             _print_summary(summary)
         finally:
             _stop_workers()  # before the database goes: a bench stopped midway leaves no request running
@@ -184,11 +185,12 @@ def _dispatch_queue() -> Iterator[None]:
 
     @functools.wraps(send)
     def timed_send(*args: Any, **kwargs: Any) -> None:
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.thread_time()
         try:
             send(*args, **kwargs)
         finally:
             _SIGNALLING.seconds = getattr(_SIGNALLING, "seconds", 0.0) + time.perf_counter() - started
+            _SIGNALLING.cpu = getattr(_SIGNALLING, "cpu", 0.0) + time.thread_time() - cpu_started
 
     outbox_service._send = timed_send  # type: ignore[assignment]
 
@@ -304,6 +306,7 @@ class _Sample:
     seconds: float
     status: int
     signal_seconds: float = 0.0  # of `seconds`, sending the events' signal to SQS
+    cpu_seconds: float = 0.0  # the calling thread's CPU time, the signal's excluded
 
     @property
     def own_seconds(self) -> float:
@@ -375,13 +378,13 @@ class _WidgetClient:
 
     def _call(self, handler: Handler, event: dict[str, Any], visitor: _Visitor) -> tuple[_Sample, dict[str, Any]]:
         event["requestContext"]["identity"]["sourceIp"] = visitor.source_ip
-        _SIGNALLING.seconds = 0.0
-        started = time.perf_counter()
+        _SIGNALLING.seconds = _SIGNALLING.cpu = 0.0
+        started, cpu_started = time.perf_counter(), time.thread_time()
         response = handler(event, self._context)
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.thread_time() - cpu_started
         status = int(response["statusCode"])
         answer = json.loads(response["body"]) if status == 200 else {}
-        return _Sample(elapsed, status, _SIGNALLING.seconds), answer
+        return _Sample(elapsed, status, _SIGNALLING.seconds, cpu - _SIGNALLING.cpu), answer
 
 
 # --- 1. latency and throughput ----------------------------------------------------------------
@@ -514,6 +517,13 @@ def _print_latency(client: _WidgetClient, url: str, summary: list[_SummaryRow]) 
                     )
                 )
             _emit_row("  the rest (ours)", concurrency, own_ms, None, target)
+            cpu_ms = [s.cpu_seconds * 1_000 for s in cell.samples]
+            _emit_row("  its CPU time (thread)", concurrency, cpu_ms, None, "")
+            if concurrency == 1:
+                p50, p99 = _p50_p99(cpu_ms)
+                summary.append(
+                    _SummaryRow("POST /api/chat CPU p50 / p99, 1 thread, ours", f"{p50:.2f} / {p99:.2f} ms", "", True)
+                )
     _emit(
         f"   POST mix: each visitor opens a conversation then follows up {POSTS_PER_VISITOR - 1} times "
         f"({100 // POSTS_PER_VISITOR} % new); every POST carries a clientMessageId.\n"
@@ -849,80 +859,80 @@ def _tally(labels: Counter[str]) -> str:
     return ", ".join(f"{n} × {label}" if n > 1 else label for label, n in labels.items())
 
 
-# --- 3. cold imports ----------------------------------------------------------------------------
+# --- 3. where a POST's time goes -----------------------------------------------------------------
 
-# Timed inside the fresh interpreter, so that its own start-up (site, encodings…) is left out.
-_IMPORT_PROBE = """
-import sys, time
-started = time.perf_counter()
-from infra.functions import load_handler
-load_handler(sys.argv[1])
-print(time.perf_counter() - started)
-"""
-_IMPORTTIME_PROBE = """
-import sys
-sys.stderr.write("--bench: handler import starts--\\n")
-from infra.functions import load_handler
-load_handler(sys.argv[1])
-"""
-_IMPORTTIME_LINE = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \|( +)(\S+)")
-
-
-def _fresh_python(args: list[str], function: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, *args, function], cwd=ROOT, env=dict(os.environ), capture_output=True, text=True, check=True
-    )
+# Own time (cProfile's tottime) is summed per group, by where the function's code lives.
+_PROFILE_GROUPS: tuple[tuple[str, str], ...] = (
+    ("/psycopg", "psycopg + libpq: SQL round trips, waiting on the server included"),
+    ("/psycopg_pool", "psycopg's pool"),
+    ("/pydantic", "pydantic: validating, building and dumping models"),
+    ("/aws_lambda_powertools", "Powertools: resolver, logger, metrics"),
+    ("/jmespath", "Powertools: resolver, logger, metrics"),
+    ("/botocore", "boto3: signalling the dispatch queue (moto here, SQS in AWS)"),
+    ("/boto3", "boto3: signalling the dispatch queue (moto here, SQS in AWS)"),
+    ("/urllib3", "boto3: signalling the dispatch queue (moto here, SQS in AWS)"),
+    ("/chatflow_edge/", "chatflow_edge: the widget API's edge"),
+    ("/chatflow/", "chatflow: the domain"),
+    ("/functions/", "the chat function's handler"),
+    ("/json/", "json (standard library)"),
+    ("/logging/", "logging (standard library)"),
+)
 
 
-def _print_imports(summary: list[_SummaryRow]) -> None:
+def _profile_group(filename: str, name: str) -> str:
+    for marker, group in _PROFILE_GROUPS:
+        if marker in filename or (filename == "~" and marker.strip("/") in name):
+            return group
+    if filename == "~":  # a built-in: sockets and the like (the SQS signal's HTTP), str and dict methods
+        return "built-ins (sockets, str, dict…)"
+    return "standard library, other"
+
+
+def _print_profile(client: _WidgetClient) -> None:
+    """cProfile over PROFILE_POSTS POSTs at concurrency 1: own time per group and the functions that
+    cost most, outside the SQL. cProfile's own overhead inflates everything it measures (roughly
+    doubling pure-Python work): read the groups as shares of a POST, not as milliseconds to add to
+    the latency table."""
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    work = _post_work(client)
+    work(0, 100)  # warm: prepared statements, pool, caches
+    chat = client._chat
+
+    def profiled(event: dict[str, Any], context: Any) -> Any:  # the handler only, not the bench's event building
+        profiler.enable()
+        try:
+            return chat(event, context)
+        finally:
+            profiler.disable()
+
+    client._chat = profiled
+    try:
+        work(0, PROFILE_POSTS)
+    finally:
+        client._chat = chat
+    stats = pstats.Stats(profiler)
+    rows: dict[tuple[str, int, str], tuple[int, int, float, float, Any]] = stats.stats  # type: ignore[attr-defined]
+    groups: dict[str, float] = defaultdict(float)
+    functions: dict[str, float] = defaultdict(float)
+    for (filename, line, name), (_calls, _primitive, own, _cumulative, _callers) in rows.items():
+        group = _profile_group(filename, name)
+        groups[group] += own
+        if not group.startswith(("psycopg", "boto3")):
+            where = Path(filename).name if filename != "~" else ""
+            functions[f"{name} ({where}:{line})" if where else name] += own
+    total = sum(groups.values())
     _emit(
-        f"\n3. Cold import of each handler (fresh interpreter, through infra.functions.load_handler,\n"
-        f"   its start-up excluded; median of {IMPORT_RUNS}; target ≤ {TARGET_COLD_IMPORT_MS:g} ms)"
+        f"\n3. Where a POST's time goes: cProfile over {PROFILE_POSTS} POSTs, 1 thread, own time per group "
+        f"(ms per POST, under the profiler: {1_000 * total / PROFILE_POSTS:.2f} ms in all)"
     )
-    _emit(f"   {'function':<10}{'median':>9}{'min':>9}{'max':>9}  target")
-    medians = []
-    for function in FUNCTIONS:
-        runs = [float(_fresh_python(["-c", _IMPORT_PROBE], function).stdout) * 1_000 for _ in range(IMPORT_RUNS)]
-        medians.append(statistics.median(runs))
-        _emit(
-            f"   {function:<10}{medians[-1]:>6.0f} ms{min(runs):>6.0f} ms{max(runs):>6.0f} ms  "
-            f"{_verdict(medians[-1] <= TARGET_COLD_IMPORT_MS)}"
-        )
-    summary.append(
-        _SummaryRow(
-            f"cold import, {'/'.join(FUNCTIONS)}",
-            "/".join(f"{m:.0f}" for m in medians) + " ms",
-            f"≤ {TARGET_COLD_IMPORT_MS:g} ms",
-            max(medians) <= TARGET_COLD_IMPORT_MS,
-        )
-    )
-    modules = _importtime("chat")
-    _emit(
-        f"   chat handler, python -X importtime (median of {IMPORTTIME_RUNS} runs; its own overhead inflates them):\n"
-        f"   top {IMPORTTIME_TOP} by cumulative time, indented under the module that imported each"
-    )
-    for name, depth, cumulative, _own in sorted(modules, key=lambda m: m[2], reverse=True)[:IMPORTTIME_TOP]:
-        _emit(f"   {cumulative:>7.0f} ms  {'  ' * depth}{name}")
-    _emit(f"   top {IMPORTTIME_TOP} by self time (the module's own code, its imports excluded)")
-    for name, _depth, _cumulative, own in sorted(modules, key=lambda m: m[3], reverse=True)[:IMPORTTIME_TOP]:
-        _emit(f"   {own:>7.0f} ms  {name}")
-
-
-def _importtime(function: str) -> list[tuple[str, int, float, float]]:
-    """(module, depth, cumulative ms, self ms) of each module importing the handler imports."""
-    cumulative: dict[str, list[float]] = {}
-    own: dict[str, list[float]] = {}
-    depth: dict[str, int] = {}
-    for _ in range(IMPORTTIME_RUNS):
-        lines = _fresh_python(["-X", "importtime", "-c", _IMPORTTIME_PROBE], function).stderr.splitlines()
-        start = lines.index("--bench: handler import starts--")
-        for line in lines[start + 1 :]:
-            if match := _IMPORTTIME_LINE.match(line):
-                name = match[4]
-                own.setdefault(name, []).append(int(match[1]) / 1_000)
-                cumulative.setdefault(name, []).append(int(match[2]) / 1_000)
-                depth[name] = (len(match[3]) - 1) // 2  # top level: one space
-    return [(n, depth[n], statistics.median(cumulative[n]), statistics.median(own[n])) for n in cumulative]
+    for group, seconds in sorted(groups.items(), key=lambda item: item[1], reverse=True):
+        _emit(f"   {1_000 * seconds / PROFILE_POSTS:>7.3f}  {100 * seconds / total:>4.0f} %  {group}")
+    _emit(f"   the {PROFILE_TOP} functions with most own time, SQL and the SQS signal left out (ms per POST):")
+    for function, seconds in sorted(functions.items(), key=lambda item: item[1], reverse=True)[:PROFILE_TOP]:
+        _emit(f"   {1_000 * seconds / PROFILE_POSTS:>7.3f}  {function}")
 
 
 if __name__ == "__main__":

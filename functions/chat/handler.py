@@ -2,6 +2,7 @@
 POST /api/chat/identify — a business's signed user becomes the same visitor on every device
 (chatflow.visitor_identity): their visitor id and their open conversation."""
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -13,6 +14,7 @@ from chatflow_edge.widget_api import (
     ChatRequest,
     ChatResponse,
     build_resolver,
+    json_response,
     limit_request,
     origin_of,
     parse_body,
@@ -24,7 +26,7 @@ app = build_resolver()
 
 
 @app.post("/api/chat")
-def post_chat() -> dict[str, object]:
+def post_chat() -> Response[str]:
     request = parse_body(app.current_event, ChatRequest)
     limit_request(app.current_event, "chat_post", request.visitor_id)
     # A signed user speaks as their own visitor, whichever browser this is; 401 for a bad token, or
@@ -42,10 +44,8 @@ def post_chat() -> dict[str, object]:
         visitor_metadata=with_identity(visitor_metadata(app.current_event), identified),
     )
     metrics.add_metric(name="VisitorMessages", unit=MetricUnit.Count, value=1)
-    answer = ChatResponse.of(result).dump()
-    if identified is not None:
-        answer["visitorId"] = str(identified.visitor_id)  # the widget uses it for its reads and its socket
-    return answer
+    # A signed user's answer carries their visitor id: the widget uses it for its reads and its socket.
+    return json_response(ChatResponse.of(result, visitor_id=None if identified is None else identified.visitor_id))
 
 
 @app.post("/api/chat/identify")

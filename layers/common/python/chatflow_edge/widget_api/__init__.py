@@ -22,7 +22,7 @@ from chatflow_edge.widget_api.parsing import (
     parse_uuid,
     visitor_metadata,
 )
-from chatflow_edge.widget_api.resolver import build_resolver
+from chatflow_edge.widget_api.resolver import build_resolver, json_response
 
 __all__ = [
     "MAX_BODY_BYTES",
@@ -37,6 +37,7 @@ __all__ = [
     "WidgetConfigResponse",
     "build_resolver",
     "cacheable",
+    "json_response",
     "limit_request",
     "origin_of",
     "parse_body",

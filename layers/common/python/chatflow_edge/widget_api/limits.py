@@ -9,6 +9,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 from chatflow import rate_limits
 from chatflow.settings import get_settings
+from chatflow_edge.widget_api.parsing import headers_of
 
 __all__ = ["limit_request"]
 
@@ -17,7 +18,7 @@ def limit_request(event: APIGatewayProxyEvent, action: rate_limits.Action, visit
     """RateLimited (429 with Retry-After) once this IP or this visitor is over the action's limit."""
     settings = get_settings()
     ip = rate_limits.client_ip(
-        event.request_context.identity.source_ip, event.headers.get("x-forwarded-for"), settings.trusted_proxies
+        event.request_context.identity.source_ip, headers_of(event).get("x-forwarded-for"), settings.trusted_proxies
     )
     keys = [f"ip:{ip}"] if visitor_id is None else [f"ip:{ip}", f"visitor:{visitor_id}"]
     rate_limits.enforce(action, limit=rate_limits.per_minute(settings, action), keys=keys)

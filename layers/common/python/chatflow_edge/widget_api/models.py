@@ -134,15 +134,19 @@ class ChatResponse(_Out):
     responder_mode: str
     handoff: bool
     reply: MessageOut | None
+    # Only for a signed user (chatflow.visitor_identity): the visitor they speak as, which the widget
+    # uses for its reads and its socket; absent, not null, elsewhere.
+    visitor_id: UUID | None = Field(default=None, exclude_if=lambda value: value is None)
 
     @classmethod
-    def of(cls, result: PostResult) -> ChatResponse:
+    def of(cls, result: PostResult, *, visitor_id: UUID | None = None) -> ChatResponse:
         return cls(
             conversation_id=result.conversation_id,
             status=result.status,
             responder_mode=result.responder_mode,
             handoff=result.handoff,
             reply=MessageOut.of(result.reply) if result.reply is not None else None,
+            visitor_id=visitor_id,
         )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Mapping
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -31,6 +32,7 @@ from chatflow_edge.widget_api.models import MAX_MESSAGE_CHARS
 
 __all__ = [
     "MAX_BODY_BYTES",
+    "headers_of",
     "origin_of",
     "parse_body",
     "parse_query",
@@ -51,9 +53,32 @@ def parse_body(event: APIGatewayProxyEvent, model: type[Model]) -> Model:
     return _validate(model, data)
 
 
+# What one request reads more than once (the body: its own model, then the userJwt beside it; the
+# headers: limits, origin, metadata) is kept on the event object for that request: Powertools builds
+# `event.headers` afresh, a case-insensitive copy of every header, on each read.
+_DECODED_BODY = "_chatflow_json_body"
+_HEADERS = "_chatflow_headers"
+
+
+def headers_of(event: APIGatewayProxyEvent) -> Mapping[str, str]:
+    """The request's headers, case-insensitive, built once per request."""
+    kept: Mapping[str, str] | None = event.__dict__.get(_HEADERS)
+    if kept is None:
+        kept = event.__dict__[_HEADERS] = event.headers
+    return kept
+
+
 def _json_body(event: APIGatewayProxyEvent) -> Any:
-    """The body as JSON. Read here rather than through Powertools' `decoded_body`, which raises on
-    bytes that are not UTF-8, on broken base64 and on text that cannot be encoded: input, not bugs."""
+    """The body as JSON, decoded once per request (only a body that decodes is kept: a refusal is
+    raised again on the next read)."""
+    if _DECODED_BODY not in event.__dict__:
+        event.__dict__[_DECODED_BODY] = _decode_json_body(event)
+    return event.__dict__[_DECODED_BODY]
+
+
+def _decode_json_body(event: APIGatewayProxyEvent) -> Any:
+    """Read here rather than through Powertools' `decoded_body`, which raises on bytes that are not
+    UTF-8, on broken base64 and on text that cannot be encoded: input, not bugs."""
     raw = _body_bytes(event)
     if len(raw) > MAX_BODY_BYTES:
         raise BodyTooLarge(MAX_BODY_BYTES)
@@ -119,19 +144,20 @@ def visitor_language(event: APIGatewayProxyEvent, fallback: Language = DEFAULT_L
         data = None
     chosen = data.get("lang") if isinstance(data, dict) else None
     return caller_language(
-        event.headers.get("accept-language"), fallback, chosen=chosen if isinstance(chosen, str) else None
+        headers_of(event).get("accept-language"), fallback, chosen=chosen if isinstance(chosen, str) else None
     )
 
 
 def origin_of(event: APIGatewayProxyEvent) -> str | None:
-    return event.headers.get("origin") or None
+    return headers_of(event).get("origin") or None
 
 
 def visitor_metadata(event: APIGatewayProxyEvent) -> dict[str, str]:
     """What we keep about the visitor's browser: enough to help an agent, no IP address."""
     metadata = {}
+    headers = headers_of(event)
     for header, key in (("user-agent", "userAgent"), ("accept-language", "acceptLanguage"), ("referer", "referrer")):
-        value = _storable_or_none((event.headers.get(header) or "")[:500])
+        value = _storable_or_none((headers.get(header) or "")[:500])
         if value:
             metadata[key] = value
     return metadata

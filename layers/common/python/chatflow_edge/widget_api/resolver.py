@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
+from pydantic import BaseModel
 
 from chatflow.observability import logger
 from chatflow.vocabulary import Language
 from chatflow_edge.errors import REFUSALS, Refusal, answer_body, error_body, headers_of, status_of
 from chatflow_edge.widget_api.parsing import visitor_language
 
-__all__ = ["build_resolver"]
+__all__ = ["build_resolver", "json_response"]
 
 # CORS is open; a channel that lists allowed origins is enforced by the domain (OriginNotAllowed),
 # which a header alone could not do for non-browser clients.
@@ -28,6 +29,14 @@ def _answer(
         content_type=content_types.APPLICATION_JSON,
         body=body,
         headers={"Content-Language": language, **(headers or {})},
+    )
+
+
+def json_response(model: BaseModel) -> Response[str]:
+    """A 200 whose body is the model encoded once, by pydantic: not dumped to Python objects first and
+    then encoded again by Powertools' serializer."""
+    return Response(
+        status_code=200, content_type=content_types.APPLICATION_JSON, body=model.model_dump_json(by_alias=True)
     )
 
 

@@ -1,0 +1,160 @@
+"""What each function costs to import at a cold start, printed as figures (never asserted).
+
+    .venv/bin/python -m bench.cold_start [function ...]        (make bench)
+
+For every function under functions/ (or those named), in fresh interpreters:
+
+1. the time to import its handler the way Lambda does (infra.functions.load_handler: the function's
+   folder and the common layer on sys.path), the interpreter's own start-up left out: the minimum and
+   the median of IMPORT_RUNS runs. The minimum is the machine's best case; the median is what the
+   target is held against. On a shared machine both move with its load: the load average is printed
+   before and after, and a figure taken under load is worth re-taking when the machine is quiet;
+2. where that time goes: `python -X importtime`, each module's own time (its imports excluded) summed
+   per package (chatflow's per area), the largest first, median of IMPORTTIME_RUNS runs (importtime's
+   own overhead inflates them: read them as shares, not as milliseconds to add up).
+
+The functions run as on the local stack with tracing off (POWERTOOLS_TRACE_DISABLED): in AWS, X-Ray's
+SDK adds ~0.2 s to a function imported from scratch, and SnapStart takes the whole import out of the
+visitor's way (infra/DEPLOY.md). Nothing connects anywhere: the database pool opens on a first request.
+
+Each run's figures are kept in .local/bench/cold_start.json and the next run prints them beside its own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+from collections import defaultdict
+
+from infra.functions import FUNCTIONS_DIR, ROOT
+
+TARGET_MS = 150.0
+IMPORT_RUNS = 7
+IMPORTTIME_RUNS = 3
+TOP = 5
+HISTORY = ROOT / ".local" / "bench" / "cold_start.json"
+
+# Timed inside the fresh interpreter, so that its own start-up (site, encodings…) is left out.
+_IMPORT_PROBE = """
+import sys, time
+started = time.perf_counter()
+from infra.functions import load_handler
+load_handler(sys.argv[1])
+print(time.perf_counter() - started)
+"""
+_IMPORTTIME_PROBE = """
+import sys
+sys.stderr.write("--bench: handler import starts--\\n")
+from infra.functions import load_handler
+load_handler(sys.argv[1])
+"""
+_IMPORTTIME_LINE = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \|( +)(\S+)")
+
+# What a function runs with on the local stack, minus anything that would reach a service.
+_ENVIRONMENT = {
+    "DATABASE_URL": "host=/nonexistent dbname=bench",  # never connected: the pool opens on a request
+    "ALLOW_OFFLINE_AI": "true",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_METRICS_DISABLED": "true",
+    "POWERTOOLS_SERVICE_NAME": "chatflow-bench",
+    "POWERTOOLS_LOG_LEVEL": "WARNING",
+    "LOG_LEVEL": "WARNING",
+    "ENCRYPTION_KEY": "00" * 32,
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+def main(argv: list[str]) -> None:
+    functions = argv or sorted(p.parent.name for p in FUNCTIONS_DIR.glob("*/handler.py"))
+    previous = _previous()
+    print("ChatFlow360 cold start: each function's handler imported in a fresh interpreter", flush=True)
+    print(f"   machine: {os.cpu_count()} cores, {_load()} (before); Python {sys.version.split()[0]}", flush=True)
+    print(
+        f"   import time, ms: min and median of {IMPORT_RUNS} runs (target: median ≤ {TARGET_MS:g} ms); "
+        f"then the top {TOP} packages by own import time (-X importtime, median of {IMPORTTIME_RUNS})",
+        flush=True,
+    )
+    print(f"   {'function':<17}{'min':>7}{'median':>8}  {'last run':<14}target", flush=True)
+    figures: dict[str, dict[str, float]] = {}
+    for function in functions:
+        runs = [_import_ms(function) for _ in range(IMPORT_RUNS)]
+        figures[function] = {"min": min(runs), "median": statistics.median(runs)}
+        before = previous.get(function)
+        last = f"{before['min']:.0f} / {before['median']:.0f}" if before else "-"
+        low, median = figures[function]["min"], figures[function]["median"]
+        verdict = "ok" if median <= TARGET_MS else "OVER"
+        print(f"   {function:<17}{low:>7.0f}{median:>8.0f}  {last:<14}{verdict}", flush=True)
+        print("      " + ", ".join(f"{name} {ms:.0f}" for name, ms in _top_packages(function)), flush=True)
+    print(f"   machine: {_load()} (after)", flush=True)
+    over = [f for f, v in figures.items() if v["median"] > TARGET_MS]
+    print(
+        f"\nSummary: {len(functions) - len(over)} of {len(functions)} functions within {TARGET_MS:g} ms (median)"
+        + (f"; over: {', '.join(over)}" if over else ""),
+        flush=True,
+    )
+    _save(figures)
+
+
+def _import_ms(function: str) -> float:
+    out = _fresh_python(["-c", _IMPORT_PROBE, function])
+    return float(out.stdout) * 1_000
+
+
+def _top_packages(function: str) -> list[tuple[str, float]]:
+    """Own import time per package (chatflow and chatflow_edge per area), median over runs, largest first."""
+    per_run: list[dict[str, float]] = []
+    for _ in range(IMPORTTIME_RUNS):
+        lines = _fresh_python(["-X", "importtime", "-c", _IMPORTTIME_PROBE, function]).stderr.splitlines()
+        start = lines.index("--bench: handler import starts--")
+        totals: dict[str, float] = defaultdict(float)
+        for line in lines[start + 1 :]:
+            if match := _IMPORTTIME_LINE.match(line):
+                totals[_package(match[4])] += int(match[1]) / 1_000
+        per_run.append(totals)
+    names = set().union(*per_run)
+    medians = {name: statistics.median(run.get(name, 0.0) for run in per_run) for name in names}
+    return sorted(medians.items(), key=lambda item: item[1], reverse=True)[:TOP]
+
+
+def _package(module: str) -> str:
+    parts = module.split(".")
+    return ".".join(parts[:2]) if parts[0] in ("chatflow", "chatflow_edge") and len(parts) > 1 else parts[0]
+
+
+def _fresh_python(args: list[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=ROOT,
+        env={**os.environ, **_ENVIRONMENT},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+
+def _load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+def _previous() -> dict[str, dict[str, float]]:
+    try:
+        data = json.loads(HISTORY.read_text())
+    except (OSError, ValueError):
+        return {}
+    figures = data.get("figures") if isinstance(data, dict) else None
+    return figures if isinstance(figures, dict) else {}
+
+
+def _save(figures: dict[str, dict[str, float]]) -> None:
+    HISTORY.parent.mkdir(parents=True, exist_ok=True)
+    HISTORY.write_text(json.dumps({"at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "figures": figures}))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
