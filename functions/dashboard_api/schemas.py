@@ -77,3 +77,23 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 # What any route with a signed-in caller may answer besides its own: no or a bad token, a role that
 # may not, a resource outside the caller's organisations, the database out of reach.
 SIGNED_IN_ERRORS = error_responses(401, 403, 404, 503)
+
+
+class PictureUploadIn(Schema):
+    """A logo or a photo about to be uploaded (chatflow.media): what the presigned POST will allow."""
+
+    content_type: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] = Field(
+        description="image/png, image/jpeg or image/webp (415 otherwise)."
+    )
+    size: int = Field(ge=1, description="Bytes; at most 2 MB (415 beyond).")
+
+
+class PictureUploadOut(Schema):
+    url: str = Field(description="POST `fields`, then the file as the last part named `file` (multipart).")
+    fields: dict[str, str]
+    upload_key: str = Field(description="Send it back to publish the picture once the POST succeeded.")
+    max_bytes: int
+
+
+class PictureIn(Schema):
+    upload_key: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]

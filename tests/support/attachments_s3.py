@@ -22,7 +22,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from infra.functions import load_handler
-from infra.local.gateway.s3 import S3_PATH, S3Front
+from infra.local.gateway.s3 import MEDIA_PATH, S3_PATH, S3Front
 from tests.support.events import LambdaContextStub, rest_event
 from tests.support.local_stack import free_port
 from tests.support.widget import Answer, WidgetClient
@@ -79,7 +79,8 @@ def local_s3() -> Iterator[LocalS3]:
                 S3_PATH + "/{path:path}",
                 S3Front(moto_url, "local").endpoint,
                 methods=["GET", "HEAD", "POST", "OPTIONS"],
-            )
+            ),
+            Route(MEDIA_PATH + "/{path:path}", S3Front(moto_url, "local", BUCKET).media, methods=["GET", "HEAD"]),
         ]
     )
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=front_port, log_level="warning"))

@@ -7,6 +7,7 @@ import { useApp } from "../lib/app";
 import { formatList, parseList } from "../lib/text";
 import type { Channel, ChannelCreate, Lang } from "../lib/types";
 import { DEFAULT_WIDGET_COLOR, isHexColor, textOn } from "../lib/widgetLook";
+import { PictureField } from "../components/PictureField";
 import { ActiveBadge, Badge, Button, Card, DialogForm, ErrorNotice, Field, Modal, QueryResult, Switch } from "../components/ui";
 import { NeedOrganization } from "./Members";
 import { blankMeta, isMetaType, MetaConnectionFacts, metaBody, metaDraftOf, MetaFields, type MetaDraft } from "./MetaConnection";
@@ -292,6 +293,16 @@ function Channels() {
                   </>
                 )}
               </dl>
+              {c.type === "website" && (
+                <PictureField<Channel>
+                  label={t("picture.logo")}
+                  name={c.businessName ?? org?.name ?? c.name}
+                  url={c.logoUrl}
+                  path={`/organizations/${c.organizationId}/channels/${c.id}/logo`}
+                  readOnly={!isAdmin}
+                  onSaved={() => void client.invalidateQueries({ queryKey: key })}
+                />
+              )}
               <MetaConnectionFacts channel={c} orgId={c.organizationId} />
               {c.embedSnippet && (
                 <div className="snippet">

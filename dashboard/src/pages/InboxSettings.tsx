@@ -8,6 +8,7 @@ import { useApp } from "../lib/app";
 import type { components } from "../api/schema";
 import { Button, Card, ErrorNotice, Field, QueryResult, Switch } from "../components/ui";
 import { LabelChip, useLabels, type Label } from "../components/inbox/Labels";
+import { PictureField } from "../components/PictureField";
 import type { CannedReply } from "../components/inbox/Canned";
 import { enableDesktop, loadPrefs, savePrefs, type NotifyPrefs } from "../lib/notify";
 
@@ -193,6 +194,24 @@ function CannedReplies({ orgId, isAdmin }: { orgId: string; isAdmin: boolean }) 
   );
 }
 
+/** One's own photo: visitors see it beside one's messages, with one's first name. */
+function MyPhoto() {
+  const { t } = useTranslation();
+  const { me } = useApp();
+  const client = useQueryClient();
+  return (
+    <Card title={t("picture.photoTitle")}>
+      <PictureField
+        label={t("picture.photo")}
+        name={me.user.name}
+        url={me.user.avatarUrl}
+        path="/me/avatar"
+        onSaved={() => void client.invalidateQueries({ queryKey: ["me"] })}
+      />
+    </Card>
+  );
+}
+
 export function InboxSettingsPage() {
   const { t } = useTranslation();
   const { orgId, isAdmin } = useApp();
@@ -202,6 +221,7 @@ export function InboxSettingsPage() {
       <div className="page-head">
         <h1>{t("inboxSettings.title")}</h1>
       </div>
+      <MyPhoto />
       <Notifications />
       <AutoAssign orgId={orgId} isAdmin={isAdmin} />
       <Labels orgId={orgId} isAdmin={isAdmin} />

@@ -17,13 +17,14 @@ from chatflow.ai_settings import MAX_SYSTEM_PROMPT_LENGTH, clean_handoff_keyword
 from chatflow.channels import DEFAULT_COLOR, MAX_ALLOWED_ORIGINS, MAX_WELCOME_LENGTH, WidgetPosition
 from chatflow.db import Connection
 from chatflow.errors import InvalidInput
+from chatflow.media import media_url
 from chatflow.meta import templates as meta_templates
 from chatflow.page_urls import normalize_secret_parameters
 from chatflow.settings import Settings
 from chatflow.text import Storable
 from chatflow.vocabulary import ChannelType, Language
 from dependencies import AppSettings, CurrentCaller, Db
-from schemas import SIGNED_IN_ERRORS, Name, Schema, error_responses
+from schemas import SIGNED_IN_ERRORS, Name, PictureIn, PictureUploadIn, PictureUploadOut, Schema, error_responses
 
 router = APIRouter(prefix="/organizations/{organization_id}/channels", tags=["channels"], responses=SIGNED_IN_ERRORS)
 
@@ -264,6 +265,9 @@ class ChannelOut(Schema):
     meta_connection: MetaConnectionOut | None = Field(
         description="WhatsApp and Messenger channels: their connection to Meta; null for websites."
     )
+    logo_url: str | None = Field(
+        default=None, description="The logo the widget shows in its header (website channels); null: initials."
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -293,6 +297,7 @@ class ChannelOut(Schema):
             meta_connection=(
                 MetaConnectionOut.of(channel.type, connection, settings) if channel.type in meta.META_KINDS else None
             ),
+            logo_url=media_url(channel.logo_key),
             created_at=channel.created_at,
             updated_at=channel.updated_at,
         )
@@ -435,6 +440,40 @@ def sync_templates(
     """Members: read the business account's templates from Meta's Graph API again and keep them.
     400 for a channel not connected to WhatsApp; 502 `graph_api_failed` when Meta does not give them."""
     return TemplatesOut.of(meta_templates.sync_templates(db, caller, organization_id, channel_id, settings=settings))
+
+
+@router.post(
+    "/{channel_id}/logo/upload",
+    response_model=PictureUploadOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(404, 415),
+)
+def request_logo_upload(
+    organization_id: UUID, channel_id: UUID, body: PictureUploadIn, caller: CurrentCaller, db: Db
+) -> PictureUploadOut:
+    """Org admin: a presigned POST for a website channel's logo, straight to storage; then PUT …/logo."""
+    grant = channels.request_logo_upload(
+        db, caller, organization_id, channel_id, content_type=body.content_type, size=body.size
+    )
+    return PictureUploadOut(url=grant.url, fields=grant.fields, upload_key=grant.upload_key, max_bytes=grant.max_bytes)
+
+
+@router.put("/{channel_id}/logo", response_model=ChannelOut, responses=error_responses(400, 404, 409, 415))
+def set_logo(
+    organization_id: UUID, channel_id: UUID, body: PictureIn, caller: CurrentCaller, db: Db, settings: AppSettings
+) -> ChannelOut:
+    """Org admin: the uploaded picture (checked by its bytes, squared to 256 px, without metadata) becomes
+    the widget's logo, served from /media."""
+    channel = channels.set_logo(db, caller, organization_id, channel_id, upload_key=body.upload_key)
+    return _out(db, caller, channel, settings)
+
+
+@router.delete("/{channel_id}/logo", response_model=ChannelOut, responses=error_responses(404))
+def remove_logo(
+    organization_id: UUID, channel_id: UUID, caller: CurrentCaller, db: Db, settings: AppSettings
+) -> ChannelOut:
+    """Org admin: the widget shows the business name's initials again."""
+    return _out(db, caller, channels.remove_logo(db, caller, organization_id, channel_id), settings)
 
 
 @router.delete("/{channel_id}", status_code=status.HTTP_204_NO_CONTENT)

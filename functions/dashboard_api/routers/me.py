@@ -5,12 +5,19 @@ from __future__ import annotations
 from typing import Literal
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, status
+from pydantic import Field
 
 from chatflow.organizations import list_organizations
-from chatflow.users import update_profile
+from chatflow.users import (
+    my_avatar_url,
+    remove_my_avatar,
+    request_my_avatar_upload,
+    set_my_avatar,
+    update_profile,
+)
 from dependencies import CurrentCaller, Db
-from schemas import Name, Schema, error_responses
+from schemas import Name, PictureIn, PictureUploadIn, PictureUploadOut, Schema, error_responses
 
 # Only a signed-in caller's own account: no role to lack, nothing of another organisation to miss;
 # 403 insufficient_scope for an organisation API token, which is nobody's "me".
@@ -23,6 +30,7 @@ class UserOut(Schema):
     name: str
     is_super_admin: bool
     preferred_language: Literal["en", "es"]
+    avatar_url: str | None = Field(default=None, description="The photo visitors see beside one's messages.")
 
 
 class MembershipOut(Schema):
@@ -54,6 +62,7 @@ def get_me(caller: CurrentCaller, db: Db) -> MeOut:
             name=caller.name,
             is_super_admin=caller.is_super_admin,
             preferred_language=caller.preferred_language,  # type: ignore[arg-type]
+            avatar_url=my_avatar_url(db, caller),
         ),
         organizations=[
             MembershipOut(
@@ -78,4 +87,34 @@ def update_me(body: MeUpdate, caller: CurrentCaller, db: Db) -> UserOut:
         name=user.name,
         is_super_admin=user.is_super_admin,
         preferred_language=user.preferred_language,  # type: ignore[arg-type]
+        avatar_url=my_avatar_url(db, caller),
     )
+
+
+class AvatarOut(Schema):
+    avatar_url: str | None
+
+
+@router.post(
+    "/me/avatar/upload",
+    response_model=PictureUploadOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(400, 415),
+)
+def request_avatar_upload(body: PictureUploadIn, caller: CurrentCaller) -> PictureUploadOut:
+    """A presigned POST for one's photo, straight to storage; then PUT /me/avatar."""
+    grant = request_my_avatar_upload(caller, content_type=body.content_type, size=body.size)
+    return PictureUploadOut(url=grant.url, fields=grant.fields, upload_key=grant.upload_key, max_bytes=grant.max_bytes)
+
+
+@router.put("/me/avatar", response_model=AvatarOut, responses=error_responses(400, 409, 415))
+def set_avatar(body: PictureIn, caller: CurrentCaller, db: Db) -> AvatarOut:
+    """The uploaded picture (checked by its bytes, squared to 256 px, without metadata) becomes one's photo."""
+    return AvatarOut(avatar_url=set_my_avatar(db, caller, upload_key=body.upload_key))
+
+
+@router.delete("/me/avatar", response_model=AvatarOut)
+def remove_avatar(caller: CurrentCaller, db: Db) -> AvatarOut:
+    """Visitors see one's initials again."""
+    remove_my_avatar(db, caller)
+    return AvatarOut(avatar_url=None)

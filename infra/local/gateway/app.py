@@ -24,7 +24,7 @@ from infra.local.gateway.invoker import Functions
 from infra.local.gateway.queues import poll_queue, pollers_per_queue
 from infra.local.gateway.rest import RestApi
 from infra.local.gateway.routing import RouteTable
-from infra.local.gateway.s3 import S3_PATH, S3Front
+from infra.local.gateway.s3 import MEDIA_PATH, S3_PATH, S3Front
 from infra.local.gateway.schedules import run_on_schedule
 from infra.local.gateway.static import (
     DASHBOARD_DIR,
@@ -116,6 +116,8 @@ def create_app(
             ),
             # Attachments' presigned uploads and downloads reach moto's S3 here (chatflow.attachments).
             StarletteRoute(S3_PATH + "/{path:path}", S3Front().endpoint, methods=["GET", "HEAD", "POST", "OPTIONS"]),
+            # The public pictures (chatflow.media): logos and operators' photos.
+            StarletteRoute(MEDIA_PATH + "/{path:path}", S3Front().media, methods=["GET", "HEAD"]),
             StarletteRoute("/{path:path}", rest_api.endpoint, methods=_ALL_METHODS),
         ],
         lifespan=lifespan,

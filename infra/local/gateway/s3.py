@@ -27,12 +27,14 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import quote, unquote
 
 import httpx
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-__all__ = ["S3_PATH", "S3Front", "check_policy", "check_presigned_get"]
+__all__ = ["MEDIA_PATH", "S3_PATH", "S3Front", "check_policy", "check_presigned_get"]
 
 S3_PATH = "/s3"
+MEDIA_PATH = "/media"
 _MAX_FORM_BYTES = 12 * 1024 * 1024
 _CORS = {
     "Access-Control-Allow-Origin": "*",
@@ -173,11 +175,45 @@ def _error(refusal: S3Refusal) -> Response:
 
 
 class S3Front:
-    """The Starlette endpoint for `/s3/{path}`: checks as S3 does, then forwards to moto."""
+    """The Starlette endpoint for `/s3/{path}`: checks as S3 does, then forwards to moto. Also `/media/{path}`:
+    the bucket's public pictures (chatflow.media), unsigned, as CloudFront serves them in AWS."""
 
-    def __init__(self, moto_url: str | None = None, secret: str | None = None) -> None:
+    def __init__(self, moto_url: str | None = None, secret: str | None = None, bucket: str | None = None) -> None:
         self._moto_url = moto_url
         self._secret = secret
+        self._bucket = bucket
+
+    async def media(self, request: Request) -> Response:
+        bucket = self._bucket or os.environ.get("ATTACHMENTS_BUCKET", "")
+        if not self.moto_url or not bucket:
+            return Response(status_code=404)
+        # The object's key is the path itself (media/…): nothing outside that prefix is reachable.
+        key = request.url.path.lstrip("/")
+        if not key.startswith(MEDIA_PATH.lstrip("/") + "/") or ".." in key.split("/"):
+            return Response(status_code=404)
+        # Read with the gateway's credentials, as CloudFront's origin access control does (moto refuses
+        # an anonymous GET of a private bucket, as S3 would).
+        url = await run_in_threadpool(self._signed_get, bucket, key)
+        async with httpx.AsyncClient(timeout=30) as client:
+            answer = await client.request(request.method, url)
+        if answer.status_code != 200:
+            return Response(status_code=404)
+        headers = {"Cache-Control": "public, max-age=31536000, immutable"}
+        headers.update({k: v for k, v in answer.headers.items() if k.lower() in ("content-type", "etag")})
+        return Response(answer.content, headers=headers)
+
+    def _signed_get(self, bucket: str, key: str) -> str:
+        import boto3
+
+        client = boto3.client(
+            "s3",
+            endpoint_url=self.moto_url,
+            region_name=os.environ.get("AWS_REGION", "us-east-1"),
+            aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "local"),
+            aws_secret_access_key=self.secret,
+        )
+        url: str = client.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=60)
+        return url
 
     @property
     def moto_url(self) -> str:

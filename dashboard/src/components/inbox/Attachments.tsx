@@ -5,6 +5,7 @@ import { useState, type ClipboardEvent, type DragEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { api, ApiError } from "../../lib/api";
 import type { components } from "../../api/schema";
+import { postToStorage } from "../../lib/storage";
 import type { Message } from "../../lib/types";
 import { errorMessage } from "../ui";
 import "./attachments.css";
@@ -42,20 +43,6 @@ export function AttachmentView({ a }: { a: Attachment }) {
       <span className="attachment-size muted small">{formatSize(a.size, i18n.language)}</span>
     </a>
   );
-}
-
-/** The browser's multipart POST of a presigned upload (XMLHttpRequest, for its progress events). */
-function postToStorage(grant: Grant, file: File, onProgress: (percent: number) => void): Promise<boolean> {
-  return new Promise((done) => {
-    const form = new FormData();
-    for (const [k, v] of Object.entries(grant.fields)) form.append(k, v);
-    form.append("file", file);
-    const x = new XMLHttpRequest();
-    x.upload.onprogress = (e) => e.lengthComputable && onProgress(Math.round((e.loaded / e.total) * 100));
-    x.onloadend = () => done(x.status >= 200 && x.status < 300);
-    x.open("POST", grant.url);
-    x.send(form);
-  });
 }
 
 interface Upload {

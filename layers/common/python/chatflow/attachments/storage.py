@@ -117,8 +117,9 @@ def get(key: str) -> bytes:
     return data
 
 
-def put(key: str, data: bytes, *, content_type: str) -> None:
-    _server().put_object(Bucket=_bucket(), Key=key, Body=data, ContentType=content_type)
+def put(key: str, data: bytes, *, content_type: str, cache_control: str | None = None) -> None:
+    extra = {"CacheControl": cache_control} if cache_control else {}
+    _server().put_object(Bucket=_bucket(), Key=key, Body=data, ContentType=content_type, **extra)
 
 
 def delete(*keys: str) -> None:

@@ -52,6 +52,8 @@ class Channel:
     secret_query_parameters: list[str]
     created_at: datetime
     updated_at: datetime
+    # The logo the widget shows in its header (chatflow.media); None: the business name's initials.
+    logo_key: str | None = None
 
     @property
     def has_widget(self) -> bool:
@@ -103,3 +105,4 @@ class WidgetConfig:
     availability: Availability | None = None
     csat_enabled: bool = True
     csat_scale: Literal["five", "thumbs"] = "five"
+    avatar_url: str | None = None  # the channel's logo (chatflow.media), None: initials

@@ -208,6 +208,7 @@ class WidgetSettings:
     business_hours: dict[str, Any] | None = None
     csat_enabled: bool = True
     csat_scale: str = "five"
+    logo_key: str | None = None
 
 
 def find_widget_settings(conn: Connection, public_key: UUID) -> WidgetSettings | None:
@@ -228,7 +229,7 @@ def find_widget_settings(conn: Connection, public_key: UUID) -> WidgetSettings |
                ) AS human_available,
                ch.widget_seen_at IS NOT NULL AS widget_seen,
                (SELECT to_jsonb(bh) FROM channel_business_hours bh WHERE bh.channel_id = ch.id) AS business_hours,
-               ch.csat_enabled, ch.csat_scale
+               ch.csat_enabled, ch.csat_scale, ch.logo_key
         FROM channels ch
         JOIN organizations o ON o.id = ch.organization_id AND o.active
         WHERE ch.public_key = %s AND ch.active
@@ -236,3 +237,18 @@ def find_widget_settings(conn: Connection, public_key: UUID) -> WidgetSettings |
         (public_key,),
     ).fetchone()
     return None if row is None else WidgetSettings(**row)
+
+
+def set_logo_key(conn: Connection, organization_id: UUID, channel_id: UUID, logo_key: str | None) -> str | None:
+    """The channel's new logo key; returns the one it replaces (to delete), None when it had none or
+    when the channel is not the organisation's (find_channel tells them apart first)."""
+    row = conn.execute(
+        """
+        UPDATE channels c SET logo_key = %(key)s, updated_at = now()
+        FROM channels before
+        WHERE c.id = %(channel_id)s AND c.organization_id = %(organization_id)s AND before.id = c.id
+        RETURNING before.logo_key
+        """,
+        {"key": logo_key, "channel_id": channel_id, "organization_id": organization_id},
+    ).fetchone()
+    return None if row is None else row["logo_key"]

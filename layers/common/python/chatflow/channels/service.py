@@ -35,6 +35,7 @@ from chatflow.channels.models import (
 from chatflow.db import Connection, connection
 from chatflow.errors import ChannelNotFound, InvalidInput, OrganizationNotFound, PlanLimitReached
 from chatflow.getting_started import mark_widget_seen
+from chatflow.media import ImageUpload, delete_image, media_url, publish_image, request_image_upload
 from chatflow.meta import MetaCredentials
 from chatflow.meta import connect as connect_to_meta
 from chatflow.meta import disconnect as disconnect_from_meta
@@ -57,6 +58,9 @@ __all__ = [
     "normalize_color",
     "normalize_origin",
     "normalize_origins",
+    "remove_logo",
+    "request_logo_upload",
+    "set_logo",
     "update_channel",
     "widget_config",
     "widget_script_url",
@@ -333,4 +337,45 @@ def widget_config(*, public_key: UUID, origin: str | None = None, referer: str |
         availability=state,
         csat_enabled=found.csat_enabled,
         csat_scale="thumbs" if found.csat_scale == "thumbs" else "five",
+        avatar_url=media_url(found.logo_key),
     )
+
+
+def request_logo_upload(
+    conn: Connection, caller: Caller, organization_id: UUID, channel_id: UUID, *, content_type: str, size: int
+) -> ImageUpload:
+    """Org admin: a presigned POST for a new logo of a website channel (its widget shows it)."""
+    _logo_channel(conn, caller, organization_id, channel_id)
+    return request_image_upload(folder=_logo_folder(channel_id), content_type=content_type, size=size)
+
+
+def set_logo(conn: Connection, caller: Caller, organization_id: UUID, channel_id: UUID, *, upload_key: str) -> Channel:
+    """Org admin: the uploaded picture, checked and squared, becomes the channel's logo; the old one goes."""
+    _logo_channel(conn, caller, organization_id, channel_id)
+    key = publish_image(folder=_logo_folder(channel_id), upload_key=upload_key)
+    with conn.transaction():
+        replaced = repo.set_logo_key(conn, organization_id, channel_id, key)
+    if replaced != key:
+        delete_image(replaced)
+    return _logo_channel(conn, caller, organization_id, channel_id)
+
+
+def remove_logo(conn: Connection, caller: Caller, organization_id: UUID, channel_id: UUID) -> Channel:
+    """Org admin: back to the business name's initials."""
+    _logo_channel(conn, caller, organization_id, channel_id)
+    with conn.transaction():
+        replaced = repo.set_logo_key(conn, organization_id, channel_id, None)
+    delete_image(replaced)
+    return _logo_channel(conn, caller, organization_id, channel_id)
+
+
+def _logo_channel(conn: Connection, caller: Caller, organization_id: UUID, channel_id: UUID) -> Channel:
+    caller.require_admin(organization_id)
+    channel = repo.find_channel(conn, organization_id, channel_id)
+    if channel is None or not channel.has_widget:
+        raise ChannelNotFound()
+    return channel
+
+
+def _logo_folder(channel_id: UUID) -> str:
+    return f"logos/{channel_id}"

@@ -19,6 +19,7 @@ class MessageView:
     created_at: datetime
     attachment: AttachmentRef | None = None  # a file sent in this message (its content is the file's name)
     author_name: str | None = None  # an agent's message: their first name (chatflow.names.first_name)
+    author_avatar_url: str | None = None  # … and their photo (chatflow.media), when they uploaded one
 
 
 @dataclass(frozen=True, slots=True)

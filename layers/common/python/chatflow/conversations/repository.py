@@ -20,6 +20,7 @@ from chatflow.attachments.repository import ref_from_row
 from chatflow.billing import COUNT_USAGE_SQL, PLAN_CONVERSATION_LIMITS
 from chatflow.conversations.models import ConversationView, MessageView
 from chatflow.db import Connection
+from chatflow.media import media_url
 from chatflow.names import first_name
 from chatflow.outbox import ConversationUpdated, DomainEvent
 from chatflow.outbox import repository as outbox
@@ -491,6 +492,8 @@ SELECT c.id, c.status, c.responder_mode, ch.allowed_origins,
        (SELECT coalesce(json_agg(json_build_object(
                    'id', m.id, 'role', m.role, 'content', m.content, 'created_at', m.created_at,
                    'author', (SELECT u.name FROM users u WHERE u.id = m.author_user_id AND m.role = 'agent'),
+                   'author_avatar', (SELECT u.avatar_key FROM users u
+                                     WHERE u.id = m.author_user_id AND m.role = 'agent'),
                    'attachment', (SELECT to_jsonb(att) FROM attachments att
                                   WHERE att.message_id = m.id AND att.status = 'ready')) ORDER BY m.seq),
                '[]')
@@ -543,6 +546,7 @@ def load_conversation(
                 created_at=datetime.fromisoformat(m["created_at"]),
                 attachment=ref_from_row(m.get("attachment")),
                 author_name=first_name(m.get("author")),
+                author_avatar_url=media_url(m.get("author_avatar")),
             )
             for m in row["messages"]
         ],

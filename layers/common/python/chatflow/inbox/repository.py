@@ -54,6 +54,7 @@ LAST_MESSAGE_CHARS = 200
 class UserRef:
     id: str
     name: str
+    avatar_key: str | None = None  # their photo (chatflow.media)
 
 
 @dataclass(frozen=True, slots=True)
@@ -432,7 +433,8 @@ WHERE c.id = %(conversation_id)s AND {in_scope}
 """).format(columns=_SUMMARY_COLUMNS, joins=_SUMMARY_JOINS, in_scope=_IN_SCOPE)
 
 _MESSAGE_ROWS = sql.SQL("""
-SELECT m.id, m.role, m.content, m.created_at, m.author_user_id, a.name AS author_name, m.model, m.tokens_used,
+SELECT m.id, m.role, m.content, m.created_at, m.author_user_id, a.name AS author_name,
+       a.avatar_key AS author_avatar_key, m.model, m.tokens_used,
        src.sources, d.status AS delivery_status, d.failure_reason, d.error_code AS delivery_error_code,
        d.error_message AS delivery_error_message, d.updated_at AS delivery_updated_at,
        t.name AS template_name, t.language AS template_language, to_jsonb(att) AS attachment
@@ -498,7 +500,7 @@ def _message(row: dict[str, Any]) -> InboxMessage:
         content=row["content"],
         created_at=row["created_at"],
         author=(
-            UserRef(id=row["author_user_id"], name=row["author_name"] or "")
+            UserRef(id=row["author_user_id"], name=row["author_name"] or "", avatar_key=row.get("author_avatar_key"))
             if row["role"] == "agent" and row["author_user_id"] is not None
             else None
         ),
@@ -572,7 +574,7 @@ WITH target AS (
 ), usage AS ({count_usage})
 SELECT target.status AS conversation_status, target.organization_id, msg.id, msg.role, msg.content, msg.created_at,
        msg.author_user_id,
-       u.name AS author_name, NULL::text AS model, 0 AS tokens_used
+       u.name AS author_name, u.avatar_key AS author_avatar_key, NULL::text AS model, 0 AS tokens_used
 FROM target
 LEFT JOIN msg ON true
 LEFT JOIN conv ON true

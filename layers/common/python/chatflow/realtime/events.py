@@ -19,6 +19,7 @@ from uuid import UUID
 from chatflow.attachments.views import attachment_wire
 from chatflow.inbox.repository import ConversationSummary, InboxMessage
 from chatflow.inbox.views import ConversationSummaryOut, MessageOut
+from chatflow.media import media_url
 from chatflow.names import first_name
 
 __all__ = ["Event", "EventType", "conversation_event", "iso", "message_created", "note_created"]
@@ -115,6 +116,9 @@ def _widget_message(message: InboxMessage) -> dict[str, Any]:
     author = first_name(message.author.name) if message.role == "agent" and message.author else None
     if author:
         data["authorName"] = author
+    avatar = media_url(message.author.avatar_key) if message.role == "agent" and message.author else None
+    if avatar:
+        data["authorAvatarUrl"] = avatar
     if message.attachment is not None:
         data["attachment"] = attachment_wire(message.attachment)
     return data

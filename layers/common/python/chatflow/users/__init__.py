@@ -5,6 +5,7 @@ language, roles). Super admins manage every user, but never deactivate, delete o
 account; anyone changes their own profile. Nobody but a super admin makes anyone a super admin.
 """
 
+from chatflow.users.avatar import my_avatar_url, remove_my_avatar, request_my_avatar_upload, set_my_avatar
 from chatflow.users.models import Invited, Membership, User, UserDetail
 from chatflow.users.repository import find_user_by_email, link_cognito_user, write_user
 from chatflow.users.service import (
@@ -33,7 +34,11 @@ __all__ = [
     "invite_user",
     "link_cognito_user",
     "list_users",
+    "my_avatar_url",
     "reissue_invitation",
+    "remove_my_avatar",
+    "request_my_avatar_upload",
+    "set_my_avatar",
     "set_user_active",
     "update_profile",
     "update_user",

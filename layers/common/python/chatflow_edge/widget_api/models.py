@@ -110,6 +110,8 @@ class MessageOut(_Out):
     attachment: AttachmentOut | None = Field(default=None, exclude_if=lambda value: value is None)
     # Only on an agent's message: their first name, shown instead of "Team".
     author_name: str | None = Field(default=None, exclude_if=lambda value: value is None)
+    # … and their photo, when they uploaded one (served from our origin).
+    author_avatar_url: str | None = Field(default=None, exclude_if=lambda value: value is None)
 
     @field_serializer("created_at")
     def _iso_utc(self, value: datetime) -> str:
@@ -125,6 +127,7 @@ class MessageOut(_Out):
             created_at=message.created_at,
             attachment=AttachmentOut.model_validate(message.attachment) if message.attachment is not None else None,
             author_name=message.author_name,
+            author_avatar_url=message.author_avatar_url,
         )
 
 
@@ -209,6 +212,7 @@ class WidgetConfigResponse(_Out):
     business_name: str
     welcome: WelcomeOut
     human_available: bool
+    avatar_url: str | None = None  # the channel's logo, served from our origin; None: initials
 
     @classmethod
     def of(cls, config: WidgetConfig) -> WidgetConfigResponse:
@@ -220,4 +224,5 @@ class WidgetConfigResponse(_Out):
             business_name=config.business_name,
             welcome=WelcomeOut(en=config.welcome["en"], es=config.welcome["es"]),
             human_available=config.human_available,
+            avatar_url=config.avatar_url,
         )
