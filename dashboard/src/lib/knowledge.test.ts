@@ -3,6 +3,8 @@ import {
   MAX_FILE_BYTES, POLL_MS, applyFilter, bytesToBase64, entryChanges, fileProblem, fileToBase64, filterQuery, hasPending,
   pollInterval, type KnowledgeEntry,
 } from "./knowledge";
+import type { KnowledgeWebsite } from "./types";
+import { sitesPollInterval } from "../pages/KnowledgeWebsites";
 
 const entry = (over: Partial<KnowledgeEntry> = {}): KnowledgeEntry => ({
   id: "k1", organizationId: "o1", channelId: null, title: "Hours", source: "text", sourceUrl: null, fileName: null,
@@ -17,6 +19,21 @@ describe("polling", () => {
     expect(pollInterval([entry(), entry({ id: "k2", status: "failed" })])).toBe(false);
     expect(pollInterval(undefined)).toBe(false);
     expect(hasPending([])).toBe(false);
+  });
+
+  it("keeps polling while an entry is embedded again with a new model", () => {
+    expect(pollInterval([entry(), entry({ id: "k2", status: "reembedding" })])).toBe(POLL_MS);
+  });
+
+  it("polls the websites while one syncs", () => {
+    const site = (status: KnowledgeWebsite["status"]): KnowledgeWebsite => ({
+      id: "w1", organizationId: "o1", channelId: null, startUrl: "https://brisa.test/", mode: "links", status, error: null,
+      pageCap: 50, pageCapReached: false, pages: 3, pagesReady: 3, pagesPending: 0, pagesFailed: 0, lastSyncedAt: null,
+      createdAt: "2026-11-25T00:00:00Z",
+    });
+    expect(sitesPollInterval([site("ready"), site("syncing")])).toBe(POLL_MS);
+    expect(sitesPollInterval([site("ready"), site("failed")])).toBe(false);
+    expect(sitesPollInterval(undefined)).toBe(false);
   });
 });
 

@@ -12,11 +12,12 @@ export const POLL_MS = 3000;
 export const MAX_FILE_BYTES = 5 * 1024 * 1024;
 export const FILE_EXTENSIONS = [".txt", ".md", ".pdf"];
 
+/** Whether any entry is still being processed (new, edited, or embedded again with a new model). */
 export function hasPending(entries: KnowledgeEntry[] | undefined): boolean {
-  return !!entries?.some((e) => e.status === "pending");
+  return !!entries?.some((e) => e.status === "pending" || e.status === "reembedding");
 }
 
-/** TanStack Query's refetchInterval: every 3 s while any entry is pending, otherwise none. */
+/** TanStack Query's refetchInterval: every 3 s while any entry is processed, otherwise none. */
 export function pollInterval(entries: KnowledgeEntry[] | undefined): number | false {
   return hasPending(entries) ? POLL_MS : false;
 }

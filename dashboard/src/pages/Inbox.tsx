@@ -220,6 +220,10 @@ export function Sources({ sources }: { sources: KnowledgeSourceRef[] }) {
         {sources.map((s) => (
           <li key={s.id} title={s.excerpt}>
             <strong>{s.title}</strong>
+            {/* A web page's or a website page's URL is its source. */}
+            {s.sourceUrl && (
+              <a className="msg-source-url" href={s.sourceUrl} target="_blank" rel="noopener noreferrer nofollow">{s.sourceUrl}</a>
+            )}
             <p className="msg-source-excerpt">{s.excerpt}</p>
           </li>
         ))}

@@ -13,6 +13,10 @@ import { useConfirmedDelete } from "../lib/deletion";
 import type { Channel, KnowledgeCreate, KnowledgeGap } from "../lib/types";
 import { Badge, Button, Card, ConfirmDialog, DialogForm, Field, Modal, Notice, QueryResult } from "../components/ui";
 import { KnowledgeGaps } from "./KnowledgeGaps";
+import { KnowledgeWebsites } from "./KnowledgeWebsites";
+
+/** What the entry form adds (a website's pages come from its site: KnowledgeWebsites). */
+type AddedSource = Exclude<KnowledgeSource, "page">;
 
 /** Where a file or web page entry came from, when its title does not already say it. */
 function origin(e: KnowledgeEntry): string | null {
@@ -20,7 +24,7 @@ function origin(e: KnowledgeEntry): string | null {
   return from && from !== e.title ? from : null;
 }
 
-const TONES: Record<KnowledgeStatus, "amber" | "green" | "red"> = { pending: "amber", ready: "green", failed: "red" };
+const TONES: Record<KnowledgeStatus, "amber" | "green" | "red"> = { pending: "amber", reembedding: "amber", ready: "green", failed: "red" };
 
 export function KnowledgeTab() {
   const { t } = useTranslation();
@@ -28,7 +32,7 @@ export function KnowledgeTab() {
   const { orgId, isAdmin } = useApp();
   const client = useQueryClient();
   const [filter, setFilter] = useState<KnowledgeFilter>("all");
-  const [adding, setAdding] = useState<KnowledgeSource | null>(null);
+  const [adding, setAdding] = useState<AddedSource | null>(null);
   // "Add an answer" to a knowledge gap: the text form, pre-filled with its question.
   const [answering, setAnswering] = useState<KnowledgeGap | null>(null);
   const [gapDone, setGapDone] = useState<string | null>(null);
@@ -53,8 +57,8 @@ export function KnowledgeTab() {
   const channelName = (id: string | null) =>
     id === null ? t("ai.kb.orgWide") : (channels.data?.find((c) => c.id === id)?.name ?? id.slice(0, 8));
   const shown = entries.data ? applyFilter(entries.data, filter) : [];
-  const pending = shown.some((e) => e.status === "pending");
-  const open = (kind: KnowledgeSource) => {
+  const pending = shown.some((e) => e.status === "pending" || e.status === "reembedding");
+  const open = (kind: AddedSource) => {
     setDone(null);
     setAnswering(null);
     setAdding(kind);
@@ -168,6 +172,7 @@ export function KnowledgeTab() {
         confirmLabel={t("common.delete")}
       />
     </Card>
+    <KnowledgeWebsites channels={channels.data ?? []} />
     <KnowledgeGaps onAnswer={answer} notice={gapDone} />
     </>
   );
@@ -176,11 +181,11 @@ export function KnowledgeTab() {
 function AddDialog({
   kind, gap, channels, defaultChannel, onClose, onDone,
 }: {
-  kind: KnowledgeSource | null; gap: KnowledgeGap | null; channels: Channel[]; defaultChannel: string | null; onClose: () => void; onDone: (e: KnowledgeEntry) => void;
+  kind: AddedSource | null; gap: KnowledgeGap | null; channels: Channel[]; defaultChannel: string | null; onClose: () => void; onDone: (e: KnowledgeEntry) => void;
 }) {
   const { t } = useTranslation();
   const { orgId } = useApp();
-  const titles: Record<KnowledgeSource, string> = { text: t("ai.kb.addText"), file: t("ai.kb.addFile"), url: t("ai.kb.addUrl") };
+  const titles: Record<AddedSource, string> = { text: t("ai.kb.addText"), file: t("ai.kb.addFile"), url: t("ai.kb.addUrl") };
   return (
     <Modal open={kind !== null} title={gap ? t("ai.gaps.addAnswer") : kind ? titles[kind] : ""} onClose={onClose}>
       {kind && <AddForm key={`${kind}-${gap?.id ?? ""}`} kind={kind} gap={gap} orgId={orgId ?? ""} channels={channels} defaultChannel={gap ? null : defaultChannel} onClose={onClose} onDone={onDone} />}
@@ -191,7 +196,7 @@ function AddDialog({
 function AddForm({
   kind, gap, orgId, channels, defaultChannel, onClose, onDone,
 }: {
-  kind: KnowledgeSource; gap: KnowledgeGap | null; orgId: string; channels: Channel[]; defaultChannel: string | null; onClose: () => void; onDone: (e: KnowledgeEntry) => void;
+  kind: AddedSource; gap: KnowledgeGap | null; orgId: string; channels: Channel[]; defaultChannel: string | null; onClose: () => void; onDone: (e: KnowledgeEntry) => void;
 }) {
   const { t } = useTranslation();
   const [scope, setScope] = useState(defaultChannel ?? "");
