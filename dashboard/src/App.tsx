@@ -13,7 +13,12 @@ import { NotFoundPage } from "./pages/NotFound";
 // Each page is a chunk of its own, fetched the first time it is visited: the first page a browser opens
 // loads the app's shell and that page, not all of them (the budget in scripts/bundle-budget.mjs).
 function page<K extends string>(load: () => Promise<Record<K, ComponentType>>, name: K) {
-  const Page = lazy(async () => ({ default: (await load())[name] as ComponentType }));
+  const Page = lazy(async () => {
+    const module = (await load()) as Record<K, ComponentType> | undefined;
+    // None: the chunk is gone since this tab loaded the app, which is loading afresh (main.tsx).
+    if (!module) await new Promise(() => {});
+    return { default: module![name] as ComponentType };
+  });
   return function LazyPage() {
     return (
       <Suspense fallback={<Loading />}>
