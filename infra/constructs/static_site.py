@@ -121,7 +121,8 @@ def site_sources(widget_dir: Path = WIDGET_DIR, dashboard_dir: Path = DASHBOARD_
     sources = []
     if _has_files(dashboard_dir):
         # Short as well until the build emits hashed file names that could be cached for a year.
-        sources.append(SiteSource(dashboard_dir, DASHBOARD_PATH.strip("/") + "/", "public, max-age=300"))
+        # Not pruned: a tab opened before a deploy loads each page's chunk (hashed names) when first visited.
+        sources.append(SiteSource(dashboard_dir, DASHBOARD_PATH.strip("/") + "/", "public, max-age=300", prune=False))
     if _has_files(widget_dir):
         # The widget's demo page is the laptop's (its inline script is what our CSP refuses anyway);
         # customers' pages load the script.
@@ -208,7 +209,8 @@ class StaticSite(Construct):
             enforce_ssl=True,
             server_access_logs_bucket=self.logs_bucket,
             server_access_logs_prefix="s3/",
-            # A deploy overwrites and prunes the site's files: the previous ones stay recoverable a month.
+            # A deploy overwrites the site's files (earlier chunks stay, for tabs still open on them): the
+            # previous versions stay recoverable a month.
             versioned=True,
             lifecycle_rules=[s3.LifecycleRule(noncurrent_version_expiration=Duration.days(30))],
             removal_policy=removal,
