@@ -94,9 +94,9 @@ def _populate(conn: psycopg.Connection[Any], *, chunks: int, organizations: int,
             entries[scope] = entry_id
         with conn.cursor().copy(
             "COPY knowledge_chunks (knowledge_id, organization_id, channel_id, chunk_index, content, token_count,"
-            " search_text, embedding) FROM STDIN WITH (FORMAT BINARY)"
+            " search_text, embedding, embedding_model) FROM STDIN WITH (FORMAT BINARY)"
         ) as copy:
-            copy.set_types(["uuid", "uuid", "uuid", "int4", "text", "int4", "text", "vector"])
+            copy.set_types(["uuid", "uuid", "uuid", "int4", "text", "int4", "text", "vector", "text"])
             for i in range(per_org):
                 channel_id = channel_ids[0] if i % 3 == 0 else channel_ids[1 + i % CHANNELS_PER_ORGANIZATION]
                 content = _text(rng, topics[rng.randrange(len(topics))], common, rng.randint(40, 120))
@@ -110,6 +110,7 @@ def _populate(conn: psycopg.Connection[Any], *, chunks: int, organizations: int,
                         len(content.split()),
                         content,
                         Vector(LexicalEmbedder.embed_one(content)),
+                        LexicalEmbedder.model,  # each chunk records its model (migration 0103)
                     )
                 )
                 if i % 100 == 7:
