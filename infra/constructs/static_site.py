@@ -49,6 +49,7 @@ DASHBOARD_BUILD_DIR = ROOT / "dashboard" / "dist"
 # Where the dashboard is served, as on the local stack (chatflow.settings: DASHBOARD_URL).
 DASHBOARD_PATH = "/app"
 WIDGET_PREFIX = "widget/"
+MEDIA_PREFIX = "media/"  # chatflow.media.models.MEDIA_PREFIX
 WIDGET_MAX_AGE = Duration.minutes(5)
 
 # "/" goes to the dashboard; the dashboard is a single-page app, so a deep link under /app/ (a last
@@ -153,8 +154,12 @@ class StaticSite(Construct):
         domain: CustomDomain | None,
         sources: Sequence[SiteSource],
         attachment_origins: Sequence[str] = (),
+        media_bucket: s3.IBucket | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        # Public pictures (chatflow.media: logos, operators' photos) live under media/ of the attachments'
+        # bucket; only that prefix is served, at /media/…, through origin access control.
+        self._media_bucket = media_bucket
         removal = RemovalPolicy.RETAIN if sizing.protect_data else RemovalPolicy.DESTROY
         self.domain = domain
         self.logs_bucket = self._build_logs_bucket(sizing, removal)
@@ -239,6 +244,20 @@ class StaticSite(Construct):
             ),
         )
 
+    def _media_behaviors(self) -> dict[str, cloudfront.BehaviorOptions]:
+        if self._media_bucket is None:
+            return {}
+        return {
+            f"{MEDIA_PREFIX}*": cloudfront.BehaviorOptions(
+                origin=origins.S3BucketOrigin.with_origin_access_control(self._media_bucket),
+                viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+                allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+                # Each picture's name is its hash: cached as long as CloudFront keeps anything.
+                cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
+                response_headers_policy=self.headers,
+            )
+        }
+
     def _build_distribution(
         self, api: ApiOrigin, realtime: RealtimeOrigin, web_acl_arn: str, domain: CustomDomain | None
     ) -> cloudfront.Distribution:
@@ -303,6 +322,7 @@ class StaticSite(Construct):
                     response_headers_policy=self.headers,
                 ),
                 WEBSOCKET_PATH.lstrip("/"): self._websocket_behavior(realtime),
+                **self._media_behaviors(),
             },
             price_class=cloudfront.PriceClass.PRICE_CLASS_100,
             http_version=cloudfront.HttpVersion.HTTP2_AND_3,

@@ -380,6 +380,7 @@ class AppStack(cdk.Stack):
             domain=config.web_domain,
             sources=site_sources() if sources is None else sources,
             attachment_origins=self.attachments.browser_origins,
+            media_bucket=self.attachments.bucket,
         )
 
     def _build_outputs(self) -> None:

@@ -43,7 +43,7 @@ def test_the_site_bucket_is_private_encrypted_and_tls_only(template: Template) -
 
 
 def test_cloudfront_reads_the_bucket_through_origin_access_control(template: Template) -> None:
-    template.resource_count_is("AWS::CloudFront::OriginAccessControl", 1)
+    template.resource_count_is("AWS::CloudFront::OriginAccessControl", 2)  # the site's, the pictures' bucket
     distribution = props(next(iter(resources(template, "AWS::CloudFront::Distribution").values())))
     origin = next(o for o in distribution["DistributionConfig"]["Origins"] if "S3OriginConfig" in o)
 
@@ -207,3 +207,17 @@ def test_mail_and_embed_snippets_link_to_the_dashboard_on_cloudfront(template: T
 
 def _site_bucket_id(template: Template) -> str:
     return next(i for i, b in resources(template, "AWS::S3::Bucket").items() if "LoggingConfiguration" in props(b))
+
+
+def test_public_pictures_are_served_at_media_from_the_attachments_bucket_read_only(template: Template) -> None:
+    distribution = props(next(iter(resources(template, "AWS::CloudFront::Distribution").values())))[
+        "DistributionConfig"
+    ]
+    media = next(b for b in distribution["CacheBehaviors"] if b["PathPattern"] == "media/*")
+    origin = next(o for o in distribution["Origins"] if o["Id"] == media["TargetOriginId"])
+    attachments = next(k for k in resources(template, "AWS::S3::Bucket") if k.startswith("AttachmentsBucket"))
+
+    assert media["AllowedMethods"] == ["GET", "HEAD"]
+    assert media["ViewerProtocolPolicy"] == "redirect-to-https"
+    assert "OriginAccessControlId" in origin
+    assert origin["DomainName"] == {"Fn::GetAtt": [attachments, "RegionalDomainName"]}
