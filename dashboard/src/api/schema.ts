@@ -597,6 +597,50 @@ export interface paths {
         patch: operations["update_me_api_dashboard_me_patch"];
         trace?: never;
     };
+    "/api/dashboard/me/avatar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set Avatar
+         * @description The uploaded picture (checked by its bytes, squared to 256 px, without metadata) becomes one's photo.
+         */
+        put: operations["set_avatar_api_dashboard_me_avatar_put"];
+        post?: never;
+        /**
+         * Remove Avatar
+         * @description Visitors see one's initials again.
+         */
+        delete: operations["remove_avatar_api_dashboard_me_avatar_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dashboard/me/avatar/upload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Request Avatar Upload
+         * @description A presigned POST for one's photo, straight to storage; then PUT /me/avatar.
+         */
+        post: operations["request_avatar_upload_api_dashboard_me_avatar_upload_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/dashboard/me/mentions": {
         parameters: {
             query?: never;
@@ -1560,32 +1604,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/dashboard/organizations/{organization_id}/time-zone": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Get Time Zone
-         * @description The organisation's time zone: a report's days, hours and weekdays are its.
-         */
-        get: operations["get_time_zone_api_dashboard_organizations__organization_id__time_zone_get"];
-        /**
-         * Set Time Zone
-         * @description Org admin: the organisation's time zone (400 `invalid_field` naming `timeZone` for one that is
-         *     not IANA's). Every conversation counts on its day there from the next report on; recorded in the
-         *     audit log.
-         */
-        put: operations["set_time_zone_api_dashboard_organizations__organization_id__time_zone_put"];
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/dashboard/organizations/{organization_id}/usage": {
         parameters: {
             query?: never;
@@ -2341,6 +2359,11 @@ export interface components {
              * @description Away members get no conversation by auto-assignment.
              */
             available: boolean;
+        };
+        /** AvatarOut */
+        AvatarOut: {
+            /** Avatarurl */
+            avatarUrl: string | null;
         };
         /** BusinessHoursIn */
         BusinessHoursIn: {
@@ -3545,10 +3568,6 @@ export interface components {
             aiResolutionRate: number | null;
             /** Conversations */
             conversations: number;
-            /** @description Ratings of this language's conversations an agent answered last. */
-            csatAgents?: components["schemas"]["SatisfactionOut"];
-            /** @description Ratings of this language's conversations the AI answered last. */
-            csatAi?: components["schemas"]["SatisfactionOut"];
             /** Handoffrate */
             handoffRate: number | null;
             /**
@@ -4577,23 +4596,6 @@ export interface components {
             /** Start */
             start: string;
         };
-        /** TimeZoneIn */
-        TimeZoneIn: {
-            /**
-             * Timezone
-             * @description An IANA time zone.
-             * @example America/Mexico_City
-             */
-            timeZone: string;
-        };
-        /** TimeZoneOut */
-        TimeZoneOut: {
-            /**
-             * Timezone
-             * @description The IANA time zone whose days and hours the reports count in.
-             */
-            timeZone: string;
-        };
         /** TokensOut */
         TokensOut: {
             /** Accesstoken */
@@ -4746,6 +4748,11 @@ export interface components {
         };
         /** UserOut */
         UserOut: {
+            /**
+             * Avatarurl
+             * @description The photo visitors see beside one's messages.
+             */
+            avatarUrl?: string | null;
             /** Email */
             email: string;
             /** Id */
@@ -7469,6 +7476,200 @@ export interface operations {
             };
             /** @description The caller's role may not do this, or may not change one of the fields sent */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    set_avatar_api_dashboard_me_avatar_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PictureIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AvatarOut"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the current state (plan limit, last admin, closed conversation, …) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A kind of file this operation does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    remove_avatar_api_dashboard_me_avatar_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AvatarOut"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    request_avatar_upload_api_dashboard_me_avatar_upload_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PictureUploadIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PictureUploadOut"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A kind of file this operation does not take */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12318,144 +12519,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RetentionOut"];
-                };
-            };
-            /** @description Invalid request */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description No access token, or one that is not valid (or the sign-in failed) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description The caller's role may not do this, or may not change one of the fields sent */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description No such resource, or one of an organisation the caller does not belong to */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    get_time_zone_api_dashboard_organizations__organization_id__time_zone_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                organization_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TimeZoneOut"];
-                };
-            };
-            /** @description Invalid request */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description No access token, or one that is not valid (or the sign-in failed) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description The caller's role may not do this, or may not change one of the fields sent */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description No such resource, or one of an organisation the caller does not belong to */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    set_time_zone_api_dashboard_organizations__organization_id__time_zone_put: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                organization_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["TimeZoneIn"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TimeZoneOut"];
                 };
             };
             /** @description Invalid request */
