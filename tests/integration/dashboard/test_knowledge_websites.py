@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from uuid import uuid4
 
 import psycopg
 import pytest
@@ -29,6 +30,7 @@ from tests.support.callers import admin_of
 from tests.support.events import LambdaContextStub
 from tests.support.ingest_queue import IngestQueue
 from tests.support.people import People, Person
+from tests.support.widget import WidgetClient
 
 Db = psycopg.Connection[dict[str, Any]]
 
@@ -397,3 +399,20 @@ def test_removing_a_website_removes_its_pages_and_their_chunks(
     assert answer.status_code == 204
     assert db.execute("SELECT count(*) AS n FROM channel_knowledge").fetchone() == {"n": 0}
     assert db.execute("SELECT count(*) AS n FROM knowledge_chunks").fetchone() == {"n": 0}
+
+
+@pytest.mark.usefixtures("private_urls")
+def test_an_answer_from_a_website_page_names_the_page_url_as_its_source(
+    people: People, admin: Person, tenant: Tenant, site: Site, queue: IngestQueue
+) -> None:
+    _add_site(people, admin, tenant, site.url)
+    queue.drain()
+
+    posted = WidgetClient(tenant.public_key, uuid4()).post("How much are the ham croquetas?")
+
+    detail = people.get(admin, f"/conversations/{posted.body['conversationId']}").json()
+    _, ai_message = detail["messages"]
+    sources = ai_message["knowledgeSources"]
+    assert sources, "the answer found no passage"
+    assert sources[0]["sourceUrl"] == f"{site.url}/menu"
+    assert sources[0]["title"] == "Menu"
