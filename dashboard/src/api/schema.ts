@@ -1604,6 +1604,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/dashboard/organizations/{organization_id}/time-zone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Time Zone
+         * @description The organisation's time zone: a report's days, hours and weekdays are its.
+         */
+        get: operations["get_time_zone_api_dashboard_organizations__organization_id__time_zone_get"];
+        /**
+         * Set Time Zone
+         * @description Org admin: the organisation's time zone (400 `invalid_field` naming `timeZone` for one that is
+         *     not IANA's). Every conversation counts on its day there from the next report on; recorded in the
+         *     audit log.
+         */
+        put: operations["set_time_zone_api_dashboard_organizations__organization_id__time_zone_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/dashboard/organizations/{organization_id}/usage": {
         parameters: {
             query?: never;
@@ -3568,6 +3594,10 @@ export interface components {
             aiResolutionRate: number | null;
             /** Conversations */
             conversations: number;
+            /** @description Ratings of this language's conversations an agent answered last. */
+            csatAgents?: components["schemas"]["SatisfactionOut"];
+            /** @description Ratings of this language's conversations the AI answered last. */
+            csatAi?: components["schemas"]["SatisfactionOut"];
             /** Handoffrate */
             handoffRate: number | null;
             /**
@@ -4595,6 +4625,23 @@ export interface components {
             end: string;
             /** Start */
             start: string;
+        };
+        /** TimeZoneIn */
+        TimeZoneIn: {
+            /**
+             * Timezone
+             * @description An IANA time zone.
+             * @example America/Mexico_City
+             */
+            timeZone: string;
+        };
+        /** TimeZoneOut */
+        TimeZoneOut: {
+            /**
+             * Timezone
+             * @description The IANA time zone whose days and hours the reports count in.
+             */
+            timeZone: string;
         };
         /** TokensOut */
         TokensOut: {
@@ -12519,6 +12566,144 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RetentionOut"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_time_zone_api_dashboard_organizations__organization_id__time_zone_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimeZoneOut"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No access token, or one that is not valid (or the sign-in failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this, or may not change one of the fields sent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or one of an organisation the caller does not belong to */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service this operation needs (database, Cognito, encryption key) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    set_time_zone_api_dashboard_organizations__organization_id__time_zone_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TimeZoneIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimeZoneOut"];
                 };
             };
             /** @description Invalid request */

@@ -12,7 +12,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from chatflow import reports
 from chatflow.vocabulary import Language
@@ -85,6 +85,12 @@ class LanguageOut(Schema):
     conversations: int
     ai_resolution_rate: float | None
     handoff_rate: float | None
+    csat_ai: SatisfactionOut = Field(
+        default_factory=SatisfactionOut, description="Ratings of this language's conversations the AI answered last."
+    )
+    csat_agents: SatisfactionOut = Field(
+        default_factory=SatisfactionOut, description="Ratings of this language's conversations an agent answered last."
+    )
 
 
 class AgentOut(Schema):
@@ -236,6 +242,8 @@ def get_report(caller: CurrentCaller, db: Db, query: ReportParams) -> ReportOut:
                 conversations=row["conversations"],
                 ai_resolution_rate=_share(row["aiResolutions"], row["conversations"]),
                 handoff_rate=_share(row["handoffs"], row["conversations"]),
+                csat_ai=SatisfactionOut.of(row["ratingsAi"], row["ratingSumAi"], row["satisfiedAi"]),
+                csat_agents=SatisfactionOut.of(row["ratingsAgent"], row["ratingSumAgent"], row["satisfiedAgent"]),
             )
             for row in f["byLanguage"]
         ],
@@ -310,6 +318,30 @@ def export_report_rows(caller: CurrentCaller, db: Db, query: ReportParams) -> Re
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="conversations-{query.first}-{query.last}.csv"'},
     )
+
+
+class TimeZoneIn(Schema):
+    time_zone: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] = Field(
+        description="An IANA time zone.", examples=["America/Mexico_City"]
+    )
+
+
+class TimeZoneOut(Schema):
+    time_zone: str = Field(description="The IANA time zone whose days and hours the reports count in.")
+
+
+@router.get("/organizations/{organization_id}/time-zone", response_model=TimeZoneOut)
+def get_time_zone(organization_id: UUID, caller: CurrentCaller, db: Db) -> TimeZoneOut:
+    """The organisation's time zone: a report's days, hours and weekdays are its."""
+    return TimeZoneOut(time_zone=reports.time_zone(db, caller, organization_id))
+
+
+@router.put("/organizations/{organization_id}/time-zone", response_model=TimeZoneOut)
+def set_time_zone(organization_id: UUID, body: TimeZoneIn, caller: CurrentCaller, db: Db) -> TimeZoneOut:
+    """Org admin: the organisation's time zone (400 `invalid_field` naming `timeZone` for one that is
+    not IANA's). Every conversation counts on its day there from the next report on; recorded in the
+    audit log."""
+    return TimeZoneOut(time_zone=reports.set_time_zone(db, caller, organization_id, body.time_zone))
 
 
 @router.get("/model-prices", response_model=list[ModelPriceOut])

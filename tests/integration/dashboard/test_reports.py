@@ -1,5 +1,6 @@
 """GET /reports: a seeded November of a Miami business (America/New_York) with known outcomes, each
-figure checked against the value worked out by hand; the rows as CSV; who may read them; the price
+figure checked against the value worked out by hand (the percentiles of durations to within the
+histogram's RESOLUTION, 2.5 %: they are read from bucket counts); the rows as CSV; who may read them; the price
 table. The conversations' figures are kept by the count_for_reports listener, run here on each
 seeded message and conversation as functions/dispatch runs it."""
 
@@ -20,6 +21,7 @@ from chatflow.listeners import count_for_reports
 from chatflow.organizations import create_organization
 from chatflow.outbox import ConversationCreated, MessageCreated
 from chatflow.reports import LIST_PRICES
+from chatflow.reports.histogram import RESOLUTION
 from tests.support.callers import super_admin
 from tests.support.people import People, Person
 
@@ -154,8 +156,11 @@ def test_the_period_counts_resolutions_handoffs_response_and_close_times(
         "conversations": 5, "aiResolutions": 1, "handoffs": 3, "aiAnswers": 3, "aiTokens": 350
     }  # fmt: skip
     assert (current["aiResolutionRate"], current["handoffRate"]) == (0.2, 0.6)
-    assert current["firstResponseSeconds"] == {"p50": 360.0, "p90": 552.0}
-    assert current["timeToCloseSeconds"]["p50"] == 1200.0
+    # First responses 120 s and 600 s; closes after 600, 1200 and 3600 s (percentile_cont's values).
+    assert current["firstResponseSeconds"] == {
+        "p50": pytest.approx(360.0, rel=RESOLUTION), "p90": pytest.approx(552.0, rel=RESOLUTION)
+    }  # fmt: skip
+    assert current["timeToCloseSeconds"]["p50"] == pytest.approx(1200.0, rel=RESOLUTION)
     assert current["aiCost"] == pytest.approx(350 * LIST_PRICES["gpt-4o-mini"] / 1e6)
     assert current["aiCostPerResolution"] == pytest.approx(current["aiCost"])
     assert current["aiCostPerConversation"] == pytest.approx(current["aiCost"] / 5)
@@ -180,21 +185,31 @@ def test_handoff_reasons_languages_agents_and_models(people: People, november: t
     assert sorted((r["source"], r["reason"], r["conversations"]) for r in report["handoffReasons"]) == [
         ("ai", "cannot_answer", 1), ("button", None, 1), ("keyword", None, 1)
     ]  # fmt: skip
+    no_ratings = {"ratings": 0, "average": None, "satisfactionRate": None}
     assert report["byLanguage"] == [
         {
             "language": "en",
             "conversations": 3,
             "aiResolutionRate": pytest.approx(1 / 3),
             "handoffRate": pytest.approx(2 / 3),
+            "csatAi": no_ratings,
+            "csatAgents": no_ratings,
         },
-        {"language": "es", "conversations": 2, "aiResolutionRate": 0.0, "handoffRate": 0.5},
+        {
+            "language": "es",
+            "conversations": 2,
+            "aiResolutionRate": 0.0,
+            "handoffRate": 0.5,
+            "csatAi": no_ratings,
+            "csatAgents": no_ratings,
+        },
     ]
     assert report["byAgent"] == [
         {
             "userId": ana_id,
             "name": "Ana",
             "conversations": 2,
-            "firstResponseSeconds": {"p50": 360.0, "p90": None},
+            "firstResponseSeconds": {"p50": pytest.approx(360.0, rel=RESOLUTION), "p90": None},
             "csat": {"ratings": 0, "average": None, "satisfactionRate": None},
         }
     ]
@@ -339,3 +354,95 @@ def test_an_api_token_reads_reports_with_reports_read_only(
 
     assert (allowed.status_code, allowed.json()["current"]["conversations"]) == (200, 5)
     assert (refused.status_code, refused.json()["error"]["code"]) == (403, "insufficient_scope")
+
+
+def _percentile_cont(values: list[float], fraction: float) -> float | None:
+    """PostgreSQL's percentile_cont over the values themselves."""
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    position = fraction * (len(ordered) - 1)
+    below = int(position)
+    above = min(below + 1, len(ordered) - 1)
+    return ordered[below] + (position - below) * (ordered[above] - ordered[below])
+
+
+@pytest.mark.parametrize(
+    ("first", "last"),
+    [
+        ("2026-10-01", "2026-12-31"),  # three whole months: month rows only
+        ("2026-10-15", "2026-12-01"),  # days, a whole month, a day
+        ("2026-11-02", "2026-11-30"),  # days only
+    ],
+)
+def test_the_figures_equal_what_the_conversations_rows_add_up_to(
+    people: People, november: tuple[Business, Person, str], first: str, last: str
+) -> None:
+    business, admin, _ = november
+    period = {"from": first, "to": last}
+
+    report = _report(people, admin, business.organization_id, **period)
+    exported = people.client.get(
+        "/api/dashboard/reports/conversations.csv",
+        params={"organizationId": str(business.organization_id), **period},
+        headers=admin.headers,
+    )
+    rows = list(csv.DictReader(io.StringIO(exported.text)))
+
+    current = report["current"]
+    assert current["conversations"] == len(rows) == sum(day["conversations"] for day in report["daily"])
+    assert current["aiResolutions"] == sum(row["resolved"] == "True" for row in rows)
+    assert current["handoffs"] == sum(bool(row["handoff_source"]) for row in rows)
+    assert current["aiTokens"] == sum(int(row["ai_tokens"]) for row in rows)
+    assert sum(cell["conversations"] for cell in report["heatmap"]) == len(rows)
+    assert sum(lang["conversations"] for lang in report["byLanguage"]) == len(rows)
+    responses = [float(row["first_response"]) for row in rows if row["first_response"]]
+    closes = [float(row["to_close"]) for row in rows if row["to_close"]]
+    for got, exact in (
+        (current["firstResponseSeconds"]["p50"], _percentile_cont(responses, 0.5)),
+        (current["firstResponseSeconds"]["p90"], _percentile_cont(responses, 0.9)),
+        (current["timeToCloseSeconds"]["p50"], _percentile_cont(closes, 0.5)),
+    ):
+        assert got == (None if exact is None else pytest.approx(exact, rel=RESOLUTION))
+
+
+def test_an_admin_sets_the_time_zone_and_the_days_are_counted_there(
+    people: People, db: Db, november: tuple[Business, Person, str]
+) -> None:
+    business, admin, _ = november
+    org = business.organization_id
+    madrid = ZoneInfo("Europe/Madrid")
+    # 23:30 in Madrid on 30 November (17:30 in New York); E, 23:30 in New York on the 30th, is 05:30
+    # on 1 December in Madrid.
+    business.conversation(dt.datetime(2026, 11, 30, 23, 30, tzinfo=madrid))
+
+    changed = people.put(admin, f"/organizations/{org}/time-zone", {"timeZone": "Europe/Madrid"})
+    report = _report(people, admin, org)
+
+    assert (changed.status_code, changed.json()) == (200, {"timeZone": "Europe/Madrid"})
+    assert people.get(admin, f"/organizations/{org}/time-zone").json() == {"timeZone": "Europe/Madrid"}
+    assert report["timeZone"] == "Europe/Madrid"
+    assert report["daily"][-1]["conversations"] == 1  # the Madrid one, not E
+    assert report["current"]["conversations"] == 5  # A-D and the Madrid one
+    assert {"weekday": 1, "hour": 23, "conversations": 1} in report["heatmap"]
+    entry = db.execute(
+        "SELECT details FROM audit_log WHERE organization_id = %s AND action = 'organization.time_zone_changed'", (org,)
+    ).fetchone()
+    assert entry is not None
+    assert entry["details"] == {"from": "America/New_York", "to": "Europe/Madrid"}
+
+
+def test_only_an_admin_may_set_the_time_zone_and_only_to_an_iana_zone(
+    people: People, november: tuple[Business, Person, str]
+) -> None:
+    business, admin, _ = november
+    org = business.organization_id
+    agent = people.make(agent_of=[org])
+
+    by_agent = people.put(agent, f"/organizations/{org}/time-zone", {"timeZone": "Europe/Madrid"})
+    unknown = people.put(admin, f"/organizations/{org}/time-zone", {"timeZone": "Mars/Olympus_Mons"})
+    read_by_agent = people.get(agent, f"/organizations/{org}/time-zone")
+
+    assert by_agent.status_code == 403
+    assert (unknown.status_code, unknown.json()["error"]["code"]) == (400, "invalid_field")
+    assert read_by_agent.json() == {"timeZone": "America/New_York"}

@@ -63,3 +63,21 @@ def test_a_period_without_ratings_says_none(people: People, tenant: Tenant, visi
     ).json()
 
     assert report["current"]["csatAi"] == {"ratings": 0, "average": None, "satisfactionRate": None}
+
+
+def test_satisfaction_is_split_by_language_too(people: People, tenant: Tenant, visitor: WidgetClient) -> None:
+    admin = people.make(admin_of=[tenant.organization_id])
+    _rated(visitor, 5)
+    spanish = visitor.another_visitor()
+    conversation = spanish.post("¿Tienen café descafeinado?", lang="es").body["conversationId"]
+    spanish.close(conversation)
+    assert spanish.rate(conversation, 1).status == 200
+
+    report = people.get(
+        admin, "/reports", organizationId=str(tenant.organization_id), **{"from": _today(), "to": _today()}
+    ).json()
+
+    by_language = {row["language"]: row for row in report["byLanguage"]}
+    assert by_language["en"]["csatAi"] == {"ratings": 1, "average": 5.0, "satisfactionRate": 1.0}
+    assert by_language["es"]["csatAi"] == {"ratings": 1, "average": 1.0, "satisfactionRate": 0.0}
+    assert by_language["es"]["csatAgents"]["ratings"] == 0

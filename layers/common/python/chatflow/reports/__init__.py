@@ -3,7 +3,14 @@ each figure means)."""
 
 from chatflow.reports.counting import RETURN_WINDOW_DAYS, count_message, mark_changed, note_returning_visitor
 from chatflow.reports.models import LIST_PRICES, MAX_DAYS, ModelPrice, Report, ReportQuery
-from chatflow.reports.service import conversation_rows, model_prices, report, set_model_price
+from chatflow.reports.service import (
+    conversation_rows,
+    model_prices,
+    report,
+    set_model_price,
+    set_time_zone,
+    time_zone,
+)
 
 __all__ = [
     "LIST_PRICES",
@@ -19,4 +26,6 @@ __all__ = [
     "note_returning_visitor",
     "report",
     "set_model_price",
+    "set_time_zone",
+    "time_zone",
 ]

@@ -8,13 +8,14 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from chatflow import audit
 from chatflow.access import Caller
 from chatflow.db import Connection
 from chatflow.errors import InvalidInput, OrganizationNotFound
 from chatflow.reports import repository as repo
 from chatflow.reports.models import LIST_PRICES, MAX_DAYS, ModelPrice, Report, ReportQuery
 
-__all__ = ["conversation_rows", "model_prices", "report", "set_model_price"]
+__all__ = ["conversation_rows", "model_prices", "report", "set_model_price", "set_time_zone", "time_zone"]
 
 
 def _scope(conn: Connection, caller: Caller, query: ReportQuery) -> tuple[list[UUID] | None, str | None]:
@@ -66,3 +67,36 @@ def set_model_price(conn: Connection, caller: Caller, model: str, usd_per_millio
     caller.require_super_admin()
     repo.upsert_price(conn, model, usd_per_million_tokens)
     return model_prices(conn, caller)
+
+
+def time_zone(conn: Connection, caller: Caller, organization_id: UUID) -> str:
+    """The organisation's time zone, whose days and hours its reports count in. Its members read it."""
+    caller.require_member(organization_id)
+    zone = repo.time_zone_of(conn, organization_id)
+    if zone is None:
+        raise OrganizationNotFound()
+    return zone
+
+
+def set_time_zone(conn: Connection, caller: Caller, organization_id: UUID, zone: str) -> str:
+    """Org admin: an IANA time zone (InvalidInput, field timeZone, otherwise). Every day of the
+    organisation is counted again in it on the next report; recorded in the audit log."""
+    # Here, not at the top: the dispatch function imports this package (its listener) and needs none of it.
+    from chatflow.business_hours.schedule import check_time_zone
+
+    caller.require_admin(organization_id)
+    zone = check_time_zone(zone)
+    before = repo.time_zone_of(conn, organization_id)
+    if before == zone:  # nothing to count again
+        return zone
+    changed = repo.change_time_zone(conn, organization_id, zone)
+    if before is None or changed is None:
+        raise OrganizationNotFound()
+    audit.record(
+        conn,
+        action="organization.time_zone_changed",
+        organization_id=organization_id,
+        actor=caller,
+        details={"from": before, "to": changed},
+    )
+    return changed
