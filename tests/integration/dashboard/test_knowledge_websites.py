@@ -70,6 +70,8 @@ def site() -> Iterator[Site]:
             status, kind, body = served.pages.get(self.path, (404, "text/plain", "missing"))
             data = body.encode()
             self.send_response(status)
+            if status in (301, 302):
+                self.send_header("location", body)  # a redirect's body here is where it leads
             self.send_header("content-type", kind)
             self.send_header("content-length", str(len(data)))
             self.end_headers()
@@ -416,3 +418,21 @@ def test_an_answer_from_a_website_page_names_the_page_url_as_its_source(
     assert sources, "the answer found no passage"
     assert sources[0]["sourceUrl"] == f"{site.url}/menu"
     assert sources[0]["title"] == "Menu"
+
+
+@pytest.mark.usefixtures("private_urls")
+def test_a_page_that_redirects_off_its_site_is_not_followed(
+    people: People, admin: Person, tenant: Tenant, site: Site, queue: IngestQueue
+) -> None:
+    # Even where private addresses are allowed (here), a page is kept to its site: a redirect to another
+    # host (the same server under another name, which would answer) is not followed.
+    site.html("/", "Café Brisa", "A bakery in Little Havana.", ["/menu", "/moved"])
+    site.pages["/moved"] = (302, "text/plain", site.url.replace("127.0.0.1", "localhost") + "/menu")
+    website = _add_site(people, admin, tenant, site.url)
+
+    queue.drain()
+
+    moved = _pages(people, admin, tenant, website["id"])[f"{site.url}/moved"]
+    assert (moved["status"], moved["content"]) == ("failed", "")
+    assert "/moved" in site.requested
+    assert site.requested.count("/menu") == 1  # its own fetch, not the redirect's

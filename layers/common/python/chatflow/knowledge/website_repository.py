@@ -120,12 +120,14 @@ def delete_website(conn: Connection, organization_id: UUID, website_id: UUID) ->
 
 def due_websites(conn: Connection, *, older_than_days: float, limit: int = 500) -> list[tuple[UUID, UUID]]:
     """(website, organisation) of the active organisations' sites last synced (or failed) longer ago
-    than `older_than_days`, and not syncing now."""
+    than `older_than_days`, and not syncing now; or asked to sync a day ago and never started (its
+    message lost past the queue's retries), so that no site stays syncing for ever."""
     rows = conn.execute(
         """SELECT w.id, w.organization_id FROM knowledge_websites w
         JOIN organizations o ON o.id = w.organization_id AND o.active
-        WHERE w.status IN ('ready', 'failed')
-          AND coalesce(w.last_synced_at, w.created_at) < now() - make_interval(secs => %s)
+        WHERE (w.status IN ('ready', 'failed')
+               AND coalesce(w.last_synced_at, w.created_at) < now() - make_interval(secs => %s))
+           OR (w.status IN ('pending', 'syncing') AND w.updated_at < now() - interval '1 day')
         ORDER BY w.last_synced_at NULLS FIRST LIMIT %s""",
         (older_than_days * 86400, limit),
     ).fetchall()
