@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 # (`make check`: 2m21s, against 2m37s-3m06s with 2 and 2m47s with 4): tests often wait on sockets and sleeps.
 WORKERS ?= 3
 
-.PHONY: dev check test test-e2e lint format bench bench-rag bench-load widget-size chromium dashboard widget install synth diff deploy clean iac-scan
+.PHONY: dev check test test-e2e lint format bench bench-rag bench-load bench-capacity widget-size chromium dashboard widget install synth diff deploy clean iac-scan
 
 # checkov (some 300 MB with what it needs) in a venv of its own, outside `make test`.
 IAC_VENV := .venv-iac
@@ -116,6 +116,11 @@ bench-rag: install
 # PostgreSQL, fails on a lost, duplicated or miscounted message (about 30 seconds).
 bench-load: install
 	$(BIN)/python -m bench.load
+
+# The widget path's SQL cost per call (pg_stat_statements) and the highest rate the local gateway's
+# workers sustain, with where it saturates (docs/capacity.md; about 2 minutes).
+bench-capacity: install
+	$(BIN)/python -m bench.capacity
 
 widget-size: install dashboard widget
 	$(BIN)/python -m bench.widget_size
