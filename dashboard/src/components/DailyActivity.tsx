@@ -1,5 +1,5 @@
 /** A card with conversations and handoffs by day (the chart library is loaded only when it shows). */
-import { Suspense, lazy } from "react";
+import { Suspense, lazy, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { useLang } from "../lib/app";
 import { formatDay } from "../lib/format";
@@ -7,7 +7,7 @@ import { Card, Loading } from "./ui";
 
 const DailyChart = lazy(() => import("./DailyChart"));
 
-export function DailyActivity({ title, days }: { title: string; days: { date: string; conversations: number; handoffs: number }[] }) {
+export function DailyActivity({ title, days }: { title: ReactNode; days: { date: string; conversations: number; handoffs: number }[] }) {
   const { t } = useTranslation();
   const lang = useLang();
   return (

@@ -11,6 +11,7 @@ export const AUDIT_ACTIONS = {
   channel: ["channel.business_hours_changed", "channel.satisfaction_changed"],
   visitor: ["visitor.exported", "visitor.erased", "visitor.erased_own"],
   retention: ["retention.changed", "retention.ran"],
+  organization: ["organization.time_zone_changed"],
 } as const;
 export type AuditArea = keyof typeof AUDIT_ACTIONS;
 export const AUDIT_AREAS = Object.keys(AUDIT_ACTIONS) as AuditArea[];

@@ -11,6 +11,7 @@ import type { Channel } from "../lib/types";
 import { Button, Card, ErrorNotice, Field, Notice, QueryResult, Switch } from "../components/ui";
 import { NeedOrganization } from "./Members";
 import { DAYS, draftOfHours, hoursBody, type HoursDraft } from "../lib/businessHours";
+import { timeZones } from "../lib/timeZones";
 import "../components/inbox/satisfaction.css";
 
 type Schemas = components["schemas"];
@@ -43,11 +44,6 @@ function ChannelSettings() {
       <SatisfactionSurvey orgId={orgId ?? ""} channelId={channelId} />
     </div>
   );
-}
-
-function zones(current: string): string[] {
-  const all = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [];
-  return all.includes(current) ? all : [current, ...all];
 }
 
 function BusinessHours({ orgId, channelId }: { orgId: string; channelId: string }) {
@@ -96,7 +92,7 @@ function BusinessHours({ orgId, channelId }: { orgId: string; channelId: string 
               <Field label={t("hours.timeZone")}>
                 {(id) => (
                   <select id={id} value={draft.timeZone} disabled={!isAdmin} onChange={(e) => setDraft({ ...draft, timeZone: e.target.value })}>
-                    {zones(draft.timeZone).map((z) => (
+                    {timeZones(draft.timeZone).map((z) => (
                       <option key={z} value={z}>
                         {z}
                       </option>

@@ -7,7 +7,8 @@ import { useApp, useLang } from "../lib/app";
 import { formatDuration, formatNumber, formatPercent, formatUsd } from "../lib/format";
 import { downloadText } from "../lib/download";
 import { change, heatmapGrid, lastDays, shade } from "../lib/reports";
-import type { Channel, ModelPrice, Report } from "../lib/types";
+import { timeZones } from "../lib/timeZones";
+import type { Channel, ModelPrice, OrganizationTimeZone, Report } from "../lib/types";
 import { Button, Card, Empty, ErrorNotice, QueryResult } from "../components/ui";
 import { NeedOrganization } from "./Members";
 
@@ -84,10 +85,70 @@ function OrgReports() {
         </select>
       </div>
       {exportRows.error && <ErrorNotice error={exportRows.error} />}
+      {orgId && <TimeZoneSetting orgId={orgId} />}
       <QueryResult query={report} onRetry={() => void report.refetch()}>
         {(r) => <ReportBody report={r} />}
       </QueryResult>
     </>
+  );
+}
+
+/** The organisation's time zone, whose days the reports count: admins change it here (every
+ * conversation then counts on its day there), the others read it. */
+function TimeZoneSetting({ orgId }: { orgId: string }) {
+  const { t } = useTranslation();
+  const { isAdmin } = useApp();
+  const client = useQueryClient();
+  const key = ["time-zone", orgId];
+  const url = `/organizations/${orgId}/time-zone`;
+  const zone = useQuery({ queryKey: key, queryFn: () => api<OrganizationTimeZone>(url) });
+  const [draft, setDraft] = useState<string | null>(null);
+  const save = useMutation({
+    mutationFn: (timeZone: string) => api<OrganizationTimeZone>(url, { method: "PUT", body: { timeZone } }),
+    onSuccess: (answer) => {
+      client.setQueryData(key, answer);
+      setDraft(null);
+      void client.invalidateQueries({ queryKey: ["reports"] });
+    },
+  });
+  if (!zone.data) return null;
+  const current = zone.data.timeZone;
+  const chosen = draft ?? current;
+  return (
+    <div className="row time-zone-setting">
+      <label className="inline-label" title={t("reports.timeZoneHint")}>
+        <span className="explained">{t("reports.timeZone")}</span>
+        <select value={chosen} disabled={!isAdmin || save.isPending} onChange={(e) => { save.reset(); setDraft(e.target.value); }}>
+          {timeZones(chosen).map((z) => (
+            <option key={z} value={z}>
+              {z.replace(/_/g, " ")}
+            </option>
+          ))}
+        </select>
+      </label>
+      {isAdmin && (
+        <Button variant="secondary" disabled={chosen === current} busy={save.isPending} onClick={() => save.mutate(chosen)}>
+          {t("reports.timeZoneSave")}
+        </Button>
+      )}
+      {save.isSuccess && (
+        <span className="hint" role="status">
+          {t("reports.timeZoneSaved", { timeZone: current })}
+        </span>
+      )}
+      {save.error && <ErrorNotice error={save.error} />}
+      <span className="sr-only">{t("reports.timeZoneHint")}</span>
+    </div>
+  );
+}
+
+/** A title that says what it shows on hover and to screen readers. */
+function Explained({ label, hint }: { label: string; hint: string }) {
+  return (
+    <span className="explained" title={hint}>
+      {label}
+      <span className="sr-only"> — {hint}</span>
+    </span>
   );
 }
 
@@ -140,63 +201,87 @@ function ReportBody({ report }: { report: Report }) {
           <span className="stat-hint">{report.waitingNow.longestSeconds !== null ? t("reports.longestWait", { time: formatDuration(report.waitingNow.longestSeconds) }) : "\u00a0"}</span>
         </div>
       </div>
-      <DailyActivity title={t("reports.daily")} days={report.daily} />
+      <DailyActivity title={<Explained label={t("reports.daily")} hint={t("reports.hint.daily")} />} days={report.daily} />
       <div className="two-col">
-        <Card title={t("reports.handoffReasons")}>
+        <Card title={<Explained label={t("reports.handoffReasons")} hint={t("reports.hint.handoffReasons")} />}>
           <HandoffReasons reasons={report.handoffReasons} total={now.handoffs} />
         </Card>
-        <Card title={t("reports.byLanguage")}>
-          <Table head={[t("reports.language"), t("reports.conversations"), t("reports.aiResolutionRate"), t("reports.handoffRate")]} empty={report.byLanguage.length === 0}>
-            {report.byLanguage.map((l) => (
-              <tr key={l.language}>
-                <td>{t(`languages.${l.language}`)}</td>
-                <td className="num">{n(l.conversations)}</td>
-                <td className="num">{pct(l.aiResolutionRate)}</td>
-                <td className="num">{pct(l.handoffRate)}</td>
-              </tr>
-            ))}
-          </Table>
-        </Card>
-      </div>
-      <Card title={t("reports.heatmap")}>
-        <Heatmap cells={report.heatmap} />
-      </Card>
-      <div className="two-col">
-        <Card title={t("reports.byAgent")}>
-          <Table head={[t("reports.agent"), t("reports.conversations"), t("reports.firstResponse"), t("csat.reportColumn")]} empty={report.byAgent.length === 0}>
+        <Card title={<Explained label={t("reports.byAgent")} hint={t("reports.hint.byAgent")} />}>
+          <Table
+            head={[[t("reports.agent")], [t("reports.conversations")], [t("reports.firstResponse"), t("reports.hint.firstResponse")], [t("csat.reportColumn"), t("reports.hint.satisfaction")]]}
+            empty={report.byAgent.length === 0}
+          >
             {report.byAgent.map((a) => (
               <tr key={a.userId}>
                 <td>{a.name ?? a.userId}</td>
                 <td className="num">{n(a.conversations)}</td>
                 <td className="num">{formatDuration(a.firstResponseSeconds.p50)}</td>
-                <td className="num" title={a.csat?.ratings ? t("csat.ratingsCount", { count: a.csat.ratings, average: formatNumber(a.csat.average ?? 0, lang) }) : t("csat.noRatings")}>
-                  {pct(a.csat?.satisfactionRate ?? null)}
-                </td>
+                <Satisfaction csat={a.csat} />
               </tr>
             ))}
           </Table>
-        </Card>
-        <Card title={t("reports.cost")}>
-          <Table head={[t("reports.model"), t("reports.answers"), t("reports.tokens"), t("reports.price"), t("reports.aiCost")]} empty={report.byModel.length === 0}>
-            {report.byModel.map((m) => (
-              <tr key={m.model}>
-                <td>{m.model}</td>
-                <td className="num">{n(m.aiAnswers)}</td>
-                <td className="num">{n(m.tokens)}</td>
-                <td className="num">{m.usdPerMillionTokens === null ? t("reports.noPrice") : usd(m.usdPerMillionTokens)}</td>
-                <td className="num">{usd(m.cost)}</td>
-              </tr>
-            ))}
-          </Table>
-          <p className="hint">{t("reports.costHint", { perConversation: usd(now.aiCostPerConversation) })}</p>
-          {me.user.isSuperAdmin && <PriceTable />}
         </Card>
       </div>
+      <Card title={<Explained label={t("reports.byLanguage")} hint={t("reports.hint.byLanguage")} />}>
+        <Table
+          head={[
+            [t("reports.language")],
+            [t("reports.conversations"), t("reports.hint.conversations")],
+            [t("reports.aiResolutionRate"), t("reports.hint.aiResolutionRate")],
+            [t("reports.handoffRate"), t("reports.hint.handoffRate")],
+            [t("csat.reportAi"), t("csat.reportHintAi")],
+            [t("csat.reportAgents"), t("csat.reportHintAgents")],
+          ]}
+          empty={report.byLanguage.length === 0}
+        >
+          {report.byLanguage.map((l) => (
+            <tr key={l.language}>
+              <td>{t(`languages.${l.language}`)}</td>
+              <td className="num">{n(l.conversations)}</td>
+              <td className="num">{pct(l.aiResolutionRate)}</td>
+              <td className="num">{pct(l.handoffRate)}</td>
+              <Satisfaction csat={l.csatAi} />
+              <Satisfaction csat={l.csatAgents} />
+            </tr>
+          ))}
+        </Table>
+      </Card>
+      <Card title={<Explained label={t("reports.heatmap")} hint={t("reports.hint.heatmap")} />}>
+        <Heatmap cells={report.heatmap} />
+      </Card>
+      <Card title={<Explained label={t("reports.cost")} hint={t("reports.hint.cost")} />}>
+        <Table head={[[t("reports.model")], [t("reports.answers")], [t("reports.tokens")], [t("reports.price"), t("reports.pricesHint")], [t("reports.aiCost"), t("reports.hint.aiCost")]]} empty={report.byModel.length === 0}>
+          {report.byModel.map((m) => (
+            <tr key={m.model}>
+              <td>{m.model}</td>
+              <td className="num">{n(m.aiAnswers)}</td>
+              <td className="num">{n(m.tokens)}</td>
+              <td className="num">{m.usdPerMillionTokens === null ? t("reports.noPrice") : usd(m.usdPerMillionTokens)}</td>
+              <td className="num">{usd(m.cost)}</td>
+            </tr>
+          ))}
+        </Table>
+        <p className="hint">{t("reports.costHint", { perConversation: usd(now.aiCostPerConversation), billed: n(now.conversations) })}</p>
+        {me.user.isSuperAdmin && <PriceTable />}
+      </Card>
     </>
   );
 }
 
-function Table({ head, empty, children }: { head: string[]; empty: boolean; children: ReactNode }) {
+/** A satisfaction cell: the share of good ratings, with their number and average on hover. */
+function Satisfaction({ csat }: { csat: Report["byAgent"][number]["csat"] | undefined }) {
+  const { t } = useTranslation();
+  const lang = useLang();
+  const ratings = csat?.ratings ?? 0;
+  return (
+    <td className="num" title={ratings ? t("csat.ratingsCount", { count: ratings, average: formatNumber(csat?.average ?? 0, lang) }) : t("csat.noRatings")}>
+      {formatPercent(csat?.satisfactionRate ?? null, lang)}
+    </td>
+  );
+}
+
+/** Each column's title, and what it means when it needs saying. */
+function Table({ head, empty, children }: { head: ([string] | [string, string])[]; empty: boolean; children: ReactNode }) {
   const { t } = useTranslation();
   if (empty) return <Empty>{t("reports.nothing")}</Empty>;
   return (
@@ -204,9 +289,9 @@ function Table({ head, empty, children }: { head: string[]; empty: boolean; chil
       <table className="table">
         <thead>
           <tr>
-            {head.map((h, i) => (
-              <th key={h} className={i > 0 ? "num" : undefined}>
-                {h}
+            {head.map(([label, hint], i) => (
+              <th key={label} className={i > 0 ? "num" : undefined}>
+                {hint ? <Explained label={label} hint={hint} /> : label}
               </th>
             ))}
           </tr>
