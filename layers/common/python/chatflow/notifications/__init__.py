@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from chatflow.aws import client
-from chatflow.settings import Settings
+if TYPE_CHECKING:
+    from chatflow.settings import Settings
 
 __all__ = ["Email", "EmailNotSent", "send", "send_all"]
 
@@ -26,6 +25,12 @@ class Email:
 
 def send(settings: Settings, email: Email) -> bool:
     """Send one email; False (and a warning without the address) when SES refuses or is unreachable."""
+    # Imported here: botocore is tens of ms of a cold start, and the package's message modules (the
+    # Cognito trigger's password-reset text, the notices' wording) are imported where nothing is sent.
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from chatflow.aws import client
+
     try:
         client("ses", settings.aws_region).send_email(
             Source=settings.ses_sender,
