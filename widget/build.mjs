@@ -10,7 +10,7 @@
 //   node widget/build.mjs          build, and print each file's size raw / gzip / brotli
 //   node widget/build.mjs --json   the same figures as JSON (bench/widget_size.py reads them)
 import { createHash } from "node:crypto";
-import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -29,7 +29,9 @@ const minify = (file, define = {}) =>
     minify: true,
     target: "es2020",
     legalComments: "none",
-    charset: "utf8", // "ñ" stays one character, not "\xF1"
+    // Non-ASCII written as escapes ("\xF1"): the scripts run on pages of any encoding, and a CDN may send
+    // them without a charset.
+    charset: "ascii",
     define,
   }).outputFiles[0].contents;
 
@@ -48,8 +50,12 @@ const put = (name, write) => {
 put(chatFile, (path) => writeFileSync(path, chat));
 put("chatflow360.js", (path) => writeFileSync(path, launcher));
 put("demo.html", (path) => copyFileSync(join(HERE, "demo.html"), path));
-// A chat of an earlier build would be served (and deployed) for nothing.
-for (const name of readdirSync(OUT)) if (name.startsWith("chatflow360-chat.") && name !== chatFile) rmSync(join(OUT, name));
+// A chat of an earlier build would be served (and deployed) for nothing, once no page can still ask for it:
+// one an hour old (a page opened on the laptop before the rebuild, another test run's stack, keep theirs).
+const HOUR = 3600e3;
+for (const name of readdirSync(OUT))
+  if (name.startsWith("chatflow360-chat.") && name !== chatFile && statSync(join(OUT, name)).mtimeMs < Date.now() - HOUR)
+    rmSync(join(OUT, name));
 
 const sizes = (bytes) => ({
   raw: bytes.length,
