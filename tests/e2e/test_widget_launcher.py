@@ -8,9 +8,12 @@ import base64
 import re
 from uuid import uuid4
 
-from playwright.sync_api import Page, Response, Route, expect
+from playwright.sync_api import Page, Response, expect
 
+from chatflow import channels
+from chatflow.organizations import create_organization
 from tests.e2e.conftest import Browsing, Db, Stack, Widget
+from tests.support.callers import super_admin
 
 LAUNCHER_BUDGET = 5 * 1024
 # A 1×1 PNG: the avatar's bytes do not matter, only that it is an image the page shows.
@@ -78,40 +81,47 @@ def test_a_conversation_going_on_brings_the_chat_in_idle_time_without_an_open(br
     expect(widget.messages("visitor")).to_have_text(["When do you open on Saturday?"])
 
 
-def _with_avatar(stack: Stack, page: Page, avatar_url: str | None) -> None:
-    """The channel's public config as the server sends it, with the avatar the dashboard would set."""
-
-    def handle(route: Route) -> None:
-        answer = route.fetch()
-        route.fulfill(response=answer, json={**answer.json(), "avatarUrl": avatar_url})
-
-    page.route(re.compile(r"/api/channels/[^/]+/config$"), handle)
-    page.route(avatar_url or "http://no-avatar.invalid/", lambda r: r.fulfill(body=PIXEL, content_type="image/png"))
+def _business(db: Db, logo_key: str | None) -> str:
+    """An organisation of its own with a website channel, its logo as the dashboard stores it; its public key."""
+    organization_id = create_organization(db, name=f"Harbour Books {uuid4().hex[:6]}")
+    channel = channels.create_channel(db, super_admin(), organization_id, name="Website")
+    db.execute("UPDATE channels SET logo_key = %s WHERE id = %s", (logo_key, channel.id))
+    return str(channel.public_key)
 
 
-def test_the_header_shows_the_businesss_avatar_with_its_name_as_alt_text(browsing: Browsing, stack: Stack) -> None:
+def _pictures(page: Page) -> None:
+    """The pictures' bytes (served from storage at /media/, not this test's subject): a 1×1 PNG each."""
+    page.route(re.compile(r"/media/"), lambda route: route.fulfill(body=PIXEL, content_type="image/png"))
+
+
+def test_the_header_shows_the_businesss_logo_with_its_name_as_alt_text(
+    browsing: Browsing, stack: Stack, db: Db
+) -> None:
     page = browsing.page
-    _with_avatar(stack, page, f"{stack.api_url}/media/avatars/{uuid4()}.png")
-    page.goto(stack.demo())
+    _pictures(page)
+    key = _business(db, f"media/{uuid4().hex}.webp")
+    with page.expect_response(re.compile(r"/api/channels/[^/]+/config$")) as config:
+        page.goto(stack.demo(key=key))
     widget = Widget(page)
     widget.open()
 
+    name = config.value.json()["businessName"]
     avatar = widget.host.locator(".h .av img")
-    expect(avatar).to_have_attribute("alt", "Demo Coffee Co.")
-    expect(avatar).to_be_visible()
+    expect(avatar).to_have_attribute("alt", name)
+    expect(avatar).to_have_attribute("src", config.value.json()["avatarUrl"])
     assert avatar.evaluate("img => img.decode().then(() => img.naturalWidth)") == 1
 
 
-def test_without_an_avatar_the_header_shows_the_businesss_initials(browsing: Browsing, stack: Stack) -> None:
+def test_without_a_logo_the_header_shows_the_businesss_initials(browsing: Browsing, stack: Stack, db: Db) -> None:
     page = browsing.page
-    _with_avatar(stack, page, None)
-    page.goto(stack.demo(lang="es"))
+    key = _business(db, None)
+    page.goto(stack.demo(key=key, lang="es"))
     widget = Widget(page)
     widget.open()
 
-    expect(widget.host.locator(".h .av")).to_have_text("DC")
+    expect(widget.host.locator(".h .av")).to_have_text("HB")
     expect(widget.host.locator(".h .av img")).to_have_count(0)
-    expect(widget.host.locator("h2")).to_have_text("Demo Coffee Co.")
+    expect(widget.host.locator("h2")).to_contain_text("Harbour Books")
 
 
 def test_an_agents_message_shows_their_first_name_and_initials(page: Page, stack: Stack, db: Db) -> None:
@@ -135,4 +145,31 @@ def test_an_agents_message_shows_their_first_name_and_initials(page: Page, stack
     expect(meta).to_contain_text("Ana", timeout=7_000)
     expect(meta.locator(".av")).to_have_text("A")
     expect(meta).not_to_contain_text("López")
-    expect(widget.log.locator(".m.agent img")).to_have_count(0)  # the message's markup stays text
+    expect(widget.log.locator(".m.agent .b img")).to_have_count(0)  # the message's markup stays text
+
+
+def test_an_agents_message_shows_their_photo_with_their_first_name_as_alt_text(
+    page: Page, stack: Stack, db: Db
+) -> None:
+    page.route_web_socket(re.compile(r"/ws(\?|$)"), lambda ws: ws.close())
+    _pictures(page)
+    page.goto(stack.demo())
+    widget = Widget(page)
+    widget.open()
+    widget.send("I want to talk to a person, please")
+    expect(widget.messages("system").first).to_be_visible()
+    conversation = widget.storage()[f"cf360_conv_{stack.public_key}"]
+    ana = f"e2e-{uuid4()}"
+    db.execute(
+        "INSERT INTO users (id, email, name, avatar_key) VALUES (%s, %s, 'Ana López', %s)",
+        (ana, f"{ana}@example.com", f"media/{uuid4().hex}.webp"),
+    )
+    db.execute(
+        "INSERT INTO messages (conversation_id, organization_id, role, content, author_user_id)"
+        " VALUES (%s, %s, 'agent', 'Hello!', %s)",
+        (conversation, stack.organization_id, ana),
+    )
+
+    photo = widget.log.locator(".m.agent .meta .av img")
+    expect(photo).to_have_attribute("alt", "Ana", timeout=7_000)
+    assert photo.evaluate("img => img.decode().then(() => img.naturalWidth)") == 1
