@@ -4322,6 +4322,11 @@ export interface components {
              * Format: uuid
              */
             knowledgeId: string;
+            /**
+             * Sourceurl
+             * @description A web page's or a website page's URL: its source.
+             */
+            sourceUrl?: string | null;
             /** Title */
             title: string;
         };

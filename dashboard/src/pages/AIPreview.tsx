@@ -108,6 +108,9 @@ export function AIPreview() {
                   {turn.sources.map((s, j) => (
                     <li key={`${s.knowledgeId}-${j}`}>
                       <strong>{s.title}</strong>
+                      {s.sourceUrl && (
+                        <a className="msg-source-url" href={s.sourceUrl} target="_blank" rel="noopener noreferrer nofollow">{s.sourceUrl}</a>
+                      )}
                       <p className="msg-source-excerpt">{s.excerpt}</p>
                     </li>
                   ))}

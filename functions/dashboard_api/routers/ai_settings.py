@@ -155,6 +155,7 @@ class PreviewSourceOut(Schema):
     knowledge_id: UUID
     title: str
     excerpt: str
+    source_url: str | None = Field(default=None, description="A web page's or a website page's URL: its source.")
 
 
 class PreviewHandoffOut(Schema):
@@ -212,7 +213,9 @@ def preview(organization_id: UUID, body: PreviewIn, caller: CurrentCaller, db: D
         if answered.handoff is None
         else PreviewHandoffOut(reason=answered.handoff.reason, summary=answered.handoff.summary),
         sources=[
-            PreviewSourceOut(knowledge_id=p.knowledge_id, title=p.title, excerpt=p.content[:300])
+            PreviewSourceOut(
+                knowledge_id=p.knowledge_id, title=p.title, excerpt=p.content[:300], source_url=p.source_url
+            )
             for p in answered.passages or []
         ],
     )

@@ -436,3 +436,18 @@ def test_a_page_that_redirects_off_its_site_is_not_followed(
     assert (moved["status"], moved["content"]) == ("failed", "")
     assert "/moved" in site.requested
     assert site.requested.count("/menu") == 1  # its own fetch, not the redirect's
+
+
+@pytest.mark.usefixtures("private_urls")
+def test_the_ai_preview_names_a_website_pages_url_among_its_sources(
+    people: People, admin: Person, tenant: Tenant, site: Site, queue: IngestQueue
+) -> None:
+    _add_site(people, admin, tenant, site.url)
+    queue.drain()
+
+    answer = people.post(
+        admin, f"/organizations/{tenant.organization_id}/ai-settings/preview", {"message": "Ham croquetas price?"}
+    )
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["sources"][0]["sourceUrl"] == f"{site.url}/menu"

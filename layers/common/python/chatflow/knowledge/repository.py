@@ -331,6 +331,7 @@ class Candidate:
     text_rank: int | None
     # How many of the question's search terms the chunk holds (0 when the full-text arm did not find it).
     terms_matched: int = 0
+    source_url: str | None = None
 
 
 # The full-text arm ranks at most this many matching chunks: a question whose terms match more (common
@@ -347,7 +348,7 @@ WITH vec AS (
 ), fts AS ({text_arm})
 SELECT c.id, c.knowledge_id, k.title, c.content, c.token_count,
        1 - (c.embedding <=> %(embedding)s) AS similarity, r.vector_rank, r.text_rank,
-       coalesce(r.terms_matched, 0)::int AS terms_matched
+       coalesce(r.terms_matched, 0)::int AS terms_matched, k.source_url
 FROM (SELECT coalesce(v.id, f.id) AS id, v.vector_rank, f.text_rank, f.terms_matched
       FROM vec v FULL JOIN fts f ON f.id = v.id) r
 JOIN knowledge_chunks c ON c.id = r.id

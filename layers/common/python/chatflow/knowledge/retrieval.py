@@ -26,6 +26,8 @@ class Passage:
     content: str
     similarity: float
     score: float
+    # A web page's or a website page's URL: where the passage comes from.
+    source_url: str | None = None
 
 
 def _holds_half(c: repo.Candidate, terms: int) -> bool:
@@ -55,7 +57,7 @@ def fuse(
         if spent + c.token_count > token_budget:
             continue  # a shorter passage further down may still fit
         spent += c.token_count
-        chosen.append(Passage(c.id, c.knowledge_id, c.title, c.content, c.similarity, score))
+        chosen.append(Passage(c.id, c.knowledge_id, c.title, c.content, c.similarity, score, c.source_url))
     return chosen
 
 
