@@ -20,7 +20,7 @@ from chatflow.channels import create_channel
 from chatflow.listeners import count_for_reports
 from chatflow.organizations import create_organization
 from chatflow.outbox import ConversationCreated, MessageCreated
-from chatflow.reports import LIST_PRICES
+from chatflow.reports import LIST_PRICES, refresh_marked_days
 from chatflow.reports.histogram import RESOLUTION
 from tests.support.callers import super_admin
 from tests.support.people import People, Person
@@ -446,3 +446,22 @@ def test_only_an_admin_may_set_the_time_zone_and_only_to_an_iana_zone(
     assert by_agent.status_code == 403
     assert (unknown.status_code, unknown.json()["error"]["code"]) == (400, "invalid_field")
     assert read_by_agent.json() == {"timeZone": "America/New_York"}
+
+
+def test_the_scheduled_sweep_remakes_the_marked_days_so_a_report_has_none_left(
+    people: People, db: Db, november: tuple[Business, Person, str]
+) -> None:
+    business, admin, _ = november
+    db.execute(
+        "INSERT INTO report_dirty_days (organization_id, day)"
+        " SELECT %s, d::date FROM generate_series(date '2026-08-01', date '2026-11-30', interval '1 day') d"
+        " ON CONFLICT DO NOTHING",
+        (business.organization_id,),
+    )
+
+    remade = refresh_marked_days()
+
+    assert remade >= 122  # four months of days, a month per transaction
+    assert db.execute("SELECT count(*) AS n FROM report_dirty_days").fetchone() == {"n": 0}
+    current = _report(people, admin, business.organization_id)["current"]
+    assert (current["conversations"], current["aiResolutions"], current["handoffs"]) == (5, 1, 3)

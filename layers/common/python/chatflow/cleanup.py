@@ -1,15 +1,15 @@
 """The scheduled cleanup: close conversations nobody has written in for a while (the third layer of
 cleanup), tell whoever watches them, forget WebSocket connections API Gateway has surely closed,
-drop the rate limits' counters of windows that have ended, and sweep the outbox (signal again
+drop the rate limits' counters of windows that have ended, sweep the outbox (signal again
 what a crash left undelivered; forget what was delivered long ago) and the webhook deliveries whose
-signal was lost."""
+signal was lost, and remake the reports' rollups of the days marked as changed."""
 
 from __future__ import annotations
 
 import logging
 from uuid import UUID
 
-from chatflow import outbox, rate_limits, webhooks
+from chatflow import outbox, rate_limits, reports, webhooks
 from chatflow.attachments.erasure import delete_abandoned_uploads
 from chatflow.conversations import repository as repo
 from chatflow.db import connection
@@ -44,6 +44,8 @@ def close_stale_conversations() -> list[tuple[UUID, UUID]]:
     delete_abandoned_uploads()
     outbox.sweep()
     webhooks.sweep()
+    remade = reports.refresh_marked_days()
+    _logger.info("remade report rollups", extra={"days": remade})
     return [(e.conversation_id, e.organization_id) for e in events]
 
 

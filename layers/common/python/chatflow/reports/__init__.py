@@ -6,6 +6,7 @@ from chatflow.reports.models import LIST_PRICES, MAX_DAYS, ModelPrice, Report, R
 from chatflow.reports.service import (
     conversation_rows,
     model_prices,
+    refresh_marked_days,
     report,
     set_model_price,
     set_time_zone,
@@ -24,6 +25,7 @@ __all__ = [
     "mark_changed",
     "model_prices",
     "note_returning_visitor",
+    "refresh_marked_days",
     "report",
     "set_model_price",
     "set_time_zone",

@@ -34,6 +34,7 @@ __all__ = [
     "load_report",
     "load_rows",
     "refresh",
+    "refresh_some",
     "select_prices",
     "time_zone_of",
     "upsert_price",
@@ -420,19 +421,42 @@ def refresh(conn: Connection, organization_ids: list[UUID] | None) -> None:
         return
     with conn.transaction():
         conn.execute(_REFRESH_LOCK)
-        days = conn.execute(_TAKE_DIRTY, {"organization_ids": organization_ids}).fetchall()
-        if not days:  # another report remade them meanwhile
-            return
-        conn.execute(
-            _REFRESH_DAYS,
-            {
-                "organization_ids": [d["organization_id"] for d in days],
-                "days": [d["day"] for d in days],
-                "growth": histogram.GROWTH,
-            },
-        )
-        months = sorted({(d["organization_id"], d["day"].replace(day=1)) for d in days})
-        conn.execute(_REFRESH_MONTHS, {"organization_ids": [m[0] for m in months], "months": [m[1] for m in months]})
+        _remake(conn, conn.execute(_TAKE_DIRTY, {"organization_ids": organization_ids}).fetchall())
+
+
+# At most this many marked days, the oldest first (the scheduled sweep's batch).
+_TAKE_SOME_DIRTY = """
+DELETE FROM report_dirty_days d
+USING (SELECT organization_id, day FROM report_dirty_days ORDER BY organization_id, day LIMIT %(limit)s) batch
+WHERE d.organization_id = batch.organization_id AND d.day = batch.day
+RETURNING d.organization_id, d.day
+"""
+
+
+def refresh_some(conn: Connection, limit: int) -> int:
+    """Remakes the rollups of at most `limit` marked days (of any organisation) and of their months;
+    how many days it remade."""
+    with conn.transaction():
+        conn.execute(_REFRESH_LOCK)
+        days = conn.execute(_TAKE_SOME_DIRTY, {"limit": limit}).fetchall()
+        _remake(conn, days)
+    return len(days)
+
+
+def _remake(conn: Connection, days: list[dict[str, Any]]) -> None:
+    """These days' rollups from their conversations, then their months' from their days."""
+    if not days:  # another report remade them meanwhile
+        return
+    conn.execute(
+        _REFRESH_DAYS,
+        {
+            "organization_ids": [d["organization_id"] for d in days],
+            "days": [d["day"] for d in days],
+            "growth": histogram.GROWTH,
+        },
+    )
+    months = sorted({(d["organization_id"], d["day"].replace(day=1)) for d in days})
+    conn.execute(_REFRESH_MONTHS, {"organization_ids": [m[0] for m in months], "months": [m[1] for m in months]})
 
 
 def _percentiles(figures: dict[str, Any], buckets: str, *names: tuple[str, float]) -> None:

@@ -10,12 +10,23 @@ from uuid import UUID
 
 from chatflow import audit
 from chatflow.access import Caller
-from chatflow.db import Connection
+from chatflow.db import Connection, connection
 from chatflow.errors import InvalidInput, OrganizationNotFound
 from chatflow.reports import repository as repo
 from chatflow.reports.models import LIST_PRICES, MAX_DAYS, ModelPrice, Report, ReportQuery
 
-__all__ = ["conversation_rows", "model_prices", "report", "set_model_price", "set_time_zone", "time_zone"]
+__all__ = [
+    "conversation_rows",
+    "model_prices",
+    "refresh_marked_days",
+    "report",
+    "set_model_price",
+    "set_time_zone",
+    "time_zone",
+]
+
+# The scheduled sweep's batch: a month of days in one short transaction.
+_SWEEP_BATCH_DAYS = 31
 
 
 def _scope(conn: Connection, caller: Caller, query: ReportQuery) -> tuple[list[UUID] | None, str | None]:
@@ -100,3 +111,18 @@ def set_time_zone(conn: Connection, caller: Caller, organization_id: UUID, zone:
         details={"from": before, "to": changed},
     )
     return changed
+
+
+def refresh_marked_days(*, batches: int = 24) -> int:
+    """The scheduled run (functions/cleanup): remake the rollups of the days marked as changed, a
+    month of days per transaction, so that a report finds only what changed since the last run to
+    remake (a new time zone or a migration marks a busy organisation's every day: too much for one
+    request). How many days it remade."""
+    remade = 0
+    for _ in range(batches):
+        with connection() as conn:
+            done = repo.refresh_some(conn, _SWEEP_BATCH_DAYS)
+        remade += done
+        if done < _SWEEP_BATCH_DAYS:
+            break
+    return remade
