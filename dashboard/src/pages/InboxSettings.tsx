@@ -88,7 +88,7 @@ function Labels({ orgId, isAdmin }: { orgId: string; isAdmin: boolean }) {
               <li key={l.id}>
                 <LabelChip label={l} />
                 {isAdmin && (
-                  <Button variant="ghost" onClick={() => remove.mutate(l.id)} aria-label={t("labels.delete", { name: l.name })}>
+                  <Button variant="ghost" onClick={() => window.confirm(t("labels.confirmDelete", { name: l.name })) && remove.mutate(l.id)} aria-label={t("labels.delete", { name: l.name })}>
                     {t("common.delete")}
                   </Button>
                 )}
@@ -157,7 +157,7 @@ function CannedReplies({ orgId, isAdmin }: { orgId: string; isAdmin: boolean }) 
                   {r.contentEs && <p className="small">ES: {r.contentEs}</p>}
                 </div>
                 {isAdmin && (
-                  <Button variant="ghost" onClick={() => remove.mutate(r.id)} aria-label={t("canned.delete", { code: r.shortcut })}>
+                  <Button variant="ghost" onClick={() => window.confirm(t("canned.confirmDelete", { code: r.shortcut })) && remove.mutate(r.id)} aria-label={t("canned.delete", { code: r.shortcut })}>
                     {t("common.delete")}
                   </Button>
                 )}

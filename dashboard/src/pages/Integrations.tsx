@@ -151,7 +151,7 @@ function Webhooks() {
                     <Button variant="ghost" onClick={() => setSelected(selected === w.id ? null : w.id)}>
                       {t("integrations.webhooks.deliveries")}
                     </Button>
-                    <Button variant="ghost" onClick={() => rotate.mutate(w.id)}>
+                    <Button variant="ghost" onClick={() => window.confirm(t("integrations.webhooks.confirmRotate", { url: w.url })) && rotate.mutate(w.id)}>
                       {t("integrations.webhooks.rotate")}
                     </Button>
                     <Button variant="ghost" onClick={() => toggle.mutate({ id: w.id, enabled: !w.enabled })}>
