@@ -3594,6 +3594,8 @@ export interface components {
             aiResolutionRate: number | null;
             /** Conversations */
             conversations: number;
+            /** @description Every rating of this language's. */
+            csat?: components["schemas"]["SatisfactionOut"];
             /** @description Ratings of this language's conversations an agent answered last. */
             csatAgents?: components["schemas"]["SatisfactionOut"];
             /** @description Ratings of this language's conversations the AI answered last. */
@@ -5234,6 +5236,8 @@ export interface components {
              * @description Conversations that started in the period (each is billed against the plan).
              */
             conversations: number;
+            /** @description Every rating of the period's conversations. */
+            csat?: components["schemas"]["SatisfactionOut"];
             /** @description Ratings of conversations whose last answer was an agent's. */
             csatAgents?: components["schemas"]["SatisfactionOut"];
             /** @description Ratings of conversations whose last answer was the AI's. */

@@ -64,6 +64,9 @@ class PeriodOut(Schema):
     ai_cost: float = Field(description="US dollars: each conversation's tokens at its model's price.")
     ai_cost_per_conversation: float | None
     ai_cost_per_resolution: float | None
+    csat: SatisfactionOut = Field(
+        default_factory=SatisfactionOut, description="Every rating of the period's conversations."
+    )
     csat_ai: SatisfactionOut = Field(
         default_factory=SatisfactionOut, description="Ratings of conversations whose last answer was the AI's."
     )
@@ -85,6 +88,7 @@ class LanguageOut(Schema):
     conversations: int
     ai_resolution_rate: float | None
     handoff_rate: float | None
+    csat: SatisfactionOut = Field(default_factory=SatisfactionOut, description="Every rating of this language's.")
     csat_ai: SatisfactionOut = Field(
         default_factory=SatisfactionOut, description="Ratings of this language's conversations the AI answered last."
     )
@@ -170,6 +174,8 @@ def _period(figures: dict[str, Any] | None, first: dt.date, last: dt.date) -> Pe
     f = figures or {}
     conversations, resolutions, handoffs = f.get("conversations", 0), f.get("aiResolutions", 0), f.get("handoffs", 0)
     cost = float(f.get("aiCost") or 0)
+    ai = [int(f.get(key) or 0) for key in ("ratingsAi", "ratingSumAi", "satisfiedAi")]
+    agents = [int(f.get(key) or 0) for key in ("ratingsAgent", "ratingSumAgent", "satisfiedAgent")]
     return PeriodOut(
         first_day=first,
         last_day=last,
@@ -185,12 +191,9 @@ def _period(figures: dict[str, Any] | None, first: dt.date, last: dt.date) -> Pe
         ai_cost=cost,
         ai_cost_per_conversation=cost / conversations if conversations else None,
         ai_cost_per_resolution=cost / resolutions if resolutions else None,
-        csat_ai=SatisfactionOut.of(
-            int(f.get("ratingsAi") or 0), int(f.get("ratingSumAi") or 0), int(f.get("satisfiedAi") or 0)
-        ),
-        csat_agents=SatisfactionOut.of(
-            int(f.get("ratingsAgent") or 0), int(f.get("ratingSumAgent") or 0), int(f.get("satisfiedAgent") or 0)
-        ),
+        csat=SatisfactionOut.of(*(a + b for a, b in zip(ai, agents, strict=True))),
+        csat_ai=SatisfactionOut.of(*ai),
+        csat_agents=SatisfactionOut.of(*agents),
     )
 
 
@@ -242,6 +245,11 @@ def get_report(caller: CurrentCaller, db: Db, query: ReportParams) -> ReportOut:
                 conversations=row["conversations"],
                 ai_resolution_rate=_share(row["aiResolutions"], row["conversations"]),
                 handoff_rate=_share(row["handoffs"], row["conversations"]),
+                csat=SatisfactionOut.of(
+                    row["ratingsAi"] + row["ratingsAgent"],
+                    row["ratingSumAi"] + row["ratingSumAgent"],
+                    row["satisfiedAi"] + row["satisfiedAgent"],
+                ),
                 csat_ai=SatisfactionOut.of(row["ratingsAi"], row["ratingSumAi"], row["satisfiedAi"]),
                 csat_agents=SatisfactionOut.of(row["ratingsAgent"], row["ratingSumAgent"], row["satisfiedAgent"]),
             )

@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import psycopg
+import pytest
 
 from tests.integration.conftest import Tenant
 from tests.support.people import People, Person
@@ -47,6 +48,7 @@ def test_the_ais_and_the_agents_satisfaction_are_counted_apart_and_per_agent(
         admin, "/reports", organizationId=str(tenant.organization_id), **{"from": _today(), "to": _today()}
     ).json()
 
+    assert report["current"]["csat"] == {"ratings": 3, "average": pytest.approx(11 / 3), "satisfactionRate": 2 / 3}
     assert report["current"]["csatAi"] == {"ratings": 2, "average": 3.5, "satisfactionRate": 0.5}
     assert report["current"]["csatAgents"] == {"ratings": 1, "average": 4.0, "satisfactionRate": 1.0}
     assert [(a["userId"], a["csat"]["ratings"], a["csat"]["satisfactionRate"]) for a in report["byAgent"]] == [
@@ -81,3 +83,4 @@ def test_satisfaction_is_split_by_language_too(people: People, tenant: Tenant, v
     assert by_language["en"]["csatAi"] == {"ratings": 1, "average": 5.0, "satisfactionRate": 1.0}
     assert by_language["es"]["csatAi"] == {"ratings": 1, "average": 1.0, "satisfactionRate": 0.0}
     assert by_language["es"]["csatAgents"]["ratings"] == 0
+    assert by_language["es"]["csat"] == by_language["es"]["csatAi"]
