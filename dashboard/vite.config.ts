@@ -10,6 +10,10 @@ export default defineConfig({
     chunkSizeWarningLimit: 600,
     // Read by scripts/bundle-budget.mjs, which fails the build when a first page's JS is over budget.
     manifest: true,
+    // Terser: some 2 KB less of a first page's JS gzipped than esbuild's minifier, for ~40 s more build.
+    minify: "terser",
+    // Browsers without <link rel="modulepreload"> still load every chunk, only not ahead of time.
+    modulePreload: { polyfill: false },
     rollupOptions: {
       // TanStack Query marks its modules "use client" (for React Server Components); meaningless here.
       onwarn(warning, warn) {
