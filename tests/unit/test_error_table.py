@@ -101,6 +101,7 @@ CONTRACT = {
     "attachment_not_found": 404,
     "attachment_not_uploaded": 409,
     "attachment_too_large": 413,
+    "image_not_allowed": 415,
     "attachment_type_not_allowed": 415,
     "storage_limit": 409,
     "attachments_unavailable": 503,

@@ -59,6 +59,7 @@ SAMPLES: list[CataloguedError] = [
     edge.MissingCredentials(variant="parameter", parameter="conversationId"),
     InvalidApiKey("Incorrect API key provided."),
     domain.AttachmentTooLarge(10),
+    domain.ImageNotAllowed(2),
     domain.StorageLimitReached("starter", 1),
     domain.WindowClosed(variant="whatsapp"),
     domain.WindowClosed(variant="messenger"),
