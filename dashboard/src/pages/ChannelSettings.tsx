@@ -1,15 +1,13 @@
 /** A channel's business hours and satisfaction survey (issue #19): when people answer, what the widget
  * does outside those hours, and how a visitor rates a conversation that ended. Admins change them; agents read. */
 import { useEffect, useState, type FormEvent } from "react";
-import { Link, useParams } from "react-router-dom";
 import { useTranslation } from "react-i18next";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "../lib/api";
 import { useApp } from "../lib/app";
 import type { components } from "../api/schema";
-import type { Channel } from "../lib/types";
 import { Button, Card, ErrorNotice, Field, Notice, QueryResult, Switch } from "../components/ui";
-import { NeedOrganization } from "./Members";
+import { ChannelPage } from "../components/ChannelPage";
 import { DAYS, draftOfHours, hoursBody, type HoursDraft } from "../lib/businessHours";
 import { timeZones } from "../lib/timeZones";
 import "../components/inbox/satisfaction.css";
@@ -19,30 +17,16 @@ type Hours = Schemas["BusinessHoursOut"];
 type Survey = Schemas["SatisfactionIO"];
 
 export function ChannelSettingsPage() {
+  const { t } = useTranslation();
   return (
-    <NeedOrganization>
-      <ChannelSettings />
-    </NeedOrganization>
-  );
-}
-
-function ChannelSettings() {
-  const { t, i18n } = useTranslation();
-  const { orgId } = useApp();
-  const { channelId = "" } = useParams();
-  const channels = useQuery({ queryKey: ["channels", orgId], queryFn: () => api<Channel[]>(`/organizations/${orgId}/channels`) });
-  const channel = channels.data?.find((c) => c.id === channelId);
-  return (
-    <div className="page">
-      <div className="page-head">
-        <h1>
-          {t("hours.pageTitle")} <small className="muted">{channel?.name}</small>
-        </h1>
-        <Link to={`/${i18n.language}/channels`}>{t("hours.back")}</Link>
-      </div>
-      <BusinessHours orgId={orgId ?? ""} channelId={channelId} />
-      <SatisfactionSurvey orgId={orgId ?? ""} channelId={channelId} />
-    </div>
+    <ChannelPage title={t("hours.pageTitle")}>
+      {(channel, orgId) => (
+        <>
+          <BusinessHours orgId={orgId} channelId={channel.id} />
+          <SatisfactionSurvey orgId={orgId} channelId={channel.id} />
+        </>
+      )}
+    </ChannelPage>
   );
 }
 

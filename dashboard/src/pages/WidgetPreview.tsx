@@ -3,14 +3,11 @@
  * dashboard's. Writing to it starts a real conversation (it shows in Conversations, counts toward the
  * plan, and ticks the checklist's "first message"), so the page says so before anyone types. */
 import { useMemo, useState } from "react";
-import { Link, useParams } from "react-router-dom";
+import { Link } from "react-router-dom";
 import { useTranslation } from "react-i18next";
-import { useQuery } from "@tanstack/react-query";
-import { api } from "../lib/api";
-import { useApp } from "../lib/app";
 import type { Channel } from "../lib/types";
-import { Card, Notice, QueryResult } from "../components/ui";
-import { NeedOrganization } from "./Members";
+import { Card, Notice } from "../components/ui";
+import { ChannelPage } from "../components/ChannelPage";
 import "./WidgetPreview.css";
 
 type PreviewLanguage = "en" | "es";
@@ -28,37 +25,13 @@ export function previewDocument(snippet: string, lang: PreviewLanguage, title: s
 }
 
 export function WidgetPreviewPage() {
+  const { t } = useTranslation();
   return (
-    <NeedOrganization>
-      <WidgetPreview />
-    </NeedOrganization>
-  );
-}
-
-function WidgetPreview() {
-  const { t, i18n } = useTranslation();
-  const { orgId } = useApp();
-  const { channelId = "" } = useParams();
-  const channels = useQuery({ queryKey: ["channels", orgId], queryFn: () => api<Channel[]>(`/organizations/${orgId}/channels`) });
-  const channel = channels.data?.find((c) => c.id === channelId);
-  return (
-    <div className="page">
-      <div className="page-head">
-        <h1>
-          {t("preview.title")} <small className="muted">{channel?.name}</small>
-        </h1>
-        <Link to={`/${i18n.language}/channels`}>{t("hours.back")}</Link>
-      </div>
-      <QueryResult query={channels}>
-        {() =>
-          channel?.embedSnippet ? (
-            <PreviewFrame channel={channel} snippet={channel.embedSnippet} />
-          ) : (
-            <Notice>{t("preview.notWebsite")}</Notice>
-          )
-        }
-      </QueryResult>
-    </div>
+    <ChannelPage title={t("preview.title")}>
+      {(channel) =>
+        channel.embedSnippet ? <PreviewFrame channel={channel} snippet={channel.embedSnippet} /> : <Notice>{t("preview.notWebsite")}</Notice>
+      }
+    </ChannelPage>
   );
 }
 
