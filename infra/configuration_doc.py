@@ -25,9 +25,8 @@ from pathlib import Path
 from typing import Any, TypeVar, Union, get_args, get_origin
 
 import annotated_types
-from pydantic import AliasChoices, SecretStr
+from pydantic import AliasChoices, BaseModel, SecretStr
 from pydantic.fields import FieldInfo
-from pydantic_settings import BaseSettings
 
 from infra.functions import LAYER_PYTHON_DIR, ROOT
 
@@ -184,7 +183,7 @@ OTHER_VARIABLES: tuple[OtherVariable, ...] = (
 )
 
 
-def settings_class() -> type[BaseSettings]:
+def settings_class() -> type[BaseModel]:
     """chatflow.settings.Settings, found where Lambda finds the layer: on the path, not installed."""
     if str(LAYER_PYTHON_DIR) not in sys.path:
         sys.path.insert(0, str(LAYER_PYTHON_DIR))
@@ -204,7 +203,7 @@ class SettingRow:
     description: str
 
 
-def settings_rows(settings: type[BaseSettings]) -> list[SettingRow]:
+def settings_rows(settings: type[BaseModel]) -> list[SettingRow]:
     """One row per field, in the order of the class, with its group from the source's comments."""
     groups = _groups_by_field(settings)
     prefix = str(settings.model_config.get("env_prefix") or "")
@@ -233,7 +232,7 @@ def render() -> str:
         "     infra/configuration_doc.py: edit those and run the command, never this file. -->",
         "",
         "Every function reads its settings from the environment once per cold start, into one",
-        "`chatflow.settings.Settings` object (pydantic-settings; names are case-insensitive, booleans are",
+        "`chatflow.settings.Settings` object (names are case-insensitive, booleans are",
         "`true`/`false`); a value out of its bounds is refused when the settings are read, never half-used.",
         "In AWS the CDK sets each function's environment (`infra/constructs/service_function.py`); on this",
         "machine the local stack (`infra/local/stack.py`) sets what it must (the database, moto's endpoints,",
@@ -275,7 +274,7 @@ def main() -> int:
 # --- the parts of a row ----------------------------------------------------------------------------
 
 
-def _groups_by_field(settings: type[BaseSettings]) -> dict[str, str]:
+def _groups_by_field(settings: type[BaseModel]) -> dict[str, str]:
     """Field name → the title of the last `# --- Title ---` comment above it in the class's source."""
     source = Path(inspect.getfile(settings)).read_text(encoding="utf-8")
     lines = source.splitlines()

@@ -53,7 +53,8 @@ def test_a_restored_handler_opens_its_own_connection_not_the_snapshotted_one(
 
     assert restored != snapshotted
     alive = db.execute("SELECT count(*) AS n FROM pg_stat_activity WHERE pid = %s", (snapshotted,)).fetchone()
-    assert alive is not None and alive["n"] == 0  # closed, not merely set aside
+    assert alive is not None
+    assert alive["n"] == 0
 
 
 def test_no_connection_is_left_open_when_the_snapshot_is_taken(db: psycopg.Connection[dict[str, Any]]) -> None:
@@ -62,7 +63,8 @@ def test_no_connection_is_left_open_when_the_snapshot_is_taken(db: psycopg.Conne
     _take_snapshot()
 
     alive = db.execute("SELECT count(*) AS n FROM pg_stat_activity WHERE pid = %s", (opened,)).fetchone()
-    assert alive is not None and alive["n"] == 0
+    assert alive is not None
+    assert alive["n"] == 0
     assert _backend_pid() != opened  # the next request simply opens a new one
 
 
