@@ -286,7 +286,7 @@ function Table({ head, empty, children }: { head: ([string] | [string, string])[
   if (empty) return <Empty>{t("reports.nothing")}</Empty>;
   return (
     <div className="table-scroll">
-      <table className="table">
+      <table className="table reports-table">
         <thead>
           <tr>
             {head.map(([label, hint], i) => (
