@@ -60,6 +60,7 @@ def test_a_new_channel_answers_the_defaults_and_the_organisations_name(visitor: 
         "businessName": "Acme Coffee",
         "welcome": DEFAULT_WELCOME,
         "humanAvailable": False,
+        "avatarUrl": None,  # no logo uploaded: the widget shows the name's initials
         "businessHours": None,
         "satisfaction": {"enabled": True, "scale": "five"},
     }
@@ -69,7 +70,7 @@ def test_the_default_welcome_texts_are_the_widgets_own(visitor: WidgetClient) ->
     # The widget shows its built-in greeting when the config cannot be read: the same words.
     from infra.functions import ROOT
 
-    script = (ROOT / "widget" / "chatflow360.js").read_text(encoding="utf-8")
+    script = (ROOT / "widget" / "chatflow360-chat.js").read_text(encoding="utf-8")  # the chat, past the launcher
 
     assert channels.DEFAULT_WELCOME == DEFAULT_WELCOME
     for text in DEFAULT_WELCOME.values():

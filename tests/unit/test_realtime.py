@@ -124,6 +124,7 @@ def test_an_ai_message_reaches_operators_with_its_sources_and_visitors_without()
             "knowledgeId": str(source.knowledge_id),
             "title": "Opening hours",
             "excerpt": source.excerpt,
+            "sourceUrl": None,  # a website page's address; this entry is typed text
         }
     ]
     assert (data["model"], data["tokensUsed"]) == ("gpt-4o-mini", 42)

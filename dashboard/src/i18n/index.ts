@@ -16,6 +16,14 @@ export function storedLang(): Lang {
   return typeof navigator !== "undefined" && navigator.language?.toLowerCase().startsWith("es") ? "es" : "en";
 }
 
+/** The language of the address (/app/es/…), which the app will show: starting i18next in it, rather than
+ * in the stored one and switching at once, leaves no second language load racing the first (a Spanish
+ * page then showed some English labels until the next change). */
+function addressLang(): Lang | null {
+  if (typeof location === "undefined") return null;
+  return location.pathname.split("/").find(isLang) ?? null;
+}
+
 /** The language this browser chose explicitly (the EN/ES switch), if any. */
 export function chosenLang(): Lang | null {
   const stored = localStorage.getItem(STORE);
@@ -34,7 +42,7 @@ void i18n
   .use(resourcesToBackend((lang: string) => (lang === "es" ? import("./es.json") : import("./en.json"))))
   .use(initReactI18next)
   .init({
-    lng: storedLang(),
+    lng: addressLang() ?? storedLang(),
     fallbackLng: false,
     supportedLngs: LANGS,
     interpolation: { escapeValue: false },

@@ -87,6 +87,7 @@ def test_an_admin_sets_the_language_and_look_and_the_widget_is_told(people: Peop
         "businessName": "Café Acme",
         "welcome": {"en": "Hi! Ask us anything.", "es": "¡Hola! Pregúntanos lo que quieras."},
         "humanAvailable": False,
+        "avatarUrl": None,
         "businessHours": None,
         "satisfaction": {"enabled": True, "scale": "five"},
     }
