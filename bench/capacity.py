@@ -108,13 +108,13 @@ def _descendants(root: int, processes: dict[int, tuple[int, str, float]]) -> set
     children: dict[int, list[int]] = {}
     for pid, (parent, _, _) in processes.items():
         children.setdefault(parent, []).append(pid)
-    found, todo = set(), [root]
-    while todo:
-        pid = todo.pop()
+    found, pending = set(), [root]
+    while pending:
+        pid = pending.pop()
         if pid in found:
             continue
         found.add(pid)
-        todo += children.get(pid, [])
+        pending += children.get(pid, [])
     return found
 
 

@@ -12,7 +12,7 @@ from uuid import UUID, uuid4
 import psycopg
 import pytest
 
-from chatflow.channels import ChannelChanges, create_channel, update_channel
+from chatflow.channels import Channel, ChannelChanges, create_channel, update_channel
 from chatflow.organizations import create_organization
 from chatflow.settings import get_settings
 from tests.support.callers import super_admin
@@ -71,10 +71,7 @@ def test_the_widget_counts_as_installed_once_loaded_on_an_allowed_page_and_says_
     people: People, db: Db, new_business: tuple[UUID, Person]
 ) -> None:
     organization_id, admin = new_business
-    channel = create_channel(db, super_admin(), organization_id, name="Website")
-    update_channel(
-        db, super_admin(), organization_id, channel.id, ChannelChanges(allowed_origins=["https://sonrisa.example"])
-    )
+    channel = _website_of(db, organization_id, "https://sonrisa.example")
     widget = WidgetClient(channel.public_key, uuid4())
 
     refused = widget.config(headers={"Origin": "https://elsewhere.example"})
@@ -105,10 +102,7 @@ def test_the_dashboards_preview_talks_to_a_channel_made_for_another_site_without
     people: People, db: Db, new_business: tuple[UUID, Person]
 ) -> None:
     organization_id, admin = new_business
-    channel = create_channel(db, super_admin(), organization_id, name="Website")
-    update_channel(
-        db, super_admin(), organization_id, channel.id, ChannelChanges(allowed_origins=["https://sonrisa.example"])
-    )
+    channel = _website_of(db, organization_id, "https://sonrisa.example")
     preview = WidgetClient(channel.public_key, uuid4())
     dashboard = get_settings().dashboard_url.rstrip("/")
     ours = {"Origin": _origin(dashboard)}
@@ -140,6 +134,13 @@ def test_the_widgets_demo_page_on_the_products_origin_stands_for_the_businesss_s
     )
 
     assert _done(people, admin, organization_id)["install"] is True
+
+
+def _website_of(db: Db, organization_id: UUID, origin: str) -> Channel:
+    """A website channel of the organisation that allows one site."""
+    channel = create_channel(db, super_admin(), organization_id, name="Website")
+    update_channel(db, super_admin(), organization_id, channel.id, ChannelChanges(allowed_origins=[origin]))
+    return channel
 
 
 def _origin(url: str) -> str:
