@@ -23,7 +23,10 @@ import hashlib
 import hmac
 import json
 import os
+import threading
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
+from typing import Any
 from urllib.parse import quote, unquote
 
 import httpx
@@ -36,6 +39,7 @@ __all__ = ["MEDIA_PATH", "S3_PATH", "S3Front", "check_policy", "check_presigned_
 S3_PATH = "/s3"
 MEDIA_PATH = "/media"
 _MAX_FORM_BYTES = 12 * 1024 * 1024
+_client_lock = threading.Lock()
 _CORS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "GET, HEAD, POST",
@@ -203,17 +207,25 @@ class S3Front:
         return Response(answer.content, headers=headers)
 
     def _signed_get(self, bucket: str, key: str) -> str:
+        url: str = self._media_signer.generate_presigned_url(
+            "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=60
+        )
+        return url
+
+    @cached_property
+    def _media_signer(self) -> Any:
+        # One client for the gateway's life: making one costs milliseconds of CPU, and every picture
+        # of every page view comes through here.
         import boto3
 
-        client = boto3.client(
-            "s3",
-            endpoint_url=self.moto_url,
-            region_name=os.environ.get("AWS_REGION", "us-east-1"),
-            aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "local"),
-            aws_secret_access_key=self.secret,
-        )
-        url: str = client.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=60)
-        return url
+        with _client_lock:  # boto3's default session is not thread-safe while it creates clients
+            return boto3.client(
+                "s3",
+                endpoint_url=self.moto_url,
+                region_name=os.environ.get("AWS_REGION", "us-east-1"),
+                aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "local"),
+                aws_secret_access_key=self.secret,
+            )
 
     @property
     def moto_url(self) -> str:
