@@ -11,7 +11,8 @@
   "use strict";
   // One call per widget on the page (two widgets with different keys share this script).
   const mount = (ctx) => {
-    const { KEY, TAG, UUID_RE, ORIGIN, C, host, root, wrap, launcher, load, save, session, fixed, chooseLang } = ctx;
+    const { KEY, TAG, UUID_RE, ORIGIN, C, host, root, wrap, launcher, load, save, session, fixed, chooseLang, icon, ICON_X } =
+      ctx;
     const API = ORIGIN + "/api/chat";
     const WS = ORIGIN.replace(/^http/, "ws") + "/ws"; // the WebSocket API beside the REST API
     const MAX = 2000;
@@ -220,16 +221,7 @@
       drop();
     };
 
-    // ---- DOM ---------------------------------------------------------------------------------------------
-    const icon = (d, fill) =>
-      '<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false" ' +
-      (fill
-        ? 'fill="currentColor"'
-        : 'fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"') +
-      '><path d="' +
-      d +
-      '"/></svg>';
-    const ICON_X = icon("M6 6l12 12M18 6 6 18");
+    // ---- DOM (icons drawn by the launcher's `icon`) ------------------------------------------------------
     const ICON_BIG = icon("M14 4h6v6M10 20H4v-6M20 4l-7 7M4 20l7-7");
     const ICON_SMALL = icon("M4 14h6v6M20 10h-6V4M14 10l7-7M10 14l-7 7");
 

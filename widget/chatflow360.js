@@ -196,7 +196,7 @@ svg{width:20px;height:20px;display:block}
       (mount) => {
         if (gone) return;
         launcher.removeAttribute("aria-busy");
-        chat = mount({ KEY, TAG, UUID_RE, ORIGIN, C, host, root, wrap, launcher, attr, load, save, session, fixed, chooseLang, refuse, jwt: () => userJwt });
+        chat = mount({ KEY, TAG, UUID_RE, ORIGIN, C, host, root, wrap, launcher, attr, load, save, session, fixed, chooseLang, refuse, icon, ICON_X, jwt: () => userJwt });
       },
       () => {
         booting = null;
