@@ -14,10 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Annotations, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
@@ -166,6 +167,7 @@ class StaticSite(Construct):
         self.bucket = self._build_site_bucket(sizing, removal)
         self.headers = self._build_headers_policy(content_security_policy(attachment_origins))
         self.distribution = self._build_distribution(api, realtime, web_acl_arn, domain)
+        self._grant_media()
         self.deployments = [self._build_deployment(source) for source in sources]
         self._acknowledge(domain)
 
@@ -247,9 +249,18 @@ class StaticSite(Construct):
     def _media_behaviors(self) -> dict[str, cloudfront.BehaviorOptions]:
         if self._media_bucket is None:
             return {}
+        # CDK's origin access control would let the distribution read every object of the bucket, the
+        # customers' private files among them; it is given a reference it cannot grant on, and
+        # _grant_media names the prefix instead.
+        reference = s3.Bucket.from_bucket_attributes(
+            self,
+            "MediaOriginBucket",
+            bucket_arn=self._media_bucket.bucket_arn,
+            bucket_regional_domain_name=self._media_bucket.bucket_regional_domain_name,
+        )
         return {
             f"{MEDIA_PREFIX}*": cloudfront.BehaviorOptions(
-                origin=origins.S3BucketOrigin.with_origin_access_control(self._media_bucket),
+                origin=origins.S3BucketOrigin.with_origin_access_control(reference),
                 viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
                 allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD,
                 # Each picture's name is its hash: cached as long as CloudFront keeps anything.
@@ -257,6 +268,26 @@ class StaticSite(Construct):
                 response_headers_policy=self.headers,
             )
         }
+
+    def _grant_media(self) -> None:
+        """The distribution reads public pictures, and nothing else of the attachments' bucket."""
+        if self._media_bucket is None:
+            return
+        Annotations.of(self).acknowledge_warning(
+            "@aws-cdk/aws-cloudfront-origins:updateImportedBucketPolicyOac",
+            "The media origin's read is granted on media/* by StaticSite._grant_media.",
+        )
+        distribution_arn = Stack.of(self).format_arn(
+            service="cloudfront", region="", resource="distribution", resource_name=self.distribution.distribution_id
+        )
+        self._media_bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                actions=["s3:GetObject"],
+                principals=[iam.ServicePrincipal("cloudfront.amazonaws.com")],
+                resources=[self._media_bucket.arn_for_objects(f"{MEDIA_PREFIX}*")],
+                conditions={"StringEquals": {"AWS:SourceArn": distribution_arn}},
+            )
+        )
 
     def _build_distribution(
         self, api: ApiOrigin, realtime: RealtimeOrigin, web_acl_arn: str, domain: CustomDomain | None

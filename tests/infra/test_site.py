@@ -221,3 +221,18 @@ def test_public_pictures_are_served_at_media_from_the_attachments_bucket_read_on
     assert media["ViewerProtocolPolicy"] == "redirect-to-https"
     assert "OriginAccessControlId" in origin
     assert origin["DomainName"] == {"Fn::GetAtt": [attachments, "RegionalDomainName"]}
+
+
+def test_the_distribution_may_read_only_the_public_pictures_of_the_attachments_bucket(template: Template) -> None:
+    attachments = next(k for k in resources(template, "AWS::S3::Bucket") if k.startswith("AttachmentsBucket"))
+    statements = next(
+        props(p)["PolicyDocument"]["Statement"]
+        for p in resources(template, "AWS::S3::BucketPolicy").values()
+        if attachments in referenced_logical_ids(props(p)["Bucket"])
+    )
+    cloudfront_reads = [s for s in statements if s.get("Principal") == {"Service": "cloudfront.amazonaws.com"}]
+
+    assert [s["Resource"] for s in cloudfront_reads] == [
+        {"Fn::Join": ["", [{"Fn::GetAtt": [attachments, "Arn"]}, "/media/*"]]}
+    ]
+    assert all(s["Action"] == "s3:GetObject" and "AWS:SourceArn" in str(s["Condition"]) for s in cloudfront_reads)
