@@ -125,3 +125,54 @@ def test_an_admin_exports_the_rows_and_changes_the_time_zone_without_a_reload(
     page.reload()
     expect(page.get_by_label(t["reports.timeZone"])).to_have_value("Europe/Madrid")
     assert browsing.log.messages("error") == []
+
+
+@pytest.fixture(scope="module")
+def another_organisation(dashboard: Dashboard, organisation: dict[str, Any]) -> None:
+    """A second new organisation of the same admin's, with one conversation."""
+    _, channel = dashboard.new_organization(organisation["token"], f"Otra {uuid.uuid4().hex[:6]}", "starter")
+    dashboard.api(
+        "POST", "/api/chat", body={"publicKey": channel["publicKey"], "visitorId": str(uuid.uuid4()), "message": "Hi"}
+    )
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_someone_in_several_organisations_reads_them_all_at_once(
+    browsing: Browsing, dashboard: Dashboard, organisation: dict[str, Any], another_organisation: None, lang: str
+) -> None:
+    page = browsing.new_page(viewport={"width": 1280, "height": 900})
+    t = _open_reports(page, dashboard, organisation, lang)
+    conversations = page.locator(".stat").filter(has_text=t["reports.conversations"]).first.locator(".stat-value")
+
+    # WHEN the admin, a member of several organisations, reads all of them
+    page.get_by_label(t["reports.scope"]).select_option("all")
+
+    # THEN the title says so, each organisation counts its own days, and the one organisation's
+    # channel and time zone pickers are gone
+    every = re.escape(t["reports.everyOrganization"]).replace(re.escape("{{count}}"), r"\d+")
+    expect(page.locator("h1 small")).to_have_text(re.compile(every))
+    expect(page.get_by_text(t["reports.ownTimeZones"], exact=False)).to_be_visible()
+    expect(page.get_by_label(t["inbox.channel"])).to_have_count(0)
+    expect(page.get_by_label(t["reports.timeZone"])).to_have_count(0)
+    # AND the figures hold the other organisation's conversation too
+    scope = page.get_by_label(t["reports.scope"])
+
+    def counted() -> bool:
+        if int(conversations.inner_text().replace(",", "").replace(".", "")) >= 3:
+            return True
+        scope.select_option("one")  # and back: the report is read again
+        scope.select_option("all")
+        return False
+
+    wait_until(counted, timeout=60)
+    # AND the chart draws them on their day
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.recharts-bar-rectangle path')]"
+        ".some((bar) => bar.getBoundingClientRect().height > 0)"
+    )
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SHOTS / f"reports-every-organization-1280-{lang}.png")
+    # AND going back to the one organisation shows its own two again
+    scope.select_option("one")
+    expect(conversations).to_have_text("2")
+    assert browsing.log.messages("error") == []

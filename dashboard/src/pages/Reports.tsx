@@ -33,12 +33,16 @@ export function ReportsPage() {
 
 function OrgReports() {
   const { t } = useTranslation();
-  const { orgId, org } = useApp();
+  const { orgId, org, me } = useApp();
   const [filters, setFilters] = useState<Filters>({ ...lastDays(30), channelId: "", language: "" });
+  // Someone in several organisations (an agency, a platform owner) may read them all at once.
+  const [everyOrganization, setEveryOrganization] = useState(false);
   const set = (changes: Partial<Filters>) => setFilters((f) => ({ ...f, ...changes }));
-  const query = { organizationId: orgId, from: filters.from, to: filters.to, channelId: filters.channelId, language: filters.language };
+  const query = everyOrganization
+    ? { from: filters.from, to: filters.to, language: filters.language }
+    : { organizationId: orgId, from: filters.from, to: filters.to, channelId: filters.channelId, language: filters.language };
   const report = useQuery({ queryKey: ["reports", query], queryFn: () => api<Report>("/reports", { query }) });
-  const channels = useQuery({ queryKey: ["channels", orgId], queryFn: () => api<Channel[]>(`/organizations/${orgId}/channels`) });
+  const channels = useQuery({ queryKey: ["channels", orgId], queryFn: () => api<Channel[]>(`/organizations/${orgId}/channels`), enabled: !everyOrganization });
   const exportRows = useMutation({
     mutationFn: () => api<string>("/reports/conversations.csv", { query }),
     onSuccess: (csv) => downloadText(`conversations-${filters.from}-${filters.to}.csv`, csv, "text/csv"),
@@ -47,13 +51,19 @@ function OrgReports() {
     <>
       <div className="page-head">
         <h1>
-          {t("reports.title")} {org && <small className="muted">{org.name}</small>}
+          {t("reports.title")} <small className="muted">{everyOrganization ? t("reports.everyOrganization", { count: me.organizations.length }) : org?.name}</small>
         </h1>
         <Button variant="secondary" busy={exportRows.isPending} onClick={() => exportRows.mutate()}>
           {t("reports.export")}
         </Button>
       </div>
       <div className="row reports-filters">
+        {me.organizations.length > 1 && (
+          <select aria-label={t("reports.scope")} value={everyOrganization ? "all" : "one"} onChange={(e) => setEveryOrganization(e.target.value === "all")}>
+            <option value="one">{org?.name}</option>
+            <option value="all">{t("reports.everyOrganization", { count: me.organizations.length })}</option>
+          </select>
+        )}
         <select aria-label={t("reports.period")} value="" onChange={(e) => e.target.value && set(lastDays(Number(e.target.value)))}>
           <option value="">{t("reports.presets")}</option>
           {[7, 30, 90, 365].map((d) => (
@@ -70,14 +80,16 @@ function OrgReports() {
           {t("reports.to")}
           <input type="date" value={filters.to} min={filters.from} onChange={(e) => e.target.value && set({ to: e.target.value })} />
         </label>
-        <select aria-label={t("inbox.channel")} value={filters.channelId} onChange={(e) => set({ channelId: e.target.value })}>
-          <option value="">{t("inbox.allChannels")}</option>
-          {(channels.data ?? []).map((c) => (
-            <option key={c.id} value={c.id}>
-              {c.name}
-            </option>
-          ))}
-        </select>
+        {!everyOrganization && (
+          <select aria-label={t("inbox.channel")} value={filters.channelId} onChange={(e) => set({ channelId: e.target.value })}>
+            <option value="">{t("inbox.allChannels")}</option>
+            {(channels.data ?? []).map((c) => (
+              <option key={c.id} value={c.id}>
+                {c.name}
+              </option>
+            ))}
+          </select>
+        )}
         <select aria-label={t("reports.language")} value={filters.language} onChange={(e) => set({ language: e.target.value })}>
           <option value="">{t("reports.anyLanguage")}</option>
           <option value="en">{t("languages.en")}</option>
@@ -85,7 +97,7 @@ function OrgReports() {
         </select>
       </div>
       {exportRows.error && <ErrorNotice error={exportRows.error} />}
-      {orgId && <TimeZoneSetting orgId={orgId} />}
+      {orgId && !everyOrganization && <TimeZoneSetting orgId={orgId} />}
       <QueryResult query={report} onRetry={() => void report.refetch()}>
         {(r) => <ReportBody report={r} />}
       </QueryResult>
