@@ -9,9 +9,15 @@ stack: it plays the endpoints WhatsApp and Messenger channels call and records w
 - `GET /{version}/{businessAccountId}/message_templates`: the templates registered for it, a page
   at a time (`limit`, `after`);
 - `GET /{version}/{mediaId}`: a registered media file's description with its download URL, and
-  `GET /media/{mediaId}` the bytes (with the token it was registered with), as WhatsApp's media.
+  `GET /media/{mediaId}` the bytes (with the token it was registered with), as WhatsApp's media;
+- `GET /cdn/{name}`: a file served without a token, as Messenger's attachment URLs (`cdn_url`);
+- `POST /{version}/{phoneNumberId}/media` (WhatsApp) and `POST /{version}/{pageId}/message_attachments`
+  (Messenger): a file uploaded as multipart, recorded in `uploads` and answered with a media id /
+  attachment id (or a scripted failure, as a send);
+- `PUT /fake/files/{name}` (the fake's own, for `infra.local.meta_webhook`): a file registered as both a
+  WhatsApp media id and a Messenger attachment URL, with the token the fake was started with.
 
-Point META_GRAPH_API_URL at `base_url`."""
+Everything fetched is recorded in `downloads`. Point META_GRAPH_API_URL at `base_url`."""
 
 from __future__ import annotations
 
@@ -20,11 +26,13 @@ import json
 import threading
 from collections import deque
 from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-__all__ = ["Account", "Failure", "FakeMeta", "MediaFile", "Sent"]
+__all__ = ["Account", "Failure", "FakeMeta", "MediaFile", "Sent", "Uploaded"]
 
 VERSION = "v23.0"
 
@@ -41,7 +49,9 @@ class Account:
 
 @dataclass(frozen=True)
 class MediaFile:
-    token: str
+    """A file Meta serves: WhatsApp's with the token it may be read with, a CDN file's (token None) to anyone."""
+
+    token: str | None
     data: bytes
     mime_type: str
 
@@ -51,6 +61,19 @@ class Sent:
     account_id: str
     authorization: str
     body: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Uploaded:
+    """A file uploaded to the Graph API: the form's fields, and the file part's name, type and bytes."""
+
+    account_id: str
+    path: str  # media (WhatsApp) or message_attachments (Messenger)
+    authorization: str
+    fields: dict[str, str]
+    filename: str
+    content_type: str
+    data: bytes
 
 
 @dataclass(frozen=True)
@@ -66,8 +89,12 @@ class FakeMeta:
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self.accounts: dict[str, Account] = {}
         self.media: dict[str, MediaFile] = {}
+        self.cdn: dict[str, MediaFile] = {}
         self.downloads: list[str] = []
+        self.download_authorizations: list[str] = []  # each download's Authorization header ("" without one)
         self.sent: list[Sent] = []
+        self.uploads: list[Uploaded] = []
+        self.default_token: str | None = None  # what files registered with PUT /fake/files are read with
         self.failures: deque[Failure] = deque()
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
@@ -105,18 +132,29 @@ class FakeMeta:
                     description = {"url": url, "mime_type": media.mime_type, "file_size": len(media.data)}
                     self._answer(200, {"messaging_product": "whatsapp", "id": media_id, **description})
                     return True
+                self._serve(media_id, media)
+                return True
+
+            def _serve(self, name: str, media: MediaFile) -> None:
                 with fake._lock:
-                    fake.downloads.append(media_id)
+                    fake.downloads.append(name)
+                    fake.download_authorizations.append(self.headers.get("Authorization", ""))
                 self.send_response(200)
                 self.send_header("Content-Type", media.mime_type)
                 self.send_header("Content-Length", str(len(media.data)))
                 self.end_headers()
                 self.wfile.write(media.data)
-                return True
 
             def do_GET(self) -> None:
                 parts = urlsplit(self.path)
                 segments = [s for s in parts.path.split("/") if s][1:]  # after the version
+                if parts.path.startswith("/cdn/"):
+                    cdn = fake.cdn.get(segments[0]) if segments else None
+                    if cdn is None:
+                        self._answer(404, _error(100, "Unknown file"))
+                    else:
+                        self._serve(segments[0], cdn)
+                    return
                 if parts.path.startswith("/media/") and self._media(segments[0], download=True):
                     return
                 if len(segments) == 1 and self._media(segments[0], download=False):
@@ -130,14 +168,45 @@ class FakeMeta:
                 wanted = parse_qs(parts.query).get("fields", [""])[0].split(",")
                 self._answer(200, {"id": segments[0], **{k: v for k, v in account.fields.items() if k in wanted}})
 
+            def do_PUT(self) -> None:
+                segments = [s for s in urlsplit(self.path).path.split("/") if s]
+                raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                if len(segments) != 3 or segments[:2] != ["fake", "files"]:
+                    self._answer(404, _error(100, "Unknown path"))
+                    return
+                mime = self.headers.get("Content-Type", "application/octet-stream")
+                fake.add_media(segments[2], MediaFile(token=fake.default_token, data=raw, mime_type=mime))
+                self._answer(200, {"mediaId": segments[2], "url": fake.cdn_url(segments[2], raw, mime)})
+
+            def _upload(self, account_id: str, path: str, raw: bytes) -> None:
+                fields, file = _form(self.headers.get("Content-Type", ""), raw)
+                with fake._lock:
+                    failure = fake.failures.popleft() if fake.failures else None
+                    number = next(fake._ids)
+                    if file is not None:
+                        fake.uploads.append(
+                            Uploaded(account_id, path, self.headers.get("Authorization", ""), fields, *file)
+                        )
+                if failure is not None:
+                    self._answer(failure.status, _error(failure.code, failure.message))
+                elif file is None:
+                    self._answer(400, _error(100, "No file in the form"))
+                elif path == "media":
+                    self._answer(200, {"id": f"FAKEMEDIA{number:06d}"})
+                else:
+                    self._answer(200, {"attachment_id": f"FAKEATT{number:06d}"})
+
             def do_POST(self) -> None:
                 segments = [s for s in urlsplit(self.path).path.split("/") if s][1:]
                 raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                if len(segments) != 2 or segments[1] != "messages":
+                if len(segments) != 2 or segments[1] not in ("messages", "media", "message_attachments"):
                     self._answer(404, _error(100, "Unknown path"))
                     return
                 account = self._account(segments[0])
                 if account is None:
+                    return
+                if segments[1] != "messages":
+                    self._upload(segments[0], segments[1], raw)
                     return
                 body = json.loads(raw or b"{}")
                 with fake._lock:
@@ -180,6 +249,17 @@ class FakeMeta:
     def add_media(self, media_id: str, media: MediaFile) -> None:
         with self._lock:
             self.media[media_id] = media
+
+    def cdn_url(self, name: str, data: bytes, mime_type: str) -> str:
+        """Serve a file without a token, as Messenger's attachment URLs are; its URL."""
+        with self._lock:
+            self.cdn[name] = MediaFile(token=None, data=data, mime_type=mime_type)
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}/cdn/{name}"
+
+    def uploaded_to(self, account_id: str) -> list[Uploaded]:
+        with self._lock:
+            return [u for u in self.uploads if u.account_id == account_id]
 
     def fail_next(self, *failures: Failure) -> None:
         with self._lock:
@@ -243,6 +323,24 @@ def _templates_page(templates: list[dict[str, Any]], query: dict[str, list[str]]
     return {"data": page, "paging": paging}
 
 
+def _form(content_type: str, raw: bytes) -> tuple[dict[str, str], tuple[str, str, bytes] | None]:
+    """A multipart/form-data body: its text fields, and its file part (name, type, bytes) if any."""
+    fields: dict[str, str] = {}
+    file: tuple[str, str, bytes] | None = None
+    parsed = message_from_bytes(f"Content-Type: {content_type}\r\n\r\n".encode() + raw, policy=HTTP)
+    for part in parsed.iter_parts() if parsed.is_multipart() else ():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True)
+        if not isinstance(name, str) or not isinstance(payload, bytes):
+            continue
+        filename = part.get_filename()
+        if filename is not None:
+            file = (filename, part.get_content_type(), payload)
+        else:
+            fields[name] = payload.decode()
+    return fields, file
+
+
 def _error(code: int, message: str) -> dict[str, Any]:
     return {"error": {"message": message, "type": "OAuthException", "code": code, "fbtrace_id": "FAKE"}}
 
@@ -267,6 +365,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     fake = FakeMeta(port=args.port)
+    fake.default_token = args.token
     for account_id in args.business_account_id:
         fake.add_account(account_id, Account(token=args.token, fields={}, templates=EXAMPLE_TEMPLATES))
     for account_id in args.phone_number_id:
@@ -274,13 +373,18 @@ def main() -> None:
     for account_id in args.page_id:
         fake.add_account(account_id, Account(token=args.token, fields={"name": "Local fake"}, kind="messenger"))
     print(f"fake Graph API on {fake.base_url}", flush=True)
-    shown = 0
+    shown = uploaded_shown = 0
     try:
         while True:
             time.sleep(0.5)
             for sent in fake.sent[shown:]:
                 print(json.dumps({"to": sent.account_id, "body": sent.body}, ensure_ascii=False), flush=True)
             shown = len(fake.sent)
+            for uploaded in fake.uploads[uploaded_shown:]:
+                about: dict[str, Any] = {"to": uploaded.account_id, "upload": uploaded.path, "fields": uploaded.fields}
+                about |= {"file": uploaded.filename, "type": uploaded.content_type, "bytes": len(uploaded.data)}
+                print(json.dumps(about, ensure_ascii=False), flush=True)
+            uploaded_shown = len(fake.uploads)
     except KeyboardInterrupt:
         fake.close()
 

@@ -14,10 +14,11 @@ import pytest
 from botocore.config import Config
 from PIL import Image, PngImagePlugin
 
-from chatflow.attachments.checking import THUMBNAIL_PX, NotWhatItSays, clean_image, sniff
+from chatflow.attachments.checking import THUMBNAIL_PX, NotWhatItSays, clean_image, sniff, sniff_media
 from chatflow.attachments.models import ai_note
 from chatflow.attachments.service import clean_name
 from infra.local.gateway.s3 import S3Refusal, check_policy, check_presigned_get
+from infra.local.meta_samples import mp4_video, voice_note
 
 
 def _image(fmt: str, mode: str = "RGB", size: tuple[int, int] = (40, 30), **save: object) -> bytes:
@@ -55,6 +56,36 @@ def test_the_type_is_read_from_the_bytes(data: bytes, found: str) -> None:
 )
 def test_anything_else_is_no_allowed_type(data: bytes) -> None:
     assert sniff(data) is None
+
+
+@pytest.mark.parametrize(
+    ("data", "found"),
+    [
+        (voice_note(1), "audio/ogg"),
+        (mp4_video(), "video/mp4"),
+        (b"\x00\x00\x00\x1cftypM4A \x00\x00\x00\x00M4A isom", "audio/mp4"),
+        (b"\x00\x00\x00\x18ftyp3gp4\x00\x00\x00\x00isom3gp4", "video/3gpp"),
+        (b"ID3\x04\x00\x00\x00\x00\x01\x00" + bytes(16), "audio/mpeg"),
+        (b"\xff\xfb\x90\x64" + bytes(16), "audio/mpeg"),  # an MPEG-1 layer III frame, 128 kbit/s
+        (b"\xff\xf1\x50\x80\x02\x1f\xfc" + bytes(8), "audio/aac"),  # ADTS, 44.1 kHz
+    ],
+)
+def test_a_voice_note_or_video_is_read_from_its_structure(data: bytes, found: str) -> None:
+    assert sniff_media(data[:64]) == found
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"OggS\x00\x02" + bytes(64),  # an Ogg page with no Opus or Vorbis header
+        b"\x00\x00\x00\x18ftypqt  \x00\x00\x00\x00qt  ",  # QuickTime: not a type we keep
+        b"\x00\x00\xff\xffftypisom" + bytes(8),  # an ftyp box of an absurd size
+        b"ID3\xff\x00\x00\x00\x00\x01\x00",
+        b"<html>",
+    ],
+)
+def test_what_only_looks_like_media_is_not(data: bytes) -> None:
+    assert sniff_media(data) is None
 
 
 def test_a_photo_loses_its_exif_and_gps_and_keeps_its_way_up() -> None:
@@ -129,6 +160,10 @@ def test_the_ai_reads_that_a_file_was_sent_and_its_name_only() -> None:
     assert ai_note("visitor", "photo.jpg", "image/jpeg") == "The visitor sent an image: photo.jpg"
     assert ai_note("visitor", "r.pdf", "application/pdf") == "The visitor sent a file: r.pdf"
     assert ai_note("agent", "steps.txt", "text/plain") == "The agent sent a file: steps.txt"
+    assert ai_note("visitor", "whatsapp-audio.ogg", "audio/ogg") == (
+        "The visitor sent an audio recording: whatsapp-audio.ogg"
+    )
+    assert ai_note("visitor", "v.mp4", "video/mp4") == "The visitor sent a video: v.mp4"
 
 
 # --- the local S3 front's checks ---

@@ -2262,7 +2262,7 @@ export interface components {
         AttachmentOut: {
             /**
              * Contenttype
-             * @description What the bytes are (checked): image/jpeg, image/png, image/webp, image/gif, application/pdf or text/plain.
+             * @description What the bytes are (checked): image/jpeg, image/png, image/webp, image/gif, application/pdf or text/plain; from WhatsApp and Messenger also audio/ogg, audio/mp4, audio/mpeg, audio/aac, video/mp4 or video/3gpp.
              */
             contentType: string;
             /**
@@ -2295,7 +2295,7 @@ export interface components {
             thumbnailUrl?: string | null;
             /**
              * Url
-             * @description A presigned GET of the file; images inline, other files as a download.
+             * @description A presigned GET of the file, served as its checked type: images, audio and video inline (to show or play), other files as a download with their name.
              */
             url: string;
             /** Width */

@@ -1,8 +1,9 @@
-"""WhatsApp media into the attachment store (#20, item 3, with #19's attachments): a customer's photo
-or PDF is fetched through a fake of the Graph API over real HTTP (GET /{mediaId}, then its URL with
-the channel's token) and kept as the attachment of the message that describes it, re-encoded and
-checked as an upload is; a redelivered webhook fetches nothing again; what we do not keep (a voice
-note) stays a description."""
+"""WhatsApp and Messenger media into the attachment store (#20, item 3, with #19's attachments): a
+customer's photo, PDF, voice note or video is fetched from a fake of the Graph API over real HTTP
+(WhatsApp: GET /{mediaId}, then its URL with the channel's token; Messenger: the attachment's URL,
+without a token, only on Meta's media hosts) and kept as the attachment of the message that describes
+it, checked as an upload is; a redelivered webhook fetches nothing again; what is not what Meta said
+stays a description."""
 
 from __future__ import annotations
 
@@ -16,12 +17,14 @@ import pytest
 from PIL import Image
 
 from infra.local.fake_meta import FakeMeta, MediaFile
-from tests.integration.meta.test_inbound_webhooks import PHONE, SECRET_A, TOKEN, _connected
+from infra.local.meta_samples import mp4_video, voice_note
+from tests.integration.meta.test_inbound_webhooks import PAGE, PHONE, SECRET_A, SECRET_B, TOKEN, _connected
 from tests.support.attachments_s3 import LocalS3, local_s3
-from tests.support.meta_webhooks import MetaSender, whatsapp_text
+from tests.support.meta_webhooks import MetaSender, messenger_text, whatsapp_text
 
 Db = psycopg.Connection[dict[str, Any]]
 CUSTOMER = "13055551234"
+PSID = "6001234567890123"
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +36,11 @@ def s3() -> Iterator[LocalS3]:
 @pytest.fixture
 def whatsapp(db: Db, s3: LocalS3, fake_meta: FakeMeta) -> UUID:
     return _connected(db, name="Brisa", kind="whatsapp", account_id=PHONE, app_secret=SECRET_A, verify="brisa-verify")
+
+
+@pytest.fixture
+def messenger(db: Db, s3: LocalS3, fake_meta: FakeMeta) -> UUID:
+    return _connected(db, name="Brisa", kind="messenger", account_id=PAGE, app_secret=SECRET_B, verify="brisa-page")
 
 
 def _photo() -> bytes:
@@ -93,14 +101,85 @@ def test_a_redelivered_media_webhook_fetches_and_keeps_nothing_twice(
     assert fake_meta.downloads == ["987002"]
 
 
-def test_a_voice_note_stays_a_description(whatsapp: UUID, fake_meta: FakeMeta, db: Db) -> None:
-    fake_meta.add_media("987003", MediaFile(token=TOKEN, data=b"OggS\x00\x02" + bytes(64), mime_type="audio/ogg"))
+def test_a_whatsapp_voice_note_and_video_are_kept_to_be_played(
+    whatsapp: UUID, fake_meta: FakeMeta, db: Db, s3: LocalS3
+) -> None:
+    fake_meta.add_media("987003", MediaFile(token=TOKEN, data=voice_note(2), mime_type="audio/ogg; codecs=opus"))
+    fake_meta.add_media("987004", MediaFile(token=TOKEN, data=mp4_video(), mime_type="video/mp4"))
+
+    sender = MetaSender("whatsapp", SECRET_A)
+    sender.post(_media_webhook("wamid.VOICE", "audio", {"id": "987003", "mime_type": "audio/ogg; codecs=opus"}))
+    sender.post(_media_webhook("wamid.VIDEO", "video", {"id": "987004", "mime_type": "video/mp4", "caption": "Mira"}))
+
+    assert _attachments(db) == [
+        {"content": "[audio]", "status": "ready", "content_type": "audio/ogg", "name": "whatsapp-audio.ogg"},
+        {"content": "[video] Mira", "status": "ready", "content_type": "video/mp4", "name": "whatsapp-video.mp4"},
+    ]
+    assert fake_meta.download_authorizations == [f"Bearer {TOKEN}"] * 2
+    keys = db.execute("SELECT object_key FROM attachments ORDER BY created_at").fetchall()
+    assert [s3.object(k["object_key"]) for k in keys] == [voice_note(2), mp4_video()]  # kept as they came
+
+
+def test_a_voice_note_that_is_not_audio_stays_a_description(whatsapp: UUID, fake_meta: FakeMeta, db: Db) -> None:
+    fake_meta.add_media("987005", MediaFile(token=TOKEN, data=b"<html><body>hi</body></html>", mime_type="audio/ogg"))
 
     reply = MetaSender("whatsapp", SECRET_A).post(
-        _media_webhook("wamid.VOICE", "audio", {"id": "987003", "mime_type": "audio/ogg"})
+        _media_webhook("wamid.NOTVOICE", "audio", {"id": "987005", "mime_type": "audio/ogg"})
     )
+
+    assert reply.status == 200
+    assert fake_meta.downloads == ["987005"]
+    assert _attachments(db) == []
+    stored = db.execute("SELECT content FROM messages WHERE role = 'visitor'").fetchall()
+    assert stored == [{"content": "[audio]"}]
+
+
+def _messenger_files(mid: str, *files: tuple[str, str]) -> dict[str, Any]:
+    payload = messenger_text(PAGE, PSID, "unused", mid=mid)
+    message = payload["entry"][0]["messaging"][0]["message"]
+    del message["text"]
+    message["attachments"] = [{"type": kind, "payload": {"url": url}} for kind, url in files]
+    return payload
+
+
+def test_messenger_files_are_downloaded_from_their_urls_without_a_token(
+    messenger: UUID, fake_meta: FakeMeta, db: Db
+) -> None:
+    pdf = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
+    pdf_url = fake_meta.cdn_url("receipt%20mayo.pdf", pdf, "application/pdf")
+    voice_url = fake_meta.cdn_url("audioclip-1764.mp4", voice_note(1), "audio/ogg")  # Meta names it as it likes
+    video_url = fake_meta.cdn_url("v.mp4", mp4_video(), "video/mp4")
+    sender = MetaSender("messenger", SECRET_B)
+
+    sender.post(_messenger_files("m_FILE", ("file", pdf_url)))
+    sender.post(_messenger_files("m_VOICE", ("audio", voice_url)))
+    sender.post(_messenger_files("m_VIDEO", ("video", video_url)))
+    sender.post(_messenger_files("m_VOICE", ("audio", voice_url)))  # redelivered
+
+    assert [(a["content"], a["content_type"], a["name"]) for a in _attachments(db)] == [
+        ("[file]", "application/pdf", "receipt mayo.pdf"),
+        ("[audio]", "audio/ogg", "audioclip-1764.mp4"),
+        ("[video]", "video/mp4", "v.mp4"),
+    ]
+    assert fake_meta.downloads == ["receipt%20mayo.pdf", "audioclip-1764.mp4", "v.mp4"]
+    assert fake_meta.download_authorizations == ["", "", ""]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://attacker.example/receipt.pdf",
+        "http://scontent-mia3-1.xx.fbcdn.net/v/receipt.pdf",  # not HTTPS
+        "https://fbcdn.net.attacker.example/receipt.pdf",
+        "https://user@scontent.xx.fbcdn.net.attacker.example/receipt.pdf",
+    ],
+)
+def test_a_messenger_url_off_metas_media_hosts_is_never_fetched(
+    messenger: UUID, fake_meta: FakeMeta, db: Db, url: str
+) -> None:
+    reply = MetaSender("messenger", SECRET_B).post(_messenger_files("m_ELSEWHERE", ("file", url)))
 
     assert reply.status == 200
     assert _attachments(db) == []
     stored = db.execute("SELECT content FROM messages WHERE role = 'visitor'").fetchall()
-    assert stored == [{"content": "[audio]"}]
+    assert stored == [{"content": "[file]"}]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-__all__ = ["THUMBNAIL_PX", "CleanImage", "NotWhatItSays", "clean_image", "sniff"]
+__all__ = ["THUMBNAIL_PX", "CleanImage", "NotWhatItSays", "clean_image", "sniff", "sniff_media"]
 
 THUMBNAIL_PX = 320
 # A decompression bomb (a small file that decodes to gigapixels) is refused before it is decoded.
@@ -42,6 +42,67 @@ def sniff(head: bytes) -> str | None:
     if _is_text(head):
         return "text/plain"
     return None
+
+
+# ISO base media files (MP4, M4A, 3GP) by the major brand of their first box, `ftyp`: what a phone's
+# camera or recorder writes (WhatsApp's and Messenger's videos and voice notes among them).
+_MP4_BRANDS = frozenset({b"isom", b"iso2", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1", b"dash", b"M4V "})
+_M4A_BRANDS = frozenset({b"M4A ", b"M4B "})
+# MPEG-1 layer III's bit rates (kbit/s) by index, 0 and 15 invalid; and sample rates by index.
+_MP3_BITRATES = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 0)
+
+
+def sniff_media(head: bytes) -> str | None:
+    """The audio or video container these first bytes (a few hundred) begin, read from its structure
+    and not only a magic number: an Ogg page whose first packet is an Opus or Vorbis header
+    (`audio/ogg`, WhatsApp's voice notes), an ISO base media `ftyp` box with a known brand (`video/mp4`,
+    `audio/mp4`, `video/3gpp`: whether an MP4 is a voice note or a film is the caller's to say), MP3
+    behind an ID3 tag or a valid frame header (`audio/mpeg`), AAC in ADTS frames (`audio/aac`); else None."""
+    if _is_ogg_audio(head):
+        return "audio/ogg"
+    if len(head) >= 16 and head[4:8] == b"ftyp" and 16 <= int.from_bytes(head[:4], "big") <= 4096:
+        brand = head[8:12]
+        if brand in _M4A_BRANDS:
+            return "audio/mp4"
+        if brand in _MP4_BRANDS:
+            return "video/mp4"
+        if brand[:3] in (b"3gp", b"3g2", b"3ge", b"3gg") and brand[3:4].isdigit():
+            return "video/3gpp"
+        return None
+    if _is_id3(head) or _is_mp3_frame(head):
+        return "audio/mpeg"
+    if len(head) >= 7 and head[0] == 0xFF and head[1] & 0xF6 == 0xF0 and (head[2] >> 2) & 0x0F < 13:
+        return "audio/aac"  # ADTS: 12 sync bits, layer 00, a defined sampling frequency index
+    return None
+
+
+def _is_ogg_audio(head: bytes) -> bool:
+    """An Ogg page (version 0, beginning of stream) whose first packet opens an Opus or Vorbis stream."""
+    if len(head) < 28 or not head.startswith(b"OggS") or head[4] != 0 or not head[5] & 0x02:
+        return False
+    segments = head[26]
+    packet = head[27 + segments : 27 + segments + 8]
+    return packet == b"OpusHead" or packet[:7] == b"\x01vorbis"
+
+
+def _is_id3(head: bytes) -> bool:
+    """An ID3v2 tag's header: version 2-4, and a size of four 7-bit bytes."""
+    return (
+        len(head) >= 10
+        and head.startswith(b"ID3")
+        and head[3] in (2, 3, 4)
+        and head[4] != 0xFF
+        and all(b < 0x80 for b in head[6:10])
+    )
+
+
+def _is_mp3_frame(head: bytes) -> bool:
+    """An MPEG audio frame header: 11 sync bits, MPEG-1/2/2.5 layer III, a valid bit rate and sample rate."""
+    if len(head) < 4 or head[0] != 0xFF or head[1] & 0xE0 != 0xE0:
+        return False
+    version, layer = (head[1] >> 3) & 0x03, (head[1] >> 1) & 0x03
+    bitrate, sample_rate = head[2] >> 4, (head[2] >> 2) & 0x03
+    return version != 1 and layer == 1 and _MP3_BITRATES[bitrate] != 0 and sample_rate != 3
 
 
 def _is_text(head: bytes) -> bool:

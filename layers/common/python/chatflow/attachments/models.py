@@ -11,15 +11,20 @@ from chatflow.vocabulary import Plan
 
 __all__ = [
     "ALLOWED_TYPES",
+    "AUDIO_TYPES",
     "IMAGE_TYPES",
     "MAX_ATTACHMENT_BYTES",
+    "MAX_MEDIA_BYTES",
     "MAX_NAME_CHARS",
     "PLAN_STORAGE_LIMITS",
     "UPLOADS_PREFIX",
+    "VIDEO_TYPES",
     "AttachmentRef",
+    "MediaKind",
     "UploadGrant",
     "Uploader",
     "ai_note",
+    "max_bytes_for",
 ]
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
@@ -32,6 +37,18 @@ MAX_NAME_CHARS = 255
 
 IMAGE_TYPES: frozenset[str] = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"})
 ALLOWED_TYPES: frozenset[str] = IMAGE_TYPES | {"application/pdf", "text/plain"}
+# Voice notes and videos, kept only from an outside channel (WhatsApp, Messenger: chatflow.meta.media),
+# never uploaded from the widget or the dashboard; types a browser's <audio> and <video> play.
+AUDIO_TYPES: frozenset[str] = frozenset({"audio/ogg", "audio/mp4", "audio/mpeg", "audio/aac"})
+VIDEO_TYPES: frozenset[str] = frozenset({"video/mp4", "video/3gpp"})
+# Meta's own caps on WhatsApp audio and video (16 MB); anything else is capped at MAX_ATTACHMENT_BYTES.
+MAX_MEDIA_BYTES = 16 * 1024 * 1024
+
+
+def max_bytes_for(content_type: str) -> int:
+    """The largest file of this (checked) type that is kept."""
+    return MAX_MEDIA_BYTES if content_type in AUDIO_TYPES | VIDEO_TYPES else MAX_ATTACHMENT_BYTES
+
 
 # Bytes an organisation may add to storage in a calendar month (UTC).
 PLAN_STORAGE_LIMITS: dict[Plan, int] = {
@@ -43,6 +60,8 @@ PLAN_STORAGE_LIMITS: dict[Plan, int] = {
 # Who sent it: a widget's visitor, an operator from the dashboard, or an outside channel's customer
 # (WhatsApp/Messenger media, stored on the visitor's side of the conversation).
 Uploader = Literal["visitor", "agent", "channel"]
+# What an outside channel says a file is (chatflow.attachments.service.store_attachment_from_bytes checks it).
+MediaKind = Literal["image", "audio", "video", "file"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +81,11 @@ class AttachmentRef:
     def is_image(self) -> bool:
         return self.content_type in IMAGE_TYPES
 
+    @property
+    def is_media(self) -> bool:
+        """Audio or video, which the dashboard plays in the thread."""
+        return self.content_type in AUDIO_TYPES | VIDEO_TYPES
+
 
 @dataclass(frozen=True, slots=True)
 class UploadGrant:
@@ -75,10 +99,12 @@ class UploadGrant:
 
 
 _KIND_NOTES = {
-    ("visitor", True): "The visitor sent an image: {name}",
-    ("visitor", False): "The visitor sent a file: {name}",
-    ("agent", True): "The agent sent an image: {name}",
-    ("agent", False): "The agent sent a file: {name}",
+    ("visitor", "image"): "The visitor sent an image: {name}",
+    ("visitor", "audio"): "The visitor sent an audio recording: {name}",
+    ("visitor", "video"): "The visitor sent a video: {name}",
+    ("visitor", "file"): "The visitor sent a file: {name}",
+    ("agent", "image"): "The agent sent an image: {name}",
+    ("agent", "file"): "The agent sent a file: {name}",
 }
 
 
@@ -86,4 +112,5 @@ def ai_note(role: str, name: str, content_type: str) -> str:
     """What the AI reads in place of an attachment: that it was sent, and its name, never its content
     (the bytes are the sender's, and a file could carry instructions meant for the model)."""
     side = "agent" if role == "agent" else "visitor"
-    return _KIND_NOTES[(side, content_type in IMAGE_TYPES)].format(name=name)
+    kind = "image" if content_type in IMAGE_TYPES else content_type.split("/")[0]
+    return _KIND_NOTES.get((side, kind), _KIND_NOTES[(side, "file")]).format(name=name)

@@ -32,17 +32,21 @@ from chatflow import outbox
 from chatflow.access import Caller, scoped_connection
 from chatflow.attachments import repository as repo
 from chatflow.attachments import storage
-from chatflow.attachments.checking import NotWhatItSays, clean_image, sniff
+from chatflow.attachments.checking import NotWhatItSays, clean_image, sniff, sniff_media
 from chatflow.attachments.models import (
     ALLOWED_TYPES,
+    AUDIO_TYPES,
     IMAGE_TYPES,
     MAX_ATTACHMENT_BYTES,
     MAX_NAME_CHARS,
     PLAN_STORAGE_LIMITS,
     UPLOADS_PREFIX,
+    VIDEO_TYPES,
     AttachmentRef,
+    MediaKind,
     Uploader,
     UploadGrant,
+    max_bytes_for,
 )
 from chatflow.conversations import repository as conversations_repo
 from chatflow.conversations.models import MessageView
@@ -260,22 +264,20 @@ def store_attachment_from_bytes(
     message_id: UUID,
     name: str,
     data: bytes,
-    declared_type: str | None = None,
+    kind: MediaKind = "file",
 ) -> AttachmentRef:
     """Keep media that arrived as bytes (a provider's download) as the attachment of a message the
-    caller wrote in `conn`'s open transaction: the same checks as an upload (type from the bytes,
-    10 MB, images re-encoded without metadata), stored, then tied to the message. The caller emits
-    the message's events in that transaction, so message.created carries the attachment.
+    caller wrote in `conn`'s open transaction: the same checks as an upload (the type from the bytes,
+    its size cap, images re-encoded without metadata), stored, then tied to the message. The caller
+    emits the message's events in that transaction, so message.created carries the attachment.
 
+    `kind` is what the provider said it is: the bytes must be one (an image, an audio recording, a
+    video; a file is an upload's type: image, PDF or text). An MP4 said to be audio is kept as audio.
     Raises AttachmentTypeNotAllowed / AttachmentTooLarge / AttachmentMismatch; nothing is stored then.
     The month's storage is counted but not refused: a customer's message from outside always arrives."""
-    if len(data) > MAX_ATTACHMENT_BYTES:
-        raise AttachmentTooLarge(MAX_ATTACHMENT_BYTES // _MB)
-    found = sniff(data[:8192])
-    if found is None:
-        raise AttachmentTypeNotAllowed()
-    if declared_type is not None and declared_type.split(";")[0].strip().lower() != found:
-        raise AttachmentMismatch()
+    found = _media_type(data, kind)
+    if len(data) > max_bytes_for(found):
+        raise AttachmentTooLarge(max_bytes_for(found) // _MB)
     attachment_id = uuid4()
     key = _object_key(organization_id, conversation_id, attachment_id)
     checked = _process(key, data, found)
@@ -302,6 +304,20 @@ def store_attachment_from_bytes(
         width=checked.width,
         height=checked.height,
     )
+
+
+def _media_type(data: bytes, kind: MediaKind) -> str:
+    """The checked type of a provider's file said to be of `kind`; AttachmentMismatch when the bytes
+    are something else (a "voice note" that is a web page), AttachmentTypeNotAllowed when nothing we keep."""
+    found = sniff(data[:8192]) or sniff_media(data[:64])
+    if found is None:
+        raise AttachmentTypeNotAllowed()
+    if kind == "audio" and found == "video/mp4":
+        found = "audio/mp4"  # a voice note recorded as MP4: the container says nothing of its tracks
+    allowed = {"image": IMAGE_TYPES, "audio": AUDIO_TYPES, "video": VIDEO_TYPES, "file": ALLOWED_TYPES}[kind]
+    if found not in allowed:
+        raise AttachmentMismatch()
+    return found
 
 
 # --- The plan's storage ---

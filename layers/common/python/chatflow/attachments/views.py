@@ -22,12 +22,16 @@ class AttachmentOut(Schema):
     name: str = Field(description="The uploader's file name: untrusted text.")
     content_type: str = Field(
         description="What the bytes are (checked): image/jpeg, image/png, image/webp, "
-        "image/gif, application/pdf or text/plain."
+        "image/gif, application/pdf or text/plain; from WhatsApp and Messenger also audio/ogg, audio/mp4, "
+        "audio/mpeg, audio/aac, video/mp4 or video/3gpp."
     )
     size: int = Field(description="Bytes of the file as stored (images re-encoded without metadata).")
     width: int | None = None
     height: int | None = None
-    url: str = Field(description="A presigned GET of the file; images inline, other files as a download.")
+    url: str = Field(
+        description="A presigned GET of the file, served as its checked type: images, audio and video inline "
+        "(to show or play), other files as a download with their name."
+    )
     thumbnail_url: str | None = Field(default=None, description="A presigned GET of a WebP thumbnail (images).")
     expires_at: datetime = Field(description="When both URLs stop working.")
 
@@ -50,7 +54,9 @@ def attachment_fields(ref: AttachmentRef) -> dict[str, Any]:
         "width": ref.width,
         "height": ref.height,
         "url": storage.presigned_get(
-            ref.object_key, content_type=ref.content_type, download_name=None if ref.is_image else ref.name
+            ref.object_key,
+            content_type=ref.content_type,
+            download_name=None if ref.is_image or ref.is_media else ref.name,
         ),
         "thumbnail_url": (
             storage.presigned_get(ref.thumbnail_key, content_type="image/webp") if ref.thumbnail_key else None

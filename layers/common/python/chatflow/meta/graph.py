@@ -4,13 +4,26 @@ tokens go in the Authorization header only, never in a URL, so that no access lo
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from chatflow.settings import Settings
 
-__all__ = ["GraphAnswer", "download", "get_object", "list_templates", "send_message"]
+__all__ = [
+    "GraphAnswer",
+    "download",
+    "get_object",
+    "list_templates",
+    "send_message",
+    "upload_attachment",
+    "upload_media",
+]
+
+# Where Meta serves media files: WhatsApp's download URLs (lookaside.fbsbx.com) and Messenger's
+# attachment URLs (scontent-*.xx.fbcdn.net, cdn.fbsbx.com). Nothing else is fetched.
+_MEDIA_HOSTS = (".fbcdn.net", ".fbsbx.com", ".facebook.com", ".whatsapp.net")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,19 +92,59 @@ def list_templates(
     return _call(settings, "GET", f"{business_account_id}/message_templates", access_token, params=params)
 
 
-def download(settings: Settings, url: str, *, access_token: str, max_bytes: int) -> bytes | None:
-    """A media file's bytes from the URL the Graph API gave for it (GET /{mediaId}): None when it is
-    refused, larger than `max_bytes`, or not on Meta's HTTPS hosts or the Graph API's own origin (a
-    local fake's). Redirects are not followed: the token goes to that URL only."""
+def upload_media(
+    settings: Settings, phone_number_id: str, *, access_token: str, data: bytes, content_type: str, filename: str
+) -> GraphAnswer:
+    """POST /{phoneNumberId}/media (multipart, messaging_product=whatsapp): WhatsApp keeps the file
+    for 30 days and answers its `id`, which a message then names."""
+    return _call(
+        settings,
+        "POST",
+        f"{phone_number_id}/media",
+        access_token,
+        data={"messaging_product": "whatsapp", "type": content_type},
+        files={"file": (filename, data, content_type)},
+    )
+
+
+def upload_attachment(
+    settings: Settings, page_id: str, *, access_token: str, kind: str, data: bytes, content_type: str, filename: str
+) -> GraphAnswer:
+    """POST /{pageId}/message_attachments (Messenger's Attachment Upload API, multipart): answers an
+    `attachment_id` that a message then names; `kind` is image, audio, video or file."""
+    message = {"attachment": {"type": kind, "payload": {"is_reusable": False}}}
+    return _call(
+        settings,
+        "POST",
+        f"{page_id}/message_attachments",
+        access_token,
+        data={"message": json.dumps(message)},
+        files={"filedata": (filename, data, content_type)},
+    )
+
+
+def _is_media_host(settings: Settings, url: str) -> bool:
+    parsed, graph_origin = urlsplit(url), urlsplit(settings.meta_graph_api_url)
+    if (parsed.scheme, parsed.netloc) == (graph_origin.scheme, graph_origin.netloc):
+        return True  # the Graph API's own origin: a local fake's files
+    host = (parsed.hostname or "").lower()
+    return parsed.scheme == "https" and not parsed.username and host.endswith(_MEDIA_HOSTS)
+
+
+def download(settings: Settings, url: str, *, access_token: str | None, max_bytes: int) -> bytes | None:
+    """A media file's bytes: None when it is refused, larger than `max_bytes`, or not on Meta's HTTPS
+    media hosts or the Graph API's own origin (a local fake's). WhatsApp's URL (from GET /{mediaId})
+    is read with the channel's token; Messenger's attachment URLs carry their own signature and are
+    read without one (`access_token=None`). Redirects are not followed: the token goes to that URL only."""
     import httpx
 
-    parsed, graph_origin = urlsplit(url), urlsplit(settings.meta_graph_api_url)
-    if not (parsed.scheme == "https" or (parsed.scheme, parsed.netloc) == (graph_origin.scheme, graph_origin.netloc)):
+    if not _is_media_host(settings, url):
         return None
+    headers = {"Authorization": f"Bearer {access_token}"} if access_token else {}
     try:
         with (
             httpx.Client(timeout=settings.meta_graph_timeout_seconds) as client,
-            client.stream("GET", url, headers={"Authorization": f"Bearer {access_token}"}) as response,
+            client.stream("GET", url, headers=headers) as response,
         ):
             if response.status_code != 200:
                 return None

@@ -28,12 +28,14 @@ _MEDIA = ("image", "audio", "video", "document", "sticker")
 
 @dataclass(frozen=True, slots=True)
 class Media:
-    """WhatsApp media as its webhook names it: fetched later through the Graph API by its id."""
+    """A customer's file as the webhook names it, fetched after the message is stored
+    (chatflow.meta.media): WhatsApp's by its id through the Graph API, Messenger's from its URL."""
 
-    kind: str  # image, audio, video, document, sticker
-    media_id: str
+    kind: str  # WhatsApp: image, audio, video, document, sticker; Messenger: image, audio, video, file
+    media_id: str | None
     mime_type: str | None
     filename: str | None
+    url: str | None = None  # Messenger's attachments[].payload.url
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +45,7 @@ class InboundMessage:
     contact_name: str | None
     provider_message_id: str  # wamid… / mid
     text: str
-    media: Media | None = None  # WhatsApp media, kept as the message's attachment (chatflow.meta.media)
+    media: Media | None = None  # kept as the message's attachment (chatflow.meta.media)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +86,21 @@ def _whatsapp_media(message: dict[str, Any]) -> Media | None:
     if media_id is None:
         return None
     return Media(str(kind), media_id[:200], _str(media.get("mime_type")), _str(media.get("filename")))
+
+
+_MESSENGER_FILES = ("image", "audio", "video", "file")
+
+
+def _messenger_media(attachments: list[dict[str, Any]]) -> Media | None:
+    """The first file of a Messenger message (a message keeps one attachment; the others stay in its
+    description): an image, audio, video or file with a URL to fetch. Stickers, locations and shared
+    posts are not files."""
+    for attachment in attachments:
+        kind, payload = attachment.get("type"), _dict(attachment.get("payload"))
+        url = _str(payload.get("url"))
+        if kind in _MESSENGER_FILES and url and not payload.get("sticker_id") and len(url) <= 2000:
+            return Media(str(kind), None, None, None, url)
+    return None
 
 
 def _whatsapp_text(message: dict[str, Any]) -> str | None:
@@ -166,12 +183,14 @@ def _messenger(payload: dict[str, Any]) -> Iterator[InboundMessage | StatusUpdat
             message_id = _str(message.get("mid"))
             if not message or message.get("is_echo") or not sender or not message_id:
                 continue  # our own sends come back as echoes; delivery and read receipts come later
+            attachments = [_dict(a) for a in _list(message.get("attachments"))]
             text = _str(message.get("text"))
             if text is None:
-                kinds = [_str(_dict(a).get("type")) or "attachment" for a in _list(message.get("attachments"))]
-                text = " ".join(f"[{k}]" for k in kinds) or None
+                text = " ".join(f"[{_str(a.get('type')) or 'attachment'}]" for a in attachments) or None
             if text:
-                yield InboundMessage(page_id, sender, None, message_id, text[:MAX_TEXT_LENGTH])
+                yield InboundMessage(
+                    page_id, sender, None, message_id, text[:MAX_TEXT_LENGTH], _messenger_media(attachments)
+                )
 
 
 def read_payload(kind: MetaKind, payload: Any) -> list[InboundMessage | StatusUpdate | ReadUpTo]:
