@@ -193,6 +193,11 @@ def request_agent_upload(
         if target is None:
             raise ConversationNotFound()
         caller.require_writable(target.organization_id)
+        # On WhatsApp and Messenger a file is free-form: refused past Meta's window as an agent's text is.
+        # (Imported here: the visitor's uploads, in another function, never need chatflow.meta.)
+        from chatflow.meta.window import require_free_text
+
+        require_free_text(conn, conversation_id)
         return _grant(
             conn,
             target,

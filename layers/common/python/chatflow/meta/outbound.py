@@ -8,6 +8,13 @@ with backoff, up to DISPATCH_MAX_ATTEMPTS; any other refusal, or the last attemp
 with Meta's code, for the inbox to show.
 Only these roles ever go out: a visitor's own message never, nor anything else (an agent's note).
 
+An agent's file goes as media: uploaded to the Graph API first (WhatsApp `POST /{phoneNumberId}/media`,
+Messenger's Attachment Upload API `POST /{pageId}/message_attachments`), then sent by the id Meta gives
+(WhatsApp `type: image|audio|video|document` with `{id}`, Messenger an `attachment` with its
+`attachment_id`). Not by link: Meta documents links only for files on a public HTTPS server, and ours
+are private (a presigned URL lives minutes and names our bucket; on the local stack Meta could not reach
+it at all). An upload Meta refuses fails or is retried like a send.
+
 Meta's window is checked again here (chatflow.meta.window): past the customer's 24 hours a message
 goes out only as a WhatsApp template, or on Messenger as a person's message tagged HUMAN_AGENT
 (within 7 days; an AI's answer never); anything else is recorded as failed, `window_closed`, and
@@ -22,8 +29,11 @@ from typing import Any
 from uuid import UUID
 
 from chatflow import outbox
+from chatflow.attachments import storage
+from chatflow.attachments.models import AUDIO_TYPES, IMAGE_TYPES, VIDEO_TYPES
 from chatflow.crypto import EncryptionKeyError, decrypt
 from chatflow.db import Connection
+from chatflow.errors import AttachmentsUnavailable
 from chatflow.meta import graph
 from chatflow.meta import repository as repo
 from chatflow.meta.window import HUMAN_AGENT_WINDOW, LAST_CUSTOMER_MESSAGE_SQL, SERVICE_WINDOW, Sendable, sendable
@@ -57,7 +67,8 @@ _PENDING = (
 SELECT m.id, m.role, m.content, m.conversation_id, k.kind, k.account_id, k.encrypted_access_token, k.channel_id,
        k.organization_id, c.visitor_metadata ->> 'contactId' AS contact_id, d.status AS delivery_status,
        coalesce(d.attempts, 0) AS attempts, t.name AS template_name, t.language AS template_language,
-       t.components AS template_components,
+       t.components AS template_components, a.object_key AS file_key, a.content_type AS file_type,
+       a.name AS file_name,
        coalesce(now() - last_customer.at < %(service)s, false) AS within_24h,
        coalesce(now() - last_customer.at < %(human_agent)s, false) AS within_7d
 FROM messages m
@@ -65,6 +76,7 @@ JOIN conversations c ON c.id = m.conversation_id
 JOIN channel_meta_connections k ON k.channel_id = c.channel_id AND k.kind = c.visitor_metadata ->> 'channel'
 LEFT JOIN meta_deliveries d ON d.message_id = m.id
 LEFT JOIN meta_template_messages t ON t.message_id = m.id
+LEFT JOIN attachments a ON a.message_id = m.id AND a.status = 'ready'
 LEFT JOIN LATERAL (SELECT """
     + LAST_CUSTOMER_MESSAGE_SQL.format(conversation="c")
     + """ AS at) last_customer ON true
@@ -92,15 +104,78 @@ def _body(kind: str, contact_id: str, text: str, *, how: Sendable, template: dic
             "type": "text",
             "text": {"preview_url": False, "body": text},
         }
+    return _messenger(contact_id, {"text": text}, how=how)
+
+
+def _messenger(contact_id: str, message: dict[str, Any], *, how: Sendable) -> dict[str, Any]:
     if how == "human_agent":
         # A person's reply past 24 hours and within 7 days: Meta's tag for human agents.
         return {
             "recipient": {"id": contact_id},
             "messaging_type": "MESSAGE_TAG",
             "tag": "HUMAN_AGENT",
-            "message": {"text": text},
+            "message": message,
         }
-    return {"recipient": {"id": contact_id}, "messaging_type": "RESPONSE", "message": {"text": text}}
+    return {"recipient": {"id": contact_id}, "messaging_type": "RESPONSE", "message": message}
+
+
+def _media_type(kind: str, content_type: str) -> str:
+    """How Meta takes a file of this (checked) type: WhatsApp's message type (images as `image` only
+    JPEG and PNG, which is all it shows; WebP and GIF go as a document) or Messenger's attachment type."""
+    if content_type in AUDIO_TYPES:
+        return "audio"
+    if content_type in VIDEO_TYPES:
+        return "video"
+    if kind == "whatsapp":
+        return "image" if content_type in ("image/jpeg", "image/png") else "document"
+    return "image" if content_type in IMAGE_TYPES else "file"
+
+
+def _media_body(
+    kind: str, contact_id: str, media_type: str, media_id: str, name: str, *, how: Sendable
+) -> dict[str, Any]:
+    if kind == "whatsapp":
+        media: dict[str, Any] = {"id": media_id}
+        if media_type == "document":
+            media["filename"] = name
+        return {
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            "to": contact_id,
+            "type": media_type,
+            media_type: media,
+        }
+    return _messenger(contact_id, {"attachment": {"type": media_type, "payload": {"attachment_id": media_id}}}, how=how)
+
+
+def _deliver(
+    settings: Settings, row: dict[str, Any], token: str, *, how: Sendable, template: dict[str, Any] | None
+) -> graph.GraphAnswer:
+    """Send one message; an agent's file is uploaded first and sent by the id Meta answers. A failed
+    upload is answered as a failed send (retried or failed the same way)."""
+    kind, account_id = row["kind"], row["account_id"]
+    if row["file_key"] is None:
+        body = _body(kind, row["contact_id"], row["content"], how=how, template=template)
+        return graph.send_message(settings, account_id, access_token=token, body=body)
+    from botocore.exceptions import BotoCoreError, ClientError  # here: only a file needs it
+
+    try:
+        data = storage.get(row["file_key"])
+    except (BotoCoreError, ClientError, AttachmentsUnavailable):
+        _logger.warning("an agent's file could not be read from storage", extra={"message_id": str(row["id"])})
+        return graph.GraphAnswer(0, {"error": {"message": "the file could not be read from storage"}})
+    media_type = _media_type(kind, row["file_type"])
+    upload = {"access_token": token, "data": data, "content_type": row["file_type"], "filename": row["file_name"]}
+    if kind == "whatsapp":
+        uploaded = graph.upload_media(settings, account_id, **upload)
+        media_id = uploaded.body.get("id")
+    else:
+        uploaded = graph.upload_attachment(settings, account_id, kind=media_type, **upload)
+        media_id = uploaded.body.get("attachment_id")
+    if uploaded.status != 200 or not isinstance(media_id, str):
+        return uploaded
+    body = _media_body(kind, row["contact_id"], media_type, media_id, row["file_name"], how=how)
+    return graph.send_message(settings, account_id, access_token=token, body=body)
 
 
 def _provider_id(kind: str, answer: graph.GraphAnswer) -> str | None:
@@ -168,12 +243,7 @@ def send_messages(conn: Connection, message_ids: Sequence[UUID], *, settings: Se
             _failed(conn, row["id"], None, "the channel's access token cannot be decrypted", reason="token")
             changed[row["conversation_id"]] = row["organization_id"]
             continue
-        answer = graph.send_message(
-            settings,
-            row["account_id"],
-            access_token=token,
-            body=_body(row["kind"], row["contact_id"], row["content"], how=how, template=template),
-        )
+        answer = _deliver(settings, row, token, how=how, template=template)
         provider_id = _provider_id(row["kind"], answer)
         if answer.status == 200 and provider_id:
             conn.execute(
