@@ -12,7 +12,7 @@ from chatflow.knowledge import repository as repo
 from chatflow.knowledge.embeddings import Embedder
 from chatflow.knowledge.folding import search_terms
 
-__all__ = ["RRF_K", "Passage", "fuse", "retrieve"]
+__all__ = ["RRF_K", "Passage", "fuse", "retrieve", "search"]
 
 RRF_K = 60  # the constant of Cormack et al.'s reciprocal rank fusion
 _CANDIDATES = 20  # per arm
@@ -61,21 +61,18 @@ def fuse(
     return chosen
 
 
-def retrieve(
+def search(
     conn: Connection,
     *,
     organization_id: UUID,
-    channel_id: UUID | None,  # None: organisation-wide knowledge only
+    channel_id: UUID | None,
     question: str,
     embedder: Embedder,
-    top_k: int,
-    token_budget: int,
-    floor: float | None = None,
     use_vector: bool = True,
     use_text: bool = True,
-) -> list[Passage]:
-    """The passages of the channel's and its organisation's knowledge that answer the question.
-    Embedding the question may raise EmbeddingError; the query is one round trip."""
+) -> tuple[list[repo.Candidate], int]:
+    """Both arms' candidates for the question (one round trip), and how many search terms it has.
+    Embedding the question may raise EmbeddingError."""
     # An embedder with its own form for questions (e5's `query: `) embeds the question so.
     embed_query = getattr(embedder, "embed_query", None)
     [embedding] = [embed_query(question)] if embed_query is not None else embedder.embed([question])
@@ -91,10 +88,37 @@ def retrieve(
         use_vector=use_vector,
         use_text=use_text,
     )
+    return candidates, len(terms)
+
+
+def retrieve(
+    conn: Connection,
+    *,
+    organization_id: UUID,
+    channel_id: UUID | None,  # None: organisation-wide knowledge only
+    question: str,
+    embedder: Embedder,
+    top_k: int,
+    token_budget: int,
+    floor: float | None = None,
+    use_vector: bool = True,
+    use_text: bool = True,
+) -> list[Passage]:
+    """The passages of the channel's and its organisation's knowledge that answer the question.
+    Embedding the question may raise EmbeddingError; the query is one round trip."""
+    candidates, terms = search(
+        conn,
+        organization_id=organization_id,
+        channel_id=channel_id,
+        question=question,
+        embedder=embedder,
+        use_vector=use_vector,
+        use_text=use_text,
+    )
     return fuse(
         candidates,
         floor=(embedder.similarity_floor if floor is None else floor) if use_vector else None,
         top_k=top_k,
         token_budget=token_budget,
-        terms=len(terms),
+        terms=terms,
     )
