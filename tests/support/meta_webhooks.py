@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,8 +26,10 @@ def meta_json(payload: Any) -> bytes:
 
 
 def whatsapp_text(
-    phone_number_id: str, wa_id: str, text: str, *, wamid: str, name: str = "Ana", timestamp: int = 1764750000
+    phone_number_id: str, wa_id: str, text: str, *, wamid: str, name: str = "Ana", timestamp: int | None = None
 ) -> dict[str, Any]:
+    """`timestamp`: when the customer sent it (default now: the window is open)."""
+    timestamp = int(time.time()) if timestamp is None else timestamp
     return {
         "object": "whatsapp_business_account",
         "entry": [
@@ -79,7 +82,9 @@ def whatsapp_status(phone_number_id: str, wamid: str, status: str, recipient: st
     }
 
 
-def messenger_text(page_id: str, psid: str, text: str, *, mid: str) -> dict[str, Any]:
+def messenger_text(page_id: str, psid: str, text: str, *, mid: str, timestamp_ms: int | None = None) -> dict[str, Any]:
+    """`timestamp_ms`: when the person sent it (default now: the window is open)."""
+    timestamp_ms = int(time.time() * 1000) if timestamp_ms is None else timestamp_ms
     return {
         "object": "page",
         "entry": [
@@ -90,7 +95,7 @@ def messenger_text(page_id: str, psid: str, text: str, *, mid: str) -> dict[str,
                     {
                         "sender": {"id": psid},
                         "recipient": {"id": page_id},
-                        "timestamp": 1764750000000,
+                        "timestamp": timestamp_ms,
                         "message": {"mid": mid, "text": text},
                     }
                 ],

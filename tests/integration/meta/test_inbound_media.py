@@ -8,6 +8,7 @@ stays a description."""
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Iterator
 from typing import Any
 from uuid import UUID
@@ -52,7 +53,7 @@ def _photo() -> bytes:
 def _media_webhook(wamid: str, kind: str, media: dict[str, Any]) -> dict[str, Any]:
     payload = whatsapp_text(PHONE, CUSTOMER, "unused", wamid=wamid)
     payload["entry"][0]["changes"][0]["value"]["messages"] = [
-        {"from": CUSTOMER, "id": wamid, "timestamp": "1764750000", "type": kind, kind: media}
+        {"from": CUSTOMER, "id": wamid, "timestamp": str(int(time.time())), "type": kind, kind: media}
     ]
     return payload
 

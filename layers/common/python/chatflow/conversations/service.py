@@ -20,7 +20,7 @@ the writes, to the dispatch queue: the visitor never waits for a socket or a mai
 from __future__ import annotations
 
 import logging
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any, Literal
 from uuid import UUID, uuid4
 
@@ -72,7 +72,10 @@ def post_visitor_message(
     client_message_id: UUID | None = None,
     origin: str | None = None,
     visitor_metadata: dict[str, Any] | None = None,
+    sent_at: datetime | None = None,
 ) -> PostResult:
+    """`sent_at`: when an outside channel's customer wrote it (Meta's timestamp); past that channel's
+    window the AI does not answer it (chatflow.meta.window.note_window_closed)."""
     settings = get_settings()
     event_ids: list[UUID] = []
     try:
@@ -90,6 +93,7 @@ def post_visitor_message(
                 client_message_id=client_message_id,
                 origin=origin,
                 visitor_metadata=visitor_metadata,
+                sent_at=sent_at,
             )
     finally:
         # Once the connection is back in the pool (a Lambda's holds one): one signal for whatever
@@ -111,6 +115,7 @@ def _post(
     client_message_id: UUID | None,
     origin: str | None,
     visitor_metadata: dict[str, Any] | None,
+    sent_at: datetime | None = None,
 ) -> PostResult:
     """Write the visitor's message and its answer; the ids of the events written are appended to `event_ids`."""
     for _ in range(_MAX_ATTEMPTS):
@@ -130,7 +135,7 @@ def _post(
         config = effective_config(ctx.organization, ctx.channel)
 
         if ctx.prior is not None and ctx.conversation is not None:
-            return _answer_again(conn, ctx, ctx.conversation, ctx.prior, config, settings, event_ids)
+            return _answer_again(conn, ctx, ctx.conversation, ctx.prior, config, settings, event_ids, sent_at)
 
         open_conversation = ctx.conversation if ctx.conversation and ctx.conversation.status != "closed" else None
         already_human = open_conversation is not None and open_conversation.responder_mode == "human"
@@ -212,6 +217,7 @@ def _post(
             visitor_zone=ctx.visitor_zone,
             settings=settings,
             event_ids=event_ids,
+            sent_at=sent_at,
         )
         return PostResult(
             conversation_id=written.conversation.id,
@@ -265,6 +271,7 @@ def _answer_again(
     config: EffectiveAIConfig,
     settings: Settings,
     event_ids: list[UUID],
+    sent_at: datetime | None = None,
 ) -> PostResult:
     """A retry of a message already stored: the first answer, or the answer the first attempt never wrote."""
     reply, ai_handoff = prior.reply, False
@@ -286,6 +293,7 @@ def _answer_again(
             visitor_zone=ctx.visitor_zone,
             settings=settings,
             event_ids=event_ids,
+            sent_at=sent_at,
         )
     return PostResult(
         conversation_id=conversation.id,
@@ -314,6 +322,7 @@ def _reply_to(
     event_ids: list[UUID],
     hours: dict[str, Any] | None = None,
     visitor_zone: str | None = None,
+    sent_at: datetime | None = None,
 ) -> tuple[MessageView | None, bool]:
     """The answer to the visitor's message, stored with its events (their ids appended to
     `event_ids`), and whether the AI handed the conversation to a person (its handoff_to_human tool);
@@ -327,6 +336,15 @@ def _reply_to(
         role, content, model, tokens, is_ai = "system", notice, None, 0, False
     elif conversation.responder_mode == "human":
         return None, False  # a person is in charge; the AI stays silent
+    elif sent_at is not None and _past_meta_window(sent_at):
+        # Meta would refuse the answer (a message handled late): none is generated, the agents are told.
+        from chatflow.meta.window import note_window_closed
+
+        noted = note_window_closed(
+            conn, organization_id=organization_id, conversation_id=conversation.id, sent_at=sent_at, language=language
+        )
+        event_ids += [e.id for e in noted]
+        return None, False
     reply_id = uuid4()
     if not handoff:
         # The answer's id is known before its first word, so that the frames streamed to the widget
@@ -427,6 +445,12 @@ def _reply_to(
         return stored, ai_handoff is not None
     found = repo.find_reply(conn, reply_to=visitor_message_id)
     return found, found is not None and found.role == "system"
+
+
+def _past_meta_window(sent_at: datetime) -> bool:
+    from chatflow.meta.window import SERVICE_WINDOW
+
+    return datetime.now(UTC) - sent_at >= SERVICE_WINDOW
 
 
 def get_conversation(

@@ -46,6 +46,7 @@ class InboundMessage:
     provider_message_id: str  # wamid… / mid
     text: str
     media: Media | None = None  # kept as the message's attachment (chatflow.meta.media)
+    sent_at: datetime | None = None  # when the customer sent it, by Meta's timestamp (the window counts from it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +87,15 @@ def _whatsapp_media(message: dict[str, Any]) -> Media | None:
     if media_id is None:
         return None
     return Media(str(kind), media_id[:200], _str(media.get("mime_type")), _str(media.get("filename")))
+
+
+def _sent_at(value: Any, *, per_second: int) -> datetime | None:
+    """Meta's timestamp (WhatsApp: seconds as a string; Messenger: milliseconds), None when absent or absurd."""
+    try:
+        seconds = int(value) / per_second
+    except (TypeError, ValueError):
+        return None
+    return datetime.fromtimestamp(seconds, tz=UTC) if 1_000_000_000 < seconds < 10_000_000_000 else None
 
 
 _MESSENGER_FILES = ("image", "audio", "video", "file")
@@ -156,6 +166,7 @@ def _whatsapp(payload: dict[str, Any]) -> Iterator[InboundMessage | StatusUpdate
                         message_id,
                         text[:MAX_TEXT_LENGTH],
                         _whatsapp_media(message),
+                        _sent_at(message.get("timestamp"), per_second=1),
                     )
             for status in map(_dict, _list(value.get("statuses"))):
                 message_id, state = _str(status.get("id")), _str(status.get("status"))
@@ -189,7 +200,13 @@ def _messenger(payload: dict[str, Any]) -> Iterator[InboundMessage | StatusUpdat
                 text = " ".join(f"[{_str(a.get('type')) or 'attachment'}]" for a in attachments) or None
             if text:
                 yield InboundMessage(
-                    page_id, sender, None, message_id, text[:MAX_TEXT_LENGTH], _messenger_media(attachments)
+                    page_id,
+                    sender,
+                    None,
+                    message_id,
+                    text[:MAX_TEXT_LENGTH],
+                    _messenger_media(attachments),
+                    _sent_at(event.get("timestamp"), per_second=1000),
                 )
 
 

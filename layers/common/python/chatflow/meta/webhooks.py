@@ -226,6 +226,7 @@ def _post(kind: MetaKind, route: repo.Route, item: InboundMessage) -> None:
         conversation_id=open_conversation,
         client_message_id=client_message_id,
         visitor_metadata=metadata,
+        sent_at=item.sent_at,
     )
     if item.media is not None:
         keep_media(route.channel_id, client_message_id, item.media)

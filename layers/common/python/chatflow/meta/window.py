@@ -14,19 +14,25 @@ channel, whichever conversation it opened.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 from uuid import UUID
 
 from chatflow.db import Connection
 from chatflow.errors import WindowClosed
+from chatflow.languages import text
+from chatflow.outbox import DomainEvent, NoteCreated
+from chatflow.outbox import repository as events_repo
+from chatflow.vocabulary import Language
 
 __all__ = [
     "HUMAN_AGENT_WINDOW",
     "LAST_CUSTOMER_MESSAGE_SQL",
+    "NOTE_WINDOW_CLOSED_KEY",
     "SERVICE_WINDOW",
     "ReplyWindow",
     "Sendable",
+    "note_window_closed",
     "reply_window",
     "require_free_text",
     "sendable",
@@ -116,3 +122,46 @@ def sendable(kind: str, *, role: str, template: bool, within_24h: bool, within_7
     if kind == "messenger" and role == "agent" and within_7d:
         return "human_agent"
     return "closed"
+
+
+# The catalogue's text of the note the agents read when the AI kept quiet (chatflow.catalogue).
+NOTE_WINDOW_CLOSED_KEY = "meta_window_closed_note"
+
+
+def note_window_closed(
+    conn: Connection,
+    *,
+    organization_id: UUID,
+    conversation_id: UUID,
+    sent_at: datetime,
+    language: Language,
+) -> list[DomainEvent]:
+    """The AI does not answer a customer's message whose window closed before it was handled (Meta
+    delivered or we processed it late): no answer is generated (no tokens spent) and the agents get a
+    private note that says why, once per message however often it is redelivered; its events."""
+    window = reply_window(conn, conversation_id)
+    content = text(
+        NOTE_WINDOW_CLOSED_KEY,
+        language,
+        sent=sent_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
+        channel="Messenger" if window is not None and window.channel == "messenger" else "WhatsApp",
+    )
+    row = conn.execute(
+        """
+        INSERT INTO conversation_notes (conversation_id, organization_id, author_user_id, content)
+        SELECT %(conversation)s, %(organization)s, NULL, %(content)s
+        WHERE NOT EXISTS (
+            SELECT 1 FROM conversation_notes
+            WHERE conversation_id = %(conversation)s AND author_user_id IS NULL AND content = %(content)s
+        )
+        RETURNING id
+        """,
+        {"conversation": conversation_id, "organization": organization_id, "content": content},
+    ).fetchone()
+    if row is None:
+        return []
+    events: list[DomainEvent] = [
+        NoteCreated(organization_id=organization_id, conversation_id=conversation_id, note_id=row["id"])
+    ]
+    events_repo.add(conn, events)
+    return events
