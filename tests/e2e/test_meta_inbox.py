@@ -22,6 +22,7 @@ from PIL import Image
 from playwright.sync_api import Page, ViewportSize, expect
 
 from infra.local.fake_meta import Account, FakeMeta, MediaFile
+from infra.local.meta_samples import voice_note
 from tests.e2e.conftest import Browsing, Db, Stack
 from tests.e2e.dashboard_support import Dashboard, choose_new_password, dashboard_of, expect_live, locale, sign_in
 from tests.support.meta_webhooks import meta_json, sign, whatsapp_status, whatsapp_text
@@ -306,3 +307,81 @@ def test_an_agent_answers_a_whatsapp_customer_sees_delivery_and_sends_a_template
     page.locator(".conv-row").first.click()
     expect(page.locator("[data-window=closed]")).to_be_visible()
     _shot(page, f"{lang}-1280-dark-window-closed")
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_thread_plays_a_customers_whatsapp_voice_note(
+    browsing: Browsing, dashboard: Dashboard, stack: Stack, db: Db, fake_meta_server: FakeMeta, lang: str
+) -> None:
+    t = locale(lang)
+    suffix = uuid.uuid4().hex[:6]
+    phone_id = "1065" + "".join(random.choices("0123456789", k=11))
+    customer = "1305555" + "".join(random.choices("0123456789", k=4))
+    token = f"EAAG-e2e-{suffix}-0123456789abcdef"
+    fake_meta_server.add_account(phone_id, Account(token=token, fields={"verified_name": "Brisa"}))
+    root = dashboard.token(dashboard.admin_email, dashboard.admin_password)
+    org = dashboard.api("POST", "/api/dashboard/organizations", root, {"name": f"Brisa voz {suffix}", "plan": "pro"})
+    dashboard.api(
+        "POST",
+        f"/api/dashboard/organizations/{org['id']}/channels",
+        root,
+        {
+            "name": "WhatsApp",
+            "type": "whatsapp",
+            "whatsapp": {
+                "phoneNumberId": phone_id,
+                "businessAccountId": BUSINESS,
+                "accessToken": token,
+                "appSecret": APP_SECRET,
+                "verifyToken": f"brisa-voz-{suffix}",
+            },
+        },
+    )
+    agent_email = f"ana-voz-{suffix}@example.com"
+    dashboard.api(
+        "POST",
+        "/api/dashboard/users",
+        root,
+        {
+            "email": agent_email,
+            "name": "Ana",
+            "preferredLanguage": lang,
+            "memberships": [{"organizationId": org["id"], "role": "agent"}],
+        },
+    )
+
+    # GIVEN a customer's voice note on WhatsApp (two seconds of Ogg Opus, as WhatsApp records them)
+    fake_meta_server.add_media(f"voice{suffix}", MediaFile(token=token, data=voice_note(2), mime_type="audio/ogg"))
+    voice = whatsapp_text(phone_id, customer, "unused", wamid=f"wamid.E2EVOICE{suffix}", name="Ana Pérez")
+    voice["entry"][0]["changes"][0]["value"]["messages"][0].update(
+        {"type": "audio", "audio": {"id": f"voice{suffix}", "mime_type": "audio/ogg; codecs=opus", "voice": True}}
+    )
+    _post_webhook(stack, voice)
+    _eventually(
+        db,
+        """SELECT a.id FROM attachments a JOIN conversations c ON c.id = a.conversation_id
+           JOIN channels ch ON ch.id = c.channel_id WHERE ch.organization_id = %s AND a.status = 'ready'""",
+        (org["id"],),
+    )
+
+    # WHEN the agent opens the conversation
+    page = browsing.page
+    page.set_viewport_size(DESKTOP)
+    sign_in(page, dashboard, agent_email, dashboard.temporary_password(agent_email), lang)
+    _new_password(page, lang, "Agent-Pass-2026!")
+    page.get_by_role("link", name=t["nav.conversations"]).first.click()
+    page.locator(".conv-row").filter(has_text="Ana Pérez").first.click()
+
+    # THEN the thread shows an audio player, labelled in the agent's language, that the browser can play
+    player = page.locator(".msg-visitor audio[controls]")
+    expect(player).to_have_attribute("aria-label", t["attachments.audio"].replace("{{name}}", "whatsapp-audio.ogg"))
+    player.evaluate("audio => audio.load()")
+    page.wait_for_function(
+        "audio => audio.readyState >= 1 && Math.abs(audio.duration - 2) < 0.2", arg=player.element_handle()
+    )
+    expect(page.locator(".msg-visitor .attachment-media")).to_contain_text("whatsapp-audio.ogg")
+    _shot(page, f"{lang}-1280-voice-note")
+    page.set_viewport_size(PHONE_VIEW)
+    player.scroll_into_view_if_needed()
+    _shot(page, f"{lang}-390-voice-note")
+    assert page.evaluate("() => document.documentElement.scrollWidth > window.innerWidth") is False

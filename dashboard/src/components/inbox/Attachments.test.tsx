@@ -33,6 +33,18 @@ describe("an attachment in the thread", () => {
     expect(container.textContent).toContain("2 KB");
   });
 
+  it("plays a voice note with the browser's audio controls, and a video with its video controls", () => {
+    const media = { ...base, thumbnailUrl: null, width: null, height: null, size: 4096 };
+    const voice = render(<AttachmentView a={{ ...media, name: "whatsapp-audio.ogg", contentType: "audio/ogg" }} />).container;
+    expect(voice.querySelector("audio[controls]")?.getAttribute("src")).toBe(base.url);
+    expect(voice.querySelector("video")).toBeNull();
+    expect(voice.textContent).toContain("whatsapp-audio.ogg");
+    const film = render(<AttachmentView a={{ ...media, name: "clip.mp4", contentType: "video/mp4" }} />).container;
+    expect(film.querySelector("video[controls]")?.getAttribute("src")).toBe(base.url);
+    const refused = render(<AttachmentView a={{ ...media, name: "x.ogg", contentType: "audio/ogg", url: "javascript:alert(1)" }} />).container;
+    expect(refused.querySelector("audio")?.hasAttribute("src")).toBe(false);
+  });
+
   it("never links a URL that is not http(s)", () => {
     const { container } = render(<AttachmentView a={{ ...base, name: "x.png", url: "javascript:alert(1)", thumbnailUrl: "data:image/png;base64,AAAA" }} />);
     expect(container.querySelector("a")?.hasAttribute("href")).toBe(false);

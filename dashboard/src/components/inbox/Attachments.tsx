@@ -1,5 +1,5 @@
 /** Attachments in the thread (issue #19): a message's file as its thumbnail (images, opening the full
- * file) or its name and size, and the agent's own uploads — the attach button, paste and drop — each a
+ * file), a player (WhatsApp's and Messenger's voice notes and videos, #20) or its name and size, and the agent's own uploads — the attach button, paste and drop — each a
  * presigned POST straight to storage with its progress, then confirmed by the API, which checks it. */
 import { useState, type ClipboardEvent, type DragEvent } from "react";
 import { useTranslation } from "react-i18next";
@@ -26,9 +26,34 @@ export function formatSize(bytes: number, lang: string): string {
 /** Only what the API signed: an https (or, locally, http) URL, never a javascript: one. */
 const safe = (url: string | null | undefined) => (url && /^https?:\/\//.test(url) ? url : undefined);
 
+/** A customer's voice note or video from WhatsApp or Messenger: played in the thread (the browser's own
+ * controls, nothing loaded before it is played but its length), with its name, size and a way to open it. */
+function MediaView({ a, kind }: { a: Attachment; kind: "audio" | "video" }) {
+  const { t, i18n } = useTranslation();
+  const url = safe(a.url);
+  const label = t(`attachments.${kind}`, { name: a.name });
+  return (
+    <figure className={`attachment attachment-media attachment-${kind}`}>
+      {kind === "audio" ? (
+        <audio controls preload="metadata" src={url} aria-label={label} />
+      ) : (
+        <video controls preload="metadata" playsInline src={url} aria-label={label} />
+      )}
+      <figcaption>
+        <a href={url} target="_blank" rel="noopener noreferrer" title={t("attachments.open", { name: a.name })} className="attachment-name">
+          {a.name}
+        </a>{" "}
+        <span className="attachment-size muted small">{formatSize(a.size, i18n.language)}</span>
+      </figcaption>
+    </figure>
+  );
+}
+
 export function AttachmentView({ a }: { a: Attachment }) {
   const { t, i18n } = useTranslation();
   const thumbnail = safe(a.thumbnailUrl);
+  if (a.contentType.startsWith("audio/")) return <MediaView a={a} kind="audio" />;
+  if (a.contentType.startsWith("video/")) return <MediaView a={a} kind="video" />;
   return (
     <a className={`attachment${thumbnail ? " attachment-image" : ""}`} href={safe(a.url)} target="_blank" rel="noopener noreferrer"
       title={t("attachments.open", { name: a.name })}>
