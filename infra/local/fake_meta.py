@@ -10,11 +10,11 @@ stack: it plays the endpoints WhatsApp and Messenger channels call and records w
   at a time (`limit`, `after`);
 - `GET /{version}/{mediaId}`: a registered media file's description with its download URL, and
   `GET /media/{mediaId}` the bytes (with the token it was registered with), as WhatsApp's media;
-- `GET /cdn/{name}`: a file served without a token, as Messenger's attachment URLs (`cdn_url`);
+- `GET /cdn/{key}/{name}`: a file served without a token, as Messenger's attachment URLs (`cdn_url`);
 - `POST /{version}/{phoneNumberId}/media` (WhatsApp) and `POST /{version}/{pageId}/message_attachments`
   (Messenger): a file uploaded as multipart, recorded in `uploads` and answered with a media id /
   attachment id (or a scripted failure, as a send);
-- `PUT /fake/files/{name}` (the fake's own, for `infra.local.meta_webhook`): a file registered as both a
+- `PUT /fake/files/{id}/{name}` (the fake's own, for `infra.local.meta_webhook`): a file registered as both a
   WhatsApp media id and a Messenger attachment URL, with the token the fake was started with.
 
 Everything fetched is recorded in `downloads`. Point META_GRAPH_API_URL at `base_url`."""
@@ -149,11 +149,12 @@ class FakeMeta:
                 parts = urlsplit(self.path)
                 segments = [s for s in parts.path.split("/") if s][1:]  # after the version
                 if parts.path.startswith("/cdn/"):
-                    cdn = fake.cdn.get(segments[0]) if segments else None
+                    key = "/".join(segments)
+                    cdn = fake.cdn.get(key)
                     if cdn is None:
                         self._answer(404, _error(100, "Unknown file"))
                     else:
-                        self._serve(segments[0], cdn)
+                        self._serve(key, cdn)
                     return
                 if parts.path.startswith("/media/") and self._media(segments[0], download=True):
                     return
@@ -171,12 +172,13 @@ class FakeMeta:
             def do_PUT(self) -> None:
                 segments = [s for s in urlsplit(self.path).path.split("/") if s]
                 raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                if len(segments) != 3 or segments[:2] != ["fake", "files"]:
+                if len(segments) != 4 or segments[:2] != ["fake", "files"]:
                     self._answer(404, _error(100, "Unknown path"))
                     return
                 mime = self.headers.get("Content-Type", "application/octet-stream")
-                fake.add_media(segments[2], MediaFile(token=fake.default_token, data=raw, mime_type=mime))
-                self._answer(200, {"mediaId": segments[2], "url": fake.cdn_url(segments[2], raw, mime)})
+                media_id, name = segments[2], segments[3]
+                fake.add_media(media_id, MediaFile(token=fake.default_token, data=raw, mime_type=mime))
+                self._answer(200, {"mediaId": media_id, "url": fake.cdn_url(f"{media_id}/{name}", raw, mime)})
 
             def _upload(self, account_id: str, path: str, raw: bytes) -> None:
                 fields, file = _form(self.headers.get("Content-Type", ""), raw)

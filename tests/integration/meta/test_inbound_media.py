@@ -7,6 +7,7 @@ stays a description."""
 
 from __future__ import annotations
 
+import argparse
 import io
 import time
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ import psycopg
 import pytest
 from PIL import Image
 
+from infra.local import meta_webhook
 from infra.local.fake_meta import FakeMeta, MediaFile
 from infra.local.meta_samples import mp4_video, voice_note
 from tests.integration.meta.test_inbound_webhooks import PAGE, PHONE, SECRET_A, SECRET_B, TOKEN, _connected
@@ -184,3 +186,42 @@ def test_a_messenger_url_off_metas_media_hosts_is_never_fetched(
     assert _attachments(db) == []
     stored = db.execute("SELECT content FROM messages WHERE role = 'visitor'").fetchall()
     assert stored == [{"content": "[file]"}]
+
+
+@pytest.mark.parametrize(
+    ("kind", "option", "stored"),
+    [
+        ("whatsapp", "voice", ("[audio]", "audio/ogg", "whatsapp-audio.ogg")),
+        ("whatsapp", "video", ("[video] Así quedó", "video/mp4", "whatsapp-video.mp4")),
+        ("messenger", "voice", ("[audio]", "audio/ogg", "voice-note.ogg")),
+        ("messenger", "file", ("[file]", "application/pdf", "receipt.pdf")),
+    ],
+)
+def test_the_local_webhook_script_sends_voice_notes_videos_and_messenger_files_that_are_kept(
+    db: Db, s3: LocalS3, fake_meta: FakeMeta, tmp_path: Any, kind: str, option: str, stored: tuple[str, str, str]
+) -> None:
+    """infra.local.meta_webhook's payloads with its files on the fake Graph API, as `make dev` uses them."""
+    fake_meta.default_token = TOKEN
+    secret = SECRET_A if kind == "whatsapp" else SECRET_B
+    account = PHONE if kind == "whatsapp" else PAGE
+    _connected(db, name="Brisa", kind=kind, account_id=account, app_secret=secret, verify="brisa-verify")
+    receipt = tmp_path / "receipt.pdf"
+    receipt.write_bytes(b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n")
+    args = argparse.Namespace(
+        text="Así quedó" if option == "video" else None,
+        phone_number_id=PHONE if kind == "whatsapp" else None,
+        page_id=PAGE if kind == "messenger" else None,
+        sender=CUSTOMER if kind == "whatsapp" else PSID,
+        name="Ana",
+        id=None,
+        status=None,
+        file=str(receipt) if option == "file" else None,
+        voice=option == "voice",
+        video=option == "video",
+        fake=fake_meta.base_url.rsplit("/", 1)[0],
+    )
+
+    reply = MetaSender(kind, secret).post(meta_webhook._payload(args))
+
+    assert reply.status == 200
+    assert [(a["content"], a["content_type"], a["name"]) for a in _attachments(db)] == [stored]
