@@ -52,6 +52,11 @@ def test_a_whatsapp_message_handled_past_its_window_gets_no_ai_answer_and_a_note
     assert note["content"].startswith("La IA no respondió al mensaje del cliente del ")
     assert "ventana de 24 horas de WhatsApp" in note["content"]
     assert time.strftime("%Y-%m-%d %H:%M", time.gmtime(sent)) in note["content"]
+    # the note went live to the operators like any other (its listeners ran and are done)
+    assert db.execute("SELECT count(*) AS n FROM listener_runs WHERE done_at IS NULL").fetchone() == {"n": 0}
+    assert db.execute(
+        "SELECT count(*) AS n FROM listener_runs WHERE listener = 'push_note_to_operators'"
+    ).fetchone() == {"n": 1}
 
 
 def test_a_messenger_message_past_its_window_is_noted_in_english(
