@@ -221,8 +221,10 @@ export interface paths {
         /**
          * Request Upload
          * @description A presigned POST for one file into the conversation (its type and size pinned by the policy).
-         *     409 `conversation_closed`, or `storage_limit` when the month's attachments would pass the plan's
-         *     storage; 413 `attachment_too_large`; 415 `attachment_type_not_allowed`.
+         *     409 `conversation_closed`, `storage_limit` when the month's attachments would pass the plan's
+         *     storage, or `window_closed` on WhatsApp and Messenger past Meta's window (a file is free-form, as
+         *     text is); 413 `attachment_too_large`; 415 `attachment_type_not_allowed`. There the file goes out
+         *     as media uploaded to the Graph API.
          */
         post: operations["request_upload_api_dashboard_conversations__conversation_id__attachments_post"];
         delete?: never;

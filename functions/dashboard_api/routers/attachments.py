@@ -47,8 +47,10 @@ class AttachmentUploadOut(Schema):
 )
 def request_upload(conversation_id: UUID, body: AttachmentUploadIn, caller: CurrentCaller) -> AttachmentUploadOut:
     """A presigned POST for one file into the conversation (its type and size pinned by the policy).
-    409 `conversation_closed`, or `storage_limit` when the month's attachments would pass the plan's
-    storage; 413 `attachment_too_large`; 415 `attachment_type_not_allowed`."""
+    409 `conversation_closed`, `storage_limit` when the month's attachments would pass the plan's
+    storage, or `window_closed` on WhatsApp and Messenger past Meta's window (a file is free-form, as
+    text is); 413 `attachment_too_large`; 415 `attachment_type_not_allowed`. There the file goes out
+    as media uploaded to the Graph API."""
     grant = request_agent_upload(
         caller, conversation_id, name=body.name, content_type=body.content_type, size=body.size
     )
