@@ -61,6 +61,7 @@ class Searched:
     candidates: list[Any]
     terms: int
     ids: dict[Any, str]  # knowledge id -> the data's entry id
+    model: str  # the embedding model's name
 
 
 def split_questions(questions: list[dict[str, Any]]) -> list[str]:
@@ -123,7 +124,16 @@ def _search_all(conn: Any, operator: Any, embedder: Any) -> list[Searched]:
                 conn, organization_id=organization_id, channel_id=channel.id, question=question["q"], embedder=embedder
             )
             searched.append(
-                Searched(business, half, question, entry_language.get(question["answer"]), candidates, terms, ids)
+                Searched(
+                    business,
+                    half,
+                    question,
+                    entry_language.get(question["answer"]),
+                    candidates,
+                    terms,
+                    ids,
+                    embedder.model,
+                )
             )
     return searched
 
@@ -140,6 +150,7 @@ def _arm(candidates: list[Any], arm: str) -> list[Any]:
 def _found(item: Searched, arm: str, floor: float) -> list[str]:
     """The entries the product's fusion gives for the question, best first (the chat's top 5 and
     1,500-token budget); the full-text arm alone has no similarity floor, as in retrieve()."""
+    from chatflow.knowledge.embeddings import TEXT_BONUS
     from chatflow.knowledge.retrieval import fuse
 
     passages = fuse(
@@ -148,6 +159,7 @@ def _found(item: Searched, arm: str, floor: float) -> list[str]:
         top_k=5,
         token_budget=1500,
         terms=item.terms,
+        text_bonus=TEXT_BONUS.get(item.model),
     )
     return [item.ids[p.knowledge_id] for p in passages]
 
@@ -265,7 +277,7 @@ def _verdicts(results: dict[tuple[str, str], dict[str, Score]], half: str) -> No
 SWEEP: dict[str, tuple[float, ...]] = {
     "offline-lexical-v1": (0.06, 0.08, 0.10, 0.12, 0.14, 0.16, 0.20),
     "text-embedding-3-small": (0.15, 0.20, 0.25, 0.30, 0.35, 0.40),
-    "multilingual-e5-small-q4": (0.80, 0.81, 0.82, 0.83, 0.84, 0.85, 0.86),
+    "multilingual-e5-small-q4": (0.03, 0.04, 0.05, 0.06, 0.07, 0.08, 0.10),
 }
 
 

