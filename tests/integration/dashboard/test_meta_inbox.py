@@ -203,6 +203,24 @@ def test_past_24_hours_free_text_is_refused_with_409_window_closed_in_the_caller
     assert window["closesAt"] is not None
 
 
+def test_past_24_hours_an_agents_file_is_refused_too_before_anything_is_granted(
+    people: People, db: Db, fake_meta: FakeMeta, whatsapp: UUID, brisa: UUID
+) -> None:
+    _customer_writes()
+    conversation = _conversation(db, whatsapp)
+    _hours_ago(db, whatsapp, 25)
+    agent = _agent(people, brisa)
+    file = {"name": "receipt.pdf", "contentType": "application/pdf", "size": 120}
+
+    refused = _post_in(people, agent, "en", f"/conversations/{conversation}/attachments", file)
+    rechazado = _post_in(people, agent, "es", f"/conversations/{conversation}/attachments", file)
+
+    assert refused.status_code == rechazado.status_code == 409
+    assert refused.json()["error"]["code"] == rechazado.json()["error"]["code"] == "window_closed"
+    assert "24 horas" in rechazado.json()["error"]["message"]
+    assert db.execute("SELECT count(*) AS n FROM attachments").fetchone() == {"n": 0}
+
+
 def test_templates_are_synced_from_the_graph_api_with_their_variables_and_languages(
     people: People, db: Db, fake_meta: FakeMeta, whatsapp: UUID, brisa: UUID
 ) -> None:
