@@ -726,6 +726,8 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
       typing.hidden = S.mode !== "ai";
       scrollDown();
       const sentTo = S.conv;
+      // identify() may refuse the token while this POST is in flight: retry on what this POST sent
+      const sentJwt = userJwt;
       const r = await api("POST", "", {
         publicKey: KEY,
         visitorId,
@@ -734,7 +736,7 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
         lang,
         pageUrl: location.href,
         clientMessageId: msg.id, // the same on every retry: the server stores the message once
-        userJwt: userJwt || undefined,
+        userJwt: sentJwt || undefined,
       });
       typing.hidden = true;
       if (r.ok) {
@@ -747,7 +749,7 @@ textarea:focus-visible{outline:none;border-color:#1f2328;box-shadow:0 0 0 1px #1
         return;
       }
       if (r.code === "channel_not_found" || r.code === "origin_not_allowed") return refuse(r.code);
-      if (r.code === "invalid_identity" && userJwt) {
+      if (r.code === "invalid_identity" && sentJwt) {
         anonymous(r.code); // falls back to this browser's anonymous visitor, and says so in the console
         return post(msg);
       }
