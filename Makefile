@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 # (`make check`: 2m21s, against 2m37s-3m06s with 2 and 2m47s with 4): tests often wait on sockets and sleeps.
 WORKERS ?= 3
 
-.PHONY: dev check test test-e2e lint format bench bench-rag bench-load bench-capacity widget-size chromium dashboard widget install synth diff deploy clean iac-scan
+.PHONY: dev check test test-e2e lint format bench bench-rag bench-scale bench-load bench-capacity widget-size chromium dashboard widget install synth diff deploy clean iac-scan
 
 # checkov (some 300 MB with what it needs) in a venv of its own, outside `make test`.
 IAC_VENV := .venv-iac
@@ -106,6 +106,15 @@ bench: install dashboard widget
 	$(BIN)/python -m bench.realtime_fanout
 	$(BIN)/python -m bench.language
 	$(BIN)/python -m bench.webhooks
+	$(BIN)/python -m bench.attachments
+	$(BIN)/python -m bench.streaming
+
+# The agents' views, WhatsApp's window and the reports over a large organisation's data, each built in
+# its own throw-away database (several minutes: the reports' year alone is 5 million messages).
+bench-scale: install
+	$(BIN)/python -m bench.inbox_views
+	$(BIN)/python -m bench.meta_window
+	$(BIN)/python -m bench.reports
 
 # The knowledge base's retrieval quality and latency (about 2 minutes: it builds a 100k-chunk index).
 bench-rag: install
