@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addDelta, addNote, applyToConversation, applyToSummary, mentionedIds, lastSeenAgentMessage, mergeThread, needsHumanNow, sortConversations, whoAnswers } from "./inbox";
+import { addDelta, addNote, applyToConversation, applyToSummary, attachmentCaption, mentionedIds, lastSeenAgentMessage, mergeThread, needsHumanNow, sortConversations, whoAnswers } from "./inbox";
 import type { Conversation, ConversationSummary, LiveEvent, Message } from "./types";
 
 const base: Conversation = {
@@ -134,5 +134,18 @@ describe("an AI answer streaming into the thread", () => {
   it("never touches the conversation itself", () => {
     const c = { id: "c1", messages: [] } as unknown as Conversation;
     expect(applyToConversation(c, { type: "message.delta", organizationId: "o", conversationId: "c1", data: { messageId: "m1", delta: "x", index: 0 } })).toBe(c);
+  });
+});
+
+describe("attachment captions", () => {
+  it("leave out the kind a WhatsApp or Messenger message was stored with, and keep the customer's caption", () => {
+    expect(attachmentCaption("[audio]", "whatsapp-audio.ogg")).toBeNull();
+    expect(attachmentCaption("[file] [audio]", "voice.mp4")).toBeNull();
+    expect(attachmentCaption("[image] My order", "whatsapp-image.jpg")).toBe("My order");
+    expect(attachmentCaption("[document] receipt.pdf", "receipt.pdf")).toBeNull();
+  });
+  it("print nothing for a widget upload stored under its file name, and the words of any other message", () => {
+    expect(attachmentCaption("menu.pdf", "menu.pdf")).toBeNull();
+    expect(attachmentCaption("Here is the menu [v2]", "menu.pdf")).toBe("Here is the menu [v2]");
   });
 });

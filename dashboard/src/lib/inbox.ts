@@ -113,3 +113,10 @@ export function lastSeenAgentMessage<M extends { id: string; role: string; creat
   const seen = messages.filter((m) => m.role === "agent" && m.createdAt <= visitorReadAt);
   return seen.length ? seen[seen.length - 1].id : null;
 }
+
+/** What to print under an attachment: a WhatsApp or Messenger message is stored with its kind for the AI and the
+ * transcripts ("[audio]", "[image] My order"), which the player or picture above already shows. */
+export function attachmentCaption(content: string, attachmentName: string): string | null {
+  const caption = content.replace(/^(\[[a-z_]+\]\s*)+/, "").trim();
+  return caption && caption !== attachmentName ? caption : null;
+}

@@ -7,7 +7,7 @@ import { useApp, useLang, useLink } from "../lib/app";
 import { POLL_MS, sayTyping, useLive, watchConversation } from "../lib/live";
 import { activeFilterCount, filtersFromSearch, filtersToQuery, filtersToSearch, type InboxFilters } from "../lib/filters";
 import { formatDateTime, formatRelative } from "../lib/format";
-import { TYPING_FADE_MS, applyToConversation, lastSeenAgentMessage, mentionedIds, mergeThread, minutesSince, uniqueTitles, whoAnswers } from "../lib/inbox";
+import { TYPING_FADE_MS, applyToConversation, attachmentCaption, lastSeenAgentMessage, mentionedIds, mergeThread, minutesSince, uniqueTitles, whoAnswers } from "../lib/inbox";
 import type { Channel, Conversation, ConversationPage, ConversationSummary, KnowledgeSourceRef, Message, Note, StreamingAnswer, TypingState } from "../lib/types";
 import { Badge, Button, Empty, ErrorNotice, ErrorState, Loading, QueryResult, errorMessage } from "../components/ui";
 import { AssignControl, ViewTabs } from "../components/inbox/Workspace";
@@ -248,6 +248,7 @@ function Thread({ messages, notes, seenId, visitorTyping, streaming }: { message
       {mergeThread(messages, notes).map((entry) => {
         if (entry.kind === "note") return <NoteItem key={entry.item.id} note={entry.item} />;
         const m = entry.item;
+        const caption = m.attachment && attachmentCaption(m.content, m.attachment.name);
         return (
         <div key={m.id} className={`msg msg-${m.role}`}>
           {m.role !== "system" && (
@@ -259,8 +260,7 @@ function Thread({ messages, notes, seenId, visitorTyping, streaming }: { message
             {m.attachment ? (
               <>
                 <AttachmentView a={m.attachment} />
-                {/* A WhatsApp customer's media comes with its description and caption ("[image] My order"). */}
-                {m.content !== m.attachment.name && <p className="msg-caption">{m.content}</p>}
+                {caption && <p className="msg-caption">{caption}</p>}
               </>
             ) : (
               m.content
