@@ -37,7 +37,7 @@ from chatflow.db import Connection, connection
 from chatflow.errors import ChannelNotFound, ConversationChanged, ConversationNotFound
 from chatflow.handoff import asks_for_human
 from chatflow.language_detection import language_of_message
-from chatflow.languages import DEFAULT_LANGUAGE, normalize_language, text
+from chatflow.languages import DEFAULT_LANGUAGE, LANGUAGE_NAMES, normalize_language, text
 from chatflow.notifications.over_limit import claim_over_limit_notice
 from chatflow.origins import check_origin
 from chatflow.outbox import (
@@ -330,6 +330,7 @@ def _reply_to(
     chunk_ids: list[UUID] | None = None
     ai_handoff: HandoffRequest | None = None
     gap: Literal["no_passage", "cannot_answer"] | None = None
+    recording = sent_at is not None and _is_recording_without_words(message)
     if handoff:
         # Outside the channel's business hours the notice says when people are back (chatflow.business_hours).
         notice = notice_for(hours, visitor_zone, language).content
@@ -345,8 +346,13 @@ def _reply_to(
         )
         event_ids += [e.id for e in noted]
         return None, False
+    elif recording:
+        # A WhatsApp or Messenger voice note or video without words: no model can hear it, so none is
+        # asked (no tokens, no "nothing in our knowledge" answer); the customer is asked to write.
+        content = _ask_for_words(language, history)
+        role, model, tokens, is_ai = "system", None, 0, False
     reply_id = uuid4()
-    if not handoff:
+    if not handoff and not recording:
         # The answer's id is known before its first word, so that the frames streamed to the widget
         # and the stored message are one message to it.
         stream = DeltaStream(
@@ -445,6 +451,21 @@ def _reply_to(
         return stored, ai_handoff is not None
     found = repo.find_reply(conn, reply_to=visitor_message_id)
     return found, found is not None and found.role == "system"
+
+
+def _is_recording_without_words(message: str) -> bool:
+    from chatflow.meta.payloads import is_recording_without_words
+
+    return is_recording_without_words(message)
+
+
+def _ask_for_words(language: Language, history: list[HistoryEntry]) -> str:
+    """In the conversation's language; in both while the customer has written nothing yet, for a
+    voice note says nothing of theirs."""
+    if any(h.role == "visitor" and not _is_recording_without_words(h.content) for h in history):
+        return text("meta_recording_without_words", language)
+    others = [other for other in LANGUAGE_NAMES if other != language]
+    return "\n\n".join(text("meta_recording_without_words", spoken) for spoken in (language, *others))
 
 
 def _past_meta_window(sent_at: datetime) -> bool:

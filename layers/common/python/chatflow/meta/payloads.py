@@ -11,6 +11,7 @@ Messenger: `{"object": "page", "entry": [{"id": pageId, "messaging": [{"sender":
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,12 +19,28 @@ from typing import Any
 
 from chatflow.meta.models import MetaKind
 
-__all__ = ["MAX_TEXT_LENGTH", "InboundMessage", "Media", "ReadUpTo", "StatusUpdate", "read_payload"]
+__all__ = [
+    "MAX_TEXT_LENGTH",
+    "InboundMessage",
+    "Media",
+    "ReadUpTo",
+    "StatusUpdate",
+    "is_recording_without_words",
+    "read_payload",
+]
 
 # WhatsApp's own limit for a text message; longer content (a caption, a list) is cut there.
 MAX_TEXT_LENGTH = 4096
 
 _MEDIA = ("image", "audio", "video", "document", "sticker")
+# What a voice note or a video without a caption becomes (see _text): nothing a model can read.
+_RECORDING_WITHOUT_WORDS = re.compile(r"(\[(audio|video)\]\s*)+")
+
+
+def is_recording_without_words(text: str) -> bool:
+    """A customer's voice note or video with no caption, as stored ("[audio]"): our models read text
+    (and, where turned on, pictures), so there is no question in it to search or answer."""
+    return _RECORDING_WITHOUT_WORDS.fullmatch(text.strip()) is not None
 
 
 @dataclass(frozen=True, slots=True)
