@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addDelta, addNote, applyToConversation, applyToSummary, attachmentCaption, mentionedIds, lastSeenAgentMessage, mergeThread, needsHumanNow, sortConversations, whoAnswers } from "./inbox";
+import { addDelta, addNote, applyToConversation, applyToSummary, attachmentCaption, describeMedia, mentionedIds, lastSeenAgentMessage, mergeThread, needsHumanNow, sortConversations, whoAnswers } from "./inbox";
 import type { Conversation, ConversationSummary, LiveEvent, Message } from "./types";
 
 const base: Conversation = {
@@ -147,5 +147,18 @@ describe("attachment captions", () => {
   it("print nothing for a widget upload stored under its file name, and the words of any other message", () => {
     expect(attachmentCaption("menu.pdf", "menu.pdf")).toBeNull();
     expect(attachmentCaption("Here is the menu [v2]", "menu.pdf")).toBe("Here is the menu [v2]");
+  });
+});
+
+describe("media in the list's preview", () => {
+  const label = (kind: string) => ({ audio: "🎤 Nota de voz", image: "📷 Foto", file: "📄 Archivo" })[kind] ?? kind;
+  it("say the kind a WhatsApp or Messenger message was stored with in the agent's words, caption after it", () => {
+    expect(describeMedia("[audio]", label)).toBe("🎤 Nota de voz");
+    expect(describeMedia("[image] Mi pedido", label)).toBe("📷 Foto · Mi pedido");
+    expect(describeMedia("[file] [audio]", label)).toBe("📄 Archivo, 🎤 Nota de voz");
+  });
+  it("leave anything else as it was written", () => {
+    expect(describeMedia("[v2] is out", label)).toBe("[v2] is out");
+    expect(describeMedia("Hola [audio]", label)).toBe("Hola [audio]");
   });
 });

@@ -120,3 +120,17 @@ export function attachmentCaption(content: string, attachmentName: string): stri
   const caption = content.replace(/^(\[[a-z_]+\]\s*)+/, "").trim();
   return caption && caption !== attachmentName ? caption : null;
 }
+
+const DESCRIBED = ["audio", "video", "image", "document", "file", "sticker", "location", "contacts"];
+
+/** A WhatsApp or Messenger message as the list previews it: the kinds it was stored with ("[audio]",
+ * "[image] My order") in the agent's words ("🎤 Voice note", "📷 Photo · My order"). */
+export function describeMedia(content: string, label: (kind: string) => string): string {
+  const tags = /^(\[([a-z_]+)\]\s*)+/.exec(content);
+  if (!tags) return content;
+  const kinds = [...tags[0].matchAll(/\[([a-z_]+)\]/g)].map((m) => m[1]);
+  if (!kinds.every((kind) => DESCRIBED.includes(kind))) return content;
+  const rest = content.slice(tags[0].length).trim();
+  const said = kinds.map(label).join(", ");
+  return rest ? `${said} · ${rest}` : said;
+}

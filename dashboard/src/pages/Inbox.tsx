@@ -7,7 +7,7 @@ import { useApp, useLang, useLink } from "../lib/app";
 import { POLL_MS, sayTyping, useLive, watchConversation } from "../lib/live";
 import { activeFilterCount, filtersFromSearch, filtersToQuery, filtersToSearch, type InboxFilters } from "../lib/filters";
 import { formatDateTime, formatRelative } from "../lib/format";
-import { TYPING_FADE_MS, applyToConversation, attachmentCaption, lastSeenAgentMessage, mentionedIds, mergeThread, minutesSince, uniqueTitles, whoAnswers } from "../lib/inbox";
+import { TYPING_FADE_MS, applyToConversation, attachmentCaption, describeMedia, lastSeenAgentMessage, mentionedIds, mergeThread, minutesSince, uniqueTitles, whoAnswers } from "../lib/inbox";
 import type { Channel, Conversation, ConversationPage, ConversationSummary, KnowledgeSourceRef, Message, Note, StreamingAnswer, TypingState } from "../lib/types";
 import { Badge, Button, Empty, ErrorNotice, ErrorState, Loading, QueryResult, errorMessage } from "../components/ui";
 import { AssignControl, ViewTabs } from "../components/inbox/Workspace";
@@ -170,6 +170,8 @@ export function ConversationRow({ c, active, to }: { c: ConversationSummary; act
   const lang = useLang();
   const shown = c.preview ?? c.lastMessage;
   const waited = c.needsHuman && c.handedOffAt ? minutesSince(c.handedOffAt) : null;
+  // WhatsApp and Messenger media are stored described ("[audio]"): the list says it in the agent's words.
+  const preview = shown && (c.channelType === "website" ? shown.content : describeMedia(shown.content, (kind) => t(`attachments.kind.${kind}`)));
   return (
     <Link to={to} className={`conv-row ${active ? "active" : ""} ${c.needsHuman ? "urgent" : ""}`} aria-current={active ? "true" : undefined}>
       <div className="conv-row-top">
@@ -178,7 +180,7 @@ export function ConversationRow({ c, active, to }: { c: ConversationSummary; act
           {formatRelative(c.lastMessageAt, lang)}
         </time>
       </div>
-      <p className="conv-preview">{shown ? `${t(`roles.msg.${shown.role}`)}: ${shown.content}` : t("inbox.noMessages")}</p>
+      <p className="conv-preview">{shown ? `${t(`roles.msg.${shown.role}`)}: ${preview}` : t("inbox.noMessages")}</p>
       {c.needsHuman && (c.handoffReason || c.handoffSummary) && (
         <p className="conv-handoff small">
           {c.handoffReason && <strong>{t(`workspace.reason.${c.handoffReason}`)}</strong>}
