@@ -32,6 +32,7 @@ from chatflow.channels.models import (
     WidgetConfig,
     WidgetPosition,
 )
+from chatflow.channels.pages import kept_page_url_of
 from chatflow.db import Connection, connection
 from chatflow.errors import ChannelNotFound, InvalidInput, OrganizationNotFound, PlanLimitReached
 from chatflow.getting_started import mark_widget_seen
@@ -40,7 +41,7 @@ from chatflow.meta import MetaCredentials
 from chatflow.meta import connect as connect_to_meta
 from chatflow.meta import disconnect as disconnect_from_meta
 from chatflow.origins import check_origin, is_dashboard_page
-from chatflow.page_urls import has_query, kept_page_url, normalize_secret_parameters
+from chatflow.page_urls import normalize_secret_parameters
 from chatflow.settings import Settings
 from chatflow.text import storable
 from chatflow.vocabulary import ChannelType, Language
@@ -299,17 +300,6 @@ def delete_channel(conn: Connection, caller: Caller, organization_id: UUID, chan
     caller.require_admin(organization_id)
     if not repo.delete_channel(conn, organization_id, channel_id):
         raise ChannelNotFound()
-
-
-def kept_page_url_of(public_key: UUID, page_url: str | None) -> str | None:
-    """Public: what a conversation of this channel keeps of the page a visitor chats from, the
-    platform's secret parameters already gone (chatflow.page_urls): the channel's own go too. Read
-    only when a query is left, so a URL without one costs no round trip."""
-    if page_url is None or not has_query(page_url):
-        return page_url
-    with connection() as conn:
-        names = repo.find_secret_query_parameters(conn, public_key)
-    return kept_page_url(page_url, names) if names else page_url
 
 
 def widget_config(*, public_key: UUID, origin: str | None = None, referer: str | None = None) -> WidgetConfig:
