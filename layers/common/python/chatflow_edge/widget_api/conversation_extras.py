@@ -4,17 +4,14 @@ config, a rating, a transcript, a message left while the team is away. camelCase
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 from uuid import UUID
 
 from pydantic import Field, StringConstraints, field_serializer
 
-from chatflow.business_hours.offline import OfflineMessage
-from chatflow.channels import WidgetConfig
 from chatflow.languages import normalize_language
-from chatflow.satisfaction import MAX_COMMENT_CHARS, RatingResult
+from chatflow.satisfaction.service import MAX_COMMENT_CHARS
 from chatflow.text import Storable
-from chatflow.transcripts import TranscriptSent
 from chatflow.vocabulary import Language
 from chatflow_edge.widget_api.models import (
     EmailAddress,
@@ -25,6 +22,15 @@ from chatflow_edge.widget_api.models import (
     _In,
     _Out,
 )
+
+# Only named in the `of` constructors' signatures: a function that answers with one of these models
+# does not import, for the others, the transcripts' package (with the inbox's export queries), the
+# channels' management or the offline form (widget_config needs none of them).
+if TYPE_CHECKING:
+    from chatflow.business_hours.offline import OfflineMessage
+    from chatflow.channels import WidgetConfig
+    from chatflow.satisfaction import RatingResult
+    from chatflow.transcripts import TranscriptSent
 
 __all__ = [
     "BusinessHoursOut",
