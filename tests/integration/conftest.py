@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID, uuid4
@@ -11,6 +12,7 @@ import pytest
 
 from chatflow.channels import create_channel
 from chatflow.organizations import create_organization
+from tests.support.attachments_s3 import LocalS3, local_s3
 from tests.support.callers import super_admin
 from tests.support.widget import WidgetClient
 
@@ -28,6 +30,13 @@ def tenant(db: psycopg.Connection[dict[str, Any]]) -> Tenant:
     organization_id = create_organization(db, name="Acme Coffee", system_prompt="We sell coffee. Open 8-18.")
     channel = create_channel(db, super_admin(), organization_id, name="Website")
     return Tenant(organization_id, channel.id, channel.public_key)
+
+
+@pytest.fixture(scope="module")
+def s3() -> Iterator[LocalS3]:
+    """moto's S3 server with the attachments bucket, one per test module that stores files."""
+    with local_s3() as started:
+        yield started
 
 
 @pytest.fixture

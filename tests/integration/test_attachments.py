@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Iterator
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -16,16 +15,10 @@ import pytest
 from PIL import Image
 
 from tests.integration.conftest import Tenant
-from tests.support.attachments_s3 import LocalS3, local_s3, upload, widget_attachment_call
+from tests.support.attachments_s3 import LocalS3, upload, widget_attachment_call
 from tests.support.widget import WidgetClient
 
 Db = psycopg.Connection[dict[str, Any]]
-
-
-@pytest.fixture(scope="module")
-def s3() -> Iterator[LocalS3]:
-    with local_s3() as started:
-        yield started
 
 
 @pytest.fixture

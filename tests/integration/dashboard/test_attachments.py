@@ -4,7 +4,6 @@ who may touch them, the live frame that carries them, and the plan's monthly sto
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from typing import Any
 from uuid import UUID
 
@@ -16,17 +15,11 @@ from PIL import Image
 from chatflow.organizations import create_organization
 from chatflow.realtime.changes import conversation_events
 from tests.integration.conftest import Tenant
-from tests.support.attachments_s3 import LocalS3, local_s3, upload
+from tests.support.attachments_s3 import LocalS3, upload
 from tests.support.people import People, Person
 from tests.support.widget import WidgetClient
 
 Db = psycopg.Connection[dict[str, Any]]
-
-
-@pytest.fixture(scope="module")
-def s3() -> Iterator[LocalS3]:
-    with local_s3() as started:
-        yield started
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ by the widget (the logo in its config, the photo beside the agent's messages, li
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from typing import Any
 from uuid import UUID
 
@@ -16,19 +15,13 @@ from PIL import Image
 from chatflow.channels import create_channel
 from chatflow.organizations import create_organization
 from tests.integration.conftest import Tenant
-from tests.support.attachments_s3 import LocalS3, local_s3, upload
+from tests.support.attachments_s3 import LocalS3, upload
 from tests.support.callers import super_admin
 from tests.support.people import People, Person
 from tests.support.realtime import serve_gateway
 from tests.support.widget import WidgetClient
 
 Db = Any
-
-
-@pytest.fixture(scope="module")
-def s3() -> Iterator[LocalS3]:
-    with local_s3() as started:
-        yield started
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import io
 import time
-from collections.abc import Iterator
 from typing import Any
 from uuid import UUID
 
@@ -22,18 +21,12 @@ from infra.local import meta_webhook
 from infra.local.fake_meta import FakeMeta, MediaFile
 from infra.local.meta_samples import mp4_video, voice_note
 from tests.integration.meta.test_inbound_webhooks import PAGE, PHONE, SECRET_A, SECRET_B, TOKEN, _connected
-from tests.support.attachments_s3 import LocalS3, local_s3
+from tests.support.attachments_s3 import LocalS3
 from tests.support.meta_webhooks import MetaSender, messenger_text, whatsapp_text
 
 Db = psycopg.Connection[dict[str, Any]]
 CUSTOMER = "13055551234"
 PSID = "6001234567890123"
-
-
-@pytest.fixture(scope="module")
-def s3() -> Iterator[LocalS3]:
-    with local_s3() as started:
-        yield started
 
 
 @pytest.fixture

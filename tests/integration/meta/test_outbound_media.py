@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from typing import Any
 from uuid import UUID
 
@@ -20,7 +19,7 @@ from chatflow.attachments.service import confirm_agent_upload, request_agent_upl
 from chatflow.errors import WindowClosed
 from infra.local.fake_meta import Failure, FakeMeta
 from tests.integration.meta.test_inbound_webhooks import PAGE, PHONE, SECRET_A, SECRET_B, TOKEN, _connected
-from tests.support.attachments_s3 import LocalS3, local_s3, upload
+from tests.support.attachments_s3 import LocalS3, upload
 from tests.support.callers import admin_of
 from tests.support.meta_webhooks import MetaSender, messenger_text, whatsapp_text
 
@@ -28,12 +27,6 @@ Db = psycopg.Connection[dict[str, Any]]
 CUSTOMER = "13055551234"
 PSID = "6001234567890123"
 PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
-
-
-@pytest.fixture(scope="module")
-def s3() -> Iterator[LocalS3]:
-    with local_s3() as started:
-        yield started
 
 
 def _agent(db: Db, channel_id: UUID) -> Caller:

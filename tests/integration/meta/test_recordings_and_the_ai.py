@@ -6,7 +6,6 @@ question like any other."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 from uuid import UUID
 
@@ -17,7 +16,7 @@ from infra.local.fake_meta import FakeMeta, MediaFile
 from infra.local.meta_samples import mp4_video, voice_note
 from tests.integration.meta.test_inbound_media import _media_webhook
 from tests.integration.meta.test_inbound_webhooks import PHONE, SECRET_A, TOKEN, _connected
-from tests.support.attachments_s3 import LocalS3, local_s3
+from tests.support.attachments_s3 import LocalS3
 from tests.support.fake_openai import FakeOpenAI, Scripted
 from tests.support.meta_webhooks import MetaSender, whatsapp_text
 
@@ -25,12 +24,6 @@ Db = psycopg.Connection[dict[str, Any]]
 CUSTOMER = "13055551234"
 ASK_EN = "Thanks! I can't listen to voice notes or watch videos here"
 ASK_ES = "¡Gracias! Aquí no puedo escuchar notas de voz ni ver videos"
-
-
-@pytest.fixture(scope="module")
-def s3() -> Iterator[LocalS3]:
-    with local_s3() as started:
-        yield started
 
 
 @pytest.fixture
