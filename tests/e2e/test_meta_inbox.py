@@ -15,7 +15,7 @@ import time
 import urllib.request
 import uuid
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import Any, NamedTuple, TypedDict
 
 import pytest
 from PIL import Image
@@ -140,11 +140,18 @@ def _eventually(db: Db, query: str, params: tuple[Any, ...], timeout: float = 30
         time.sleep(0.2)
 
 
-@pytest.mark.parametrize("lang", ["en", "es"])
-def test_an_agent_answers_a_whatsapp_customer_sees_delivery_and_sends_a_template_after_24_hours(
-    browsing: Browsing, dashboard: Dashboard, stack: Stack, db: Db, fake_meta_server: FakeMeta, lang: str
-) -> None:
-    t, words = locale(lang), WORDS[lang]
+class WhatsAppBusiness(NamedTuple):
+    suffix: str
+    phone_id: str
+    customer: str
+    token: str
+    org: dict[str, Any]
+    agent_email: str
+
+
+def _whatsapp_business(dashboard: Dashboard, fake_meta_server: FakeMeta, lang: str) -> WhatsAppBusiness:
+    """Brisa, an organisation of its own with a WhatsApp number connected to the fake Graph API (and
+    its approved templates), and Ana, its agent, who reads the dashboard in `lang`; a customer's number."""
     suffix = uuid.uuid4().hex[:6]
     phone_id = "1065" + "".join(random.choices("0123456789", k=11))
     customer = "1305555" + "".join(random.choices("0123456789", k=4))
@@ -181,6 +188,15 @@ def test_an_agent_answers_a_whatsapp_customer_sees_delivery_and_sends_a_template
             "memberships": [{"organizationId": org["id"], "role": "agent"}],
         },
     )
+    return WhatsAppBusiness(suffix, phone_id, customer, token, org, agent_email)
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_an_agent_answers_a_whatsapp_customer_sees_delivery_and_sends_a_template_after_24_hours(
+    browsing: Browsing, dashboard: Dashboard, stack: Stack, db: Db, fake_meta_server: FakeMeta, lang: str
+) -> None:
+    t, words = locale(lang), WORDS[lang]
+    suffix, phone_id, customer, token, org, agent_email = _whatsapp_business(dashboard, fake_meta_server, lang)
 
     # GIVEN a customer who writes on WhatsApp (signed as Meta signs, emoji escaped as Meta escapes them)
     _post_webhook(stack, whatsapp_text(phone_id, customer, words["ask"], wamid=f"wamid.E2E{suffix}", name="Ana Pérez"))
@@ -314,41 +330,7 @@ def test_the_thread_plays_a_customers_whatsapp_voice_note(
     browsing: Browsing, dashboard: Dashboard, stack: Stack, db: Db, fake_meta_server: FakeMeta, lang: str
 ) -> None:
     t = locale(lang)
-    suffix = uuid.uuid4().hex[:6]
-    phone_id = "1065" + "".join(random.choices("0123456789", k=11))
-    customer = "1305555" + "".join(random.choices("0123456789", k=4))
-    token = f"EAAG-e2e-{suffix}-0123456789abcdef"
-    fake_meta_server.add_account(phone_id, Account(token=token, fields={"verified_name": "Brisa"}))
-    root = dashboard.token(dashboard.admin_email, dashboard.admin_password)
-    org = dashboard.api("POST", "/api/dashboard/organizations", root, {"name": f"Brisa voz {suffix}", "plan": "pro"})
-    dashboard.api(
-        "POST",
-        f"/api/dashboard/organizations/{org['id']}/channels",
-        root,
-        {
-            "name": "WhatsApp",
-            "type": "whatsapp",
-            "whatsapp": {
-                "phoneNumberId": phone_id,
-                "businessAccountId": BUSINESS,
-                "accessToken": token,
-                "appSecret": APP_SECRET,
-                "verifyToken": f"brisa-voz-{suffix}",
-            },
-        },
-    )
-    agent_email = f"ana-voz-{suffix}@example.com"
-    dashboard.api(
-        "POST",
-        "/api/dashboard/users",
-        root,
-        {
-            "email": agent_email,
-            "name": "Ana",
-            "preferredLanguage": lang,
-            "memberships": [{"organizationId": org["id"], "role": "agent"}],
-        },
-    )
+    suffix, phone_id, customer, token, org, agent_email = _whatsapp_business(dashboard, fake_meta_server, lang)
 
     # GIVEN a customer's voice note on WhatsApp (two seconds of Ogg Opus, as WhatsApp records them)
     fake_meta_server.add_media(f"voice{suffix}", MediaFile(token=token, data=voice_note(2), mime_type="audio/ogg"))
