@@ -81,3 +81,16 @@ def test_two_environments_restored_from_one_snapshot_draw_different_numbers() ->
     assert draws[0] != draws[1]
     random.setstate(snapshotted)
     assert draws[0] != [random.random() for _ in range(4)]  # not the snapshot's sequence either
+
+
+def test_the_chat_snapshot_holds_what_a_first_message_would_load() -> None:
+    load_handler("chat")
+    from chatflow import language_detection
+
+    registered = get_before_snapshot()
+    assert (snapstart.prime_first_request, (), {}) in registered
+    assert (language_detection.warm_up, (), {}) in registered
+
+    _take_snapshot()
+
+    assert language_detection._lingua.cache_info().currsize == 1  # lingua's models are in memory
