@@ -12,7 +12,6 @@ from chatflow.conversations import post_visitor_message
 from chatflow.errors import ChannelNotFound
 from chatflow.observability import correlation_paths, logger, metrics, trace_handler
 from chatflow_edge.widget_api import (
-    ChatRequest,
     ChatResponse,
     build_resolver,
     json_response,
@@ -21,7 +20,7 @@ from chatflow_edge.widget_api import (
     parse_body,
     visitor_metadata,
 )
-from chatflow_edge.widget_api.identity import IdentifyRequest, UserJwtIn, with_identity
+from chatflow_edge.widget_api.identity import ChatWithIdentityRequest, IdentifyRequest, with_identity
 
 app = build_resolver()
 
@@ -33,11 +32,11 @@ register_before_snapshot(language_detection.warm_up)
 
 @app.post("/api/chat")
 def post_chat() -> Response[str]:
-    request = parse_body(app.current_event, ChatRequest)
+    request = parse_body(app.current_event, ChatWithIdentityRequest)  # one validation, the token's included
     limit_request(app.current_event, "chat_post", request.visitor_id)
     # A signed user speaks as their own visitor, whichever browser this is; 401 for a bad token, or
     # for none where the channel requires one.
-    identified = visitor_identity.identify(request.public_key, parse_body(app.current_event, UserJwtIn).user_jwt)
+    identified = visitor_identity.identify(request.public_key, request.user_jwt)
     result = post_visitor_message(
         public_key=request.public_key,
         visitor_id=request.visitor_id if identified is None else identified.visitor_id,

@@ -12,8 +12,9 @@ from pydantic.alias_generators import to_camel
 
 from chatflow.visitor_identity import Identified
 from chatflow.visitor_identity.models import MAX_TOKEN_CHARS
+from chatflow_edge.widget_api.models import ChatRequest
 
-__all__ = ["IdentifyRequest", "UserJwtIn", "with_identity"]
+__all__ = ["ChatWithIdentityRequest", "IdentifyRequest", "with_identity"]
 
 UserJwt = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TOKEN_CHARS)]
 
@@ -22,8 +23,9 @@ class _In(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=False, extra="ignore", frozen=True)
 
 
-class UserJwtIn(_In):
-    """Read beside a call's own model (`POST /api/chat` takes it in its body)."""
+class ChatWithIdentityRequest(ChatRequest):
+    """`POST /api/chat`: the chat's request and the signed user's token beside it, validated at once
+    (the token's errors after the chat's own, as their fields come)."""
 
     user_jwt: UserJwt | None = None
 
