@@ -64,7 +64,8 @@ def bakery(db: Db, tenant: Tenant) -> dict[str, UUID]:
 
 
 def test_an_unaccented_question_finds_the_accented_word(db: Db, tenant: Tenant, bakery: dict[str, UUID]) -> None:
-    assert _found(db, tenant, "abren los sabados?") == [bakery["horario"]]
+    # "Sábados" first; the English hours follow through the lexicon ("abren" -> "open").
+    assert _found(db, tenant, "abren los sabados?") == [bakery["horario"], bakery["hours"]]
 
 
 def test_parking_finds_park_by_its_english_stem(db: Db, tenant: Tenant, bakery: dict[str, UUID]) -> None:
@@ -105,7 +106,23 @@ def test_an_entry_matching_more_of_the_words_ranks_first(db: Db, tenant: Tenant,
 def test_a_spanish_question_finds_a_spanish_entry_by_words_alone(
     db: Db, tenant: Tenant, bakery: dict[str, UUID]
 ) -> None:
-    assert _found(db, tenant, "¿Cuál es el horario de Kendall?") == [bakery["horario"]]
+    # The Spanish entry holds both words; the English "Opening hours" one ("horario" -> "hour") follows.
+    assert _found(db, tenant, "¿Cuál es el horario de Kendall?") == [bakery["horario"], bakery["hours"]]
+
+
+def test_a_spanish_question_finds_an_english_entry_through_the_lexicon(
+    db: Db, tenant: Tenant, bakery: dict[str, UUID]
+) -> None:
+    # No word in common: "estacionamiento" is searched with "parking" too, whose stem meets "park".
+    assert _found(db, tenant, "¿Tienen estacionamiento?") == [bakery["parking"]]
+
+
+def test_an_english_question_finds_a_spanish_entry_through_the_lexicon(
+    db: Db, tenant: Tenant, bakery: dict[str, UUID]
+) -> None:
+    # "price" and "cost" are searched with "precio" and "costo"/"cuesta": the flan's "cuesta".
+    assert _found(db, tenant, "What does the flan cost?")[:1] == [bakery["precios"]]
+    assert _found(db, tenant, "How much does it cost?") == [bakery["precios"]]
 
 
 def test_a_spanish_question_finds_an_english_entry_through_a_shared_word(

@@ -417,7 +417,8 @@ def search(
             "channel": channel_id,
             "embedding": Vector(list(embedding)),
             "model": model,
-            # Terms are folded [a-z0-9]+ words: nothing in them is tsquery syntax.
+            # Terms are folded [a-z0-9]+ words, or such words OR-ed ("sabados | saturday", retrieval.search):
+            # nothing else in them is tsquery syntax.
             "tsquery": " | ".join(terms),
             "terms": list(terms),
             "vector_candidates": candidates if use_vector else 0,

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from chatflow.db import Connection
 from chatflow.knowledge import repository as repo
+from chatflow.knowledge.bilingual import translations
 from chatflow.knowledge.embeddings import TEXT_BONUS, Embedder, search_vector
 from chatflow.knowledge.folding import search_terms
 
@@ -96,6 +97,11 @@ def search(
     embed_query = getattr(embedder, "embed_query", None)
     [embedding] = [embed_query(question)] if embed_query is not None else embedder.embed([question])
     terms = search_terms(question)
+    # Each term with its words in the other language, OR-ed (chatflow.knowledge.bilingual): the full-text
+    # arm meets an English passage from a Spanish question ("sabados | saturday"), and a passage holding
+    # either counts as holding the term. bench/rag_eval.py, cross-language hit@1: full-text arm 29 % -> 65 %
+    # on the tuning half, 25 % -> 52 % held out; hybrid with e5 76.5 % -> 81 % tuning, 73.8 % -> 75.0 % held out.
+    terms = [" | ".join((term, *translations(term))) for term in terms]
     candidates = repo.search(
         conn,
         organization_id=organization_id,
