@@ -8,7 +8,7 @@ import time
 from uuid import uuid4
 
 import jwt
-from playwright.sync_api import Page, expect
+from playwright.sync_api import APIResponse, Page, Route, expect
 
 from chatflow import crypto
 from chatflow.channels import create_channel
@@ -74,3 +74,39 @@ def test_a_token_that_is_not_valid_leaves_the_visitor_anonymous_and_says_so(
 
     expect(widget.messages("ai")).to_have_count(1)
     wait_until(lambda: any("identity token was refused" in m.text for m in browsing.log.console), page=browsing.page)
+
+
+def test_a_message_sent_while_the_token_is_being_refused_still_reaches_the_ai(
+    browsing: Browsing, stack: Stack, db: Db
+) -> None:
+    # The race a loaded machine can play: the message leaves with the token while the widget's own
+    # /identify is pending; /identify is refused first, then the message's answer says the same.
+    public_key, _ = _channel_with_identity(db)
+    forged = jwt.encode({"sub": "customer-2", "exp": int(time.time()) + 3600}, "cfid_" + "y" * 64, "HS256")
+    register_secret(forged, "a forged visitor identity token")
+    identifying: list[Route] = []
+    refused_message: list[tuple[Route, APIResponse]] = []
+
+    def identify(route: Route) -> None:
+        identifying.append(route)
+
+    def message(route: Route) -> None:
+        if route.request.method == "POST" and identifying and not refused_message:
+            refused_message.append((route, route.fetch()))
+        else:
+            route.continue_()
+
+    browsing.page.route("**/api/chat/identify", identify)
+    browsing.page.route(lambda url: url.endswith("/api/chat"), message)
+    widget = _portal(browsing.page, stack, public_key, forged)
+    widget.open()
+
+    widget.send("Hello")
+    wait_until(lambda: bool(refused_message), page=browsing.page)
+    identifying.pop().continue_()
+    wait_until(lambda: any("identity token was refused" in m.text for m in browsing.log.console), page=browsing.page)
+    route, answer = refused_message[0]
+    route.fulfill(response=answer)
+
+    expect(widget.messages("ai")).to_have_count(1)
+    expect(widget.messages("visitor")).to_have_text(["Hello"])
