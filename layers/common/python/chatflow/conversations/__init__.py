@@ -12,7 +12,8 @@ from chatflow._lazy import lazy_attributes
 if TYPE_CHECKING:
     from chatflow.conversations.models import ConversationView, MessageView, PostResult
     from chatflow.conversations.person import PersonRequest, ask_for_person
-    from chatflow.conversations.service import close_conversation, get_conversation, post_visitor_message
+    from chatflow.conversations.service import post_visitor_message
+    from chatflow.conversations.visitor import close_conversation, get_conversation
 
 __all__ = [
     "ConversationView",
@@ -33,8 +34,8 @@ __getattr__ = lazy_attributes(
         "PostResult": "chatflow.conversations.models",
         "PersonRequest": "chatflow.conversations.person",
         "ask_for_person": "chatflow.conversations.person",
-        "close_conversation": "chatflow.conversations.service",
-        "get_conversation": "chatflow.conversations.service",
+        "close_conversation": "chatflow.conversations.visitor",
+        "get_conversation": "chatflow.conversations.visitor",
         "post_visitor_message": "chatflow.conversations.service",
     },
 )

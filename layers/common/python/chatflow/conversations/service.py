@@ -31,8 +31,9 @@ from chatflow.ai.prompt import HistoryEntry
 from chatflow.ai_settings import EffectiveAIConfig, effective_config
 from chatflow.business_hours.notice import notice_for
 from chatflow.conversations import repository as repo
-from chatflow.conversations.models import ConversationView, MessageView, PostResult
+from chatflow.conversations.models import MessageView, PostResult
 from chatflow.conversations.streaming import DeltaStream
+from chatflow.conversations.visitor import HISTORY_PAGE_LIMIT, close_conversation, get_conversation
 from chatflow.db import Connection, connection
 from chatflow.errors import ChannelNotFound, ConversationChanged, ConversationNotFound
 from chatflow.handoff import asks_for_human
@@ -56,7 +57,6 @@ __all__ = ["HISTORY_PAGE_LIMIT", "close_conversation", "get_conversation", "post
 
 _logger = logging.getLogger(__name__)
 
-HISTORY_PAGE_LIMIT = 1_000
 # Each lost race (a concurrent retry, a close in between) costs one reload; two are plenty.
 _MAX_ATTEMPTS = 3
 
@@ -472,40 +472,3 @@ def _past_meta_window(sent_at: datetime) -> bool:
     from chatflow.meta.window import SERVICE_WINDOW
 
     return datetime.now(UTC) - sent_at >= SERVICE_WINDOW
-
-
-def get_conversation(
-    *,
-    public_key: UUID,
-    visitor_id: UUID,
-    conversation_id: UUID,
-    after: UUID | None = None,
-    origin: str | None = None,
-) -> ConversationView:
-    with connection() as conn:
-        found = repo.load_conversation(
-            conn,
-            public_key=public_key,
-            visitor_id=visitor_id,
-            conversation_id=conversation_id,
-            after=after,
-            limit=HISTORY_PAGE_LIMIT,
-        )
-    if found is None:
-        raise ConversationNotFound("This conversation does not exist for this visitor.")
-    view, allowed_origins = found
-    check_origin(allowed_origins, origin)
-    return view
-
-
-def close_conversation(*, conversation_id: UUID, visitor_id: UUID, origin: str | None = None) -> None:
-    """The visitor's own conversation, from a page its channel allows (OriginNotAllowed otherwise)."""
-    with connection() as conn, conn.transaction():
-        allowed = repo.conversation_origins(conn, conversation_id=conversation_id, visitor_id=visitor_id)
-        if allowed is None:
-            raise ConversationNotFound("This conversation does not exist for this visitor.")
-        check_origin(allowed, origin)
-        event_ids = repo.close_conversation(conn, conversation_id=conversation_id, visitor_id=visitor_id)
-    if event_ids is None:
-        raise ConversationNotFound("This conversation does not exist for this visitor.")
-    outbox.signal(event_ids)
