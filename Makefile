@@ -102,6 +102,7 @@ test-e2e: install chromium dashboard widget
 bench: install dashboard widget
 	$(BIN)/python -m bench.widget_api
 	$(BIN)/python -m bench.cold_start
+	$(BIN)/python -m bench.first_request
 	$(BIN)/python -m bench.widget_size
 	$(BIN)/python -m bench.realtime_fanout
 	$(BIN)/python -m bench.language
