@@ -1,0 +1,12 @@
+-- A chunk's full-text vector is kept in its row (issue #17, item 6; bench/rag_latency.py).
+--
+-- Since migration 0105 keeps the 6 KB embedding in the row, every text of a chunk went out of line
+-- (TOAST), search_tsv too: the full-text arm read it through the TOAST index for the match, again for
+-- ts_rank over the up to 300 matches (~1,200 more buffers a question) and again to count each of the
+-- 20 best's terms. MAIN keeps it in the row (compressed) whenever the row still fits its page, which
+-- it does beside a 1536-d vector for the bench's 40-120-word chunks; a longer one goes out of line as
+-- before. Same 100k-chunk data and questions interleaved on two copies (load ~2 on 2 cores): hybrid
+-- p50 19.0 -> 16.4 and 19.9 -> 16.9 ms, p99 35.7 -> 29.3 and 30.5 -> 27.6 ms; warm (the question
+-- asked again) p50 12.5 -> 10.0 and 14.2 -> 11.7 ms. Only rows written from now on are stored so;
+-- `VACUUM FULL knowledge_chunks` moves the existing ones (docs/knowledge.md).
+ALTER TABLE knowledge_chunks ALTER COLUMN search_tsv SET STORAGE MAIN;
