@@ -114,23 +114,26 @@ export function lastSeenAgentMessage<M extends { id: string; role: string; creat
   return seen.length ? seen[seen.length - 1].id : null;
 }
 
-/** What to print under an attachment: a WhatsApp or Messenger message is stored with its kind for the AI and the
- * transcripts ("[audio]", "[image] My order"), which the player or picture above already shows. */
+/** A WhatsApp or Messenger message as stored for the AI and the transcripts: the kinds it leads with
+ * ("[audio]", "[image] My order") and the customer's words after them. */
+function described(content: string): { kinds: string[]; words: string } {
+  const tags = /^(\[[a-z_]+\]\s*)+/.exec(content)?.[0] ?? "";
+  return { kinds: [...tags.matchAll(/\[([a-z_]+)\]/g)].map((m) => m[1]), words: content.slice(tags.length).trim() };
+}
+
+/** What to print under an attachment: the kind it was stored with is what the player or picture above shows. */
 export function attachmentCaption(content: string, attachmentName: string): string | null {
-  const caption = content.replace(/^(\[[a-z_]+\]\s*)+/, "").trim();
-  return caption && caption !== attachmentName ? caption : null;
+  const { words } = described(content);
+  return words && words !== attachmentName ? words : null;
 }
 
 const DESCRIBED = ["audio", "video", "image", "document", "file", "sticker", "location", "contacts"];
 
-/** A WhatsApp or Messenger message as the list previews it: the kinds it was stored with ("[audio]",
- * "[image] My order") in the agent's words ("🎤 Voice note", "📷 Photo · My order"). */
+/** A WhatsApp or Messenger message as the list previews it, its kinds in the agent's words ("🎤 Voice note",
+ * "📷 Photo · My order"). */
 export function describeMedia(content: string, label: (kind: string) => string): string {
-  const tags = /^(\[([a-z_]+)\]\s*)+/.exec(content);
-  if (!tags) return content;
-  const kinds = [...tags[0].matchAll(/\[([a-z_]+)\]/g)].map((m) => m[1]);
-  if (!kinds.every((kind) => DESCRIBED.includes(kind))) return content;
-  const rest = content.slice(tags[0].length).trim();
+  const { kinds, words } = described(content);
+  if (kinds.length === 0 || !kinds.every((kind) => DESCRIBED.includes(kind))) return content;
   const said = kinds.map(label).join(", ");
-  return rest ? `${said} · ${rest}` : said;
+  return words ? `${said} · ${words}` : said;
 }
