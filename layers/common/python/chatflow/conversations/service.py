@@ -33,7 +33,6 @@ from chatflow.business_hours.notice import notice_for
 from chatflow.conversations import repository as repo
 from chatflow.conversations.models import MessageView, PostResult
 from chatflow.conversations.streaming import DeltaStream
-from chatflow.conversations.visitor import HISTORY_PAGE_LIMIT, close_conversation, get_conversation
 from chatflow.db import Connection, connection
 from chatflow.errors import ChannelNotFound, ConversationChanged, ConversationNotFound
 from chatflow.handoff import asks_for_human
@@ -53,7 +52,7 @@ from chatflow.outbox import (
 from chatflow.settings import Settings, get_settings
 from chatflow.vocabulary import Language
 
-__all__ = ["HISTORY_PAGE_LIMIT", "close_conversation", "get_conversation", "post_visitor_message"]
+__all__ = ["post_visitor_message"]
 
 _logger = logging.getLogger(__name__)
 
