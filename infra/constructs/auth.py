@@ -12,7 +12,7 @@ from constructs import Construct
 
 from infra.config import EnvironmentSizing
 from infra.constructs.checkov import skip
-from infra.constructs.layer import ARCHITECTURE, RUNTIME, CommonLayer
+from infra.constructs.layer import ARCHITECTURE, RUNTIME, CommonLayer, function_code
 from infra.constructs.log_groups import encrypted_log_group
 from infra.constructs.nag import acknowledge
 from infra.functions import FUNCTIONS_DIR
@@ -108,9 +108,7 @@ class Auth(Construct):
             runtime=RUNTIME,
             architecture=ARCHITECTURE,
             handler="handler.lambda_handler",
-            code=lambda_.Code.from_asset(
-                str(FUNCTIONS_DIR / "auth_messages"), exclude=["__pycache__", "*.pyc", "*.md", ".*"]
-            ),
+            code=function_code(FUNCTIONS_DIR / "auth_messages"),
             layers=[CommonLayer(self, "MessagesLayer").layer_version],
             memory_size=256,
             timeout=Duration.seconds(5),  # Cognito waits five seconds for a trigger

@@ -1,13 +1,22 @@
 """The `common` Lambda layer: its Python packages (`chatflow`, the domain, and `chatflow_edge`, its
 HTTP edge) plus their pinned requirements, built for the Lambda platform (Python 3.12 on arm64) by
-pip on this machine, so that neither Docker nor an arm64 machine is needed to synthesize."""
+pip on this machine, so that neither Docker nor an arm64 machine is needed to synthesize.
+
+The layer and each function's code ship their bytecode, compiled by a CPython 3.12 (the runtime's
+version) into unchecked-hash .pyc files: Lambda's file system is read-only, so without them every
+cold start compiled every module it imported again (bench/cold_start.py's 'from source' column: some
+0.3-0.6 s of CPU per function here). Unchecked-hash files hold a hash of their source instead of its
+time stamp, so the same source gives the same bytes, and the importer reads them without looking at
+the source's time stamp (Lambda's are those of the zip)."""
 
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
+from fnmatch import fnmatch
 from pathlib import Path
 
 import aws_cdk as cdk
@@ -17,7 +26,18 @@ from constructs import Construct
 
 from infra.functions import ROOT
 
-__all__ = ["LAYER_DIR", "PIP_PLATFORM_ARGS", "CommonLayer", "PipLayerBundling", "layer_packages", "layer_source_hash"]
+__all__ = [
+    "LAYER_DIR",
+    "PIP_PLATFORM_ARGS",
+    "CommonLayer",
+    "FunctionBundling",
+    "PipLayerBundling",
+    "compile_bytecode",
+    "function_code",
+    "layer_packages",
+    "layer_source_hash",
+    "runtime_python",
+]
 
 LAYER_DIR = ROOT / "layers" / "common"
 RUNTIME = lambda_.Runtime.PYTHON_3_12
@@ -36,9 +56,63 @@ PIP_PLATFORM_ARGS: tuple[str, ...] = (
     "--implementation",
     "cp",
 )
-# Bumped by hand when the build below changes in a way the source hash cannot see.
-_BUILD_VERSION = "1"
+RUNTIME_PYTHON_VERSION = "3.12"
+# Bumped by hand when the build below changes in a way the source hash cannot see (2: bytecode).
+_BUILD_VERSION = "2"
 _IGNORED = ("__pycache__", "*.pyc", ".DS_Store")
+_FUNCTION_IGNORED = (*_IGNORED, "*.md", ".*")
+
+
+def runtime_python() -> str:
+    """A CPython of the runtime's version (3.12) to compile bytecode with: $LAYER_PYTHON if set, else
+    `python3.12` on the PATH, else one installed by pyenv. The bytecode of another version would be
+    ignored by Lambda's interpreter (its magic number differs)."""
+    candidates = [os.environ.get("LAYER_PYTHON"), shutil.which(f"python{RUNTIME_PYTHON_VERSION}")]
+    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    candidates += [
+        str(path) for path in sorted(pyenv_root.glob(f"versions/{RUNTIME_PYTHON_VERSION}.*/bin/python3"), reverse=True)
+    ]
+    for candidate in filter(None, candidates):
+        # S603: an interpreter's own path, no shell; a pyenv shim of an inactive version fails here.
+        probe = subprocess.run(  # noqa: S603
+            [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if probe.returncode == 0 and probe.stdout.strip() == RUNTIME_PYTHON_VERSION:
+            return candidate
+    raise RuntimeError(
+        f"building the Lambda code needs a CPython {RUNTIME_PYTHON_VERSION} to compile its bytecode for the "
+        f"runtime: none found (tried LAYER_PYTHON, python{RUNTIME_PYTHON_VERSION} on the PATH and pyenv's "
+        f"versions); set LAYER_PYTHON to one"
+    )
+
+
+def compile_bytecode(tree: Path, runtime_dir: str, python: str | None = None) -> None:
+    """Every .py file under `tree` compiled by the runtime's Python into an unchecked-hash .pyc beside it
+    (`__pycache__/<name>.cpython-312.pyc`, what a plain, unoptimised `python3.12` reads), naming its
+    source as it lies in Lambda, `tree` being `runtime_dir` there: the build's own temporary folder
+    would make every build's bytes differ, and tracebacks point nowhere."""
+    command = [
+        python or runtime_python(),
+        "-m",
+        "compileall",
+        "-q",
+        "-j",
+        "0",
+        "--invalidation-mode",
+        "unchecked-hash",
+        "-s",
+        str(tree),
+        "-p",
+        runtime_dir,
+        str(tree),
+    ]
+    # S603: a fixed command line made of our own paths, no shell.
+    result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+    if result.returncode != 0:
+        raise RuntimeError(f"compiling the bytecode of {tree} failed:\n{result.stdout}\n{result.stderr}")
 
 
 def layer_packages(layer_dir: Path = LAYER_DIR) -> list[Path]:
@@ -78,12 +152,14 @@ class PipLayerBundling:
         self._layer_dir = layer_dir
 
     def try_bundle(self, output_dir: str, *, image: cdk.DockerImage, **_options: object) -> bool:
+        python = runtime_python()  # before pip's minutes: a machine without it fails at once
         target = Path(output_dir) / "python"
         self.install_requirements(target)
         for package in layer_packages(self._layer_dir):
             shutil.copytree(
                 package, target / package.name, ignore=shutil.ignore_patterns(*_IGNORED), dirs_exist_ok=True
             )
+        compile_bytecode(target, "/opt/python", python)  # where Lambda mounts a layer's python/
         # True: bundled here, so the CDK never falls back to Docker.
         return True
 
@@ -95,7 +171,7 @@ class PipLayerBundling:
             "install",
             "--quiet",
             "--disable-pip-version-check",
-            "--no-compile",  # .pyc made by this interpreter (3.11) would be useless to 3.12
+            "--no-compile",  # this interpreter's (3.11) .pyc would be useless to 3.12: compile_bytecode makes 3.12's
             "--requirement",
             str(self._layer_dir / "requirements.txt"),
             "--target",
@@ -111,6 +187,40 @@ class PipLayerBundling:
 # One instance for the whole app: the CDK caches a bundled asset by its options, and a second
 # instance would look like different options and build the layer twice.
 _BUNDLING = PipLayerBundling()
+
+
+@jsii.implements(cdk.ILocalBundling)
+class FunctionBundling:
+    """A function's folder (functions/<name>/) copied with its bytecode compiled for the runtime."""
+
+    def __init__(self, source: Path) -> None:
+        self._source = source
+
+    def try_bundle(self, output_dir: str, *, image: cdk.DockerImage, **_options: object) -> bool:
+        shutil.copytree(self._source, output_dir, ignore=shutil.ignore_patterns(*_FUNCTION_IGNORED), dirs_exist_ok=True)
+        compile_bytecode(Path(output_dir), "/var/task")  # where Lambda unpacks a function's code
+        return True
+
+
+def function_code(source: Path) -> lambda_.Code:
+    """A function's code asset: its folder, less bytecode, docs and dotfiles, with the runtime's bytecode
+    (hashed on its source and the build recipe, like the layer, so that an unchanged function is not
+    republished)."""
+    digest = hashlib.sha256(f"{_BUILD_VERSION}|function".encode())
+    for path in sorted(source.rglob("*")):
+        relative = path.relative_to(source)
+        ignored = any(fnmatch(part, pattern) for part in relative.parts for pattern in _FUNCTION_IGNORED)
+        if path.is_file() and not ignored:
+            digest.update(relative.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return lambda_.Code.from_asset(
+        str(source),
+        exclude=[*_FUNCTION_IGNORED],
+        asset_hash_type=cdk.AssetHashType.CUSTOM,
+        asset_hash=digest.hexdigest(),
+        bundling=cdk.BundlingOptions(
+            image=cdk.DockerImage.from_registry("public.ecr.aws/sam/build-python3.12"), local=FunctionBundling(source)
+        ),
+    )
 
 
 class CommonLayer(Construct):

@@ -18,7 +18,7 @@ from infra.config import EnvironmentSizing
 from infra.constructs.checkov import skip
 from infra.constructs.database import POSTGRES_PORT
 from infra.constructs.email import NotificationEmail
-from infra.constructs.layer import ARCHITECTURE, RUNTIME
+from infra.constructs.layer import ARCHITECTURE, RUNTIME, function_code
 from infra.constructs.log_groups import encrypted_log_group
 from infra.constructs.nag import acknowledge
 from infra.constructs.realtime import REALTIME_STAGE_NAME, RealtimeApi
@@ -126,9 +126,7 @@ class ServiceFunction(Construct):
             runtime=RUNTIME,
             architecture=ARCHITECTURE,
             handler="handler.lambda_handler",
-            code=lambda_.Code.from_asset(
-                str(FUNCTIONS_DIR / spec.name), exclude=["__pycache__", "*.pyc", "*.md", ".*"]
-            ),
+            code=function_code(FUNCTIONS_DIR / spec.name),
             layers=[layer],
             memory_size=spec.memory_mb,
             timeout=spec.timeout,

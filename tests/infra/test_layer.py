@@ -1,4 +1,5 @@
-"""The common layer is built by pip for Lambda's platform (cp312, aarch64), without Docker."""
+"""The common layer is built by pip for Lambda's platform (cp312, aarch64), without Docker, and ships
+its bytecode compiled by the runtime's Python, like every function's code."""
 
 from __future__ import annotations
 
@@ -10,7 +11,32 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 
-from infra.constructs.layer import LAYER_DIR, PipLayerBundling, layer_packages, layer_source_hash
+from infra.constructs.layer import (
+    LAYER_DIR,
+    FunctionBundling,
+    PipLayerBundling,
+    layer_packages,
+    layer_source_hash,
+    runtime_python,
+)
+from infra.functions import FUNCTIONS_DIR
+
+
+def _runtime_python_or_skip() -> str:
+    try:
+        return runtime_python()
+    except RuntimeError as missing:
+        pytest.skip(str(missing))
+
+
+def _unchecked_hash_pyc_of(source: Path) -> bytes:
+    """The bytes of `source`'s CPython 3.12 .pyc, after checking it is an unchecked-hash one."""
+    pyc = source.parent / "__pycache__" / f"{source.stem}.cpython-312.pyc"
+    data = pyc.read_bytes()
+    magic_3_12 = (3531).to_bytes(2, "little") + b"\r\n"
+    assert data[:4] == magic_3_12
+    assert int.from_bytes(data[4:8], "little") == 0b01  # hash-based, source not checked
+    return data
 
 
 @pytest.fixture
@@ -27,11 +53,15 @@ def layer_dir(tmp_path: Path) -> Path:
 def pip_runs(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     """pip's command lines, recorded instead of run."""
     runs: list[list[str]] = []
+    real_run = subprocess.run
 
-    def fake_run(command: list[str], **_: Any) -> subprocess.CompletedProcess[str]:
+    def fake_run(command: list[str], **options: Any) -> subprocess.CompletedProcess[str]:
+        if command[1:4] != ["-m", "pip", "install"]:
+            return real_run(command, **options)  # the runtime's Python: finding it, compiling
         runs.append(command)
         target = Path(command[command.index("--target") + 1])
         (target / "pydantic").mkdir(parents=True)
+        (target / "pydantic" / "__init__.py").write_text("VERSION = '2.14.4'\n", encoding="utf-8")
         return subprocess.CompletedProcess(command, 0, "", "")
 
     monkeypatch.setattr(subprocess, "run", fake_run)
@@ -41,6 +71,7 @@ def pip_runs(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
 def test_pip_installs_the_pins_as_cp312_aarch64_wheels_into_python(
     layer_dir: Path, pip_runs: list[list[str]], tmp_path: Path
 ) -> None:
+    _runtime_python_or_skip()
     output = tmp_path / "out"
 
     assert PipLayerBundling(layer_dir).try_bundle(str(output), image=cdk.DockerImage.from_registry("unused"))
@@ -55,20 +86,50 @@ def test_pip_installs_the_pins_as_cp312_aarch64_wheels_into_python(
     assert "--no-compile" in command  # this interpreter's .pyc would be useless to 3.12
 
 
-def test_the_chatflow_package_is_copied_without_bytecode(
+def test_the_layer_ships_the_runtimes_unchecked_hash_bytecode_and_not_this_machines(
     layer_dir: Path, pip_runs: list[list[str]], tmp_path: Path
 ) -> None:
+    _runtime_python_or_skip()
     output = tmp_path / "out"
     PipLayerBundling(layer_dir).try_bundle(str(output), image=cdk.DockerImage.from_registry("unused"))
 
     assert (output / "python" / "chatflow" / "__init__.py").is_file()
-    assert not (output / "python" / "chatflow" / "__pycache__").exists()
-    assert (output / "python" / "pydantic").is_dir()
+    _unchecked_hash_pyc_of(output / "python" / "chatflow" / "__init__.py")
+    _unchecked_hash_pyc_of(output / "python" / "pydantic" / "__init__.py")  # the requirements' too
+    assert not list(output.rglob("*.cpython-311.pyc"))
+
+
+def test_the_same_source_gives_the_same_bytecode(layer_dir: Path, pip_runs: list[list[str]], tmp_path: Path) -> None:
+    _runtime_python_or_skip()
+    first, second = tmp_path / "first", tmp_path / "second"
+    PipLayerBundling(layer_dir).try_bundle(str(first), image=cdk.DockerImage.from_registry("unused"))
+    (layer_dir / "python" / "chatflow" / "__init__.py").touch()  # a new time stamp, the same source
+    PipLayerBundling(layer_dir).try_bundle(str(second), image=cdk.DockerImage.from_registry("unused"))
+
+    assert _unchecked_hash_pyc_of(first / "python" / "chatflow" / "__init__.py") == _unchecked_hash_pyc_of(
+        second / "python" / "chatflow" / "__init__.py"
+    )
+
+
+def test_a_function_ships_its_handler_with_the_runtimes_bytecode_and_without_docs(tmp_path: Path) -> None:
+    _runtime_python_or_skip()
+    output = tmp_path / "out"
+    output.mkdir()
+
+    assert FunctionBundling(FUNCTIONS_DIR / "dashboard_api").try_bundle(
+        str(output), image=cdk.DockerImage.from_registry("unused")
+    )
+
+    _unchecked_hash_pyc_of(output / "handler.py")
+    _unchecked_hash_pyc_of(output / "routers" / "__init__.py")
+    assert not list(output.rglob("*.md"))
+    assert not list(output.rglob("*.cpython-311.pyc"))
 
 
 def test_every_package_beside_chatflow_is_copied_too(
     layer_dir: Path, pip_runs: list[list[str]], tmp_path: Path
 ) -> None:
+    _runtime_python_or_skip()
     (layer_dir / "python" / "chatflow_edge").mkdir()
     (layer_dir / "python" / "chatflow_edge" / "__init__.py").write_text('"""edge"""\n', encoding="utf-8")
     output = tmp_path / "out"
@@ -85,7 +146,12 @@ def test_the_real_layer_holds_the_domain_and_its_edge() -> None:
 def test_a_failing_pip_fails_the_synth_with_its_output(
     layer_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    def failing_run(command: list[str], **_: Any) -> subprocess.CompletedProcess[str]:
+    _runtime_python_or_skip()
+    real_run = subprocess.run
+
+    def failing_run(command: list[str], **options: Any) -> subprocess.CompletedProcess[str]:
+        if command[1:4] != ["-m", "pip", "install"]:
+            return real_run(command, **options)
         return subprocess.CompletedProcess(command, 1, "", "No matching distribution found for pydantic")
 
     monkeypatch.setattr(subprocess, "run", failing_run)
