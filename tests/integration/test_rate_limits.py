@@ -206,3 +206,31 @@ def test_a_conversation_id_never_counts_as_the_visitor(visitor: WidgetClient, db
         "chat_get:ip:203.0.113.10",
         f"chat_get:visitor:{visitor.visitor_id}",
     }
+
+
+def _synchronous_commit(db: Db) -> str:
+    row = db.execute("SELECT current_setting('synchronous_commit') AS value").fetchone()
+    assert row is not None
+    return str(row["value"])
+
+
+def test_a_count_alone_commits_without_waiting_for_the_disk_and_relaxes_nothing_else(db: Db) -> None:
+    # The test server runs with synchronous_commit off; this connection asks for durable commits, as production's.
+    db.execute("SET synchronous_commit = on")
+    with db.transaction():
+        # The statement enforce sends on a connection of its own: it turns the flush off for its
+        # own transaction (seen here, inside one opened to look)…
+        db.execute(rate_limits._HIT_COMMIT_ASYNC, {"buckets": ["chat_post:ip:203.0.113.9"], "window": 60})
+        assert _synchronous_commit(db) == "off"
+    # …and only for it.
+    assert _synchronous_commit(db) == "on"
+
+    rate_limits.enforce("chat_post", limit=5, keys=["ip:203.0.113.9"], conn=db)
+    assert _synchronous_commit(db) == "on"
+
+    with db.transaction():
+        # In a caller's transaction the count is the caller's write: its commit stays durable.
+        rate_limits.enforce("chat_post", limit=5, keys=["ip:203.0.113.9"], conn=db)
+        assert _synchronous_commit(db) == "on"
+    row = db.execute("SELECT hits FROM rate_limit_counters WHERE bucket = 'chat_post:ip:203.0.113.9'").fetchone()
+    assert row == {"hits": 3}
