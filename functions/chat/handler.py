@@ -2,6 +2,13 @@
 POST /api/chat/identify — a business's signed user becomes the same visitor on every device
 (chatflow.visitor_identity): their visitor id and their open conversation."""
 
+import gc
+
+# The cyclic collector waits while the cold start imports (it would scan the growing heap again and
+# again, 20-45 ms of CPU per function here), and what the import built is then frozen out of its reach
+# (gc.freeze at the end of this module): it lives as long as the process (docs/benchmarks.md).
+gc.disable()
+
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -73,3 +80,8 @@ def post_identify() -> dict[str, object]:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, object], context: LambdaContext) -> dict[str, object]:
     return app.resolve(event, context)
+
+
+# The end of the cold start's imports (gc.disable above): what they built lives as long as the process.
+gc.freeze()
+gc.enable()

@@ -2,6 +2,13 @@
 conversation passes to a person where the channel hands off; where it does not, the answer says
 nobody is available, and the visitor may leave an email for the agents (chatflow.conversations.person)."""
 
+import gc
+
+# The cyclic collector waits while the cold start imports (it would scan the growing heap again and
+# again, 20-45 ms of CPU per function here), and what the import built is then frozen out of its reach
+# (gc.freeze at the end of this module): it lives as long as the process (docs/benchmarks.md).
+gc.disable()
+
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chatflow.conversations import ask_for_person
@@ -38,3 +45,8 @@ def post_handoff(conversation_id: str) -> dict[str, object]:
 @trace_handler
 def lambda_handler(event: dict[str, object], context: LambdaContext) -> dict[str, object]:
     return app.resolve(event, context)
+
+
+# The end of the cold start's imports (gc.disable above): what they built lives as long as the process.
+gc.freeze()
+gc.enable()

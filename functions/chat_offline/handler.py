@@ -2,6 +2,13 @@
 and a message open a conversation that waits in the inbox; the organisation's members are emailed
 (chatflow.business_hours.offline)."""
 
+import gc
+
+# The cyclic collector waits while the cold start imports (it would scan the growing heap again and
+# again, 20-45 ms of CPU per function here), and what the import built is then frozen out of its reach
+# (gc.freeze at the end of this module): it lives as long as the process (docs/benchmarks.md).
+gc.disable()
+
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chatflow.business_hours.offline import leave_offline_message
@@ -36,3 +43,8 @@ def post_offline_message() -> dict[str, object]:
 @trace_handler
 def lambda_handler(event: dict[str, object], context: LambdaContext) -> dict[str, object]:
     return app.resolve(event, context)
+
+
+# The end of the cold start's imports (gc.disable above): what they built lives as long as the process.
+gc.freeze()
+gc.enable()

@@ -2,6 +2,13 @@
 email, to the address they left, in their language (chatflow.transcripts); the email goes out from
 the dispatch function (listener email_transcript)."""
 
+import gc
+
+# The cyclic collector waits while the cold start imports (it would scan the growing heap again and
+# again, 20-45 ms of CPU per function here), and what the import built is then frozen out of its reach
+# (gc.freeze at the end of this module): it lives as long as the process (docs/benchmarks.md).
+gc.disable()
+
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chatflow.observability import correlation_paths, logger, trace_handler
@@ -30,3 +37,8 @@ def post_transcript(conversation_id: str) -> dict[str, object]:
 @trace_handler
 def lambda_handler(event: dict[str, object], context: LambdaContext) -> dict[str, object]:
     return app.resolve(event, context)
+
+
+# The end of the cold start's imports (gc.disable above): what they built lives as long as the process.
+gc.freeze()
+gc.enable()

@@ -3,6 +3,13 @@ is queued to be embedded again (chatflow.knowledge.versions), and each website s
 sync is KNOWLEDGE_SYNC_DAYS old (a week) is queued to be crawled again (chatflow.knowledge.websites).
 Both through domain events, whose listeners queue the work on the ingest queue."""
 
+import gc
+
+# The cyclic collector waits while the cold start imports (it would scan the growing heap again and
+# again, 20-45 ms of CPU per function here), and what the import built is then frozen out of its reach
+# (gc.freeze at the end of this module): it lives as long as the process (docs/benchmarks.md).
+gc.disable()
+
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -26,3 +33,8 @@ def lambda_handler(event: dict[str, object], context: LambdaContext) -> dict[str
     metrics.add_metric(name="KnowledgeModelChanges", unit=MetricUnit.Count, value=len(model_changes))
     metrics.add_metric(name="WebsiteSyncsQueued", unit=MetricUnit.Count, value=len(syncs))
     return {"modelChanges": len(model_changes), "websiteSyncs": len(syncs)}
+
+
+# The end of the cold start's imports (gc.disable above): what they built lives as long as the process.
+gc.freeze()
+gc.enable()

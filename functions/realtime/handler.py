@@ -11,6 +11,13 @@ worth a 500. A refusal speaks `?lang=` (or the handshake's Accept-Language).
 
 from __future__ import annotations
 
+import gc
+
+# The cyclic collector waits while the cold start imports (it would scan the growing heap again and
+# again, 20-45 ms of CPU per function here), and what the import built is then frozen out of its reach
+# (gc.freeze at the end of this module): it lives as long as the process (docs/benchmarks.md).
+gc.disable()
+
 from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
@@ -96,3 +103,8 @@ def _header(event: Mapping[str, Any], name: str) -> str | None:
         if key.lower() == name and isinstance(value, str):
             return value
     return None
+
+
+# The end of the cold start's imports (gc.disable above): what they built lives as long as the process.
+gc.freeze()
+gc.enable()

@@ -3,6 +3,13 @@
 Public like the chat (the public key is the credential, the channel's allowed origins apply) and
 cacheable: a minute in the browser, then a 304 while nothing changed."""
 
+import gc
+
+# The cyclic collector waits while the cold start imports (it would scan the growing heap again and
+# again, 20-45 ms of CPU per function here), and what the import built is then frozen out of its reach
+# (gc.freeze at the end of this module): it lives as long as the process (docs/benchmarks.md).
+gc.disable()
+
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -41,3 +48,8 @@ def get_config(public_key: str) -> Response[Any]:
 @trace_handler
 def lambda_handler(event: dict[str, object], context: LambdaContext) -> dict[str, object]:
     return app.resolve(event, context)
+
+
+# The end of the cold start's imports (gc.disable above): what they built lives as long as the process.
+gc.freeze()
+gc.enable()
