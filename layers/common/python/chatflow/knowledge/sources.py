@@ -224,16 +224,20 @@ def _parts(url: str) -> tuple[str, str, int]:
     return parts.scheme, hostname, port or (443 if parts.scheme == "https" else 80)
 
 
+def resolved_addresses(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    """Every address `host` resolves to, each once, in the resolver's order; none when it does not resolve."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError, OSError):
+        return []
+    # A scope id (fe80::1%eth0) is not part of the address.
+    return list(dict.fromkeys(ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos))
+
+
 def _public_address(host: str, port: int) -> str:
     """The first address `host` resolves to, once every address it resolves to is public; SourceError
     (UNREACHABLE) otherwise."""
-    if port not in ALLOWED_PORTS:
-        raise SourceError(UNREACHABLE)
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError, OSError) as exc:
-        raise SourceError(UNREACHABLE) from exc
-    addresses = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
+    addresses = resolved_addresses(host, port) if port in ALLOWED_PORTS else []
     if not addresses or not all(is_public(a) for a in addresses):
         raise SourceError(UNREACHABLE)
     return str(addresses[0])

@@ -11,8 +11,6 @@ cannot answer one address to the check and another to the connect. Redirects are
 from __future__ import annotations
 
 import email.utils
-import ipaddress
-import socket
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -21,7 +19,7 @@ from urllib.parse import urlsplit
 import httpx
 from standardwebhooks.webhooks import Webhook
 
-from chatflow.knowledge.sources import is_public
+from chatflow.knowledge.sources import is_public, resolved_addresses
 from chatflow.settings import Settings
 from chatflow.webhooks.models import RESPONSE_EXCERPT_BYTES, AttemptResult
 
@@ -49,19 +47,12 @@ def check_destination(url: str, settings: Settings) -> list[str]:
     parts = urlsplit(url)
     host = parts.hostname or ""
     port = parts.port or (443 if parts.scheme == "https" else 80)
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError, OSError) as exc:
-        raise NotPublic("The host cannot be resolved.") from exc
-    # A scope id (fe80::1%eth0) is not part of the address.
-    addresses = list(dict.fromkeys(str(info[4][0]).split("%", 1)[0] for info in infos))
+    addresses = resolved_addresses(host, port)
     if not addresses:
         raise NotPublic("The host cannot be resolved.")
-    if not settings.webhooks_private_destinations and not all(
-        is_public(ipaddress.ip_address(address)) for address in addresses
-    ):
+    if not settings.webhooks_private_destinations and not all(is_public(address) for address in addresses):
         raise NotPublic("The URL points to a private or loopback address.")
-    return addresses
+    return [str(address) for address in addresses]
 
 
 def post(
