@@ -9,9 +9,11 @@ each POST signalling its domain events to moto's SQS in a process of its own, as
 1. latency and throughput of `POST /api/chat` and `GET /api/chat/{id}`: the functions'
    `lambda_handler`, called in-process with real API Gateway REST proxy events, from 1 and 16 threads;
    beside the wall time, the CPU time of the calling thread (Python and libpq, no waiting), which a
-   busy machine disturbs far less;
-2. SQL round trips per call, counted on the wire (see `_WireCounter`), and the time the server spends
-   on them (pg_stat_statements: statements per POST and their mean execution time);
+   busy machine disturbs far less; then the POST cell again with the throw-away database not waiting
+   for its commits' WAL flushes, and the disk's flush time, to show what the disk's share of the wall
+   time is (the product's commits are durable: the diagnosis sets the bench's database only);
+2. SQL round trips per call, counted on the wire (see `_WireCounter`); the time the server spends
+   on each statement (pg_stat_statements) is bench/capacity.py's;
 3. where a POST's time goes: cProfile over PROFILE_POSTS calls, own time summed per package.
 
 The cold import of every function is bench/cold_start.py's.
@@ -525,6 +527,7 @@ def _print_latency(client: _WidgetClient, url: str, summary: list[_SummaryRow]) 
                 summary.append(
                     _SummaryRow("POST /api/chat CPU p50 / p99, 1 thread", f"{p50:.2f} / {p99:.2f} ms", "", True)
                 )
+                _print_commit_flush(client, url, summary)
     _emit(
         f"   POST mix: each visitor opens a conversation then follows up {POSTS_PER_VISITOR - 1} times "
         f"({100 // POSTS_PER_VISITOR} % new); every POST carries a clientMessageId.\n"
@@ -532,6 +535,50 @@ def _print_latency(client: _WidgetClient, url: str, summary: list[_SummaryRow]) 
         "   The SQS signal goes to moto's server on loopback (tens of ms of Python per call under 16 threads); in\n"
         "   AWS it is one SendMessage round trip in the region. The target is for the rest, the function's own cost."
     )
+
+
+def _print_commit_flush(client: _WidgetClient, url: str, summary: list[_SummaryRow]) -> None:
+    """What waiting for the disk costs a POST here: the same cell again with the bench's database set
+    not to wait for the WAL flush of a commit (synchronous_commit off, for this throw-away database only;
+    the product's writes commit durably, as Aurora's do), and the disk's own flush time. The difference is
+    the commit flushes' share of the wall time: this machine's shared disk, not our code."""
+    dbname = str(conninfo_to_dict(url)["dbname"])
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(sql.SQL("ALTER DATABASE {} SET synchronous_commit = off").format(sql.Identifier(dbname)))
+    _use_database(url)  # a new pool, whose sessions read the setting
+    try:
+        work = _post_work(client)
+        _run(1, 40, work)
+        cell = _run(1, REQUESTS[1], work)
+    finally:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(sql.SQL("ALTER DATABASE {} RESET synchronous_commit").format(sql.Identifier(dbname)))
+        _use_database(url)
+    own_ms = [s.own_seconds * 1_000 for s in cell.samples]
+    _emit_row("  ours, commits not flushed", 1, own_ms, cell, "(diagnosis: the product waits for them)")
+    p50, p99 = _p50_p99(own_ms)
+    summary.append(_SummaryRow("POST p50 / p99, 1 thread, no commit flush", f"{p50:.2f} / {p99:.2f} ms", "", True))
+    flush_ms = _fdatasync_ms(Path(tempfile.gettempdir()))
+    flush_p50, flush_p99 = _p50_p99(flush_ms)
+    _emit(
+        f"   one 8 kB write + fdatasync in {tempfile.gettempdir()} (the embedded server's disk), as a commit's WAL "
+        f"flush: p50 {flush_p50:.3f}, p99 {flush_p99:.3f} ms; load average {os.getloadavg()[0]:.2f}"
+    )
+    summary.append(
+        _SummaryRow("disk flush (8 kB + fdatasync) p50 / p99", f"{flush_p50:.3f} / {flush_p99:.3f} ms", "", True)
+    )
+
+
+def _fdatasync_ms(directory: Path, samples: int = 300) -> list[float]:
+    block = os.urandom(8192)
+    timings = []
+    with tempfile.NamedTemporaryFile(dir=directory, prefix="chatflow-flush-") as probe:
+        for _ in range(samples):
+            started = time.perf_counter()
+            os.pwrite(probe.fileno(), block, 0)
+            os.fdatasync(probe.fileno())
+            timings.append((time.perf_counter() - started) * 1_000)
+    return timings
 
 
 def _p50_p99(ms: list[float]) -> tuple[float, float]:
