@@ -6,11 +6,15 @@ trigger, and so the deploy, before any function runs new code on an old schema.
 """
 
 import gc
+import os
 
 # The cyclic collector waits while the cold start imports (it would scan the growing heap again and
 # again, 20-45 ms of CPU per function here), and what the import built is then frozen out of its reach
 # (gc.freeze at the end of this module): it lives as long as the process (docs/benchmarks.md).
 gc.disable()
+# No pydantic plugin is used: without this, the first model built reads every installed package's
+# entry points to look for one (10-17 ms of CPU here).
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
