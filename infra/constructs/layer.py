@@ -5,7 +5,7 @@ pip on this machine, so that neither Docker nor an arm64 machine is needed to sy
 The layer and each function's code ship their bytecode, compiled by a CPython 3.12 (the runtime's
 version) into unchecked-hash .pyc files: Lambda's file system is read-only, so without them every
 cold start compiled every module it imported again (bench/cold_start.py's 'from source' column: some
-0.3-0.5 s of CPU per function here, 1 s for dashboard_api). Unchecked-hash files hold a hash of their
+0.3-0.6 s of CPU per function here, ~0.9 s for dashboard_api). Unchecked-hash files hold a hash of their
 source instead of its time stamp, so the same source gives the same bytes, and the importer reads them
 without looking at the source's time stamp (Lambda's are those of the zip)."""
 
