@@ -11,7 +11,7 @@ import gc
 import os
 
 # The cyclic collector waits while the cold start imports (it would scan the growing heap again and
-# again, 20-45 ms of CPU per function here), and what the import built is then frozen out of its reach
+# again: 5-45 ms of CPU per function here), and what the import built is then frozen out of its reach
 # (gc.freeze at the end of this module): it lives as long as the process (docs/benchmarks.md).
 gc.disable()
 # No pydantic plugin is used: without this, the first model built reads every installed package's
