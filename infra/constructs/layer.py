@@ -7,7 +7,12 @@ version) into unchecked-hash .pyc files: Lambda's file system is read-only, so w
 cold start compiled every module it imported again (bench/cold_start.py's 'from source' column: some
 0.3-0.6 s of CPU per function here, ~0.9 s for dashboard_api). Unchecked-hash files hold a hash of their
 source instead of its time stamp, so the same source gives the same bytes, and the importer reads them
-without looking at the source's time stamp (Lambda's are those of the zip)."""
+without looking at the source's time stamp (Lambda's are those of the zip).
+
+Lambda refuses a function whose code and layers hold more than 262,144,000 bytes unzipped; lingua's
+English-and-Spanish detector alone is 100 MB (its wheel holds every language's models). So the layer
+leaves out the AWS SDK, which the runtime ships, and babel's locales but English and Spanish; a build
+over its budget fails here, naming its largest packages, instead of at deploy time."""
 
 from __future__ import annotations
 
@@ -27,15 +32,21 @@ from constructs import Construct
 from infra.functions import ROOT
 
 __all__ = [
+    "FUNCTION_CODE_BUDGET_BYTES",
+    "LAMBDA_UNZIPPED_LIMIT_BYTES",
+    "LAYER_BUDGET_BYTES",
     "LAYER_DIR",
     "PIP_PLATFORM_ARGS",
     "CommonLayer",
     "FunctionBundling",
     "PipLayerBundling",
+    "check_size",
     "compile_bytecode",
     "function_code",
+    "keep_locales",
     "layer_packages",
     "layer_source_hash",
+    "leave_out_runtime_provided",
     "runtime_python",
 ]
 
@@ -57,8 +68,9 @@ PIP_PLATFORM_ARGS: tuple[str, ...] = (
     "cp",
 )
 RUNTIME_PYTHON_VERSION = "3.12"
-# Bumped by hand when the build below changes in a way the source hash cannot see (2: bytecode).
-_BUILD_VERSION = "2"
+# Bumped by hand when the build below changes in a way the source hash cannot see (2: bytecode;
+# 3: the SDK and most of babel's locales left out).
+_BUILD_VERSION = "3"
 _IGNORED = ("__pycache__", "*.pyc", ".DS_Store")
 _FUNCTION_IGNORED = (*_IGNORED, "*.md", ".*")
 
@@ -115,6 +127,53 @@ def compile_bytecode(tree: Path, runtime_dir: str, python: str | None = None) ->
         raise RuntimeError(f"compiling the bytecode of {tree} failed:\n{result.stdout}\n{result.stderr}")
 
 
+# Lambda refuses a function whose code and layers hold more than this, unzipped.
+LAMBDA_UNZIPPED_LIMIT_BYTES = 262_144_000
+# What a function's own code may hold (dashboard_api's, the largest, is ~0.5 MB), and the layer the rest.
+FUNCTION_CODE_BUDGET_BYTES = 2_000_000
+LAYER_BUDGET_BYTES = LAMBDA_UNZIPPED_LIMIT_BYTES - FUNCTION_CODE_BUDGET_BYTES
+# The AWS SDK for Python, which the Lambda runtime ships (and keeps patched): pinned for the tests and
+# the local stack, left out of the layer, where it would be 33 MB of the budget.
+RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer", "jmespath")
+# babel (courlan's, trafilatura's) holds the locale data of every language, 35 MB; courlan reads it only
+# to filter URLs by a language, which the crawl does not ask for. These locales stay, in case it does.
+KEPT_LOCALES = ("root", "en", "es")
+
+
+def leave_out_runtime_provided(target: Path) -> None:
+    """Removes the packages RUNTIME_PROVIDED (and their metadata) that pip put under `target`."""
+    for name in RUNTIME_PROVIDED:
+        shutil.rmtree(target / name, ignore_errors=True)
+        for metadata in target.glob(f"{name}-*.dist-info"):
+            shutil.rmtree(metadata)
+
+
+def keep_locales(target: Path) -> None:
+    """babel's locale data of KEPT_LOCALES only (`en.dat`, `en_US.dat`, `root.dat`…)."""
+    for data in (target / "babel" / "locale-data").glob("*.dat"):
+        if data.stem.split("_", 1)[0] not in KEPT_LOCALES:
+            data.unlink()
+
+
+def check_size(target: Path, budget: int, what: str) -> None:
+    """Refuses a build over its share of Lambda's limit, naming its largest parts: Lambda would refuse
+    every function at deploy time instead."""
+    sizes: dict[str, int] = {}
+    for path in target.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            top = path.relative_to(target).parts[0]
+            sizes[top] = sizes.get(top, 0) + path.stat().st_size
+    total = sum(sizes.values())
+    if total > budget:
+        largest = ", ".join(
+            f"{name} {size / 1e6:.1f} MB" for name, size in sorted(sizes.items(), key=lambda s: -s[1])[:8]
+        )
+        raise RuntimeError(
+            f"{what} holds {total / 1e6:.1f} MB, over its budget of {budget / 1e6:.1f} MB (Lambda's limit is "
+            f"{LAMBDA_UNZIPPED_LIMIT_BYTES:,} bytes for a function and its layers); largest: {largest}"
+        )
+
+
 def layer_packages(layer_dir: Path = LAYER_DIR) -> list[Path]:
     """The packages under `python/` (each a folder with an `__init__.py`), every one of which goes into
     the layer: a new package beside `chatflow` needs no change here."""
@@ -155,11 +214,14 @@ class PipLayerBundling:
         python = runtime_python()  # before pip's minutes: a machine without it fails at once
         target = Path(output_dir) / "python"
         self.install_requirements(target)
+        leave_out_runtime_provided(target)
+        keep_locales(target)
         for package in layer_packages(self._layer_dir):
             shutil.copytree(
                 package, target / package.name, ignore=shutil.ignore_patterns(*_IGNORED), dirs_exist_ok=True
             )
         compile_bytecode(target, "/opt/python", python)  # where Lambda mounts a layer's python/
+        check_size(target, LAYER_BUDGET_BYTES, "the common layer")
         # True: bundled here, so the CDK never falls back to Docker.
         return True
 
@@ -199,6 +261,7 @@ class FunctionBundling:
     def try_bundle(self, output_dir: str, *, image: cdk.DockerImage, **_options: object) -> bool:
         shutil.copytree(self._source, output_dir, ignore=shutil.ignore_patterns(*_FUNCTION_IGNORED), dirs_exist_ok=True)
         compile_bytecode(Path(output_dir), "/var/task")  # where Lambda unpacks a function's code
+        check_size(Path(output_dir), FUNCTION_CODE_BUDGET_BYTES, f"the code of function {self._source.name}")
         return True
 
 

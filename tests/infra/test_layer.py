@@ -12,9 +12,13 @@ import aws_cdk as cdk
 import pytest
 
 from infra.constructs.layer import (
+    FUNCTION_CODE_BUDGET_BYTES,
+    LAMBDA_UNZIPPED_LIMIT_BYTES,
+    LAYER_BUDGET_BYTES,
     LAYER_DIR,
     FunctionBundling,
     PipLayerBundling,
+    check_size,
     layer_packages,
     layer_source_hash,
     runtime_python,
@@ -60,8 +64,13 @@ def pip_runs(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
             return real_run(command, **options)  # the runtime's Python: finding it, compiling
         runs.append(command)
         target = Path(command[command.index("--target") + 1])
-        (target / "pydantic").mkdir(parents=True)
-        (target / "pydantic" / "__init__.py").write_text("VERSION = '2.14.4'\n", encoding="utf-8")
+        for package in ("pydantic", "boto3", "botocore", "babel"):
+            (target / package).mkdir(parents=True)
+            (target / package / "__init__.py").write_text("VERSION = '1.0'\n", encoding="utf-8")
+            (target / f"{package}-1.0.dist-info").mkdir()
+        (target / "babel" / "locale-data").mkdir()
+        for locale in ("root", "en", "en_US", "es", "es_419", "fr", "zh_Hant_HK"):
+            (target / "babel" / "locale-data" / f"{locale}.dat").write_bytes(b"\0")
         return subprocess.CompletedProcess(command, 0, "", "")
 
     monkeypatch.setattr(subprocess, "run", fake_run)
@@ -97,6 +106,44 @@ def test_the_layer_ships_the_runtimes_unchecked_hash_bytecode_and_not_this_machi
     _unchecked_hash_pyc_of(output / "python" / "chatflow" / "__init__.py")
     _unchecked_hash_pyc_of(output / "python" / "pydantic" / "__init__.py")  # the requirements' too
     assert not list(output.rglob("*.cpython-311.pyc"))
+
+
+def test_the_layer_leaves_out_the_aws_sdk_that_the_runtime_ships(
+    layer_dir: Path, pip_runs: list[list[str]], tmp_path: Path
+) -> None:
+    _runtime_python_or_skip()
+    output = tmp_path / "out"
+    PipLayerBundling(layer_dir).try_bundle(str(output), image=cdk.DockerImage.from_registry("unused"))
+
+    shipped = {path.name for path in (output / "python").iterdir()}
+    assert not shipped & {"boto3", "botocore", "boto3-1.0.dist-info", "botocore-1.0.dist-info"}
+    assert {"pydantic", "pydantic-1.0.dist-info"} <= shipped
+
+
+def test_the_layer_keeps_babels_english_and_spanish_locales_only(
+    layer_dir: Path, pip_runs: list[list[str]], tmp_path: Path
+) -> None:
+    _runtime_python_or_skip()
+    output = tmp_path / "out"
+    PipLayerBundling(layer_dir).try_bundle(str(output), image=cdk.DockerImage.from_registry("unused"))
+
+    kept = sorted(path.stem for path in (output / "python" / "babel" / "locale-data").iterdir())
+    assert kept == ["en", "en_US", "es", "es_419", "root"]
+
+
+def test_a_layer_over_its_share_of_lambdas_limit_fails_the_build_naming_its_largest_package(tmp_path: Path) -> None:
+    (tmp_path / "lingua").mkdir()
+    (tmp_path / "lingua" / "models.so").write_bytes(b"\0" * 3_000)
+    (tmp_path / "pydantic").mkdir()
+    (tmp_path / "pydantic" / "__init__.py").write_bytes(b"\0" * 500)
+
+    check_size(tmp_path, 3_500, "the common layer")  # at its budget: fine
+    with pytest.raises(RuntimeError, match=r"the common layer holds 0\.0 MB, over .*largest: lingua"):
+        check_size(tmp_path, 3_499, "the common layer")
+
+
+def test_the_budgets_of_the_layer_and_of_a_function_add_up_to_lambdas_limit() -> None:
+    assert LAYER_BUDGET_BYTES + FUNCTION_CODE_BUDGET_BYTES == LAMBDA_UNZIPPED_LIMIT_BYTES == 262_144_000
 
 
 def test_the_same_source_gives_the_same_bytecode(layer_dir: Path, pip_runs: list[list[str]], tmp_path: Path) -> None:
