@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 # Stored in their own columns; everything else an event holds is its payload.
-_ENVELOPE = frozenset({"id", "organization_id", "conversation_id"})
+_ENVELOPE = {"id", "organization_id", "conversation_id"}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -47,21 +47,16 @@ class DomainEvent:
     conversation_id: UUID | None = None
     id: UUID = field(default_factory=uuid4)
 
-    def payload(self) -> dict[str, Any]:
-        adapter = _adapter(type(self))
-        dumped: dict[str, Any] = adapter.dump_python(self, mode="json")
-        return {name: value for name, value in dumped.items() if name not in _ENVELOPE}
-
-    def record(self) -> dict[str, Any]:
-        """The outbox row, as JSON (`jsonb_to_recordset` reads a list of these)."""
-        return {
-            "id": str(self.id),
-            "type": self.TYPE,
-            "version": self.VERSION,
-            "organization_id": str(self.organization_id),
-            "conversation_id": None if self.conversation_id is None else str(self.conversation_id),
-            "payload": self.payload(),
-        }
+    def record_json(self) -> str:
+        """The outbox row as a JSON object (`jsonb_to_recordset` reads an array of these), encoded once:
+        pydantic writes the payload's JSON itself, rather than Python values for json.dumps to encode."""
+        payload = _adapter(type(self)).dump_json(self, exclude=_ENVELOPE).decode()
+        # The envelope is ids, a constant type name and a number: nothing in them needs escaping.
+        conversation = "null" if self.conversation_id is None else f'"{self.conversation_id}"'
+        return (
+            f'{{"id":"{self.id}","type":"{self.TYPE}","version":{self.VERSION},'
+            f'"organization_id":"{self.organization_id}","conversation_id":{conversation},"payload":{payload}}}'
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
