@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from aws_cdk import CfnElement, Duration, RemovalPolicy, Stack, Token
+from aws_cdk import Annotations, CfnElement, Duration, RemovalPolicy, Stack, Token
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
@@ -153,6 +153,11 @@ class ServiceFunction(Construct):
             if spec.snap_start
             else self.function
         )
+        if spec.snap_start:  # the CDK warns of SnapStart on any function whose versions it cannot see
+            Annotations.of(self.function).acknowledge_warning(
+                "@aws-cdk/aws-lambda:snapStartRequirePublish",
+                "the alias Live invokes the version current_version publishes from this configuration",
+            )
         skip(
             self.function,
             "CKV_AWS_173",

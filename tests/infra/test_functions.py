@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from aws_cdk.assertions import Template
+from aws_cdk.assertions import Annotations, Match, Template
 
 from infra.constructs.service_function import OPERATOR_ADMIN_ACTIONS
 from infra.routes import ROUTES, SCHEDULED_FUNCTIONS, WEBSOCKET_ROUTES
@@ -351,6 +351,12 @@ def test_a_replaced_version_and_its_billed_snapshot_are_deleted_not_retained(tem
 
     assert len(versions) == len(aliases) >= len(ALL_FUNCTIONS) - 1  # every function but the migration runner
     assert {v.get("DeletionPolicy") for v in versions} == {"Delete"}
+
+
+def test_the_synth_does_not_warn_that_snapstart_functions_lack_published_versions(dev: Synthesized) -> None:
+    warnings = Annotations.from_stack(dev.stacks.app).find_warning("*", Match.string_like_regexp("SnapStart"))
+
+    assert warnings == []
 
 
 def test_nothing_invokes_a_snapstart_function_other_than_through_its_live_alias(template: Template) -> None:
