@@ -43,6 +43,14 @@ def _unchecked_hash_pyc_of(source: Path) -> bytes:
     return data
 
 
+def _bundled_layer(layer_dir: Path, tmp_path: Path) -> Path:
+    """The layer of `layer_dir` bundled into `<tmp_path>/out`, skipped where no CPython 3.12 is found."""
+    _runtime_python_or_skip()
+    output = tmp_path / "out"
+    PipLayerBundling(layer_dir).try_bundle(str(output), image=cdk.DockerImage.from_registry("unused"))
+    return output
+
+
 @pytest.fixture
 def layer_dir(tmp_path: Path) -> Path:
     source = tmp_path / "common"
@@ -98,9 +106,7 @@ def test_pip_installs_the_pins_as_cp312_aarch64_wheels_into_python(
 def test_the_layer_ships_the_runtimes_unchecked_hash_bytecode_and_not_this_machines(
     layer_dir: Path, pip_runs: list[list[str]], tmp_path: Path
 ) -> None:
-    _runtime_python_or_skip()
-    output = tmp_path / "out"
-    PipLayerBundling(layer_dir).try_bundle(str(output), image=cdk.DockerImage.from_registry("unused"))
+    output = _bundled_layer(layer_dir, tmp_path)
 
     assert (output / "python" / "chatflow" / "__init__.py").is_file()
     _unchecked_hash_pyc_of(output / "python" / "chatflow" / "__init__.py")
@@ -111,9 +117,7 @@ def test_the_layer_ships_the_runtimes_unchecked_hash_bytecode_and_not_this_machi
 def test_the_layer_leaves_out_the_aws_sdk_that_the_runtime_ships(
     layer_dir: Path, pip_runs: list[list[str]], tmp_path: Path
 ) -> None:
-    _runtime_python_or_skip()
-    output = tmp_path / "out"
-    PipLayerBundling(layer_dir).try_bundle(str(output), image=cdk.DockerImage.from_registry("unused"))
+    output = _bundled_layer(layer_dir, tmp_path)
 
     shipped = {path.name for path in (output / "python").iterdir()}
     assert not shipped & {"boto3", "botocore", "boto3-1.0.dist-info", "botocore-1.0.dist-info"}
@@ -123,9 +127,7 @@ def test_the_layer_leaves_out_the_aws_sdk_that_the_runtime_ships(
 def test_the_layer_keeps_babels_english_and_spanish_locales_only(
     layer_dir: Path, pip_runs: list[list[str]], tmp_path: Path
 ) -> None:
-    _runtime_python_or_skip()
-    output = tmp_path / "out"
-    PipLayerBundling(layer_dir).try_bundle(str(output), image=cdk.DockerImage.from_registry("unused"))
+    output = _bundled_layer(layer_dir, tmp_path)
 
     kept = sorted(path.stem for path in (output / "python" / "babel" / "locale-data").iterdir())
     assert kept == ["en", "en_US", "es", "es_419", "root"]
