@@ -1,6 +1,7 @@
-"""Hybrid retrieval for one visitor message: vector and full-text candidates merged by reciprocal
-rank fusion, kept only above a similarity floor (or when they hold at least half of the question's
-search terms), the best first until top-k or the token budget."""
+"""Hybrid retrieval for one visitor message: vector and full-text candidates merged (by the similarity
+plus a bonus for the question's terms held, for a model whose bonus was measured; by reciprocal rank
+fusion otherwise), kept only above the model's similarity floor (or when they hold at least half of the
+question's search terms), the best first until top-k or the token budget."""
 
 from __future__ import annotations
 
