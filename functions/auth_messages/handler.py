@@ -7,17 +7,9 @@ stands. Every other message keeps Cognito's default. No database, no secrets: it
 Cognito's five seconds from a cold start.
 """
 
-import gc
-import os
+from chatflow import cold_start  # first: chatflow.cold_start says why
 
-# The cyclic collector waits while the cold start imports (it would scan the growing heap again and
-# again: 5-45 ms of CPU per function here), and what the import built is then frozen out of its reach
-# (gc.freeze at the end of this module): it lives as long as the process (docs/benchmarks.md).
-gc.disable()
-# No pydantic plugin is used: without this, the first model built reads every installed package's
-# entry points to look for one (10-17 ms of CPU here).
-os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-
+# isort: split
 from typing import Any
 
 from chatflow.languages import DEFAULT_LANGUAGE, normalize_language
@@ -40,6 +32,4 @@ def lambda_handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     return event
 
 
-# The end of the cold start's imports (gc.disable above): what they built lives as long as the process.
-gc.freeze()
-gc.enable()
+cold_start.finished()

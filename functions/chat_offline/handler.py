@@ -2,17 +2,9 @@
 and a message open a conversation that waits in the inbox; the organisation's members are emailed
 (chatflow.business_hours.offline)."""
 
-import gc
-import os
+from chatflow import cold_start  # first: chatflow.cold_start says why
 
-# The cyclic collector waits while the cold start imports (it would scan the growing heap again and
-# again: 5-45 ms of CPU per function here), and what the import built is then frozen out of its reach
-# (gc.freeze at the end of this module): it lives as long as the process (docs/benchmarks.md).
-gc.disable()
-# No pydantic plugin is used: without this, the first model built reads every installed package's
-# entry points to look for one (10-17 ms of CPU here).
-os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-
+# isort: split
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chatflow.business_hours.offline import leave_offline_message
@@ -49,6 +41,4 @@ def lambda_handler(event: dict[str, object], context: LambdaContext) -> dict[str
     return app.resolve(event, context)
 
 
-# The end of the cold start's imports (gc.disable above): what they built lives as long as the process.
-gc.freeze()
-gc.enable()
+cold_start.finished()

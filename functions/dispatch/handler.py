@@ -5,17 +5,9 @@ delay that doubles with each attempt; a listener given up on is counted in Liste
 The same queue carries webhook deliveries due (`{"webhookDeliveries": [...]}`, sent with a delay
 for a retry): attempt them (chatflow.webhooks; their own schedule, their own records)."""
 
-import gc
-import os
+from chatflow import cold_start  # first: chatflow.cold_start says why
 
-# The cyclic collector waits while the cold start imports (it would scan the growing heap again and
-# again: 5-45 ms of CPU per function here), and what the import built is then frozen out of its reach
-# (gc.freeze at the end of this module): it lives as long as the process (docs/benchmarks.md).
-gc.disable()
-# No pydantic plugin is used: without this, the first model built reads every installed package's
-# entry points to look for one (10-17 ms of CPU here).
-os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-
+# isort: split
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -73,6 +65,4 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     return dict(response)
 
 
-# The end of the cold start's imports (gc.disable above): what they built lives as long as the process.
-gc.freeze()
-gc.enable()
+cold_start.finished()

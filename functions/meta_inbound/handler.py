@@ -3,17 +3,9 @@ pipeline, answered by the AI or waiting for a person (chatflow.meta.webhooks). A
 handling failed is reported alone (partial batch failures) and delivered again: handling is
 idempotent on the provider's message id."""
 
-import gc
-import os
+from chatflow import cold_start  # first: chatflow.cold_start says why
 
-# The cyclic collector waits while the cold start imports (it would scan the growing heap again and
-# again: 5-45 ms of CPU per function here), and what the import built is then frozen out of its reach
-# (gc.freeze at the end of this module): it lives as long as the process (docs/benchmarks.md).
-gc.disable()
-# No pydantic plugin is used: without this, the first model built reads every installed package's
-# entry points to look for one (10-17 ms of CPU here).
-os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-
+# isort: split
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -40,6 +32,4 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     return dict(response)
 
 
-# The end of the cold start's imports (gc.disable above): what they built lives as long as the process.
-gc.freeze()
-gc.enable()
+cold_start.finished()

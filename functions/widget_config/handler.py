@@ -3,17 +3,9 @@
 Public like the chat (the public key is the credential, the channel's allowed origins apply) and
 cacheable: a minute in the browser, then a 304 while nothing changed."""
 
-import gc
-import os
+from chatflow import cold_start  # first: chatflow.cold_start says why
 
-# The cyclic collector waits while the cold start imports (it would scan the growing heap again and
-# again: 5-45 ms of CPU per function here), and what the import built is then frozen out of its reach
-# (gc.freeze at the end of this module): it lives as long as the process (docs/benchmarks.md).
-gc.disable()
-# No pydantic plugin is used: without this, the first model built reads every installed package's
-# entry points to look for one (10-17 ms of CPU here).
-os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-
+# isort: split
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -54,6 +46,4 @@ def lambda_handler(event: dict[str, object], context: LambdaContext) -> dict[str
     return app.resolve(event, context)
 
 
-# The end of the cold start's imports (gc.disable above): what they built lives as long as the process.
-gc.freeze()
-gc.enable()
+cold_start.finished()
