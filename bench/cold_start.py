@@ -77,7 +77,7 @@ if sys.argv[3:] == ["source"]:
     _cache_from_source = _external.cache_from_source
     def _stdlib_bytecode_only(path, *args, **kwargs):
         if not path.startswith(_stdlib):
-            raise NotImplementedError
+            raise NotImplementedError  # the loader's own "no bytecode cache here": it compiles the source
         return _cache_from_source(path, *args, **kwargs)
     _external.cache_from_source = _stdlib_bytecode_only
 """
