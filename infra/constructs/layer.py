@@ -16,6 +16,7 @@ over its budget fails here, naming its largest packages, instead of at deploy ti
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import shutil
@@ -75,6 +76,7 @@ _IGNORED = ("__pycache__", "*.pyc", ".DS_Store")
 _FUNCTION_IGNORED = (*_IGNORED, "*.md", ".*")
 
 
+@functools.cache  # one probe per synth, not one per function bundled
 def runtime_python() -> str:
     """A CPython of the runtime's version (3.12) to compile bytecode with: $LAYER_PYTHON if set, else
     `python3.12` on the PATH, else one installed by pyenv. The bytecode of another version would be
