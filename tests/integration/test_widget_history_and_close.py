@@ -129,6 +129,18 @@ def test_close_is_idempotent_and_keeps_the_first_closing_time(visitor: WidgetCli
     assert db.execute("SELECT closed_at FROM conversations").fetchone() == first
 
 
+def test_closing_writes_one_event_and_closing_again_writes_none(visitor: WidgetClient, db: Db) -> None:
+    conversation = visitor.post("Hello").body["conversationId"]
+    updates = "SELECT count(*) AS n FROM outbox WHERE type = 'conversation.updated' AND conversation_id = %s"
+    before = db.execute(updates, (conversation,)).fetchone()
+    assert before is not None
+
+    visitor.close(conversation)
+    visitor.close(conversation)
+
+    assert db.execute(updates, (conversation,)).fetchone() == {"n": before["n"] + 1}
+
+
 def test_close_of_someone_elses_conversation_is_404_and_changes_nothing(visitor: WidgetClient, db: Db) -> None:
     conversation = visitor.post("Hello").body["conversationId"]
 

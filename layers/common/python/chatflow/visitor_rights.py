@@ -131,12 +131,12 @@ def erase_own_conversation(*, conversation_id: UUID, visitor_id: UUID, origin: s
     usage stays. ConversationNotFound when it is not theirs."""
     event_ids: list[UUID] = []
     with connection() as conn, conn.transaction():
-        allowed = conversations_repo.conversation_origins(conn, conversation_id=conversation_id, visitor_id=visitor_id)
-        if allowed is None:
+        found = conversations_repo.conversation_origins(conn, conversation_id=conversation_id, visitor_id=visitor_id)
+        if found is None:
             raise ConversationNotFound("This conversation does not exist for this visitor.")
-        check_origin(allowed, origin)
-        event_ids = (
-            conversations_repo.close_conversation(conn, conversation_id=conversation_id, visitor_id=visitor_id) or []
+        check_origin(found.allowed_origins, origin)
+        event_ids = conversations_repo.close_conversation(
+            conn, conversation_id=conversation_id, visitor_id=visitor_id, organization_id=found.organization_id
         )
         row = conn.execute(_ERASE_ONE, {"erased": ERASED, "conversation": conversation_id}).fetchone()
         if row is not None:

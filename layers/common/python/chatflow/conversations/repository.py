@@ -29,6 +29,7 @@ from chatflow.realtime.connections import BIND_WIDGET_CONNECTIONS_SQL
 from chatflow.vocabulary import Language, Plan
 
 __all__ = [
+    "ConversationOrigins",
     "ConversationState",
     "MonthUsage",
     "PostContext",
@@ -569,38 +570,53 @@ def load_conversation(
     return view, tuple(row["allowed_origins"])
 
 
-_CLOSE_CONVERSATION = """
-UPDATE conversations c SET status = 'closed', closed_at = coalesce(c.closed_at, now())
-FROM conversations before
-WHERE c.id = %(conversation_id)s AND c.visitor_id = %(visitor_id)s AND before.id = c.id
-RETURNING c.id, c.organization_id, before.status <> 'closed' AS changed
-"""
+_CLOSE_CONVERSATION = (
+    sql.SQL("""
+WITH closed AS (
+    UPDATE conversations SET status = 'closed', closed_at = now()
+    WHERE id = %(conversation_id)s AND visitor_id = %(visitor_id)s AND status <> 'closed'
+    RETURNING id
+), {events}
+SELECT id FROM events
+""")
+    .format(events=events_when("closed"))
+    .as_bytes()
+)
 
 
-def conversation_origins(conn: Connection, *, conversation_id: UUID, visitor_id: UUID) -> tuple[str, ...] | None:
-    """The allowed origins of the channel of a visitor's conversation; None when it is not theirs."""
+@dataclass(frozen=True, slots=True)
+class ConversationOrigins:
+    """What the widget's close and erase need before they write: whose conversation it is and the
+    pages its channel allows."""
+
+    organization_id: UUID
+    allowed_origins: tuple[str, ...]
+
+
+def conversation_origins(conn: Connection, *, conversation_id: UUID, visitor_id: UUID) -> ConversationOrigins | None:
+    """The organisation and allowed origins of a visitor's conversation; None when it is not theirs."""
     row = conn.execute(
-        "SELECT ch.allowed_origins FROM conversations c JOIN channels ch ON ch.id = c.channel_id "
+        "SELECT c.organization_id, ch.allowed_origins FROM conversations c JOIN channels ch ON ch.id = c.channel_id "
         "WHERE c.id = %s AND c.visitor_id = %s",
         (conversation_id, visitor_id),
     ).fetchone()
-    return None if row is None else tuple(row["allowed_origins"] or ())
+    if row is None:
+        return None
+    return ConversationOrigins(row["organization_id"], tuple(row["allowed_origins"] or ()))
 
 
-def close_conversation(conn: Connection, *, conversation_id: UUID, visitor_id: UUID) -> list[UUID] | None:
-    """Close a visitor's conversation (again, harmlessly, if it is closed); None when it is not
-    theirs, else the ids of the events written (none when it was closed already)."""
-    with conn.transaction():
-        row = conn.execute(
-            _CLOSE_CONVERSATION, {"conversation_id": conversation_id, "visitor_id": visitor_id}
-        ).fetchone()
-        if row is None:
-            return None
-        if not row["changed"]:
-            return []
-        event = ConversationUpdated(organization_id=row["organization_id"], conversation_id=row["id"])
-        outbox.add(conn, [event])
-    return [event.id]
+def close_conversation(
+    conn: Connection, *, conversation_id: UUID, visitor_id: UUID, organization_id: UUID
+) -> list[UUID]:
+    """Close a visitor's conversation and write its event, in one statement (so one commit and no
+    transaction around it); the ids of the events written, none when it was closed already (or is
+    not theirs: the caller has checked that it is)."""
+    event = ConversationUpdated(organization_id=organization_id, conversation_id=conversation_id)
+    rows = conn.execute(
+        _CLOSE_CONVERSATION,
+        {"conversation_id": conversation_id, "visitor_id": visitor_id, "events": outbox.records([event])},
+    ).fetchall()
+    return [row["id"] for row in rows]
 
 
 _CLOSE_STALE = """
