@@ -646,7 +646,7 @@ _FAILURES: list[Callable[[str], Exception]] = [
 def test_a_failure_inside_the_domain_is_answered_without_its_details(
     known: Known, monkeypatch: pytest.MonkeyPatch, failure: Callable[[str], Exception], detail: str, function: str
 ) -> None:
-    from chatflow.conversations import repository
+    from chatflow.conversations import repository, visitor_repository
 
     secret = (
         f'Traceback (most recent call last):\n  File "repository.py", line 42\n{detail}\n'
@@ -656,8 +656,9 @@ def test_a_failure_inside_the_domain_is_answered_without_its_details(
     def fail(*_args: Any, **_kwargs: Any) -> Any:
         raise failure(secret)
 
-    for name in ("load_post_context", "load_conversation", "close_conversation"):
-        monkeypatch.setattr(repository, name, fail)
+    monkeypatch.setattr(repository, "load_post_context", fail)
+    for name in ("load_conversation", "close_conversation"):
+        monkeypatch.setattr(visitor_repository, name, fail)
     request = {
         "chat": _chat(
             json.dumps(

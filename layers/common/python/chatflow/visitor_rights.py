@@ -14,7 +14,7 @@ from uuid import UUID
 from chatflow import audit, outbox
 from chatflow.access import Caller
 from chatflow.attachments.erasure import delete_stored
-from chatflow.conversations import repository as conversations_repo
+from chatflow.conversations import visitor_repository as conversations_repo
 from chatflow.db import Connection, connection
 from chatflow.errors import ConversationNotFound
 from chatflow.origins import check_origin

@@ -9,7 +9,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from chatflow import outbox
-from chatflow.conversations import repository as repo
+from chatflow.conversations import visitor_repository as repo
 from chatflow.conversations.models import ConversationView
 from chatflow.db import connection
 from chatflow.errors import ConversationNotFound
