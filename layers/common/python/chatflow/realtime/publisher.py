@@ -15,15 +15,19 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from psycopg.pq import TransactionStatus
 
 from chatflow.db import Connection, connection
 from chatflow.realtime import connections as repo
-from chatflow.realtime.events import Event
 from chatflow.realtime.management import ManagementApi, Outcome, management_api
 from chatflow.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    # Not at run time: the events' builders import the inbox's views, which the realtime function
+    # (its routes only `send`) would otherwise load at every cold start.
+    from chatflow.realtime.events import Event
 
 __all__ = ["PublishResult", "publish", "send"]
 
