@@ -2,7 +2,7 @@
 
 GET: the subscription handshake (the challenge as text/plain, or 403). POST: the signature over the
 raw body first (401, nothing kept), then the body queued for functions/meta_inbound and 200 at once
-(chatflow.meta.webhooks). Bodies over the limit: 413, before anything else."""
+(chatflow.meta.receiving). Bodies over the limit: 413, before anything else."""
 
 from chatflow import cold_start  # first: chatflow.cold_start says why
 
@@ -12,7 +12,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chatflow.errors import DomainError
-from chatflow.meta import webhooks
+from chatflow.meta import receiving
 from chatflow.observability import correlation_paths, logger, trace_handler
 from chatflow_edge.errors import RequestError, proxy_response
 from chatflow_edge.meta_webhooks import kind_of, raw_body, signature_of, subscription_query
@@ -32,8 +32,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     try:
         if method == "GET":
             mode, token, challenge = subscription_query(event)
-            return _text(200, webhooks.subscribe(kind, mode=mode, verify_token=token, challenge=challenge))
-        webhooks.receive(kind, raw_body(event), signature_of(event))
+            return _text(200, receiving.subscribe(kind, mode=mode, verify_token=token, challenge=challenge))
+        receiving.receive(kind, raw_body(event), signature_of(event))
         return _text(200, "EVENT_RECEIVED")
     except (DomainError, RequestError) as refused:
         return proxy_response(refused)

@@ -14,7 +14,8 @@ import pytest
 
 from chatflow.channels import create_channel
 from chatflow.meta import MetaCredentials
-from chatflow.meta.webhooks import MAX_WEBHOOK_BYTES, contact_visitor_id
+from chatflow.meta.receiving import MAX_WEBHOOK_BYTES
+from chatflow.meta.webhooks import contact_visitor_id
 from chatflow.organizations import create_organization
 from infra.functions import load_handler
 from infra.local.fake_meta import FakeMeta

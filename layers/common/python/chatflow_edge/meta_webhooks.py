@@ -8,7 +8,7 @@ import binascii
 from typing import Any
 
 from chatflow.meta import MetaKind
-from chatflow.meta.webhooks import MAX_WEBHOOK_BYTES
+from chatflow.meta.receiving import MAX_WEBHOOK_BYTES
 from chatflow_edge.errors import BodyTooLarge
 
 __all__ = ["kind_of", "raw_body", "signature_of", "subscription_query"]

@@ -1,20 +1,13 @@
-"""Meta's webhooks in: the subscription handshake, the signature, and the customers' messages
-through the same conversation pipeline as the widget's visitors.
+"""Meta's webhooks, once received (chatflow.meta.receiving): the customers' messages through the same
+conversation pipeline as the widget's visitors, and the statuses and reads of ours.
 
-`receive` checks `X-Hub-Signature-256` (HMAC-SHA256 of the raw body) against the app secret of every
-connected channel of that type, in constant time, before the body is read: a webhook is handled only
-for the channels whose secret signed it, so a webhook naming another organisation's number never
-lands there. It then queues the body (INBOUND_QUEUE_URL; without one it is handled at once) and
-returns, so that Meta gets its 200 at once. `handle` reads the queued body: each message becomes a
-visitor message of its channel's contact (a stable visitor per wa_id or page-scoped id), idempotent
-on the provider's message id, which is the message's clientMessageId: a redelivered webhook, or two
-at once, stores nothing twice.
+`handle` reads a queued body: each message becomes a visitor message of its channel's contact (a
+stable visitor per wa_id or page-scoped id), idempotent on the provider's message id, which is the
+message's clientMessageId: a redelivered webhook, or two at once, stores nothing twice.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
 from dataclasses import dataclass
@@ -24,7 +17,6 @@ from chatflow import outbox
 from chatflow.conversations import post_visitor_message
 from chatflow.crypto import EncryptionKeyError, decrypt
 from chatflow.db import connection
-from chatflow.errors import EncryptionUnavailable, InvalidSignature, SubscriptionRefused
 from chatflow.meta import graph
 from chatflow.meta import repository as repo
 from chatflow.meta.media import keep_media
@@ -35,16 +27,12 @@ from chatflow.outbox import repository as outbox_repo
 from chatflow.secrets import encryption_key
 from chatflow.settings import Settings, get_settings
 
-__all__ = ["MAX_WEBHOOK_BYTES", "Handled", "contact_visitor_id", "handle", "parse_inbound", "receive", "subscribe"]
+__all__ = ["Handled", "contact_visitor_id", "handle", "parse_inbound"]
 
 _logger = logging.getLogger(__name__)
 
-# Meta's webhooks are a few kilobytes; a batch of a hundred messages is well under this. It must fit
-# an SQS message (256 KiB) with its envelope.
-MAX_WEBHOOK_BYTES = 192 * 1024
 # Names our stable ids for Meta's: a contact's visitor id and a message's clientMessageId.
 _NAMESPACE = UUID("3a8f3a52-6c1e-4b0e-9d7e-5a0c8f3d2e61")
-_SIGNATURE_PREFIX = "sha256="
 
 
 def contact_visitor_id(kind: MetaKind, channel_id: UUID, contact_id: str) -> UUID:
@@ -56,74 +44,11 @@ def _client_message_id(kind: MetaKind, channel_id: UUID, provider_message_id: st
     return uuid5(_NAMESPACE, f"{kind}:{channel_id}:message:{provider_message_id}")
 
 
-def subscribe(kind: MetaKind, *, mode: str | None, verify_token: str | None, challenge: str | None) -> str:
-    """Meta's verification: the challenge to echo when the mode is subscribe and a channel of this
-    type has this verify token; SubscriptionRefused otherwise."""
-    if mode != "subscribe" or not verify_token or not challenge or len(challenge) > 500 or len(verify_token) > 200:
-        raise SubscriptionRefused()
-    with connection() as conn:
-        known = repo.has_verify_token(conn, kind, verify_token)
-    if not known:
-        _logger.warning("webhook subscription refused", extra={"kind": kind})
-        raise SubscriptionRefused()
-    _logger.info("webhook subscription verified", extra={"kind": kind})
-    return challenge
-
-
-def _signers(kind: MetaKind, raw: bytes, signature: str | None, settings: Settings) -> list[UUID]:
-    """The channels whose app secret made this signature (every one is compared: constant time each)."""
-    if not signature or not signature.startswith(_SIGNATURE_PREFIX):
-        return []
-    given = signature[len(_SIGNATURE_PREFIX) :].strip().lower().encode("ascii", "replace")
-    with connection() as conn:
-        secrets = repo.signing_secrets(conn, kind)
-    if not secrets:
-        return []
-    key = encryption_key(settings)
-    if key is None:
-        raise EncryptionUnavailable()
-    digests: dict[str, bytes] = {}
-    signers = []
-    for channel_id, encrypted in secrets:
-        if encrypted not in digests:
-            try:
-                secret = decrypt(encrypted, key)
-            except EncryptionKeyError:
-                _logger.error("an app secret cannot be decrypted", extra={"channel_id": str(channel_id)})
-                continue
-            digests[encrypted] = hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest().encode()
-        if hmac.compare_digest(digests[encrypted], given):
-            signers.append(channel_id)
-    return signers
-
-
 @dataclass(frozen=True, slots=True)
 class Handled:
     messages: int = 0
     statuses: int = 0
     unrouted: int = 0
-
-
-def receive(kind: MetaKind, raw: bytes, signature: str | None, *, settings: Settings | None = None) -> None:
-    """A webhook's raw body and its X-Hub-Signature-256: InvalidSignature (nothing kept) unless a
-    connected channel's app secret signed it; then queued, or handled here without a queue."""
-    settings = settings or get_settings()
-    signers = _signers(kind, raw, signature, settings)
-    if not signers:
-        _logger.warning("webhook signature refused", extra={"kind": kind, "bytes": len(raw)})
-        raise InvalidSignature()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        _logger.warning("webhook body is not UTF-8: dropped", extra={"kind": kind})
-        return
-    envelope = json.dumps({"kind": kind, "channelIds": [str(c) for c in signers], "body": text})
-    if not settings.inbound_queue_url:
-        handle(envelope, settings=settings)
-        return
-    from chatflow.aws import client
-
-    client("sqs", settings.aws_region).send_message(QueueUrl=settings.inbound_queue_url, MessageBody=envelope)
 
 
 def parse_inbound(envelope: str) -> tuple[MetaKind, list[UUID], str] | None:
