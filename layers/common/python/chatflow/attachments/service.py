@@ -26,6 +26,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from uuid import UUID, uuid4
 
 from chatflow import outbox
@@ -62,11 +63,12 @@ from chatflow.errors import (
     InvalidInput,
     StorageLimitReached,
 )
-from chatflow.inbox import repository as inbox_repo
-from chatflow.inbox.repository import InboxMessage
 from chatflow.origins import check_origin
 from chatflow.outbox import ConversationUpdated, DomainEvent, MessageCreated
 from chatflow.outbox import repository as events_repo
+
+if TYPE_CHECKING:
+    from chatflow.inbox.repository import InboxMessage
 
 __all__ = [
     "StorageUse",
@@ -212,6 +214,10 @@ def request_agent_upload(
 def confirm_agent_upload(caller: Caller, conversation_id: UUID, attachment_id: UUID) -> InboxMessage:
     """The agent's file checked and sent to the visitor (a person answers from then on, as with any
     agent message). Idempotent."""
+    # Imported here: the widget's attachments function, which loads this module for the visitor's
+    # uploads, would otherwise import the inbox at every cold start.
+    from chatflow.inbox import repository as inbox_repo
+
     with scoped_connection(caller) as conn:
         pending = repo.lock_attachment(conn, attachment_id=attachment_id, conversation_id=conversation_id, lock=False)
     if pending is None or pending.uploaded_by != "agent":
