@@ -35,9 +35,9 @@ if TYPE_CHECKING:
         request_logo_upload,
         set_logo,
         update_channel,
-        widget_config,
         widget_script_url,
     )
+    from chatflow.channels.widget import widget_config
 
 __all__ = [
     "DEFAULT_COLOR",
@@ -67,7 +67,7 @@ __all__ = [
 ]
 
 _MODELS = ("DEFAULT_COLOR", "DEFAULT_WELCOME", "Channel", "ChannelChanges", "WidgetConfig", "WidgetPosition")
-_SERVICE = tuple(name for name in __all__ if name not in _MODELS and name != "kept_page_url_of")
+_SERVICE = tuple(name for name in __all__ if name not in {*_MODELS, "kept_page_url_of", "widget_config"})
 
 __getattr__ = lazy_attributes(
     __name__,
@@ -75,5 +75,6 @@ __getattr__ = lazy_attributes(
         **dict.fromkeys(_MODELS, "chatflow.channels.models"),
         **dict.fromkeys(_SERVICE, "chatflow.channels.service"),
         "kept_page_url_of": "chatflow.channels.pages",
+        "widget_config": "chatflow.channels.widget",
     },
 )

@@ -21,26 +21,20 @@ from uuid import UUID
 
 from chatflow.access import Caller
 from chatflow.billing import PLAN_CHANNEL_LIMITS
-from chatflow.business_hours.repository import hours_from_json
-from chatflow.business_hours.service import availability
 from chatflow.channels import repository as repo
 from chatflow.channels.models import (
     DEFAULT_COLOR,
-    DEFAULT_WELCOME,
     Channel,
     ChannelChanges,
-    WidgetConfig,
     WidgetPosition,
 )
 from chatflow.channels.pages import kept_page_url_of
-from chatflow.db import Connection, connection
+from chatflow.db import Connection
 from chatflow.errors import ChannelNotFound, InvalidInput, OrganizationNotFound, PlanLimitReached
-from chatflow.getting_started import mark_widget_seen
-from chatflow.media import ImageUpload, delete_image, media_url, publish_image, request_image_upload
+from chatflow.media import ImageUpload, delete_image, publish_image, request_image_upload
 from chatflow.meta import MetaCredentials
 from chatflow.meta import connect as connect_to_meta
 from chatflow.meta import disconnect as disconnect_from_meta
-from chatflow.origins import check_origin, is_dashboard_page
 from chatflow.page_urls import normalize_secret_parameters
 from chatflow.settings import Settings
 from chatflow.text import storable
@@ -63,7 +57,6 @@ __all__ = [
     "request_logo_upload",
     "set_logo",
     "update_channel",
-    "widget_config",
     "widget_script_url",
 ]
 
@@ -300,35 +293,6 @@ def delete_channel(conn: Connection, caller: Caller, organization_id: UUID, chan
     caller.require_admin(organization_id)
     if not repo.delete_channel(conn, organization_id, channel_id):
         raise ChannelNotFound()
-
-
-def widget_config(*, public_key: UUID, origin: str | None = None, referer: str | None = None) -> WidgetConfig:
-    """Public: what the widget of this channel is told at start. ChannelNotFound for an unknown key,
-    an inactive channel or organisation, and OriginNotAllowed for a page its channel does not list,
-    exactly as the chat answers them."""
-    with connection() as conn:
-        found = repo.find_widget_settings(conn, public_key)
-        if found is None:
-            raise ChannelNotFound()
-        check_origin(found.allowed_origins, origin)
-        # The dashboard's preview of the widget (a frame in one of its pages) is not an installation.
-        if origin is not None and not found.widget_seen and not is_dashboard_page(referer):
-            mark_widget_seen(conn, public_key, origin)  # the getting-started checklist's "installed"
-    state = None if found.business_hours is None else availability(hours_from_json(found.business_hours))
-    return WidgetConfig(
-        default_language=found.default_language,
-        language_fixed=found.language_fixed,
-        color=found.color,
-        position=found.position,
-        business_name=found.business_name,
-        welcome={"en": found.welcome_en or DEFAULT_WELCOME["en"], "es": found.welcome_es or DEFAULT_WELCOME["es"]},
-        # Outside its business hours nobody is available, whoever is online.
-        human_available=found.human_available and (state is None or state.open),
-        availability=state,
-        csat_enabled=found.csat_enabled,
-        csat_scale="thumbs" if found.csat_scale == "thumbs" else "five",
-        avatar_url=media_url(found.logo_key),
-    )
 
 
 def request_logo_upload(
