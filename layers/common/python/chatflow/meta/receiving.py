@@ -24,7 +24,7 @@ from chatflow.meta.models import MetaKind
 from chatflow.secrets import encryption_key
 from chatflow.settings import Settings, get_settings
 
-__all__ = ["MAX_WEBHOOK_BYTES", "receive", "subscribe"]
+__all__ = ["MAX_WEBHOOK_BYTES", "parse_inbound", "receive", "subscribe"]
 
 _logger = logging.getLogger(__name__)
 
@@ -98,3 +98,16 @@ def receive(kind: MetaKind, raw: bytes, signature: str | None, *, settings: Sett
     from chatflow.aws import client
 
     client("sqs", settings.aws_region).send_message(QueueUrl=settings.inbound_queue_url, MessageBody=envelope)
+
+
+def parse_inbound(envelope: str) -> tuple[MetaKind, list[UUID], str] | None:
+    """What `receive` queued: the channel type, the channels that signed it, and the body; None when
+    it is not such an envelope."""
+    try:
+        data = json.loads(envelope)
+        kind = data["kind"]
+        if kind not in ("whatsapp", "messenger"):
+            return None
+        return kind, [UUID(c) for c in data["channelIds"]], str(data["body"])
+    except (ValueError, TypeError, KeyError):
+        return None

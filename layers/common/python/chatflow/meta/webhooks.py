@@ -22,12 +22,13 @@ from chatflow.meta import repository as repo
 from chatflow.meta.media import keep_media
 from chatflow.meta.models import MetaKind
 from chatflow.meta.payloads import InboundMessage, ReadUpTo, StatusUpdate, read_payload
+from chatflow.meta.receiving import parse_inbound
 from chatflow.outbox import ConversationUpdated
 from chatflow.outbox import repository as outbox_repo
 from chatflow.secrets import encryption_key
 from chatflow.settings import Settings, get_settings
 
-__all__ = ["Handled", "contact_visitor_id", "handle", "parse_inbound"]
+__all__ = ["Handled", "contact_visitor_id", "handle"]
 
 _logger = logging.getLogger(__name__)
 
@@ -49,17 +50,6 @@ class Handled:
     messages: int = 0
     statuses: int = 0
     unrouted: int = 0
-
-
-def parse_inbound(envelope: str) -> tuple[MetaKind, list[UUID], str] | None:
-    try:
-        data = json.loads(envelope)
-        kind = data["kind"]
-        if kind not in ("whatsapp", "messenger"):
-            return None
-        return kind, [UUID(c) for c in data["channelIds"]], str(data["body"])
-    except (ValueError, TypeError, KeyError):
-        return None
 
 
 def handle(envelope: str, *, settings: Settings | None = None) -> Handled:
