@@ -26,7 +26,7 @@ import pytest
 
 from infra.functions import ROOT
 from infra.local import postgres
-from infra.local.seed import seed
+from infra.local.seed import DEMO_KNOWLEDGE, seed
 
 Db = psycopg.Connection[dict[str, Any]]
 
@@ -177,6 +177,41 @@ def test_demo_key_gets_the_offline_ai_reply(running: tuple[Stack, dict[str, Any]
     assert response.json()["reply"]["content"].startswith("[Offline demo]")
 
 
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("When do you open on Saturday?", "Saturday and Sunday from 8:00 to 16:00"),
+        ("¿A qué hora abren los sábados?", "los sábados y los domingos, de 8:00 a 16:00"),
+    ],
+)
+def test_the_offline_demo_answers_from_the_seeded_knowledge_in_the_visitors_language(
+    running: tuple[Stack, dict[str, Any]], question: str, answer: str
+) -> None:
+    _, info = running
+    _wait_until_the_knowledge_is_ready(info)
+
+    reply = httpx.post(
+        f"{info['apiUrl']}/api/chat",
+        json={"publicKey": info["demo"]["publicKey"], "visitorId": str(uuid.uuid4()), "message": question},
+        timeout=30,
+    ).json()["reply"]["content"]
+
+    assert answer in reply
+
+
+def _wait_until_the_knowledge_is_ready(info: dict[str, Any]) -> None:
+    api = f"{info['apiUrl']}/api/dashboard"
+    tokens = httpx.post(f"{api}/auth/login", json=info["admin"], timeout=30).json()
+    path = f"{api}/organizations/{info['demo']['organizationId']}/knowledge"
+    deadline = time.monotonic() + 60
+    while True:
+        entries = httpx.get(path, headers={"Authorization": f"Bearer {tokens['accessToken']}"}, timeout=30).json()
+        if entries and all(e["status"] == "ready" for e in entries):
+            return
+        assert time.monotonic() < deadline, f"the demo's knowledge never became ready: {entries}"
+        time.sleep(0.2)
+
+
 def test_admin_of_stack_json_signs_in_to_the_local_cognito(running: tuple[Stack, dict[str, Any]]) -> None:
     local, info = running
     cognito: Any = boto3.client(
@@ -220,7 +255,7 @@ def test_knowledge_added_in_the_dashboard_is_ingested_through_the_queue_and_answ
     headers = {"Authorization": f"Bearer {tokens['accessToken']}"}
     path = f"{api}/organizations/{info['demo']['organizationId']}/knowledge"
 
-    body = {"title": "Pickup", "content": "Orders are picked up at the side window."}
+    body = {"title": "Parking", "content": "Customers park free in the yard behind the shop, on Bay Lane."}
     created = httpx.post(path, json=body, headers=headers, timeout=30).json()
     deadline = time.monotonic() + 30
     entry = created
@@ -232,7 +267,7 @@ def test_knowledge_added_in_the_dashboard_is_ingested_through_the_queue_and_answ
     assert (entry["status"], entry["chunkCount"]) == ("ready", 1)
     reply = httpx.post(
         f"{info['apiUrl']}/api/chat",
-        json={"publicKey": info["demo"]["publicKey"], "visitorId": str(uuid.uuid4()), "message": "Where is pickup?"},
+        json={"publicKey": info["demo"]["publicKey"], "visitorId": str(uuid.uuid4()), "message": "Where can I park?"},
         timeout=30,
     ).json()
     detail = httpx.get(f"{api}/conversations/{reply['conversationId']}", headers=headers, timeout=30).json()
@@ -301,6 +336,16 @@ def test_seed_twice_finds_the_same_demo_organization_and_channel(db: Db) -> None
 
     assert second == first
     assert db.execute("SELECT count(*) AS n FROM channels").fetchone() == {"n": 1}
+
+
+def test_seed_gives_a_new_demo_organization_its_knowledge_once(db: Db) -> None:
+    seed(admin_email="admin@chatflow360.local", admin_sub=str(uuid.uuid4()))
+    db.execute("DELETE FROM channel_knowledge WHERE title = 'Opening hours'")  # an operator's choice, kept
+
+    seed(admin_email="admin@chatflow360.local", admin_sub=str(uuid.uuid4()))
+
+    titles = [r["title"] for r in db.execute("SELECT title FROM channel_knowledge ORDER BY title").fetchall()]
+    assert titles == sorted(title for title, _ in DEMO_KNOWLEDGE if title != "Opening hours")
 
 
 def test_seed_relinks_the_super_admin_to_the_new_cognito_sub(db: Db) -> None:
