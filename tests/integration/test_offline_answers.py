@@ -88,6 +88,28 @@ def test_a_spanish_question_gets_the_spanish_passage(shop: Tenant, visitor: Widg
     assert "“Devoluciones”" in answer.body["reply"]["content"].split("\n\n")[1]
 
 
+TWIN_EN = "We are open Monday to Friday from 7:00 to 19:00, and Saturday and Sunday from 8:00 to 16:00."
+TWIN_ES = "¿A qué hora abrimos? De lunes a viernes, de 7:00 a 19:00; los sábados y los domingos, de 8:00 a 16:00."
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "quoted"),
+    [
+        ("When do you open on Saturday?", "en", f"“Opening hours”: {TWIN_EN}"),
+        ("¿Qué horario tienen?", "es", f"“Horario de apertura”: {TWIN_ES}"),
+    ],
+)
+def test_a_fact_written_in_both_languages_is_quoted_once_in_the_visitors_language(
+    tenant: Tenant, db: Db, local_embedder: None, visitor: WidgetClient, question: str, language: str, quoted: str
+) -> None:
+    _learn(db, tenant, "Opening hours", TWIN_EN)
+    _learn(db, tenant, "Horario de apertura", TWIN_ES)
+
+    content = visitor.post(question, lang=language).body["reply"]["content"]
+
+    assert content.split("\n\n")[1:] == [quoted]
+
+
 def test_an_unrelated_question_is_offered_a_person(shop: Tenant, visitor: WidgetClient) -> None:
     answer = visitor.post("Can my pet giraffe fly to the moon?", lang="en")
 

@@ -45,14 +45,15 @@ def knowledge_answer(passages: Sequence[Passage] | None, language: Language, *, 
 
 def _best(passages: Sequence[Passage], language: Language) -> list[Passage]:
     """The best passage, and a second one only when it matches about as well (a quote of something
-    beside the point is worse than none); of passages that match equally, those in the visitor's
-    language first (a business that writes its knowledge in both languages has each fact twice)."""
+    beside the point is worse than none); of passages that match equally, only those in the visitor's
+    language when there are any: a business that writes its knowledge in both languages has each fact
+    twice, and the other language's copy would say the same thing again."""
     if not passages:
         return []
     top = passages[0].similarity
     close = [p for p in passages[: _QUOTED + 1] if p.similarity >= top - _CLOSE]
-    close.sort(key=lambda p: language_of_message(p.content[:400], language) != language)  # stable
-    return close[:_QUOTED]
+    in_language = [p for p in close if language_of_message(p.content[:400], language) == language]
+    return (in_language or close)[:_QUOTED]
 
 
 def _without_title(passage: Passage) -> str:
