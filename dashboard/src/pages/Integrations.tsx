@@ -5,13 +5,13 @@ import type { components } from "../api/schema";
 import { api } from "../lib/api";
 import { useApp, useLang } from "../lib/app";
 import { formatDateTime } from "../lib/format";
+import { type Delivery, deliveriesPollInterval, deliveryState } from "../lib/webhooks";
 import { Badge, Button, Card, DialogForm, ErrorNotice, Field, Modal, Notice, QueryResult } from "../components/ui";
 import { NeedOrganization } from "./Members";
 
 type Schemas = components["schemas"];
 type Webhook = Schemas["WebhookOut"];
 type WebhookWithSecret = Schemas["WebhookWithSecretOut"];
-type Delivery = Schemas["DeliveryOut"];
 type ApiToken = Schemas["ApiTokenOut"];
 type ApiTokenWithSecret = Schemas["ApiTokenWithSecretOut"];
 type Scope = Schemas["ApiTokenCreate"]["scopes"][number];
@@ -199,7 +199,11 @@ function Deliveries({ webhookId }: { webhookId: string }) {
   const { orgId } = useApp();
   const client = useQueryClient();
   const key = ["webhook-deliveries", orgId, webhookId];
-  const list = useQuery({ queryKey: key, queryFn: () => api<Delivery[]>(`/organizations/${orgId}/webhooks/${webhookId}/deliveries`) });
+  const list = useQuery({
+    queryKey: key,
+    queryFn: () => api<Delivery[]>(`/organizations/${orgId}/webhooks/${webhookId}/deliveries`),
+    refetchInterval: (q) => deliveriesPollInterval(q.state.data),
+  });
   const done = () => void client.invalidateQueries({ queryKey: key });
   const test = useMutation({ mutationFn: () => api(`/organizations/${orgId}/webhooks/${webhookId}/test`, { method: "POST" }), onSuccess: done });
   const resend = useMutation({
@@ -241,8 +245,8 @@ function Deliveries({ webhookId }: { webhookId: string }) {
                     <code>{d.eventType}</code>
                   </td>
                   <td>
-                    <Badge tone={tone(d)}>{t(`integrations.webhooks.status.${d.status}`)}</Badge>
-                    {d.status === "pending" && d.nextAttemptAt && <div className="muted">{t("integrations.webhooks.nextAttempt", { when: formatDateTime(d.nextAttemptAt, lang) })}</div>}
+                    <Badge tone={tone(d)}>{t(`integrations.webhooks.status.${deliveryState(d)}`)}</Badge>
+                    {deliveryState(d) === "retrying" && d.nextAttemptAt && <div className="muted">{t("integrations.webhooks.nextAttempt", { when: formatDateTime(d.nextAttemptAt, lang) })}</div>}
                   </td>
                   <td>
                     {d.responseStatus ?? "—"} <span className="muted">{(d.responseExcerpt ?? "").slice(0, 120)}</span>
