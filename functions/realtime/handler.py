@@ -19,6 +19,7 @@ from typing import Any
 from uuid import UUID
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from snapshot_restore_py import register_before_snapshot
 
 from chatflow.errors import InvalidCredentials
 from chatflow.observability import correlation_paths, logger, trace_handler
@@ -29,10 +30,14 @@ from chatflow.realtime.sockets import (
     connect_dashboard,
     connect_widget,
     disconnect,
+    load_token_verifier,
 )
 from chatflow.vocabulary import Language
 from chatflow_edge.errors import REFUSALS, MissingCredentials, NoConnection, proxy_response, status_of
 from chatflow_edge.language import caller_language
+
+# A visitor's connect does not import the token verifier; with SnapStart, an operator's does not either.
+register_before_snapshot(load_token_verifier)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -104,3 +104,10 @@ def test_the_chat_snapshot_holds_what_a_first_message_would_load() -> None:
     _take_snapshot()
 
     assert language_detection._lingua.cache_info().currsize == 1  # lingua's models are in memory
+
+
+def test_the_realtime_snapshot_holds_the_token_verifier_a_visitors_connect_leaves_out() -> None:
+    load_handler("realtime")
+    from chatflow.realtime import sockets
+
+    assert (sockets.load_token_verifier, (), {}) in get_before_snapshot()
