@@ -122,7 +122,7 @@ function Webhooks() {
       <ErrorNotice error={rotate.error ?? toggle.error ?? remove.error} />
       <QueryResult query={list} isEmpty={(l) => l.length === 0} empty={t("integrations.webhooks.empty")}>
         {(endpoints) => (
-          <table className="table">
+          <table className="table stacked-table">
             <thead>
               <tr>
                 <th>{t("integrations.webhooks.url")}</th>
@@ -138,8 +138,8 @@ function Webhooks() {
                     <code>{w.url}</code>
                     {w.description && <div className="muted">{w.description}</div>}
                   </td>
-                  <td>{w.events.join(", ")}</td>
-                  <td>
+                  <td data-label={t("integrations.webhooks.events")}>{w.events.join(", ")}</td>
+                  <td data-label={t("common.status")}>
                     {w.enabled ? (
                       <Badge tone={w.failingSince ? "amber" : "green"}>{w.failingSince ? t("integrations.webhooks.failing") : t("integrations.webhooks.enabled")}</Badge>
                     ) : (
@@ -225,7 +225,7 @@ function Deliveries({ webhookId }: { webhookId: string }) {
       <ErrorNotice error={test.error ?? resend.error} />
       <QueryResult query={list} isEmpty={(l) => l.length === 0} empty={t("integrations.webhooks.noDeliveries")}>
         {(deliveries) => (
-          <table className="table">
+          <table className="table stacked-table">
             <thead>
               <tr>
                 <th>{t("integrations.webhooks.when")}</th>
@@ -241,18 +241,18 @@ function Deliveries({ webhookId }: { webhookId: string }) {
               {deliveries.map((d) => (
                 <tr key={d.id}>
                   <td>{formatDateTime(d.createdAt, lang)}</td>
-                  <td>
+                  <td data-label={t("integrations.webhooks.event")}>
                     <code>{d.eventType}</code>
                   </td>
-                  <td>
+                  <td data-label={t("common.status")}>
                     <Badge tone={tone(d)}>{t(`integrations.webhooks.status.${deliveryState(d)}`)}</Badge>
                     {deliveryState(d) === "retrying" && d.nextAttemptAt && <div className="muted">{t("integrations.webhooks.nextAttempt", { when: formatDateTime(d.nextAttemptAt, lang) })}</div>}
                   </td>
-                  <td>
+                  <td data-label={t("integrations.webhooks.answer")}>
                     {d.responseStatus ?? "—"} <span className="muted">{(d.responseExcerpt ?? "").slice(0, 120)}</span>
                   </td>
-                  <td>{d.latencyMs === null ? "—" : `${d.latencyMs} ms`}</td>
-                  <td>{d.attempts}</td>
+                  <td data-label={t("integrations.webhooks.latency")}>{d.latencyMs === null ? "—" : `${d.latencyMs} ms`}</td>
+                  <td data-label={t("integrations.webhooks.attempts")}>{d.attempts}</td>
                   <td className="actions">
                     <Button variant="ghost" onClick={() => resend.mutate(d.id)}>
                       {t("integrations.webhooks.resend")}
@@ -299,7 +299,7 @@ function ApiTokens() {
       <ErrorNotice error={revoke.error} />
       <QueryResult query={list} isEmpty={(l) => l.length === 0} empty={t("integrations.tokens.empty")}>
         {(tokens) => (
-          <table className="table">
+          <table className="table stacked-table">
             <thead>
               <tr>
                 <th>{t("common.name")}</th>
@@ -315,9 +315,9 @@ function ApiTokens() {
                   <td>
                     {k.name} <code className="muted">{k.prefix}…</code>
                   </td>
-                  <td>{k.scopes.join(", ")}</td>
-                  <td>{k.lastUsedAt ? formatDateTime(k.lastUsedAt, lang) : t("integrations.tokens.never")}</td>
-                  <td>{k.revokedAt ? <Badge tone="red">{t("integrations.tokens.revoked")}</Badge> : <Badge tone="green">{t("integrations.tokens.active")}</Badge>}</td>
+                  <td data-label={t("integrations.tokens.scopes")}>{k.scopes.join(", ")}</td>
+                  <td data-label={t("integrations.tokens.lastUsed")}>{k.lastUsedAt ? formatDateTime(k.lastUsedAt, lang) : t("integrations.tokens.never")}</td>
+                  <td data-label={t("common.status")}>{k.revokedAt ? <Badge tone="red">{t("integrations.tokens.revoked")}</Badge> : <Badge tone="green">{t("integrations.tokens.active")}</Badge>}</td>
                   <td className="actions">
                     {!k.revokedAt && (
                       <Button variant="ghost" onClick={() => window.confirm(t("integrations.tokens.confirmRevoke", { name: k.name })) && revoke.mutate(k.id)}>
@@ -364,7 +364,7 @@ function VisitorIdentity() {
       {secret && <ShownOnce label={t("integrations.identity.secret")} secret={secret} onDone={() => setSecret(null)} />}
       <QueryResult query={channels} isEmpty={(l) => l.length === 0} empty={t("integrations.identity.noChannels")}>
         {(list) => (
-          <table className="table">
+          <table className="table stacked-table">
             <thead>
               <tr>
                 <th>{t("integrations.identity.channel")}</th>
@@ -407,11 +407,11 @@ function ChannelIdentity({ channel, onSecret }: { channel: Channel; onSecret: (s
   return (
     <tr>
       <td>{channel.name}</td>
-      <td>
+      <td data-label={t("common.status")}>
         <Badge tone={configured ? "green" : "neutral"}>{configured ? t("integrations.identity.configured") : t("integrations.identity.notConfigured")}</Badge>
         <ErrorNotice error={rotate.error ?? require.error} />
       </td>
-      <td>
+      <td data-label={t("integrations.identity.required")}>
         <input
           type="checkbox"
           aria-label={t("integrations.identity.requiredFor", { name: channel.name })}
