@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatDateTime, formatDay, formatDuration, formatMonth, formatNumber, formatPercent, formatRelative, formatUsd } from "./format";
+import { formatDateTime, formatDay, formatAiCost, formatDuration, formatMonth, formatNumber, formatPercent, formatRelative, formatTokenPrice, formatUsd } from "./format";
 
 const NOW = Date.parse("2026-11-24T12:00:00Z");
 
@@ -44,6 +44,17 @@ describe("numbers", () => {
   it("shows dollars", () => {
     expect(formatUsd(20, "en")).toBe("$20");
     expect(formatUsd(20, "es")).toBe("20\u00a0US$");
+  });
+  it("shows the AI's costs in cents, and under a dollar to a hundredth of a cent", () => {
+    expect(formatAiCost(0.16, "en")).toBe("$0.16");
+    expect(formatAiCost(0.2625, "es")).toBe("0,2625\u00a0US$");
+    expect(formatAiCost(0.0042, "en")).toBe("$0.0042");
+    expect(formatAiCost(0, "en")).toBe("$0.00");
+    expect(formatAiCost(12.3456, "en")).toBe("$12.35");
+  });
+  it("shows a price per million tokens to the four decimals it is stored with", () => {
+    expect(formatTokenPrice(4.375, "en")).toBe("$4.375");
+    expect(formatTokenPrice(3.5, "es")).toBe("3,50\u00a0US$");
   });
   it("shows durations", () => {
     expect(formatDuration(null)).toBe("—");

@@ -49,8 +49,24 @@ export function formatPercent(share: number | null, lang: Lang): string {
   return new Intl.NumberFormat(LOCALES[lang], { style: "percent", maximumFractionDigits: 0 }).format(share);
 }
 
+/** Whole dollars: plan prices and overage, which are billed in whole dollars. */
 export function formatUsd(n: number, lang: Lang): string {
   return new Intl.NumberFormat(LOCALES[lang], { style: "currency", currency: "USD", maximumFractionDigits: 0 }).format(n);
+}
+
+/** The AI's costs and token prices, which are cents or less for a small business: cents, and under a
+ *  dollar up to four decimals, so that $0.16 of a month's answers never reads as $0. */
+export function formatAiCost(n: number, lang: Lang): string {
+  return usdWithDecimals(n, lang, Math.abs(n) < 1 ? 4 : 2);
+}
+
+/** A price per million tokens, as precisely as it is stored (4 decimals): $4.375, not $4.38. */
+export function formatTokenPrice(n: number, lang: Lang): string {
+  return usdWithDecimals(n, lang, 4);
+}
+
+function usdWithDecimals(n: number, lang: Lang, maximumFractionDigits: number): string {
+  return new Intl.NumberFormat(LOCALES[lang], { style: "currency", currency: "USD", minimumFractionDigits: 2, maximumFractionDigits }).format(n);
 }
 
 /** Seconds as "45 s", "3 min", "2 h 5 min"; null as "—". */

@@ -119,7 +119,7 @@ function Organizations() {
         <QueryResult query={orgs} isEmpty={(organizations) => organizations.length === 0} empty={t("orgs.empty")}>
           {(organizations) => (
             <div className="table-scroll">
-            <table className="table">
+            <table className="table stacked-table">
               <thead>
                 <tr>
                   <th>{t("common.name")}</th>
@@ -133,15 +133,15 @@ function Organizations() {
                 {organizations.map((o) => (
                   <tr key={o.id}>
                     <td>{o.name}</td>
-                    <td>
+                    <td data-label={t("orgs.plan")}>
                       <select aria-label={t("orgs.plan")} value={o.plan} onChange={(e) => update.mutate({ id: o.id, body: { plan: e.target.value as Plan } })}>
                         <PlanOptions />
                       </select>
                     </td>
-                    <td>
+                    <td data-label={t("common.status")}>
                       <ActiveBadge active={o.active} />
                     </td>
-                    <td>{formatDate(o.createdAt, lang)}</td>
+                    <td data-label={t("common.created")}>{formatDate(o.createdAt, lang)}</td>
                     <td className="actions">
                       <Button variant="ghost" onClick={() => update.mutate({ id: o.id, body: { active: !o.active } })}>
                         {o.active ? t("common.deactivate") : t("common.activate")}
@@ -296,7 +296,7 @@ function Users() {
         <QueryResult query={users} isEmpty={() => items.length === 0} empty={t("users.empty")}>
           {() => (
             <div className="table-scroll">
-            <table className="table">
+            <table className="table stacked-table">
               <thead>
                 <tr>
                   <th>{t("common.name")}</th>
@@ -313,12 +313,12 @@ function Users() {
                     <td>
                       {u.name} {u.isSuperAdmin && <Badge tone="violet">{t("roles.super_admin")}</Badge>}
                     </td>
-                    <td>{u.email}</td>
-                    <td>{u.memberships.map((m) => `${m.organizationName} (${t(`roles.${m.role}`)})`).join(", ") || "—"}</td>
-                    <td>
+                    <td data-label={t("auth.email")}>{u.email}</td>
+                    <td data-label={t("users.organizations")}>{u.memberships.map((m) => `${m.organizationName} (${t(`roles.${m.role}`)})`).join(", ") || "—"}</td>
+                    <td data-label={t("common.status")}>
                       <ActiveBadge active={u.active} signedInAt={u.signedInAt} />
                     </td>
-                    <td>{formatDate(u.createdAt, lang)}</td>
+                    <td data-label={t("common.created")}>{formatDate(u.createdAt, lang)}</td>
                     <td className="actions">
                       <Button variant="ghost" onClick={() => startEdit(u)}>
                         {t("common.edit")}

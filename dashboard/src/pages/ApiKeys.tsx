@@ -53,8 +53,8 @@ function OrgKey({ org }: { org: Organization }) {
   return (
     <tr>
       <td>{org.name}</td>
-      <td>{s.data && <Badge tone={s.data.apiKeySource === "none" ? "red" : "neutral"}>{t(`keys.sourceShort.${s.data.apiKeySource}`)}</Badge>}</td>
-      <td>
+      <td data-label={t("keys.answering")}>{s.data && <Badge tone={s.data.apiKeySource === "none" ? "red" : "neutral"}>{t(`keys.sourceShort.${s.data.apiKeySource}`)}</Badge>}</td>
+      <td data-label={t("keys.orgKey")}>
         <QueryResult query={s}>
           {(settings) => (
             <KeyForm label={t("keys.orgKeyFor", { name: org.name })} removeWarning={t("keys.confirmRemoveOrg", { name: org.name })} hint={settings.apiKeyHint} busy={save.isPending} onSave={(k) => save.mutate(k)} onRemove={() => save.mutate(null)} />
@@ -106,7 +106,7 @@ function ApiKeys() {
         <QueryResult query={orgs}>
           {(organizations) => (
             <div className="table-scroll">
-            <table className="table">
+            <table className="table stacked-table">
               <thead>
                 <tr>
                   <th>{t("common.organization")}</th>

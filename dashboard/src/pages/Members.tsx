@@ -85,7 +85,7 @@ function Members() {
       <Card>
         <QueryResult query={members} isEmpty={(list) => list.length === 0} empty={t("members.empty")}>
           {(list) => (
-            <table className="table">
+            <table className="table stacked-table">
               <thead>
                 <tr>
                   <th>{t("common.name")}</th>
@@ -100,8 +100,8 @@ function Members() {
                 {list.map((m) => (
                   <tr key={m.userId}>
                     <td>{m.name}</td>
-                    <td>{m.email}</td>
-                    <td>
+                    <td data-label={t("auth.email")}>{m.email}</td>
+                    <td data-label={t("members.role")}>
                       {isAdmin ? (
                         <select aria-label={t("members.role")} value={m.role} onChange={(e) => change.mutate({ userId: m.userId, role: e.target.value as "admin" | "agent" })}>
                           <MemberRoleOptions />
@@ -110,10 +110,10 @@ function Members() {
                         t(`roles.${m.role}`)
                       )}
                     </td>
-                    <td>
+                    <td data-label={t("common.status")}>
                       <ActiveBadge active={m.active} signedInAt={m.signedInAt} />
                     </td>
-                    <td>{formatDate(m.joinedAt, lang)}</td>
+                    <td data-label={t("members.joined")}>{formatDate(m.joinedAt, lang)}</td>
                     <td className="actions">
                       {isAdmin && m.userId !== me.user.id && (
                         <Button variant="ghost" onClick={() => window.confirm(t("members.confirmRemove", { name: m.name })) && remove.mutate(m.userId)}>
@@ -131,7 +131,7 @@ function Members() {
       {isAdmin && invitations.data && invitations.data.length > 0 && (
         <Card title={t("members.invitations")}>
           <div className="table-scroll">
-            <table className="table">
+            <table className="table stacked-table">
               <thead>
                 <tr>
                   <th>{t("auth.email")}</th>
@@ -145,12 +145,12 @@ function Members() {
                 {invitations.data.map((i) => (
                   <tr key={i.id}>
                     <td className="break">{i.email}</td>
-                    <td>{t(`roles.${i.role}`)}</td>
-                    <td>
+                    <td data-label={t("members.role")}>{t(`roles.${i.role}`)}</td>
+                    <td data-label={t("common.status")}>
                       <Badge tone={i.status === "accepted" ? "green" : i.status === "expired" ? "red" : "amber"}>{t(`members.status.${i.status}`)}</Badge>
                       <span className="hint"> {i.status === "pending" ? t("members.until", { date: formatDate(i.expiresAt, lang) }) : i.acceptedAt ? formatDate(i.acceptedAt, lang) : ""}</span>
                     </td>
-                    <td>{formatDate(i.sentAt, lang)}</td>
+                    <td data-label={t("members.sent")}>{formatDate(i.sentAt, lang)}</td>
                     <td className="actions">
                       {i.status !== "accepted" && (
                         <Button variant="ghost" busy={resend.isPending && resend.variables === i.id} onClick={() => resend.mutate(i.id)}>

@@ -4,7 +4,7 @@ import { DailyActivity } from "../components/DailyActivity";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "../lib/api";
 import { useApp, useLang } from "../lib/app";
-import { formatDuration, formatNumber, formatPercent, formatUsd } from "../lib/format";
+import { formatAiCost, formatDuration, formatNumber, formatPercent, formatTokenPrice } from "../lib/format";
 import { downloadText } from "../lib/download";
 import { change, heatmapGrid, lastDays, shade } from "../lib/reports";
 import { timeZones } from "../lib/timeZones";
@@ -188,7 +188,7 @@ function ReportBody({ report }: { report: Report }) {
   const { me } = useApp();
   const n = (v: number) => formatNumber(v, lang);
   const pct = (v: number | null) => formatPercent(v, lang);
-  const usd = (v: number | null) => (v === null ? "—" : formatUsd(v, lang));
+  const usd = (v: number | null) => (v === null ? "—" : formatAiCost(v, lang));
   const { current: now, previous: before } = report;
   const figure = (label: string, get: (p: Period) => number | null, show: (v: number | null) => string, hint: string, goodWhenDown = false) => (
     <Figure label={label} value={show(get(now))} before={show(get(before))} delta={change(get(now), get(before))} hint={hint} goodWhenDown={goodWhenDown} />
@@ -268,7 +268,7 @@ function ReportBody({ report }: { report: Report }) {
               <td>{m.model}</td>
               <td className="num">{n(m.aiAnswers)}</td>
               <td className="num">{n(m.tokens)}</td>
-              <td className="num">{m.usdPerMillionTokens === null ? t("reports.noPrice") : usd(m.usdPerMillionTokens)}</td>
+              <td className="num">{m.usdPerMillionTokens === null ? t("reports.noPrice") : formatTokenPrice(m.usdPerMillionTokens, lang)}</td>
               <td className="num">{usd(m.cost)}</td>
             </tr>
           ))}
@@ -389,12 +389,12 @@ function PriceTable() {
       <p className="hint">{t("reports.pricesHint")}</p>
       <QueryResult query={prices}>
         {(list) => (
-          <table className="table">
+          <table className="table stacked-table">
             <tbody>
               {list.map((p) => (
                 <tr key={p.model}>
                   <td>{p.model}</td>
-                  <td className="num">
+                  <td className="price-edit">
                     <input
                       type="number"
                       min={0}
@@ -403,13 +403,11 @@ function PriceTable() {
                       value={editing[p.model] ?? String(p.usdPerMillionTokens)}
                       onChange={(e) => setEditing((all) => ({ ...all, [p.model]: e.target.value }))}
                     />
-                  </td>
-                  <td>
                     <Button variant="secondary" disabled={editing[p.model] === undefined || Number.isNaN(Number(editing[p.model]))} busy={save.isPending && save.variables?.model === p.model} onClick={() => save.mutate({ model: p.model, price: Number(editing[p.model]) })}>
                       {t("common.save")}
                     </Button>
                   </td>
-                  <td className="hint">{p.updatedAt ? t("reports.setByAdmin") : t("reports.listPrice", { price: formatUsd(p.listPrice ?? 0, lang) })}</td>
+                  <td className="hint">{p.updatedAt ? t("reports.setByAdmin") : t("reports.listPrice", { price: formatTokenPrice(p.listPrice ?? 0, lang) })}</td>
                 </tr>
               ))}
             </tbody>

@@ -335,6 +335,17 @@ def test_prices_start_at_list_prices_and_a_super_admin_changes_one(
     assert report["current"]["aiCost"] == pytest.approx(350 / 1e6)
 
 
+def test_list_prices_read_as_typed_with_the_four_decimals_a_price_is_stored_with(
+    people: People, november: tuple[Business, Person, str]
+) -> None:
+    _, admin, _ = november
+
+    listed = {p["model"]: p["listPrice"] for p in people.get(admin, "/model-prices").json()}
+
+    assert listed["gpt-4o-mini"] == 0.2625  # (3 x 0.15 + 0.60) / 4, not 0.26249999999999996
+    assert all(len(repr(price).partition(".")[2]) <= 4 for price in listed.values())
+
+
 def test_an_api_token_reads_reports_with_reports_read_only(
     people: People, november: tuple[Business, Person, str]
 ) -> None:

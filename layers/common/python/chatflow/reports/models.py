@@ -13,14 +13,20 @@ __all__ = ["LIST_PRICES", "MAX_DAYS", "ModelPrice", "Report", "ReportQuery"]
 
 MAX_DAYS = 366
 
+
+def _blended(input_price: float, output_price: float) -> float:
+    # To the 4 decimals a super admin's price is stored with (model_prices), not 0.26249999999999996.
+    return round((3 * input_price + output_price) / 4, 4)
+
+
 # US dollars per million tokens, blended: input and output list prices (December 2026) at 3 to 1, as
 # a chat with knowledge reads far more than it writes. A super admin's price for a model wins.
 LIST_PRICES: dict[str, float] = {
-    "gpt-4o-mini": (3 * 0.15 + 0.60) / 4,
-    "gpt-4o": (3 * 2.50 + 10.00) / 4,
-    "gpt-4.1-nano": (3 * 0.10 + 0.40) / 4,
-    "gpt-4.1-mini": (3 * 0.40 + 1.60) / 4,
-    "gpt-4.1": (3 * 2.00 + 8.00) / 4,
+    "gpt-4o-mini": _blended(0.15, 0.60),
+    "gpt-4o": _blended(2.50, 10.00),
+    "gpt-4.1-nano": _blended(0.10, 0.40),
+    "gpt-4.1-mini": _blended(0.40, 1.60),
+    "gpt-4.1": _blended(2.00, 8.00),
 }
 
 
