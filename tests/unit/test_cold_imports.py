@@ -25,6 +25,9 @@ LEFT_OUT = [
     ("chat_transcript", "chatflow.transcripts.export"),
     # only an agent's upload, which the dashboard API confirms, touches the inbox
     ("attachments", "chatflow.inbox"),
+    # writing a visitor's message needs the message writes, not the chat pipeline's context read
+    ("attachments", "chatflow.conversations.repository"),
+    ("chat_offline", "chatflow.conversations.repository"),
 ]
 
 

@@ -49,7 +49,7 @@ from chatflow.attachments.models import (
     UploadGrant,
     max_bytes_for,
 )
-from chatflow.conversations import repository as conversations_repo
+from chatflow.conversations import message_repository as conversation_messages
 from chatflow.conversations.models import MessageView
 from chatflow.db import Connection, connection
 from chatflow.errors import (
@@ -133,7 +133,7 @@ def confirm_visitor_upload(
             _within_storage(conn, target, checked.stored_bytes, excluding=current.id)
             message_id = uuid4()
             events = _message_events(target.organization_id, conversation_id, message_id)
-            written = conversations_repo.insert_visitor_message(
+            written = conversation_messages.insert_visitor_message(
                 conn,
                 message_id=message_id,
                 conversation_id=conversation_id,

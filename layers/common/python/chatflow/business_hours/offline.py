@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from uuid import UUID, uuid4
 
 from chatflow import outbox
-from chatflow.conversations import repository as conversations_repo
+from chatflow.conversations import message_repository as conversation_messages
 from chatflow.conversations.models import MessageView
 from chatflow.db import Connection, connection
 from chatflow.errors import ChannelNotFound, ConversationChanged
@@ -71,7 +71,7 @@ def leave_offline_message(
             MessageCreated(organization_id=organization_id, conversation_id=conversation_id, message_id=message_id),
             OfflineMessageLeft(organization_id=organization_id, conversation_id=conversation_id, source="form"),
         ]
-        written = conversations_repo.insert_opening_message(
+        written = conversation_messages.insert_opening_message(
             conn,
             conversation_id=conversation_id,
             message_id=message_id,
@@ -94,7 +94,7 @@ def leave_offline_message(
         notice_events: list[DomainEvent] = [
             MessageCreated(organization_id=organization_id, conversation_id=conversation_id, message_id=notice_id)
         ]
-        notice = conversations_repo.insert_reply(
+        notice = conversation_messages.insert_reply(
             conn,
             message_id=notice_id,
             conversation_id=conversation_id,

@@ -30,6 +30,7 @@ from chatflow.ai.base import HandoffRequest
 from chatflow.ai.prompt import HistoryEntry
 from chatflow.ai_settings import EffectiveAIConfig, effective_config
 from chatflow.business_hours.notice import notice_for
+from chatflow.conversations import message_repository as messages
 from chatflow.conversations import repository as repo
 from chatflow.conversations.models import MessageView, PostResult
 from chatflow.conversations.streaming import DeltaStream
@@ -158,7 +159,7 @@ def _post(
                 message_id,
                 handoff=handoff,
             )
-            written = repo.insert_opening_message(
+            written = messages.insert_opening_message(
                 conn,
                 conversation_id=new_id,
                 message_id=message_id,
@@ -180,7 +181,7 @@ def _post(
                 message_id,
                 handoff=handoff,
             )
-            written = repo.insert_visitor_message(
+            written = messages.insert_visitor_message(
                 conn,
                 message_id=message_id,
                 conversation_id=open_conversation.id,
@@ -247,7 +248,9 @@ def _visitor_events(conversation_event: DomainEvent, message_id: UUID, *, handof
     return events
 
 
-def _claim_over_limit_notice(conn: Connection, *, organization_id: UUID, written: repo.WrittenMessage) -> list[UUID]:
+def _claim_over_limit_notice(
+    conn: Connection, *, organization_id: UUID, written: messages.WrittenMessage
+) -> list[UUID]:
     """The month's conversations just passed the plan: claim the month's notice, with its event
     (only one request of those racing past the limit wins it). The event's id, or none."""
     usage = written.month_usage
@@ -265,7 +268,7 @@ def _claim_over_limit_notice(conn: Connection, *, organization_id: UUID, written
 def _answer_again(
     conn: Connection,
     ctx: repo.PostContext,
-    conversation: repo.ConversationState,
+    conversation: messages.ConversationState,
     prior: repo.PriorMessage,
     config: EffectiveAIConfig,
     settings: Settings,
@@ -309,7 +312,7 @@ def _reply_to(
     organization_id: UUID,
     channel_id: UUID,
     has_knowledge: bool,
-    conversation: repo.ConversationState,
+    conversation: messages.ConversationState,
     visitor_message_id: UUID,
     message: str,
     language: Language,
@@ -429,7 +432,7 @@ def _reply_to(
                 language=language,
             )
         )
-    stored = repo.insert_reply(
+    stored = messages.insert_reply(
         conn,
         message_id=reply_id,
         conversation_id=conversation.id,
@@ -448,7 +451,7 @@ def _reply_to(
     if stored is not None:
         event_ids += [e.id for e in events]
         return stored, ai_handoff is not None
-    found = repo.find_reply(conn, reply_to=visitor_message_id)
+    found = messages.find_reply(conn, reply_to=visitor_message_id)
     return found, found is not None and found.role == "system"
 
 
