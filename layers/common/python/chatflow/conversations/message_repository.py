@@ -33,6 +33,7 @@ __all__ = [
     "ConversationState",
     "MonthUsage",
     "WrittenMessage",
+    "conversation_state",
     "find_reply",
     "insert_opening_message",
     "insert_reply",
@@ -225,15 +226,16 @@ def insert_visitor_message(
 def _written(row: dict[str, Any] | None) -> WrittenMessage | None:
     if row is None:
         return None
-    return WrittenMessage(
-        id=row["id"],
-        created_at=row["created_at"],
-        conversation=ConversationState(
-            id=row["conversation_id"],
-            status=row["status"],
-            responder_mode=row["responder_mode"],
-            language=row["language"],
-        ),
+    return WrittenMessage(id=row["id"], created_at=row["created_at"], conversation=conversation_state(row))
+
+
+def conversation_state(row: dict[str, Any]) -> ConversationState:
+    """A conversation's state from a row's conversation_id, status, responder_mode and language."""
+    return ConversationState(
+        id=row["conversation_id"],
+        status=row["status"],
+        responder_mode=row["responder_mode"],
+        language=row["language"],
     )
 
 

@@ -11,7 +11,7 @@ from uuid import UUID
 from chatflow.ai.prompt import HistoryEntry
 from chatflow.ai_settings import PLATFORM_KEY_SETTING, ChannelOverrides, OrganizationAISettings
 from chatflow.attachments.models import IMAGE_TYPES, ai_note
-from chatflow.conversations.message_repository import ConversationState
+from chatflow.conversations.message_repository import ConversationState, conversation_state
 from chatflow.conversations.models import MessageView
 from chatflow.db import Connection
 from chatflow.outbox import ConversationUpdated
@@ -142,14 +142,7 @@ def load_post_context(
     ).fetchone()
     if row is None:
         return None
-    conversation = None
-    if row["conversation_id"] is not None:
-        conversation = ConversationState(
-            id=row["conversation_id"],
-            status=row["status"],
-            responder_mode=row["responder_mode"],
-            language=row["language"],
-        )
+    conversation = conversation_state(row) if row["conversation_id"] is not None else None
     prior = None
     if row["prior_id"] is not None:
         reply = None
